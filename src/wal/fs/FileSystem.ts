@@ -1,0 +1,85 @@
+/**
+ * The file-system seam. Every byte the WAL reads or writes goes through this
+ * interface, so tests can run the real WAL over `SimDisk` (a simulated disk
+ * that loses un-synced writes, tears them at sector boundaries, flips bits,
+ * fills up and fails fsync on command) and production runs it over
+ * `NodeFileSystem`.
+ *
+ * Design notes:
+ * - Data operations are synchronous except `datasync()`: a write into the
+ *   page cache costs microseconds, while a sync costs a device flush. Doing
+ *   the write on the caller's thread and only the sync on the thread pool
+ *   means a lone appender pays one thread-pool round trip per commit.
+ * - Errors are Node-style: an `Error` with a string `code` (`ENOSPC`, `EIO`,
+ *   `ENOENT`, `EEXIST`, ...). Implementations must not invent other shapes.
+ * - Paths are absolute or relative to the process's working directory, joined
+ *   with `node:path`.
+ */
+
+export type OpenMode =
+  /** read only; the file must exist */
+  | 'read'
+  /** read and write; the file must exist */
+  | 'readwrite'
+  /** read and write; the file must NOT exist (O_CREAT | O_EXCL) */
+  | 'create';
+
+export interface FileHandle {
+  readonly path: string;
+  /** Writes all of `data` at `position`. Throws (e.g. ENOSPC) if not all could be written. */
+  write(data: Uint8Array, position: number): void;
+  /** Reads up to `length` bytes at `position` into `buffer` at `offset`; returns the count read (0 at EOF). */
+  read(buffer: Uint8Array, offset: number, length: number, position: number): number;
+  /** Current file size in bytes. */
+  size(): number;
+  /** Sets the file size; grows with zeros or cuts. */
+  truncate(length: number): void;
+  /** fdatasync on the thread pool: data and the metadata needed to read it back. */
+  datasync(): Promise<void>;
+  /** fdatasync on the calling thread. */
+  datasyncSync(): void;
+  /** fsync on the thread pool: data and all metadata. */
+  fsync(): Promise<void>;
+  close(): void;
+}
+
+export interface FileSystem {
+  /**
+   * Distinguishes independent views of storage for the in-process lock
+   * registry: the real file system is one identity for the whole process;
+   * each simulated disk (including the one that comes back after a simulated
+   * crash) is another.
+   */
+  readonly identity: string;
+  open(path: string, mode: OpenMode): FileHandle;
+  /** Names (not paths) of the entries of a directory. */
+  readDir(path: string): string[];
+  /** mkdir -p. */
+  mkdirp(path: string): void;
+  exists(path: string): boolean;
+  /** Atomic replace of `to` by `from` (POSIX rename). */
+  rename(from: string, to: string): void;
+  remove(path: string): void;
+  /** fsync a directory, making creations, renames and removals in it durable. */
+  syncDir(path: string): void;
+  /** Reads a whole file (for small files: cursors, lock). */
+  readFile(path: string): Uint8Array;
+}
+
+/** The `code` of a Node-style error, or undefined. */
+export function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/** Creates a Node-style error with an errno code, for simulated file systems. */
+export function fsError(code: string, syscall: string, path: string): Error & { code: string } {
+  const err = new Error(`${code}: ${syscall} '${path}'`) as Error & { code: string; syscall: string; path: string };
+  err.code = code;
+  err.syscall = syscall;
+  err.path = path;
+  return err;
+}

@@ -1,0 +1,117 @@
+/**
+ * The real file system behind the `FileSystem` seam, on `node:fs`.
+ */
+import fs from 'node:fs';
+import type { FileHandle, FileSystem, OpenMode } from './FileSystem.ts';
+
+const OPEN_FLAGS: Record<OpenMode, number> = {
+  read: fs.constants.O_RDONLY,
+  readwrite: fs.constants.O_RDWR,
+  create: fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
+};
+
+class NodeFileHandle implements FileHandle {
+  readonly path: string;
+  private readonly fd: number;
+  private closed = false;
+
+  constructor(path: string, fd: number) {
+    this.path = path;
+    this.fd = fd;
+  }
+
+  write(data: Uint8Array, position: number): void {
+    let done = 0;
+    while (done < data.length) {
+      const n = fs.writeSync(this.fd, data, done, data.length - done, position + done);
+      if (n <= 0) {
+        throw Object.assign(new Error(`short write to ${this.path}`), { code: 'EIO' });
+      }
+      done += n;
+    }
+  }
+
+  read(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.fd, buffer, offset + done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  size(): number {
+    return fs.fstatSync(this.fd).size;
+  }
+
+  truncate(length: number): void {
+    fs.ftruncateSync(this.fd, length);
+  }
+
+  datasync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  datasyncSync(): void {
+    fs.fdatasyncSync(this.fd);
+  }
+
+  fsync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.fsync(this.fd, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+}
+
+export class NodeFileSystem implements FileSystem {
+  readonly identity = 'node-fs';
+
+  open(path: string, mode: OpenMode): FileHandle {
+    return new NodeFileHandle(path, fs.openSync(path, OPEN_FLAGS[mode], 0o640));
+  }
+
+  readDir(path: string): string[] {
+    return fs.readdirSync(path);
+  }
+
+  mkdirp(path: string): void {
+    fs.mkdirSync(path, { recursive: true, mode: 0o750 });
+  }
+
+  exists(path: string): boolean {
+    return fs.existsSync(path);
+  }
+
+  rename(from: string, to: string): void {
+    fs.renameSync(from, to);
+  }
+
+  remove(path: string): void {
+    fs.rmSync(path, { force: false });
+  }
+
+  syncDir(path: string): void {
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  readFile(path: string): Uint8Array {
+    return fs.readFileSync(path);
+  }
+}
+
+/** One instance serves the whole process. */
+export const nodeFileSystem: FileSystem = new NodeFileSystem();
