@@ -77,7 +77,11 @@ export function errnoCode(err: unknown): string | undefined {
 
 /** Creates a Node-style error with an errno code, for simulated file systems. */
 export function fsError(code: string, syscall: string, path: string): Error & { code: string } {
-  const err = new Error(`${code}: ${syscall} '${path}'`) as Error & { code: string; syscall: string; path: string };
+  const err = new Error(`${code}: ${syscall} '${path}'`) as Error & {
+    code: string;
+    syscall: string;
+    path: string;
+  };
   err.code = code;
   err.syscall = syscall;
   err.path = path;

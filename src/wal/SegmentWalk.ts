@@ -1,0 +1,186 @@
+/**
+ * Walks the frames of one segment in order and classifies what it finds.
+ *
+ * Rules (see docs/wal-format.md, "Recovery"):
+ * - Frames must carry consecutive sequence numbers starting at the header's
+ *   first sequence number. A frame whose number is below the expected one is
+ *   a duplicate (reported, skipped); above it, a gap (reported).
+ * - Frames numbered at or beyond `seqLimit` (the next segment's first number)
+ *   are leftovers of a batch that failed and was rewritten in the next
+ *   segment: never acknowledged, ignored.
+ * - A FOOTER frame ends the segment's data.
+ * - At a bad frame the walk looks for any valid frame after it. None: the
+ *   segment's data ends there (`tail`). Some: the bytes in between are a
+ *   damaged region and the walk goes on from the next valid frame.
+ */
+import type { FrameScanner } from './FrameScanner.ts';
+import { type ScanResult } from './FrameScanner.ts';
+import {
+  FRAME_FLAG_BATCH_START,
+  FrameType,
+  SEGMENT_HEADER_BYTES,
+  type FrameMeta,
+  type IndexEntry,
+} from './format.ts';
+
+export type DamageKind = 'bad-frame' | 'zeroed' | 'duplicate' | 'gap';
+
+export interface DamagedRegion {
+  readonly kind: DamageKind;
+  readonly offsetFrom: number;
+  readonly offsetTo: number;
+  /** Sequence numbers lost in this region, inclusive; undefined when none are. */
+  readonly seqFrom: number | undefined;
+  readonly seqTo: number | undefined;
+  /** A frame after this region starts a later write: the damage is not a torn final write. */
+  readonly laterBatchFollows: boolean;
+}
+
+export interface SegmentWalkResult {
+  readonly recordCount: number;
+  readonly lastSeq: number;
+  readonly minTimeUnixNano: bigint;
+  readonly maxTimeUnixNano: bigint;
+  /** Offset after the last frame accepted. */
+  readonly dataEnd: number;
+  /** Offset of a FOOTER frame met, if any. */
+  readonly footerOffset: number | undefined;
+  readonly damage: readonly DamagedRegion[];
+  /** Offset of unreadable bytes after the last valid frame (not all zero): a torn write. */
+  readonly tailGarbageOffset: number | undefined;
+  readonly index: readonly IndexEntry[];
+  /** Offset of the first frame numbered >= seqLimit, when such leftovers exist. */
+  readonly leftoverOffset: number | undefined;
+}
+
+export interface SegmentWalkOptions {
+  readonly scanner: FrameScanner;
+  readonly firstSeq: number;
+  readonly seqLimit: number;
+  readonly end?: number;
+  readonly indexIntervalBytes: number;
+  /** Called for every accepted frame; the payload view is valid only during the call. */
+  readonly onFrame?: (meta: FrameMeta, payload: Buffer) => void;
+}
+
+export function walkSegment(o: SegmentWalkOptions): SegmentWalkResult {
+  const { scanner } = o;
+  const end = Math.min(o.end ?? scanner.size, scanner.size);
+  const damage: DamagedRegion[] = [];
+  const index: IndexEntry[] = [];
+  let pos = SEGMENT_HEADER_BYTES;
+  let expect = o.firstSeq;
+  let count = 0;
+  let minTs: bigint | undefined;
+  let maxTs: bigint | undefined;
+  let dataEnd = pos;
+  let footerOffset: number | undefined;
+  let tailGarbageOffset: number | undefined;
+  let leftoverOffset: number | undefined;
+  let block: IndexEntry | undefined;
+
+  const accept = (r: Extract<ScanResult, { ok: true }>): void => {
+    const m = r.meta;
+    if (!block || m.offset - block.offset >= o.indexIntervalBytes) {
+      block = {
+        firstSeq: m.seq,
+        offset: m.offset,
+        minTimeUnixNano: m.timeUnixNano,
+        maxTimeUnixNano: m.timeUnixNano,
+      };
+      index.push(block);
+    }
+    if (m.timeUnixNano < block.minTimeUnixNano) block.minTimeUnixNano = m.timeUnixNano;
+    if (m.timeUnixNano > block.maxTimeUnixNano) block.maxTimeUnixNano = m.timeUnixNano;
+    if (minTs === undefined || m.timeUnixNano < minTs) minTs = m.timeUnixNano;
+    if (maxTs === undefined || m.timeUnixNano > maxTs) maxTs = m.timeUnixNano;
+    o.onFrame?.(m, r.payload);
+    count++;
+    expect = m.seq + 1;
+    dataEnd = m.offset + m.frameBytes;
+  };
+
+  while (pos < end) {
+    const r = scanner.at(pos, end);
+    if (r.ok) {
+      const m = r.meta;
+      if (m.type === FrameType.FOOTER) {
+        footerOffset = pos;
+        break;
+      }
+      if (m.seq >= o.seqLimit) {
+        leftoverOffset = pos;
+        break;
+      }
+      if (m.seq < expect) {
+        damage.push(region('duplicate', pos, pos + m.frameBytes, undefined, undefined, false));
+        pos += m.frameBytes;
+        continue;
+      }
+      if (m.seq > expect) {
+        damage.push(region('gap', pos, pos, expect, m.seq - 1, (m.flags & FRAME_FLAG_BATCH_START) !== 0));
+      }
+      accept(r);
+      pos = dataEnd;
+      continue;
+    }
+    const next = scanner.findNextValid(pos + 1, end);
+    if (next === undefined || !next.ok) {
+      if (!(r.reason === 'zero' && scanner.isZero(pos, end))) tailGarbageOffset = pos;
+      break;
+    }
+    const nm = next.meta;
+    const seqTo = Math.min(nm.seq, o.seqLimit) - 1;
+    // Only the first damaged region decides torn-tail versus corruption, so only it pays for the look-ahead.
+    const laterBatch =
+      (nm.flags & FRAME_FLAG_BATCH_START) !== 0 ||
+      (damage.length > 0 ? true : batchStartAfter(scanner, nm, end));
+    damage.push(
+      region(
+        r.reason === 'zero' ? 'zeroed' : 'bad-frame',
+        pos,
+        nm.offset,
+        seqTo >= expect ? expect : undefined,
+        seqTo >= expect ? seqTo : undefined,
+        laterBatch,
+      ),
+    );
+    pos = nm.offset;
+  }
+  return {
+    recordCount: count,
+    lastSeq: expect - 1,
+    minTimeUnixNano: minTs ?? 0n,
+    maxTimeUnixNano: maxTs ?? 0n,
+    dataEnd,
+    footerOffset,
+    damage,
+    tailGarbageOffset,
+    index,
+    leftoverOffset,
+  };
+}
+
+function region(
+  kind: DamageKind,
+  offsetFrom: number,
+  offsetTo: number,
+  seqFrom: number | undefined,
+  seqTo: number | undefined,
+  laterBatchFollows: boolean,
+): DamagedRegion {
+  return { kind, offsetFrom, offsetTo, seqFrom, seqTo, laterBatchFollows };
+}
+
+/** Is there a valid BATCH_START frame anywhere after `from` (following the chain of valid frames and resyncing)? */
+function batchStartAfter(scanner: FrameScanner, from: FrameMeta, end: number): boolean {
+  let pos = from.offset + from.frameBytes;
+  while (pos < end) {
+    const r = scanner.at(pos, end);
+    const f = r.ok ? r : scanner.findNextValid(pos + 1, end);
+    if (!f || !f.ok) return false;
+    if (f.meta.type !== FrameType.FOOTER && (f.meta.flags & FRAME_FLAG_BATCH_START) !== 0) return true;
+    pos = f.meta.offset + f.meta.frameBytes;
+  }
+  return false;
+}

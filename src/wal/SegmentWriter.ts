@@ -1,0 +1,302 @@
+/**
+ * The active segment: creation (preallocated, header synced, renamed into
+ * place, directory synced), frame writes with the in-memory sparse index,
+ * rollover (seal the full segment, open the next), and abandonment after a
+ * failed write or sync.
+ *
+ * Preallocation: a segment is filled with zeros to `segmentBytesMax` before
+ * it receives records, so a later fdatasync has no file-size metadata to
+ * flush. `background` prepares the next segment's zeros in small slices
+ * between commits; `inline` does it at creation; `off` lets the file grow.
+ */
+import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { WalDiskFullError, WalIoError } from '../errors.ts';
+import { errnoCode, type FileHandle, type FileSystem } from './fs/FileSystem.ts';
+import {
+  encodeSegmentHeader,
+  FRAME_FLAG_BATCH_START,
+  SEGMENT_HEADER_BYTES,
+  sealFrame,
+  segmentFileName,
+} from './format.ts';
+import { sealSegmentFile } from './seal.ts';
+import type { SegmentInfo } from './SegmentInfo.ts';
+
+const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
+
+export type PreallocateMode = 'background' | 'inline' | 'off';
+
+export interface SegmentWriterOptions {
+  readonly fs: FileSystem;
+  readonly dir: string;
+  readonly segmentBytesMax: number;
+  readonly indexIntervalBytes: number;
+  readonly preallocate: PreallocateMode;
+  readonly clock: () => bigint;
+  readonly chainHead: () => Uint8Array;
+}
+
+/** Frames waiting to be written; seq, flags and CRC are set by `writeFrames`. */
+export interface FrameBatch {
+  readonly frames: readonly Buffer[];
+  readonly times: readonly bigint[];
+}
+
+interface Prepared {
+  readonly path: string;
+  file: FileHandle | undefined;
+  filledBytes: number;
+  ready: boolean;
+  cancelled: boolean;
+}
+
+export class SegmentWriter {
+  private readonly o: SegmentWriterOptions;
+  private active: { info: SegmentInfo; file: FileHandle; pos: number } | undefined;
+  private prepared: Prepared | undefined;
+  private nextSegmentNumber: number;
+
+  constructor(o: SegmentWriterOptions, nextSegmentNumber: number) {
+    this.o = o;
+    this.nextSegmentNumber = nextSegmentNumber;
+  }
+
+  get activeInfo(): SegmentInfo | undefined {
+    return this.active?.info;
+  }
+
+  /**
+   * Writes the frames (numbered from `firstSeq`) with one write per segment
+   * touched; seals and replaces the segment when full. Returns the handle
+   * whose sync makes the last frames durable (earlier segments were synced
+   * when sealed). `onSegment` is told about each new segment.
+   */
+  writeFrames(batch: FrameBatch, firstSeq: number, onSegment: (s: SegmentInfo) => void): FileHandle {
+    let i = 0;
+    let seq = firstSeq;
+    const n = batch.frames.length;
+    while (i < n) {
+      if (!this.active) onSegment(this.open(seq));
+      const a = this.active as { info: SegmentInfo; file: FileHandle; pos: number };
+      let bytes = 0;
+      let j = i;
+      while (j < n) {
+        const len = (batch.frames[j] as Buffer).length;
+        if (a.pos + bytes + len > this.o.segmentBytesMax && !(j === i && a.pos === SEGMENT_HEADER_BYTES))
+          break;
+        bytes += len;
+        j++;
+      }
+      if (j === i) {
+        this.seal();
+        continue;
+      }
+      const out = Buffer.allocUnsafe(bytes);
+      let off = 0;
+      for (let k = i; k < j; k++, seq++) {
+        const f = batch.frames[k] as Buffer;
+        sealFrame(f, seq, k === i ? FRAME_FLAG_BATCH_START : 0);
+        f.copy(out, off);
+        this.indexFrame(a.info, seq, a.pos + off, batch.times[k] ?? 0n);
+        off += f.length;
+      }
+      a.file.write(out, a.pos);
+      a.pos += bytes;
+      a.info.dataEnd = a.pos;
+      a.info.lastSeq = seq - 1;
+      i = j;
+      if (i < n) this.seal();
+    }
+    return (this.active as { file: FileHandle }).file;
+  }
+
+  /** Seals the active segment (footer, trailer, sync). */
+  seal(): void {
+    const a = this.active;
+    if (!a) return;
+    this.active = undefined;
+    try {
+      sealSegmentFile(a.file, a.info);
+    } finally {
+      a.file.close();
+    }
+  }
+
+  /** Drops the active segment without touching it again (after a failed write or sync). */
+  abandon(): void {
+    const a = this.active;
+    if (!a) return;
+    this.active = undefined;
+    a.info.state = 'unsealed';
+    try {
+      a.file.close();
+    } catch {
+      // the handle is suspect; nothing more is written through it
+    }
+  }
+
+  /** Cancels background preparation and removes its file. */
+  close(): void {
+    const p = this.prepared;
+    this.prepared = undefined;
+    if (p) this.discardPrepared(p);
+  }
+
+  private indexFrame(info: SegmentInfo, seq: number, offset: number, t: bigint): void {
+    let block = info.index[info.index.length - 1];
+    if (!block || offset - block.offset >= this.o.indexIntervalBytes) {
+      block = { firstSeq: seq, offset, minTimeUnixNano: t, maxTimeUnixNano: t };
+      info.index.push(block);
+    }
+    if (t < block.minTimeUnixNano) block.minTimeUnixNano = t;
+    if (t > block.maxTimeUnixNano) block.maxTimeUnixNano = t;
+    if (info.lastSeq < info.firstSeq) {
+      info.minTimeUnixNano = t;
+      info.maxTimeUnixNano = t;
+    } else {
+      if (t < info.minTimeUnixNano) info.minTimeUnixNano = t;
+      if (t > info.maxTimeUnixNano) info.maxTimeUnixNano = t;
+    }
+  }
+
+  private open(firstSeq: number): SegmentInfo {
+    const name = segmentFileName(firstSeq);
+    const finalPath = path.join(this.o.dir, name);
+    const segmentNumber = this.nextSegmentNumber;
+    const header = encodeSegmentHeader({
+      formatVersion: 1,
+      segmentNumber,
+      firstSeq,
+      createdUnixNano: this.o.clock(),
+      segmentBytesMax: this.o.segmentBytesMax,
+      prevChainHash: this.o.chainHead(),
+    });
+    let file: FileHandle;
+    try {
+      file = this.takePrepared() ?? this.createFilled();
+    } catch (err) {
+      throw wrapIo(err, `cannot create segment ${name}`);
+    }
+    try {
+      file.write(header, 0);
+      file.datasyncSync();
+      this.o.fs.rename(file.path, finalPath);
+      this.o.fs.syncDir(this.o.dir);
+    } catch (err) {
+      try {
+        file.close();
+        this.o.fs.remove(file.path);
+      } catch {
+        // best effort: a leftover .prealloc file is removed at the next open
+      }
+      throw wrapIo(err, `cannot create segment ${name}`);
+    }
+    this.nextSegmentNumber++;
+    const info: SegmentInfo = {
+      name,
+      path: finalPath,
+      firstSeq,
+      segmentNumber,
+      state: 'active',
+      lastSeq: firstSeq - 1,
+      dataEnd: SEGMENT_HEADER_BYTES,
+      minTimeUnixNano: 0n,
+      maxTimeUnixNano: 0n,
+      index: [],
+      damaged: false,
+    };
+    this.active = { info, file, pos: SEGMENT_HEADER_BYTES };
+    if (this.o.preallocate === 'background') void this.prepareNext();
+    return info;
+  }
+
+  private tempPath(): string {
+    return path.join(this.o.dir, `segment-${this.nextSegmentNumber}.prealloc`);
+  }
+
+  private createFilled(): FileHandle {
+    const p = this.tempPath();
+    if (this.o.fs.exists(p)) this.o.fs.remove(p);
+    const file = this.o.fs.open(p, 'create');
+    try {
+      if (this.o.preallocate !== 'off') fillZeros(file, 0, this.o.segmentBytesMax);
+    } catch (err) {
+      file.close();
+      this.o.fs.remove(p);
+      throw err;
+    }
+    return file;
+  }
+
+  /** The background-prepared file, finished synchronously if it is not ready yet. */
+  private takePrepared(): FileHandle | undefined {
+    const p = this.prepared;
+    this.prepared = undefined;
+    if (!p?.file) return undefined;
+    p.cancelled = true;
+    if (!p.ready) {
+      try {
+        fillZeros(p.file, p.filledBytes, this.o.segmentBytesMax);
+      } catch (err) {
+        this.discardPrepared(p);
+        throw err;
+      }
+    }
+    return p.file;
+  }
+
+  private async prepareNext(): Promise<void> {
+    const p: Prepared = {
+      path: this.tempPath(),
+      file: undefined,
+      filledBytes: 0,
+      ready: false,
+      cancelled: false,
+    };
+    this.prepared = p;
+    try {
+      await yieldToLoop();
+      if (p.cancelled) return;
+      if (this.o.fs.exists(p.path)) this.o.fs.remove(p.path);
+      p.file = this.o.fs.open(p.path, 'create');
+      while (p.filledBytes < this.o.segmentBytesMax) {
+        if (p.cancelled) return;
+        const len = Math.min(ZERO_CHUNK.length, this.o.segmentBytesMax - p.filledBytes);
+        p.file.write(ZERO_CHUNK.subarray(0, len), p.filledBytes);
+        p.filledBytes += len;
+        await yieldToLoop();
+      }
+      if (p.cancelled) return;
+      p.ready = true;
+    } catch {
+      // Preparation is an optimisation: on failure (e.g. ENOSPC) the next segment is created inline.
+      if (this.prepared === p) this.prepared = undefined;
+      this.discardPrepared(p);
+    }
+  }
+
+  private discardPrepared(p: Prepared): void {
+    p.cancelled = true;
+    try {
+      p.file?.close();
+      if (this.o.fs.exists(p.path)) this.o.fs.remove(p.path);
+    } catch {
+      // removed at the next open
+    }
+  }
+}
+
+function fillZeros(file: FileHandle, from: number, to: number): void {
+  for (let pos = from; pos < to; pos += ZERO_CHUNK.length) {
+    file.write(ZERO_CHUNK.subarray(0, Math.min(ZERO_CHUNK.length, to - pos)), pos);
+  }
+}
+
+export function wrapIo(err: unknown, what: string): Error {
+  if (err instanceof WalDiskFullError || err instanceof WalIoError) return err;
+  const code = errnoCode(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new WalDiskFullError(`${what}: disk full (${code})`, err);
+  return new WalIoError(`${what}: ${code ?? String(err)}`, err);
+}

@@ -1,0 +1,483 @@
+/**
+ * The write-ahead log: the product's acknowledgement point.
+ *
+ * Contract:
+ * - `append()` resolves only after its record is written AND synced under the
+ *   sync policy. Group commit: appends made while a sync is in flight are
+ *   written together with one write per segment and one sync when it returns.
+ * - Sequence numbers are assigned when a batch is written, in append order,
+ *   without gaps: a batch whose write or sync fails is rejected (never
+ *   acknowledged) and its numbers are reused by the next batch, which goes
+ *   to a NEW segment (a failed sync is never retried as if it had succeeded).
+ * - Memory is bounded: at most `queueRecordsMax` records / `queueBytesMax`
+ *   bytes are accepted but not yet durable; beyond that appends wait
+ *   (`block`) or fail with a retryable `WalQueueFullError` (`reject`).
+ * - Readers only ever see durable records (`durableSeq`).
+ */
+import {
+  OtelAuditError,
+  WalClosedError,
+  WalDiskFullError,
+  WalPayloadTooLargeError,
+  WalQueueFullError,
+  WalSyncFailedError,
+  assert,
+} from '../errors.ts';
+import { CursorStore } from './CursorStore.ts';
+import type { FileHandle } from './fs/FileSystem.ts';
+import { buildFrame, FRAME_OVERHEAD_BYTES, FrameType } from './format.ts';
+import { WalLock } from './lock.ts';
+import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.ts';
+import { recoverWal, type RecoveryReport } from './recover.ts';
+import type { SegmentInfo } from './SegmentInfo.ts';
+import { SegmentWriter, wrapIo } from './SegmentWriter.ts';
+import { WalReader, type ReadOptions, type TailOptions, type WalRecord } from './WalReader.ts';
+
+export interface AppendOptions {
+  /** Record time in unix ns, stored in the frame and used for time-range reads. Default: the WAL clock. */
+  readonly timeUnixNano?: bigint;
+  /** Frame type: RECORD (1, default), CHECKPOINT (3) or a user type 4..127. */
+  readonly type?: number;
+}
+
+export interface WalStatus {
+  readonly dir: string;
+  readonly syncPolicy: ResolvedWalOptions['syncPolicy'];
+  /** false when acknowledged records would not survive a power loss (`syncPolicy: none`). */
+  readonly durable: boolean;
+  readonly nextSeq: number;
+  readonly durableSeq: number;
+  readonly firstSeq: number;
+  readonly segments: number;
+  readonly queuedRecords: number;
+  readonly queuedBytes: number;
+  readonly refusedAppends: number;
+  readonly failedBatches: number;
+  readonly commits: number;
+  readonly closed: boolean;
+}
+
+interface Waiter {
+  readonly frames: number;
+  readonly bytes: number;
+  resolve(firstSeq: number): void;
+  reject(err: Error): void;
+}
+
+interface Blocked {
+  readonly frames: Buffer[];
+  readonly times: bigint[];
+  readonly waiter: Waiter;
+}
+
+export class Wal {
+  readonly options: ResolvedWalOptions;
+  readonly recovery: RecoveryReport;
+  readonly cursors: CursorStore;
+  private readonly lock: WalLock;
+  private readonly writer: SegmentWriter;
+  private readonly segments: SegmentInfo[];
+  private nextSeq: number;
+  private durable: number;
+  private frames: Buffer[] = [];
+  private times: bigint[] = [];
+  private waiters: Waiter[] = [];
+  private blocked: Blocked[] = [];
+  private queuedRecords = 0;
+  private queuedBytes = 0;
+  private flushing = false;
+  private flushScheduled = false;
+  private closing = false;
+  private closed = false;
+  private failFastUntilMs = 0;
+  private lastFailure: Error | undefined;
+  private readonly durableListeners = new Set<() => void>();
+  private counters = { refusedAppends: 0, failedBatches: 0, commits: 0 };
+
+  private constructor(options: ResolvedWalOptions, lock: WalLock, recovered: ReturnType<typeof recoverWal>) {
+    this.options = options;
+    this.lock = lock;
+    this.recovery = recovered.report;
+    this.segments = recovered.segments;
+    this.nextSeq = recovered.nextSeq;
+    this.durable = recovered.nextSeq - 1;
+    this.writer = new SegmentWriter(
+      {
+        fs: options.fs,
+        dir: options.dir,
+        segmentBytesMax: options.segmentBytesMax,
+        indexIntervalBytes: options.indexIntervalBytes,
+        preallocate: options.preallocate,
+        clock: options.clock,
+        chainHead: options.chainHead,
+      },
+      recovered.nextSegmentNumber,
+    );
+    this.cursors = new CursorStore(options.fs, options.dir, () => this.durable);
+  }
+
+  /** Opens (creating if needed) a WAL directory, taking its lock and recovering it. */
+  static open(opts: WalOptions): Wal {
+    const options = resolveWalOptions(opts);
+    options.fs.mkdirp(options.dir);
+    const lock = WalLock.acquire(options.fs, options.dir);
+    try {
+      const recovered = recoverWal({
+        fs: options.fs,
+        dir: options.dir,
+        mode: 'write',
+        frameBytesMax: options.payloadBytesMax + FRAME_OVERHEAD_BYTES,
+        indexIntervalBytes: options.indexIntervalBytes,
+        verify: options.verifyOnOpen,
+      });
+      const wal = new Wal(options, lock, recovered);
+      if (options.syncPolicy === 'none') {
+        options.onWarning?.(
+          `WAL ${options.dir}: syncPolicy 'none' — acknowledged records are NOT durable (tests and benchmarks only)`,
+        );
+      }
+      return wal;
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  /** Appends one record; resolves with its sequence number once it is durable. */
+  append(payload: Uint8Array, opts?: AppendOptions): Promise<number> {
+    return this.enqueue([payload], opts);
+  }
+
+  /** Appends records as one unit; resolves with the first sequence number once all are durable. */
+  appendBatch(payloads: readonly Uint8Array[], opts?: AppendOptions): Promise<number> {
+    if (payloads.length === 0) return Promise.resolve(this.nextSeq);
+    return this.enqueue(payloads, opts);
+  }
+
+  /**
+   * Strict append for callers that cannot await: writes everything queued
+   * plus this record and syncs on the calling thread before returning its
+   * sequence number. Throws a typed error if it could not be made durable.
+   */
+  appendSync(payload: Uint8Array, opts?: AppendOptions): number {
+    this.checkOpen();
+    const [frames, times, bytes] = this.build([payload], opts);
+    let seq = -1;
+    this.frames.push(...frames);
+    this.times.push(...times);
+    this.queuedRecords += 1;
+    this.queuedBytes += bytes;
+    this.waiters.push({ frames: 1, bytes, resolve: (s) => (seq = s), reject: () => undefined });
+    const batch = this.takeQueued();
+    const file = this.writeBatch(batch);
+    if (file && this.options.syncPolicy !== 'none') {
+      try {
+        file.datasyncSync();
+      } catch (err) {
+        this.failBatch(
+          batch,
+          new WalSyncFailedError(`fdatasync failed; batch not acknowledged, segment abandoned`, err),
+        );
+        throw this.lastFailure;
+      }
+    }
+    if (!file) throw this.lastFailure;
+    this.completeBatch(batch);
+    assert(seq > 0, 'strict append was assigned a sequence number');
+    return seq;
+  }
+
+  /**
+   * Resolves when every record appended before this call is durable; rejects
+   * with the batch's error if the last of them could not be made durable.
+   */
+  flush(): Promise<void> {
+    if (!this.flushing && !this.flushScheduled && this.waiters.length === 0 && this.blocked.length === 0) {
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const marker: Waiter = { frames: 0, bytes: 0, resolve: () => resolve(), reject };
+      if (this.blocked.length > 0) this.blocked.push({ frames: [], times: [], waiter: marker });
+      else this.accept([], [], marker);
+    });
+  }
+
+  /** Highest sequence number that is durable. */
+  get durableSeq(): number {
+    return this.durable;
+  }
+
+  /** Reads durable records (by sequence number or time range). */
+  read(opts: ReadOptions = {}): Iterable<WalRecord> {
+    return this.reader().records(opts);
+  }
+
+  /** Follows the log: yields durable records from `fromSeq` on, waiting for new ones until aborted or closed. */
+  tail(opts: TailOptions = {}): AsyncIterable<WalRecord> {
+    return this.reader().tail(opts);
+  }
+
+  reader(): WalReader {
+    return new WalReader({
+      fs: this.options.fs,
+      segments: () => this.segments,
+      durableSeq: () => this.durable,
+      frameBytesMax: this.options.payloadBytesMax + FRAME_OVERHEAD_BYTES,
+      waitForDurable: () => this.waitForDurable(),
+      isClosed: () => this.closed,
+    });
+  }
+
+  status(): WalStatus {
+    return {
+      dir: this.options.dir,
+      syncPolicy: this.options.syncPolicy,
+      durable: this.options.syncPolicy !== 'none',
+      nextSeq: this.nextSeq,
+      durableSeq: this.durable,
+      firstSeq: this.segments[0]?.firstSeq ?? 1,
+      segments: this.segments.length,
+      queuedRecords: this.queuedRecords,
+      queuedBytes: this.queuedBytes,
+      refusedAppends: this.counters.refusedAppends,
+      failedBatches: this.counters.failedBatches,
+      commits: this.counters.commits,
+      closed: this.closed,
+    };
+  }
+
+  /** Stops accepting, makes everything accepted durable (or failed), seals the active segment, releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closing = true;
+    try {
+      await this.flush();
+    } catch {
+      // the failed records' appenders were told; close goes on
+    }
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.writer.seal();
+    } catch (err) {
+      this.options.onWarning?.(
+        `WAL ${this.options.dir}: sealing the active segment at close failed: ${String(err)}`,
+      );
+      this.writer.abandon();
+    } finally {
+      this.writer.close();
+      this.lock.release();
+      for (const l of [...this.durableListeners]) l();
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closing || this.closed) throw new WalClosedError();
+  }
+
+  private build(
+    payloads: readonly Uint8Array[],
+    opts: AppendOptions | undefined,
+  ): [Buffer[], bigint[], number] {
+    const type = opts?.type ?? FrameType.RECORD;
+    if (!Number.isInteger(type) || type < 1 || type > 127 || type === FrameType.FOOTER) {
+      throw new OtelAuditError('INVALID_ARGUMENT', `invalid frame type ${type}: use 1, 3 or 4..127`);
+    }
+    const t = opts?.timeUnixNano ?? this.options.clock();
+    const frames: Buffer[] = [];
+    const times: bigint[] = [];
+    let bytes = 0;
+    for (const p of payloads) {
+      if (p.length > this.options.payloadBytesMax)
+        throw new WalPayloadTooLargeError(p.length, this.options.payloadBytesMax);
+      const f = buildFrame(type, t, p);
+      frames.push(f);
+      times.push(t);
+      bytes += f.length;
+    }
+    return [frames, times, bytes];
+  }
+
+  private enqueue(payloads: readonly Uint8Array[], opts: AppendOptions | undefined): Promise<number> {
+    try {
+      this.checkOpen();
+      if (Date.now() < this.failFastUntilMs && this.lastFailure) throw this.lastFailure;
+      const [frames, times, bytes] = this.build(payloads, opts);
+      return new Promise<number>((resolve, reject) => {
+        const waiter: Waiter = { frames: frames.length, bytes, resolve, reject };
+        const fits =
+          this.blocked.length === 0 &&
+          this.queuedRecords + frames.length <= this.options.queueRecordsMax &&
+          this.queuedBytes + bytes <= this.options.queueBytesMax;
+        const aloneTooBig = this.queuedRecords === 0 && this.blocked.length === 0;
+        if (fits || aloneTooBig) {
+          this.accept(frames, times, waiter);
+        } else if (this.options.whenQueueFull === 'reject') {
+          this.counters.refusedAppends++;
+          reject(
+            new WalQueueFullError(
+              `WAL queue full (${this.queuedRecords} records, ${this.queuedBytes} bytes waiting for durability)`,
+            ),
+          );
+        } else {
+          this.blocked.push({ frames, times, waiter });
+        }
+      });
+    } catch (err) {
+      if (err instanceof WalDiskFullError) this.counters.refusedAppends++;
+      return Promise.reject(err);
+    }
+  }
+
+  private accept(frames: Buffer[], times: bigint[], waiter: Waiter): void {
+    for (let i = 0; i < frames.length; i++) {
+      this.frames.push(frames[i] as Buffer);
+      this.times.push(times[i] as bigint);
+    }
+    this.waiters.push(waiter);
+    this.queuedRecords += frames.length;
+    this.queuedBytes += waiter.bytes;
+    this.scheduleFlush();
+  }
+
+  private admitBlocked(): void {
+    while (this.blocked.length > 0) {
+      const b = this.blocked[0] as Blocked;
+      const fits =
+        this.queuedRecords + b.frames.length <= this.options.queueRecordsMax &&
+        this.queuedBytes + b.waiter.bytes <= this.options.queueBytesMax;
+      if (!fits && this.queuedRecords > 0) return;
+      this.blocked.shift();
+      this.accept(b.frames, b.times, b.waiter);
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    const run = (): void => {
+      this.flushScheduled = false;
+      void this.flushLoop();
+    };
+    if (this.options.commitDelayMs > 0) setTimeout(run, this.options.commitDelayMs);
+    else queueMicrotask(run);
+  }
+
+  private takeQueued(): { frames: Buffer[]; times: bigint[]; waiters: Waiter[]; firstSeq: number } {
+    const batch = { frames: this.frames, times: this.times, waiters: this.waiters, firstSeq: this.nextSeq };
+    this.frames = [];
+    this.times = [];
+    this.waiters = [];
+    this.nextSeq += batch.frames.length;
+    return batch;
+  }
+
+  private async flushLoop(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.waiters.length > 0) {
+        const batch = this.takeQueued();
+        if (batch.frames.length === 0) {
+          this.completeBatch(batch);
+          continue;
+        }
+        const file = this.writeBatch(batch);
+        if (!file) continue;
+        if (this.options.syncPolicy !== 'none') {
+          try {
+            await (this.options.syncPolicy === 'fsync' ? file.fsync() : file.datasync());
+          } catch (err) {
+            this.failBatch(
+              batch,
+              new WalSyncFailedError('fdatasync failed; batch not acknowledged, segment abandoned', err),
+            );
+            continue;
+          }
+        }
+        this.completeBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+      if (this.waiters.length > 0) this.scheduleFlush();
+    }
+  }
+
+  /** Writes a taken batch; on failure rejects it and returns undefined. */
+  private writeBatch(batch: ReturnType<Wal['takeQueued']>): FileHandle | undefined {
+    if (Date.now() < this.failFastUntilMs && this.lastFailure) {
+      this.failBatch(batch, this.lastFailure, false);
+      return undefined;
+    }
+    try {
+      return this.writer.writeFrames(batch, batch.firstSeq, (s) => this.segments.push(s));
+    } catch (err) {
+      const e = wrapIo(err, 'WAL write failed');
+      const creating = !this.writer.activeInfo;
+      this.failBatch(batch, e);
+      if (creating) this.failFastUntilMs = Date.now() + this.options.failureBackoffMs;
+      return undefined;
+    }
+  }
+
+  private completeBatch(batch: ReturnType<Wal['takeQueued']>): void {
+    let seq = batch.firstSeq;
+    this.durable = Math.max(this.durable, batch.firstSeq + batch.frames.length - 1);
+    this.counters.commits++;
+    for (const w of batch.waiters) {
+      this.queuedRecords -= w.frames;
+      this.queuedBytes -= w.bytes;
+      w.resolve(seq);
+      seq += w.frames;
+    }
+    this.failFastUntilMs = 0;
+    this.admitBlocked();
+    for (const l of [...this.durableListeners]) l();
+  }
+
+  /**
+   * Rejects a batch, abandons the segment it may have partly reached, and
+   * lets the next batch reuse its sequence numbers in a new segment.
+   */
+  private failBatch(batch: ReturnType<Wal['takeQueued']>, err: Error, abandon = true): void {
+    this.lastFailure = err;
+    this.counters.failedBatches++;
+    if (abandon) this.writer.abandon();
+    if (this.nextSeq === batch.firstSeq + batch.frames.length) {
+      this.nextSeq = batch.firstSeq;
+      for (const s of this.segments)
+        if (s.lastSeq >= batch.firstSeq) s.lastSeq = Math.max(s.firstSeq - 1, batch.firstSeq - 1);
+      this.pruneEmptyAbandoned();
+    }
+    for (const w of batch.waiters) {
+      this.queuedRecords -= w.frames;
+      this.queuedBytes -= w.bytes;
+      w.reject(err);
+    }
+    this.admitBlocked();
+  }
+
+  /** An abandoned segment left with no record would collide with the next segment's name: forget it (it stays on disk until the next open removes or seals it). */
+  private pruneEmptyAbandoned(): void {
+    const last = this.segments[this.segments.length - 1];
+    if (last && last.state === 'unsealed' && last.lastSeq < last.firstSeq && last.firstSeq === this.nextSeq) {
+      this.segments.pop();
+      try {
+        this.options.fs.remove(last.path);
+        this.options.fs.syncDir(this.options.dir);
+      } catch {
+        // the next segment creation reports the problem
+      }
+    }
+  }
+
+  private waitForDurable(): Promise<void> {
+    return new Promise((resolve) => {
+      const l = (): void => {
+        this.durableListeners.delete(l);
+        resolve();
+      };
+      this.durableListeners.add(l);
+    });
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * WAL options, their defaults and validation.
+ */
+import { WalBadOptionsError } from '../errors.ts';
+import type { FileSystem } from './fs/FileSystem.ts';
+import { nodeFileSystem } from './fs/NodeFileSystem.ts';
+import { FRAME_OVERHEAD_BYTES, SEGMENT_HEADER_BYTES } from './format.ts';
+import type { PreallocateMode } from './SegmentWriter.ts';
+
+/**
+ * `fdatasync` (default) and `fsync` make every acknowledged record durable.
+ * `none` never syncs: records survive a process crash but NOT a power loss.
+ * It exists only for tests and benchmarks and is reported as non-durable
+ * (`status().durable === false`, a warning at open).
+ */
+export type SyncPolicy = 'fdatasync' | 'fsync' | 'none';
+export type QueueFullPolicy = 'block' | 'reject';
+
+export interface WalOptions {
+  readonly dir: string;
+  readonly fs?: FileSystem;
+  readonly syncPolicy?: SyncPolicy;
+  readonly segmentBytesMax?: number;
+  readonly payloadBytesMax?: number;
+  /** Extra time a commit waits to gather more appends; 0 commits as soon as the previous sync returns. */
+  readonly commitDelayMs?: number;
+  /** Bound on records accepted but not yet durable. */
+  readonly queueRecordsMax?: number;
+  /** Bound on bytes accepted but not yet durable. */
+  readonly queueBytesMax?: number;
+  readonly whenQueueFull?: QueueFullPolicy;
+  readonly indexIntervalBytes?: number;
+  readonly preallocate?: PreallocateMode;
+  /** `tail` checks sealed segments through their footers; `full` checks every frame's CRC at open. */
+  readonly verifyOnOpen?: 'tail' | 'full';
+  /** After a failed segment creation, appends fail fast for this long before the next attempt. */
+  readonly failureBackoffMs?: number;
+  /** Wall clock in unix nanoseconds (injectable for clock-jump tests). */
+  readonly clock?: () => bigint;
+  /** The chain hash a new segment continues from (integrity layer); zeros by default. */
+  readonly chainHead?: () => Uint8Array;
+  readonly onWarning?: (message: string) => void;
+}
+
+export type ResolvedWalOptions = Required<Omit<WalOptions, 'onWarning'>> & Pick<WalOptions, 'onWarning'>;
+
+export const WAL_DEFAULTS = {
+  syncPolicy: 'fdatasync',
+  segmentBytesMax: 64 * 1024 * 1024,
+  payloadBytesMax: 4 * 1024 * 1024,
+  commitDelayMs: 0,
+  queueRecordsMax: 100_000,
+  queueBytesMax: 64 * 1024 * 1024,
+  whenQueueFull: 'block',
+  indexIntervalBytes: 64 * 1024,
+  preallocate: 'background',
+  verifyOnOpen: 'tail',
+  failureBackoffMs: 1000,
+} as const;
+
+const ZERO_HASH = new Uint8Array(32);
+
+export function wallClockNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
+  const r: ResolvedWalOptions = {
+    dir: o.dir,
+    fs: o.fs ?? nodeFileSystem,
+    syncPolicy: o.syncPolicy ?? WAL_DEFAULTS.syncPolicy,
+    segmentBytesMax: o.segmentBytesMax ?? WAL_DEFAULTS.segmentBytesMax,
+    payloadBytesMax: o.payloadBytesMax ?? WAL_DEFAULTS.payloadBytesMax,
+    commitDelayMs: o.commitDelayMs ?? WAL_DEFAULTS.commitDelayMs,
+    queueRecordsMax: o.queueRecordsMax ?? WAL_DEFAULTS.queueRecordsMax,
+    queueBytesMax: o.queueBytesMax ?? WAL_DEFAULTS.queueBytesMax,
+    whenQueueFull: o.whenQueueFull ?? WAL_DEFAULTS.whenQueueFull,
+    indexIntervalBytes: o.indexIntervalBytes ?? WAL_DEFAULTS.indexIntervalBytes,
+    preallocate: o.preallocate ?? WAL_DEFAULTS.preallocate,
+    verifyOnOpen: o.verifyOnOpen ?? WAL_DEFAULTS.verifyOnOpen,
+    failureBackoffMs: o.failureBackoffMs ?? WAL_DEFAULTS.failureBackoffMs,
+    clock: o.clock ?? wallClockNs,
+    chainHead: o.chainHead ?? (() => ZERO_HASH),
+    onWarning: o.onWarning,
+  };
+  const problems: string[] = [];
+  const int = (name: keyof ResolvedWalOptions, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    const v = r[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      problems.push(`${name} must be an integer in [${min}, ${max}], got ${String(v)}`);
+    }
+  };
+  if (typeof r.dir !== 'string' || r.dir === '') problems.push('dir must be a non-empty path');
+  if (!['fdatasync', 'fsync', 'none'].includes(r.syncPolicy))
+    problems.push(`syncPolicy must be fdatasync|fsync|none`);
+  if (!['block', 'reject'].includes(r.whenQueueFull)) problems.push('whenQueueFull must be block|reject');
+  if (!['background', 'inline', 'off'].includes(r.preallocate))
+    problems.push('preallocate must be background|inline|off');
+  if (!['tail', 'full'].includes(r.verifyOnOpen)) problems.push('verifyOnOpen must be tail|full');
+  int('payloadBytesMax', 0, 128 * 1024 * 1024);
+  int('segmentBytesMax', 4096, 1024 * 1024 * 1024 * 4);
+  int('commitDelayMs', 0, 10_000);
+  int('queueRecordsMax', 1);
+  int('queueBytesMax', 1);
+  int('indexIntervalBytes', 512);
+  int('failureBackoffMs', 0, 600_000);
+  if (r.segmentBytesMax < SEGMENT_HEADER_BYTES + FRAME_OVERHEAD_BYTES + r.payloadBytesMax) {
+    problems.push('segmentBytesMax must hold at least one frame of payloadBytesMax');
+  }
+  if (r.queueBytesMax < r.payloadBytesMax + FRAME_OVERHEAD_BYTES) {
+    problems.push('queueBytesMax must hold at least one frame of payloadBytesMax');
+  }
+  if (problems.length > 0) throw new WalBadOptionsError(problems.join('; '));
+  return r;
+}
