@@ -130,6 +130,16 @@ export function walkSegment(o: SegmentWalkOptions): SegmentWalkResult {
       break;
     }
     const nm = next.meta;
+    if (nm.seq >= o.seqLimit) {
+      // What follows belongs to a failed batch rewritten in the next segment.
+      if (expect < o.seqLimit) {
+        damage.push(
+          region(r.reason === 'zero' ? 'zeroed' : 'bad-frame', pos, nm.offset, expect, o.seqLimit - 1, true),
+        );
+      }
+      leftoverOffset = nm.offset;
+      break;
+    }
     const seqTo = Math.min(nm.seq, o.seqLimit) - 1;
     // Only the first damaged region decides torn-tail versus corruption, so only it pays for the look-ahead.
     const laterBatch =
@@ -146,6 +156,8 @@ export function walkSegment(o: SegmentWalkOptions): SegmentWalkResult {
       ),
     );
     pos = nm.offset;
+    // The region above already accounts for the numbers it lost.
+    if (seqTo >= expect) expect = seqTo + 1;
   }
   return {
     recordCount: count,

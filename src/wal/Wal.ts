@@ -24,7 +24,8 @@ import {
   assert,
 } from '../errors.ts';
 import { CursorStore } from './CursorStore.ts';
-import type { FileHandle } from './fs/FileSystem.ts';
+import path from 'node:path';
+import { ensureDurableDir, type FileHandle } from './fs/FileSystem.ts';
 import { buildFrame, FRAME_OVERHEAD_BYTES, FrameType } from './format.ts';
 import { WalLock } from './lock.ts';
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.ts';
@@ -119,8 +120,13 @@ export class Wal {
   /** Opens (creating if needed) a WAL directory, taking its lock and recovering it. */
   static open(opts: WalOptions): Wal {
     const options = resolveWalOptions(opts);
-    options.fs.mkdirp(options.dir);
-    const lock = WalLock.acquire(options.fs, options.dir);
+    let lock: WalLock;
+    try {
+      ensureDurableDir(options.fs, options.dir, path);
+      lock = WalLock.acquire(options.fs, options.dir);
+    } catch (err) {
+      throw err instanceof OtelAuditError ? err : wrapIo(err, `cannot open WAL ${options.dir}`);
+    }
     try {
       const recovered = recoverWal({
         fs: options.fs,
@@ -139,7 +145,7 @@ export class Wal {
       return wal;
     } catch (err) {
       lock.release();
-      throw err;
+      throw err instanceof OtelAuditError ? err : wrapIo(err, `cannot recover WAL ${options.dir}`);
     }
   }
 

@@ -135,6 +135,7 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
       }
       nextSegmentNumber = Math.max(nextSegmentNumber, header.segmentNumber + 1);
       const info = baseInfo(f, segPath, header);
+      let recordCount = 0;
       const footer = o.verify === 'tail' && headerOk ? readFooter(file, scanner, header) : undefined;
       if (footer !== undefined && footer.lastSeq < seqLimit) {
         Object.assign(info, {
@@ -145,6 +146,12 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
           maxTimeUnixNano: footer.maxTimeUnixNano,
           index: [...footer.index],
         });
+        recordCount = footer.recordCount;
+        if (o.mode === 'write' && newest) {
+          // The newest segment may hold data a failed sync never persisted (see rewriteRange).
+          rewriteRange(file, scanner.size);
+          file.datasyncSync();
+        }
       } else {
         const w = walkSegment({
           scanner,
@@ -153,8 +160,13 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
           indexIntervalBytes: o.indexIntervalBytes,
         });
         const first = w.damage[0];
+        // A torn write leaves invalid bytes, never valid frames out of order: duplicates and gaps are corruption.
         const torn =
-          newest && first !== undefined && !first.laterBatchFollows && w.footerOffset === undefined;
+          newest &&
+          first !== undefined &&
+          (first.kind === 'bad-frame' || first.kind === 'zeroed') &&
+          !first.laterBatchFollows &&
+          w.footerOffset === undefined;
         if (torn) {
           // Re-walk up to the tear so the index and counts cover only what is kept.
           const kept = walkSegment({
@@ -171,8 +183,10 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
             discardedSeqTo: w.lastSeq > kept.lastSeq ? w.lastSeq : undefined,
           });
           fillFromWalk(info, kept);
+          recordCount = kept.recordCount;
         } else {
           fillFromWalk(info, w);
+          recordCount = w.recordCount;
           for (const d of w.damage) {
             segCorruptions.push(corruption(f.name, d.kind, d.offsetFrom, d.offsetTo, d.seqFrom, d.seqTo));
           }
@@ -207,6 +221,7 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
           if (info.state === 'unsealed' || (footerOk && needsTrim(file, w.footerOffset))) {
             const writable = newest ? file : o.fs.open(segPath, 'readwrite');
             try {
+              if (info.state === 'unsealed') rewriteRange(writable, info.dataEnd);
               sealSegmentFile(writable, info);
             } finally {
               if (writable !== file) writable.close();
@@ -215,7 +230,7 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
           }
         }
       }
-      records += Math.max(0, info.lastSeq - info.firstSeq + 1);
+      records += recordCount;
       segments.push(info);
       expectSeq = Math.max(info.lastSeq + 1, info.firstSeq);
       for (const c of segCorruptions) {
@@ -280,6 +295,20 @@ export function readFooter(
   if (footer.firstSeq !== header.firstSeq || footer.dataEndOffset !== footerOffset) return undefined;
   if (footer.lastSeq < footer.firstSeq - 1) return undefined;
   return footer;
+}
+
+/**
+ * Writes bytes [0, end) back in place before sealing. After a failed fsync
+ * the kernel may keep showing data that never reached the disk (pages marked
+ * clean after a writeback error: PostgreSQL's "fsyncgate"); what recovery
+ * read from an unsealed segment is therefore made durable again, not assumed.
+ */
+function rewriteRange(file: FileHandle, end: number): void {
+  const chunk = Buffer.allocUnsafe(1024 * 1024);
+  for (let pos = 0; pos < end; pos += chunk.length) {
+    const n = file.read(chunk, 0, Math.min(chunk.length, end - pos), pos);
+    file.write(chunk.subarray(0, n), pos);
+  }
 }
 
 function needsTrim(file: FileHandle, footerOffset: number | undefined): boolean {

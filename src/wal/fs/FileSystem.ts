@@ -87,3 +87,18 @@ export function fsError(code: string, syscall: string, path: string): Error & { 
   err.path = path;
   return err;
 }
+
+/**
+ * mkdir -p that makes the new directories durable: each created level's
+ * parent is synced, top down, so a crash cannot take a WAL directory away.
+ */
+export function ensureDurableDir(fs: FileSystem, dir: string, pathApi: { dirname(p: string): string }): void {
+  const missing: string[] = [];
+  for (let d = dir; !fs.exists(d); d = pathApi.dirname(d)) {
+    missing.unshift(d);
+    if (pathApi.dirname(d) === d) break;
+  }
+  if (missing.length === 0) return;
+  fs.mkdirp(dir);
+  for (const d of missing) fs.syncDir(pathApi.dirname(d));
+}
