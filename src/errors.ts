@@ -18,6 +18,19 @@ export type ErrorCode =
   | 'WAL_BAD_OPTIONS'
   | 'WAL_CURSOR_CORRUPT'
   | 'WAL_FAILED'
+  // record model and codecs
+  | 'RECORD_INVALID'
+  | 'RECORD_DECODE'
+  | 'OTLP_DECODE'
+  | 'DECODE_LIMIT'
+  // configuration
+  | 'CONFIG_INVALID'
+  // pipeline runtime
+  | 'PIPELINE_PERMANENT'
+  | 'PIPELINE_BUILD'
+  | 'LIFECYCLE'
+  | 'SHUTDOWN_TIMEOUT'
+  | 'AUDIT_WRITE_FAILED'
   // generic
   | 'INVALID_ARGUMENT'
   | 'INTERNAL';
@@ -59,7 +72,10 @@ export class WalPayloadTooLargeError extends OtelAuditError {
   readonly payloadBytesMax: number;
 
   constructor(payloadBytes: number, payloadBytesMax: number) {
-    super('WAL_PAYLOAD_TOO_LARGE', `payload of ${payloadBytes} bytes exceeds payloadBytesMax ${payloadBytesMax}`);
+    super(
+      'WAL_PAYLOAD_TOO_LARGE',
+      `payload of ${payloadBytes} bytes exceeds payloadBytesMax ${payloadBytesMax}`,
+    );
     this.payloadBytes = payloadBytes;
     this.payloadBytesMax = payloadBytesMax;
   }

@@ -41,6 +41,11 @@ export interface AppendOptions {
   readonly type?: number;
 }
 
+export interface BatchAppendOptions extends AppendOptions {
+  /** Per-record times (unix ns); a missing entry falls back to `timeUnixNano`, then the clock. */
+  readonly timesUnixNano?: ReadonlyArray<bigint | undefined>;
+}
+
 export interface WalStatus {
   readonly dir: string;
   readonly syncPolicy: ResolvedWalOptions['syncPolicy'];
@@ -154,8 +159,11 @@ export class Wal {
     return this.enqueue([payload], opts);
   }
 
-  /** Appends records as one unit; resolves with the first sequence number once all are durable. */
-  appendBatch(payloads: readonly Uint8Array[], opts?: AppendOptions): Promise<number> {
+  /**
+   * Appends records as one unit; resolves with the first sequence number once
+   * all are durable. `timesUnixNano[i]`, when given, is record i's time.
+   */
+  appendBatch(payloads: readonly Uint8Array[], opts?: BatchAppendOptions): Promise<number> {
     if (payloads.length === 0) return Promise.resolve(this.nextSeq);
     return this.enqueue(payloads, opts);
   }
@@ -283,7 +291,7 @@ export class Wal {
 
   private build(
     payloads: readonly Uint8Array[],
-    opts: AppendOptions | undefined,
+    opts: BatchAppendOptions | undefined,
   ): [Buffer[], bigint[], number] {
     const type = opts?.type ?? FrameType.RECORD;
     if (!Number.isInteger(type) || type < 1 || type > 127 || type === FrameType.FOOTER) {
@@ -293,18 +301,21 @@ export class Wal {
     const frames: Buffer[] = [];
     const times: bigint[] = [];
     let bytes = 0;
-    for (const p of payloads) {
+    const perRecord = opts?.timesUnixNano;
+    for (let i = 0; i < payloads.length; i++) {
+      const p = payloads[i] as Uint8Array;
       if (p.length > this.options.payloadBytesMax)
         throw new WalPayloadTooLargeError(p.length, this.options.payloadBytesMax);
-      const f = buildFrame(type, t, p);
+      const ti = perRecord?.[i] ?? t;
+      const f = buildFrame(type, ti, p);
       frames.push(f);
-      times.push(t);
+      times.push(ti);
       bytes += f.length;
     }
     return [frames, times, bytes];
   }
 
-  private enqueue(payloads: readonly Uint8Array[], opts: AppendOptions | undefined): Promise<number> {
+  private enqueue(payloads: readonly Uint8Array[], opts: BatchAppendOptions | undefined): Promise<number> {
     try {
       this.checkOpen();
       if (Date.now() < this.failFastUntilMs && this.lastFailure) throw this.lastFailure;

@@ -1,5 +1,5 @@
 export { Wal } from './Wal.ts';
-export type { AppendOptions, WalStatus } from './Wal.ts';
+export type { AppendOptions, BatchAppendOptions, WalStatus } from './Wal.ts';
 export { WalReader } from './WalReader.ts';
 export type { ReadDamage, ReadOptions, TailOptions, WalRecord } from './WalReader.ts';
 export { CursorStore } from './CursorStore.ts';

@@ -1,0 +1,55 @@
+/**
+ * `audit_wal` exporter configuration (YAML keys in the Collector's snake_case).
+ * See README.md in this folder for the reference.
+ */
+import { z } from 'zod';
+import { WAL_DEFAULTS } from '../../src/wal/options.ts';
+
+export const AUDIT_WAL_TYPE = 'audit_wal';
+
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+export const auditWalConfigSchema = z.strictObject({
+  /** WAL directory; relative paths resolve against the working directory. */
+  directory: z.string().min(1),
+  sync_policy: z.enum(['fdatasync', 'fsync', 'none']),
+  commit_delay_ms: z.number().int().min(0).max(10_000),
+  segment_bytes_max: z
+    .number()
+    .int()
+    .min(4096)
+    .max(4 * 1024 ** 3),
+  payload_bytes_max: z
+    .number()
+    .int()
+    .min(0)
+    .max(128 * 1024 ** 2),
+  queue_records_max: positiveInt(100_000_000),
+  queue_bytes_max: positiveInt(16 * 1024 ** 3),
+  when_queue_full: z.enum(['block', 'reject']),
+  preallocate: z.enum(['background', 'inline', 'off']),
+  verify_on_open: z.enum(['tail', 'full']),
+  /** In process only: `group_commit` (onEmit queues, durable within a commit) or `strict` (onEmit syncs before returning). */
+  durability: z.enum(['group_commit', 'strict']),
+  /** In process only: what a failed write does — `error` (next onEmit/forceFlush throws), `callback`, or `exit`. */
+  on_failure: z.enum(['error', 'callback', 'exit']),
+});
+
+export type AuditWalConfig = z.infer<typeof auditWalConfigSchema>;
+
+export function createDefaultAuditWalConfig(): AuditWalConfig {
+  return {
+    directory: './otel-audit-data',
+    sync_policy: WAL_DEFAULTS.syncPolicy,
+    commit_delay_ms: WAL_DEFAULTS.commitDelayMs,
+    segment_bytes_max: WAL_DEFAULTS.segmentBytesMax,
+    payload_bytes_max: WAL_DEFAULTS.payloadBytesMax,
+    queue_records_max: WAL_DEFAULTS.queueRecordsMax,
+    queue_bytes_max: WAL_DEFAULTS.queueBytesMax,
+    when_queue_full: WAL_DEFAULTS.whenQueueFull,
+    preallocate: WAL_DEFAULTS.preallocate,
+    verify_on_open: WAL_DEFAULTS.verifyOnOpen,
+    durability: 'group_commit',
+    on_failure: 'error',
+  };
+}

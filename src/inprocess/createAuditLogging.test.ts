@@ -1,0 +1,138 @@
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeRecord } from '../record/walCodec.ts';
+import { openWalReadOnly } from '../wal/readOnly.ts';
+import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { createAuditLogging } from './createAuditLogging.ts';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function configFor(dir: string, extra = ''): string {
+  return `
+receivers:
+  audit_sdk:
+exporters:
+  audit_wal:
+    directory: ${dir}
+${extra}
+service:
+  pipelines:
+    logs:
+      receivers: [audit_sdk]
+      exporters: [audit_wal]
+`;
+}
+
+function stored(dir: string) {
+  return [...openWalReadOnly({ dir }).reader.records()].map((r) => decodeRecord(r.payload));
+}
+
+describe('createAuditLogging (in-process path)', () => {
+  it('makes records emitted through a LoggerProvider durable in the WAL, losslessly', async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    const audit = await createAuditLogging({ config: configFor(t.dir) });
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'billing' }),
+      processors: audit.processors,
+    });
+    const logger = provider.getLogger('audit-test', '1.2.3');
+    for (let i = 0; i < 50; i++) {
+      logger.emit({
+        severityNumber: 9,
+        severityText: 'INFO',
+        body: { action: 'transfer', amount: i },
+        attributes: { 'user.id': `u${i}`, ok: true },
+        eventName: 'payment.transfer',
+        timestamp: 1_700_000_000_000 + i,
+      });
+    }
+    await audit.forceFlush();
+    expect(audit.wal.durableSeq).toBe(50);
+    await provider.shutdown();
+    const records = stored(t.dir);
+    expect(records).toHaveLength(50);
+    const r7 = records[7];
+    expect(r7?.eventName).toBe('payment.transfer');
+    expect(r7?.scope.name).toBe('audit-test');
+    expect(r7?.scope.version).toBe('1.2.3');
+    expect(r7?.timeUnixNano).toBe(BigInt(1_700_000_000_007) * 1_000_000n);
+    expect(r7?.attributes).toEqual([
+      { key: 'user.id', value: 'u7' },
+      { key: 'ok', value: true },
+    ]);
+    expect(r7?.resource.attributes).toContainEqual({ key: 'service.name', value: 'billing' });
+  });
+
+  it('durability strict: the record is durable when emit returns', async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    const audit = await createAuditLogging({ config: configFor(t.dir, '    durability: strict') });
+    const provider = new LoggerProvider({ processors: audit.processors });
+    provider.getLogger('s').emit({ body: 'one' });
+    expect(audit.wal.durableSeq).toBe(1);
+    provider.getLogger('s').emit({ body: 'two' });
+    expect(audit.wal.durableSeq).toBe(2);
+    await provider.shutdown();
+    expect(stored(t.dir).map((r) => r.body)).toEqual(['one', 'two']);
+  });
+
+  it('write() resolves on durability; on_failure error surfaces a failure through emit and forceFlush', async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    const audit = await createAuditLogging({
+      config: configFor(
+        t.dir,
+        '    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536',
+      ),
+    });
+    const provider = new LoggerProvider({ processors: audit.processors });
+    const logger = provider.getLogger('f');
+    logger.emit({ body: 'x'.repeat(500) });
+    await expect(audit.forceFlush()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    logger.emit({ body: 'y'.repeat(500) });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(() => logger.emit({ body: 'ok' })).toThrow(
+      expect.objectContaining({ code: 'AUDIT_WRITE_FAILED' }),
+    );
+    logger.emit({ body: 'fine' });
+    await audit.forceFlush();
+    await provider.shutdown();
+    expect(stored(t.dir).map((r) => r.body)).toEqual(['fine']);
+  });
+
+  it('on_failure callback hands the failed record to the application', async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    const failed: unknown[] = [];
+    const audit = await createAuditLogging({
+      config: configFor(
+        t.dir,
+        '    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536\n    on_failure: callback',
+      ),
+      onFailure: (err, record) => failed.push([(err as { code?: string }).code, record.body]),
+    });
+    const provider = new LoggerProvider({ processors: audit.processors });
+    provider.getLogger('c').emit({ body: 'z'.repeat(600) });
+    await expect(audit.forceFlush()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    expect(failed).toEqual([['PIPELINE_PERMANENT', 'z'.repeat(600)]]);
+    await provider.shutdown();
+  });
+
+  it('refuses a config without an audit_sdk pipeline, naming the problem', async () => {
+    await expect(
+      createAuditLogging({
+        config: `
+receivers: { audit_sdk: }
+exporters: { audit_wal: { directory: /tmp/never-used } }
+service: { pipelines: { logs: { receivers: [audit_sdk], exporters: [audit_wal] } } }
+`,
+        pipeline: 'logs/missing',
+      }),
+    ).rejects.toMatchObject({ code: 'PIPELINE_BUILD' });
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * The running service: every configured component created once (a component
+ * id used by several pipelines is one instance, as in the Collector), wired
+ * into pipelines, started in dependency order (extensions, exporters,
+ * processors, receivers) and shut down in reverse, so receivers stop
+ * accepting before exporters make the last records durable.
+ */
+import type { ResolvedComponent, ResolvedConfig } from '../../config/ResolvedConfig.ts';
+import { OtelAuditError } from '../errors.ts';
+import { FanOutConsumer, PipelineConsumer } from './PipelineConsumer.ts';
+import type { LogsConsumer } from './consumer.ts';
+import type {
+  ComponentLogger,
+  CreateSettings,
+  Extension,
+  LogsExporter,
+  ProcessorFactory,
+  Receiver,
+  ReceiverFactory,
+  ExporterFactory,
+  ExtensionFactory,
+} from './factories.ts';
+import { DEFAULT_SHUTDOWN_DEADLINE_MS, Lifecycle } from './lifecycle.ts';
+import type { RecordProcessor } from './RecordProcessor.ts';
+import type { FactoryRegistry } from './registry.ts';
+
+export interface ServiceOptions {
+  readonly config: ResolvedConfig;
+  readonly registry: FactoryRegistry;
+  readonly baseDir?: string;
+  readonly logger?: ComponentLogger;
+  /** Receiver types not to create (the in-process API uses the pipelines but runs no network receivers). */
+  readonly skipReceivers?: boolean;
+}
+
+export const consoleLogger: ComponentLogger = {
+  info: (m) => console.error(`info  ${m}`),
+  warn: (m) => console.error(`warn  ${m}`),
+  error: (m) => console.error(`error ${m}`),
+};
+
+export class Service {
+  readonly pipelines = new Map<string, PipelineConsumer>();
+  readonly exporters = new Map<string, LogsExporter>();
+  readonly receivers = new Map<string, Receiver>();
+  readonly extensions = new Map<string, Extension>();
+  readonly processors = new Map<string, RecordProcessor>();
+  private readonly lifecycle: Lifecycle;
+
+  private constructor() {
+    this.lifecycle = new Lifecycle(
+      () => this.doStart(),
+      () => this.doShutdown(),
+    );
+  }
+
+  /** Creates every component of `config`; throws `PIPELINE_BUILD` for what the config layer cannot see. */
+  static build(o: ServiceOptions): Service {
+    const s = new Service();
+    const logger = o.logger ?? consoleLogger;
+    const settings = (id: string): CreateSettings => ({
+      id,
+      baseDir: o.baseDir ?? process.cwd(),
+      logger,
+      extension: (ext) => s.extensions.get(ext),
+    });
+    const factory = <F>(c: ResolvedComponent): F => {
+      const f = o.registry.find(c.kind, c.type);
+      if (!f) throw new OtelAuditError('PIPELINE_BUILD', `no factory for ${c.kind} type "${c.type}"`);
+      return f as F;
+    };
+    const { config } = o;
+    for (const id of config.service.extensions) {
+      const c = config.extensions.get(id) as ResolvedComponent;
+      s.extensions.set(id, factory<ExtensionFactory>(c).create(settings(id), c.config));
+    }
+    for (const [id, c] of config.exporters)
+      s.exporters.set(id, factory<ExporterFactory>(c).create(settings(id), c.config));
+    for (const [id, c] of config.processors)
+      s.processors.set(id, factory<ProcessorFactory>(c).create(settings(id), c.config));
+    const entry = new Map<string, LogsConsumer[]>();
+    for (const [pid, p] of config.service.pipelines) {
+      checkSealedOrder(pid, p.processors, s.processors);
+      const pipeline = new PipelineConsumer(
+        pid,
+        p.processors.map((id) => s.processors.get(id) as RecordProcessor),
+        p.exporters.map((id) => s.exporters.get(id) as LogsExporter),
+      );
+      s.pipelines.set(pid, pipeline);
+      for (const r of p.receivers) entry.set(r, [...(entry.get(r) ?? []), pipeline]);
+    }
+    if (!o.skipReceivers) {
+      for (const [id, targets] of entry) {
+        const c = config.receivers.get(id) as ResolvedComponent;
+        const next = targets.length === 1 ? (targets[0] as LogsConsumer) : new FanOutConsumer(targets);
+        s.receivers.set(id, factory<ReceiverFactory>(c).create(settings(id), c.config, next));
+      }
+    }
+    return s;
+  }
+
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_DEADLINE_MS): Promise<void> {
+    return this.lifecycle.shutdown(deadlineMs);
+  }
+
+  private async doStart(): Promise<void> {
+    for (const e of this.extensions.values()) await e.start();
+    for (const e of this.exporters.values()) await e.start();
+    for (const p of this.processors.values()) await p.start?.();
+    for (const r of this.receivers.values()) await r.start();
+  }
+
+  private async doShutdown(): Promise<void> {
+    const errors: unknown[] = [];
+    const all = async (
+      items: Iterable<{ shutdown(): Promise<void> } | { shutdown?: () => Promise<void> }>,
+    ): Promise<void> => {
+      const results = await Promise.allSettled([...items].map((i) => i.shutdown?.()));
+      for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
+    };
+    await all(this.receivers.values());
+    await all(this.processors.values());
+    await all(this.exporters.values());
+    await all(this.extensions.values());
+    if (errors.length > 0) {
+      throw new OtelAuditError('LIFECYCLE', `shutdown: ${errors.map(String).join('; ')}`, {
+        cause: errors[0],
+      });
+    }
+  }
+}
+
+/** Marker for processors after which records must not change (hash chain, signing). */
+export interface SealingProcessor extends RecordProcessor {
+  readonly seals: true;
+}
+
+function checkSealedOrder(
+  pipelineId: string,
+  ids: readonly string[],
+  processors: ReadonlyMap<string, RecordProcessor>,
+): void {
+  let sealedBy: string | undefined;
+  for (const id of ids) {
+    const p = processors.get(id) as RecordProcessor & { seals?: boolean };
+    if (sealedBy !== undefined && p.mutates) {
+      throw new OtelAuditError(
+        'PIPELINE_BUILD',
+        `service::pipelines::${pipelineId}: processor "${id}" can change records but comes after "${sealedBy}", which chains or signs them; move it before "${sealedBy}"`,
+      );
+    }
+    if (p.seals) sealedBy = id;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The built-in components. Adding a component: its folder, and one line here.
+ */
+import { createComponentCatalog, type ComponentCatalog } from '../../config/componentSchema.ts';
+import { auditWalExporterFactory } from '../../exporters/audit_wal/factory.ts';
+import { auditSdkReceiverFactory } from '../../receivers/audit_sdk/factory.ts';
+import type { AnyFactory } from './factories.ts';
+
+export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
+  // receivers
+  auditSdkReceiverFactory,
+  // processors
+  // exporters
+  auditWalExporterFactory,
+  // extensions
+];
+
+export interface FactoryRegistry {
+  readonly catalog: ComponentCatalog;
+  readonly factories: readonly AnyFactory[];
+  find(kind: AnyFactory['kind'], type: string): AnyFactory | undefined;
+}
+
+export function createFactoryRegistry(factories: readonly AnyFactory[] = BUILTIN_FACTORIES): FactoryRegistry {
+  const catalog = createComponentCatalog(factories);
+  return {
+    catalog,
+    factories,
+    find: (kind, type) => catalog.lookup(kind, type) as AnyFactory | undefined,
+  };
+}
