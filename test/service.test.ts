@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../config/resolve.ts';
+import { createFactoryRegistry } from '../src/pipeline/registry.ts';
+import { Service } from '../src/pipeline/Service.ts';
+import { createAuditRecord } from '../src/record/AuditRecord.ts';
+import { decodeRecord } from '../src/record/walCodec.ts';
+import { openWalReadOnly } from '../src/wal/readOnly.ts';
+import { makeTempDir } from '../src/wal/testutil/tmpdir.ts';
+
+const tmp = makeTempDir('otel-audit-service-');
+afterAll(() => tmp.cleanup());
+
+const registry = createFactoryRegistry();
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function bodies(dir: string): unknown[] {
+  return [...openWalReadOnly({ dir }).reader.records()].map((r) => decodeRecord(r.payload).body);
+}
+
+describe('Service', () => {
+  it('wires pipelines, shares an exporter used by two pipelines, and acknowledges only durable batches', async () => {
+    const config = resolveConfig(
+      [
+        {
+          kind: 'yaml',
+          text: `
+receivers:
+  audit_sdk:
+exporters:
+  audit_wal/shared:
+    directory: ${tmp.dir}/shared
+  audit_wal/copy:
+    directory: ${tmp.dir}/copy
+service:
+  pipelines:
+    logs/a:
+      receivers: [audit_sdk]
+      exporters: [audit_wal/shared]
+    logs/b:
+      receivers: [audit_sdk]
+      exporters: [audit_wal/shared, audit_wal/copy]
+`,
+        },
+      ],
+      { catalog: registry.catalog },
+    );
+    const service = Service.build({ config, registry, logger: quiet });
+    expect([...service.exporters.keys()].sort()).toEqual(['audit_wal/copy', 'audit_wal/shared']);
+    await service.start();
+    await service.pipelines.get('logs/a')?.consumeLogs({ records: [createAuditRecord({ body: 'a1' })] });
+    await service.pipelines
+      .get('logs/b')
+      ?.consumeLogs({ records: [createAuditRecord({ body: 'b1' }), createAuditRecord({ body: 'b2' })] });
+    await service.shutdown();
+    await expect(
+      service.pipelines.get('logs/a')?.consumeLogs({ records: [createAuditRecord({ body: 'late' })] }),
+    ).rejects.toMatchObject({
+      code: 'WAL_CLOSED',
+      retryable: true,
+    });
+    expect(bodies(`${tmp.dir}/shared`)).toEqual(['a1', 'b1', 'b2']);
+    expect(bodies(`${tmp.dir}/copy`)).toEqual(['b1', 'b2']);
+  });
+
+  it('refuses to start two exporters on one WAL directory with WAL_LOCKED', async () => {
+    const config = resolveConfig(
+      [
+        {
+          kind: 'yaml',
+          text: `
+receivers: { audit_sdk: }
+exporters:
+  audit_wal/one: { directory: ${tmp.dir}/same }
+  audit_wal/two: { directory: ${tmp.dir}/same }
+service: { pipelines: { logs: { receivers: [audit_sdk], exporters: [audit_wal/one, audit_wal/two] } } }
+`,
+        },
+      ],
+      { catalog: registry.catalog },
+    );
+    const service = Service.build({ config, registry, logger: quiet });
+    await expect(service.start()).rejects.toMatchObject({ code: 'WAL_LOCKED' });
+    await service.shutdown();
+  });
+});
