@@ -30,12 +30,26 @@ export function checkComponentSchema(component: ComponentSchema): string[] {
   }
   const parsed = component.configSchema.safeParse(mergeWithDefaults(first, null), { reportInput: true });
   // Keys only the user can know (an endpoint) are left out of the defaults and reported as required: fine.
+  // With an `exampleConfig`, cross-field rules ("set one of token, tokens, filename") may fail on defaults too.
   const wrong = parsed.success
     ? []
-    : parsed.error.issues.filter((issue) => !(issue.code === 'invalid_type' && issue.input === undefined));
+    : parsed.error.issues.filter(
+        (issue) =>
+          !(issue.code === 'invalid_type' && issue.input === undefined) &&
+          !(component.exampleConfig !== undefined && issue.code === 'custom'),
+      );
   if (wrong.length > 0) {
     const issues = wrong.map((issue) => `${formatPath(toPath(issue.path)) || '(top)'}: ${issue.message}`);
     problems.push(`the default configuration does not pass the schema: ${issues.join('; ')}`);
+  }
+  if (component.exampleConfig !== undefined) {
+    const example = component.configSchema.safeParse(mergeWithDefaults(first, component.exampleConfig()));
+    if (!example.success) {
+      const issues = example.error.issues.map(
+        (issue) => `${formatPath(toPath(issue.path)) || '(top)'}: ${issue.message}`,
+      );
+      problems.push(`the example configuration does not pass the schema: ${issues.join('; ')}`);
+    }
   }
   for (const path of nonStrictObjects(component.configSchema)) {
     problems.push(

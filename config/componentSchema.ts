@@ -41,6 +41,12 @@ export interface ComponentSchema<TConfig = unknown> {
   readonly aliases?: readonly string[];
   readonly configSchema: z.ZodType<TConfig>;
   createDefaultConfig(): unknown;
+  /**
+   * A complete, valid configuration for components whose defaults cannot be
+   * (a token, which protocols to serve): the conformance test creates the
+   * component from it. Written over the defaults like a user's YAML.
+   */
+  exampleConfig?(): unknown;
 }
 
 /** Looks components up by kind and type name (or alias). */

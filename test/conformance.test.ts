@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkComponentSchema } from '../config/checkComponentSchema.ts';
+import { mergeWithDefaults } from '../config/internal/merge.ts';
 import type { AnyFactory, CreateSettings } from '../src/pipeline/factories.ts';
 import type { LogsConsumer } from '../src/pipeline/consumer.ts';
 import { BUILTIN_FACTORIES } from '../src/pipeline/registry.ts';
@@ -26,8 +27,9 @@ function settings(id: string): CreateSettings {
 /** Default configs that would touch shared places get a private one here (only paths change). */
 function configFor(f: AnyFactory, n: number): unknown {
   const c = f.createDefaultConfig() as Record<string, unknown>;
-  if (f.type === 'audit_wal') return { ...c, directory: `wal-${n}` };
-  return c;
+  const example = f.exampleConfig ? mergeWithDefaults(c, f.exampleConfig()) : c;
+  if (f.type === 'audit_wal') return { ...(example as object), directory: `wal-${n}` };
+  return example;
 }
 
 const nullConsumer: LogsConsumer = { consumeLogs: async () => undefined };
@@ -58,7 +60,10 @@ describe.each(BUILTIN_FACTORIES.map((f) => [`${f.kind} ${f.type}`, f] as const))
   (_name, f) => {
     it('has a schema that follows the contract and a complete default config', () => {
       expect(checkComponentSchema(f)).toEqual([]);
-      expect(() => f.configSchema.parse(f.createDefaultConfig())).not.toThrow();
+      const complete = f.exampleConfig
+        ? mergeWithDefaults(f.createDefaultConfig(), f.exampleConfig())
+        : f.createDefaultConfig();
+      expect(() => f.configSchema.parse(complete)).not.toThrow();
     });
 
     it('rejects an unknown config key by name', () => {

@@ -4,15 +4,19 @@
 import { createComponentCatalog, type ComponentCatalog } from '../../config/componentSchema.ts';
 import { auditWalExporterFactory } from '../../exporters/audit_wal/factory.ts';
 import { auditSdkReceiverFactory } from '../../receivers/audit_sdk/factory.ts';
+import { otlpReceiverFactory } from '../../receivers/otlp/factory.ts';
+import { bearerTokenAuthExtensionFactory } from '../../extensions/bearertokenauth/factory.ts';
 import type { AnyFactory } from './factories.ts';
 
 export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   // receivers
   auditSdkReceiverFactory,
+  otlpReceiverFactory,
   // processors
   // exporters
   auditWalExporterFactory,
   // extensions
+  bearerTokenAuthExtensionFactory,
 ];
 
 export interface FactoryRegistry {

@@ -91,6 +91,7 @@ export class Wal {
   private blocked: Blocked[] = [];
   private queuedRecords = 0;
   private queuedBytes = 0;
+  private blockedBytes = 0;
   private flushing = false;
   private flushScheduled = false;
   private closing = false;
@@ -336,7 +337,16 @@ export class Wal {
               `WAL queue full (${this.queuedRecords} records, ${this.queuedBytes} bytes waiting for durability)`,
             ),
           );
+        } else if (this.blockedBytes + bytes > this.options.queueBytesMax) {
+          // Waiting appenders are bounded too: memory stays under twice the queue bound.
+          this.counters.refusedAppends++;
+          reject(
+            new WalQueueFullError(
+              `WAL queue full and ${this.blocked.length} appends already waiting for room`,
+            ),
+          );
         } else {
+          this.blockedBytes += bytes;
           this.blocked.push({ frames, times, waiter });
         }
       });
@@ -365,6 +375,7 @@ export class Wal {
         this.queuedBytes + b.waiter.bytes <= this.options.queueBytesMax;
       if (!fits && this.queuedRecords > 0) return;
       this.blocked.shift();
+      this.blockedBytes -= b.waiter.bytes;
       this.accept(b.frames, b.times, b.waiter);
     }
   }

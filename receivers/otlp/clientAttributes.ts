@@ -1,0 +1,25 @@
+/**
+ * Stamps each record with who sent it. Values a sender put under these names
+ * are removed first: a client cannot claim another identity.
+ */
+import type { ClientInfo } from '../../src/pipeline/consumer.ts';
+import type { AuditRecord } from '../../src/record/AuditRecord.ts';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_CLIENT_IDENTITY,
+  ATTR_CLIENT_PROTOCOL,
+  RECEIVER_OWNED_ATTRIBUTES,
+} from '../../src/semconv.ts';
+
+export function stampClient(records: AuditRecord[], client: ClientInfo): void {
+  for (const r of records) {
+    if (r.attributes.some((kv) => RECEIVER_OWNED_ATTRIBUTES.includes(kv.key))) {
+      r.attributes = r.attributes.filter((kv) => !RECEIVER_OWNED_ATTRIBUTES.includes(kv.key));
+    }
+    if (client.authenticatedAs !== undefined)
+      r.attributes.push({ key: ATTR_CLIENT_IDENTITY, value: client.authenticatedAs });
+    if (client.address !== undefined) r.attributes.push({ key: ATTR_CLIENT_ADDRESS, value: client.address });
+    if (client.protocol !== undefined)
+      r.attributes.push({ key: ATTR_CLIENT_PROTOCOL, value: client.protocol });
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * `otlp` receiver configuration: the Collector's `otlpreceiver` keys
+ * (confighttp / configgrpc / configtls), plus otel-audit's `limits`.
+ * Durations are Go duration strings. See README.md in this folder.
+ */
+import { z } from 'zod';
+import { goDurationMs } from '../../config/duration.ts';
+
+export const OTLP_TYPE = 'otlp';
+
+const tls = z.strictObject({
+  cert_file: z.string().min(1).optional(),
+  key_file: z.string().min(1).optional(),
+  cert_pem: z.string().min(1).optional(),
+  key_pem: z.string().min(1).optional(),
+  /** CA to verify client certificates: setting it requires and verifies them (mutual TLS). */
+  client_ca_file: z.string().min(1).optional(),
+  ca_file: z.string().min(1).optional(),
+  min_version: z.enum(['1.0', '1.1', '1.2', '1.3']).optional(),
+  max_version: z.enum(['1.0', '1.1', '1.2', '1.3']).optional(),
+  reload_interval: goDurationMs.optional(),
+});
+
+const auth = z.strictObject({
+  authenticator: z.string().min(1),
+});
+
+const cors = z.strictObject({
+  allowed_origins: z.array(z.string()).default([]),
+  allowed_headers: z.array(z.string()).default([]),
+  max_age: z.number().int().min(0).default(0),
+});
+
+const keepalive = z.strictObject({
+  server_parameters: z
+    .strictObject({
+      max_connection_idle: goDurationMs.optional(),
+      max_connection_age: goDurationMs.optional(),
+      max_connection_age_grace: goDurationMs.optional(),
+      time: goDurationMs.optional(),
+      timeout: goDurationMs.optional(),
+    })
+    .optional(),
+  enforcement_policy: z
+    .strictObject({ min_time: goDurationMs.optional(), permit_without_stream: z.boolean().optional() })
+    .optional(),
+});
+
+export const grpcSchema = z.strictObject({
+  endpoint: z.string().min(1).default('localhost:4317'),
+  transport: z.enum(['tcp', 'unix']).default('tcp'),
+  tls: tls.optional(),
+  auth: auth.optional(),
+  max_recv_msg_size_mib: z.number().int().min(1).max(1024).default(4),
+  max_concurrent_streams: z.number().int().min(0).default(0),
+  read_buffer_size: z.number().int().min(0).optional(),
+  write_buffer_size: z.number().int().min(0).optional(),
+  keepalive: keepalive.optional(),
+  include_metadata: z.boolean().default(false),
+});
+
+export const httpSchema = z.strictObject({
+  endpoint: z.string().min(1).default('localhost:4318'),
+  /** otel-audit: `unix` listens on the socket path given as `endpoint`. */
+  transport: z.enum(['tcp', 'unix']).default('tcp'),
+  tls: tls.optional(),
+  auth: auth.optional(),
+  cors: cors.optional(),
+  max_request_body_size: z
+    .number()
+    .int()
+    .min(1)
+    .default(20 * 1024 * 1024),
+  include_metadata: z.boolean().default(false),
+  logs_url_path: z.string().startsWith('/').default('/v1/logs'),
+  traces_url_path: z.string().startsWith('/').default('/v1/traces'),
+  metrics_url_path: z.string().startsWith('/').default('/v1/metrics'),
+  compression_algorithms: z
+    .array(z.enum(['', 'gzip', 'zstd', 'zlib', 'deflate', 'br', 'snappy', 'lz4']))
+    .optional(),
+  response_headers: z.record(z.string(), z.string()).optional(),
+  read_timeout: goDurationMs.optional(),
+  read_header_timeout: goDurationMs.optional(),
+  write_timeout: goDurationMs.optional(),
+  idle_timeout: goDurationMs.optional(),
+  keep_alives_enabled: z.boolean().optional(),
+  /** otel-audit: requests handled at once; more get 503 with Retry-After before their body is read. */
+  max_concurrent_requests: z.number().int().min(1).default(128),
+});
+
+/** otel-audit: bounds on untrusted input, checked while decoding; a violation is a 400 / INVALID_ARGUMENT. */
+export const limitsSchema = z.strictObject({
+  max_records_per_request: z.number().int().min(1).default(100_000),
+  max_attributes_per_record: z.number().int().min(0).default(1_024),
+  max_array_length: z.number().int().min(0).default(65_536),
+  max_nesting_depth: z.number().int().min(1).max(32).default(32),
+  max_string_bytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(4 * 1024 * 1024),
+  max_bytes_length: z
+    .number()
+    .int()
+    .min(0)
+    .default(4 * 1024 * 1024),
+});
+
+export const otlpConfigSchema = z
+  .strictObject({
+    protocols: z.strictObject({
+      grpc: grpcSchema.nullable().optional(),
+      http: httpSchema.nullable().optional(),
+    }),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+  })
+  .superRefine((c, ctx) => {
+    if (c.protocols.grpc === undefined && c.protocols.http === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['protocols'],
+        message: 'must specify at least one protocol when using the OTLP receiver',
+      });
+    }
+  });
+
+export type OtlpConfig = z.output<typeof otlpConfigSchema>;
+export type OtlpGrpcConfig = z.output<typeof grpcSchema>;
+export type OtlpHttpConfig = z.output<typeof httpSchema>;
+export type OtlpLimitsConfig = z.output<typeof limitsSchema>;
+
+/** Present-but-empty (`grpc:`) means the protocol with its defaults, as in the Collector. */
+export function grpcConfigOf(c: OtlpConfig): OtlpGrpcConfig | undefined {
+  if (c.protocols.grpc === undefined) return undefined;
+  return c.protocols.grpc ?? grpcSchema.parse({});
+}
+
+export function httpConfigOf(c: OtlpConfig): OtlpHttpConfig | undefined {
+  if (c.protocols.http === undefined) return undefined;
+  return c.protocols.http ?? httpSchema.parse({});
+}
+
+/** `protocols` has no default: which protocols to serve is the user's choice (as in the Collector). */
+export function createDefaultOtlpConfig(): unknown {
+  return { limits: limitsSchema.parse({}) };
+}

@@ -1,0 +1,190 @@
+/**
+ * The OTLP/gRPC server: `opentelemetry.proto.collector.logs.v1.LogsService/Export`
+ * with @grpc/grpc-js. Messages pass as raw bytes and are decoded by our own
+ * bounded decoder (the same as OTLP/HTTP), so limits and errors are
+ * identical on both protocols. gzip is handled by grpc-js; the message-size
+ * limit (`max_recv_msg_size_mib`) applies to the decompressed message.
+ * Refusals carry `google.rpc.RetryInfo` in `grpc-status-details-bin`.
+ */
+import fs from 'node:fs';
+import type { TLSSocket } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import { OtelAuditError } from '../../../src/errors.ts';
+import { decodeOtlpLogsProtobuf } from '../../../src/otlp/protobufCodec.ts';
+import type { LogsConsumer } from '../../../src/pipeline/consumer.ts';
+import type { DecodeLimits } from '../../../src/record/DecodeLimits.ts';
+import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
+import { stampClient } from '../clientAttributes.ts';
+import type { OtlpGrpcConfig } from '../config.ts';
+import { describeTarget, parseEndpoint, type ListenTarget } from '../endpoint.ts';
+import { mapPipelineError, RETRY_AFTER_MS } from '../errorMapping.ts';
+import { peerIdentity } from '../peerIdentity.ts';
+import { encodeStatusProtobuf, GrpcCode, type RpcStatus } from '../rpcStatus.ts';
+import { resolveTls } from '../tlsOptions.ts';
+
+const identity = (b: Buffer): Buffer => b;
+
+const LOGS_SERVICE: grpc.ServiceDefinition = {
+  Export: {
+    path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+export interface OtlpGrpcServerOptions {
+  readonly config: OtlpGrpcConfig;
+  readonly limits: DecodeLimits;
+  readonly next: LogsConsumer;
+  readonly authenticator: ServerAuthenticator | undefined;
+  readonly baseDir: string;
+}
+
+function statusError(s: RpcStatus): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(encodeStatusProtobuf(s)));
+  return { code: s.code, details: s.message, metadata };
+}
+
+export class OtlpGrpcServer {
+  private readonly o: OtlpGrpcServerOptions;
+  private readonly server: grpc.Server;
+  private readonly target: ListenTarget;
+  private readonly credentials: grpc.ServerCredentials;
+  private readonly mtls: boolean;
+  private boundPort = 0;
+  private draining = false;
+
+  constructor(o: OtlpGrpcServerOptions) {
+    this.o = o;
+    this.target = parseEndpoint(o.config.endpoint, o.config.transport);
+    const tls = o.config.tls ? resolveTls(o.config.tls, o.baseDir) : undefined;
+    this.mtls = tls?.clientCa !== undefined;
+    this.credentials = tls
+      ? grpc.ServerCredentials.createSsl(
+          tls.clientCa ?? null,
+          [{ private_key: tls.key, cert_chain: tls.cert }],
+          tls.clientCa !== undefined,
+        )
+      : grpc.ServerCredentials.createInsecure();
+    const ka = o.config.keepalive?.server_parameters;
+    const options: grpc.ServerOptions = {
+      'grpc.max_receive_message_length': o.config.max_recv_msg_size_mib * 1024 * 1024,
+      ...(o.config.max_concurrent_streams > 0
+        ? { 'grpc.max_concurrent_streams': o.config.max_concurrent_streams }
+        : {}),
+      ...(ka?.time !== undefined ? { 'grpc.keepalive_time_ms': ka.time } : {}),
+      ...(ka?.timeout !== undefined ? { 'grpc.keepalive_timeout_ms': ka.timeout } : {}),
+      ...(ka?.max_connection_idle !== undefined
+        ? { 'grpc.max_connection_idle_ms': ka.max_connection_idle }
+        : {}),
+      ...(ka?.max_connection_age !== undefined
+        ? { 'grpc.max_connection_age_ms': ka.max_connection_age }
+        : {}),
+    };
+    this.server = new grpc.Server(options);
+    this.server.addService(LOGS_SERVICE, {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
+        void this.export(call, cb),
+    });
+  }
+
+  get endpoint(): string {
+    return this.target.kind === 'unix'
+      ? describeTarget(this.target)
+      : describeTarget({ ...this.target, port: this.boundPort });
+  }
+
+  listen(): Promise<void> {
+    const address =
+      this.target.kind === 'unix'
+        ? `unix:${this.target.path}`
+        : `${this.target.host.includes(':') ? `[${this.target.host}]` : this.target.host}:${this.target.port}`;
+    if (this.target.kind === 'unix' && fs.existsSync(this.target.path)) fs.rmSync(this.target.path);
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(address, this.credentials, (err, port) => {
+        if (err)
+          return reject(
+            new OtelAuditError('LIFECYCLE', `otlp grpc: cannot listen on ${address}: ${err.message}`, {
+              cause: err,
+            }),
+          );
+        this.boundPort = port;
+        resolve();
+      });
+    });
+  }
+
+  /** Refuses new calls, waits for in-flight ones (their records become durable or fail), then closes. */
+  close(deadlineMs: number): Promise<void> {
+    this.draining = true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, deadlineMs);
+      timer.unref();
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async export(
+    call: grpc.ServerUnaryCall<Buffer, Buffer>,
+    cb: grpc.sendUnaryData<Buffer>,
+  ): Promise<void> {
+    if (this.draining) {
+      return cb(
+        statusError({
+          code: GrpcCode.UNAVAILABLE,
+          message: 'the receiver is shutting down',
+          retryDelayMs: RETRY_AFTER_MS.unavailable,
+        }),
+      );
+    }
+    const client: { authenticatedAs?: string; address?: string; protocol: string } = {
+      protocol: 'otlp/grpc',
+      address: peerAddress(call.getPeer()),
+    };
+    if (this.mtls) {
+      const socket = (call as unknown as { call?: { stream?: { session?: { socket?: unknown } } } }).call
+        ?.stream?.session?.socket;
+      const id = socket ? peerIdentity(socket as TLSSocket) : undefined;
+      if (id) client.authenticatedAs = id;
+    }
+    if (this.o.authenticator) {
+      const headers = new Map<string, string>();
+      for (const [k, v] of Object.entries(call.metadata.getMap()))
+        if (typeof v === 'string') headers.set(k.toLowerCase(), v);
+      const outcome = this.o.authenticator.authenticate({ headers });
+      if (!outcome.ok)
+        return cb(
+          statusError({ code: GrpcCode.UNAUTHENTICATED, message: `unauthenticated: ${outcome.reason}` }),
+        );
+      client.authenticatedAs = outcome.identity;
+    }
+    try {
+      const records = decodeOtlpLogsProtobuf(call.request, { limits: this.o.limits });
+      if (records.length > 0) {
+        stampClient(records, client);
+        await this.o.next.consumeLogs({ records, client });
+      }
+      cb(null, Buffer.alloc(0));
+    } catch (err) {
+      cb(statusError(mapPipelineError(err)));
+    }
+  }
+}
+
+/** `ipv4:1.2.3.4:5678` / `ipv6:[::1]:5678` / `1.2.3.4:5678` → the address without the port. */
+function peerAddress(peer: string): string {
+  const p = peer.replace(/^ipv[46]:/, '');
+  const m = /^\[([^\]]+)\]:\d+$/.exec(p) ?? /^([^:]+):\d+$/.exec(p);
+  return m?.[1] ?? p;
+}

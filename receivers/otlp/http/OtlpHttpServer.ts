@@ -1,0 +1,138 @@
+/**
+ * The OTLP/HTTP server: plain, TLS or mutual TLS, on TCP or a unix socket.
+ * At most `max_concurrent_requests` are handled at once (others get 503 with
+ * Retry-After before their body is read), so memory stays bounded.
+ * Shutdown: stop accepting connections, answer new requests on open
+ * connections with 503, let in-flight requests finish (their records become
+ * durable or they get an error), then close every connection.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { OtelAuditError } from '../../../src/errors.ts';
+import type { LogsConsumer } from '../../../src/pipeline/consumer.ts';
+import type { DecodeLimits } from '../../../src/record/DecodeLimits.ts';
+import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
+import type { OtlpHttpConfig } from '../config.ts';
+import { describeTarget, parseEndpoint, type ListenTarget } from '../endpoint.ts';
+import { RETRY_AFTER_MS } from '../errorMapping.ts';
+import { GrpcCode } from '../rpcStatus.ts';
+import { resolveTls } from '../tlsOptions.ts';
+import { CorsPolicy } from './cors.ts';
+import { formatOf, handleLogs } from './handleLogs.ts';
+import { sendStatus } from './respond.ts';
+
+export interface OtlpHttpServerOptions {
+  readonly config: OtlpHttpConfig;
+  readonly limits: DecodeLimits;
+  readonly next: LogsConsumer;
+  readonly authenticator: ServerAuthenticator | undefined;
+  readonly baseDir: string;
+}
+
+export class OtlpHttpServer {
+  private readonly o: OtlpHttpServerOptions;
+  private readonly server: http.Server;
+  private readonly target: ListenTarget;
+  private readonly cors: CorsPolicy | undefined;
+  private readonly mtls: boolean;
+  private inFlight = 0;
+  private draining = false;
+  private idle: Array<() => void> = [];
+
+  constructor(o: OtlpHttpServerOptions) {
+    this.o = o;
+    this.target = parseEndpoint(o.config.endpoint, o.config.transport);
+    this.cors = o.config.cors ? new CorsPolicy(o.config.cors) : undefined;
+    const tls = o.config.tls ? resolveTls(o.config.tls, o.baseDir) : undefined;
+    this.mtls = tls?.clientCa !== undefined;
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => this.onRequest(req, res);
+    this.server = tls ? https.createServer(tls.options, handler) : http.createServer(handler);
+    if (o.config.read_header_timeout !== undefined) this.server.headersTimeout = o.config.read_header_timeout;
+    if (o.config.read_timeout !== undefined) this.server.requestTimeout = o.config.read_timeout;
+    if (o.config.idle_timeout !== undefined) this.server.keepAliveTimeout = o.config.idle_timeout;
+  }
+
+  /** Where it listens (after `listen`), with the real port when 0 was asked for. */
+  get endpoint(): string {
+    const a = this.server.address();
+    if (a && typeof a === 'object')
+      return describeTarget({ kind: 'tcp', host: (a as AddressInfo).address, port: (a as AddressInfo).port });
+    return describeTarget(this.target);
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void =>
+        reject(
+          new OtelAuditError(
+            'LIFECYCLE',
+            `otlp http: cannot listen on ${describeTarget(this.target)}: ${err.message}`,
+            { cause: err },
+          ),
+        );
+      this.server.once('error', onError);
+      const done = (): void => {
+        this.server.off('error', onError);
+        resolve();
+      };
+      if (this.target.kind === 'unix') {
+        if (fs.existsSync(this.target.path)) fs.rmSync(this.target.path);
+        this.server.listen(this.target.path, done);
+      } else {
+        this.server.listen(this.target.port, this.target.host, done);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.cors?.handle(req, res)) return;
+    for (const [k, v] of Object.entries(this.o.config.response_headers ?? {})) res.setHeader(k, v);
+    const url = (req.url ?? '/').split('?')[0];
+    if (this.draining) res.setHeader('Connection', 'close');
+    if (url !== this.o.config.logs_url_path) {
+      const known = url === this.o.config.traces_url_path || url === this.o.config.metrics_url_path;
+      const message = known
+        ? 'otel-audit receives logs only'
+        : `no such path ${url}; logs go to ${this.o.config.logs_url_path}`;
+      return sendStatus(res, formatOf(req.headers['content-type']) ?? 'json', 404, {
+        code: GrpcCode.UNIMPLEMENTED,
+        message,
+      });
+    }
+    if (this.inFlight >= this.o.config.max_concurrent_requests) {
+      res.setHeader('Connection', 'close');
+      return sendStatus(res, formatOf(req.headers['content-type']) ?? 'json', 503, {
+        code: GrpcCode.UNAVAILABLE,
+        message: `too many concurrent requests (max_concurrent_requests ${this.o.config.max_concurrent_requests})`,
+        retryDelayMs: RETRY_AFTER_MS.queueFull,
+      });
+    }
+    this.inFlight++;
+    handleLogs(req, res, {
+      next: this.o.next,
+      limits: this.o.limits,
+      maxBodyBytes: this.o.config.max_request_body_size,
+      authenticator: this.o.authenticator,
+      mtls: this.mtls,
+      draining: () => this.draining,
+    })
+      .catch((err: unknown) => {
+        sendStatus(res, 'json', 500, { code: GrpcCode.INTERNAL, message: String(err) });
+      })
+      .finally(() => {
+        this.inFlight--;
+        if (this.inFlight === 0) for (const w of this.idle.splice(0)) w();
+      });
+  }
+}
