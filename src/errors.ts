@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'WAL_BAD_OPTIONS'
   | 'WAL_CURSOR_CORRUPT'
   | 'WAL_FAILED'
+  | 'WAL_UNSUPPORTED_VERSION'
   // record model and codecs
   | 'RECORD_INVALID'
   | 'RECORD_DECODE'
@@ -128,6 +129,13 @@ export class WalBadOptionsError extends OtelAuditError {
 export class WalCursorCorruptError extends OtelAuditError {
   constructor(message: string) {
     super('WAL_CURSOR_CORRUPT', message);
+  }
+}
+
+/** A segment was written by a newer format version than this build reads: upgrade, never guess. */
+export class WalUnsupportedVersionError extends OtelAuditError {
+  constructor(message: string) {
+    super('WAL_UNSUPPORTED_VERSION', message);
   }
 }
 

@@ -130,6 +130,25 @@ export function walkSegment(o: SegmentWalkOptions): SegmentWalkResult {
       break;
     }
     const nm = next.meta;
+    if (nm.type === FrameType.FOOTER) {
+      // A footer's number is the segment's LAST record: the damage lost expect..that one. A sealed
+      // segment was synced whole, so this is never a torn write.
+      const lastLost = Math.min(nm.seq, o.seqLimit - 1);
+      const lost = lastLost >= expect;
+      damage.push(
+        region(
+          r.reason === 'zero' ? 'zeroed' : 'bad-frame',
+          pos,
+          nm.offset,
+          lost ? expect : undefined,
+          lost ? lastLost : undefined,
+          true,
+        ),
+      );
+      if (lost) expect = lastLost + 1;
+      pos = nm.offset;
+      continue;
+    }
     if (nm.seq >= o.seqLimit) {
       // What follows belongs to a failed batch rewritten in the next segment.
       if (expect < o.seqLimit) {

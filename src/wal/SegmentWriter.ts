@@ -55,6 +55,7 @@ export class SegmentWriter {
   private readonly o: SegmentWriterOptions;
   private active: { info: SegmentInfo; file: FileHandle; pos: number } | undefined;
   private prepared: Prepared | undefined;
+  private readonly retired: FileHandle[] = [];
   private nextSegmentNumber: number;
 
   constructor(o: SegmentWriterOptions, nextSegmentNumber: number) {
@@ -118,8 +119,11 @@ export class SegmentWriter {
     this.active = undefined;
     try {
       sealSegmentFile(a.file, a.info);
+    } catch (err) {
+      a.info.state = 'unsealed';
+      throw err;
     } finally {
-      a.file.close();
+      this.retire(a.file);
     }
   }
 
@@ -129,15 +133,32 @@ export class SegmentWriter {
     if (!a) return;
     this.active = undefined;
     a.info.state = 'unsealed';
-    try {
-      a.file.close();
-    } catch {
-      // the handle is suspect; nothing more is written through it
+    this.retire(a.file);
+  }
+
+  /**
+   * Files leave service here but are closed only by `closeRetired`, which the
+   * WAL calls when no sync is in flight: closing a file whose fdatasync is
+   * still running on the thread pool would fail that sync (EBADF) or, worse,
+   * sync whatever file reused the descriptor.
+   */
+  private retire(file: FileHandle): void {
+    this.retired.push(file);
+  }
+
+  closeRetired(): void {
+    for (const f of this.retired.splice(0)) {
+      try {
+        f.close();
+      } catch {
+        // a suspect handle: nothing more goes through it
+      }
     }
   }
 
   /** Cancels background preparation and removes its file. */
   close(): void {
+    this.closeRetired();
     const p = this.prepared;
     this.prepared = undefined;
     if (p) this.discardPrepared(p);
@@ -151,7 +172,7 @@ export class SegmentWriter {
     }
     if (t < block.minTimeUnixNano) block.minTimeUnixNano = t;
     if (t > block.maxTimeUnixNano) block.maxTimeUnixNano = t;
-    if (info.lastSeq < info.firstSeq) {
+    if (seq === info.firstSeq) {
       info.minTimeUnixNano = t;
       info.maxTimeUnixNano = t;
     } else {

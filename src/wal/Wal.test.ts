@@ -80,7 +80,7 @@ describe('Wal on the real file system', () => {
     await wal.close();
     const names = fs.readdirSync(dir).filter((n) => n.endsWith('.wal'));
     expect(names[0]).toBe('00000000000000000001.wal');
-    const ro = openWalReadOnly({ dir, payloadBytesMax: 1024 });
+    const ro = openWalReadOnly({ dir });
     expect([...ro.reader.records({ fromSeq: 10, toSeq: 12 })].map((r) => r.seq)).toEqual([10, 11, 12]);
     expect(ro.report.records).toBe(300);
   });

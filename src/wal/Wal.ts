@@ -18,6 +18,7 @@ import {
   OtelAuditError,
   WalClosedError,
   WalDiskFullError,
+  WalFailedError,
   WalPayloadTooLargeError,
   WalQueueFullError,
   WalSyncFailedError,
@@ -26,7 +27,7 @@ import {
 import { CursorStore } from './CursorStore.ts';
 import path from 'node:path';
 import { ensureDurableDir, type FileHandle } from './fs/FileSystem.ts';
-import { buildFrame, FRAME_OVERHEAD_BYTES, FrameType } from './format.ts';
+import { buildFrame, FRAME_BYTES_LIMIT, FrameType } from './format.ts';
 import { WalLock } from './lock.ts';
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.ts';
 import { recoverWal, type RecoveryReport } from './recover.ts';
@@ -93,6 +94,9 @@ export class Wal {
   private queuedBytes = 0;
   private blockedBytes = 0;
   private flushing = false;
+  private syncInFlight = false;
+  /** Set when the WAL cannot safely go on (a failed batch's segment could not be removed): reopen to recover. */
+  private broken: Error | undefined;
   private flushScheduled = false;
   private closing = false;
   private closed = false;
@@ -138,7 +142,7 @@ export class Wal {
         fs: options.fs,
         dir: options.dir,
         mode: 'write',
-        frameBytesMax: options.payloadBytesMax + FRAME_OVERHEAD_BYTES,
+        frameBytesMax: FRAME_BYTES_LIMIT,
         indexIntervalBytes: options.indexIntervalBytes,
         verify: options.verifyOnOpen,
       });
@@ -237,7 +241,7 @@ export class Wal {
       fs: this.options.fs,
       segments: () => this.segments,
       durableSeq: () => this.durable,
-      frameBytesMax: this.options.payloadBytesMax + FRAME_OVERHEAD_BYTES,
+      frameBytesMax: FRAME_BYTES_LIMIT,
       waitForDurable: () => this.waitForDurable(),
       isClosed: () => this.closed,
     });
@@ -288,6 +292,7 @@ export class Wal {
 
   private checkOpen(): void {
     if (this.closing || this.closed) throw new WalClosedError();
+    if (this.broken) throw this.broken;
   }
 
   private build(
@@ -414,8 +419,12 @@ export class Wal {
         if (!file) continue;
         if (this.options.syncPolicy !== 'none') {
           try {
+            this.syncInFlight = true;
             await (this.options.syncPolicy === 'fsync' ? file.fsync() : file.datasync());
+            this.syncInFlight = false;
+            this.writer.closeRetired();
           } catch (err) {
+            this.syncInFlight = false;
             this.failBatch(
               batch,
               new WalSyncFailedError('fdatasync failed; batch not acknowledged, segment abandoned', err),
@@ -426,6 +435,8 @@ export class Wal {
         this.completeBatch(batch);
       }
     } finally {
+      this.syncInFlight = false;
+      this.writer.closeRetired();
       this.flushing = false;
       if (this.waiters.length > 0) this.scheduleFlush();
     }
@@ -471,11 +482,12 @@ export class Wal {
     this.lastFailure = err;
     this.counters.failedBatches++;
     if (abandon) this.writer.abandon();
+    if (!this.syncInFlight) this.writer.closeRetired();
     if (this.nextSeq === batch.firstSeq + batch.frames.length) {
       this.nextSeq = batch.firstSeq;
       for (const s of this.segments)
         if (s.lastSeq >= batch.firstSeq) s.lastSeq = Math.max(s.firstSeq - 1, batch.firstSeq - 1);
-      this.pruneEmptyAbandoned();
+      this.removeSegmentsOfFailedBatch(batch.firstSeq);
     }
     for (const w of batch.waiters) {
       this.queuedRecords -= w.frames;
@@ -485,17 +497,28 @@ export class Wal {
     this.admitBlocked();
   }
 
-  /** An abandoned segment left with no record would collide with the next segment's name: forget it (it stays on disk until the next open removes or seals it). */
-  private pruneEmptyAbandoned(): void {
-    const last = this.segments[this.segments.length - 1];
-    if (last && last.state === 'unsealed' && last.lastSeq < last.firstSeq && last.firstSeq === this.nextSeq) {
-      this.segments.pop();
+  /**
+   * Segments the failed batch created hold nothing but its rejected records,
+   * and the next batch reuses their numbers in a new segment: they must go,
+   * durably, or a reopen would read the rejected records in place of the new
+   * ones. If they cannot be removed the WAL refuses further appends until it
+   * is reopened (recovery then keeps them as unacknowledged records).
+   */
+  private removeSegmentsOfFailedBatch(firstSeq: number): void {
+    while (this.segments.length > 0) {
+      const last = this.segments[this.segments.length - 1] as SegmentInfo;
+      if (last.firstSeq < firstSeq) return;
       try {
         this.options.fs.remove(last.path);
         this.options.fs.syncDir(this.options.dir);
-      } catch {
-        // the next segment creation reports the problem
+      } catch (err) {
+        this.broken = new WalFailedError(
+          `cannot remove segment ${last.name} of a failed batch; reopen the WAL to recover`,
+          err,
+        );
+        return;
       }
+      this.segments.pop();
     }
   }
 

@@ -40,7 +40,10 @@ export const TRAILER_BYTES = 16;
 export const CHAIN_HASH_BYTES = 32;
 export const FOOTER_FIXED_BYTES = 120;
 export const INDEX_ENTRY_BYTES = 32;
-/** Sanity bound on any length read from disk, independent of configuration. */
+/**
+ * Bound on any frame length read from disk, independent of configuration (a
+ * reader also checks every length against the file's size before using it).
+ */
 export const FRAME_BYTES_LIMIT = 256 * 1024 * 1024;
 
 export const FrameType = {

@@ -84,7 +84,12 @@ export class WalLock {
       } catch (err) {
         if (errnoCode(err) !== 'EEXIST') throw err;
       }
-      const owner = readOwner(fs, file);
+      let owner = readOwner(fs, file);
+      if (!owner) {
+        // Possibly created by another opener that has not written it yet: look once more before taking over.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        owner = readOwner(fs, file);
+      }
       if (owner && isLive(fs, owner)) {
         throw new WalLockedError(
           `WAL directory ${dir} is locked by pid ${owner.pid} on ${owner.host}; one writer per directory`,

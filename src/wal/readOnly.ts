@@ -6,7 +6,7 @@
  */
 import { nodeFileSystem } from './fs/NodeFileSystem.ts';
 import type { FileSystem } from './fs/FileSystem.ts';
-import { FRAME_OVERHEAD_BYTES } from './format.ts';
+import { FRAME_BYTES_LIMIT } from './format.ts';
 import { WAL_DEFAULTS } from './options.ts';
 import { recoverWal, type RecoveryReport } from './recover.ts';
 import { WalReader } from './WalReader.ts';
@@ -16,14 +16,11 @@ export interface ReadOnlyWal {
   readonly reader: WalReader;
 }
 
-export function openWalReadOnly(o: {
-  dir: string;
-  fs?: FileSystem;
-  payloadBytesMax?: number;
-  verify?: 'tail' | 'full';
-}): ReadOnlyWal {
+export function openWalReadOnly(o: { dir: string; fs?: FileSystem; verify?: 'tail' | 'full' }): ReadOnlyWal {
   const fs = o.fs ?? nodeFileSystem;
-  const frameBytesMax = (o.payloadBytesMax ?? WAL_DEFAULTS.payloadBytesMax) + FRAME_OVERHEAD_BYTES;
+  // Reading accepts any frame the format allows (bounded by the file's size), whatever limit the writer
+  // has now: a WAL written with a larger payloadBytesMax stays readable.
+  const frameBytesMax = FRAME_BYTES_LIMIT;
   const r = recoverWal({
     fs,
     dir: o.dir,

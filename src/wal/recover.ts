@@ -16,12 +16,14 @@
  */
 import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
+import { WalUnsupportedVersionError } from '../errors.ts';
 import type { FileHandle, FileSystem } from './fs/FileSystem.ts';
 import { FrameScanner } from './FrameScanner.ts';
 import {
   decodeFooterPayload,
   decodeSegmentHeader,
   decodeTrailer,
+  FORMAT_VERSION,
   FrameType,
   SEGMENT_FILE_PATTERN,
   SEGMENT_HEADER_BYTES,
@@ -29,7 +31,7 @@ import {
   type SegmentFooter,
   type SegmentHeader,
 } from './format.ts';
-import { sealSegmentFile } from './seal.ts';
+import { sealSegmentFile, type SealInput } from './seal.ts';
 import type { SegmentInfo } from './SegmentInfo.ts';
 import { walkSegment, type DamageKind } from './SegmentWalk.ts';
 
@@ -127,6 +129,11 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
       }
       const scanner = new FrameScanner(file, o.frameBytesMax);
       const decoded = readHeader(file);
+      if (typeof decoded === 'string' && decoded.startsWith('unsupported format version')) {
+        throw new WalUnsupportedVersionError(
+          `${f.name}: ${decoded}; this otel-audit reads format version ${FORMAT_VERSION}`,
+        );
+      }
       const headerOk = typeof decoded !== 'string' && decoded.firstSeq === f.firstSeq;
       // With a bad header the frames are still self-describing: salvage them, numbered from the file name.
       const header: SegmentHeader = headerOk ? decoded : pseudoHeader(f.firstSeq);
@@ -218,11 +225,15 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
             removed.push(f.name);
             continue;
           }
-          if (info.state === 'unsealed' || (footerOk && needsTrim(file, w.footerOffset))) {
+          // A footer without a valid trailer at the end of the file: a crash between writing the footer and
+          // cutting the file. Seal again, keeping the footer's integrity fields.
+          const badTrailer = footerOk && readFooter(file, scanner, header) === undefined;
+          if (info.state === 'unsealed' || badTrailer) {
+            const keep = badTrailer ? footerHashesAt(scanner, w.footerOffset) : {};
             const writable = newest ? file : o.fs.open(segPath, 'readwrite');
             try {
-              if (info.state === 'unsealed') rewriteRange(writable, info.dataEnd);
-              sealSegmentFile(writable, info);
+              rewriteRange(writable, info.dataEnd);
+              sealSegmentFile(writable, info, keep);
             } finally {
               if (writable !== file) writable.close();
             }
@@ -311,8 +322,12 @@ function rewriteRange(file: FileHandle, end: number): void {
   }
 }
 
-function needsTrim(file: FileHandle, footerOffset: number | undefined): boolean {
-  return footerOffset !== undefined && file.size() > footerOffset;
+function footerHashesAt(scanner: FrameScanner, footerOffset: number | undefined): SealInput {
+  if (footerOffset === undefined) return {};
+  const r = scanner.at(footerOffset);
+  if (!r.ok) return {};
+  const f = decodeFooterPayload(Buffer.from(r.payload));
+  return typeof f === 'string' ? {} : { lastChainHash: f.lastChainHash, merkleRoot: f.merkleRoot };
 }
 
 function baseInfo(f: Found, segPath: string, header: SegmentHeader): SegmentInfo {
