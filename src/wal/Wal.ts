@@ -64,6 +64,39 @@ export interface WalStatus {
   readonly closed: boolean;
 }
 
+/**
+ * A record whose payload is built when its batch is written, in WAL order —
+ * for content that depends on its position (a hash chain). `build` may add
+ * frames to write right after the record (a signed checkpoint).
+ */
+export interface DeferredRecord {
+  /** Counted against `queueBytesMax` while queued (the real size is known only when built). */
+  readonly estimatedBytes: number;
+  build(): DeferredBuild;
+}
+
+export interface DeferredBuild {
+  readonly payload: Uint8Array;
+  readonly timeUnixNano: bigint;
+  readonly extra?: ReadonlyArray<{
+    readonly type: number;
+    readonly payload: Uint8Array;
+    readonly timeUnixNano: bigint;
+  }>;
+}
+
+/**
+ * The owner of deferred records' position-dependent state. A batch that
+ * fails is not in the log, so the state returns to where it was before the
+ * batch was built.
+ */
+export interface WalSequencer {
+  snapshot(): unknown;
+  restore(state: unknown): void;
+}
+
+type Queued = Buffer | { readonly deferred: DeferredRecord };
+
 interface Waiter {
   readonly frames: number;
   readonly bytes: number;
@@ -72,9 +105,19 @@ interface Waiter {
 }
 
 interface Blocked {
-  readonly frames: Buffer[];
+  readonly frames: Queued[];
   readonly times: bigint[];
   readonly waiter: Waiter;
+}
+
+interface Batch {
+  readonly frames: Buffer[];
+  readonly times: bigint[];
+  readonly waiters: Waiter[];
+  readonly firstSeq: number;
+  readonly snapshot: unknown;
+  /** Per waiter, the sequence number of its first record (set when deferred records added frames). */
+  readonly waiterSeqs: number[] | undefined;
 }
 
 export class Wal {
@@ -86,7 +129,8 @@ export class Wal {
   private readonly segments: SegmentInfo[];
   private nextSeq: number;
   private durable: number;
-  private frames: Buffer[] = [];
+  private frames: Queued[] = [];
+  private sequencer: WalSequencer | undefined;
   private times: bigint[] = [];
   private waiters: Waiter[] = [];
   private blocked: Blocked[] = [];
@@ -174,6 +218,37 @@ export class Wal {
   }
 
   /**
+   * Installs the owner of deferred records' state (once, before any deferred
+   * append). See `DeferredRecord`.
+   */
+  setSequencer(sequencer: WalSequencer): void {
+    if (this.sequencer) throw new OtelAuditError('INVALID_ARGUMENT', 'the WAL already has a sequencer');
+    this.sequencer = sequencer;
+  }
+
+  /**
+   * Appends records whose payloads are built at write time, in WAL order;
+   * resolves with the first one's sequence number once all are durable.
+   */
+  appendDeferred(records: readonly DeferredRecord[]): Promise<number> {
+    if (records.length === 0) return Promise.resolve(this.nextSeq);
+    try {
+      this.checkOpen();
+      if (!this.sequencer)
+        throw new OtelAuditError('INVALID_ARGUMENT', 'appendDeferred needs a sequencer (setSequencer)');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let bytes = 0;
+    for (const r of records) bytes += r.estimatedBytes;
+    return this.enqueueQueued(
+      records.map((deferred) => ({ deferred })),
+      records.map(() => 0n),
+      bytes,
+    );
+  }
+
+  /**
    * Strict append for callers that cannot await: writes everything queued
    * plus this record and syncs on the calling thread before returning its
    * sequence number. Throws a typed error if it could not be made durable.
@@ -181,9 +256,21 @@ export class Wal {
   appendSync(payload: Uint8Array, opts?: AppendOptions): number {
     this.checkOpen();
     const [frames, times, bytes] = this.build([payload], opts);
+    return this.strictAppend(frames[0] as Buffer, times[0] as bigint, bytes);
+  }
+
+  /** `appendSync` for a deferred record (built now, at its position). */
+  appendDeferredSync(record: DeferredRecord): number {
+    this.checkOpen();
+    if (!this.sequencer)
+      throw new OtelAuditError('INVALID_ARGUMENT', 'appendDeferredSync needs a sequencer (setSequencer)');
+    return this.strictAppend({ deferred: record }, 0n, record.estimatedBytes);
+  }
+
+  private strictAppend(item: Queued, time: bigint, bytes: number): number {
     let seq = -1;
-    this.frames.push(...frames);
-    this.times.push(...times);
+    this.frames.push(item);
+    this.times.push(time);
     this.queuedRecords += 1;
     this.queuedBytes += bytes;
     this.waiters.push({ frames: 1, bytes, resolve: (s) => (seq = s), reject: () => undefined });
@@ -324,46 +411,51 @@ export class Wal {
   private enqueue(payloads: readonly Uint8Array[], opts: BatchAppendOptions | undefined): Promise<number> {
     try {
       this.checkOpen();
-      if (Date.now() < this.failFastUntilMs && this.lastFailure) throw this.lastFailure;
       const [frames, times, bytes] = this.build(payloads, opts);
-      return new Promise<number>((resolve, reject) => {
-        const waiter: Waiter = { frames: frames.length, bytes, resolve, reject };
-        const fits =
-          this.blocked.length === 0 &&
-          this.queuedRecords + frames.length <= this.options.queueRecordsMax &&
-          this.queuedBytes + bytes <= this.options.queueBytesMax;
-        const aloneTooBig = this.queuedRecords === 0 && this.blocked.length === 0;
-        if (fits || aloneTooBig) {
-          this.accept(frames, times, waiter);
-        } else if (this.options.whenQueueFull === 'reject') {
-          this.counters.refusedAppends++;
-          reject(
-            new WalQueueFullError(
-              `WAL queue full (${this.queuedRecords} records, ${this.queuedBytes} bytes waiting for durability)`,
-            ),
-          );
-        } else if (this.blockedBytes + bytes > this.options.queueBytesMax) {
-          // Waiting appenders are bounded too: memory stays under twice the queue bound.
-          this.counters.refusedAppends++;
-          reject(
-            new WalQueueFullError(
-              `WAL queue full and ${this.blocked.length} appends already waiting for room`,
-            ),
-          );
-        } else {
-          this.blockedBytes += bytes;
-          this.blocked.push({ frames, times, waiter });
-        }
-      });
+      return this.enqueueQueued(frames, times, bytes);
     } catch (err) {
-      if (err instanceof WalDiskFullError) this.counters.refusedAppends++;
       return Promise.reject(err);
     }
   }
 
-  private accept(frames: Buffer[], times: bigint[], waiter: Waiter): void {
+  /** Queues items under the queue bound and its policy; resolves with the first one's sequence number once durable. */
+  private enqueueQueued(frames: Queued[], times: bigint[], bytes: number): Promise<number> {
+    if (Date.now() < this.failFastUntilMs && this.lastFailure) {
+      if (this.lastFailure instanceof WalDiskFullError) this.counters.refusedAppends++;
+      return Promise.reject(this.lastFailure);
+    }
+    return new Promise<number>((resolve, reject) => {
+      const waiter: Waiter = { frames: frames.length, bytes, resolve, reject };
+      const fits =
+        this.blocked.length === 0 &&
+        this.queuedRecords + frames.length <= this.options.queueRecordsMax &&
+        this.queuedBytes + bytes <= this.options.queueBytesMax;
+      const aloneTooBig = this.queuedRecords === 0 && this.blocked.length === 0;
+      if (fits || aloneTooBig) {
+        this.accept(frames, times, waiter);
+      } else if (this.options.whenQueueFull === 'reject') {
+        this.counters.refusedAppends++;
+        reject(
+          new WalQueueFullError(
+            `WAL queue full (${this.queuedRecords} records, ${this.queuedBytes} bytes waiting for durability)`,
+          ),
+        );
+      } else if (this.blockedBytes + bytes > this.options.queueBytesMax) {
+        // Waiting appenders are bounded too: memory stays under twice the queue bound.
+        this.counters.refusedAppends++;
+        reject(
+          new WalQueueFullError(`WAL queue full and ${this.blocked.length} appends already waiting for room`),
+        );
+      } else {
+        this.blockedBytes += bytes;
+        this.blocked.push({ frames, times, waiter });
+      }
+    });
+  }
+
+  private accept(frames: Queued[], times: bigint[], waiter: Waiter): void {
     for (let i = 0; i < frames.length; i++) {
-      this.frames.push(frames[i] as Buffer);
+      this.frames.push(frames[i] as Queued);
       this.times.push(times[i] as bigint);
     }
     this.waiters.push(waiter);
@@ -396,13 +488,51 @@ export class Wal {
     else queueMicrotask(run);
   }
 
-  private takeQueued(): { frames: Buffer[]; times: bigint[]; waiters: Waiter[]; firstSeq: number } {
-    const batch = { frames: this.frames, times: this.times, waiters: this.waiters, firstSeq: this.nextSeq };
+  /**
+   * Takes everything queued as the next batch, building deferred records now
+   * (in order), and assigns sequence numbers.
+   */
+  private takeQueued(): Batch {
+    const queued = this.frames;
+    const queuedTimes = this.times;
+    const waiters = this.waiters;
     this.frames = [];
     this.times = [];
     this.waiters = [];
-    this.nextSeq += batch.frames.length;
-    return batch;
+    const firstSeq = this.nextSeq;
+    const snapshot = this.sequencer?.snapshot();
+    let frames: Buffer[];
+    let times: bigint[];
+    let waiterSeqs: number[] | undefined;
+    if (!queued.some((q) => !Buffer.isBuffer(q))) {
+      frames = queued as Buffer[];
+      times = queuedTimes;
+    } else {
+      frames = [];
+      times = [];
+      waiterSeqs = [];
+      let item = 0;
+      for (const w of waiters) {
+        waiterSeqs.push(firstSeq + frames.length);
+        for (let k = 0; k < w.frames; k++, item++) {
+          const q = queued[item] as Queued;
+          if (Buffer.isBuffer(q)) {
+            frames.push(q);
+            times.push(queuedTimes[item] as bigint);
+            continue;
+          }
+          const built = q.deferred.build();
+          frames.push(buildFrame(FrameType.RECORD, built.timeUnixNano, built.payload));
+          times.push(built.timeUnixNano);
+          for (const x of built.extra ?? []) {
+            frames.push(buildFrame(x.type, x.timeUnixNano, x.payload));
+            times.push(x.timeUnixNano);
+          }
+        }
+      }
+    }
+    this.nextSeq += frames.length;
+    return { frames, times, waiters, firstSeq, snapshot, waiterSeqs };
   }
 
   private async flushLoop(): Promise<void> {
@@ -443,7 +573,7 @@ export class Wal {
   }
 
   /** Writes a taken batch; on failure rejects it and returns undefined. */
-  private writeBatch(batch: ReturnType<Wal['takeQueued']>): FileHandle | undefined {
+  private writeBatch(batch: Batch): FileHandle | undefined {
     if (Date.now() < this.failFastUntilMs && this.lastFailure) {
       this.failBatch(batch, this.lastFailure, false);
       return undefined;
@@ -459,14 +589,14 @@ export class Wal {
     }
   }
 
-  private completeBatch(batch: ReturnType<Wal['takeQueued']>): void {
+  private completeBatch(batch: Batch): void {
     let seq = batch.firstSeq;
     this.durable = Math.max(this.durable, batch.firstSeq + batch.frames.length - 1);
     this.counters.commits++;
-    for (const w of batch.waiters) {
+    for (const [i, w] of batch.waiters.entries()) {
       this.queuedRecords -= w.frames;
       this.queuedBytes -= w.bytes;
-      w.resolve(seq);
+      w.resolve(batch.waiterSeqs?.[i] ?? seq);
       seq += w.frames;
     }
     this.failFastUntilMs = 0;
@@ -478,16 +608,23 @@ export class Wal {
    * Rejects a batch, abandons the segment it may have partly reached, and
    * lets the next batch reuse its sequence numbers in a new segment.
    */
-  private failBatch(batch: ReturnType<Wal['takeQueued']>, err: Error, abandon = true): void {
+  private failBatch(batch: Batch, err: Error, abandon = true): void {
     this.lastFailure = err;
     this.counters.failedBatches++;
     if (abandon) this.writer.abandon();
     if (!this.syncInFlight) this.writer.closeRetired();
     if (this.nextSeq === batch.firstSeq + batch.frames.length) {
       this.nextSeq = batch.firstSeq;
+      if (this.sequencer) this.sequencer.restore(batch.snapshot);
       for (const s of this.segments)
         if (s.lastSeq >= batch.firstSeq) s.lastSeq = Math.max(s.firstSeq - 1, batch.firstSeq - 1);
       this.removeSegmentsOfFailedBatch(batch.firstSeq);
+    } else if (this.sequencer) {
+      // Later frames were built on this batch's position-dependent state: only a reopen can sort it out.
+      this.broken = new WalFailedError(
+        'a failed batch was followed by a strict append; reopen the WAL to recover',
+        err,
+      );
     }
     for (const w of batch.waiters) {
       this.queuedRecords -= w.frames;

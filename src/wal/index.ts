@@ -1,5 +1,12 @@
 export { Wal } from './Wal.ts';
-export type { AppendOptions, BatchAppendOptions, WalStatus } from './Wal.ts';
+export type {
+  AppendOptions,
+  BatchAppendOptions,
+  DeferredBuild,
+  DeferredRecord,
+  WalSequencer,
+  WalStatus,
+} from './Wal.ts';
 export { WalReader } from './WalReader.ts';
 export type { ReadDamage, ReadOptions, TailOptions, WalRecord } from './WalReader.ts';
 export { CursorStore } from './CursorStore.ts';

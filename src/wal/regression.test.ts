@@ -137,3 +137,57 @@ describe('WAL regressions', () => {
     await wal.close();
   });
 });
+
+describe('deferred records and the sequencer', () => {
+  /** A toy chain: each record's payload carries a running counter and the previous payload's first byte sum. */
+  function chainSequencer(): {
+    seq: { n: number };
+    sequencer: { snapshot(): unknown; restore(s: unknown): void };
+  } {
+    const seq = { n: 0 };
+    return { seq, sequencer: { snapshot: () => seq.n, restore: (s) => (seq.n = s as number) } };
+  }
+
+  it('builds payloads in WAL order, restores state after a failed batch, and adds extra frames', async () => {
+    const disk = new SimDisk(3);
+    const wal = Wal.open({ ...O, fs: disk });
+    const { seq, sequencer } = chainSequencer();
+    wal.setSequencer(sequencer);
+    const rec = (tag: string) => ({
+      estimatedBytes: 64,
+      build: () => {
+        seq.n++;
+        const payload = Buffer.from(`${tag}#${seq.n}`);
+        return seq.n % 3 === 0
+          ? {
+              payload,
+              timeUnixNano: 1n,
+              extra: [{ type: 3, payload: Buffer.from(`checkpoint@${seq.n}`), timeUnixNano: 1n }],
+            }
+          : { payload, timeUnixNano: 1n };
+      },
+    });
+    expect(await wal.appendDeferred([rec('a'), rec('b')])).toBe(1);
+    disk.failNextSync('EIO');
+    await expect(wal.appendDeferred([rec('lost1'), rec('lost2')])).rejects.toMatchObject({
+      code: 'WAL_SYNC_FAILED',
+    });
+    expect(seq.n).toBe(2);
+    const first = await wal.appendDeferred([rec('c'), rec('d'), rec('e')]);
+    expect(first).toBe(3);
+    expect(wal.appendDeferredSync(rec('f'))).toBe(7);
+    await wal.close();
+    const again = Wal.open({ ...O, fs: disk });
+    expect([...again.read()].map((r) => `${r.type}:${r.payload.toString()}`)).toEqual([
+      '1:a#1',
+      '1:b#2',
+      '1:c#3',
+      '3:checkpoint@3',
+      '1:d#4',
+      '1:e#5',
+      '1:f#6',
+      '3:checkpoint@6',
+    ]);
+    await again.close();
+  });
+});
