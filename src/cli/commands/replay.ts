@@ -1,0 +1,181 @@
+/**
+ * `otel-audit replay --wal DIR`: prints stored records to stdout, selected by
+ * sequence number and/or time (bounds inclusive), as JSON lines or as
+ * OTLP/JSON requests (internal/replayFormats.ts).
+ *
+ * The WAL is opened read-only (no lock, nothing changed on disk), so it can
+ * run next to a live writer. Records stream from disk to stdout: memory holds
+ * one output chunk and at most one OTLP/JSON batch. Damage is reported on
+ * stderr and reading goes on past it; the exit code is then 3.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { OtelAuditError } from '../../errors.ts';
+import type { AuditRecord } from '../../record/AuditRecord.ts';
+import { validateRecord } from '../../record/validateRecord.ts';
+import { decodeRecord } from '../../record/walCodec.ts';
+import { FrameType } from '../../wal/format.ts';
+import { openWalReadOnly } from '../../wal/readOnly.ts';
+import type { RecoveryReport } from '../../wal/recover.ts';
+import type { ReadDamage, WalRecord } from '../../wal/WalReader.ts';
+import type { CliIo } from '../CliIo.ts';
+import type { CommandContext } from '../CommandContext.ts';
+import { EXIT, type ExitCode } from '../exitCodes.ts';
+import { parsePositiveInteger, parseTime } from '../internal/argParsers.ts';
+import { OutputSink } from '../internal/OutputSink.ts';
+import { Progress } from '../internal/Progress.ts';
+import { REPLAY_FORMATS, createReplayFormatter, type ReplayFormat } from '../internal/replayFormats.ts';
+
+export interface ReplayOptions {
+  readonly wal: string;
+  readonly fromSeq?: number;
+  readonly toSeq?: number;
+  readonly from?: bigint;
+  readonly to?: bigint;
+  readonly format: ReplayFormat;
+  readonly limit?: number;
+  readonly verify: 'tail' | 'full';
+  readonly progress?: boolean;
+}
+
+export function addReplayCommand(parent: Command, context: CommandContext): void {
+  parent
+    .command('replay')
+    .description('print stored records from a WAL directory (read-only)')
+    .requiredOption('--wal <dir>', 'WAL directory (the audit_wal exporter\'s "directory")')
+    .option('--from-seq <n>', 'first sequence number (inclusive)', parsePositiveInteger)
+    .option('--to-seq <n>', 'last sequence number (inclusive)', parsePositiveInteger)
+    .option('--from <time>', 'earliest record time (inclusive): RFC 3339 or unix nanoseconds', parseTime)
+    .option('--to <time>', 'latest record time (inclusive): RFC 3339 or unix nanoseconds', parseTime)
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(REPLAY_FORMATS)
+        .default('jsonl' as ReplayFormat),
+    )
+    .option('--limit <n>', 'print at most n records', parsePositiveInteger)
+    .addOption(
+      new Option(
+        '--verify <mode>',
+        'check sealed segments at open through their footers (tail) or every frame (full)',
+      )
+        .choices(['tail', 'full'] as const)
+        .default('tail'),
+    )
+    .option('--progress', 'report the record count on stderr every 2 s (default when stderr is a terminal)')
+    .action(async (options: ReplayOptions, command: Command) => {
+      const badRange = rangeProblem(options);
+      if (badRange !== undefined) command.error(`error: ${badRange}`, { code: 'otel-audit.badRange' });
+      context.setExitCode(await runReplay(options, context.io));
+    });
+}
+
+function rangeProblem(o: ReplayOptions): string | undefined {
+  if (o.fromSeq !== undefined && o.toSeq !== undefined && o.fromSeq > o.toSeq) {
+    return `--from-seq ${o.fromSeq} is after --to-seq ${o.toSeq}`;
+  }
+  if (o.from !== undefined && o.to !== undefined && o.from > o.to) return '--from is later than --to';
+  return undefined;
+}
+
+export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> {
+  const dir = path.resolve(io.cwd, o.wal);
+  checkDirectory(dir, o.wal);
+  const log = (line: string) => io.stderr.write(`otel-audit: replay: ${line}\n`);
+  const { report, reader } = openWalReadOnly({ dir, verify: o.verify });
+  if (report.segments === 0) log(`notice: no WAL segments in ${o.wal}`);
+  let damage = reportRecovery(report, log);
+  // Recovery has already named these places; reading meets them again.
+  const known = new Set(report.corruptions.map((c) => `${c.segment}@${c.offsetFrom}`));
+  const onDamage = (d: ReadDamage) => {
+    if (known.has(`${d.segment}@${d.offset}`)) return;
+    damage++;
+    log(`damage: ${d.segment} at offset ${d.offset} (${d.reason}); skipping to the next intact record`);
+  };
+  const out = new OutputSink(io.stdout);
+  const formatter = createReplayFormatter(o.format);
+  const progress =
+    o.progress === true || io.stderr.isTTY === true
+      ? new Progress({ stream: io.stderr, label: 'replay', unit: 'records' })
+      : undefined;
+  let count = 0;
+  for (const stored of reader.records({
+    fromSeq: o.fromSeq,
+    toSeq: o.toSeq,
+    fromTimeUnixNano: o.from,
+    toTimeUnixNano: o.to,
+    types: [FrameType.RECORD],
+    onDamage,
+  })) {
+    const record = decodeStored(stored, log);
+    if (record === undefined) {
+      damage++;
+      continue;
+    }
+    count++;
+    const line = formatter.add({
+      seq: stored.seq,
+      timeUnixNano: stored.timeUnixNano,
+      record,
+      payloadBytes: stored.payload.length,
+    });
+    if (line !== undefined) await out.writeLine(line);
+    if (out.closed || count === o.limit) break;
+    progress?.tick(count);
+  }
+  const last = formatter.finish();
+  if (last !== undefined) await out.writeLine(last);
+  await out.flush();
+  if (out.closed) return damage > 0 ? EXIT.DAMAGE : EXIT.OK; // the reader went away (`| head`): not an error
+  progress?.done(count);
+  if (damage === 0) return EXIT.OK;
+  log(`damage found (${damage} ${damage === 1 ? 'problem' : 'problems'}); every intact record was printed`);
+  return EXIT.DAMAGE;
+}
+
+function checkDirectory(dir: string, given: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new OtelAuditError('INVALID_ARGUMENT', `--wal ${given}: no such directory`);
+  }
+  if (!isDirectory) throw new OtelAuditError('INVALID_ARGUMENT', `--wal ${given}: not a directory`);
+}
+
+/** Prints what recovery found; returns how many problems count as damage (torn tails do not). */
+function reportRecovery(report: RecoveryReport, log: (line: string) => void): number {
+  for (const t of report.tornTails) {
+    const discarded =
+      t.discardedSeqFrom === undefined
+        ? ''
+        : `; records ${range(t.discardedSeqFrom, t.discardedSeqTo)} after it`;
+    log(
+      `notice: incomplete final write in ${t.segment} at offset ${t.offset}${discarded} never acknowledged, not shown`,
+    );
+  }
+  for (const c of report.corruptions) {
+    const where = c.offsetFrom === undefined ? '' : ` at offset ${range(c.offsetFrom, c.offsetTo)}`;
+    const lost = c.seqFrom === undefined ? '' : `; records ${range(c.seqFrom, c.seqTo)} affected`;
+    log(`corruption: ${c.segment}${where} (${c.kind})${lost}`);
+  }
+  return report.corruptions.length;
+}
+
+function range(from: number, to: number | undefined): string {
+  return to === undefined || to === from ? `${from}` : `${from}-${to}`;
+}
+
+/** The stored record, or undefined (reported) when its payload cannot be decoded or breaks the model. */
+function decodeStored(stored: WalRecord, log: (line: string) => void): AuditRecord | undefined {
+  try {
+    const record = decodeRecord(stored.payload);
+    validateRecord(record);
+    return record;
+  } catch (error) {
+    if (!(error instanceof OtelAuditError)) throw error;
+    log(`damage: record ${stored.seq} cannot be decoded (${error.code}): ${error.message}`);
+    return undefined;
+  }
+}
