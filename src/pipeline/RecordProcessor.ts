@@ -10,7 +10,11 @@ import type { MutableLogRecordView } from '../record/MutableLogRecordView.ts';
 export interface RecordProcessor {
   /** True when the processor may change records (the chain/sign safety check uses it). */
   readonly mutates: boolean;
-  /** Processes one record in place; returns false to drop it. Throws only for programmer errors. */
+  /**
+   * Processes one record in place; returns false to drop it. Throws `PermanentError` for a record it
+   * refuses (e.g. `filter` with `error_mode: propagate`): the batch is refused (400 / INVALID_ARGUMENT),
+   * and in process the application's emit call throws.
+   */
   process(record: MutableLogRecordView): boolean;
   start?(): Promise<void>;
   shutdown?(): Promise<void>;

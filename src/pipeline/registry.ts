@@ -6,6 +6,9 @@ import { auditWalExporterFactory } from '../../exporters/audit_wal/factory.ts';
 import { auditSdkReceiverFactory } from '../../receivers/audit_sdk/factory.ts';
 import { otlpReceiverFactory } from '../../receivers/otlp/factory.ts';
 import { bearerTokenAuthExtensionFactory } from '../../extensions/bearertokenauth/factory.ts';
+import { attributesProcessorFactory } from '../../processors/attributes/factory.ts';
+import { batchProcessorFactory } from '../../processors/batch/factory.ts';
+import { filterProcessorFactory } from '../../processors/filter/factory.ts';
 import type { AnyFactory } from './factories.ts';
 
 export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
@@ -13,6 +16,9 @@ export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   auditSdkReceiverFactory,
   otlpReceiverFactory,
   // processors
+  attributesProcessorFactory,
+  batchProcessorFactory,
+  filterProcessorFactory,
   // exporters
   auditWalExporterFactory,
   // extensions

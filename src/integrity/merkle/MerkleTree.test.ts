@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { OtelAuditError } from '../../errors.ts';
+import { emptyRootHash, hashLeaf } from './hash.ts';
+import { MerkleTree } from './MerkleTree.ts';
+import { referenceMth } from './testutil/reference.ts';
+import { toHex } from './testutil/vectors.ts';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof OtelAuditError ? error.code : 'not an OtelAuditError';
+  }
+  return undefined;
+}
+
+describe('MerkleTree', () => {
+  it('the empty tree has SHA-256("") as its root', () => {
+    const tree = new MerkleTree();
+    expect(tree.size).toBe(0);
+    expect(toHex(tree.root())).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(tree.root()).toEqual(emptyRootHash());
+  });
+
+  it('append returns the leaf index; append(data) equals appendLeafHash(hashLeaf(data))', () => {
+    const a = new MerkleTree();
+    const b = new MerkleTree();
+    for (let i = 0; i < 5; i++) {
+      expect(a.append(Buffer.from([i]))).toBe(i);
+      expect(b.appendLeafHash(hashLeaf(Buffer.from([i])))).toBe(i);
+    }
+    expect(a.size).toBe(5);
+    expect(a.root()).toEqual(b.root());
+  });
+
+  it('keeps one frontier hash per set bit of the size', () => {
+    const tree = new MerkleTree();
+    for (let i = 1; i <= 1000; i++) {
+      tree.append(Buffer.from(String(i)));
+      const setBits = i.toString(2).replaceAll('0', '').length;
+      expect(tree.state().frontier.length).toBe(setBits);
+    }
+  });
+
+  it('root() does not change the tree and returns a fresh copy', () => {
+    const tree = new MerkleTree();
+    tree.append(Buffer.from('a'));
+    const root = tree.root();
+    root.fill(0);
+    expect(tree.root()).toEqual(referenceMth([hashLeaf(Buffer.from('a'))]));
+  });
+
+  it('rejects leaf hashes that are not 32 bytes', () => {
+    expect(codeOf(() => new MerkleTree().appendLeafHash(new Uint8Array(31)))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('fromState rejects a frontier that does not fit the size', () => {
+    const h = hashLeaf(Buffer.from('x'));
+    expect(codeOf(() => MerkleTree.fromState({ size: 3, frontier: [h] }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => MerkleTree.fromState({ size: -1, frontier: [] }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => MerkleTree.fromState({ size: 1, frontier: [new Uint8Array(5)] }))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(MerkleTree.fromState({ size: 0, frontier: [] }).root()).toEqual(emptyRootHash());
+  });
+
+  it('handles sizes beyond 2^32 (no 32-bit bit operations)', () => {
+    const h = hashLeaf(Buffer.from('x'));
+    const size = 2 ** 33 + 2 ** 32 + 1; // three set bits
+    const tree = MerkleTree.fromState({ size, frontier: [h, h, h] });
+    expect(tree.appendLeafHash(h)).toBe(size);
+    expect(tree.size).toBe(size + 1);
+    expect(tree.state().frontier.length).toBe(3); // ...110 + 1 merges the lowest two into one
+  });
+});
