@@ -3,37 +3,56 @@
  * See README.md in this folder for the reference.
  */
 import { z } from 'zod';
+import { FRAME_OVERHEAD_BYTES, SEGMENT_HEADER_BYTES } from '../../src/wal/format.ts';
 import { WAL_DEFAULTS } from '../../src/wal/options.ts';
 
 export const AUDIT_WAL_TYPE = 'audit_wal';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
-export const auditWalConfigSchema = z.strictObject({
-  /** WAL directory; relative paths resolve against the working directory. */
-  directory: z.string().min(1),
-  sync_policy: z.enum(['fdatasync', 'fsync', 'none']),
-  commit_delay_ms: z.number().int().min(0).max(10_000),
-  segment_bytes_max: z
-    .number()
-    .int()
-    .min(4096)
-    .max(4 * 1024 ** 3),
-  payload_bytes_max: z
-    .number()
-    .int()
-    .min(0)
-    .max(128 * 1024 ** 2),
-  queue_records_max: positiveInt(100_000_000),
-  queue_bytes_max: positiveInt(16 * 1024 ** 3),
-  when_queue_full: z.enum(['block', 'reject']),
-  preallocate: z.enum(['background', 'inline', 'off']),
-  verify_on_open: z.enum(['tail', 'full']),
-  /** In process only: `group_commit` (onEmit queues, durable within a commit) or `strict` (onEmit syncs before returning). */
-  durability: z.enum(['group_commit', 'strict']),
-  /** In process only: what a failed write does — `error` (next onEmit/forceFlush throws), `callback`, or `exit`. */
-  on_failure: z.enum(['error', 'callback', 'exit']),
-});
+export const auditWalConfigSchema = z
+  .strictObject({
+    /** WAL directory; relative paths resolve against the working directory. */
+    directory: z.string().min(1),
+    sync_policy: z.enum(['fdatasync', 'fsync', 'none']),
+    commit_delay_ms: z.number().int().min(0).max(10_000),
+    segment_bytes_max: z
+      .number()
+      .int()
+      .min(4096)
+      .max(4 * 1024 ** 3),
+    payload_bytes_max: z
+      .number()
+      .int()
+      .min(0)
+      .max(128 * 1024 ** 2),
+    queue_records_max: positiveInt(100_000_000),
+    queue_bytes_max: positiveInt(16 * 1024 ** 3),
+    when_queue_full: z.enum(['block', 'reject']),
+    preallocate: z.enum(['background', 'inline', 'off']),
+    verify_on_open: z.enum(['tail', 'full']),
+    /** In process only: `group_commit` (onEmit queues, durable within a commit) or `strict` (onEmit syncs before returning). */
+    durability: z.enum(['group_commit', 'strict']),
+    /** In process only: what a failed write does — `error` (next onEmit/forceFlush throws), `callback`, or `exit`. */
+    on_failure: z.enum(['error', 'callback', 'exit']),
+  })
+  .superRefine((c, ctx) => {
+    // The WAL's own checks, made at load time so `validate` reports them with their YAML path.
+    if (c.segment_bytes_max < c.payload_bytes_max + SEGMENT_HEADER_BYTES + FRAME_OVERHEAD_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['segment_bytes_max'],
+        message: `must hold at least one record of payload_bytes_max (${c.payload_bytes_max}) plus ${SEGMENT_HEADER_BYTES + FRAME_OVERHEAD_BYTES} bytes of framing`,
+      });
+    }
+    if (c.queue_bytes_max < c.payload_bytes_max + FRAME_OVERHEAD_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queue_bytes_max'],
+        message: `must hold at least one record of payload_bytes_max (${c.payload_bytes_max})`,
+      });
+    }
+  });
 
 export type AuditWalConfig = z.infer<typeof auditWalConfigSchema>;
 
