@@ -32,6 +32,10 @@ export type ErrorCode =
   | 'LIFECYCLE'
   | 'SHUTDOWN_TIMEOUT'
   | 'AUDIT_WRITE_FAILED'
+  // integrity: canonical encoding, signatures, keys
+  | 'INTEGRITY_CANONICAL'
+  | 'SIGNATURE_INVALID'
+  | 'KEY_INVALID'
   // generic
   | 'INVALID_ARGUMENT'
   | 'INTERNAL';

@@ -16,6 +16,8 @@ import { encodeRecord } from '../../src/record/walCodec.ts';
 import type { WalOptions } from '../../src/wal/options.ts';
 import { Wal } from '../../src/wal/Wal.ts';
 import type { AuditWalConfig } from './config.ts';
+import { WalIntegrity } from './WalIntegrity.ts';
+import type { WalStage, WalStageHost } from '../../src/pipeline/WalStage.ts';
 
 export function walOptionsFrom(
   config: AuditWalConfig,
@@ -44,11 +46,13 @@ export function walTimeOf(record: AuditRecord): bigint | undefined {
   return undefined;
 }
 
-export class AuditWalExporter implements LogsExporter {
+export class AuditWalExporter implements LogsExporter, WalStageHost {
   private readonly settings: CreateSettings;
   private readonly options: WalOptions;
   private readonly lifecycle: Lifecycle;
   private walInstance: Wal | undefined;
+  private integrity: WalIntegrity | undefined;
+  private stagesKey: string | undefined;
 
   constructor(settings: CreateSettings, config: AuditWalConfig) {
     this.settings = settings;
@@ -56,6 +60,12 @@ export class AuditWalExporter implements LogsExporter {
     this.lifecycle = new Lifecycle(
       async () => {
         this.walInstance = Wal.open(this.options);
+        try {
+          this.integrity?.start(this.walInstance);
+        } catch (err) {
+          await this.walInstance.close();
+          throw err;
+        }
         const r = this.walInstance.recovery;
         for (const t of r.tornTails)
           settings.logger.warn(`${settings.id}: torn tail truncated in ${t.segment} at offset ${t.offset}`);
@@ -66,6 +76,7 @@ export class AuditWalExporter implements LogsExporter {
         }
       },
       async () => {
+        if (this.walInstance) await this.integrity?.stop(this.walInstance);
         await this.walInstance?.close();
       },
     );
@@ -75,6 +86,31 @@ export class AuditWalExporter implements LogsExporter {
   get wal(): Wal {
     if (!this.walInstance) throw new OtelAuditError('LIFECYCLE', `${this.settings.id}: not started`);
     return this.walInstance;
+  }
+
+  /** Called by the service for pipelines with `audit_chain` / `audit_sign` (before start). */
+  configureWalStages(stages: readonly WalStage[]): void {
+    const key = JSON.stringify(stages.map((s) => s.kind));
+    if (this.stagesKey !== undefined && this.stagesKey !== key) {
+      throw new OtelAuditError(
+        'PIPELINE_BUILD',
+        `exporters::${this.settings.id}: used by pipelines with different integrity processors; give each its own audit_wal`,
+      );
+    }
+    if (this.stagesKey !== undefined) return;
+    this.stagesKey = key;
+    if (stages.length > 0) this.integrity = new WalIntegrity(stages, this.settings.id, this.settings.logger);
+  }
+
+  /** Writes one record and syncs before returning (in-process `durability: strict`). */
+  writeSync(record: AuditRecord): void {
+    const time = walTimeOf(record);
+    if (this.integrity) {
+      this.wal.appendDeferredSync(this.integrity.deferred(record, time));
+      this.integrity.publish();
+      return;
+    }
+    this.wal.appendSync(encodeRecord(record), time === undefined ? {} : { timeUnixNano: time });
   }
 
   start(): Promise<void> {
@@ -88,8 +124,14 @@ export class AuditWalExporter implements LogsExporter {
   async consumeLogs(batch: LogBatch): Promise<void> {
     const wal = this.wal;
     if (batch.records.length === 0) return;
-    const payloads = batch.records.map(encodeRecord);
     try {
+      if (this.integrity) {
+        const integrity = this.integrity;
+        await wal.appendDeferred(batch.records.map((r) => integrity.deferred(r, walTimeOf(r))));
+        integrity.publish();
+        return;
+      }
+      const payloads = batch.records.map(encodeRecord);
       await wal.appendBatch(payloads, { timesUnixNano: batch.records.map(walTimeOf) });
     } catch (err) {
       if (err instanceof WalPayloadTooLargeError) throw new PermanentError(err.message, err);

@@ -12,11 +12,9 @@
  */
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
-import { walTimeOf } from '../../exporters/audit_wal/AuditWalExporter.ts';
 import type { LogsExporter } from '../pipeline/factories.ts';
 import type { AuditRecord } from '../record/AuditRecord.ts';
 import { fromSdkLogRecord } from '../record/fromSdkLogRecord.ts';
-import { encodeRecord } from '../record/walCodec.ts';
 import { AuditWriteFailedError } from './AuditWriteFailedError.ts';
 
 export type FailurePolicy = 'error' | 'callback' | 'exit';
@@ -60,10 +58,8 @@ export class SdkWalWriter implements LogRecordProcessor {
   write(record: AuditRecord): Promise<void> {
     if (this.o.strictWal) {
       try {
-        const payload = encodeRecord(record);
-        const time = walTimeOf(record);
         for (const e of this.o.strictWal)
-          e.wal.appendSync(payload, time === undefined ? {} : { timeUnixNano: time });
+          e.writeSync(this.o.strictWal.length > 1 ? structuredClone(record) : record);
         return Promise.resolve();
       } catch (err) {
         this.fail(err, record);

@@ -22,6 +22,7 @@ import type {
 } from './factories.ts';
 import { DEFAULT_SHUTDOWN_DEADLINE_MS, Lifecycle } from './lifecycle.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
+import { isWalStageHost, isWalStageProcessor } from './WalStage.ts';
 import type { FactoryRegistry } from './registry.ts';
 
 export interface ServiceOptions {
@@ -81,6 +82,20 @@ export class Service {
     const entry = new Map<string, LogsConsumer[]>();
     for (const [pid, p] of config.service.pipelines) {
       checkSealedOrder(pid, p.processors, s.processors);
+      const stages = p.processors
+        .map((id) => s.processors.get(id) as RecordProcessor)
+        .filter(isWalStageProcessor)
+        .map((w) => w.walStage);
+      for (const eid of p.exporters) {
+        const exporter = s.exporters.get(eid);
+        if (isWalStageHost(exporter)) exporter.configureWalStages(stages);
+        else if (stages.length > 0) {
+          throw new OtelAuditError(
+            'PIPELINE_BUILD',
+            `service::pipelines::${pid}: exporter "${eid}" cannot chain or sign records; audit_chain and audit_sign need audit_wal exporters`,
+          );
+        }
+      }
       const pipeline = new PipelineConsumer(
         pid,
         p.processors.map((id) => s.processors.get(id) as RecordProcessor),

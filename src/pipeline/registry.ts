@@ -7,6 +7,8 @@ import { auditSdkReceiverFactory } from '../../receivers/audit_sdk/factory.ts';
 import { otlpReceiverFactory } from '../../receivers/otlp/factory.ts';
 import { bearerTokenAuthExtensionFactory } from '../../extensions/bearertokenauth/factory.ts';
 import { attributesProcessorFactory } from '../../processors/attributes/factory.ts';
+import { auditChainProcessorFactory } from '../../processors/audit_chain/factory.ts';
+import { auditSignProcessorFactory } from '../../processors/audit_sign/factory.ts';
 import { batchProcessorFactory } from '../../processors/batch/factory.ts';
 import { filterProcessorFactory } from '../../processors/filter/factory.ts';
 import type { AnyFactory } from './factories.ts';
@@ -17,6 +19,8 @@ export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   otlpReceiverFactory,
   // processors
   attributesProcessorFactory,
+  auditChainProcessorFactory,
+  auditSignProcessorFactory,
   batchProcessorFactory,
   filterProcessorFactory,
   // exporters

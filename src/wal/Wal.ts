@@ -76,6 +76,8 @@ export interface DeferredRecord {
 }
 
 export interface DeferredBuild {
+  /** Frame type; default RECORD. */
+  readonly type?: number;
   readonly payload: Uint8Array;
   readonly timeUnixNano: bigint;
   readonly extra?: ReadonlyArray<{
@@ -269,12 +271,14 @@ export class Wal {
 
   private strictAppend(item: Queued, time: bigint, bytes: number): number {
     let seq = -1;
+    let refused: Error | undefined;
     this.frames.push(item);
     this.times.push(time);
     this.queuedRecords += 1;
     this.queuedBytes += bytes;
-    this.waiters.push({ frames: 1, bytes, resolve: (s) => (seq = s), reject: () => undefined });
+    this.waiters.push({ frames: 1, bytes, resolve: (s) => (seq = s), reject: (e) => (refused = e) });
     const batch = this.takeQueued();
+    if (refused) throw refused;
     const file = this.writeBatch(batch);
     if (file && this.options.syncPolicy !== 'none') {
       try {
@@ -508,9 +512,34 @@ export class Wal {
       frames = queued as Buffer[];
       times = queuedTimes;
     } else {
-      frames = [];
-      times = [];
-      waiterSeqs = [];
+      try {
+        ({ frames, times, waiterSeqs } = this.materialize(queued, queuedTimes, waiters, firstSeq));
+      } catch (err) {
+        // A record that cannot be built fails its whole batch: the sequencer's state may have moved.
+        this.sequencer?.restore(snapshot);
+        const e = err instanceof Error ? err : new Error(String(err));
+        for (const w of waiters) {
+          this.queuedRecords -= w.frames;
+          this.queuedBytes -= w.bytes;
+          w.reject(e);
+        }
+        return { frames: [], times: [], waiters: [], firstSeq, snapshot, waiterSeqs: undefined };
+      }
+    }
+    this.nextSeq += frames.length;
+    return { frames, times, waiters, firstSeq, snapshot, waiterSeqs };
+  }
+
+  private materialize(
+    queued: readonly Queued[],
+    queuedTimes: readonly bigint[],
+    waiters: readonly Waiter[],
+    firstSeq: number,
+  ): { frames: Buffer[]; times: bigint[]; waiterSeqs: number[] } {
+    {
+      const frames: Buffer[] = [];
+      const times: bigint[] = [];
+      const waiterSeqs: number[] = [];
       let item = 0;
       for (const w of waiters) {
         waiterSeqs.push(firstSeq + frames.length);
@@ -522,7 +551,7 @@ export class Wal {
             continue;
           }
           const built = q.deferred.build();
-          frames.push(buildFrame(FrameType.RECORD, built.timeUnixNano, built.payload));
+          frames.push(buildFrame(built.type ?? FrameType.RECORD, built.timeUnixNano, built.payload));
           times.push(built.timeUnixNano);
           for (const x of built.extra ?? []) {
             frames.push(buildFrame(x.type, x.timeUnixNano, x.payload));
@@ -530,9 +559,8 @@ export class Wal {
           }
         }
       }
+      return { frames, times, waiterSeqs };
     }
-    this.nextSeq += frames.length;
-    return { frames, times, waiters, firstSeq, snapshot, waiterSeqs };
   }
 
   private async flushLoop(): Promise<void> {

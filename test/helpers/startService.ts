@@ -8,6 +8,7 @@ import { createFactoryRegistry } from '../../src/pipeline/registry.ts';
 import { Service } from '../../src/pipeline/Service.ts';
 import type { AuditRecord } from '../../src/record/AuditRecord.ts';
 import { decodeRecord } from '../../src/record/walCodec.ts';
+import { FrameType } from '../../src/wal/format.ts';
 import { openWalReadOnly } from '../../src/wal/readOnly.ts';
 
 export interface RunningService {
@@ -42,7 +43,9 @@ export async function startService(yaml: string, env: Record<string, string> = {
 
 /** Every record in a WAL directory (read-only: works while the writer runs). */
 export function walRecords(dir: string): AuditRecord[] {
-  return [...openWalReadOnly({ dir }).reader.records()].map((r) => decodeRecord(r.payload));
+  return [...openWalReadOnly({ dir }).reader.records({ types: [FrameType.RECORD] })].map((r) =>
+    decodeRecord(r.payload),
+  );
 }
 
 export function basicConfig(walDir: string, extra = ''): string {

@@ -1,0 +1,178 @@
+/**
+ * The WAL-stage integrity work of one `audit_wal` exporter (configured by
+ * `audit_chain` / `audit_sign` in its pipeline): the stream id kept in the
+ * WAL directory, chain recovery at start, the sequencer that chains and
+ * signs records as they are written, checkpoints on an idle timer and at
+ * shutdown, and publication of durable checkpoints to a directory.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  openSync,
+  fsyncSync,
+  closeSync,
+} from 'node:fs';
+import path from 'node:path';
+import { OtelAuditError } from '../../src/errors.ts';
+import { ChainSequencer, UNSIGNED, type CheckpointSigner } from '../../src/integrity/chain/ChainSequencer.ts';
+import { encodeSignedCheckpoint, type SignedCheckpoint } from '../../src/integrity/chain/checkpoint.ts';
+import { recoverChain } from '../../src/integrity/chain/recoverChain.ts';
+import { encodeIntegrityValue } from '../../src/integrity/sign/integrityValue.ts';
+import { collectorPayloadBytes } from '../../src/integrity/canonical/collectorPayload.ts';
+import { ATTR_INTEGRITY_KEY_ID, ATTR_INTEGRITY_VALUE } from '../../src/integrity/names.ts';
+import type { ComponentLogger } from '../../src/pipeline/factories.ts';
+import type { ChainStageConfig, SignStageConfig, WalStage } from '../../src/pipeline/WalStage.ts';
+import type { AuditRecord } from '../../src/record/AuditRecord.ts';
+import { validateRecord } from '../../src/record/validateRecord.ts';
+import type { DeferredRecord, Wal } from '../../src/wal/Wal.ts';
+
+const STREAM_ID_FILE = 'stream_id';
+
+export class WalIntegrity {
+  private readonly chainConfig: ChainStageConfig;
+  private readonly signConfig: SignStageConfig | undefined;
+  private readonly logger: ComponentLogger;
+  private readonly id: string;
+  private sequencerInstance: ChainSequencer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private signer: CheckpointSigner = UNSIGNED;
+
+  constructor(stages: readonly WalStage[], id: string, logger: ComponentLogger) {
+    const chain = stages.find((s) => s.kind === 'chain');
+    if (!chain || chain.kind !== 'chain')
+      throw new OtelAuditError('PIPELINE_BUILD', `${id}: audit_sign needs audit_chain before it`);
+    this.chainConfig = chain.config;
+    const sign = stages.find((s) => s.kind === 'sign');
+    this.signConfig = sign?.kind === 'sign' ? sign.config : undefined;
+    this.logger = logger;
+    this.id = id;
+  }
+
+  get sequencer(): ChainSequencer {
+    if (!this.sequencerInstance) throw new OtelAuditError('LIFECYCLE', `${this.id}: integrity not started`);
+    return this.sequencerInstance;
+  }
+
+  start(wal: Wal): void {
+    if (this.signConfig) this.signer = this.signConfig.loadKey();
+    const streamId = this.streamId(wal.options.dir);
+    const recovered = recoverChain(wal.reader(), streamId);
+    for (const p of recovered.problems) this.logger.error(`${this.id}: chain recovery: ${p}`);
+    const perRecord = this.signConfig?.perRecord === true;
+    this.sequencerInstance = new ChainSequencer(
+      {
+        chain: recovered.chain,
+        signer: this.signer,
+        checkpointEveryRecords: this.chainConfig.checkpointEveryRecords,
+        checkpointEveryMs: this.chainConfig.checkpointEveryMs,
+        clock: wal.options.clock,
+        ...(perRecord ? { afterLink: (r: AuditRecord) => this.signRecord(r) } : {}),
+      },
+      recovered.lastCheckpointSize,
+    );
+    wal.setSequencer(this.sequencerInstance);
+    this.logger.info(
+      `${this.id}: chain ${streamId} at ${recovered.chain.size} records (replayed ${recovered.replayed}); checkpoints ${this.signer.algorithm === 'none' ? 'unsigned' : `signed ${this.signer.algorithm} ${this.signer.keyId}`}`,
+    );
+    this.timer = setInterval(
+      () => void this.checkpointIfIdle(wal),
+      Math.max(50, this.chainConfig.checkpointEveryMs),
+    );
+    this.timer.unref();
+  }
+
+  /** Validates now (a record that cannot be encoded must not fail a whole WAL batch later). */
+  deferred(record: AuditRecord, time: bigint | undefined): DeferredRecord {
+    validateRecord(record);
+    return this.sequencer.deferredRecord(record, time, 1024);
+  }
+
+  /** Writes checkpoints built by durable batches to the publish directory. */
+  publish(): void {
+    const built = this.sequencer.takeBuilt();
+    if (!this.signConfig || this.signConfig.publishDir === '' || built.length === 0) return;
+    for (const cp of built) this.writeCheckpointFile(this.signConfig.publishDir, cp);
+  }
+
+  async stop(wal: Wal): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.sequencerInstance && this.sequencerInstance.pending > 0) {
+      try {
+        await wal.appendDeferred([this.sequencerInstance.deferredCheckpoint()]);
+        this.publish();
+      } catch (err) {
+        this.logger.warn(`${this.id}: final checkpoint not written: ${String(err)}`);
+      }
+    }
+  }
+
+  private async checkpointIfIdle(wal: Wal): Promise<void> {
+    const seq = this.sequencerInstance;
+    if (!seq || seq.pending === 0) return;
+    try {
+      await wal.appendDeferred([seq.deferredCheckpoint()]);
+      this.publish();
+    } catch (err) {
+      this.logger.warn(`${this.id}: checkpoint not written: ${String(err)}`);
+    }
+  }
+
+  private signRecord(record: AuditRecord): void {
+    const value = encodeIntegrityValue(this.signer.sign(collectorPayloadBytes(record)));
+    record.attributes = record.attributes.filter(
+      (kv) => kv.key !== ATTR_INTEGRITY_VALUE && kv.key !== ATTR_INTEGRITY_KEY_ID,
+    );
+    record.attributes.push(
+      { key: ATTR_INTEGRITY_VALUE, value },
+      { key: ATTR_INTEGRITY_KEY_ID, value: this.signer.keyId },
+    );
+  }
+
+  /** The configured stream id, or the one kept in the WAL directory (created durably on first use). */
+  private streamId(dir: string): string {
+    if (this.chainConfig.streamId !== '') return this.chainConfig.streamId;
+    const file = path.join(dir, STREAM_ID_FILE);
+    if (existsSync(file)) {
+      const id = readFileSync(file, 'utf8').trim();
+      if (id !== '') return id;
+    }
+    const id = randomUUID();
+    durableWrite(file, `${id}\n`);
+    return id;
+  }
+
+  private writeCheckpointFile(dir: string, cp: SignedCheckpoint): void {
+    try {
+      mkdirSync(dir, { recursive: true });
+      const name = `${cp.checkpoint.streamId}-${String(cp.checkpoint.treeSize).padStart(20, '0')}.json`;
+      durableWrite(path.join(dir, name), Buffer.from(encodeSignedCheckpoint(cp)).toString('utf8'));
+    } catch (err) {
+      this.logger.warn(
+        `${this.id}: cannot publish checkpoint ${cp.checkpoint.treeSize} to ${dir}: ${String(err)}`,
+      );
+    }
+  }
+}
+
+function durableWrite(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, text);
+  const fd = openSync(tmp, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  const dfd = openSync(path.dirname(file), 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Turns records into WAL entries whose content depends on their position:
+ * the hash chain and Merkle tree advance at write time, in WAL order (see
+ * `DeferredRecord` in the WAL). Every `checkpointEveryRecords` records, or
+ * when `checkpointEveryMs` has passed, a signed checkpoint frame follows the
+ * record that completes it. A failed batch rolls the whole state back.
+ */
+import type { AuditRecord } from '../../record/AuditRecord.ts';
+import { encodeRecord } from '../../record/walCodec.ts';
+import { FrameType } from '../../wal/format.ts';
+import type { DeferredBuild, DeferredRecord, WalSequencer } from '../../wal/Wal.ts';
+import type { ChainState} from './ChainState.ts';
+import { type ChainSnapshot } from './ChainState.ts';
+import {
+  checkpointSignedBytes,
+  encodeSignedCheckpoint,
+  type Checkpoint,
+  type SignedCheckpoint,
+} from './checkpoint.ts';
+
+export interface CheckpointSigner {
+  readonly algorithm: string;
+  readonly keyId: string;
+  sign(data: Uint8Array): Uint8Array;
+}
+
+/** Checkpoints without a signer carry algorithm `none`: they still fix roots and let the writer resume. */
+export const UNSIGNED: CheckpointSigner = { algorithm: 'none', keyId: '', sign: () => new Uint8Array(0) };
+
+export interface ChainSequencerOptions {
+  readonly chain: ChainState;
+  readonly signer: CheckpointSigner;
+  readonly checkpointEveryRecords: number;
+  readonly checkpointEveryMs: number;
+  readonly clock: () => bigint;
+  /** Extra per-record step after chaining (per-record signatures). */
+  readonly afterLink?: (record: AuditRecord) => void;
+}
+
+interface State {
+  readonly chain: ChainSnapshot;
+  readonly lastCheckpointSize: number;
+  readonly lastCheckpointNs: bigint;
+  readonly built: number;
+}
+
+export class ChainSequencer implements WalSequencer {
+  private readonly o: ChainSequencerOptions;
+  private lastCheckpointSize: number;
+  private lastCheckpointNs: bigint;
+  /** Checkpoints built, in order; `published` marks how many the exporter has handed out. */
+  private built: SignedCheckpoint[] = [];
+
+  constructor(o: ChainSequencerOptions, lastCheckpointSize: number) {
+    this.o = o;
+    this.lastCheckpointSize = lastCheckpointSize;
+    this.lastCheckpointNs = o.clock();
+  }
+
+  get chain(): ChainState {
+    return this.o.chain;
+  }
+
+  snapshot(): State {
+    return {
+      chain: this.o.chain.snapshot(),
+      lastCheckpointSize: this.lastCheckpointSize,
+      lastCheckpointNs: this.lastCheckpointNs,
+      built: this.built.length,
+    };
+  }
+
+  restore(state: unknown): void {
+    const s = state as State;
+    this.o.chain.restore(s.chain);
+    this.lastCheckpointSize = s.lastCheckpointSize;
+    this.lastCheckpointNs = s.lastCheckpointNs;
+    this.built.length = s.built;
+  }
+
+  /** Records since the last checkpoint. */
+  get pending(): number {
+    return this.o.chain.size - this.lastCheckpointSize;
+  }
+
+  /** Checkpoints built since the last call (the caller publishes them once durable). */
+  takeBuilt(): SignedCheckpoint[] {
+    return this.built.splice(0);
+  }
+
+  deferredRecord(
+    record: AuditRecord,
+    timeUnixNano: bigint | undefined,
+    estimatedBytes: number,
+  ): DeferredRecord {
+    return {
+      estimatedBytes,
+      build: (): DeferredBuild => {
+        this.o.chain.link(record);
+        this.o.afterLink?.(record);
+        const payload = encodeRecord(record);
+        const time = timeUnixNano ?? this.o.clock();
+        const now = this.o.clock();
+        const due =
+          this.pending >= this.o.checkpointEveryRecords ||
+          (this.pending > 0 && now - this.lastCheckpointNs >= BigInt(this.o.checkpointEveryMs) * 1_000_000n);
+        return due
+          ? { payload, timeUnixNano: time, extra: [this.checkpointFrame(now)] }
+          : { payload, timeUnixNano: time };
+      },
+    };
+  }
+
+  /** A checkpoint on its own (idle timer, shutdown); built only if records arrived since the last one. */
+  deferredCheckpoint(): DeferredRecord {
+    return {
+      estimatedBytes: 1024,
+      build: (): DeferredBuild => {
+        const now = this.o.clock();
+        const f = this.checkpointFrame(now);
+        return { type: f.type, payload: f.payload, timeUnixNano: f.timeUnixNano };
+      },
+    };
+  }
+
+  private checkpointFrame(now: bigint): { type: number; payload: Uint8Array; timeUnixNano: bigint } {
+    const chain = this.o.chain;
+    const checkpoint: Checkpoint = {
+      streamId: chain.streamId,
+      treeSize: chain.size,
+      rootHash: chain.root(),
+      chainHead: chain.head,
+      timeUnixNano: now,
+    };
+    const signed: SignedCheckpoint = {
+      checkpoint,
+      algorithm: this.o.signer.algorithm,
+      keyId: this.o.signer.keyId,
+      signature: this.o.signer.sign(checkpointSignedBytes(checkpoint)),
+      frontier: chain.frontier(),
+    };
+    this.built.push(signed);
+    this.lastCheckpointSize = chain.size;
+    this.lastCheckpointNs = now;
+    return { type: FrameType.CHECKPOINT, payload: encodeSignedCheckpoint(signed), timeUnixNano: now };
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * What `verify` found. `kind` names the damage:
+ * - `bit-rot`: a frame failed its CRC (the WAL layer: storage damage);
+ * - `modified`: a record's content no longer matches its IntegrityHash;
+ * - `deletion`: chain numbers skip (records removed);
+ * - `insertion`: a record whose number or link does not fit where it stands;
+ * - `reorder`: records present but out of order;
+ * - `broken-link`: a record's previous_hash does not match its predecessor;
+ * - `truncation`: a checkpoint covers more records than precede it;
+ * - `root-mismatch`: a checkpoint's Merkle root or chain head does not match the records;
+ * - `forged-signature`: a checkpoint or record signature does not verify;
+ * - `unknown-key`: signed by a key that is not among the trusted ones;
+ * - `unsigned`: a checkpoint without a signature while keys were given;
+ * - `undecodable`: a record frame that is not a valid record.
+ */
+export type DamageKind =
+  | 'bit-rot'
+  | 'modified'
+  | 'deletion'
+  | 'insertion'
+  | 'reorder'
+  | 'broken-link'
+  | 'truncation'
+  | 'root-mismatch'
+  | 'forged-signature'
+  | 'unknown-key'
+  | 'unsigned'
+  | 'undecodable';
+
+export interface VerifyIssue {
+  readonly kind: DamageKind;
+  /** WAL sequence number of the frame, when one is known. */
+  readonly seq: number | undefined;
+  /** Chain number (`audit.sequence.number`) concerned, when known. */
+  readonly chainNumber: number | undefined;
+  readonly streamId: string | undefined;
+  readonly message: string;
+}
+
+export interface StreamSummary {
+  readonly streamId: string;
+  readonly records: number;
+  readonly checkpoints: number;
+  readonly signedCheckpoints: number;
+  readonly lastCheckpointSize: number;
+  readonly rootHash: string;
+  readonly chainHead: string;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly frames: number;
+  readonly records: number;
+  /** Records carrying no chain attributes (written without `audit_chain`): CRC-checked only. */
+  readonly unchainedRecords: number;
+  readonly streams: readonly StreamSummary[];
+  readonly firstIssue: VerifyIssue | undefined;
+  readonly issues: readonly VerifyIssue[];
+  /** Issues beyond the bound kept in `issues`. */
+  readonly issuesOmitted: number;
+  readonly warnings: readonly string[];
+}
