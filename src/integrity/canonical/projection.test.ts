@@ -18,6 +18,7 @@ import {
 import { anyValueArb, keyValuesArb, recordArb } from '../../record/testutil/arbitraries.ts';
 import { decodeOtlpLogsJson } from '../../otlp/jsonCodec.ts';
 import { CanonicalEncodingError } from './CanonicalEncodingError.ts';
+import { canonicalJson, canonicalJsonBytes } from './jcs.ts';
 import { canonicalRecordBytes, recordHash, recordHashHex, recordProjection } from './projection.ts';
 import { loadVectorJson, toHex, utf8 } from './testutil/vectors.ts';
 
@@ -164,6 +165,29 @@ describe('projection layout', () => {
     } catch (error) {
       expect((error as CanonicalEncodingError).problem).toBe('depth');
     }
+  });
+
+  it('writes exactly JCS of the projection object (the fast writer and the tree agree)', () => {
+    const outcome = (fn: () => Uint8Array): string => {
+      try {
+        return toHex(fn());
+      } catch (error) {
+        return `error ${(error as CanonicalEncodingError).code} ${(error as CanonicalEncodingError).problem}`;
+      }
+    };
+    const surrogates = fc.constantFrom('', '\ud800', 'a\udc00', '\ud83d\ude00');
+    const arb = fc.tuple(recordArb(), surrogates, fc.constantFrom('eventName', 'severityText', 'body'));
+    fc.assert(
+      fc.property(arb, ([record, odd, field]) => {
+        const r = odd === '' ? record : { ...record, [field]: odd };
+        const fast = outcome(() => canonicalRecordBytes(r));
+        expect(fast).toBe(outcome(() => canonicalJsonBytes(recordProjection(r))));
+        if (!fast.startsWith('error'))
+          expect(recordHashHex(r)).toBe(createHash('sha256').update(Buffer.from(fast, 'hex')).digest('hex'));
+      }),
+      { numRuns: 500 },
+    );
+    expect(canonicalJson(recordProjection(createAuditRecord()))).toBe(text(createAuditRecord()));
   });
 
   it('is deterministic: independent of object identity, key order of the record object and freezing', () => {

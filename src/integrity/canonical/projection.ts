@@ -38,16 +38,17 @@
  * - Values nested deeper than `ANY_VALUE_DEPTH_CEILING` are a typed error
  *   (`validateRecord` refuses them anyway); so are lone surrogates.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { ANY_VALUE_DEPTH_CEILING, type AnyValue, type KeyValue } from '../../record/AnyValue.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { isIntegrityAttribute } from '../names.ts';
 import { CanonicalEncodingError } from './CanonicalEncodingError.ts';
-import { canonicalJsonBytes, type JsonObject, type JsonValue } from './jcs.ts';
+import type { JsonObject, JsonValue } from './jcs.ts';
+import { writeProjection } from './internal/projectionWriter.ts';
 
 export const PROJECTION_VERSION = 1;
 
-/** The projection as a JSON value (before JCS), e.g. for display. */
+/** The projection as a JSON value (before JCS), e.g. for display; `canonicalJson` of it is the canonical text. */
 export function recordProjection(record: AuditRecord): JsonObject {
   const projection: Record<string, JsonValue> = {
     v: PROJECTION_VERSION,
@@ -78,20 +79,31 @@ export function recordProjection(record: AuditRecord): JsonObject {
   return projection;
 }
 
-/** The canonical bytes of the record: JCS of `recordProjection`, UTF-8. */
+const encoder = new TextEncoder();
+
+/**
+ * The canonical bytes of the record: JCS of `recordProjection`, UTF-8 —
+ * written directly by internal/projectionWriter.ts (same bytes, no
+ * intermediate object).
+ */
 export function canonicalRecordBytes(record: AuditRecord): Uint8Array {
-  return canonicalJsonBytes(recordProjection(record));
+  return encoder.encode(writeProjection(record, PROJECTION_VERSION));
 }
 
 /** The record's IntegrityHash: SHA-256 of `canonicalRecordBytes`. */
 export function recordHash(record: AuditRecord): Uint8Array {
-  const digest = createHash('sha256').update(canonicalRecordBytes(record)).digest();
+  const digest = sha256(record).digest();
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
 
 /** The IntegrityHash as lowercase hex — the form attributes carry. */
 export function recordHashHex(record: AuditRecord): string {
-  return createHash('sha256').update(canonicalRecordBytes(record)).digest('hex');
+  return sha256(record).digest('hex');
+}
+
+/** Hashes the canonical text as UTF-8 without materializing the bytes first (the hot path). */
+function sha256(record: AuditRecord): Hash {
+  return createHash('sha256').update(writeProjection(record, PROJECTION_VERSION), 'utf8');
 }
 
 function keyValues(list: readonly KeyValue[], excludeIntegrity: boolean, path: string): JsonValue[] {
