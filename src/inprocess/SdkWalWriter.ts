@@ -16,6 +16,15 @@ import type { LogsExporter } from '../pipeline/factories.ts';
 import type { AuditRecord } from '../record/AuditRecord.ts';
 import { fromSdkLogRecord } from '../record/fromSdkLogRecord.ts';
 import { AuditWriteFailedError } from './AuditWriteFailedError.ts';
+import { isRetryable } from '../pipeline/consumer.ts';
+
+interface Settle {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Records handed down the pipeline in one batch at most (the rest go in the next one). */
+export const BATCH_RECORDS_MAX = 1024;
 
 export type FailurePolicy = 'error' | 'callback' | 'exit';
 export type FailureHandler = (error: Error, record: AuditRecord) => void;
@@ -33,6 +42,7 @@ export interface SdkWalWriterOptions {
 export class SdkWalWriter implements LogRecordProcessor {
   private readonly o: SdkWalWriterOptions;
   private readonly outstanding = new Set<Promise<void>>();
+  private current: { records: AuditRecord[]; waiters: Map<number, Settle> } | undefined;
   /** Failure not yet reported through onEmit (policy `error`). */
   private unreported: Error | undefined;
   /** Failures since the last forceFlush: it must not resolve as if they were durable. */
@@ -51,7 +61,12 @@ export class SdkWalWriter implements LogRecordProcessor {
       if (this.failedSinceFlush === f) this.failedSinceFlush = undefined;
       throw new AuditWriteFailedError(`an earlier audit record could not be made durable: ${f.message}`, f);
     }
-    void this.write(fromSdkLogRecord(sdkRecord)).catch(() => undefined);
+    const record = fromSdkLogRecord(sdkRecord);
+    if (this.o.strictWal) {
+      void this.write(record).catch(() => undefined);
+      return;
+    }
+    this.enqueue(record);
   }
 
   /** Writes a record (already processed); the promise resolves when it is durable. */
@@ -70,20 +85,74 @@ export class SdkWalWriter implements LogRecordProcessor {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     }
-    const batch = { records: [record] };
-    const p = Promise.all(this.o.exporters.map((e) => e.consumeLogs(batch))).then(() => undefined);
+    return new Promise<void>((resolve, reject) => this.enqueue(record, { resolve, reject }));
+  }
+
+  /**
+   * Group commit starts here: records emitted in the same tick (up to
+   * BATCH_RECORDS_MAX) go down the pipeline as one batch with one promise —
+   * per-record promises cost more than the write itself. Only `write()`
+   * callers get a promise of their own record's outcome.
+   */
+  private enqueue(record: AuditRecord, waiter?: Settle): void {
+    if (!this.current) {
+      this.current = { records: [], waiters: new Map() };
+      queueMicrotask(() => this.dispatch());
+    }
+    const batch = this.current;
+    if (waiter) batch.waiters.set(batch.records.length, waiter);
+    batch.records.push(record);
+    if (batch.records.length >= BATCH_RECORDS_MAX) this.dispatch();
+  }
+
+  private dispatch(): void {
+    const batch = this.current;
+    if (!batch) return;
+    this.current = undefined;
+    const p = this.send(batch.records).then((errors) => {
+      for (const [i, w] of batch.waiters) {
+        const e = errors[i];
+        if (e === undefined) w.resolve();
+        else w.reject(e);
+      }
+    });
     this.outstanding.add(p);
-    p.then(
-      () => this.outstanding.delete(p),
-      (err: unknown) => {
-        this.outstanding.delete(p);
-        this.fail(err, record);
-      },
-    );
-    return p;
+    void p.finally(() => this.outstanding.delete(p));
+  }
+
+  /**
+   * Sends a batch; returns each record's error (undefined: durable). A
+   * permanent failure is retried record by record, so only the records at
+   * fault fail. Every failure goes through the failure policy.
+   */
+  private async send(records: AuditRecord[]): Promise<Array<unknown>> {
+    const consume = (batch: { records: AuditRecord[] }): Promise<unknown> =>
+      Promise.all(this.o.exporters.map((e) => e.consumeLogs(batch)));
+    const errors: unknown[] = new Array(records.length);
+    try {
+      await consume({ records });
+      return errors;
+    } catch (err) {
+      if (records.length === 1 || isRetryable(err)) {
+        records.forEach((r, i) => {
+          errors[i] = err;
+          this.fail(err, r);
+        });
+        return errors;
+      }
+    }
+    const results = await Promise.allSettled(records.map((r) => consume({ records: [r] })));
+    results.forEach((res, i) => {
+      if (res.status === 'rejected') {
+        errors[i] = res.reason;
+        this.fail(res.reason, records[i] as AuditRecord);
+      }
+    });
+    return errors;
   }
 
   async forceFlush(): Promise<void> {
+    this.dispatch();
     await Promise.allSettled([...this.outstanding]);
     const f = this.failedSinceFlush;
     this.failedSinceFlush = undefined;
@@ -98,6 +167,7 @@ export class SdkWalWriter implements LogRecordProcessor {
 
   async shutdown(): Promise<void> {
     try {
+      this.dispatch();
       await Promise.allSettled([...this.outstanding]);
     } finally {
       await this.o.shutdown();

@@ -1,6 +1,7 @@
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createAuditRecord } from '../record/AuditRecord.ts';
 import { decodeRecord } from '../record/walCodec.ts';
 import { openWalReadOnly } from '../wal/readOnly.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
@@ -121,6 +122,34 @@ describe('createAuditLogging (in-process path)', () => {
     await expect(audit.forceFlush()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
     expect(failed).toEqual([['PIPELINE_PERMANENT', 'z'.repeat(600)]]);
     await provider.shutdown();
+  });
+
+  it('one bad record in a group commit fails alone: its neighbours are durable', async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    const failed: unknown[] = [];
+    const audit = await createAuditLogging({
+      config: configFor(
+        t.dir,
+        '    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536\n    on_failure: callback',
+      ),
+      onFailure: (_err, record) => failed.push(record.body),
+    });
+    const provider = new LoggerProvider({ processors: audit.processors });
+    const logger = provider.getLogger('b');
+    logger.emit({ body: 'good-1' });
+    logger.emit({ body: 'x'.repeat(600) });
+    logger.emit({ body: 'good-2' });
+    const direct = audit.write(createAuditRecord({ body: 'good-3' }));
+    await expect(audit.forceFlush()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    await expect(direct).resolves.toBeUndefined();
+    expect(failed).toEqual(['x'.repeat(600)]);
+    await provider.shutdown();
+    expect(
+      stored(t.dir)
+        .map((r) => r.body)
+        .sort(),
+    ).toEqual(['good-1', 'good-2', 'good-3']);
   });
 
   it('refuses a config without an audit_sdk pipeline, naming the problem', async () => {

@@ -17,7 +17,7 @@
  * crash, never an allocation sized by an unchecked length.
  */
 import { OtelAuditError } from '../errors.ts';
-import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobuf } from '../otlp/protobufCodec.ts';
+import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobufPrefixed } from '../otlp/protobufCodec.ts';
 import type { AuditRecord } from './AuditRecord.ts';
 import { ANY_VALUE_DEPTH_CEILING } from './AnyValue.ts';
 import { resolveDecodeLimits, type DecodeLimits } from './DecodeLimits.ts';
@@ -45,11 +45,7 @@ export interface DecodeRecordOptions {
 
 /** Validates `record` (throws `RecordInvalidError`) and encodes it as a version-1 payload. */
 export function encodeRecord(record: AuditRecord): Uint8Array {
-  const protobuf = encodeOtlpLogsProtobuf([record]);
-  const payload = new Uint8Array(1 + protobuf.length);
-  payload[0] = RECORD_ENCODING_VERSION;
-  payload.set(protobuf, 1);
-  return payload;
+  return encodeOtlpLogsProtobufPrefixed(RECORD_ENCODING_VERSION, [record]);
 }
 
 export function decodeRecord(payload: Uint8Array, options: DecodeRecordOptions = {}): AuditRecord {
