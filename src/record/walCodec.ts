@@ -17,7 +17,9 @@
  * crash, never an allocation sized by an unchecked length.
  */
 import { OtelAuditError } from '../errors.ts';
-import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobufPrefixed } from '../otlp/protobufCodec.ts';
+import { decodeOtlpLogsProtobuf } from '../otlp/protobufCodec.ts';
+import { encodeSingleRecord } from '../otlp/internal/singleRecordEncoder.ts';
+import { validateRecord } from './validateRecord.ts';
 import type { AuditRecord } from './AuditRecord.ts';
 import { ANY_VALUE_DEPTH_CEILING } from './AnyValue.ts';
 import { resolveDecodeLimits, type DecodeLimits } from './DecodeLimits.ts';
@@ -45,7 +47,8 @@ export interface DecodeRecordOptions {
 
 /** Validates `record` (throws `RecordInvalidError`) and encodes it as a version-1 payload. */
 export function encodeRecord(record: AuditRecord): Uint8Array {
-  return encodeOtlpLogsProtobufPrefixed(RECORD_ENCODING_VERSION, [record]);
+  validateRecord(record);
+  return encodeSingleRecord(RECORD_ENCODING_VERSION, record);
 }
 
 export function decodeRecord(payload: Uint8Array, options: DecodeRecordOptions = {}): AuditRecord {

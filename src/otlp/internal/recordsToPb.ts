@@ -25,7 +25,7 @@ export function pbFromRecords(records: readonly AuditRecord[]): PbLogsData {
   };
 }
 
-function pbLogRecord(record: AuditRecord): PbLogRecord {
+export function pbLogRecord(record: AuditRecord): PbLogRecord {
   return {
     timeUnixNano: longBits(record.timeUnixNano, true),
     severityNumber: record.severityNumber,
