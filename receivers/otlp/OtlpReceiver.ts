@@ -107,6 +107,6 @@ export class OtlpReceiver implements Receiver {
   }
 
   private async doShutdown(): Promise<void> {
-    await Promise.all([this.grpc?.close(this.shutdownDeadlineMs), this.http?.close()]);
+    await Promise.all([this.grpc?.close(this.shutdownDeadlineMs), this.http?.close(this.shutdownDeadlineMs)]);
   }
 }

@@ -26,7 +26,11 @@ export const RETRY_AFTER_MS = { queueFull: 1000, unavailable: 5000 } as const;
 export function mapPipelineError(err: unknown): MappedError {
   const message = err instanceof Error ? err.message : String(err);
   const code = err instanceof OtelAuditError ? err.code : undefined;
-  if (code === 'OTLP_DECODE' || code === 'DECODE_LIMIT' || code === 'RECORD_INVALID' || !isRetryable(err)) {
+  // INTERNAL is a bug on our side: never tell the sender to drop data for it.
+  if (
+    code !== 'INTERNAL' &&
+    (code === 'OTLP_DECODE' || code === 'DECODE_LIMIT' || code === 'RECORD_INVALID' || !isRetryable(err))
+  ) {
     return { httpStatus: 400, code: GrpcCode.INVALID_ARGUMENT, message };
   }
   if (code === 'WAL_QUEUE_FULL') {

@@ -78,6 +78,7 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
     config,
     registry,
     skipReceivers: true,
+    onlyPipelines: [pipelineId],
     ...(o.baseDir ? { baseDir: o.baseDir } : {}),
     logger: o.logger ?? consoleLogger,
   });

@@ -32,6 +32,8 @@ export interface ServiceOptions {
   readonly logger?: ComponentLogger;
   /** Receiver types not to create (the in-process API uses the pipelines but runs no network receivers). */
   readonly skipReceivers?: boolean;
+  /** Build only these pipelines and the components they use (default: all). */
+  readonly onlyPipelines?: readonly string[];
 }
 
 export const consoleLogger: ComponentLogger = {
@@ -47,6 +49,7 @@ export class Service {
   readonly extensions = new Map<string, Extension>();
   readonly processors = new Map<string, RecordProcessor>();
   private readonly lifecycle: Lifecycle;
+  private deadlineMs = DEFAULT_SHUTDOWN_DEADLINE_MS;
 
   private constructor() {
     this.lifecycle = new Lifecycle(
@@ -75,12 +78,21 @@ export class Service {
       const c = config.extensions.get(id) as ResolvedComponent;
       s.extensions.set(id, factory<ExtensionFactory>(c).create(settings(id), c.config));
     }
-    for (const [id, c] of config.exporters)
-      s.exporters.set(id, factory<ExporterFactory>(c).create(settings(id), c.config));
-    for (const [id, c] of config.processors)
-      s.processors.set(id, factory<ProcessorFactory>(c).create(settings(id), c.config));
+    const pipelines = [...config.service.pipelines].filter(
+      ([pid]) => !o.onlyPipelines || o.onlyPipelines.includes(pid),
+    );
+    const used = (kind: 'exporters' | 'processors', id: string): boolean =>
+      !o.onlyPipelines || pipelines.some(([, p]) => p[kind].includes(id));
+    for (const [id, c] of config.exporters) {
+      if (used('exporters', id))
+        s.exporters.set(id, factory<ExporterFactory>(c).create(settings(id), c.config));
+    }
+    for (const [id, c] of config.processors) {
+      if (used('processors', id))
+        s.processors.set(id, factory<ProcessorFactory>(c).create(settings(id), c.config));
+    }
     const entry = new Map<string, LogsConsumer[]>();
-    for (const [pid, p] of config.service.pipelines) {
+    for (const [pid, p] of pipelines) {
       checkSealedOrder(pid, p.processors, s.processors);
       const stages = p.processors
         .map((id) => s.processors.get(id) as RecordProcessor)
@@ -118,8 +130,16 @@ export class Service {
     return this.lifecycle.start();
   }
 
+  /**
+   * Receivers get most of the deadline to finish what is in flight; then,
+   * whatever they did, processors, exporters (sealing and closing the WAL)
+   * and extensions are shut down. Records of requests cut off by the
+   * deadline were never acknowledged: their senders retry.
+   */
   shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_DEADLINE_MS): Promise<void> {
-    return this.lifecycle.shutdown(deadlineMs);
+    this.deadlineMs = deadlineMs;
+    // The service bounds each stage itself; the outer bound only catches a stage that ignores its own.
+    return this.lifecycle.shutdown(deadlineMs + 5000);
   }
 
   private async doStart(): Promise<void> {
@@ -132,15 +152,20 @@ export class Service {
   private async doShutdown(): Promise<void> {
     const errors: unknown[] = [];
     const all = async (
-      items: Iterable<{ shutdown(): Promise<void> } | { shutdown?: () => Promise<void> }>,
+      items: Iterable<
+        { shutdown(ms?: number): Promise<void> } | { shutdown?: (ms?: number) => Promise<void> }
+      >,
+      ms: number,
     ): Promise<void> => {
-      const results = await Promise.allSettled([...items].map((i) => i.shutdown?.()));
+      const results = await Promise.allSettled([...items].map((i) => i.shutdown?.(ms)));
       for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
     };
-    await all(this.receivers.values());
-    await all(this.processors.values());
-    await all(this.exporters.values());
-    await all(this.extensions.values());
+    const started = Date.now();
+    const left = (): number => Math.max(1000, this.deadlineMs - (Date.now() - started));
+    await all(this.receivers.values(), Math.max(500, Math.floor(this.deadlineMs * 0.6)));
+    await all(this.processors.values(), left());
+    await all(this.exporters.values(), left());
+    await all(this.extensions.values(), left());
     if (errors.length > 0) {
       throw new OtelAuditError('LIFECYCLE', `shutdown: ${errors.map(String).join('; ')}`, {
         cause: errors[0],

@@ -28,9 +28,10 @@ export interface ServeOptions {
 export interface RunningServe {
   readonly service: Service;
   readonly config: ResolvedConfig;
-  /** Resolves when the service has shut down after a signal (or `stop()`). */
-  readonly done: Promise<void>;
-  stop(): Promise<void>;
+  /** Resolves when the service has shut down after `stop()`: undefined, or the error that spoiled the shutdown. */
+  readonly done: Promise<Error | undefined>;
+  /** Shuts down (idempotent); never rejects: resolves with the shutdown's error, if any. */
+  stop(): Promise<Error | undefined>;
 }
 
 export async function startServe(o: ServeOptions): Promise<RunningServe> {
@@ -44,14 +45,18 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const service = Service.build({ config, registry, baseDir: o.cwd, logger: o.logger });
   await service.start();
   describe(service, o.sources.length === 0, o.out);
-  let stopping: Promise<void> | undefined;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
-  const stop = (): Promise<void> => {
-    stopping ??= service.shutdown(o.shutdownDeadlineMs ?? 30_000).finally(resolveDone);
+  let stopping: Promise<Error | undefined> | undefined;
+  const stop = (): Promise<Error | undefined> => {
+    stopping ??= service.shutdown(o.shutdownDeadlineMs ?? 30_000).then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
     return stopping;
   };
-  return { service, config, done, stop };
+  let resolveDone!: (e: Error | undefined) => void;
+  const done = new Promise<Error | undefined>((r) => (resolveDone = r));
+  const stopAndSignal = (): Promise<Error | undefined> => stop().then((e) => (resolveDone(e), e));
+  return { service, config, done, stop: stopAndSignal };
 }
 
 function describe(service: Service, embedded: boolean, out: (line: string) => void): void {

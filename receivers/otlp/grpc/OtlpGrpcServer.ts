@@ -148,14 +148,15 @@ export class OtlpGrpcServer {
         }),
       );
     }
+    // grpc-js does not expose the connection: its internal HTTP/2 session carries the socket.
+    const socket = (call as unknown as { call?: { stream?: { session?: { socket?: unknown } } } }).call
+      ?.stream?.session?.socket as TLSSocket | undefined;
     const client: { authenticatedAs?: string; address?: string; protocol: string } = {
       protocol: 'otlp/grpc',
-      address: peerAddress(call.getPeer()),
+      address: peerAddress(call.getPeer(), socket),
     };
     if (this.mtls) {
-      const socket = (call as unknown as { call?: { stream?: { session?: { socket?: unknown } } } }).call
-        ?.stream?.session?.socket;
-      const id = socket ? peerIdentity(socket as TLSSocket) : undefined;
+      const id = socket ? peerIdentity(socket) : undefined;
       if (id) client.authenticatedAs = id;
     }
     if (this.o.authenticator) {
@@ -182,9 +183,17 @@ export class OtlpGrpcServer {
   }
 }
 
-/** `ipv4:1.2.3.4:5678` / `ipv6:[::1]:5678` / `1.2.3.4:5678` → the address without the port. */
-function peerAddress(peer: string): string {
+/**
+ * The peer's address without the port. The HTTP/2 session's socket knows it
+ * exactly; `getPeer()` strings (`ipv4:1.2.3.4:5678`, `ipv6:[::1]:5678`,
+ * `unix:/path`) are the fallback.
+ */
+export function peerAddress(peer: string, socket?: { remoteAddress?: string | undefined }): string {
+  if (socket?.remoteAddress) return socket.remoteAddress;
+  if (peer.startsWith('unix:') || peer === '') return 'unix';
   const p = peer.replace(/^ipv[46]:/, '');
-  const m = /^\[([^\]]+)\]:\d+$/.exec(p) ?? /^([^:]+):\d+$/.exec(p);
-  return m?.[1] ?? p;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(p);
+  if (bracketed?.[1]) return bracketed[1];
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(p);
+  return v4?.[1] ?? p;
 }

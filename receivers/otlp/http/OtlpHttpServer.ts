@@ -86,11 +86,19 @@ export class OtlpHttpServer {
     });
   }
 
-  async close(): Promise<void> {
+  /** Waits up to `deadlineMs` for requests in flight, then closes every connection (cut requests were never acknowledged). */
+  async close(deadlineMs: number): Promise<void> {
     this.draining = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.idle.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
+      ]);
+      clearTimeout(timer);
+    }
     this.server.closeAllConnections();
     await closed;
   }
@@ -128,7 +136,12 @@ export class OtlpHttpServer {
       draining: () => this.draining,
     })
       .catch((err: unknown) => {
-        sendStatus(res, 'json', 500, { code: GrpcCode.INTERNAL, message: String(err) });
+        // Our fault, not the data's: 503 so the sender retries rather than drops.
+        sendStatus(res, 'json', 503, {
+          code: GrpcCode.UNAVAILABLE,
+          message: String(err),
+          retryDelayMs: RETRY_AFTER_MS.unavailable,
+        });
       })
       .finally(() => {
         this.inFlight--;

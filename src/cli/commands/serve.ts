@@ -74,7 +74,11 @@ export async function runServeCommand(options: ServeOptions, io: CliIo): Promise
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    await running.done;
+    const error = await running.done;
+    if (error) {
+      io.stderr.write(`otel-audit: shutdown did not complete cleanly: ${error.message}\n`);
+      return EXIT.FAILURE;
+    }
     io.stdout.write('otel-audit: stopped\n');
     return EXIT.OK;
   } finally {
