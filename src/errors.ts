@@ -36,6 +36,15 @@ export type ErrorCode =
   | 'INTEGRITY_CANONICAL'
   | 'SIGNATURE_INVALID'
   | 'KEY_INVALID'
+  // integrity: inclusion / consistency proofs
+  | 'PROOF_MALFORMED'
+  | 'PROOF_INVALID'
+  // privacy: secret keys, the key store, encrypted values and pseudonym tokens
+  | 'KEY_NOT_FOUND'
+  | 'KEY_STORE_CORRUPT'
+  | 'KEY_STORE_IO'
+  | 'CIPHERTEXT_MALFORMED'
+  | 'DECRYPT_FAILED'
   // generic
   | 'INVALID_ARGUMENT'
   | 'INTERNAL';

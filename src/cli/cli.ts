@@ -7,15 +7,23 @@
 import { Command, CommanderError } from 'commander';
 import type { CliIo } from './CliIo.ts';
 import type { AddCommand } from './CommandContext.ts';
+import { addKeysCommand } from './commands/keys.ts';
 import { addReplayCommand } from './commands/replay.ts';
 import { addServeCommand } from './commands/serve.ts';
 import { addValidateCommand } from './commands/validate.ts';
+import { addVerifyCommand } from './commands/verify.ts';
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exitCodes.ts';
 import { reportError } from './reportError.ts';
 import { packageVersion } from './version.ts';
 
 /** Every command, in help order. A new command: one file in commands/, and one line here. */
-const COMMANDS: readonly AddCommand[] = [addServeCommand, addValidateCommand, addReplayCommand];
+const COMMANDS: readonly AddCommand[] = [
+  addServeCommand,
+  addValidateCommand,
+  addReplayCommand,
+  addVerifyCommand,
+  addKeysCommand,
+];
 
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.OK;
