@@ -8,7 +8,9 @@ import { Command, CommanderError } from 'commander';
 import type { CliIo } from './CliIo.ts';
 import type { AddCommand } from './CommandContext.ts';
 import { addKeysCommand } from './commands/keys.ts';
+import { addKeysShredCommand } from './commands/keysShred.ts';
 import { addReplayCommand } from './commands/replay.ts';
+import { addReidentifyCommand } from './commands/reidentify.ts';
 import { addServeCommand } from './commands/serve.ts';
 import { addValidateCommand } from './commands/validate.ts';
 import { addVerifyCommand } from './commands/verify.ts';
@@ -23,6 +25,8 @@ const COMMANDS: readonly AddCommand[] = [
   addReplayCommand,
   addVerifyCommand,
   addKeysCommand,
+  addKeysShredCommand,
+  addReidentifyCommand,
 ];
 
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {

@@ -8,6 +8,8 @@ import { otlpReceiverFactory } from '../../receivers/otlp/factory.ts';
 import { bearerTokenAuthExtensionFactory } from '../../extensions/bearertokenauth/factory.ts';
 import { attributesProcessorFactory } from '../../processors/attributes/factory.ts';
 import { auditChainProcessorFactory } from '../../processors/audit_chain/factory.ts';
+import { auditEncryptProcessorFactory } from '../../processors/audit_encrypt/factory.ts';
+import { auditPseudonymizeProcessorFactory } from '../../processors/audit_pseudonymize/factory.ts';
 import { auditSignProcessorFactory } from '../../processors/audit_sign/factory.ts';
 import { batchProcessorFactory } from '../../processors/batch/factory.ts';
 import { filterProcessorFactory } from '../../processors/filter/factory.ts';
@@ -20,6 +22,8 @@ export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   // processors
   attributesProcessorFactory,
   auditChainProcessorFactory,
+  auditEncryptProcessorFactory,
+  auditPseudonymizeProcessorFactory,
   auditSignProcessorFactory,
   batchProcessorFactory,
   filterProcessorFactory,

@@ -7,11 +7,17 @@
  * run next to a live writer. Records stream from disk to stdout: memory holds
  * one output chunk and at most one OTLP/JSON batch. Damage is reported on
  * stderr and reading goes on past it; the exit code is then 3.
+ *
+ * With `--key-store DIR --master-key FILE`, values encrypted by `audit_encrypt`
+ * are shown decrypted, or as `[shredded]` when their data key was destroyed
+ * (`keys shred`); one that fails authentication shows `[undecryptable]` and
+ * counts as damage (src/privacy/RecordDecryptor.ts).
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { OtelAuditError } from '../../errors.ts';
+import { openRecordDecryptor } from '../../privacy/openKeyStore.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { validateRecord } from '../../record/validateRecord.ts';
 import { decodeRecord } from '../../record/walCodec.ts';
@@ -37,6 +43,8 @@ export interface ReplayOptions {
   readonly limit?: number;
   readonly verify: 'tail' | 'full';
   readonly progress?: boolean;
+  readonly keyStore?: string;
+  readonly masterKey?: string;
 }
 
 export function addReplayCommand(parent: Command, context: CommandContext): void {
@@ -63,6 +71,8 @@ export function addReplayCommand(parent: Command, context: CommandContext): void
         .default('tail'),
     )
     .option('--progress', 'report the record count on stderr every 2 s (default when stderr is a terminal)')
+    .option('--key-store <dir>', 'decrypt audit_encrypt values with this key store ([shredded] if destroyed)')
+    .option('--master-key <file>', "the key store's master key (standard base64), with --key-store")
     .action(async (options: ReplayOptions, command: Command) => {
       const badRange = rangeProblem(options);
       if (badRange !== undefined) command.error(`error: ${badRange}`, { code: 'otel-audit.badRange' });
@@ -81,6 +91,7 @@ function rangeProblem(o: ReplayOptions): string | undefined {
 export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> {
   const dir = path.resolve(io.cwd, o.wal);
   checkDirectory(dir, o.wal);
+  const decryptor = openRecordDecryptor({ keyStore: o.keyStore, masterKey: o.masterKey, cwd: io.cwd });
   const log = (line: string) => io.stderr.write(`otel-audit: replay: ${line}\n`);
   const { report, reader } = openWalReadOnly({ dir, verify: o.verify });
   if (report.segments === 0) log(`notice: no WAL segments in ${o.wal}`);
@@ -113,10 +124,14 @@ export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> 
       continue;
     }
     count++;
+    const shown = decryptor?.reveal(record, (problem) => {
+      damage++;
+      log(`damage: record ${stored.seq}: ${problem}`);
+    });
     const line = formatter.add({
       seq: stored.seq,
       timeUnixNano: stored.timeUnixNano,
-      record,
+      record: shown ?? record,
       payloadBytes: stored.payload.length,
     });
     if (line !== undefined) await out.writeLine(line);

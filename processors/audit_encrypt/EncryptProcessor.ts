@@ -1,0 +1,115 @@
+/**
+ * `audit_encrypt`: AES-256-GCM of the body and/or chosen attributes under the
+ * data subject's key from the key store (src/privacy/KeyStore.ts), each value
+ * replaced by `enc:v1:<data key id>:<sealed>` (src/privacy/encryptedValue.ts),
+ * bound to its field path and the record's time.
+ *
+ * The subject is read BEFORE anything is encrypted (the subject attribute may
+ * itself be encrypted). Its key is looked up only when a record has something
+ * to encrypt; creating a subject's first key writes and syncs one small file
+ * on the record path. A key store failure (disk full) rejects the batch as
+ * retryable; a subject-less record under `missing_subject: refuse` rejects it
+ * as permanent.
+ */
+import path from 'node:path';
+import { OtelAuditError } from '../../src/errors.ts';
+import { PermanentError } from '../../src/pipeline/consumer.ts';
+import type { CreateSettings } from '../../src/pipeline/factories.ts';
+import { Lifecycle } from '../../src/pipeline/lifecycle.ts';
+import type { RecordProcessor } from '../../src/pipeline/RecordProcessor.ts';
+import { encryptValue, parseEncryptedValue } from '../../src/privacy/encryptedValue.ts';
+import { valueAtPath } from '../../src/privacy/fieldPath.ts';
+import { keyProviders } from '../../src/privacy/keyConfig.ts';
+import { loadKeyRing } from '../../src/privacy/KeyProvider.ts';
+import { DEFAULT_SUBJECT, KeyStore, type DataKey, type Subject } from '../../src/privacy/KeyStore.ts';
+import { rewriteAttributePath, rewriteBodyPath } from '../../src/privacy/rewriteRecord.ts';
+import type { AnyValue } from '../../src/record/AnyValue.ts';
+import type { MutableLogRecordView } from '../../src/record/MutableLogRecordView.ts';
+import type { AuditEncryptConfig } from './config.ts';
+
+export class EncryptProcessor implements RecordProcessor {
+  readonly mutates = true;
+  private readonly settings: CreateSettings;
+  private readonly config: AuditEncryptConfig;
+  private readonly lifecycle: Lifecycle;
+  private store: KeyStore | undefined;
+
+  constructor(settings: CreateSettings, config: AuditEncryptConfig) {
+    this.settings = settings;
+    this.config = config;
+    this.lifecycle = new Lifecycle(
+      () => this.open(),
+      async () => {
+        this.store = undefined;
+      },
+    );
+  }
+
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  shutdown(deadlineMs?: number): Promise<void> {
+    return this.lifecycle.shutdown(deadlineMs);
+  }
+
+  process(view: MutableLogRecordView): boolean {
+    const store = this.store;
+    if (store === undefined) throw new OtelAuditError('LIFECYCLE', `${this.settings.id}: not started`);
+    const subject = this.subjectOf(view);
+    let dataKey: DataKey | undefined;
+    const key = (): DataKey => (dataKey ??= store.keyForSubject(this.requireSubject(subject)));
+    const timeUnixNano = view.timeUnixNano;
+    const encrypt = (value: AnyValue, fieldPath: readonly string[]): AnyValue | undefined => {
+      if (typeof value === 'string' && parseEncryptedValue(value) !== undefined) return undefined;
+      const k = key();
+      return encryptValue(value, k.id, k.key, { path: fieldPath, timeUnixNano });
+    };
+    for (const p of this.config.attributes) rewriteAttributePath(view, p, encrypt);
+    if (this.config.body) {
+      const body = view.getBody();
+      if (body !== undefined) {
+        const encrypted = encrypt(body, ['body']);
+        if (encrypted !== undefined) view.setBody(encrypted);
+      }
+    }
+    for (const p of this.config.body_paths) rewriteBodyPath(view, p, encrypt);
+    return true;
+  }
+
+  /** The subject: a non-empty string, or an int in decimal; undefined when there is none. */
+  private subjectOf(view: MutableLogRecordView): string | undefined {
+    if (this.config.subject_attribute === '') return undefined;
+    const value = valueAtPath(view.attributes(), this.config.subject_attribute);
+    if (typeof value === 'string' && value !== '') return value;
+    if (typeof value === 'bigint') return value.toString();
+    return undefined;
+  }
+
+  private requireSubject(subject: string | undefined): Subject {
+    if (subject !== undefined) return subject;
+    if (this.config.missing_subject === 'default_key') return DEFAULT_SUBJECT;
+    throw new PermanentError(
+      `${this.settings.id}: record has no data subject (attribute "${this.config.subject_attribute}") and missing_subject is refuse`,
+    );
+  }
+
+  private async open(): Promise<void> {
+    const { id, baseDir } = this.settings;
+    const { key_store: ks, key_cache: cache } = this.config;
+    const masterKeys = await loadKeyRing(keyProviders(ks.master_keys, baseDir), `${id}: master`);
+    this.store = KeyStore.open({
+      directory: path.resolve(baseDir, ks.directory),
+      masterKeys,
+      create: true,
+      cacheEntriesMax: cache.entries_max,
+      cacheTtlMs: cache.ttl,
+    });
+    const c = this.config;
+    if (!c.body && c.body_paths.length === 0 && c.attributes.length === 0) {
+      this.settings.logger.warn(
+        `${id}: nothing to encrypt configured (body, body_paths, attributes); records pass unchanged`,
+      );
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * `otel-audit reidentify --key FILE (--token TOKEN | --wal DIR --seq N)`:
+ * recovers the original value of reversible pseudonym tokens
+ * (`audit_pseudonymize` with `reversal_keys`). It needs the REVERSAL key
+ * (standard base64 of 32 bytes) the token names; the pseudonym key cannot do
+ * it, and plain tokens cannot be reversed at all.
+ *
+ * Output: one JSON line per token on stdout, the value in OTLP/JSON AnyValue
+ * form (lossless for every kind):
+ *   {"token":"pseu:…","value":{"stringValue":"alice@example.com"}}
+ *   {"seq":7,"path":"attributes/user.email","token":"pseu:…","value":{…}}   (with --wal)
+ * With --wal, a token that cannot be recovered (another reversal key, a
+ * changed token) is reported on stderr and the others are still printed; the
+ * exit code is then that of the first failure (1: wrong key, 3: failed
+ * authentication).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { OtelAuditError } from '../../errors.ts';
+import { loadSecretKey } from '../../privacy/KeyProvider.ts';
+import { deriveReversalKey, reidentifyToken, type ReversalKey } from '../../privacy/pseudonym.ts';
+import { recordTokens } from '../../privacy/recordTokens.ts';
+import type { AnyValue } from '../../record/AnyValue.ts';
+import { createAuditRecord, type AuditRecord } from '../../record/AuditRecord.ts';
+import { decodeRecord } from '../../record/walCodec.ts';
+import { FrameType } from '../../wal/format.ts';
+import { openWalReadOnly } from '../../wal/readOnly.ts';
+import type { CliIo } from '../CliIo.ts';
+import type { CommandContext } from '../CommandContext.ts';
+import { EXIT, EXIT_BY_ERROR_CODE, type ExitCode } from '../exitCodes.ts';
+import { parsePositiveInteger } from '../internal/argParsers.ts';
+import { recordJson } from '../internal/replayFormats.ts';
+
+export interface ReidentifyOptions {
+  readonly key: string;
+  readonly token?: string;
+  readonly wal?: string;
+  readonly seq?: number;
+}
+
+export function addReidentifyCommand(parent: Command, context: CommandContext): void {
+  parent
+    .command('reidentify')
+    .description('recover the original value of reversible pseudonym tokens (needs the reversal key)')
+    .requiredOption('--key <file>', 'the reversal key (standard base64 of 32 bytes)')
+    .option('--token <token>', 'one reversible token (pseu:…)')
+    .option('--wal <dir>', 'a WAL directory: recover every reversible token of record --seq')
+    .option('--seq <n>', 'the record sequence number, with --wal', parsePositiveInteger)
+    .action((options: ReidentifyOptions, command: Command) => {
+      const byToken = options.token !== undefined;
+      const byRecord = options.wal !== undefined || options.seq !== undefined;
+      if (byToken === byRecord || (byRecord && (options.wal === undefined || options.seq === undefined))) {
+        command.error('error: give either --token, or --wal and --seq', { code: 'otel-audit.usage' });
+      }
+      context.setExitCode(runReidentify(options, context.io));
+    });
+}
+
+export function runReidentify(o: ReidentifyOptions, io: CliIo): ExitCode {
+  const key = deriveReversalKey(loadSecretKey({ file: path.resolve(io.cwd, o.key) }));
+  if (o.token !== undefined) {
+    const value = reidentifyToken(o.token, key);
+    io.stdout.write(`${JSON.stringify({ token: o.token, value: valueJson(value) })}\n`);
+    return EXIT.OK;
+  }
+  const seq = o.seq as number;
+  const record = readRecord(path.resolve(io.cwd, o.wal as string), seq);
+  return reidentifyRecord(record, seq, key, io);
+}
+
+function reidentifyRecord(record: AuditRecord, seq: number, key: ReversalKey, io: CliIo): ExitCode {
+  const tokens = recordTokens(record).filter((t) => t.reversible);
+  if (tokens.length === 0)
+    io.stderr.write(`otel-audit: reidentify: record ${seq} holds no reversible tokens\n`);
+  let exitCode: ExitCode = EXIT.OK;
+  for (const t of tokens) {
+    const where = t.path.join('/');
+    try {
+      const value = valueJson(reidentifyToken(t.token, key));
+      io.stdout.write(`${JSON.stringify({ seq, path: where, token: t.token, value })}\n`);
+    } catch (error) {
+      if (!(error instanceof OtelAuditError)) throw error;
+      io.stderr.write(`otel-audit: reidentify: ${where}: ${error.code}: ${error.message}\n`);
+      if (exitCode === EXIT.OK) exitCode = EXIT_BY_ERROR_CODE[error.code];
+    }
+  }
+  return exitCode;
+}
+
+function readRecord(dir: string, seq: number): AuditRecord {
+  if (!existsSync(dir)) throw new OtelAuditError('INVALID_ARGUMENT', `--wal ${dir}: no such directory`);
+  const { reader } = openWalReadOnly({ dir });
+  for (const stored of reader.records({ fromSeq: seq, toSeq: seq, types: [FrameType.RECORD] })) {
+    return decodeRecord(stored.payload);
+  }
+  throw new OtelAuditError('INVALID_ARGUMENT', `no record ${seq} in ${dir}`);
+}
+
+/** The OTLP/JSON AnyValue form, as replay prints values. */
+function valueJson(value: AnyValue): unknown {
+  return recordJson(createAuditRecord({ body: value }))['body'];
+}

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encryptValue } from '../privacy/encryptedValue.ts';
+import { KeyStore } from '../privacy/KeyStore.ts';
+import { loadSecretKey } from '../privacy/KeyProvider.ts';
+import { deriveReversalKey, pseudonymToken } from '../privacy/pseudonym.ts';
+import { SecretKeyRing } from '../privacy/SecretKey.ts';
+import { randomSecretKey, writeKeyFile } from '../privacy/testutil/keys.ts';
+import { kvlist } from '../record/AnyValue.ts';
+import { createAuditRecord } from '../record/AuditRecord.ts';
+import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { runCli, writeWal } from './testutil/runCli.ts';
+
+const tmp = makeTempDir('otel-audit-cli-reidentify-');
+afterAll(() => tmp.cleanup());
+const reversalFile = writeKeyFile(tmp.dir, 'reversal.key');
+const reversal = deriveReversalKey(loadSecretKey({ file: reversalFile }));
+const pseudonymKey = randomSecretKey();
+const reversible = (v: Parameters<typeof pseudonymToken>[0]) => pseudonymToken(v, pseudonymKey, reversal);
+
+describe('otel-audit reidentify', () => {
+  it('recovers one token, every kind, as an OTLP/JSON value', async () => {
+    for (const [value, json] of [
+      ['alice', { stringValue: 'alice' }],
+      [42n, { intValue: '42' }],
+      [kvlist([['k', true]]), { kvlistValue: { values: [{ key: 'k', value: { boolValue: true } }] } }],
+    ] as const) {
+      const token = reversible(value);
+      const r = await runCli(['reidentify', '--key', reversalFile, '--token', token]);
+      expect(r).toEqual({ code: 0, stdout: `${JSON.stringify({ token, value: json })}\n`, stderr: '' });
+    }
+  });
+
+  it('fails with typed errors: plain token, changed token, wrong key, bad usage', async () => {
+    const plain = pseudonymToken('alice', pseudonymKey);
+    let r = await runCli(['reidentify', '--key', reversalFile, '--token', plain]);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      expect.stringMatching(/CIPHERTEXT_MALFORMED: the token is not reversible/),
+    ]);
+    const token = reversible('alice');
+    const parts = token.split(':');
+    const sealed = Buffer.from(parts[4] as string, 'base64url');
+    sealed[15] = (sealed[15] as number) ^ 1;
+    parts[4] = sealed.toString('base64url');
+    r = await runCli(['reidentify', '--key', reversalFile, '--token', parts.join(':')]);
+    expect([r.code, r.stderr]).toEqual([
+      3,
+      expect.stringMatching(/DECRYPT_FAILED: pseudonym token: authentication failed/),
+    ]);
+    r = await runCli(['reidentify', '--key', writeKeyFile(tmp.dir, 'other.key'), '--token', token]);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      expect.stringMatching(/KEY_NOT_FOUND: the token needs reversal key/),
+    ]);
+    for (const args of [[], ['--token', token, '--wal', tmp.dir, '--seq', '1'], ['--wal', tmp.dir]]) {
+      expect((await runCli(['reidentify', '--key', reversalFile, ...args])).code, args.join(' ')).toBe(2);
+    }
+  });
+
+  it('over a WAL record: prints every reversible token with its path, reports the ones it cannot recover', async () => {
+    const wal = path.join(tmp.dir, 'wal');
+    const foreign = pseudonymToken('x', pseudonymKey, deriveReversalKey(randomSecretKey()));
+    await writeWal(wal, [
+      createAuditRecord({
+        attributes: [
+          { key: 'user.email', value: reversible('a@x') },
+          { key: 'other', value: foreign },
+          { key: 'plain', value: pseudonymToken('p', pseudonymKey) },
+        ],
+        body: kvlist([['who', kvlist([['name', reversible('Alice')]])]]),
+      }),
+      createAuditRecord({ body: 'nothing here' }),
+    ]);
+    const r = await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', '1']);
+    expect(r.code).toBe(1);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { path: string; value: unknown }),
+    ).toEqual([
+      expect.objectContaining({ seq: 1, path: 'attributes/user.email', value: { stringValue: 'a@x' } }),
+      expect.objectContaining({ seq: 1, path: 'body/who/name', value: { stringValue: 'Alice' } }),
+    ]);
+    expect(r.stderr).toMatch(/^otel-audit: reidentify: attributes\/other: KEY_NOT_FOUND: /);
+    const none = await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', '2']);
+    expect(none).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: expect.stringMatching(/no reversible tokens/),
+    });
+    expect((await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', '9'])).stderr).toMatch(
+      /INVALID_ARGUMENT: no record 9/,
+    );
+  });
+});
+
+describe('otel-audit replay --key-store', () => {
+  it('decrypts, marks shredded and undecryptable values, and counts the latter as damage', async () => {
+    const masterFile = writeKeyFile(tmp.dir, 'master.key');
+    const keys = path.join(tmp.dir, 'keys');
+    const store = KeyStore.open({
+      directory: keys,
+      masterKeys: new SecretKeyRing([loadSecretKey({ file: masterFile })], 'm'),
+      create: true,
+    });
+    const enc = (subject: string, value: string, at: string[], time = 1n) => {
+      const k = store.keyForSubject(subject);
+      return encryptValue(value, k.id, k.key, { path: at, timeUnixNano: time });
+    };
+    const wal = path.join(tmp.dir, 'wal-enc');
+    await writeWal(wal, [
+      createAuditRecord({ timeUnixNano: 1n, body: enc('a', 'for a', ['body']) }),
+      createAuditRecord({
+        timeUnixNano: 1n,
+        attributes: [{ key: 'x', value: enc('b', 'for b', ['attributes', 'x']) }],
+      }),
+      createAuditRecord({ timeUnixNano: 2n, body: enc('b', 'moved', ['body'], 1n) }),
+    ]);
+    store.shred('a');
+    const r = await runCli(['replay', '--wal', wal, '--key-store', keys, '--master-key', masterFile]);
+    expect(r.code).toBe(3);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { record: Record<string, unknown> });
+    expect(lines[0]?.record['body']).toEqual({ stringValue: '[shredded]' });
+    expect(lines[1]?.record['attributes']).toEqual([{ key: 'x', value: { stringValue: 'for b' } }]);
+    expect(lines[2]?.record['body']).toEqual({ stringValue: '[undecryptable]' });
+    expect(r.stderr).toMatch(/damage: record 3: body: DECRYPT_FAILED/);
+    const half = await runCli(['replay', '--wal', wal, '--key-store', keys]);
+    expect([half.code, half.stderr]).toEqual([
+      1,
+      expect.stringMatching(/--key-store and --master-key go together/),
+    ]);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * The key store of crypto-shredding: one data key per data subject, each
+ * held encrypted ("wrapped") under a master key, in a directory.
+ *
+ * On disk (formats in internal/keyStoreFormat.ts):
+ *   <dir>/store.json                   the index key, wrapped
+ *   <dir>/keys/<ref[0..2]>/<ref>.json  one subject's current data key, wrapped
+ *   <dir>/lock                         only while a shred or rewrap runs
+ * `ref` = hex of the first 16 bytes of HMAC-SHA256(index key, subject): file
+ * names and key ids do not reveal subjects to anyone without the master key.
+ * A data key id is `<ref>.<12 random hex>`, so a subject whose key was
+ * shredded and who comes back gets a NEW key id, and old ciphertexts are
+ * recognisably shredded, not "tampered".
+ *
+ * Invariants and recovery:
+ * - An entry is created once (createFileOnce: fsync, no-clobber link,
+ *   directory fsync) BEFORE any value is encrypted with it; two processes
+ *   racing for the same subject both end up using the one that won.
+ * - `shred` destroys the entry durably (overwrite, unlink, directory fsync)
+ *   under the store lock. Nothing else can bring it back: no log of keys, no
+ *   tombstone holding key material. Copies the operator made (backups,
+ *   snapshots) are outside the store's reach — docs/privacy.md.
+ * - A running processor may use a cached key for up to `cacheTtlMs` after a
+ *   shred by another process; values encrypted in that window are shredded too.
+ * - Master key rotation: entries name the master key that wrapped them; new
+ *   entries use the ring's active key; `rewrap()` moves everything to it.
+ * - The directory must support hard links (any local POSIX file system).
+ */
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import path from 'node:path';
+import { OtelAuditError } from '../errors.ts';
+import { associatedData } from './aead.ts';
+import { KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
+import { createFileOnce, destroyFile, ensureDirectory, readSmallFile } from './internal/durableFiles.ts';
+import { KeyCache } from './internal/KeyCache.ts';
+import {
+  DATA_KEY_ID_PATTERN,
+  entryFileBytes,
+  entryPath,
+  KEYS_DIR,
+  parseEntryFile,
+  parseStoreFile,
+  STORE_FILE,
+  STORE_FILE_BYTES_MAX,
+  storeFileBytes,
+  type EntryFile,
+} from './internal/keyStoreFormat.ts';
+import { unwrapKey, wrapKey } from './internal/keyWrap.ts';
+import { rewrapStore } from './internal/rewrap.ts';
+import { withStoreLock } from './internal/storeLock.ts';
+import { SECRET_KEY_BYTES, type SecretKeyRing } from './SecretKey.ts';
+
+/** The subject of records that have none (`missing_subject: default_key`). */
+export const DEFAULT_SUBJECT: unique symbol = Symbol('default subject');
+export type Subject = string | typeof DEFAULT_SUBJECT;
+
+export interface DataKey {
+  readonly id: string;
+  readonly key: KeyObject;
+}
+
+export interface KeyStoreOptions {
+  readonly directory: string;
+  readonly masterKeys: SecretKeyRing;
+  /** Create the directory and its index key when missing (the processor); otherwise it must exist. */
+  readonly create: boolean;
+  readonly cacheEntriesMax?: number;
+  readonly cacheTtlMs?: number;
+  readonly nowMs?: () => number;
+}
+
+export const CACHE_ENTRIES_MAX_DEFAULT = 10_000;
+export const CACHE_TTL_MS_DEFAULT = 60_000;
+
+export class KeyStore {
+  readonly directory: string;
+  private readonly masterKeys: SecretKeyRing;
+  private readonly indexKey: KeyObject;
+  private readonly cache: KeyCache;
+
+  private constructor(o: KeyStoreOptions, indexKey: KeyObject) {
+    this.directory = o.directory;
+    this.masterKeys = o.masterKeys;
+    this.indexKey = indexKey;
+    this.cache = new KeyCache(
+      o.cacheEntriesMax ?? CACHE_ENTRIES_MAX_DEFAULT,
+      o.cacheTtlMs ?? CACHE_TTL_MS_DEFAULT,
+      o.nowMs ?? Date.now,
+    );
+  }
+
+  /** Opens (or, with `create`, creates) the store; unwraps its index key with the master keys. */
+  static open(o: KeyStoreOptions): KeyStore {
+    const file = path.join(o.directory, STORE_FILE);
+    let bytes = readSmallFile(file, STORE_FILE_BYTES_MAX);
+    if (bytes === undefined) {
+      if (!o.create) {
+        throw new OtelAuditError('INVALID_ARGUMENT', `${o.directory} is not a key store (no ${STORE_FILE})`);
+      }
+      ensureDirectory(o.directory);
+      ensureDirectory(path.join(o.directory, KEYS_DIR));
+      const master = o.masterKeys.active;
+      const indexKey = wrapKey(master, randomBytes(SECRET_KEY_BYTES), ['index key']);
+      createFileOnce(file, storeFileBytes({ masterKeyId: master.id, indexKey }));
+      bytes = readSmallFile(file, STORE_FILE_BYTES_MAX) as Buffer; // ours, or a racing creator's
+    }
+    const store = parseStoreFile(bytes, file);
+    const raw = unwrapKey(o.masterKeys, store.masterKeyId, store.indexKey, ['index key'], file);
+    return new KeyStore(o, createSecretKey(raw));
+  }
+
+  /** The file-name reference of a subject (hex of 16 bytes of HMAC-SHA256 under the index key). */
+  subjectRef(subject: Subject): string {
+    const input =
+      subject === DEFAULT_SUBJECT
+        ? associatedData('otel-audit default subject v1', [])
+        : associatedData('otel-audit subject v1', [subject]);
+    return createHmac('sha256', this.indexKey).update(input).digest('hex').slice(0, 32);
+  }
+
+  /** The subject's current data key, created durably on first use. */
+  keyForSubject(subject: Subject): DataKey {
+    const ref = this.subjectRef(subject);
+    const cached = this.cache.get(ref);
+    if (cached) return cached;
+    const key = this.load(ref) ?? this.create(ref);
+    this.cache.set(ref, key);
+    return key;
+  }
+
+  /** The data key with `id`, or undefined when it was shredded (or never was in this store). */
+  keyById(id: string): DataKey | undefined {
+    const ref = DATA_KEY_ID_PATTERN.exec(id)?.[1];
+    if (ref === undefined) return undefined;
+    const cached = this.cache.get(ref);
+    if (cached?.id === id) return cached;
+    const key = this.load(ref);
+    this.cache.set(ref, key);
+    return key?.id === id ? key : undefined;
+  }
+
+  /** Destroys the subject's data key; returns its id, or undefined when the subject had none. */
+  shred(subject: Subject): string | undefined {
+    const ref = this.subjectRef(subject);
+    return withStoreLock(this.directory, () => {
+      let keyId: string | undefined;
+      try {
+        keyId = this.readEntry(ref)?.keyId;
+      } catch (error) {
+        if (!(error instanceof KeyStoreCorruptError)) throw error;
+        keyId = `${ref}.(unreadable)`; // destroyed all the same
+      }
+      const destroyed = destroyFile(entryPath(this.directory, ref));
+      this.cache.delete(ref);
+      return destroyed ? keyId : undefined;
+    });
+  }
+
+  /** Re-wraps the index key and every data key under the active master key; returns how many files changed. */
+  rewrap(): number {
+    return withStoreLock(this.directory, () => rewrapStore(this.directory, this.masterKeys));
+  }
+
+  private load(ref: string): DataKey | null {
+    const entry = this.readEntry(ref);
+    if (entry === undefined) return null;
+    const file = entryPath(this.directory, ref);
+    const raw = unwrapKey(this.masterKeys, entry.masterKeyId, entry.wrapped, ['data key', entry.keyId], file);
+    return { id: entry.keyId, key: createSecretKey(raw) };
+  }
+
+  private readEntry(ref: string): EntryFile | undefined {
+    const file = entryPath(this.directory, ref);
+    const bytes = readSmallFile(file, STORE_FILE_BYTES_MAX);
+    if (bytes === undefined) return undefined;
+    const entry = parseEntryFile(bytes, file);
+    if (DATA_KEY_ID_PATTERN.exec(entry.keyId)?.[1] !== ref) {
+      throw new KeyStoreCorruptError(`key store file ${file}: key_id ${entry.keyId} belongs to another file`);
+    }
+    return entry;
+  }
+
+  private create(ref: string): DataKey {
+    const master = this.masterKeys.active;
+    const keyId = `${ref}.${randomBytes(6).toString('hex')}`;
+    const raw = randomBytes(SECRET_KEY_BYTES);
+    const file = entryPath(this.directory, ref);
+    const wrapped = wrapKey(master, raw, ['data key', keyId]);
+    ensureDirectory(path.dirname(file));
+    const bytes = entryFileBytes({
+      keyId,
+      masterKeyId: master.id,
+      wrapped,
+      created: new Date().toISOString(),
+    });
+    if (createFileOnce(file, bytes)) return { id: keyId, key: createSecretKey(raw) };
+    const winner = this.load(ref); // another process created it first
+    if (winner === null) throw new KeyStoreIoError(`key store: ${file} vanished while it was created`);
+    return winner;
+  }
+}

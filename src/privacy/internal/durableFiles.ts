@@ -1,0 +1,168 @@
+/**
+ * The key store's file operations, each durable before it returns:
+ * - `createFileOnce`: temporary file, fsync, hard link to the final name
+ *   (fails if it exists: two processes creating the same entry cannot
+ *   overwrite each other), remove the temporary name, fsync the directory;
+ * - `replaceFile`: temporary file, fsync, rename over the final name, fsync
+ *   the directory (only under the store lock);
+ * - `destroyFile`: overwrite with zeros and fsync (best effort: SSDs and
+ *   copy-on-write file systems may keep old blocks), unlink, fsync the
+ *   directory — after it returns a crash cannot bring the file back;
+ * - `readSmallFile`: bounded read; undefined when the file does not exist.
+ * Errors are `KeyStoreIoError` naming the path and errno code.
+ */
+import {
+  closeSync,
+  readdirSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { KeyStoreCorruptError, KeyStoreIoError } from '../errors.ts';
+
+export const FILE_MODE = 0o600;
+export const DIRECTORY_MODE = 0o700;
+
+/** Creates `file` with `bytes` unless it exists; true when this call created it. */
+export function createFileOnce(file: string, bytes: Uint8Array): boolean {
+  const temporary = writeTemporary(file, bytes);
+  try {
+    io(`create ${file}`, () => linkSync(temporary, file));
+  } catch (error) {
+    if (((error as KeyStoreIoError).cause as NodeJS.ErrnoException | undefined)?.code !== 'EEXIST')
+      throw error;
+    removeQuietly(temporary);
+    return false;
+  }
+  io(`remove ${temporary}`, () => unlinkSync(temporary));
+  fsyncDirectory(path.dirname(file));
+  return true;
+}
+
+/** Replaces `file` atomically with `bytes`. */
+export function replaceFile(file: string, bytes: Uint8Array): void {
+  const temporary = writeTemporary(file, bytes);
+  io(`replace ${file}`, () => renameSync(temporary, file));
+  fsyncDirectory(path.dirname(file));
+}
+
+/** Overwrites, unlinks and forgets `file`; false when it did not exist. */
+export function destroyFile(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw ioError(`open ${file}`, error);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    io(`overwrite ${file}`, () => {
+      writeSync(fd, Buffer.alloc(size), 0, size, 0);
+      fsyncSync(fd);
+    });
+  } finally {
+    closeSync(fd);
+  }
+  io(`unlink ${file}`, () => unlinkSync(file));
+  fsyncDirectory(path.dirname(file));
+  return true;
+}
+
+export function readSmallFile(file: string, bytesMax: number): Buffer | undefined {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(`stat ${file}`, error);
+  }
+  if (size > bytesMax) throw new KeyStoreCorruptError(`${file}: ${size} bytes, more than ${bytesMax}`);
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(`read ${file}`, error);
+  }
+}
+
+/** Creates `dir` (mode 0700) if missing and makes its entry durable; true when it was created. */
+export function ensureDirectory(dir: string): boolean {
+  try {
+    mkdirSync(dir, { mode: DIRECTORY_MODE });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      ensureDirectory(path.dirname(dir));
+      return ensureDirectory(dir);
+    }
+    throw ioError(`create directory ${dir}`, error);
+  }
+  fsyncDirectory(path.dirname(dir));
+  return true;
+}
+
+/** The names in `dir`, sorted; none when it does not exist. */
+export function listDirectory(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw ioError(`list ${dir}`, error);
+  }
+}
+
+export function fsyncDirectory(dir: string): void {
+  io(`sync directory ${dir}`, () => {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+function writeTemporary(file: string, bytes: Uint8Array): string {
+  const temporary = path.join(path.dirname(file), `.tmp-${randomBytes(8).toString('hex')}`);
+  io(`write ${temporary}`, () => {
+    const fd = openSync(temporary, 'wx', FILE_MODE);
+    try {
+      writeSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  });
+  return temporary;
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // a leftover temporary file holds a wrapped key and is removed by the next rewrap
+  }
+}
+
+function io<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw ioError(what, error);
+  }
+}
+
+function ioError(what: string, error: unknown): KeyStoreIoError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return new KeyStoreIoError(`key store: cannot ${what}: ${code}: ${(error as Error).message}`, error);
+}

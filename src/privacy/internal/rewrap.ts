@@ -1,0 +1,52 @@
+/**
+ * Master key rotation, second half: re-wraps the index key and every data
+ * key that is not yet under the ring's active master key (atomic replace per
+ * file), and removes temporary files left by crashes. The caller holds the
+ * store lock, so no shred runs meanwhile and nothing destroyed comes back.
+ * Safe to re-run after a crash: each file is either old or new, both readable
+ * while the old master key is still configured.
+ */
+import path from 'node:path';
+import { unlinkSync } from 'node:fs';
+import type { SecretKeyRing } from '../SecretKey.ts';
+import { listDirectory, readSmallFile, replaceFile } from './durableFiles.ts';
+import {
+  entryFileBytes,
+  KEYS_DIR,
+  parseEntryFile,
+  parseStoreFile,
+  STORE_FILE,
+  STORE_FILE_BYTES_MAX,
+  storeFileBytes,
+} from './keyStoreFormat.ts';
+import { unwrapKey, wrapKey } from './keyWrap.ts';
+
+/** Returns how many files were re-wrapped. */
+export function rewrapStore(directory: string, masterKeys: SecretKeyRing): number {
+  const active = masterKeys.active;
+  let changed = 0;
+  const storePath = path.join(directory, STORE_FILE);
+  const store = parseStoreFile(readSmallFile(storePath, STORE_FILE_BYTES_MAX) as Buffer, storePath);
+  if (store.masterKeyId !== active.id) {
+    const raw = unwrapKey(masterKeys, store.masterKeyId, store.indexKey, ['index key'], storePath);
+    const indexKey = wrapKey(active, raw, ['index key']);
+    replaceFile(storePath, storeFileBytes({ masterKeyId: active.id, indexKey }));
+    changed++;
+  }
+  for (const shard of listDirectory(path.join(directory, KEYS_DIR))) {
+    const dir = path.join(directory, KEYS_DIR, shard);
+    for (const name of listDirectory(dir)) {
+      const file = path.join(dir, name);
+      if (name.startsWith('.tmp-')) unlinkSync(file);
+      if (!name.endsWith('.json')) continue;
+      const entry = parseEntryFile(readSmallFile(file, STORE_FILE_BYTES_MAX) as Buffer, file);
+      if (entry.masterKeyId === active.id) continue;
+      const context = ['data key', entry.keyId];
+      const raw = unwrapKey(masterKeys, entry.masterKeyId, entry.wrapped, context, file);
+      const wrapped = wrapKey(active, raw, context);
+      replaceFile(file, entryFileBytes({ ...entry, masterKeyId: active.id, wrapped }));
+      changed++;
+    }
+  }
+  return changed;
+}
