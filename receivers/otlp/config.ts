@@ -57,6 +57,8 @@ export const grpcSchema = z.strictObject({
   write_buffer_size: z.number().int().min(0).optional(),
   keepalive: keepalive.optional(),
   include_metadata: z.boolean().default(false),
+  /** otel-audit: calls handled at once; more get UNAVAILABLE with RetryInfo. Bounds memory like HTTP's. */
+  max_concurrent_requests: z.number().int().min(1).default(64),
 });
 
 export const httpSchema = z.strictObject({
@@ -84,8 +86,11 @@ export const httpSchema = z.strictObject({
   write_timeout: goDurationMs.optional(),
   idle_timeout: goDurationMs.optional(),
   keep_alives_enabled: z.boolean().optional(),
-  /** otel-audit: requests handled at once; more get 503 with Retry-After before their body is read. */
-  max_concurrent_requests: z.number().int().min(1).default(128),
+  /**
+   * otel-audit: requests handled at once; more get 503 with Retry-After before their body is read.
+   * Bounds memory: at most this many bodies of max_request_body_size (and their decoded records).
+   */
+  max_concurrent_requests: z.number().int().min(1).default(32),
 });
 
 /** otel-audit: bounds on untrusted input, checked while decoding; a violation is a 400 / INVALID_ARGUMENT. */

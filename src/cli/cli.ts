@@ -10,10 +10,12 @@ import type { AddCommand } from './CommandContext.ts';
 import { addKeysCommand } from './commands/keys.ts';
 import { addKeysShredCommand } from './commands/keysShred.ts';
 import { addReplayCommand } from './commands/replay.ts';
+import { addProveCommand } from './commands/prove.ts';
 import { addReidentifyCommand } from './commands/reidentify.ts';
 import { addServeCommand } from './commands/serve.ts';
 import { addValidateCommand } from './commands/validate.ts';
 import { addVerifyCommand } from './commands/verify.ts';
+import { addVerifyProofCommand } from './commands/verifyProof.ts';
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exitCodes.ts';
 import { reportError } from './reportError.ts';
 import { packageVersion } from './version.ts';
@@ -26,6 +28,8 @@ const COMMANDS: readonly AddCommand[] = [
   addVerifyCommand,
   addKeysCommand,
   addKeysShredCommand,
+  addProveCommand,
+  addVerifyProofCommand,
   addReidentifyCommand,
 ];
 

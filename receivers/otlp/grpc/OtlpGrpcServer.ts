@@ -58,6 +58,7 @@ export class OtlpGrpcServer {
   private readonly mtls: boolean;
   private boundPort = 0;
   private draining = false;
+  private inFlight = 0;
 
   constructor(o: OtlpGrpcServerOptions) {
     this.o = o;
@@ -136,6 +137,27 @@ export class OtlpGrpcServer {
   }
 
   private async export(
+    call: grpc.ServerUnaryCall<Buffer, Buffer>,
+    cb: grpc.sendUnaryData<Buffer>,
+  ): Promise<void> {
+    if (this.inFlight >= this.o.config.max_concurrent_requests) {
+      return cb(
+        statusError({
+          code: GrpcCode.UNAVAILABLE,
+          message: `too many concurrent calls (max_concurrent_requests ${this.o.config.max_concurrent_requests})`,
+          retryDelayMs: RETRY_AFTER_MS.queueFull,
+        }),
+      );
+    }
+    this.inFlight++;
+    try {
+      await this.exportCounted(call, cb);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async exportCounted(
     call: grpc.ServerUnaryCall<Buffer, Buffer>,
     cb: grpc.sendUnaryData<Buffer>,
   ): Promise<void> {

@@ -1,0 +1,206 @@
+/**
+ * `otel-audit prove` and `otel-audit verify-proof`: proofs written from a
+ * chained, signed WAL (built through the real Service) are checked in a
+ * directory that holds only the proof and the public key, as an auditor
+ * would; tampered proofs exit 3, malformed ones 1, usage errors 2.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeChainedWal } from '../integrity/proof/testutil/chainedWal.ts';
+import { generateKeyPair } from '../integrity/sign/generateKeyPair.ts';
+import { createAuditRecord } from '../record/AuditRecord.ts';
+import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { runCli, writeWal } from './testutil/runCli.ts';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const tmp = makeTempDir('otel-audit-prove-');
+afterAll(() => tmp.cleanup());
+const keys = generateKeyPair('EdDSA');
+const wal = path.join(tmp.dir, 'wal');
+/** Where the auditor works: the proofs and the public key, no WAL. */
+const auditor = path.join(tmp.dir, 'auditor');
+const STREAM = 'payments-7';
+
+const prove = (...args: string[]) => runCli(['prove', '--wal', wal, ...args], { cwd: auditor });
+const verify = (...args: string[]) => runCli(['verify-proof', ...args], { cwd: auditor });
+
+beforeAll(async () => {
+  mkdirSync(auditor);
+  const keyFile = path.join(tmp.dir, 'signing.pem');
+  writeFileSync(keyFile, keys.privateKeyPem);
+  writeFileSync(path.join(auditor, 'public.pem'), keys.publicKeyPem);
+  // Checkpoints at 5, 10, 15 and 17 (shutdown), then 22, 25 (shutdown).
+  await writeChainedWal({
+    walDir: wal,
+    privateKeyFile: keyFile,
+    streamId: STREAM,
+    checkpointEveryRecords: 5,
+    runs: [17, 8],
+  });
+});
+
+describe('prove → verify-proof', () => {
+  it('--seq: the record at that WAL position, against the smallest signed checkpoint covering it', async () => {
+    const p = await prove('--seq', '9', '--out', 'seq9.json');
+    expect(p).toMatchObject({ code: 0, stdout: '' });
+    expect(p.stderr).toMatch(
+      new RegExp(
+        `^otel-audit: prove: inclusion of record (\\d+) \\(seq 9\\) of stream ${STREAM} in the tree of 10 records .*→ seq9\\.json\\n$`,
+      ),
+    );
+    const v = await verify('seq9.json', '--public-key', 'public.pem');
+    expect(v.code).toBe(0);
+    expect(v.stderr).toBe('');
+    expect(v.stdout).toMatch(/^VALID inclusion proof\n/);
+    expect(v.stdout).toContain(`  stream:      ${STREAM}\n`);
+    expect(v.stdout).toMatch(/ {2}record: {6}number 8 of 10 \(leaf index 7\)\n/); // seq 9 = record 8: checkpoint frame at seq 6
+    expect(v.stdout).toMatch(/ {2}event: {7}(user\.login|document\.read)\n/);
+    expect(v.stdout).toContain('  attributes:  user.id="u');
+    expect(v.stdout).toContain(`signed EdDSA by key ${keys.keyId}`);
+  });
+
+  it('--record with --checkpoint, to stdout', async () => {
+    const p = await prove('--record', '3', '--checkpoint', '25');
+    expect(p.code).toBe(0);
+    const proof = JSON.parse(p.stdout) as Record<string, unknown>;
+    expect(proof).toMatchObject({ type: 'inclusion', v: 1, stream_id: STREAM, leaf_index: 2, tree_size: 25 });
+    writeFileSync(path.join(auditor, 'record3.json'), p.stdout);
+    const v = await verify('record3.json', '--public-key', 'public.pem', '--json');
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({
+      valid: true,
+      type: 'inclusion',
+      stream_id: STREAM,
+      leaf_index: 2,
+      tree_size: 25,
+      checkpoint: { tree_size: 25, algorithm: 'EdDSA', key_id: keys.keyId },
+    });
+  });
+
+  it('--consistency between signed checkpoints, across the restart', async () => {
+    for (const [from, to] of [
+      ['5', '10'],
+      ['10', '17'],
+      ['15', '25'],
+      ['17', '22'],
+      ['22', '22'],
+    ] as const) {
+      const out = `c-${from}-${to}.json`;
+      expect((await prove('--consistency', '--from', from, '--to', to, '--out', out)).code).toBe(0);
+      const v = await verify(out, '--public-key', 'public.pem');
+      expect(v.code).toBe(0);
+      expect(v.stdout).toMatch(/^VALID consistency proof\n/);
+      expect(v.stdout).toContain(`  first:       tree size ${from}, root `);
+      expect(v.stdout).toContain(`  second:      tree size ${to}, root `);
+    }
+  });
+
+  it('the installed bin does the same (a separate process, only the proof and the key)', async () => {
+    const run = promisify(execFile);
+    const { stdout } = await run(
+      process.execPath,
+      [MAIN, 'verify-proof', 'seq9.json', '--public-key', 'public.pem'],
+      {
+        cwd: auditor,
+      },
+    );
+    expect(stdout).toMatch(/^VALID inclusion proof\n/);
+  });
+});
+
+describe('verify-proof rejects', () => {
+  it('tampered proofs with exit 3, naming the failure', async () => {
+    const original = readFileSync(path.join(auditor, 'seq9.json'), 'utf8');
+    const doc = JSON.parse(original) as { inclusion_path: string[]; tree_size: number };
+    const cases: Array<[string, string, RegExp]> = [
+      ['path', original.replace(doc.inclusion_path[0] as string, '0'.repeat(64)), /ROOT_MISMATCH/],
+      [
+        'record',
+        original.replace('"user.login"', '"user.logout"').replace('"document.read"', '"document.write"'),
+        /RECORD_MISMATCH/,
+      ],
+      ['size', original.replace(`"tree_size": ${doc.tree_size}`, '"tree_size": 15'), /SIZE_MISMATCH/],
+    ];
+    for (const [name, text, failure] of cases) {
+      writeFileSync(path.join(auditor, `bad-${name}.json`), text);
+      const v = await verify(`bad-${name}.json`, '--public-key', 'public.pem');
+      expect({ name, code: v.code }).toEqual({ name, code: 3 });
+      expect(v.stdout).toMatch(/^INVALID inclusion proof\n/);
+      expect(v.stdout).toMatch(failure);
+      expect(v.stderr).toBe(`otel-audit: verify-proof: bad-${name}.json: the proof is NOT valid\n`);
+    }
+  });
+
+  it('a proof checked with another key, exit 3', async () => {
+    writeFileSync(path.join(auditor, 'stranger.pem'), generateKeyPair('EdDSA').publicKeyPem);
+    const v = await verify('seq9.json', '--public-key', 'stranger.pem');
+    expect(v.code).toBe(3);
+    expect(v.stdout).toContain('UNKNOWN_KEY');
+    expect(
+      (await verify('seq9.json', '--public-key', 'stranger.pem', '--public-key', 'public.pem')).code,
+    ).toBe(0);
+  });
+
+  it('malformed proofs and unusable keys with exit 1', async () => {
+    writeFileSync(path.join(auditor, 'garbage.json'), '{"type":"inclusion"');
+    const garbage = await verify('garbage.json', '--public-key', 'public.pem');
+    expect(garbage).toMatchObject({ code: 1, stdout: '' });
+    expect(garbage.stderr).toMatch(/^otel-audit: PROOF_MALFORMED: not JSON/);
+    const missing = await verify('nope.json', '--public-key', 'public.pem');
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: 'otel-audit: INVALID_ARGUMENT: nope.json: no such file\n',
+    });
+    writeFileSync(path.join(auditor, 'private.pem'), keys.privateKeyPem);
+    const privateKey = await verify('seq9.json', '--public-key', 'private.pem');
+    expect(privateKey.code).toBe(1);
+    expect(privateKey.stderr).toMatch(/KEY_INVALID: .*private key where a public key/);
+  });
+
+  it('usage errors with exit 2', async () => {
+    expect((await verify('seq9.json')).stderr).toContain('give at least one --public-key');
+    for (const args of [
+      [],
+      ['--seq', '3', '--record', '3'],
+      ['--consistency', '--from', '5'],
+      ['--consistency', '--from', '10', '--to', '5'],
+      ['--consistency', '--from', '5', '--to', '10', '--seq', '3'],
+      ['--seq', '3', '--from', '5'],
+      ['--seq', '0'],
+      ['--record', '11', '--checkpoint', '10'],
+    ]) {
+      const r = await prove(...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+    }
+  });
+});
+
+describe('prove refuses', () => {
+  it('what no signed checkpoint covers, or a WAL without a chain, with exit 1', async () => {
+    const noCheckpoint = await prove('--record', '3', '--checkpoint', '7');
+    expect(noCheckpoint.code).toBe(1);
+    expect(noCheckpoint.stderr).toContain(
+      `stream ${STREAM} has no signed checkpoint of tree size 7 (signed tree sizes: 5, 10, 15, 17, 22, 25)`,
+    );
+    expect((await prove('--record', '26')).stderr).toContain(`stream ${STREAM} has no record 26`);
+    expect((await prove('--seq', '6')).stderr).toContain('seq 6 is not a record');
+    expect((await prove('--seq', '8', '--checkpoint', '5')).stderr).toMatch(
+      /the checkpoint at tree size 5 does not cover record \d+/,
+    );
+    expect((await prove('--record', '2', '--stream', 'other')).stderr).toContain(
+      `holds no records of stream other (streams found: ${STREAM})`,
+    );
+    const plain = path.join(tmp.dir, 'plain');
+    await writeWal(plain, [createAuditRecord({ body: 'unchained' })]);
+    const r = await runCli(['prove', '--wal', plain, '--seq', '1']);
+    expect(r).toMatchObject({ code: 1 });
+    expect(r.stderr).toContain('is not chained');
+    expect((await runCli(['prove', '--wal', path.join(tmp.dir, 'none'), '--seq', '1'])).stderr).toContain(
+      'no such directory',
+    );
+  });
+});
