@@ -49,8 +49,8 @@ interface ChildResult {
 interface ChildRun {
   /** Resolves once the child has loaded its modules and waits for `go`. */
   readonly loaded: Promise<void>;
-  /** Lets the child start the Service; it is killed `killAfterMs` later. */
-  go(killAfterMs: number): void;
+  /** Lets the child start the Service; it is killed `killAfterMs` later (after go, or after it reports it started). */
+  go(killAfterMs: number, fromStart: boolean): void;
   readonly done: Promise<ChildResult>;
 }
 
@@ -70,11 +70,14 @@ function startChild(a: { dir: string; key: string; round: number; seed: number }
   let killedByPlan = false;
   let killTimer: NodeJS.Timeout | undefined;
   let onLoaded = (): void => undefined;
+  let onStarted = (): void => undefined;
   const loaded = new Promise<void>((resolve) => (onLoaded = resolve));
   const onLine = (line: string): void => {
     if (line === 'L') onLoaded();
-    else if (line === 'S') started = true;
-    else if (/^A \d+$/.test(line)) acked += Number(line.slice(2));
+    else if (line === 'S') {
+      started = true;
+      onStarted();
+    } else if (/^A \d+$/.test(line)) acked += Number(line.slice(2));
     else if (line.startsWith('F ')) rejected.push(line.slice(2));
     else problems.push(`unexpected line from child: ${JSON.stringify(line.slice(0, 200))}`);
   };
@@ -104,12 +107,18 @@ function startChild(a: { dir: string; key: string; round: number; seed: number }
   });
   return {
     loaded,
-    go: (killAfterMs) => {
+    go: (killAfterMs, fromStart) => {
       child.stdin.end('go\n');
-      killTimer = setTimeout(() => {
-        killedByPlan = true;
-        child.kill('SIGKILL');
-      }, killAfterMs);
+      const arm = (): void => {
+        killTimer = setTimeout(() => {
+          killedByPlan = true;
+          child.kill('SIGKILL');
+        }, killAfterMs);
+      };
+      // Kills meant for the middle of the load wait for the Service to be up: on a busy machine start-up
+      // alone can take longer than the planned delay.
+      if (fromStart) onStarted = arm;
+      else arm();
     },
     done,
   };
@@ -139,8 +148,9 @@ describe('chain recovery across SIGKILL', () => {
       const child: ChildRun = next as ChildRun;
       await child.loaded;
       // A quarter of the kills land early: during start-up, chain recovery and the first batches.
-      const killAfterMs = rnd() < 0.25 ? Math.floor(rnd() * 200) : 200 + Math.floor(rnd() * 600);
-      child.go(killAfterMs);
+      const early = rnd() < 0.25;
+      const killAfterMs = early ? Math.floor(rnd() * 200) : 50 + Math.floor(rnd() * 500);
+      child.go(killAfterMs, !early);
       // The next child loads its modules meanwhile (it touches nothing before its go).
       next = round + 1 < ROUNDS ? spawnChild(round + 1) : undefined;
       const result = await child.done;

@@ -10,9 +10,11 @@ import { attributesProcessorFactory } from '../../processors/attributes/factory.
 import { auditChainProcessorFactory } from '../../processors/audit_chain/factory.ts';
 import { auditEncryptProcessorFactory } from '../../processors/audit_encrypt/factory.ts';
 import { auditPseudonymizeProcessorFactory } from '../../processors/audit_pseudonymize/factory.ts';
+import { auditMaskProcessorFactory } from '../../processors/audit_mask/factory.ts';
 import { auditSignProcessorFactory } from '../../processors/audit_sign/factory.ts';
 import { batchProcessorFactory } from '../../processors/batch/factory.ts';
 import { filterProcessorFactory } from '../../processors/filter/factory.ts';
+import { redactionProcessorFactory } from '../../processors/redaction/factory.ts';
 import type { AnyFactory } from './factories.ts';
 
 export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
@@ -24,9 +26,11 @@ export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   auditChainProcessorFactory,
   auditEncryptProcessorFactory,
   auditPseudonymizeProcessorFactory,
+  auditMaskProcessorFactory,
   auditSignProcessorFactory,
   batchProcessorFactory,
   filterProcessorFactory,
+  redactionProcessorFactory,
   // exporters
   auditWalExporterFactory,
   // extensions

@@ -53,14 +53,9 @@ export async function runServeCommand(options: ServeOptions, io: CliIo): Promise
   }
   const log = (level: string) => (m: string) =>
     io.stderr.write(`${new Date().toISOString()} ${level} ${m}\n`);
-  const running = await startServe({
-    sources: (options.config ?? []).map((uri) => configSourceOf(uri, io.cwd)),
-    env: io.env,
-    cwd: io.cwd,
-    out: (line) => io.stdout.write(`${line}\n`),
-    logger: { info: log('info '), warn: log('warn '), error: log('error') },
-    shutdownDeadlineMs: deadline.data,
-  });
+  // Handlers go in before anything starts (and before "ready" is printed), so a signal that arrives at any
+  // moment shuts down cleanly rather than killing the process with the default action.
+  let running: Awaited<ReturnType<typeof startServe>> | undefined;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
@@ -69,11 +64,20 @@ export async function runServeCommand(options: ServeOptions, io: CliIo): Promise
       process.exit(130);
     }
     io.stderr.write(`otel-audit: ${signal}: shutting down (again to exit at once)\n`);
-    void running.stop();
+    void running?.stop();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
+    running = await startServe({
+      sources: (options.config ?? []).map((uri) => configSourceOf(uri, io.cwd)),
+      env: io.env,
+      cwd: io.cwd,
+      out: (line) => io.stdout.write(`${line}\n`),
+      logger: { info: log('info '), warn: log('warn '), error: log('error') },
+      shutdownDeadlineMs: deadline.data,
+    });
+    if (signals > 0) void running.stop();
     const error = await running.done;
     if (error) {
       io.stderr.write(`otel-audit: shutdown did not complete cleanly: ${error.message}\n`);

@@ -1,0 +1,79 @@
+/**
+ * The `audit_mask` processor: finds personal data and secrets in a record's
+ * attributes and body, at any depth, and redacts, partially masks, hashes or
+ * drops them (README.md). Work per record is bounded: at most
+ * `scan_bytes_max` bytes of strings are scanned (the rest is redacted, not
+ * let through), containers deeper than `depth_max` are redacted, and every
+ * detector is linear in the length of what it scans. It changes records
+ * (`mutates: true`), so it must come before `audit_chain` / `audit_sign`.
+ *
+ * Resource and scope attributes, the event name and severity text are not
+ * masked: the record view keeps them read-only (they are shared by many
+ * records). Attribute keys are not scanned, only their values.
+ */
+import type { CreateSettings } from '../../src/pipeline/factories.ts';
+import type { RecordProcessor } from '../../src/pipeline/RecordProcessor.ts';
+import type { KeyValue } from '../../src/record/AnyValue.ts';
+import type { MutableLogRecordView } from '../../src/record/MutableLogRecordView.ts';
+import { ProblemList, throwIfProblems } from '../filter/match/problems.ts';
+import { compileMask, type CompiledMask } from './compileMask.ts';
+import type { AuditMaskConfig } from './config.ts';
+import { MaskTally } from './engine/MaskTally.ts';
+import { SUMMARY_PREFIX, writeMaskSummary } from './engine/maskSummary.ts';
+import { ScanBudget } from './engine/ScanBudget.ts';
+import { DROP, KEEP, ValueMasker } from './engine/ValueMasker.ts';
+import { loadHashKey } from './hashKey.ts';
+
+export class AuditMaskProcessor implements RecordProcessor {
+  readonly mutates = true;
+  private readonly compiled: CompiledMask;
+  private readonly hashKey: Uint8Array | undefined;
+
+  constructor(settings: CreateSettings, config: AuditMaskConfig) {
+    const problems = new ProblemList();
+    this.compiled = compileMask(config, problems);
+    throwIfProblems(settings.id, problems);
+    const source = this.compiled.hashKey;
+    this.hashKey =
+      source === undefined
+        ? undefined
+        : loadHashKey(source, { component: settings.id, baseDir: settings.baseDir });
+  }
+
+  process(record: MutableLogRecordView): boolean {
+    const { plan, summary, scanBytesMax } = this.compiled;
+    const budget = new ScanBudget(scanBytesMax);
+    const tally = new MaskTally(summary === 'debug');
+    const masker = new ValueMasker({ plan, hashKey: this.hashKey, budget, tally });
+    if (this.compiled.applyToAttributes) maskAttributes(record, masker, tally.paths !== undefined);
+    if (this.compiled.applyToBody) {
+      const body = record.getBody();
+      if (body !== undefined) {
+        const outcome = masker.maskValue(body, 1, 'body', false);
+        if (outcome !== KEEP && outcome !== DROP) record.setBody(outcome);
+      }
+    }
+    if (summary !== 'silent' && (tally.count > 0 || budget.unscannedBytes > 0)) {
+      writeMaskSummary(record, tally, budget.unscannedBytes);
+    }
+    return true;
+  }
+}
+
+/**
+ * Attributes in order. With duplicate keys (which OTLP forbids but a sender
+ * can still send) the view can only hold one entry per key: when any of them
+ * is masked, the masked value replaces them all.
+ */
+function maskAttributes(record: MutableLogRecordView, masker: ValueMasker, paths: boolean): void {
+  const attributes = record.attributes();
+  for (let i = 0; i < attributes.length; i++) {
+    const { key, value } = attributes[i] as KeyValue;
+    if (key.startsWith(SUMMARY_PREFIX)) continue;
+    const outcome = masker.maskEntry(key, value, 1, paths ? `attributes[${JSON.stringify(key)}]` : '');
+    if (outcome === KEEP) continue;
+    if (outcome === DROP || attributes.some((kv, j) => j !== i && kv.key === key))
+      record.deleteAttribute(key);
+    if (outcome !== DROP) record.setAttribute(key, outcome);
+  }
+}
