@@ -59,9 +59,18 @@ export class WalIntegrity {
 
   start(wal: Wal): void {
     if (this.signConfig) this.signer = this.signConfig.loadKey();
-    const streamId = this.streamId(wal.options.dir);
-    const recovered = recoverChain(wal.reader(), streamId);
+    let streamId = this.streamId(wal.options.dir);
+    let recovered = recoverChain(wal.reader(), streamId);
     for (const p of recovered.problems) this.logger.error(`${this.id}: chain recovery: ${p}`);
+    if (recovered.broken) {
+      // Records of this stream were lost to damage: continuing would reuse chain numbers (a fork). The old
+      // stream ends where it is (verify names the damage); new records start a new stream.
+      const next = `${streamId.replace(/-r\d+$/, '')}-r${recovered.chain.size}`;
+      this.logger.error(`${this.id}: chain ${streamId} lost records; continuing as new stream ${next}`);
+      durableWrite(path.join(wal.options.dir, STREAM_ID_FILE), `${next}\n`);
+      streamId = next;
+      recovered = recoverChain(wal.reader(), streamId);
+    }
     const perRecord = this.signConfig?.perRecord === true;
     this.sequencerInstance = new ChainSequencer(
       {
@@ -134,13 +143,19 @@ export class WalIntegrity {
   }
 
   /** The configured stream id, or the one kept in the WAL directory (created durably on first use). */
+  /**
+   * The stream id: the one kept in `<wal>/stream_id` (it may carry a `-r<n>` suffix after damage forced a
+   * new stream), else the configured one, else a new UUID kept there durably.
+   */
   private streamId(dir: string): string {
-    if (this.chainConfig.streamId !== '') return this.chainConfig.streamId;
+    const configured = this.chainConfig.streamId;
     const file = path.join(dir, STREAM_ID_FILE);
     if (existsSync(file)) {
       const id = readFileSync(file, 'utf8').trim();
-      if (id !== '') return id;
+      if (id !== '' && (configured === '' || id === configured || id.startsWith(`${configured}-r`)))
+        return id;
     }
+    if (configured !== '') return configured;
     const id = randomUUID();
     durableWrite(file, `${id}\n`);
     return id;

@@ -147,6 +147,13 @@ export class Wal {
   }
   private flushing = false;
   private syncInFlight = false;
+  /**
+   * Files a sync has failed on. After a failed fsync the kernel may report
+   * success to a later (or concurrent) sync of the same file although pages
+   * were lost (errseq reports each error once): any batch of such a file
+   * that is not yet acknowledged fails too, whatever its own sync returned.
+   */
+  private readonly syncFailedFiles = new WeakSet<FileHandle>();
   /** Set when the WAL cannot safely go on (a failed batch's segment could not be removed): reopen to recover. */
   private broken: Error | undefined;
   private flushScheduled = false;
@@ -290,6 +297,7 @@ export class Wal {
       try {
         file.datasyncSync();
       } catch (err) {
+        this.syncFailedFiles.add(file);
         this.failBatch(
           batch,
           new WalSyncFailedError(`fdatasync failed; batch not acknowledged, segment abandoned`, err),
@@ -594,7 +602,13 @@ export class Wal {
             await (this.options.syncPolicy === 'fsync' ? file.fsync() : file.datasync());
             this.syncInFlight = false;
             this.writer.closeRetired();
+            if (this.syncFailedFiles.has(file)) {
+              throw new WalSyncFailedError(
+                'another sync of this segment failed while this one was in flight',
+              );
+            }
           } catch (err) {
+            this.syncFailedFiles.add(file);
             this.syncInFlight = false;
             this.failBatch(
               batch,

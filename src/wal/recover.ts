@@ -256,7 +256,11 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
     }
   }
   const last = segments[segments.length - 1];
-  const nextSeq = last ? Math.max(last.lastSeq + 1, last.firstSeq) : 1;
+  // Never reuse a number that may have been written: past the last readable record, past every damaged
+  // range, and past every segment that was removed as empty (its name is its first number).
+  let nextSeq = last ? Math.max(last.lastSeq + 1, last.firstSeq) : 1;
+  if (expectSeq !== undefined) nextSeq = Math.max(nextSeq, expectSeq);
+  for (const c of corruptions) if (c.seqTo !== undefined) nextSeq = Math.max(nextSeq, c.seqTo + 1);
   return {
     segments,
     nextSeq,

@@ -191,3 +191,20 @@ describe('deferred records and the sequencer', () => {
     await again.close();
   });
 });
+
+describe('fsync failures across concurrent syncs of one segment', () => {
+  it('a strict append whose sync fails also fails the group-commit batch whose sync was in flight (fsyncgate)', async () => {
+    const disk = new SimDisk(11);
+    const wal = Wal.open({ ...O, fs: disk });
+    expect(await wal.append(pad('before', 1))).toBe(1);
+    disk.setSyncDelayMs(30);
+    const inFlight = wal.append(pad('async', 1));
+    await new Promise((r) => setImmediate(r)); // written; its fdatasync is on the thread pool
+    disk.failNextSync('EIO');
+    expect(() => wal.appendSync(pad('strict', 1))).toThrow(
+      expect.objectContaining({ code: 'WAL_SYNC_FAILED' }),
+    );
+    await expect(inFlight).rejects.toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    expect(wal.durableSeq).toBe(1);
+  });
+});

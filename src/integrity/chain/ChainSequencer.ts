@@ -9,7 +9,7 @@ import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { encodeRecord } from '../../record/walCodec.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { DeferredBuild, DeferredRecord, WalSequencer } from '../../wal/Wal.ts';
-import type { ChainState} from './ChainState.ts';
+import type { ChainState } from './ChainState.ts';
 import { type ChainSnapshot } from './ChainState.ts';
 import {
   checkpointSignedBytes,

@@ -25,6 +25,11 @@ export interface RecoveredChain {
   readonly replayed: number;
   /** Problems met (a broken link, an unreadable checkpoint): the chain continues from what the log holds; `verify` names the damage. */
   readonly problems: readonly string[];
+  /**
+   * The log lost records of this stream (numbers skip or links break): the
+   * chain cannot go on without forking, so the writer starts a new stream.
+   */
+  readonly broken: boolean;
 }
 
 export function attr(record: AuditRecord, key: string): unknown {
@@ -60,6 +65,7 @@ export function recoverChain(reader: WalReader, streamId: string): RecoveredChai
     }
   }
   let replayed = 0;
+  let broken = false;
   for (const f of reader.records({ fromSeq, types: [FrameType.RECORD], onDamage: () => undefined })) {
     let record: AuditRecord;
     try {
@@ -73,6 +79,7 @@ export function recoverChain(reader: WalReader, streamId: string): RecoveredChai
     const prev = attr(record, ATTR_SEQUENCE_PREVIOUS_HASH);
     const expectedPrev = chain.head ? Buffer.from(chain.head).toString('hex') : undefined;
     if (number !== BigInt(chain.size + 1) || prev !== expectedPrev) {
+      broken = true;
       problems.push(
         `record at seq ${f.seq}: chain number ${String(number)} / previous hash do not follow record ${chain.size}`,
       );
@@ -85,5 +92,6 @@ export function recoverChain(reader: WalReader, streamId: string): RecoveredChai
     lastCheckpointSize: last && fromSeq > 1 ? last.cp.checkpoint.treeSize : 0,
     replayed,
     problems,
+    broken,
   };
 }
