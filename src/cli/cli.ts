@@ -13,6 +13,7 @@ import { addReplayCommand } from './commands/replay.ts';
 import { addProveCommand } from './commands/prove.ts';
 import { addReidentifyCommand } from './commands/reidentify.ts';
 import { addServeCommand } from './commands/serve.ts';
+import { addTortureCommand } from './commands/torture.ts';
 import { addValidateCommand } from './commands/validate.ts';
 import { addVerifyCommand } from './commands/verify.ts';
 import { addVerifyProofCommand } from './commands/verifyProof.ts';
@@ -31,6 +32,7 @@ const COMMANDS: readonly AddCommand[] = [
   addProveCommand,
   addVerifyProofCommand,
   addReidentifyCommand,
+  addTortureCommand,
 ];
 
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {

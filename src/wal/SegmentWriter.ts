@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { WalDiskFullError, WalIoError } from '../errors.ts';
+import { WalDiskFullError, WalIoError, WalSyncFailedError } from '../errors.ts';
 import { errnoCode, type FileHandle, type FileSystem } from './fs/FileSystem.ts';
 import {
   encodeSegmentHeader,
@@ -35,6 +35,8 @@ export interface SegmentWriterOptions {
   readonly preallocate: PreallocateMode;
   readonly clock: () => bigint;
   readonly chainHead: () => Uint8Array;
+  /** Told about a file whose sync failed while sealing (other syncs of it must not be trusted). */
+  readonly onSyncFailed?: (file: FileHandle) => void;
 }
 
 /** Frames waiting to be written; seq, flags and CRC are set by `writeFrames`. */
@@ -73,7 +75,16 @@ export class SegmentWriter {
    * whose sync makes the last frames durable (earlier segments were synced
    * when sealed). `onSegment` is told about each new segment.
    */
-  writeFrames(batch: FrameBatch, firstSeq: number, onSegment: (s: SegmentInfo) => void): FileHandle {
+  writeFrames(
+    batch: FrameBatch,
+    firstSeq: number,
+    onSegment: (s: SegmentInfo) => void,
+    continuesWrite = false,
+  ): FileHandle {
+    // `continuesWrite`: this write follows one whose sync has not returned yet (a strict append during a
+    // group commit). Both are unsynced at once, so for recovery they are one write: no BATCH_START on the
+    // first frame, or a power loss tearing both would look like corruption.
+    let markStart = !continuesWrite;
     let i = 0;
     let seq = firstSeq;
     const n = batch.frames.length;
@@ -97,12 +108,13 @@ export class SegmentWriter {
       let off = 0;
       for (let k = i; k < j; k++, seq++) {
         const f = batch.frames[k] as Buffer;
-        sealFrame(f, seq, k === i ? FRAME_FLAG_BATCH_START : 0);
+        sealFrame(f, seq, k === i && markStart ? FRAME_FLAG_BATCH_START : 0);
         f.copy(out, off);
         this.indexFrame(a.info, seq, a.pos + off, batch.times[k] ?? 0n);
         off += f.length;
       }
       a.file.write(out, a.pos);
+      markStart = true;
       a.pos += bytes;
       a.info.dataEnd = a.pos;
       a.info.lastSeq = seq - 1;
@@ -121,6 +133,7 @@ export class SegmentWriter {
       sealSegmentFile(a.file, a.info);
     } catch (err) {
       a.info.state = 'unsealed';
+      if (err instanceof WalSyncFailedError) this.o.onSyncFailed?.(a.file);
       throw err;
     } finally {
       this.retire(a.file);
@@ -315,7 +328,8 @@ function fillZeros(file: FileHandle, from: number, to: number): void {
 }
 
 export function wrapIo(err: unknown, what: string): Error {
-  if (err instanceof WalDiskFullError || err instanceof WalIoError) return err;
+  if (err instanceof WalDiskFullError || err instanceof WalIoError || err instanceof WalSyncFailedError)
+    return err;
   const code = errnoCode(err);
   if (code === 'ENOSPC' || code === 'EDQUOT')
     return new WalDiskFullError(`${what}: disk full (${code})`, err);

@@ -154,6 +154,10 @@ export class Wal {
    * that is not yet acknowledged fails too, whatever its own sync returned.
    */
   private readonly syncFailedFiles = new WeakSet<FileHandle>();
+  /** The group-commit batch whose async sync is running, and its file. */
+  private inFlight: { batch: Batch; file: FileHandle } | undefined;
+  /** Batches failed before their own sync returned (a strict append's sync of the same file failed). */
+  private readonly failedEarly = new WeakSet<Batch>();
   /** Set when the WAL cannot safely go on (a failed batch's segment could not be removed): reopen to recover. */
   private broken: Error | undefined;
   private flushScheduled = false;
@@ -180,6 +184,7 @@ export class Wal {
         preallocate: options.preallocate,
         clock: options.clock,
         chainHead: options.chainHead,
+        onSyncFailed: (file) => this.syncFailedFiles.add(file),
       },
       recovered.nextSegmentNumber,
     );
@@ -302,10 +307,14 @@ export class Wal {
           batch,
           new WalSyncFailedError(`fdatasync failed; batch not acknowledged, segment abandoned`, err),
         );
+        this.failInFlightEarly();
         throw this.lastFailure;
       }
     }
-    if (!file) throw this.lastFailure;
+    if (!file) {
+      this.failInFlightEarly();
+      throw this.lastFailure;
+    }
     this.completeBatch(batch);
     assert(seq > 0, 'strict append was assigned a sequence number');
     return seq;
@@ -599,17 +608,22 @@ export class Wal {
         if (this.options.syncPolicy !== 'none') {
           try {
             this.syncInFlight = true;
+            this.inFlight = { batch, file };
             await (this.options.syncPolicy === 'fsync' ? file.fsync() : file.datasync());
+            this.inFlight = undefined;
             this.syncInFlight = false;
             this.writer.closeRetired();
+            if (this.failedEarly.has(batch)) continue;
             if (this.syncFailedFiles.has(file)) {
               throw new WalSyncFailedError(
                 'another sync of this segment failed while this one was in flight',
               );
             }
           } catch (err) {
+            this.inFlight = undefined;
             this.syncFailedFiles.add(file);
             this.syncInFlight = false;
+            if (this.failedEarly.has(batch)) continue;
             this.failBatch(
               batch,
               new WalSyncFailedError('fdatasync failed; batch not acknowledged, segment abandoned', err),
@@ -634,7 +648,7 @@ export class Wal {
       return undefined;
     }
     try {
-      return this.writer.writeFrames(batch, batch.firstSeq, (s) => this.segments.push(s));
+      return this.writer.writeFrames(batch, batch.firstSeq, (s) => this.segments.push(s), this.syncInFlight);
     } catch (err) {
       const e = wrapIo(err, 'WAL write failed');
       const creating = !this.writer.activeInfo;
@@ -687,6 +701,22 @@ export class Wal {
       w.reject(err);
     }
     this.admitBlocked();
+  }
+
+  /**
+   * A strict append failed on the file whose group-commit sync is still
+   * running: that sync cannot be trusted (fsyncgate), so its batch fails now —
+   * after the later strict batch, so both give back their numbers in order
+   * and the log keeps no gap.
+   */
+  private failInFlightEarly(): void {
+    const f = this.inFlight;
+    if (!f || this.failedEarly.has(f.batch) || !this.syncFailedFiles.has(f.file)) return;
+    this.failedEarly.add(f.batch);
+    this.failBatch(
+      f.batch,
+      new WalSyncFailedError('a sync of this segment failed while this batch was being synced'),
+    );
   }
 
   /**

@@ -2,6 +2,7 @@
  * Sealing: append a FOOTER frame and a trailer after the last valid frame,
  * cut the file there, and sync. Used at rollover and by recovery.
  */
+import { WalSyncFailedError } from '../errors.ts';
 import type { FileHandle } from './fs/FileSystem.ts';
 import {
   buildFrame,
@@ -34,8 +35,20 @@ export function sealSegmentFile(file: FileHandle, seg: SegmentInfo, input: SealI
   const frame = buildFrame(FrameType.FOOTER, seg.maxTimeUnixNano, encodeFooterPayload(footer));
   sealFrame(frame, Math.max(seg.lastSeq, 0), 0);
   const out = Buffer.concat([frame, encodeTrailer(seg.dataEnd)]);
+  // The frames first, then the footer: a footer on disk must imply that every frame before it is there
+  // (recovery trusts a sealed segment whole). One sync for both could persist the footer and lose frames.
+  syncOrThrow(file);
   file.write(out, seg.dataEnd);
   file.truncate(seg.dataEnd + out.length);
-  file.datasyncSync();
+  syncOrThrow(file);
   seg.state = 'sealed';
+}
+
+/** A failed sync is a `WalSyncFailedError` (the file's unsynced data is suspect), distinct from a failed write. */
+function syncOrThrow(file: FileHandle): void {
+  try {
+    file.datasyncSync();
+  } catch (err) {
+    throw new WalSyncFailedError(`fdatasync failed while sealing ${file.path}`, err);
+  }
 }

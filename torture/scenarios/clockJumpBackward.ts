@@ -1,0 +1,4 @@
+/** ClockJumpBackward: see clockJump.ts. */
+import { clockJumpScenario } from './clockJump.ts';
+
+export const clockJumpBackward = clockJumpScenario('backward');

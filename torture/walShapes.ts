@@ -1,0 +1,24 @@
+/**
+ * Random WAL shapes for one iteration: small segments (so rollover, sealing
+ * and multi-segment recovery happen within a few dozen records), every
+ * preallocation mode and both durable sync policies.
+ */
+import type { Prng } from './prng.ts';
+import type { HarnessWalOptions } from './SimWalHarness.ts';
+
+export const TORTURE_PAYLOAD_BYTES_MAX = 2048;
+
+export function randomWalOptions(rng: Prng): HarnessWalOptions {
+  return {
+    segmentBytesMax: rng.pick([4096, 8192, 16_384, 65_536]),
+    payloadBytesMax: TORTURE_PAYLOAD_BYTES_MAX,
+    indexIntervalBytes: rng.pick([512, 1024, 4096]),
+    preallocate: rng.pick(['inline', 'background', 'off'] as const),
+    syncPolicy: rng.pick(['fdatasync', 'fsync'] as const),
+  };
+}
+
+/** A one-line description of the shape, for violation messages. */
+export function describeShape(o: HarnessWalOptions): string {
+  return `segments ${o.segmentBytesMax} B, preallocate ${o.preallocate}, ${o.syncPolicy}`;
+}
