@@ -648,7 +648,7 @@ export class Wal {
       return undefined;
     }
     try {
-      return this.writer.writeFrames(batch, batch.firstSeq, (s) => this.segments.push(s), this.syncInFlight);
+      return this.writer.writeFrames(batch, batch.firstSeq, (s) => this.addSegment(s), this.syncInFlight);
     } catch (err) {
       const e = wrapIo(err, 'WAL write failed');
       const creating = !this.writer.activeInfo;
@@ -656,6 +656,13 @@ export class Wal {
       if (creating) this.failFastUntilMs = Date.now() + this.options.failureBackoffMs;
       return undefined;
     }
+  }
+
+  /** A new segment replaces an empty one of the same name (a boundary kept by recovery, see recover.ts). */
+  private addSegment(s: SegmentInfo): void {
+    const last = this.segments[this.segments.length - 1];
+    if (last && last.name === s.name && last.lastSeq < last.firstSeq) this.segments.pop();
+    this.segments.push(s);
   }
 
   private completeBatch(batch: Batch): void {

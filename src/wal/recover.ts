@@ -218,7 +218,16 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
         const footerOk = w.footerOffset !== undefined && segCorruptions.length === 0;
         info.state = footerOk ? 'sealed' : 'unsealed';
         if (o.mode === 'write' && !info.damaged) {
-          if (info.state === 'unsealed' && newest && info.lastSeq < info.firstSeq) {
+          // An empty newest segment is removed — unless an older segment is damaged: then it stays (sealed,
+          // empty) as the boundary that keeps the damaged one from ever becoming the newest, where lost
+          // records at its end would look like a torn final write (torture KD-6). The next segment the
+          // writer creates has the same name and replaces it.
+          if (
+            info.state === 'unsealed' &&
+            newest &&
+            info.lastSeq < info.firstSeq &&
+            corruptions.length === 0
+          ) {
             file.close();
             o.fs.remove(segPath);
             o.fs.syncDir(o.dir);
