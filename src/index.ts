@@ -46,3 +46,14 @@ export type { VerifyIssue, VerifyReport } from './integrity/verify/VerifyReport.
 export { MerkleTree, verifyConsistency, verifyInclusion } from './integrity/merkle/index.ts';
 export { recordHash, canonicalRecordBytes } from './integrity/canonical/index.ts';
 export { KeyRing, generateKeyPair, signBytes, verifyBytes } from './integrity/sign/index.ts';
+export {
+  buildConsistencyProof,
+  buildInclusionProof,
+  parseProof,
+  verifyProof,
+  verifyProofDocument,
+} from './integrity/proof/index.ts';
+
+// Privacy: key store (crypto-shredding) and value encryption.
+export { KeyStore, decryptValue, encryptValue } from './privacy/index.ts';
+export type { KeyProvider } from './privacy/index.ts';
