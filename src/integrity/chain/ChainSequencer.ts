@@ -48,8 +48,10 @@ export class ChainSequencer implements WalSequencer {
   private readonly o: ChainSequencerOptions;
   private lastCheckpointSize: number;
   private lastCheckpointNs: bigint;
-  /** Checkpoints built, in order; `published` marks how many the exporter has handed out. */
+  /** Checkpoints built and not yet taken, in order. */
   private built: SignedCheckpoint[] = [];
+  /** Checkpoints built so far (taken or not): a snapshot keeps this, so a rollback knows which are its own. */
+  private builtTotal = 0;
 
   constructor(o: ChainSequencerOptions, lastCheckpointSize: number) {
     this.o = o;
@@ -66,7 +68,7 @@ export class ChainSequencer implements WalSequencer {
       chain: this.o.chain.snapshot(),
       lastCheckpointSize: this.lastCheckpointSize,
       lastCheckpointNs: this.lastCheckpointNs,
-      built: this.built.length,
+      built: this.builtTotal,
     };
   }
 
@@ -75,7 +77,11 @@ export class ChainSequencer implements WalSequencer {
     this.o.chain.restore(s.chain);
     this.lastCheckpointSize = s.lastCheckpointSize;
     this.lastCheckpointNs = s.lastCheckpointNs;
-    this.built.length = s.built;
+    // Drop the checkpoints built since the snapshot (the failed batch's), not a count of the
+    // untaken list: checkpoints of earlier, durable batches may have been taken in between.
+    const rolledBack = this.builtTotal - s.built;
+    this.built.length = Math.max(0, this.built.length - rolledBack);
+    this.builtTotal = s.built;
   }
 
   /** Records since the last checkpoint. */
@@ -140,6 +146,7 @@ export class ChainSequencer implements WalSequencer {
       frontier: chain.frontier(),
     };
     this.built.push(signed);
+    this.builtTotal++;
     this.lastCheckpointSize = chain.size;
     this.lastCheckpointNs = now;
     return { type: FrameType.CHECKPOINT, payload: encodeSignedCheckpoint(signed), timeUnixNano: now };
