@@ -9,6 +9,8 @@
  *   (and `forceFlush`) throw `AuditWriteFailedError`; `callback` calls the
  *   application's handler with the error and the record; `exit` prints the
  *   error and ends the process with status 70.
+ * - `shutdown()` flushes first and, like `forceFlush()`, rejects when a
+ *   record emitted before it could not be made durable.
  */
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
@@ -165,13 +167,14 @@ export class SdkWalWriter implements LogRecordProcessor {
       );
   }
 
+  /** Flushes, closes the pipeline, then rejects as `forceFlush` would if a record was not made durable. */
   async shutdown(): Promise<void> {
-    try {
-      this.dispatch();
-      await Promise.allSettled([...this.outstanding]);
-    } finally {
-      await this.o.shutdown();
-    }
+    const flushError = await this.forceFlush().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await this.o.shutdown();
+    if (flushError !== undefined) throw flushError;
   }
 
   private fail(err: unknown, record: AuditRecord): void {

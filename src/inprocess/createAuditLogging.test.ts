@@ -106,6 +106,21 @@ describe('createAuditLogging (in-process path)', () => {
     expect(stored(t.dir).map((r) => r.body)).toEqual(['fine']);
   });
 
+  it('on_failure error: shutdown rejects when a record emitted just before it could not be made durable', async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    const audit = await createAuditLogging({
+      config: configFor(
+        t.dir,
+        '    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536',
+      ),
+    });
+    const provider = new LoggerProvider({ processors: audit.processors });
+    provider.getLogger('s').emit({ body: 'x'.repeat(500) });
+    await expect(provider.shutdown()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    expect(stored(t.dir)).toEqual([]);
+  });
+
   it('on_failure callback hands the failed record to the application', async () => {
     const t = makeTempDir();
     cleanups.push(t.cleanup);
