@@ -121,6 +121,25 @@ describe('createAuditLogging (in-process path)', () => {
     expect(stored(t.dir)).toEqual([]);
   });
 
+  it('write() reports a failure through its promise, never by throwing (strict durability)', async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    const audit = await createAuditLogging({
+      config: configFor(
+        t.dir,
+        '    durability: strict\n    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536',
+      ),
+    });
+    let written: Promise<void> | undefined;
+    expect(() => {
+      written = audit.write(createAuditRecord({ body: 'x'.repeat(500) }));
+    }).not.toThrow();
+    await expect(written).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    await expect(audit.write(createAuditRecord({ body: 'ok' }))).resolves.toBeUndefined();
+    await audit.shutdown().catch(() => undefined);
+    expect(stored(t.dir).map((r) => r.body)).toEqual(['ok']);
+  });
+
   it('on_failure callback hands the failed record to the application', async () => {
     const t = makeTempDir();
     cleanups.push(t.cleanup);

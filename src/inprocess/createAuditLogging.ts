@@ -127,8 +127,13 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
       writer,
     ],
     write: (record) => {
-      const kept = runRecordProcessors([record], processors);
-      return kept[0] ? writer.write(kept[0]) : Promise.resolve();
+      // A processor's PermanentError, or a strict write's failure, rejects the promise: never a synchronous throw.
+      try {
+        const kept = runRecordProcessors([record], processors);
+        return kept[0] ? writer.write(kept[0]) : Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
     },
     forceFlush: () => writer.forceFlush(),
     shutdown: () => writer.shutdown(),
