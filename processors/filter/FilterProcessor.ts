@@ -7,6 +7,9 @@
  * `error_mode`: `ignore` counts it as false and logs it (the first time and
  * then every ERROR_LOG_INTERVAL-th time), `silent` counts it as false
  * without logging, `propagate` throws `FilterConditionError`.
+ *
+ * Drops are counted (`droppedCount`): the first one is logged, and the total
+ * at shutdown.
  */
 import type { CreateSettings, ComponentLogger } from '../../src/pipeline/factories.ts';
 import type { RecordProcessor } from '../../src/pipeline/RecordProcessor.ts';
@@ -64,8 +67,23 @@ export class FilterProcessor implements RecordProcessor {
     return true;
   }
 
+  /** Logs the totals, so drops the configuration intends are not invisible (there is no metrics endpoint yet). */
+  shutdown(): Promise<void> {
+    if (this.dropped > 0 || this.errors > 0) {
+      this.logger.info(
+        `${this.id}: dropped ${this.dropped} record(s) in total; ${this.errors} condition failure(s)`,
+      );
+    }
+    return Promise.resolve();
+  }
+
   private drop(): false {
     this.dropped++;
+    if (this.dropped === 1) {
+      this.logger.info(
+        `${this.id}: dropped a record as configured (the first; the total is logged at shutdown)`,
+      );
+    }
     return false;
   }
 

@@ -130,6 +130,18 @@ describe('filter processor with OTTL conditions', () => {
     expect(processor.droppedCount).toBe(2);
   });
 
+  it('logs the first drop and the totals at shutdown', async () => {
+    const { processor, logger } = processorFor({ logs: { log_record: ['body == "noise"'] } });
+    for (const body of ['noise', 'keep', 'noise', 'noise']) processor.process(auditRecordView(rec({ body })));
+    expect(logger.lines).toEqual([
+      'info: filter/test: dropped a record as configured (the first; the total is logged at shutdown)',
+    ]);
+    await processor.shutdown();
+    expect(logger.lines.at(-1)).toBe(
+      'info: filter/test: dropped 3 record(s) in total; 0 condition failure(s)',
+    );
+  });
+
   it('keeps everything without conditions', () => {
     const processor = filterProcessorFactory.create(
       testSettings('filter'),
@@ -148,7 +160,7 @@ describe('filter processor with OTTL conditions', () => {
     expect(processor.process(auditRecordView(rec({ attributes: [{ key: 'a', value: 'x' }] })))).toBe(true);
     expect(processor.process(auditRecordView(good))).toBe(false);
     expect(processor.errorCount).toBe(2);
-    expect(logger.lines).toEqual([
+    expect(logger.lines.filter((line) => line.startsWith('warn:'))).toEqual([
       'warn: filter/test: the condition "attributes[\\"a\\"][\\"b\\"] == 1" failed and counts as false (error_mode: ignore; 1 failure(s) so far): a value of type Str cannot be indexed',
     ]);
   });
