@@ -7,13 +7,12 @@
  * |-------------------------------------------|----------------------|-------------------------------|
  * | durable in every pipeline                 | 200                  | OK                            |
  * | malformed / over a decode limit           | 400                  | INVALID_ARGUMENT              |
- * | permanent pipeline error                  | 400                  | INVALID_ARGUMENT              |
+ * | typed permanent error (PermanentError)    | 400                  | INVALID_ARGUMENT              |
  * | WAL queue full                            | 429 + Retry-After    | RESOURCE_EXHAUSTED + RetryInfo|
- * | disk full, I/O, sync failure, shutting down | 503 + Retry-After  | UNAVAILABLE + RetryInfo       |
+ * | anything else: disk full, I/O, sync failure, shutting down, a non-data error | 503 + Retry-After | UNAVAILABLE + RetryInfo |
  * | not authenticated                         | 401                  | UNAUTHENTICATED               |
  */
-import { OtelAuditError } from '../../src/errors.ts';
-import { isRetryable } from '../../src/pipeline/consumer.ts';
+import { OtelAuditError, type ErrorCode } from '../../src/errors.ts';
 import { GrpcCode, type RpcStatus } from './rpcStatus.ts';
 
 export interface MappedError extends RpcStatus {
@@ -23,14 +22,27 @@ export interface MappedError extends RpcStatus {
 /** How long a client is asked to wait before retrying a refused request. */
 export const RETRY_AFTER_MS = { queueFull: 1000, unavailable: 5000 } as const;
 
+/**
+ * The only outcomes a sender is told never to retry: the data itself is
+ * unacceptable (malformed, over a decode limit, an invalid record, a typed
+ * `PermanentError`, a record over the WAL's payload maximum). Any other
+ * error — including a typed one that is merely not retryable, such as a
+ * corrupt key store, a missing master key or a component that is not
+ * started — is the service's problem, not the data's: the sender must keep
+ * the records and retry, or they are lost.
+ */
+const DATA_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'OTLP_DECODE',
+  'DECODE_LIMIT',
+  'RECORD_INVALID',
+  'PIPELINE_PERMANENT',
+  'WAL_PAYLOAD_TOO_LARGE',
+]);
+
 export function mapPipelineError(err: unknown): MappedError {
   const message = err instanceof Error ? err.message : String(err);
   const code = err instanceof OtelAuditError ? err.code : undefined;
-  // INTERNAL is a bug on our side: never tell the sender to drop data for it.
-  if (
-    code !== 'INTERNAL' &&
-    (code === 'OTLP_DECODE' || code === 'DECODE_LIMIT' || code === 'RECORD_INVALID' || !isRetryable(err))
-  ) {
+  if (code !== undefined && DATA_ERROR_CODES.has(code)) {
     return { httpStatus: 400, code: GrpcCode.INVALID_ARGUMENT, message };
   }
   if (code === 'WAL_QUEUE_FULL') {

@@ -1,0 +1,101 @@
+/**
+ * The OTLP receiver in front of a scripted consumer: what each pipeline
+ * outcome becomes on the wire (a sender drops a request answered 400 /
+ * INVALID_ARGUMENT, so only data errors may get it).
+ */
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtelAuditError, WalDiskFullError, WalQueueFullError } from '../../src/errors.ts';
+import { encodeOtlpLogsProtobuf } from '../../src/otlp/protobufCodec.ts';
+import { PermanentError, type LogBatch, type LogsConsumer } from '../../src/pipeline/consumer.ts';
+import { KeyNotFoundError, KeyStoreCorruptError } from '../../src/privacy/errors.ts';
+import { createAuditRecord } from '../../src/record/AuditRecord.ts';
+import { otlpConfigSchema } from './config.ts';
+import { OtlpReceiver } from './OtlpReceiver.ts';
+
+class ScriptedConsumer implements LogsConsumer {
+  failWith: unknown = undefined;
+  readonly stored: LogBatch[] = [];
+
+  consumeLogs(batch: LogBatch): Promise<void> {
+    if (this.failWith !== undefined) return Promise.reject(this.failWith);
+    this.stored.push(batch);
+    return Promise.resolve();
+  }
+}
+
+const consumer = new ScriptedConsumer();
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const receiver = new OtlpReceiver(
+  { id: 'otlp', baseDir: process.cwd(), logger: silent },
+  otlpConfigSchema.parse({
+    protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } },
+  }),
+  consumer,
+);
+beforeAll(() => receiver.start());
+afterAll(() => receiver.shutdown(5_000));
+
+const body = Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'r' })]));
+
+async function postStatus(): Promise<{ status: number; retryAfter: string | null }> {
+  const res = await fetch(`http://${receiver.endpoints.http}/v1/logs`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-protobuf' },
+    body,
+  });
+  await res.arrayBuffer();
+  return { status: res.status, retryAfter: res.headers.get('retry-after') };
+}
+
+const Client = grpc.makeGenericClientConstructor(
+  {
+    Export: {
+      path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (b: Buffer) => b,
+      requestDeserialize: (b: Buffer) => b,
+      responseSerialize: (b: Buffer) => b,
+      responseDeserialize: (b: Buffer) => b,
+    },
+  },
+  'LogsService',
+);
+
+function exportCode(): Promise<number> {
+  const client = new Client(receiver.endpoints.grpc ?? '', grpc.credentials.createInsecure());
+  return new Promise((resolve) => {
+    (client as unknown as { Export: (b: Buffer, cb: (e: grpc.ServiceError | null) => void) => void }).Export(
+      body,
+      (err) => {
+        client.close();
+        resolve(err?.code ?? grpc.status.OK);
+      },
+    );
+  });
+}
+
+describe('pipeline outcome → OTLP status', () => {
+  const cases: Array<[string, unknown, number, grpc.status]> = [
+    ['durable', undefined, 200, grpc.status.OK],
+    ['a PermanentError (the data)', new PermanentError('record refused'), 400, grpc.status.INVALID_ARGUMENT],
+    ['WAL queue full', new WalQueueFullError('full'), 429, grpc.status.RESOURCE_EXHAUSTED],
+    ['disk full', new WalDiskFullError('ENOSPC'), 503, grpc.status.UNAVAILABLE],
+    // Typed, not retryable, but not the data's fault: the sender must keep the records.
+    ['a corrupt key store', new KeyStoreCorruptError('bad file'), 503, grpc.status.UNAVAILABLE],
+    ['a missing master key', new KeyNotFoundError('master key m2'), 503, grpc.status.UNAVAILABLE],
+    ['a component not started', new OtelAuditError('LIFECYCLE', 'not started'), 503, grpc.status.UNAVAILABLE],
+    ['an assertion failure', new OtelAuditError('INTERNAL', 'bug'), 503, grpc.status.UNAVAILABLE],
+    ['an untyped exception', new TypeError('bug'), 503, grpc.status.UNAVAILABLE],
+  ];
+  for (const [name, failWith, httpStatus, grpcCode] of cases) {
+    it(`${name} → ${httpStatus} / ${grpc.status[grpcCode]}`, async () => {
+      consumer.failWith = failWith;
+      const http = await postStatus();
+      expect(http.status).toBe(httpStatus);
+      if (httpStatus === 429 || httpStatus === 503) expect(Number(http.retryAfter)).toBeGreaterThan(0);
+      expect(await exportCode()).toBe(grpcCode);
+    });
+  }
+});
