@@ -267,8 +267,11 @@ export class SegmentWriter {
   private takePrepared(): FileHandle | undefined {
     const p = this.prepared;
     this.prepared = undefined;
-    if (!p?.file) return undefined;
+    if (!p) return undefined;
+    // Cancelled even when it has not opened its file yet: left running, it would create and fill a file
+    // that nothing ever uses or closes (the segment is created inline instead).
     p.cancelled = true;
+    if (!p.file) return undefined;
     if (!p.ready) {
       try {
         fillZeros(p.file, p.filledBytes, this.o.segmentBytesMax);

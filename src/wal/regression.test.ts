@@ -208,3 +208,19 @@ describe('fsync failures across concurrent syncs of one segment', () => {
     expect(wal.durableSeq).toBe(1);
   });
 });
+
+describe('background preallocation', () => {
+  it('a segment created before the background preparation started does not leave that preparation running', async () => {
+    const disk = new SimDisk(5);
+    const wal = Wal.open({ ...O, fs: disk, preallocate: 'background' });
+    // Several rollovers in one tick: each new segment starts a background preparation whose first step
+    // waits for the event loop, so the next rollover finds it not started yet and creates the segment inline.
+    for (let i = 0; i < 60; i++) wal.appendSync(pad('s', i));
+    expect(wal.status().segments).toBeGreaterThan(3);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    const prealloc = disk.listFiles().filter((p) => p.endsWith('.prealloc'));
+    expect(prealloc.length, prealloc.join(', ')).toBeLessThanOrEqual(1);
+    await wal.close();
+    expect(disk.listFiles().filter((p) => p.endsWith('.prealloc'))).toEqual([]);
+  });
+});
