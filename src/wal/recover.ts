@@ -389,32 +389,54 @@ function corruption(
   return { segment, kind, offsetFrom, offsetTo, seqFrom, seqTo, quarantinedAs: undefined };
 }
 
-/** Copies a damaged segment to `quarantine/` once (named by its content's CRC). */
+/**
+ * Copies a damaged segment to `quarantine/` once (named by its content's CRC), in chunks: a segment can be
+ * up to 4 GiB, more than one buffer (or `readFile`) can hold.
+ */
 function quarantine(o: RecoverOptions, segPath: string, name: string): string | undefined {
   if (o.mode !== 'write') return undefined;
   const qdir = path.join(o.dir, 'quarantine');
-  const bytes = o.fs.readFile(segPath);
-  const qname = `${name}.${crc32c(bytes).toString(16).padStart(8, '0')}.corrupt`;
-  const qpath = path.join(qdir, qname);
-  if (!o.fs.exists(qdir)) {
-    o.fs.mkdirp(qdir);
-    o.fs.syncDir(o.dir);
-  }
-  if (!o.fs.exists(qpath)) {
-    const tmp = `${qpath}.tmp`;
-    if (o.fs.exists(tmp)) o.fs.remove(tmp);
-    const h = o.fs.open(tmp, 'create');
-    try {
-      h.write(bytes, 0);
-      h.datasyncSync();
-    } finally {
-      h.close();
+  const src = o.fs.open(segPath, 'read');
+  try {
+    const size = src.size();
+    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(size, QUARANTINE_CHUNK_BYTES)));
+    /** Calls `each` with consecutive chunks of the segment's first `size` bytes. */
+    const forEachChunk = (each: (bytes: Buffer, pos: number) => void): void => {
+      for (let pos = 0; pos < size;) {
+        const n = src.read(chunk, 0, Math.min(chunk.length, size - pos), pos);
+        if (n === 0) return;
+        each(chunk.subarray(0, n), pos);
+        pos += n;
+      }
+    };
+    let crc = 0;
+    forEachChunk((bytes) => (crc = crc32c(bytes, crc)));
+    const qname = `${name}.${crc.toString(16).padStart(8, '0')}.corrupt`;
+    const qpath = path.join(qdir, qname);
+    if (!o.fs.exists(qdir)) {
+      o.fs.mkdirp(qdir);
+      o.fs.syncDir(o.dir);
     }
-    o.fs.rename(tmp, qpath);
-    o.fs.syncDir(qdir);
+    if (!o.fs.exists(qpath)) {
+      const tmp = `${qpath}.tmp`;
+      if (o.fs.exists(tmp)) o.fs.remove(tmp);
+      const h = o.fs.open(tmp, 'create');
+      try {
+        forEachChunk((bytes, pos) => h.write(bytes, pos));
+        h.datasyncSync();
+      } finally {
+        h.close();
+      }
+      o.fs.rename(tmp, qpath);
+      o.fs.syncDir(qdir);
+    }
+    return path.join('quarantine', qname);
+  } finally {
+    src.close();
   }
-  return path.join('quarantine', qname);
 }
+
+const QUARANTINE_CHUNK_BYTES = 1024 * 1024;
 
 function removeTransientFiles(fs: FileSystem, dir: string): string[] {
   const removed: string[] = [];

@@ -2,6 +2,7 @@
  * One named test per corruption scenario, over the simulated disk: each shows
  * what recovery reports and that every intact record stays readable.
  */
+import { crc32c } from '@node-rs/crc32';
 import { describe, expect, it } from 'vitest';
 import { SimDisk } from './fs/SimDisk.ts';
 import { frameLocations, payloadFor } from './testutil/frames.ts';
@@ -82,6 +83,34 @@ describe('WAL recovery: named corruption scenarios', () => {
     expect(seqsOf(again)).toEqual([...range(1, 9), ...range(11, 30)]);
     expect(() => [...again.read()]).toThrow(expect.objectContaining({ code: 'WAL_CORRUPT' }));
     expect(await again.append(payloadFor('r', 31))).toBe(31);
+    await again.close();
+  });
+
+  it('quarantine copies a damaged segment in chunks, byte-exact, named by its CRC (no whole-file read)', async () => {
+    const disk = new SimDisk(12);
+    await writeAcked(disk, 30);
+    const after = disk.crash({ mode: 'lose' });
+    const f10 = frameLocations(after.fileBytes(first)).find((f) => f.seq === 10);
+    after.flipBit(first, (f10?.offset ?? 0) + 30, 3);
+    const damaged = Buffer.from(after.fileBytes(first));
+    // A segment may be up to 4 GiB: more than fs.readFileSync reads (ERR_FS_FILE_TOO_LARGE) or memory holds.
+    const noWholeSegmentReads = new Proxy(after, {
+      get(target, key) {
+        if (key === 'readFile')
+          return (p: string): Uint8Array => {
+            if (p.endsWith('.wal')) throw new RangeError(`readFile of segment ${p}: file too large`);
+            return target.readFile(p);
+          };
+        const v: unknown = Reflect.get(target, key, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const again = Wal.open({ dir: DIR, fs: noWholeSegmentReads, ...SMALL });
+    const q = again.recovery.corruptions[0]?.quarantinedAs;
+    expect(q).toBe(
+      `quarantine/${segmentFileName(1)}.${crc32c(damaged).toString(16).padStart(8, '0')}.corrupt`,
+    );
+    expect(Buffer.from(after.fileBytes(`${DIR}/${q}`)).equals(damaged)).toBe(true);
     await again.close();
   });
 
