@@ -3,10 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { OtelAuditError } from '../errors.ts';
 import { ANY_VALUE_DEPTH_CEILING, type AnyValue } from '../record/AnyValue.ts';
 import { createAuditRecord, createAuditResource, createAuditScope } from '../record/AuditRecord.ts';
+import { resolveDecodeLimits } from '../record/DecodeLimits.ts';
 import { DecodeLimitError, RecordInvalidError } from '../record/errors.ts';
 import { batchArb, recordArb } from '../record/testutil/arbitraries.ts';
 import { OtlpDecodeError } from './OtlpDecodeError.ts';
 import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobuf } from './protobufCodec.ts';
+import { ExportLogsServiceRequestType } from './internal/otlpRoot.ts';
+import { scanMessageOf } from './internal/wireSchema.ts';
+import { scanWire } from './internal/wireScan.ts';
 import { catchError, concat, len, tag, varint } from './testutil/wire.ts';
 
 describe('OTLP protobuf codec', () => {
@@ -203,6 +207,30 @@ describe('OTLP protobuf codec', () => {
     expect(
       decodeOtlpLogsProtobuf(bytes, { limits: { stringBytesMax: 10, bytesLengthMax: 10 } }),
     ).toHaveLength(2);
+  });
+
+  it('refuses over-long attribute lists and arrays in the wire scan, before protobufjs builds objects', () => {
+    // 2-byte empty entries: 20 MiB of them would be ~10 million objects (~1 GB) if decoded first.
+    const empties = (fieldNumber: number, n: number): Uint8Array => {
+      const out = new Uint8Array(2 * n);
+      for (let i = 0; i < n; i++) out[2 * i] = fieldNumber * 8 + 2;
+      return out;
+    };
+    const limits = resolveDecodeLimits({ attributeCountMax: 3, arrayLengthMax: 3 });
+    const attributes = wrapRecord(empties(6, 4)); // LogRecord.attributes (6)
+    // LogRecord.body (5) → AnyValue.array_value (5) → ArrayValue.values (1)
+    const array = wrapRecord(concat(tag(5, 2), len(concat(tag(5, 2), len(empties(1, 4))))));
+    for (const [bytes, name, path] of [
+      [attributes, 'attributeCountMax', 'resourceLogs[0].scopeLogs[0].logRecords[0].attributes'],
+      [array, 'arrayLengthMax', 'resourceLogs[0].scopeLogs[0].logRecords[0].body.arrayValue.values'],
+    ] as const) {
+      const error = catchError(() => scanWire(bytes, scanMessageOf(ExportLogsServiceRequestType), limits));
+      expect(error).toBeInstanceOf(DecodeLimitError);
+      expect((error as DecodeLimitError).limit).toBe(name);
+      expect((error as DecodeLimitError).path).toBe(path);
+    }
+    // exactly at the limit passes the scan and decodes
+    expect(decodeOtlpLogsProtobuf(wrapRecord(empties(6, 3)), { limits })[0]?.attributes).toHaveLength(3);
   });
 });
 

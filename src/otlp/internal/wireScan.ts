@@ -13,9 +13,11 @@
  * - strings must be valid UTF-8 and within `stringBytesMax`; bytes values
  *   within `bytesLengthMax`;
  * - AnyValue nesting within `anyValueDepthMax` (≤ 32, so protobufjs never
- *   nests past 99 messages), log records within `recordCountMax`.
- * Count limits that depend on merged repeated fields (attributes, array
- * lengths) are checked after decoding, by the converter.
+ *   nests past 99 messages), log records within `recordCountMax`, entries of
+ *   one occurrence of an attribute list within `attributeCountMax` and of an
+ *   array / kvlist within `arrayLengthMax`.
+ * The converter checks the counts again after decoding (protobuf merges
+ * repeated occurrences of a message field; protobufjs keeps the last).
  */
 import { isUtf8 } from 'node:buffer';
 import type { DecodeLimitName, DecodeLimits } from '../../record/DecodeLimits.ts';
@@ -72,6 +74,16 @@ class WireScan {
       if (field.repeatedSlot >= 0) {
         index = frame.counts[field.repeatedSlot] as number;
         frame.counts[field.repeatedSlot] = index + 1;
+        // Checked here, not only after decoding: 2-byte empty entries would otherwise make
+        // protobufjs build millions of objects (hundreds of MB) before the count is seen.
+        if (field.countLimit !== undefined && index >= this.limits[field.countLimit]) {
+          throw new DecodeLimitError(
+            pathOf(frame, field.name),
+            field.countLimit,
+            this.limits[field.countLimit],
+            `more than ${this.limits[field.countLimit]} entries`,
+          );
+        }
       }
       if (wireType !== field.wireType) {
         throw new OtlpDecodeError(

@@ -15,6 +15,8 @@ export interface ScanField {
   readonly message: ScanMessage | undefined;
   /** Index into the frame's per-field occurrence counters; -1 when not repeated. */
   readonly repeatedSlot: number;
+  /** The limit on this repeated field's entries in one message (attributes, array and kvlist values). */
+  readonly countLimit: 'attributeCountMax' | 'arrayLengthMax' | undefined;
 }
 
 export interface ScanMessage {
@@ -62,8 +64,26 @@ function build(type: ProtoType, memo: Map<ProtoType, ScanMessage>): ScanMessage 
       kind,
       message: child,
       repeatedSlot: field.repeated ? repeatedCount++ : -1,
+      countLimit: countLimitOf(type, field),
     };
   }
   message.repeatedCount = repeatedCount;
   return message;
+}
+
+/** `attributes` lists (resource, scope, record) and the entries of an ArrayValue / KeyValueList. */
+function countLimitOf(
+  type: ProtoType,
+  field: protobuf.Field,
+): 'attributeCountMax' | 'arrayLengthMax' | undefined {
+  if (!field.repeated) return undefined;
+  if (field.name === 'attributes') return 'attributeCountMax';
+  const owner = type.fullName;
+  if (
+    field.name === 'values' &&
+    (owner === '.opentelemetry.proto.common.v1.ArrayValue' ||
+      owner === '.opentelemetry.proto.common.v1.KeyValueList')
+  )
+    return 'arrayLengthMax';
+  return undefined;
 }
