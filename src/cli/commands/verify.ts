@@ -63,7 +63,7 @@ export function addVerifyCommand(parent: Command, context: CommandContext): void
     .option('--json', 'print the report as one JSON document')
     .option(
       '--issues-max <n>',
-      `list at most n issues (default ${VERIFY_ISSUES_MAX_DEFAULT})`,
+      'list at most n issues',
       parseCount,
       VERIFY_ISSUES_MAX_DEFAULT,
     )
