@@ -3,6 +3,9 @@
  * outcome becomes on the wire (a sender drops a request answered 400 /
  * INVALID_ARGUMENT, so only data errors may get it).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtelAuditError, WalDiskFullError, WalQueueFullError } from '../../src/errors.ts';
@@ -98,4 +101,37 @@ describe('pipeline outcome → OTLP status', () => {
       expect(await exportCode()).toBe(grpcCode);
     });
   }
+});
+
+describe('audit.client.address over a unix socket', () => {
+  it('is "unix" on OTLP/gRPC, as on OTLP/HTTP', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'otlp-unix-'));
+    const sink = new ScriptedConsumer();
+    const r = new OtlpReceiver(
+      { id: 'otlp', baseDir: dir, logger: silent },
+      otlpConfigSchema.parse({
+        protocols: { grpc: { endpoint: path.join(dir, 'g.sock'), transport: 'unix' } },
+      }),
+      sink,
+    );
+    await r.start();
+    try {
+      const client = new Client(`unix:${path.join(dir, 'g.sock')}`, grpc.credentials.createInsecure());
+      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+        (
+          client as unknown as { Export: (b: Buffer, cb: (e: grpc.ServiceError | null) => void) => void }
+        ).Export(body, (e) => {
+          client.close();
+          resolve(e);
+        }),
+      );
+      expect(err).toBeNull();
+      expect(sink.stored[0]?.client?.address).toBe('unix');
+      const attr = sink.stored[0]?.records[0]?.attributes.find((kv) => kv.key === 'audit.client.address');
+      expect(attr?.value).toBe('unix');
+    } finally {
+      await r.shutdown(5_000);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -175,7 +175,7 @@ export class OtlpGrpcServer {
       ?.stream?.session?.socket as TLSSocket | undefined;
     const client: { authenticatedAs?: string; address?: string; protocol: string } = {
       protocol: 'otlp/grpc',
-      address: peerAddress(call.getPeer(), socket),
+      address: this.target.kind === 'unix' ? 'unix' : peerAddress(call.getPeer(), socket),
     };
     if (this.mtls) {
       const id = socket ? peerIdentity(socket) : undefined;
