@@ -12,13 +12,22 @@
  * later one of this WAL then fail with EIO, as on a machine that lost
  * power, and `takeCrashed()` returns the disk that came back (a new WAL is
  * opened on it through a new switch).
+ *
+ * Every error the disk raises before the switch fires (an injected ENOSPC,
+ * EIO, ...) is counted by its code in `errors` (shared by the switches of
+ * one harness), so that a scenario can tell a fault that fired from one
+ * that was only armed.
  */
 import type { FileHandle, FileSystem, OpenMode } from '../src/wal/fs/FileSystem.ts';
 import type { CrashMode, SimDisk } from '../src/wal/fs/SimDisk.ts';
 
 export class CrashSwitchFs implements FileSystem {
   private readonly current: SimDisk;
+  /** Errors the disk raised before the switch fired, by code (e.g. `ENOSPC`). */
+  readonly errors: Map<string, number>;
   private armed: { calls: number; mode: CrashMode; seed: number } | undefined;
+  /** The power failed (an armed crash fired, or `retire`): later errors are not counted. */
+  private dead = false;
   /** The disk after an armed crash fired (taken by `takeCrashed`). */
   private crashedDisk: SimDisk | undefined;
   /** File-system calls made through this object (handles included). */
@@ -35,8 +44,9 @@ export class CrashSwitchFs implements FileSystem {
     return 'unknown';
   }
 
-  constructor(disk: SimDisk) {
+  constructor(disk: SimDisk, errors: Map<string, number> = new Map()) {
     this.current = disk;
+    this.errors = errors;
   }
 
   get identity(): string {
@@ -50,6 +60,12 @@ export class CrashSwitchFs implements FileSystem {
 
   disarm(): void {
     this.armed = undefined;
+  }
+
+  /** The disk behind this switch lost power (here or by `SimDisk.crash`): its errors are no faults. */
+  retire(): void {
+    this.armed = undefined;
+    this.dead = true;
   }
 
   /** Whether an armed crash has fired and not been taken yet. */
@@ -69,60 +85,76 @@ export class CrashSwitchFs implements FileSystem {
     const a = this.armed;
     if (a === undefined || --a.calls > 0) return;
     this.armed = undefined;
+    this.dead = true;
     this.firedAt = new Error('power loss').stack ?? '';
     // The dead disk stays the target of this and every later call: they all fail with EIO.
     this.crashedDisk = this.current.crash({ mode: a.mode, seed: a.seed });
   }
 
-  open(p: string, mode: OpenMode): FileHandle {
+  /** Counts an error of the live disk (not those of a disk that lost power). */
+  private note(err: unknown): void {
+    if (this.dead) return;
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string') this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  /** One file-system call: the power switch first, then the call, its error counted. */
+  private call<T>(f: () => T): T {
     this.tick();
-    const h = this.current.open(p, mode);
-    const tick = (): void => this.tick();
+    try {
+      return f();
+    } catch (err) {
+      this.note(err);
+      throw err;
+    }
+  }
+
+  private callAsync(f: () => Promise<void>): Promise<void> {
+    const p = this.call(f);
+    p.catch((err: unknown) => this.note(err));
+    return p;
+  }
+
+  open(p: string, mode: OpenMode): FileHandle {
+    const h = this.call(() => this.current.open(p, mode));
     return {
       path: h.path,
-      write: (data, position) => (tick(), h.write(data, position)),
-      read: (buffer, offset, length, position) => (tick(), h.read(buffer, offset, length, position)),
-      size: () => (tick(), h.size()),
-      truncate: (length) => (tick(), h.truncate(length)),
-      datasync: () => (tick(), h.datasync()),
-      datasyncSync: () => (tick(), h.datasyncSync()),
-      fsync: () => (tick(), h.fsync()),
-      close: () => (tick(), h.close()),
+      write: (data, position) => this.call(() => h.write(data, position)),
+      read: (buffer, offset, length, position) => this.call(() => h.read(buffer, offset, length, position)),
+      size: () => this.call(() => h.size()),
+      truncate: (length) => this.call(() => h.truncate(length)),
+      datasync: () => this.callAsync(() => h.datasync()),
+      datasyncSync: () => this.call(() => h.datasyncSync()),
+      fsync: () => this.callAsync(() => h.fsync()),
+      close: () => this.call(() => h.close()),
     };
   }
 
   readDir(p: string): string[] {
-    this.tick();
-    return this.current.readDir(p);
+    return this.call(() => this.current.readDir(p));
   }
 
   mkdirp(p: string): void {
-    this.tick();
-    this.current.mkdirp(p);
+    this.call(() => this.current.mkdirp(p));
   }
 
   exists(p: string): boolean {
-    this.tick();
-    return this.current.exists(p);
+    return this.call(() => this.current.exists(p));
   }
 
   rename(from: string, to: string): void {
-    this.tick();
-    this.current.rename(from, to);
+    this.call(() => this.current.rename(from, to));
   }
 
   remove(p: string): void {
-    this.tick();
-    this.current.remove(p);
+    this.call(() => this.current.remove(p));
   }
 
   syncDir(p: string): void {
-    this.tick();
-    this.current.syncDir(p);
+    this.call(() => this.current.syncDir(p));
   }
 
   readFile(p: string): Uint8Array {
-    this.tick();
-    return this.current.readFile(p);
+    return this.call(() => this.current.readFile(p));
   }
 }

@@ -81,6 +81,11 @@ export class SimWalHarness {
    */
   fs: CrashSwitchFs;
   wal: Wal | undefined;
+  /**
+   * Errors the disk raised while it had power, by code (`ENOSPC`, `EIO`, ...), over every open: what a
+   * scenario's armed fault really did (`SimDisk.failNextSync`, `setCapacityBytes`).
+   */
+  private readonly diskErrors = new Map<string, number>();
   crashes = 0;
   /** Acknowledgements that arrived after their disk had crashed (must stay 0). */
   lateAcks = 0;
@@ -116,7 +121,7 @@ export class SimWalHarness {
     this.o = o;
     this.rng = new Prng(o.seed ^ 0x7f4a7c15);
     this.disk = new SimDisk(o.seed);
-    this.fs = new CrashSwitchFs(this.disk);
+    this.fs = new CrashSwitchFs(this.disk, this.diskErrors);
     this.clock = o.clock ?? new TortureClock();
   }
 
@@ -138,7 +143,7 @@ export class SimWalHarness {
   /** Opens the WAL (recovering the chain when chained); returns the error if it did not open. */
   open(): unknown {
     if (this.wal) return undefined;
-    this.fs = new CrashSwitchFs(this.disk);
+    this.fs = new CrashSwitchFs(this.disk, this.diskErrors);
     let wal: Wal;
     try {
       wal = Wal.open(this.walOptions);
@@ -306,9 +311,14 @@ export class SimWalHarness {
     return this.fs.fired;
   }
 
+  /** How many errors with `code` the disk has raised while it had power. */
+  diskErrorCount(code: string): number {
+    return this.diskErrors.get(code) ?? 0;
+  }
+
   private afterCrash(disk: SimDisk): void {
     this.disk = disk;
-    this.fs.disarm();
+    this.fs.retire();
     this.crashes++;
     this.generation++;
     this.inFlight = 0;

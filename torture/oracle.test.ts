@@ -251,4 +251,32 @@ describe('the oracle through the real WAL', () => {
     const v = h.check('after a truncation nobody declared').join('\n');
     expect(v).toMatch(/acknowledged records? [\d.]+.* (is|are) lost/);
   });
+
+  it("counts the faults the disk really raised, not those only armed, nor a dead disk's EIO", async () => {
+    const h = new SimWalHarness({
+      seed: 3,
+      chained: false,
+      // Not preallocated: every append grows the file, so a full disk refuses it.
+      wal: { segmentBytesMax: 8192, payloadBytesMax: 2048, preallocate: 'off' },
+    });
+    expect(h.open()).toBeUndefined();
+    h.disk.setCapacityBytes(h.disk.usedBytes + 1_000_000);
+    h.disk.failNextSync('EIO', 1000);
+    h.disk.clearFaults();
+    await Promise.all(h.append(4));
+    expect([h.diskErrorCount('ENOSPC'), h.diskErrorCount('EIO')]).toEqual([0, 0]);
+    h.disk.setCapacityBytes(h.disk.usedBytes);
+    await Promise.all([...h.append(4), h.batch(3)]);
+    await h.settle();
+    expect(h.diskErrorCount('ENOSPC')).toBeGreaterThan(0);
+    h.disk.setCapacityBytes(undefined);
+    h.disk.failNextSync('EIO', 1);
+    await Promise.all(h.append(2));
+    expect(h.diskErrorCount('EIO')).toBe(1);
+    const pending = h.append(3);
+    h.crash('lose', 1);
+    await Promise.all(pending);
+    await h.settle();
+    expect(h.diskErrorCount('EIO')).toBe(1);
+  });
 });

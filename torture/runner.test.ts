@@ -11,6 +11,7 @@ import { renderHtml } from './report/html.ts';
 import { buildReport, reportJson } from './report/TortureReport.ts';
 import { reproduceCommand, runTorture } from './runner.ts';
 import { notImplementedScenario, ScenarioSkippedError } from './skipped.ts';
+import { summaryText } from './text.ts';
 
 const OK: IterationResult = { ok: true, acknowledged: 1, faults: 1, violations: [] };
 
@@ -104,6 +105,23 @@ describe('torture runner', () => {
     expect(hanger).toMatchObject({ status: 'failed', iterations: 1, failed: 1 });
     expect(hangs).toBe(1);
     expect(r.failures.find((f) => f.scenario === 'Hanger')?.violations[0]).toMatch(/did not finish in time/);
+  });
+
+  it('does not count an iteration that injected no fault as passed', async () => {
+    const r = await runTorture({
+      scenarios: [
+        fake('Dud', (ctx) => (ctx.iteration % 2 === 0 ? { ...OK, faults: 0 } : OK)),
+        fake('NeverFires', () => ({ ...OK, faults: 0 })),
+      ],
+      seed: 1,
+      iterations: 4,
+    });
+    expect(r.scenarios.map((s) => [s.name, s.status, s.iterations, s.passed, s.noFault, s.failed])).toEqual([
+      ['Dud', 'passed', 4, 2, 2, 0],
+      ['NeverFires', 'not run', 4, 0, 4, 0],
+    ]);
+    expect(r.totals).toMatchObject({ iterations: 8, passed: 2, noFault: 6, failed: 0 });
+    expect(summaryText(r)).toMatch(/6 injected no fault \(not counted as passed\)/);
   });
 
   it('lists registered and run-time skips as skipped, never as passed', async () => {

@@ -9,7 +9,9 @@
  * `npm run otel-audit -- torture --scenarios NAME --seed S --iterations 1`.
  *
  * No fake passes: a scenario that is registered as skipped, or that says at
- * run time it cannot run here, is reported SKIPPED; an iteration cut short by
+ * run time it cannot run here, is reported SKIPPED; an iteration that found
+ * nothing wrong but injected no fault (`faults: 0`) proved nothing: it is
+ * counted as `noFault`, never as passed; an iteration cut short by
  * the end of the budget counts only if it failed; an iteration that throws
  * fails; an iteration that does not finish within `iterationTimeoutMs` fails
  * (and its scenario is not run again: it may still be running).
@@ -51,6 +53,8 @@ export interface ScenarioStats {
   iterations: number;
   passed: number;
   failed: number;
+  /** Iterations without a violation that injected no fault: not passes (they tested nothing). */
+  noFault: number;
   /** Failures entirely explained by known defects (included in `failed`). */
   knownDefectFailures: number;
   /** Time spent in this scenario's iterations. */
@@ -113,6 +117,8 @@ export interface RunResult {
     readonly iterations: number;
     readonly passed: number;
     readonly failed: number;
+    /** Iterations without a violation that injected no fault (not counted as passed). */
+    readonly noFault: number;
     readonly knownDefectFailures: number;
     readonly skippedScenarios: number;
   };
@@ -164,6 +170,7 @@ export async function runTorture(o: RunnerOptions): Promise<RunResult> {
         iterations: 0,
         passed: 0,
         failed: 0,
+        noFault: 0,
         knownDefectFailures: 0,
         durationMs: 0,
         ratePerSecond: 0,
@@ -248,7 +255,9 @@ export async function runTorture(o: RunnerOptions): Promise<RunResult> {
       st.metricsSum[k] = (st.metricsSum[k] ?? 0) + v;
     }
     iterations++;
-    if (result.ok) {
+    if (result.ok && result.faults === 0) {
+      st.noFault++;
+    } else if (result.ok) {
       st.passed++;
       if (st.status === 'not run') st.status = 'passed';
     } else {
@@ -299,6 +308,7 @@ export async function runTorture(o: RunnerOptions): Promise<RunResult> {
       iterations,
       passed: stats.reduce((n, s) => n + s.passed, 0),
       failed,
+      noFault: stats.reduce((n, s) => n + s.noFault, 0),
       knownDefectFailures: stats.reduce((n, s) => n + s.knownDefectFailures, 0),
       skippedScenarios: stats.filter((s) => s.status === 'skipped').length,
     },

@@ -41,7 +41,7 @@ export function summaryText(r: RunResult): string {
   for (const s of r.scenarios) lines.push(scenarioLine(s));
   lines.push('');
   lines.push(
-    `${r.totals.iterations} iterations in ${formatSeconds(r.durationMs / 1000)} (master seed ${r.seed}, stopped by ${r.stoppedBy}): ${r.totals.passed} passed, ${r.totals.failed} failed${r.totals.knownDefectFailures > 0 ? ` (${r.totals.knownDefectFailures} explained by known defects)` : ''}, ${r.totals.skippedScenarios} scenarios skipped`,
+    `${r.totals.iterations} iterations in ${formatSeconds(r.durationMs / 1000)} (master seed ${r.seed}, stopped by ${r.stoppedBy}): ${r.totals.passed} passed, ${r.totals.failed} failed${r.totals.knownDefectFailures > 0 ? ` (${r.totals.knownDefectFailures} explained by known defects)` : ''}${r.totals.noFault > 0 ? `, ${r.totals.noFault} injected no fault (not counted as passed)` : ''}, ${r.totals.skippedScenarios} scenarios skipped`,
   );
   if (r.failures.length > 0) {
     lines.push('');
@@ -63,8 +63,13 @@ function scenarioLine(s: ScenarioStats): string {
   const notes =
     s.status === 'skipped'
       ? `skipped: ${s.skipReason ?? ''}`
-      : s.knownDefectFailures > 0
-        ? `${s.knownDefectFailures} of the failures explained by known defects`
-        : '';
+      : [
+          s.knownDefectFailures > 0
+            ? `${s.knownDefectFailures} of the failures explained by known defects`
+            : '',
+          s.noFault > 0 ? `${s.noFault} injected no fault (not counted as passed)` : '',
+        ]
+          .filter((n) => n !== '')
+          .join('; ');
   return `${pad(s.name, 24)} ${pad(s.kind, 9)} ${pad(s.status.toUpperCase(), 8)} ${pad(s.iterations.toLocaleString('en-US'), 10, true)} ${pad(String(s.failed), 8, true)} ${pad(s.ratePerSecond.toFixed(1), 9, true)}  ${notes}`;
 }

@@ -30,8 +30,10 @@ describe('torture: simulated scenarios', () => {
         expect(fresh.map(describeFailure)).toEqual([]);
         expect(stats?.status).not.toBe('skipped');
         expect(stats?.iterations).toBeGreaterThan(0);
+        // Most iterations must really inject their fault: one that injected none is no pass.
+        expect(stats?.passed).toBeGreaterThan(stats?.noFault ?? 0);
         console.log(
-          `torture ${scenario.name}: ${stats?.iterations} iterations (${stats?.ratePerSecond.toFixed(1)}/s), ${stats?.failed} failed${stats?.knownDefectFailures ? ` (${stats.knownDefectFailures} by known defects)` : ''}`,
+          `torture ${scenario.name}: ${stats?.iterations} iterations (${stats?.ratePerSecond.toFixed(1)}/s), ${stats?.failed} failed, ${stats?.noFault} without a fault${stats?.knownDefectFailures ? ` (${stats.knownDefectFailures} by known defects)` : ''}`,
         );
       },
       BUDGET_MS + 60_000,

@@ -74,13 +74,13 @@ function summaryTable(stats: readonly ScenarioStats[]): string {
         ? `${s.failed} (${s.knownDefectFailures} known)`
         : `${s.failed}`;
     return `<tr><td>${escapeXml(s.name)}</td><td>${s.kind}</td><td class="status-${s.status.replace(' ', '-')}">${s.status.toUpperCase()}</td>
-<td class="num">${s.iterations.toLocaleString('en-US')}</td><td class="num">${s.passed.toLocaleString('en-US')}</td><td class="num">${failed}</td>
+<td class="num">${s.iterations.toLocaleString('en-US')}</td><td class="num">${s.passed.toLocaleString('en-US')}</td><td class="num">${failed}</td><td class="num">${s.noFault.toLocaleString('en-US')}</td>
 <td class="num">${s.ratePerSecond.toFixed(s.ratePerSecond < 10 ? 2 : 1)}</td><td class="num">${formatSeconds(s.durationMs / 1000)}</td>
 <td class="num">${s.acknowledged.toLocaleString('en-US')}</td><td class="num">${s.faults.toLocaleString('en-US')}</td>
 <td>${escapeXml(s.skipReason ?? s.description)}</td></tr>`;
   });
   return `<table>
-<tr><th>scenario</th><th>kind</th><th>status</th><th>iterations</th><th>passed</th><th>failed</th><th>rate (it/s)</th><th>time</th><th>acknowledged</th><th>faults</th><th>what it does / why skipped</th></tr>
+<tr><th>scenario</th><th>kind</th><th>status</th><th>iterations</th><th>passed</th><th>failed</th><th title="iterations that found nothing wrong but injected no fault: not counted as passed">no fault</th><th>rate (it/s)</th><th>time</th><th>acknowledged</th><th>faults</th><th>what it does / why skipped</th></tr>
 ${rows.join('\n')}
 </table>`;
 }
