@@ -1,19 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkComponentSchema } from '../../config/checkComponentSchema.ts';
-import {
-  loadProcessorConfigs,
-  processorConfigIssues,
-  testSettings,
-} from '../filter/testing/loadProcessorConfigs.ts';
-import type { AttributesConfig } from './config.ts';
+import { processorConfigTester } from '../../test/helpers/processorConfigTests.ts';
 import { attributesProcessorFactory } from './factory.ts';
 
-const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
-const issues = (yaml: string) =>
-  processorConfigIssues(`processors:\n  attributes:\n${yaml}`, [attributesProcessorFactory]).map(
-    (issue) => `${issue.path.replace('processors::attributes::', '')}: ${issue.message}`,
-  );
+const { issues, createGolden } = processorConfigTester(attributesProcessorFactory, import.meta.url);
 
 describe('attributes processor configuration', () => {
   it('meets the component schema contract', () => {
@@ -21,17 +11,9 @@ describe('attributes processor configuration', () => {
   });
 
   it('loads and creates every golden configuration', () => {
-    const config = loadProcessorConfigs({ kind: 'file', path: testdata('config.yaml') }, [
-      attributesProcessorFactory,
-    ]);
-    expect(config.processors.size).toBe(17);
-    for (const component of config.processors.values()) {
-      const processor = attributesProcessorFactory.create(
-        testSettings(component.id),
-        component.config as AttributesConfig,
-      );
-      expect(processor.mutates).toBe(true);
-    }
+    const processors = createGolden('config.yaml');
+    expect(processors).toHaveLength(17);
+    for (const processor of processors) expect(processor.mutates).toBe(true);
   });
 
   it('reports invalid actions at their YAML path', () => {

@@ -1,26 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkComponentSchema } from '../../config/checkComponentSchema.ts';
-import {
-  loadProcessorConfigs,
-  processorConfigIssues,
-  testSettings,
-} from '../filter/testing/loadProcessorConfigs.ts';
-import { auditMaskConfigSchema, type AuditMaskConfig } from './config.ts';
+import { processorConfigTester } from '../../test/helpers/processorConfigTests.ts';
+import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
+import { auditMaskConfigSchema } from './config.ts';
 import { KeyMatcher, keyWords } from './engine/KeyMatcher.ts';
 import { linearPatternProblem } from './engine/linearPattern.ts';
 import { auditMaskProcessorFactory } from './factory.ts';
 import { loadHashKey } from './hashKey.ts';
 import { maskConfig } from './testing.ts';
 
-const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
-const issues = (yaml: string) =>
-  processorConfigIssues(`processors:\n  audit_mask:\n${yaml}`, [auditMaskProcessorFactory]).map(
-    (issue) => `${issue.path.replace('processors::audit_mask::', '')}: ${issue.message}`,
-  );
+const { issues, createGolden } = processorConfigTester(auditMaskProcessorFactory, import.meta.url);
 
 describe('audit_mask configuration', () => {
   it('meets the component schema contract', () => {
@@ -30,17 +22,9 @@ describe('audit_mask configuration', () => {
   it('loads and creates every golden configuration', () => {
     process.env['AUDIT_MASK_HASH_KEY'] = 'x'.repeat(32);
     try {
-      const config = loadProcessorConfigs({ kind: 'file', path: testdata('config.yaml') }, [
-        auditMaskProcessorFactory,
-      ]);
-      expect(config.processors.size).toBe(6);
-      for (const component of config.processors.values()) {
-        const processor = auditMaskProcessorFactory.create(
-          testSettings(component.id),
-          component.config as AuditMaskConfig,
-        );
-        expect(processor.mutates).toBe(true);
-      }
+      const processors = createGolden('config.yaml');
+      expect(processors).toHaveLength(6);
+      for (const processor of processors) expect(processor.mutates).toBe(true);
     } finally {
       delete process.env['AUDIT_MASK_HASH_KEY'];
     }

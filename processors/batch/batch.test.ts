@@ -1,19 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkComponentSchema } from '../../config/checkComponentSchema.ts';
 import { auditRecordView } from '../../src/record/AuditRecordView.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
-import {
-  loadProcessorConfigs,
-  processorConfigIssues,
-  testSettings,
-} from '../filter/testing/loadProcessorConfigs.ts';
+import { processorConfigTester } from '../../test/helpers/processorConfigTests.ts';
+import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
 import { batchProcessorFactory } from './factory.ts';
 import { parseGoDurationNs } from './goDuration.ts';
 
-const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
-const issues = (yaml: string) =>
-  processorConfigIssues(yaml, [batchProcessorFactory]).map((issue) => `${issue.path}: ${issue.message}`);
+const { issues, loadGolden } = processorConfigTester(batchProcessorFactory, import.meta.url);
 
 describe('batch processor', () => {
   it('meets the component schema contract', () => {
@@ -21,9 +15,7 @@ describe('batch processor', () => {
   });
 
   it('loads the golden configurations with the Collector defaults filled in', () => {
-    const config = loadProcessorConfigs({ kind: 'file', path: testdata('config.yaml') }, [
-      batchProcessorFactory,
-    ]);
+    const config = loadGolden('config.yaml');
     expect(config.processors.get('batch')?.config).toEqual(batchProcessorFactory.createDefaultConfig());
     expect(config.processors.get('batch/2')?.config).toEqual({
       timeout: '10s',
@@ -36,25 +28,19 @@ describe('batch processor', () => {
   });
 
   it('validates as the Collector does', () => {
-    expect(issues('processors: { batch: { send_batch_size: 100, send_batch_max_size: 10 } }')).toEqual([
-      'processors::batch::send_batch_max_size: send_batch_max_size must be greater or equal to send_batch_size',
+    expect(issues('    { send_batch_size: 100, send_batch_max_size: 10 }')).toEqual([
+      'send_batch_max_size: send_batch_max_size must be greater or equal to send_batch_size',
     ]);
-    expect(issues('processors: { batch: { send_batch_size: 100, send_batch_max_size: 0 } }')).toEqual([]);
-    expect(issues('processors: { batch: { metadata_keys: [Tenant, tenant] } }')).toEqual([
-      'processors::batch::metadata_keys[1]: duplicate entry in metadata_keys: "tenant" (case-insensitive)',
+    expect(issues('    { send_batch_size: 100, send_batch_max_size: 0 }')).toEqual([]);
+    expect(issues('    metadata_keys: [Tenant, tenant]')).toEqual([
+      'metadata_keys[1]: duplicate entry in metadata_keys: "tenant" (case-insensitive)',
     ]);
-    expect(issues('processors: { batch: { timeout: -1s } }')).toEqual([
-      'processors::batch::timeout: timeout must be greater or equal to 0',
+    expect(issues('    timeout: -1s')).toEqual(['timeout: timeout must be greater or equal to 0']);
+    expect(issues('    timeout: soon')).toEqual([
+      'timeout: expected a duration such as "200ms" or "10s", got "soon"',
     ]);
-    expect(issues('processors: { batch: { timeout: soon } }')).toEqual([
-      'processors::batch::timeout: expected a duration such as "200ms" or "10s", got "soon"',
-    ]);
-    expect(issues('processors: { batch: { send_batch_size: -1 } }')).toEqual([
-      'processors::batch::send_batch_size: must be at least 0',
-    ]);
-    expect(issues('processors: { batch: { send_batch_sise: 1 } }')[0]).toMatch(
-      /invalid keys: send_batch_sise/,
-    );
+    expect(issues('    send_batch_size: -1')).toEqual(['send_batch_size: must be at least 0']);
+    expect(issues('    send_batch_sise: 1')[0]).toMatch(/invalid keys: send_batch_sise/);
   });
 
   it('parses Go durations', () => {

@@ -1,19 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkComponentSchema } from '../../config/checkComponentSchema.ts';
-import {
-  loadProcessorConfigs,
-  processorConfigIssues,
-  testSettings,
-} from '../filter/testing/loadProcessorConfigs.ts';
-import { createDefaultRedactionConfig, redactionConfigSchema, type RedactionConfig } from './config.ts';
+import { processorConfigTester } from '../../test/helpers/processorConfigTests.ts';
+import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
+import { createDefaultRedactionConfig, redactionConfigSchema } from './config.ts';
 import { redactionProcessorFactory } from './factory.ts';
 
-const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
-const issues = (yaml: string) =>
-  processorConfigIssues(`processors:\n  redaction:\n${yaml}`, [redactionProcessorFactory]).map(
-    (issue) => `${issue.path.replace('processors::redaction::', '')}: ${issue.message}`,
-  );
+const { issues, loadGolden, createGolden } = processorConfigTester(
+  redactionProcessorFactory,
+  import.meta.url,
+);
 
 describe('redaction configuration', () => {
   it('meets the component schema contract', () => {
@@ -21,17 +16,10 @@ describe('redaction configuration', () => {
   });
 
   it('loads and creates every golden configuration, with the contrib values', () => {
-    const config = loadProcessorConfigs({ kind: 'file', path: testdata('config.yaml') }, [
-      redactionProcessorFactory,
-    ]);
-    expect(config.processors.size).toBe(5);
-    for (const component of config.processors.values()) {
-      const processor = redactionProcessorFactory.create(
-        testSettings(component.id),
-        component.config as RedactionConfig,
-      );
-      expect(processor.mutates).toBe(true);
-    }
+    const processors = createGolden('config.yaml');
+    expect(processors).toHaveLength(5);
+    for (const processor of processors) expect(processor.mutates).toBe(true);
+    const config = loadGolden('config.yaml');
     expect(config.processors.get('redaction')?.config).toMatchObject({
       allow_all_keys: false,
       allowed_keys: ['description', 'group', 'id', 'name'],
