@@ -40,6 +40,8 @@ export class WalIntegrity {
   private sequencerInstance: ChainSequencer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private signer: CheckpointSigner = UNSIGNED;
+  /** Checkpoints of durable batches, not yet published. */
+  private durableCheckpoints: SignedCheckpoint[] = [];
 
   constructor(stages: readonly WalStage[], id: string, logger: ComponentLogger) {
     const chain = stages.find((s) => s.kind === 'chain');
@@ -83,7 +85,13 @@ export class WalIntegrity {
       },
       recovered.lastCheckpointSize,
     );
-    wal.setSequencer(this.sequencerInstance);
+    const sequencer = this.sequencerInstance;
+    wal.setSequencer({
+      snapshot: () => sequencer.snapshot(),
+      restore: (state) => sequencer.restore(state),
+      // Taken here, not when an appender is told: by then the next batch (and its checkpoints) may be built.
+      durable: () => this.durableCheckpoints.push(...sequencer.takeBuilt()),
+    });
     this.logger.info(
       `${this.id}: chain ${streamId} at ${recovered.chain.size} records (replayed ${recovered.replayed}); checkpoints ${this.signer.algorithm === 'none' ? 'unsigned' : `signed ${this.signer.algorithm} ${this.signer.keyId}`}`,
     );
@@ -102,7 +110,7 @@ export class WalIntegrity {
 
   /** Writes checkpoints built by durable batches to the publish directory. */
   publish(): void {
-    const built = this.sequencer.takeBuilt();
+    const built = this.durableCheckpoints.splice(0);
     if (!this.signConfig || this.signConfig.publishDir === '' || built.length === 0) return;
     for (const cp of built) this.writeCheckpointFile(this.signConfig.publishDir, cp);
   }

@@ -95,6 +95,11 @@ export interface DeferredBuild {
 export interface WalSequencer {
   snapshot(): unknown;
   restore(state: unknown): void;
+  /**
+   * Called when a batch is durable, before its appenders are told and before the next batch is built:
+   * whatever the sequencer has built so far is in the log (what it builds after this may still fail).
+   */
+  durable?(): void;
 }
 
 type Queued = Buffer | { readonly deferred: DeferredRecord };
@@ -669,6 +674,7 @@ export class Wal {
     let seq = batch.firstSeq;
     this.durable = Math.max(this.durable, batch.firstSeq + batch.frames.length - 1);
     this.counters.commits++;
+    if (batch.frames.length > 0) this.sequencer?.durable?.();
     for (const [i, w] of batch.waiters.entries()) {
       this.queuedRecords -= w.frames;
       this.queuedBytes -= w.bytes;

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuditRecord } from '../../src/record/AuditRecord.ts';
+import { SimDisk } from '../../src/wal/fs/SimDisk.ts';
+import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
+import { Wal } from '../../src/wal/Wal.ts';
+import { WalIntegrity } from './WalIntegrity.ts';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+const silent = { info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
+
+describe('WalIntegrity', () => {
+  it('publishes a checkpoint only once the batch that wrote it is durable', async () => {
+    const publish = makeTempDir('otel-audit-publish-');
+    cleanups.push(publish.cleanup);
+    const disk = new SimDisk(1);
+    disk.setSyncDelayMs(5);
+    const wal = Wal.open({
+      dir: '/w',
+      fs: disk,
+      segmentBytesMax: 1 << 20,
+      payloadBytesMax: 64 * 1024,
+      preallocate: 'off',
+    });
+    const integrity = new WalIntegrity(
+      [
+        { kind: 'chain', config: { streamId: 's', checkpointEveryRecords: 1, checkpointEveryMs: 3_600_000 } },
+        {
+          kind: 'sign',
+          config: {
+            algorithm: 'test',
+            loadKey: () => ({ algorithm: 'test', keyId: 'k', sign: () => new Uint8Array(8) }),
+            perRecord: false,
+            publishDir: publish.dir,
+          },
+        },
+      ],
+      'audit_wal',
+      silent,
+    );
+    integrity.start(wal);
+    const append = (body: string): Promise<number> =>
+      wal.appendDeferred([integrity.deferred(createAuditRecord({ body, timeUnixNano: 1n }), 1n)]);
+    // Batch 1 (record 1 and the checkpoint of tree size 1) is syncing; record 2 waits for the next batch,
+    // which is built as soon as batch 1 is durable and whose sync fails.
+    const first = append('one').then(() => integrity.publish());
+    await new Promise((r) => setImmediate(r));
+    const second = append('two');
+    disk.failNextSync('EIO');
+    await first;
+    await expect(second).rejects.toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    integrity.publish();
+    expect(fs.readdirSync(publish.dir)).toEqual([`s-${String(1).padStart(20, '0')}.json`]);
+    await integrity.stop(wal);
+    await wal.close();
+  });
+});
