@@ -4,12 +4,17 @@
  * (TORTURE_SEED to explore others) and must end with zero failures that no
  * known defect explains. The backend slots must be reported as skipped,
  * never as passed. Each known defect must still reproduce at its recorded
- * seed — when one is fixed, its test says to remove the entry.
+ * seed — when one is fixed, its test says to remove the entry. And the suite
+ * must be able to fail: PowerLoss run against a WAL that acknowledges before
+ * its fsync completed must find lost acknowledged records.
  * Longer runs: `npm run torture` (docs/torture.md).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { FileHandle } from '../src/wal/fs/FileSystem.ts';
+import { SimDisk } from '../src/wal/fs/SimDisk.ts';
 import { FIXED_DEFECT_SEEDS, KNOWN_DEFECTS, knownDefectsOf } from './knownDefects.ts';
 import { SIMULATED_SCENARIOS } from './registry.ts';
+import { powerLoss } from './scenarios/powerLoss.ts';
 import { runTorture, type FailureRecord } from './runner.ts';
 import { skipReasonOf } from './skipped.ts';
 
@@ -53,6 +58,44 @@ describe('torture: simulated scenarios', () => {
       slots[0]?.run({ seed: 1, iteration: 0, workDir: '', signal: new AbortController().signal }),
     ).rejects.toThrow(/^skipped: object-store backends not implemented yet$/);
   });
+});
+
+describe('torture: the suite can fail', () => {
+  it('PowerLoss catches a WAL that acknowledges before its fsync has completed', async () => {
+    // The mutant: every async sync is started but reported done at once, so the WAL acknowledges records
+    // that a power loss can still take away.
+    const open = SimDisk.prototype.open;
+    const spy = vi.spyOn(SimDisk.prototype, 'open').mockImplementation(function (
+      this: SimDisk,
+      ...args: Parameters<SimDisk['open']>
+    ): FileHandle {
+      const h = open.apply(this, args);
+      const early = (sync: () => Promise<void>) => (): Promise<void> => {
+        sync().catch(() => undefined);
+        return Promise.resolve();
+      };
+      return {
+        path: h.path,
+        write: (d, p) => h.write(d, p),
+        read: (b, o, l, p) => h.read(b, o, l, p),
+        size: () => h.size(),
+        truncate: (l) => h.truncate(l),
+        datasync: early(() => h.datasync()),
+        datasyncSync: () => h.datasyncSync(),
+        fsync: early(() => h.fsync()),
+        close: () => h.close(),
+      };
+    });
+    try {
+      const r = await runTorture({ scenarios: [powerLoss], seed: SEED, iterations: 10 });
+      expect(r.totals.failed).toBeGreaterThan(0);
+      expect(r.failures.flatMap((f) => f.violations).join('\n')).toMatch(
+        /acknowledged records? [\d.]+.* (is|are) lost/,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+  }, 60_000);
 });
 
 describe('torture: defects found by the suite stay fixed', () => {
