@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config/resolve.ts';
-import { createFactoryRegistry } from '../src/pipeline/registry.ts';
+import type { AnyFactory } from '../src/pipeline/factories.ts';
+import { BUILTIN_FACTORIES, createFactoryRegistry } from '../src/pipeline/registry.ts';
 import { Service } from '../src/pipeline/Service.ts';
 import { createAuditRecord } from '../src/record/AuditRecord.ts';
 import { decodeRecord } from '../src/record/walCodec.ts';
@@ -81,5 +82,48 @@ service: { pipelines: { logs: { receivers: [audit_sdk], exporters: [audit_wal/on
     const service = Service.build({ config, registry, logger: quiet });
     await expect(service.start()).rejects.toMatchObject({ code: 'WAL_LOCKED' });
     await service.shutdown();
+  });
+
+  it('shuts down receivers first, then processors, then exporters, then extensions', async () => {
+    const stopped: string[] = [];
+    const recording = BUILTIN_FACTORIES.map(
+      (f): AnyFactory =>
+        ({
+          ...f,
+          create: (...args: Parameters<typeof f.create>) => {
+            const component = (f.create as (...a: typeof args) => { shutdown?: () => Promise<void> })(
+              ...args,
+            );
+            const shutdown = component.shutdown?.bind(component);
+            component.shutdown = async () => {
+              stopped.push(f.kind);
+              await shutdown?.();
+            };
+            return component;
+          },
+        }) as AnyFactory,
+    );
+    const recordingRegistry = createFactoryRegistry(recording);
+    const config = resolveConfig(
+      [
+        {
+          kind: 'yaml',
+          text: `
+receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
+processors: { batch: }
+exporters: { audit_wal: { directory: ${tmp.dir}/order } }
+extensions: { bearertokenauth: { token: t } }
+service:
+  extensions: [bearertokenauth]
+  pipelines: { logs: { receivers: [otlp], processors: [batch], exporters: [audit_wal] } }
+`,
+        },
+      ],
+      { catalog: recordingRegistry.catalog },
+    );
+    const service = Service.build({ config, registry: recordingRegistry, logger: quiet });
+    await service.start();
+    await service.shutdown();
+    expect(stopped).toEqual(['receiver', 'processor', 'exporter', 'extension']);
   });
 });
