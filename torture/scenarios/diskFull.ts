@@ -9,9 +9,9 @@
  */
 import { OtelAuditError } from '../../src/errors.ts';
 import type { IterationContext, IterationResult, Scenario } from '../Scenario.ts';
+import { startPhasedRun } from '../phases.ts';
 import { Prng } from '../prng.ts';
-import { describeError, errorCode, SimWalHarness } from '../SimWalHarness.ts';
-import { describeShape, randomWalOptions } from '../walShapes.ts';
+import { describeError, errorCode } from '../SimWalHarness.ts';
 import { runWorkload } from '../workload.ts';
 
 export const diskFull: Scenario = {
@@ -24,16 +24,11 @@ export const diskFull: Scenario = {
 
 async function run(ctx: IterationContext): Promise<IterationResult> {
   const rng = new Prng(ctx.seed);
-  const wal = randomWalOptions(rng);
-  const h = new SimWalHarness({ seed: rng.u32(), chained: rng.chance(0.5), wal });
-  const violations: string[] = [];
-  const openError = h.open();
-  if (openError !== undefined) violations.push(`the new WAL did not open: ${describeError(openError)}`);
+  const { h, violations, phases, where: phaseName } = startPhasedRun(rng);
   let faults = 0;
   let refusedOpens = 0;
-  const phases = rng.int(2, 4);
   for (let p = 1; p <= phases && violations.length === 0 && !ctx.signal.aborted; p++) {
-    const where = `phase ${p}/${phases} (${describeShape(wal)}${h.chained ? ', chained' : ''})`;
+    const where = phaseName(p);
     await runWorkload(h, rng, rng.int(1, 8));
     await h.settle();
     const room = rng.weighted([

@@ -12,9 +12,9 @@
 import { OtelAuditError } from '../../src/errors.ts';
 import type { CrashMode } from '../../src/wal/fs/SimDisk.ts';
 import type { IterationContext, IterationResult, Scenario } from '../Scenario.ts';
+import { startPhasedRun } from '../phases.ts';
 import { Prng } from '../prng.ts';
-import { describeError, SimWalHarness } from '../SimWalHarness.ts';
-import { describeShape, randomWalOptions } from '../walShapes.ts';
+import { describeError } from '../SimWalHarness.ts';
 import { runWorkload } from '../workload.ts';
 
 const ALLOWED = new Set(['WAL_SYNC_FAILED', 'WAL_IO', 'WAL_FAILED']);
@@ -29,16 +29,11 @@ export const fsyncFailure: Scenario = {
 
 async function run(ctx: IterationContext): Promise<IterationResult> {
   const rng = new Prng(ctx.seed);
-  const wal = randomWalOptions(rng);
-  const h = new SimWalHarness({ seed: rng.u32(), chained: rng.chance(0.5), wal });
-  const violations: string[] = [];
-  const openError = h.open();
-  if (openError !== undefined) violations.push(`the new WAL did not open: ${describeError(openError)}`);
+  const { h, violations, phases, where: phaseName } = startPhasedRun(rng);
   let faults = 0;
   let reopens = 0;
-  const phases = rng.int(2, 4);
   for (let p = 1; p <= phases && violations.length === 0 && !ctx.signal.aborted; p++) {
-    const where = `phase ${p}/${phases} (${describeShape(wal)}${h.chained ? ', chained' : ''})`;
+    const where = phaseName(p);
     await runWorkload(h, rng, rng.int(1, 6));
     const failures = rng.int(1, 2);
     h.disk.failNextSync('EIO', failures);
