@@ -145,6 +145,29 @@ describe('torture runner', () => {
     expect(r.totals).toMatchObject({ iterations: 0, passed: 0, failed: 0, skippedScenarios: 2 });
   });
 
+  it('reports a scenario that could no longer run after some iterations, and stops running it', async () => {
+    let calls = 0;
+    const r = await runTorture({
+      scenarios: [
+        fake('LosesRoot', () => {
+          if (++calls > 2) throw new ScenarioSkippedError('the tmpfs could no longer be mounted');
+          return OK;
+        }),
+      ],
+      seed: 1,
+      iterations: 5,
+    });
+    expect(calls).toBe(3);
+    expect(r.scenarios[0]).toMatchObject({
+      iterations: 2,
+      passed: 2,
+      skipReason: 'the tmpfs could no longer be mounted',
+    });
+    expect(summaryText(r)).toMatch(
+      /^LosesRoot .*stopped early, skipped: the tmpfs could no longer be mounted$/m,
+    );
+  });
+
   it('shares a time budget fairly: a slow scenario and a fast one get about the same time', async () => {
     let clock = 0;
     const r = await runTorture({

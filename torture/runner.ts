@@ -49,6 +49,7 @@ export interface ScenarioStats {
   readonly kind: Scenario['kind'];
   readonly description: string;
   status: ScenarioStatus;
+  /** Why it was skipped, or why it stopped early when it could no longer run after some iterations. */
   skipReason: string | undefined;
   iterations: number;
   passed: number;
@@ -231,11 +232,10 @@ export async function runTorture(o: RunnerOptions): Promise<RunResult> {
     if (outcome.kind === 'threw') {
       const reason = skipReasonOfError(outcome.error);
       if (reason !== undefined) {
+        // Not run again in this run; after iterations that ran, the reason is still reported.
         slot.retired = true;
-        if (st.iterations === 0) {
-          st.status = 'skipped';
-          st.skipReason = reason;
-        }
+        st.skipReason = reason;
+        if (st.iterations === 0) st.status = 'skipped';
         continue;
       }
     }

@@ -68,6 +68,7 @@ function scenarioLine(s: ScenarioStats): string {
             ? `${s.knownDefectFailures} of the failures explained by known defects`
             : '',
           s.noFault > 0 ? `${s.noFault} injected no fault (not counted as passed)` : '',
+          s.skipReason !== undefined ? `stopped early, skipped: ${s.skipReason}` : '',
         ]
           .filter((n) => n !== '')
           .join('; ');
