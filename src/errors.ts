@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'WAL_CURSOR_CORRUPT'
   | 'WAL_FAILED'
   | 'WAL_UNSUPPORTED_VERSION'
+  | 'WAL_BUILD_FAILED'
   // record model and codecs
   | 'RECORD_INVALID'
   | 'RECORD_DECODE'
@@ -92,6 +93,16 @@ export class WalPayloadTooLargeError extends OtelAuditError {
     );
     this.payloadBytes = payloadBytes;
     this.payloadBytesMax = payloadBytesMax;
+  }
+}
+
+/**
+ * A deferred record (one built at write time, e.g. a chained record) failed to build, so its whole
+ * batch was not written. Retryable: the batch holds other producers' records too.
+ */
+export class WalBuildFailedError extends OtelAuditError {
+  constructor(message: string, cause?: unknown) {
+    super('WAL_BUILD_FAILED', message, { retryable: true, cause });
   }
 }
 

@@ -58,4 +58,46 @@ describe('WalIntegrity', () => {
     await integrity.stop(wal);
     await wal.close();
   });
+
+  it('refuses a record that would exceed payloadBytesMax once chained, before it joins a batch', async () => {
+    const payloadBytesMax = 4096;
+    const wal = Wal.open({
+      dir: '/w',
+      fs: new SimDisk(2),
+      segmentBytesMax: 1 << 20,
+      payloadBytesMax,
+      preallocate: 'off',
+    });
+    const integrity = new WalIntegrity(
+      [
+        {
+          kind: 'chain',
+          config: { streamId: 's', checkpointEveryRecords: 1000, checkpointEveryMs: 3_600_000 },
+        },
+      ],
+      'audit_wal',
+      silent,
+    );
+    integrity.start(wal);
+    const sizes = [100, 3000, 3700, 3900, 4000, 4096, 10_000];
+    const outcomes: string[] = [];
+    for (const n of sizes) {
+      const record = createAuditRecord({ body: 'x'.repeat(n), timeUnixNano: 1n });
+      try {
+        await wal.appendDeferred([integrity.deferred(record, 1n)]);
+        outcomes.push('ok');
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'WAL_PAYLOAD_TOO_LARGE' });
+        outcomes.push('refused');
+      }
+    }
+    // Small ones pass, the largest are refused up front, and everything accepted reads back.
+    expect(outcomes.slice(0, 2)).toEqual(['ok', 'ok']);
+    expect(outcomes.slice(-2)).toEqual(['refused', 'refused']);
+    const written = [...wal.read()].filter((r) => r.type === 1);
+    expect(written.length).toBe(outcomes.filter((o) => o === 'ok').length);
+    for (const r of written) expect(r.payload.length).toBeLessThanOrEqual(payloadBytesMax);
+    await integrity.stop(wal);
+    await wal.close();
+  });
 });

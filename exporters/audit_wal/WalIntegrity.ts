@@ -17,17 +17,27 @@ import {
   closeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { OtelAuditError } from '../../src/errors.ts';
+import { OtelAuditError, WalPayloadTooLargeError } from '../../src/errors.ts';
 import { ChainSequencer, UNSIGNED, type CheckpointSigner } from '../../src/integrity/chain/ChainSequencer.ts';
 import { encodeSignedCheckpoint, type SignedCheckpoint } from '../../src/integrity/chain/checkpoint.ts';
 import { recoverChain } from '../../src/integrity/chain/recoverChain.ts';
 import { encodeIntegrityValue } from '../../src/integrity/sign/integrityValue.ts';
 import { collectorPayloadBytes } from '../../src/integrity/canonical/collectorPayload.ts';
-import { ATTR_INTEGRITY_KEY_ID, ATTR_INTEGRITY_VALUE } from '../../src/integrity/names.ts';
 import type { ComponentLogger } from '../../src/pipeline/factories.ts';
 import type { ChainStageConfig, SignStageConfig, WalStage } from '../../src/pipeline/WalStage.ts';
 import type { AuditRecord } from '../../src/record/AuditRecord.ts';
 import { validateRecord } from '../../src/record/validateRecord.ts';
+import { encodeRecord } from '../../src/record/walCodec.ts';
+import { keyValuesBound, recordPayloadBytesUpperBound } from '../../src/record/payloadBytesBound.ts';
+import { FRAME_OVERHEAD_BYTES } from '../../src/wal/format.ts';
+import {
+  ATTR_INTEGRITY_HASH,
+  ATTR_INTEGRITY_KEY_ID,
+  ATTR_INTEGRITY_VALUE,
+  ATTR_SEQUENCE_NUMBER,
+  ATTR_SEQUENCE_PREVIOUS_HASH,
+  ATTR_SEQUENCE_STREAM_ID,
+} from '../../src/integrity/names.ts';
 import type { DeferredRecord, Wal } from '../../src/wal/Wal.ts';
 
 const STREAM_ID_FILE = 'stream_id';
@@ -40,6 +50,9 @@ export class WalIntegrity {
   private sequencerInstance: ChainSequencer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private signer: CheckpointSigner = UNSIGNED;
+  private payloadBytesMax = 0;
+  /** Most bytes `link` (and a per-record signature) can add to a record's payload. */
+  private linkBytesMax = 0;
   /** Checkpoints of durable batches, not yet published. */
   private durableCheckpoints: SignedCheckpoint[] = [];
 
@@ -74,6 +87,8 @@ export class WalIntegrity {
       recovered = recoverChain(wal.reader(), streamId);
     }
     const perRecord = this.signConfig?.perRecord === true;
+    this.payloadBytesMax = wal.options.payloadBytesMax;
+    this.linkBytesMax = linkBytesUpperBound(streamId, perRecord ? this.signer : undefined);
     this.sequencerInstance = new ChainSequencer(
       {
         chain: recovered.chain,
@@ -102,10 +117,24 @@ export class WalIntegrity {
     this.timer.unref();
   }
 
-  /** Validates now (a record that cannot be encoded must not fail a whole WAL batch later). */
+  /**
+   * Validates and size-checks now: a record that cannot be encoded, or that would exceed
+   * `payloadBytesMax` once chained, must fail its own request here, not a whole WAL batch later
+   * (nor be written as a frame too large to read back). The size is a cheap upper bound; only a
+   * record whose bound is over the limit is encoded to check exactly.
+   */
   deferred(record: AuditRecord, time: bigint | undefined): DeferredRecord {
     validateRecord(record);
-    return this.sequencer.deferredRecord(record, time, 1024);
+    const bound = recordPayloadBytesUpperBound(record) + this.linkBytesMax;
+    if (bound > this.payloadBytesMax) {
+      const bytes = encodeRecord(record).length + this.linkBytesMax;
+      if (bytes > this.payloadBytesMax) throw new WalPayloadTooLargeError(bytes, this.payloadBytesMax);
+    }
+    return this.sequencer.deferredRecord(
+      record,
+      time,
+      Math.min(bound, this.payloadBytesMax) + FRAME_OVERHEAD_BYTES,
+    );
   }
 
   /** Writes checkpoints built by durable batches to the publish directory. */
@@ -180,6 +209,22 @@ export class WalIntegrity {
       );
     }
   }
+}
+
+/** Bytes the chain attributes (and a per-record signature) can add to one record's payload. */
+function linkBytesUpperBound(streamId: string, signer: CheckpointSigner | undefined): number {
+  const hex = 'f'.repeat(64);
+  const added = [
+    { key: ATTR_SEQUENCE_STREAM_ID, value: streamId },
+    { key: ATTR_SEQUENCE_NUMBER, value: BigInt(Number.MAX_SAFE_INTEGER) },
+    { key: ATTR_SEQUENCE_PREVIOUS_HASH, value: hex },
+    { key: ATTR_INTEGRITY_HASH, value: hex },
+  ];
+  if (signer) {
+    const value = encodeIntegrityValue(signer.sign(new Uint8Array(0)));
+    added.push({ key: ATTR_INTEGRITY_VALUE, value }, { key: ATTR_INTEGRITY_KEY_ID, value: signer.keyId });
+  }
+  return keyValuesBound(added);
 }
 
 function durableWrite(file: string, text: string): void {

@@ -16,6 +16,7 @@
  */
 import {
   OtelAuditError,
+  WalBuildFailedError,
   WalClosedError,
   WalDiskFullError,
   WalFailedError,
@@ -552,7 +553,12 @@ export class Wal {
       } catch (err) {
         // A record that cannot be built fails its whole batch: the sequencer's state may have moved.
         this.sequencer?.restore(snapshot);
-        const e = err instanceof Error ? err : new Error(String(err));
+        // Retryable for every waiter: the batch mixes producers, and one record's fault (even a
+        // permanent one) must not make the others' senders drop their records.
+        const e = new WalBuildFailedError(
+          `a deferred record could not be built, its batch is not written: ${err instanceof Error ? err.message : String(err)}`,
+          err,
+        );
         for (const w of waiters) {
           this.queuedRecords -= w.frames;
           this.queuedBytes -= w.bytes;
@@ -586,6 +592,10 @@ export class Wal {
             continue;
           }
           const built = q.deferred.build();
+          // The owner size-checks deferred records when they are queued; a payload over the limit here
+          // would be a frame too large to read back, so the batch fails (retryably) instead.
+          if (built.payload.length > this.options.payloadBytesMax)
+            throw new WalPayloadTooLargeError(built.payload.length, this.options.payloadBytesMax);
           frames.push(buildFrame(built.type ?? FrameType.RECORD, built.timeUnixNano, built.payload));
           times.push(built.timeUnixNano);
           for (const x of built.extra ?? []) {

@@ -7,6 +7,7 @@ import { encodeSegmentHeader, segmentFileName } from './format.ts';
 import { openWalReadOnly } from './readOnly.ts';
 import { frameLocations } from './testutil/frames.ts';
 import { Wal } from './Wal.ts';
+import { RecordInvalidError } from '../record/errors.ts';
 
 const O = {
   dir: '/w',
@@ -147,6 +148,40 @@ describe('deferred records and the sequencer', () => {
     const seq = { n: 0 };
     return { seq, sequencer: { snapshot: () => seq.n, restore: (s) => (seq.n = s as number) } };
   }
+
+  it('a deferred record that fails to build, or builds over payloadBytesMax, fails its batch retryably and writes nothing', async () => {
+    const disk = new SimDisk(5);
+    const wal = Wal.open({ ...O, fs: disk });
+    const { seq, sequencer } = chainSequencer();
+    wal.setSequencer(sequencer);
+    const rec = (payload: () => Buffer) => ({
+      estimatedBytes: 64,
+      build: () => {
+        seq.n++;
+        return { payload: payload(), timeUnixNano: 1n };
+      },
+    });
+    const ok = (tag: string) => rec(() => Buffer.from(tag));
+    // Another producer's record shares each failing batch: it must get a retryable error, not a permanent one.
+    const innocent = wal.appendDeferred([ok('innocent')]);
+    const huge = wal.appendDeferred([rec(() => Buffer.alloc(O.payloadBytesMax + 1))]);
+    await expect(innocent).rejects.toMatchObject({ code: 'WAL_BUILD_FAILED', retryable: true });
+    await expect(huge).rejects.toMatchObject({ code: 'WAL_BUILD_FAILED', retryable: true });
+    const innocent2 = wal.appendDeferred([ok('innocent2')]);
+    const throws = wal.appendDeferred([
+      rec(() => {
+        throw new RecordInvalidError('body', 'bad record');
+      }),
+    ]);
+    await expect(innocent2).rejects.toMatchObject({ code: 'WAL_BUILD_FAILED', retryable: true });
+    await expect(throws).rejects.toMatchObject({ code: 'WAL_BUILD_FAILED', retryable: true });
+    expect(seq.n).toBe(0);
+    expect(await wal.appendDeferred([ok('after')])).toBe(1);
+    await wal.close();
+    const again = Wal.open({ ...O, fs: disk });
+    expect([...again.read()].map((r) => r.payload.toString())).toEqual(['after']);
+    await again.close();
+  });
 
   it('builds payloads in WAL order, restores state after a failed batch, and adds extra frames', async () => {
     const disk = new SimDisk(3);
