@@ -24,6 +24,7 @@
  * decides the order in `keys --help`.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { fsyncDirectory } from '../../privacy/internal/durableFiles.ts';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import {
@@ -98,6 +99,9 @@ export function runKeysGenerate(o: KeysGenerateOptions, io: CliIo): ExitCode {
     written.push(writeNew(`${stem}.key.pem`, pair.privateKeyPem, 0o600));
     written.push(writeNew(`${stem}.pub.pem`, pair.publicKeyPem, 0o644));
   }
+  // The key files (and a directory just created) must survive a crash once their id is printed.
+  fsyncDirectory(dir);
+  fsyncDirectory(path.dirname(dir));
   io.stdout.write(`${id}\n`);
   for (const file of written) io.stderr.write(`otel-audit: keys generate: wrote ${file}\n`);
   return EXIT.OK;
