@@ -135,3 +135,56 @@ describe('audit.client.address over a unix socket', () => {
     }
   });
 });
+
+describe('an authenticator that throws', () => {
+  it('answers the gRPC call UNAVAILABLE (and HTTP 503) instead of leaving it unanswered', async () => {
+    const sink = new ScriptedConsumer();
+    const throwing = {
+      start: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+      authenticate: (): never => {
+        throw new Error('token store unreachable');
+      },
+    };
+    const r = new OtlpReceiver(
+      { id: 'otlp', baseDir: process.cwd(), logger: silent, extension: () => throwing },
+      otlpConfigSchema.parse({
+        protocols: {
+          grpc: { endpoint: '127.0.0.1:0', auth: { authenticator: 'x' } },
+          http: { endpoint: '127.0.0.1:0', auth: { authenticator: 'x' } },
+        },
+      }),
+      sink,
+    );
+    await r.start();
+    try {
+      const client = new Client(r.endpoints.grpc ?? '', grpc.credentials.createInsecure());
+      const code = await new Promise<number>((resolve) =>
+        (
+          client as unknown as {
+            Export: (
+              b: Buffer,
+              m: grpc.Metadata,
+              o: grpc.CallOptions,
+              cb: (e: grpc.ServiceError | null) => void,
+            ) => void;
+          }
+        ).Export(body, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e) => {
+          client.close();
+          resolve(e?.code ?? grpc.status.OK);
+        }),
+      );
+      expect(code).toBe(grpc.status.UNAVAILABLE);
+      const res = await fetch(`http://${r.endpoints.http}/v1/logs`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-protobuf' },
+        body,
+      });
+      await res.arrayBuffer();
+      expect(res.status).toBe(503);
+      expect(sink.stored).toEqual([]);
+    } finally {
+      await r.shutdown(5_000);
+    }
+  });
+});

@@ -170,29 +170,31 @@ export class OtlpGrpcServer {
         }),
       );
     }
-    // grpc-js does not expose the connection: its internal HTTP/2 session carries the socket.
-    const socket = (call as unknown as { call?: { stream?: { session?: { socket?: unknown } } } }).call
-      ?.stream?.session?.socket as TLSSocket | undefined;
-    const client: { authenticatedAs?: string; address?: string; protocol: string } = {
-      protocol: 'otlp/grpc',
-      address: this.target.kind === 'unix' ? 'unix' : peerAddress(call.getPeer(), socket),
-    };
-    if (this.mtls) {
-      const id = socket ? peerIdentity(socket) : undefined;
-      if (id) client.authenticatedAs = id;
-    }
-    if (this.o.authenticator) {
-      const headers = new Map<string, string>();
-      for (const [k, v] of Object.entries(call.metadata.getMap()))
-        if (typeof v === 'string') headers.set(k.toLowerCase(), v);
-      const outcome = this.o.authenticator.authenticate({ headers });
-      if (!outcome.ok)
-        return cb(
-          statusError({ code: GrpcCode.UNAUTHENTICATED, message: `unauthenticated: ${outcome.reason}` }),
-        );
-      client.authenticatedAs = outcome.identity;
-    }
+    // Everything below answers the call, even if peer lookup or an authenticator throws: this runs in a
+    // fire-and-forget promise, so an escaped error would leave the call unanswered and the rejection unhandled.
     try {
+      // grpc-js does not expose the connection: its internal HTTP/2 session carries the socket.
+      const socket = (call as unknown as { call?: { stream?: { session?: { socket?: unknown } } } }).call
+        ?.stream?.session?.socket as TLSSocket | undefined;
+      const client: { authenticatedAs?: string; address?: string; protocol: string } = {
+        protocol: 'otlp/grpc',
+        address: this.target.kind === 'unix' ? 'unix' : peerAddress(call.getPeer(), socket),
+      };
+      if (this.mtls) {
+        const id = socket ? peerIdentity(socket) : undefined;
+        if (id) client.authenticatedAs = id;
+      }
+      if (this.o.authenticator) {
+        const headers = new Map<string, string>();
+        for (const [k, v] of Object.entries(call.metadata.getMap()))
+          if (typeof v === 'string') headers.set(k.toLowerCase(), v);
+        const outcome = this.o.authenticator.authenticate({ headers });
+        if (!outcome.ok)
+          return cb(
+            statusError({ code: GrpcCode.UNAUTHENTICATED, message: `unauthenticated: ${outcome.reason}` }),
+          );
+        client.authenticatedAs = outcome.identity;
+      }
       const records = decodeOtlpLogsProtobuf(call.request, { limits: this.o.limits });
       if (records.length > 0) {
         stampClient(records, client);
