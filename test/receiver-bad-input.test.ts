@@ -88,7 +88,7 @@ describe('OTLP/HTTP bad input', () => {
       async () =>
         post(proto('truncated').subarray(0, 7), { ...auth, 'Content-Type': 'application/x-protobuf' }),
       400,
-      /./,
+      /resourceLogs\[0\]: length \d+ exceeds the \d+ bytes left/,
     ],
     [
       'invalid JSON',
