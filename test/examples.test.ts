@@ -26,6 +26,7 @@ import { openWalReadOnly } from '../src/wal/readOnly.ts';
 import { makeTempDir } from '../src/wal/testutil/tmpdir.ts';
 import { makeCerts } from './helpers/certs.ts';
 import { quietLogger, startService } from './helpers/startService.ts';
+import { exportRaw } from './helpers/rawOtlpGrpc.ts';
 
 const tmp = makeTempDir('otel-audit-examples-');
 afterAll(() => tmp.cleanup());
@@ -194,37 +195,15 @@ describe('examples/collector/otel-audit.yaml serves', () => {
       expect(await post(`Bearer ${token}`, json)).toBe(200);
       expect(await post('Bearer wrong-token', json)).toBe(401);
 
-      const Client = grpc.makeGenericClientConstructor(
+      const err = await exportRaw(
+        svc.grpcUrl,
+        encodeOtlpLogsProtobuf([createAuditRecord({ body: 'over grpc' })]),
         {
-          Export: {
-            path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-            requestStream: false,
-            responseStream: false,
-            requestSerialize: (b: Buffer) => b,
-            requestDeserialize: (b: Buffer) => b,
-            responseSerialize: (b: Buffer) => b,
-            responseDeserialize: (b: Buffer) => b,
-          },
+          credentials: grpc.credentials.createSsl(ca),
+          channelOptions: { 'grpc.ssl_target_name_override': 'localhost' },
+          bearerToken: token,
         },
-        'LogsService',
       );
-      const client = new Client(svc.grpcUrl.replace('http://', ''), grpc.credentials.createSsl(ca), {
-        'grpc.ssl_target_name_override': 'localhost',
-      });
-      const metadata = new grpc.Metadata();
-      metadata.set('authorization', `Bearer ${token}`);
-      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
-        (
-          client as unknown as {
-            Export: (b: Buffer, m: grpc.Metadata, cb: (e: grpc.ServiceError | null) => void) => void;
-          }
-        ).Export(
-          Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'over grpc' })])),
-          metadata,
-          resolve,
-        ),
-      );
-      client.close();
       expect(err).toBeNull();
     } finally {
       await svc.stop();

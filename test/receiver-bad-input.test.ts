@@ -12,6 +12,7 @@ import { encodeOtlpLogsProtobuf } from '../src/otlp/protobufCodec.ts';
 import { createAuditRecord } from '../src/record/AuditRecord.ts';
 import { makeTempDir } from '../src/wal/testutil/tmpdir.ts';
 import { startService, walRecords, type RunningService } from './helpers/startService.ts';
+import { exportRaw } from './helpers/rawOtlpGrpc.ts';
 
 const tmp = makeTempDir('otel-audit-bad-');
 let svc: RunningService;
@@ -205,35 +206,8 @@ describe('OTLP/HTTP bad input', () => {
 });
 
 describe('OTLP/gRPC bad input', () => {
-  const Client = grpc.makeGenericClientConstructor(
-    {
-      Export: {
-        path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (b: Buffer) => b,
-        requestDeserialize: (b: Buffer) => b,
-        responseSerialize: (b: Buffer) => b,
-        responseDeserialize: (b: Buffer) => b,
-      },
-    },
-    'LogsService',
-  );
-
   function call(body: Uint8Array, token?: string): Promise<grpc.ServiceError | null> {
-    const client = new Client(svc.grpcUrl.replace('http://', ''), grpc.credentials.createInsecure());
-    const md = new grpc.Metadata();
-    if (token) md.set('authorization', `Bearer ${token}`);
-    return new Promise((resolve) => {
-      (
-        client as unknown as {
-          Export: (b: Buffer, m: grpc.Metadata, cb: (e: grpc.ServiceError | null) => void) => void;
-        }
-      ).Export(Buffer.from(body), md, (err) => {
-        client.close();
-        resolve(err);
-      });
-    });
+    return exportRaw(svc.grpcUrl, body, token === undefined ? {} : { bearerToken: token });
   }
 
   it('acknowledges a good request', async () => {

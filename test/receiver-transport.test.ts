@@ -14,6 +14,7 @@ import { createAuditRecord } from '../src/record/AuditRecord.ts';
 import { makeTempDir } from '../src/wal/testutil/tmpdir.ts';
 import { makeCerts } from './helpers/certs.ts';
 import { startService, walRecords } from './helpers/startService.ts';
+import { exportRaw } from './helpers/rawOtlpGrpc.ts';
 
 const tmp = makeTempDir('otel-audit-transport-');
 afterAll(() => tmp.cleanup());
@@ -87,29 +88,10 @@ service:
         readFileSync(certs.clientKey),
         readFileSync(certs.clientCert),
       );
-      const Client = grpc.makeGenericClientConstructor(
-        {
-          Export: {
-            path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-            requestStream: false,
-            responseStream: false,
-            requestSerialize: (b: Buffer) => b,
-            requestDeserialize: (b: Buffer) => b,
-            responseSerialize: (b: Buffer) => b,
-            responseDeserialize: (b: Buffer) => b,
-          },
-        },
-        'LogsService',
-      );
-      const client = new Client(svc.grpcUrl.replace('http://', ''), creds, {
-        'grpc.ssl_target_name_override': 'localhost',
+      const err = await exportRaw(svc.grpcUrl, body('grpc over mtls'), {
+        credentials: creds,
+        channelOptions: { 'grpc.ssl_target_name_override': 'localhost' },
       });
-      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
-        (
-          client as unknown as { Export: (b: Buffer, cb: (e: grpc.ServiceError | null) => void) => void }
-        ).Export(body('grpc over mtls'), resolve),
-      );
-      client.close();
       expect(err).toBeNull();
 
       const recs = walRecords(wal);

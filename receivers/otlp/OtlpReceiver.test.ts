@@ -15,6 +15,7 @@ import { KeyNotFoundError, KeyStoreCorruptError } from '../../src/privacy/errors
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { otlpConfigSchema } from './config.ts';
 import { OtlpReceiver } from './OtlpReceiver.ts';
+import { exportRaw } from '../../test/helpers/rawOtlpGrpc.ts';
 
 class ScriptedConsumer implements LogsConsumer {
   failWith: unknown = undefined;
@@ -51,32 +52,8 @@ async function postStatus(): Promise<{ status: number; retryAfter: string | null
   return { status: res.status, retryAfter: res.headers.get('retry-after') };
 }
 
-const Client = grpc.makeGenericClientConstructor(
-  {
-    Export: {
-      path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (b: Buffer) => b,
-      requestDeserialize: (b: Buffer) => b,
-      responseSerialize: (b: Buffer) => b,
-      responseDeserialize: (b: Buffer) => b,
-    },
-  },
-  'LogsService',
-);
-
-function exportCode(): Promise<number> {
-  const client = new Client(receiver.endpoints.grpc ?? '', grpc.credentials.createInsecure());
-  return new Promise((resolve) => {
-    (client as unknown as { Export: (b: Buffer, cb: (e: grpc.ServiceError | null) => void) => void }).Export(
-      body,
-      (err) => {
-        client.close();
-        resolve(err?.code ?? grpc.status.OK);
-      },
-    );
-  });
+async function exportCode(): Promise<number> {
+  return (await exportRaw(receiver.endpoints.grpc ?? '', body))?.code ?? grpc.status.OK;
 }
 
 describe('pipeline outcome → OTLP status', () => {
@@ -116,15 +93,7 @@ describe('audit.client.address over a unix socket', () => {
     );
     await r.start();
     try {
-      const client = new Client(`unix:${path.join(dir, 'g.sock')}`, grpc.credentials.createInsecure());
-      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
-        (
-          client as unknown as { Export: (b: Buffer, cb: (e: grpc.ServiceError | null) => void) => void }
-        ).Export(body, (e) => {
-          client.close();
-          resolve(e);
-        }),
-      );
+      const err = await exportRaw(`unix:${path.join(dir, 'g.sock')}`, body);
       expect(err).toBeNull();
       expect(sink.stored[0]?.client?.address).toBe('unix');
       const attr = sink.stored[0]?.records[0]?.attributes.find((kv) => kv.key === 'audit.client.address');
@@ -158,22 +127,7 @@ describe('an authenticator that throws', () => {
     );
     await r.start();
     try {
-      const client = new Client(r.endpoints.grpc ?? '', grpc.credentials.createInsecure());
-      const code = await new Promise<number>((resolve) =>
-        (
-          client as unknown as {
-            Export: (
-              b: Buffer,
-              m: grpc.Metadata,
-              o: grpc.CallOptions,
-              cb: (e: grpc.ServiceError | null) => void,
-            ) => void;
-          }
-        ).Export(body, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e) => {
-          client.close();
-          resolve(e?.code ?? grpc.status.OK);
-        }),
-      );
+      const code = (await exportRaw(r.endpoints.grpc ?? '', body, { deadlineMs: 5_000 }))?.code;
       expect(code).toBe(grpc.status.UNAVAILABLE);
       const res = await fetch(`http://${r.endpoints.http}/v1/logs`, {
         method: 'POST',
