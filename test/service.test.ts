@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config/resolve.ts';
 import type { AnyFactory } from '../src/pipeline/factories.ts';
@@ -125,5 +126,47 @@ service:
     await service.start();
     await service.shutdown();
     expect(stopped).toEqual(['receiver', 'processor', 'exporter', 'extension']);
+  });
+});
+
+describe('Service start failure', () => {
+  it('releases what did start (the WAL lock, other listeners), so a new service can take the directory', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as AddressInfo).port;
+    const yaml = (httpPort: number): string => `
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:0
+      http:
+        endpoint: 127.0.0.1:${httpPort}
+exporters:
+  audit_wal:
+    directory: ${tmp.dir}/start-failure
+service:
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [audit_wal]
+`;
+    const build = (httpPort: number): Service =>
+      Service.build({
+        config: resolveConfig([{ kind: 'yaml', text: yaml(httpPort) }], { catalog: registry.catalog }),
+        registry,
+        logger: quiet,
+      });
+    try {
+      const failed = build(port);
+      await expect(failed.start()).rejects.toThrow(/EADDRINUSE|in use/i);
+      const again = build(0);
+      await again.start(); // would fail with WAL_LOCKED if the failed start had kept the WAL open
+      await again.pipelines.get('logs')?.consumeLogs({ records: [createAuditRecord({ body: 'after' })] });
+      await again.shutdown();
+      expect(bodies(`${tmp.dir}/start-failure`)).toEqual(['after']);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
   });
 });

@@ -143,10 +143,17 @@ export class Service {
   }
 
   private async doStart(): Promise<void> {
-    for (const e of this.extensions.values()) await e.start();
-    for (const e of this.exporters.values()) await e.start();
-    for (const p of this.processors.values()) await p.start?.();
-    for (const r of this.receivers.values()) await r.start();
+    try {
+      for (const e of this.extensions.values()) await e.start();
+      for (const e of this.exporters.values()) await e.start();
+      for (const p of this.processors.values()) await p.start?.();
+      for (const r of this.receivers.values()) await r.start();
+    } catch (err) {
+      // Release what did start (a WAL's directory lock, listening sockets, timers): the caller may build
+      // a new service and retry, and a failed start must not leave the WAL locked by this process.
+      await this.doShutdown().catch(() => undefined);
+      throw err;
+    }
   }
 
   private async doShutdown(): Promise<void> {
