@@ -6,7 +6,7 @@
  *   record emitted before it is durable, and rejects if one failed.
  * - `durability: strict`: `onEmit` writes and syncs before returning.
  * - A failure is never silent: `on_failure: error` makes the next `onEmit`
- *   (and `forceFlush`) throw `AuditWriteFailedError`; `callback` calls the
+ *   (after taking its own record) and `forceFlush` throw `AuditWriteFailedError`; `callback` calls the
  *   application's handler with the error and the record; `exit` prints the
  *   error and ends the process with status 70.
  * - `shutdown()` flushes first and, like `forceFlush()`, rejects when a
@@ -56,19 +56,21 @@ export class SdkWalWriter implements LogRecordProcessor {
 
   onEmit(sdkRecord: ReadWriteLogRecord): void {
     if (this.o.dropped.has(sdkRecord)) return;
+    // This record is taken first (a strict write that fails throws for it): reporting an earlier
+    // failure must not cost this record too, so the error below says it was accepted.
+    const record = fromSdkLogRecord(sdkRecord);
+    if (this.o.strictWal) void this.write(record).catch(() => undefined);
+    else this.enqueue(record);
     if (this.unreported && this.o.onFailure === 'error') {
       const f = this.unreported;
       this.unreported = undefined;
       // Each failure is reported once, by whichever comes first: this emit or a forceFlush.
       if (this.failedSinceFlush === f) this.failedSinceFlush = undefined;
-      throw new AuditWriteFailedError(`an earlier audit record could not be made durable: ${f.message}`, f);
+      throw new AuditWriteFailedError(
+        `an earlier audit record could not be made durable (this one was accepted; do not emit it again): ${f.message}`,
+        f,
+      );
     }
-    const record = fromSdkLogRecord(sdkRecord);
-    if (this.o.strictWal) {
-      void this.write(record).catch(() => undefined);
-      return;
-    }
-    this.enqueue(record);
   }
 
   /** Writes a record (already processed); the promise resolves when it is durable. */
