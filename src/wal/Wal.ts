@@ -336,8 +336,13 @@ export class Wal {
     }
     return new Promise<void>((resolve, reject) => {
       const marker: Waiter = { frames: 0, bytes: 0, resolve: () => resolve(), reject };
+      const inFlight = this.inFlight;
       if (this.blockedCount > 0) this.blocked.push({ frames: [], times: [], waiter: marker });
-      else this.accept([], [], marker);
+      else if (this.waiters.length === 0 && inFlight && !this.failedEarly.has(inFlight.batch)) {
+        // Nothing queued: the last records are those of the batch being synced, so the marker shares its
+        // outcome (queued as a batch of its own, it would resolve even when that sync fails).
+        inFlight.batch.waiters.push(marker);
+      } else this.accept([], [], marker);
     });
   }
 

@@ -259,3 +259,21 @@ describe('background preallocation', () => {
     expect(disk.listFiles().filter((p) => p.endsWith('.prealloc'))).toEqual([]);
   });
 });
+
+describe('flush after a failed commit', () => {
+  it('flush() rejects when the only pending commit fails in its in-flight sync', async () => {
+    const disk = new SimDisk(13);
+    const wal = Wal.open({ ...O, fs: disk });
+    expect(await wal.append(pad('before', 1))).toBe(1);
+    disk.setSyncDelayMs(20);
+    disk.failNextSync('EIO');
+    const pending = wal.append(pad('lost', 1));
+    pending.catch(() => undefined);
+    await new Promise((r) => setImmediate(r)); // written; its failing sync is in flight
+    const flushed = wal.flush();
+    await expect(pending).rejects.toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    await expect(flushed).rejects.toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    expect(wal.durableSeq).toBe(1);
+    await wal.close();
+  });
+});
