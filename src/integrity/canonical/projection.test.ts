@@ -190,6 +190,37 @@ describe('projection layout', () => {
     expect(canonicalJson(recordProjection(createAuditRecord()))).toBe(text(createAuditRecord()));
   });
 
+  it('writes every string exactly as JCS does, over arbitrary UTF-16 incl. escapes and lone surrogates', () => {
+    // The writer copies strings with nothing to escape as they are (a fast path); JCS (jcs.ts) is the reference.
+    const outcome = (fn: () => Uint8Array): string => {
+      try {
+        return toHex(fn());
+      } catch (error) {
+        return `error ${(error as CanonicalEncodingError).code} ${(error as CanonicalEncodingError).problem}`;
+      }
+    };
+    const unit = fc.oneof(
+      fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)),
+      fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+      fc.constantFrom('"', '\\', '\u001f', '\u007f', '\u2028', '\ud800', '\udfff', '\ud83d\ude00', 'é'),
+    );
+    const str = fc.string({ unit, maxLength: 24 });
+    fc.assert(
+      fc.property(str, str, str, (a, b, c) => {
+        const r = {
+          ...createAuditRecord(),
+          eventName: a,
+          body: b,
+          attributes: [{ key: c, value: a }],
+        };
+        expect(outcome(() => canonicalRecordBytes(r))).toBe(
+          outcome(() => canonicalJsonBytes(recordProjection(r))),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('is deterministic: independent of object identity, key order of the record object and freezing', () => {
     fc.assert(
       fc.property(recordArb(), (record) => {

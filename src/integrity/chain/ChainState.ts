@@ -8,6 +8,7 @@
  * Merkle leaf. State is O(log n) and can be snapshotted and restored (a
  * failed WAL batch is not in the log, so its records are not in the chain).
  */
+import type { KeyValue } from '../../record/AnyValue.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { recordHash } from '../canonical/projection.ts';
 import { MerkleTree, type MerkleTreeState } from '../merkle/MerkleTree.ts';
@@ -36,12 +37,15 @@ export class ChainState {
   readonly streamId: string;
   private count: number;
   private headHash: Uint8Array | undefined;
+  /** `headHash` as lowercase hex (the next record's previous_hash), kept so it is converted once. */
+  private headHex: string | undefined;
   private tree: MerkleTree;
 
   constructor(streamId: string, from?: ChainSnapshot) {
     this.streamId = streamId;
     this.count = from?.count ?? 0;
     this.headHash = from?.head;
+    this.headHex = hexOf(from?.head);
     this.tree = from ? MerkleTree.fromState(from.tree) : new MerkleTree();
   }
 
@@ -65,16 +69,22 @@ export class ChainState {
 
   /** Stamps `record` with its chain attributes and advances the chain; returns its IntegrityHash. */
   link(record: AuditRecord): Uint8Array {
-    const attrs = record.attributes.filter((kv) => !CHAIN_OWNED_ATTRIBUTES.includes(kv.key));
+    const source = record.attributes;
+    const attrs: KeyValue[] = [];
+    for (let i = 0; i < source.length; i++) {
+      const kv = source[i] as KeyValue;
+      if (!isChainOwned(kv.key)) attrs.push(kv);
+    }
     attrs.push({ key: ATTR_SEQUENCE_STREAM_ID, value: this.streamId });
     attrs.push({ key: ATTR_SEQUENCE_NUMBER, value: BigInt(this.count + 1) });
-    if (this.headHash)
-      attrs.push({ key: ATTR_SEQUENCE_PREVIOUS_HASH, value: Buffer.from(this.headHash).toString('hex') });
+    if (this.headHex !== undefined) attrs.push({ key: ATTR_SEQUENCE_PREVIOUS_HASH, value: this.headHex });
     record.attributes = attrs;
     const h = recordHash(record);
-    record.attributes.push({ key: ATTR_INTEGRITY_HASH, value: Buffer.from(h).toString('hex') });
+    const hex = hexOf(h) as string;
+    attrs.push({ key: ATTR_INTEGRITY_HASH, value: hex });
     this.tree.append(h);
     this.headHash = h;
+    this.headHex = hex;
     this.count++;
     return h;
   }
@@ -83,6 +93,7 @@ export class ChainState {
   adopt(hash: Uint8Array): void {
     this.tree.append(hash);
     this.headHash = hash;
+    this.headHex = hexOf(hash);
     this.count++;
   }
 
@@ -93,6 +104,16 @@ export class ChainState {
   restore(s: ChainSnapshot): void {
     this.count = s.count;
     this.headHash = s.head;
+    this.headHex = hexOf(s.head);
     this.tree = MerkleTree.fromState(s.tree);
   }
+}
+
+/** One of `CHAIN_OWNED_ATTRIBUTES` (all start with `audit.`, so most keys are settled by one comparison). */
+function isChainOwned(key: string): boolean {
+  return key.startsWith('audit.') && CHAIN_OWNED_ATTRIBUTES.includes(key);
+}
+
+function hexOf(hash: Uint8Array | undefined): string | undefined {
+  return hash && Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
 }
