@@ -53,9 +53,25 @@ interface Prepared {
   cancelled: boolean;
 }
 
+/**
+ * The segment being written. `file` takes the writes and the group commit's
+ * async syncs; `syncFile`, a second descriptor of the same file opened before
+ * any record was written, takes every synchronous sync (strict appends,
+ * sealing). Linux reports a write-back error once per open file description
+ * (`errseq_t`, 4.13+): a synchronous sync through the descriptor whose async
+ * sync is in flight could return success after that sync consumed the error
+ * for pages it lost (fsyncgate); through its own descriptor it reports it.
+ */
+interface ActiveSegment {
+  info: SegmentInfo;
+  file: FileHandle;
+  syncFile: FileHandle;
+  pos: number;
+}
+
 export class SegmentWriter {
   private readonly o: SegmentWriterOptions;
-  private active: { info: SegmentInfo; file: FileHandle; pos: number } | undefined;
+  private active: ActiveSegment | undefined;
   private prepared: Prepared | undefined;
   private readonly retired: FileHandle[] = [];
   private nextSegmentNumber: number;
@@ -90,7 +106,7 @@ export class SegmentWriter {
     const n = batch.frames.length;
     while (i < n) {
       if (!this.active) onSegment(this.open(seq));
-      const a = this.active as { info: SegmentInfo; file: FileHandle; pos: number };
+      const a = this.active as ActiveSegment;
       let bytes = 0;
       let j = i;
       while (j < n) {
@@ -124,19 +140,29 @@ export class SegmentWriter {
     return (this.active as { file: FileHandle }).file;
   }
 
+  /**
+   * fdatasync of the active segment on the calling thread, through its own
+   * descriptor (see `ActiveSegment`), so that it reports a write-back error
+   * even when a group-commit sync in flight reports it too.
+   */
+  datasyncActiveSync(): void {
+    (this.active as ActiveSegment).syncFile.datasyncSync();
+  }
+
   /** Seals the active segment (footer, trailer, sync). */
   seal(): void {
     const a = this.active;
     if (!a) return;
     this.active = undefined;
     try {
-      sealSegmentFile(a.file, a.info);
+      sealSegmentFile(a.syncFile, a.info);
     } catch (err) {
       a.info.state = 'unsealed';
       if (err instanceof WalSyncFailedError) this.o.onSyncFailed?.(a.file);
       throw err;
     } finally {
       this.retire(a.file);
+      this.retire(a.syncFile);
     }
   }
 
@@ -147,6 +173,7 @@ export class SegmentWriter {
     this.active = undefined;
     a.info.state = 'unsealed';
     this.retire(a.file);
+    this.retire(a.syncFile);
   }
 
   /**
@@ -212,13 +239,17 @@ export class SegmentWriter {
     } catch (err) {
       throw wrapIo(err, `cannot create segment ${name}`);
     }
+    let syncFile: FileHandle | undefined;
     try {
       file.write(header, 0);
       file.datasyncSync();
+      // Opened after the last sync before records: every later write-back error is reported through it.
+      syncFile = this.o.fs.open(file.path, 'readwrite');
       this.o.fs.rename(file.path, finalPath);
       this.o.fs.syncDir(this.o.dir);
     } catch (err) {
       try {
+        syncFile?.close();
         file.close();
         this.o.fs.remove(file.path);
       } catch {
@@ -240,7 +271,7 @@ export class SegmentWriter {
       index: [],
       damaged: false,
     };
-    this.active = { info, file, pos: SEGMENT_HEADER_BYTES };
+    this.active = { info, file, syncFile, pos: SEGMENT_HEADER_BYTES };
     if (this.o.preallocate === 'background') void this.prepareNext();
     return info;
   }

@@ -306,7 +306,8 @@ export class Wal {
     const file = this.writeBatch(batch);
     if (file && this.options.syncPolicy !== 'none') {
       try {
-        file.datasyncSync();
+        // Its own descriptor: the group commit's in-flight sync may consume a write-back error of this file.
+        this.writer.datasyncActiveSync();
       } catch (err) {
         this.syncFailedFiles.add(file);
         this.failBatch(

@@ -277,3 +277,30 @@ describe('flush after a failed commit', () => {
     await wal.close();
   });
 });
+
+describe('a strict append while a failing group-commit sync of its segment is in flight (fsyncgate)', () => {
+  it('never acknowledges a record whose segment lost earlier data to a write-back error another sync reported', async () => {
+    const disk = new SimDisk(17);
+    const wal = Wal.open({ ...O, fs: disk });
+    expect(await wal.append(pad('before', 1))).toBe(1);
+    disk.setSyncDelayMs(20);
+    disk.failNextSync('EIO'); // taken by the group commit's sync: its write-back fails, and it alone reports it
+    const inFlight = wal.append(pad('async', 1));
+    inFlight.catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    let strictSeq: number | undefined;
+    try {
+      strictSeq = wal.appendSync(pad('strict', 1));
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    }
+    await expect(inFlight).rejects.toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    const after = disk.crash({ mode: 'lose' });
+    const again = Wal.open({ ...O, fs: after });
+    const payloads = [...again.read()].map((r) => text(r.payload));
+    // Whatever was acknowledged is there after the power loss.
+    if (strictSeq !== undefined) expect(payloads[strictSeq - 1]).toBe('strict-1');
+    expect(payloads[0]).toBe('before-1');
+    await again.close();
+  });
+});

@@ -375,6 +375,24 @@ describe('SimDisk fault injection', () => {
     }
   });
 
+  it('reports a write-back error once per handle (errseq): the failing sync, then every other open handle', async () => {
+    const { disk, h } = diskWithFile(bytes(SECTOR_SIZE, 1));
+    const other = disk.open('/d/f', 'readwrite');
+    disk.setSyncDelayMs(10);
+    h.write(bytes(SECTOR_SIZE, 2), 0);
+    disk.failNextSync();
+    const failing = asyncCodeOf(h.datasync()); // the write-back fails now; this sync reports it when it completes
+    h.write(bytes(SECTOR_SIZE, 3), SECTOR_SIZE);
+    h.datasyncSync(); // same handle, concurrent: success, although sector 0 was lost (fsyncgate)
+    expect(codeOf(() => other.datasyncSync())).toBe('EIO'); // another handle reports the error once
+    other.datasyncSync();
+    expect(await failing).toBe('EIO');
+    const late = disk.open('/d/f', 'readwrite'); // opened after the error: not told
+    late.datasyncSync();
+    const after = disk.crash({ mode: 'lose' });
+    expect(after.readFile('/d/f')).toEqual(bytes(2 * SECTOR_SIZE, 3).fill(1, 0, SECTOR_SIZE));
+  });
+
   it('fsyncgate: rewriting the lost data and syncing makes it durable', () => {
     const { disk, h } = diskWithFile(bytes(100, 1));
     h.write(bytes(100, 2), 0);

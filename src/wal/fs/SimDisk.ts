@@ -40,6 +40,11 @@
  *   sync persists them; reads still see the new bytes until a crash restores the old ones (zeros beyond the
  *   old end of file). A later successful sync does persist the file size, so a grown file can come back
  *   with zeros where the lost data was. Rewriting a lost sector dirties it again.
+ * - Write-back errors are reported per handle, like Linux's `errseq_t` (4.13+): the injected failure
+ *   happens when the failing sync is CALLED (an async one rejects later, when it completes) and is
+ *   reported by that sync; every other handle of the file open at that moment reports it (`EIO`) at its
+ *   next sync, once, after making its dirty sectors durable; a later or concurrent sync through the SAME
+ *   handle succeeds although the data was lost.
  * - Crash modes: `lose` reverts every file to its durable content and size; `keep` keeps all dirty data and
  *   the current size; `tear` (default) keeps or drops every dirty sector independently (50/50), and picks
  *   the size: when the file grew, the durable size (1/4), the current size (1/4), or a uniform size in
@@ -50,7 +55,7 @@
  * - Async syncs (`datasync`, `fsync`) take effect when they complete (after `setImmediate`, or after the
  *   `setSyncDelayMs` timer), not when called; a sync still in flight at a crash makes nothing durable and
  *   rejects with `EIO` (when its timer fires). `datasyncSync` ignores the sync delay. Injected faults are
- *   consumed when the call is made. The post-crash disk keeps the capacity limit (the medium is as full as
+ *   consumed, and the write-back failure they stand for happens, when the call is made. The post-crash disk keeps the capacity limit (the medium is as full as
  *   it was) but starts with no pending faults and no sync delay: set them again if the scenario needs them.
  * - Corruption helpers (`flipBit`, `zeroRange`, `overwrite`, `truncateFile`) model damage to the medium: they
  *   change the durable bytes and the current bytes alike.
@@ -134,6 +139,8 @@ class SimFile {
   opens = 0;
   /** Whether `size` is counted in the disk's used bytes. */
   accounted = true;
+  /** Write-back errors so far (Linux `errseq_t`): each handle reports every one it has not reported yet. */
+  wbErrors = 0;
 
   ensureCapacity(n: number): void {
     if (n <= this.data.length) return;
@@ -194,6 +201,7 @@ class SimFile {
   /** fsyncgate: the write-back failed; the dirty sectors are marked clean but never became durable. */
   failSync(): void {
     this.dirty.clear();
+    this.wbErrors++;
   }
 
   currentCopy(): Uint8Array {
@@ -362,6 +370,8 @@ class SimFileHandle implements FileHandle {
   readonly #absPath: string;
   readonly #writable: boolean;
   #closed = false;
+  /** The file's write-back error count this handle has reported (sampled at open, like Linux's `f_wb_err`). */
+  #wbErrorsSeen: number;
 
   constructor(kernel: Kernel, file: SimFile, p: string, absPath: string, writable: boolean) {
     this.path = p;
@@ -369,6 +379,7 @@ class SimFileHandle implements FileHandle {
     this.#file = file;
     this.#absPath = absPath;
     this.#writable = writable;
+    this.#wbErrorsSeen = file.wbErrors;
   }
 
   #check(syscall: string, write = false): void {
@@ -441,19 +452,34 @@ class SimFileHandle implements FileHandle {
     this.#kernel.release(this.#file);
   }
 
+  /**
+   * Starts a sync: an injected fault is a write-back failure that happens now (the dirty sectors are
+   * marked clean and lost, the file's error count goes up) and that this handle reports, so another
+   * handle of the file reports it too, but a later or concurrent sync through this one does not.
+   */
   #beginSync(): string | undefined {
     const k = this.#kernel;
     k.stats.syncs++;
-    return k.takeFault(k.syncFaults, this.#absPath);
-  }
-
-  #finishSync(fault: string | undefined, syscall: string): void {
+    const fault = k.takeFault(k.syncFaults, this.#absPath);
     if (fault !== undefined) {
       this.#file.failSync();
+      this.#wbErrorsSeen = this.#file.wbErrors;
+    }
+    return fault;
+  }
+
+  /** Ends a sync: throws its own fault, or a write-back error of this file that this handle has not reported yet. */
+  #finishSync(fault: string | undefined, syscall: string): void {
+    if (fault !== undefined) {
       this.#kernel.stats.failedSyncs++;
       throw fsError(fault, syscall, this.path);
     }
     this.#file.sync();
+    if (this.#wbErrorsSeen !== this.#file.wbErrors) {
+      this.#wbErrorsSeen = this.#file.wbErrors;
+      this.#kernel.stats.failedSyncs++;
+      throw fsError('EIO', syscall, this.path);
+    }
   }
 
   #asyncSync(syscall: string): Promise<void> {
