@@ -7,13 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { createAuditRecord } from '../../record/AuditRecord.ts';
 import { ChainSequencer, UNSIGNED } from './ChainSequencer.ts';
 import { ChainState } from './ChainState.ts';
+import { decodeSignedCheckpoint } from './checkpoint.ts';
+import { FrameType } from '../../wal/format.ts';
 
-function sequencer(): ChainSequencer {
+function sequencer(checkpointEveryRecords = 1): ChainSequencer {
   return new ChainSequencer(
     {
       chain: new ChainState('s-1'),
       signer: UNSIGNED,
-      checkpointEveryRecords: 1,
+      checkpointEveryRecords,
       checkpointEveryMs: 60_000,
       clock: () => 1n,
     },
@@ -47,5 +49,43 @@ describe('ChainSequencer rollback', () => {
     build(s, 2);
     s.restore(beforeB);
     expect(s.takeBuilt().map((c) => c.checkpoint.treeSize)).toEqual([1]);
+  });
+});
+
+describe('ChainSequencer standalone checkpoint', () => {
+  it('builds no second checkpoint when a count-triggered one already covers the records (idle timer race)', () => {
+    const s = sequencer(2);
+    build(s, 1);
+    expect(s.pending).toBe(1);
+    const idle = s.deferredCheckpoint(); // the idle timer saw a record pending and queued a checkpoint
+    const r2 = s.deferredRecord(createAuditRecord({ body: 'r2' }), 1n, 100).build(); // queued before it
+    expect(r2.extra?.length).toBe(1); // record 2 completes the count: checkpoint at 2
+    const again = idle.build();
+    const built = s.takeBuilt();
+    expect(built.map((c) => c.checkpoint.treeSize)).toEqual([2]); // signed and published once
+    expect(again.type).toBe(FrameType.CHECKPOINT);
+    expect(Buffer.from(again.payload).equals(Buffer.from(r2.extra?.[0]?.payload ?? []))).toBe(true);
+  });
+
+  it('builds a new checkpoint when records arrived since the last one', () => {
+    const s = sequencer(2);
+    build(s, 1);
+    build(s, 2);
+    build(s, 3);
+    const f = s.deferredCheckpoint().build();
+    expect(f.type).toBe(FrameType.CHECKPOINT);
+    expect(s.takeBuilt().map((c) => c.checkpoint.treeSize)).toEqual([2, 3]);
+  });
+
+  it('forgets the last checkpoint frame of a rolled-back batch', () => {
+    const s = sequencer(2);
+    build(s, 1);
+    const before = s.snapshot();
+    build(s, 2); // checkpoint at 2, then the batch fails
+    s.restore(before);
+    build(s, 2); // the retry: checkpoint at 2 again
+    const f = s.deferredCheckpoint().build();
+    expect(decodeSignedCheckpoint(f.payload).checkpoint.treeSize).toBe(2);
+    expect(s.takeBuilt().map((c) => c.checkpoint.treeSize)).toEqual([2]);
   });
 });

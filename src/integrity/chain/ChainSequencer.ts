@@ -37,11 +37,18 @@ export interface ChainSequencerOptions {
   readonly afterLink?: (record: AuditRecord) => void;
 }
 
+interface CheckpointFrame {
+  readonly treeSize: number;
+  readonly payload: Uint8Array;
+  readonly timeUnixNano: bigint;
+}
+
 interface State {
   readonly chain: ChainSnapshot;
   readonly lastCheckpointSize: number;
   readonly lastCheckpointNs: bigint;
   readonly built: number;
+  readonly lastFrame: CheckpointFrame | undefined;
 }
 
 export class ChainSequencer implements WalSequencer {
@@ -52,6 +59,8 @@ export class ChainSequencer implements WalSequencer {
   private built: SignedCheckpoint[] = [];
   /** Checkpoints built so far (taken or not): a snapshot keeps this, so a rollback knows which are its own. */
   private builtTotal = 0;
+  /** The last checkpoint frame built (for a standalone checkpoint that finds nothing new to cover). */
+  private lastFrame: CheckpointFrame | undefined;
 
   constructor(o: ChainSequencerOptions, lastCheckpointSize: number) {
     this.o = o;
@@ -69,6 +78,7 @@ export class ChainSequencer implements WalSequencer {
       lastCheckpointSize: this.lastCheckpointSize,
       lastCheckpointNs: this.lastCheckpointNs,
       built: this.builtTotal,
+      lastFrame: this.lastFrame,
     };
   }
 
@@ -82,6 +92,7 @@ export class ChainSequencer implements WalSequencer {
     const rolledBack = this.builtTotal - s.built;
     this.built.length = Math.max(0, this.built.length - rolledBack);
     this.builtTotal = s.built;
+    this.lastFrame = s.lastFrame;
   }
 
   /** Records since the last checkpoint. */
@@ -117,13 +128,22 @@ export class ChainSequencer implements WalSequencer {
     };
   }
 
-  /** A checkpoint on its own (idle timer, shutdown); built only if records arrived since the last one. */
+  /**
+   * A checkpoint on its own (idle timer, shutdown). Callers enqueue it only when records are pending,
+   * but a count-triggered checkpoint built in between (records queued before it) may already cover
+   * them. Then no new checkpoint is built, signed or published: the WAL needs one frame per queued
+   * item (`DeferredBuild` cannot be empty), so the frame repeats the last checkpoint byte for byte,
+   * which a verifier reads as the same checkpoint again.
+   */
   deferredCheckpoint(): DeferredRecord {
     return {
       estimatedBytes: 1024,
       build: (): DeferredBuild => {
-        const now = this.o.clock();
-        const f = this.checkpointFrame(now);
+        const last = this.lastFrame;
+        if (this.pending === 0 && last !== undefined && last.treeSize === this.o.chain.size) {
+          return { type: FrameType.CHECKPOINT, payload: last.payload, timeUnixNano: last.timeUnixNano };
+        }
+        const f = this.checkpointFrame(this.o.clock());
         return { type: f.type, payload: f.payload, timeUnixNano: f.timeUnixNano };
       },
     };
@@ -149,6 +169,8 @@ export class ChainSequencer implements WalSequencer {
     this.builtTotal++;
     this.lastCheckpointSize = chain.size;
     this.lastCheckpointNs = now;
-    return { type: FrameType.CHECKPOINT, payload: encodeSignedCheckpoint(signed), timeUnixNano: now };
+    const payload = encodeSignedCheckpoint(signed);
+    this.lastFrame = { treeSize: chain.size, payload, timeUnixNano: now };
+    return { type: FrameType.CHECKPOINT, payload, timeUnixNano: now };
   }
 }

@@ -11,7 +11,8 @@
  * - `forged-signature`: a checkpoint or record signature does not verify;
  * - `unknown-key`: signed by a key that is not among the trusted ones;
  * - `unsigned`: a checkpoint without a signature while keys were given;
- * - `undecodable`: a record frame that is not a valid record.
+ * - `undecodable`: a record frame that is not a valid record;
+ * - `too-many-streams`: a frame of a stream beyond the streams verify checks (`streamsMax`): not checked.
  */
 export type DamageKind =
   | 'bit-rot'
@@ -25,7 +26,8 @@ export type DamageKind =
   | 'forged-signature'
   | 'unknown-key'
   | 'unsigned'
-  | 'undecodable';
+  | 'undecodable'
+  | 'too-many-streams';
 
 export interface VerifyIssue {
   readonly kind: DamageKind;

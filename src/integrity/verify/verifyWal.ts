@@ -49,9 +49,17 @@ export interface VerifyOptions {
   readonly onProgress?: (frames: number) => void;
   /** A directory of checkpoints published outside the host (`audit_sign` `publish_dir`): the WAL must match them. */
   readonly publishedDir?: string;
+  /**
+   * Streams (`audit.sequence.stream_id`) checked at most, default `STREAMS_MAX`: each costs a checker
+   * in memory, so a hostile WAL with millions of stream ids must not grow memory without limit.
+   * Records and checkpoints of further streams are reported as `too-many-streams`, not checked.
+   */
+  readonly streamsMax?: number;
 }
 
 export const PROGRESS_FRAMES = 4096;
+/** Default `streamsMax`: a checker is a few KiB, so this bounds them to some tens of MiB. */
+export const STREAMS_MAX = 10_000;
 const DAMAGED_RANGES_MAX = 1024;
 /** Published checkpoint files read at most (each is small). */
 export const PUBLISHED_FILES_MAX = 100_000;
@@ -91,9 +99,20 @@ export function verifyWal(o: VerifyOptions): VerifyReport {
   const streams = new Map<string, StreamChecker>();
   const published: Map<string, SignedCheckpoint[]> =
     o.publishedDir === undefined ? new Map() : loadPublished(o.publishedDir);
-  const stream = (id: string): StreamChecker => {
+  const streamsMax = o.streamsMax ?? STREAMS_MAX;
+  /** The checker of stream `id`; undefined (reported) when `streamsMax` checkers exist already. */
+  const stream = (id: string, seq: number | undefined): StreamChecker | undefined => {
     let s = streams.get(id);
     if (!s) {
+      if (streams.size >= streamsMax) {
+        report(
+          'too-many-streams',
+          seq,
+          `stream ${JSON.stringify(id.slice(0, 80))} is beyond the ${streamsMax} streams verify checks; its frame at WAL seq ${seq ?? '?'} is not checked`,
+          id,
+        );
+        return undefined;
+      }
       s = new StreamChecker({
         id,
         report: (kind, seq, chainNumber, message) => report(kind, seq, message, id, chainNumber),
@@ -104,7 +123,7 @@ export function verifyWal(o: VerifyOptions): VerifyReport {
     }
     return s;
   };
-  for (const id of published.keys()) stream(id);
+  for (const id of published.keys()) stream(id, undefined);
 
   const ro = openWalReadOnly({ dir: o.dir, verify: 'full', ...(o.fs ? { fs: o.fs } : {}) });
   for (const c of ro.report.corruptions) {
@@ -165,7 +184,8 @@ export function verifyWal(o: VerifyOptions): VerifyReport {
       continue;
     }
     chained = true;
-    const s = stream(streamId);
+    const s = stream(streamId, f.seq);
+    if (s === undefined) continue;
     const { modified } = s.record(f.seq, record);
     // A changed record's signature fails too: that is the same finding.
     if (!modified) checkRecordSignature(f.seq, record, s.id);
@@ -224,7 +244,8 @@ export function verifyWal(o: VerifyOptions): VerifyReport {
       report('undecodable', seq, `checkpoint does not decode: ${String(err)}`);
       return;
     }
-    const s = stream(cp.checkpoint.streamId);
+    const s = stream(cp.checkpoint.streamId, seq);
+    if (s === undefined) return;
     const trustedBefore = s.trustedSize;
     const signature = checkSignature(cp);
     s.checkpoint(seq, cp, signature === 'trusted');

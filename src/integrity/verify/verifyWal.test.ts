@@ -1,0 +1,78 @@
+/**
+ * verifyWal over WALs written here with `Wal` + `ChainSequencer`, as
+ * `audit_wal` with `audit_chain` writes them (checkpoints unsigned).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuditRecord } from '../../record/AuditRecord.ts';
+import { Wal } from '../../wal/Wal.ts';
+import { ChainSequencer, UNSIGNED } from '../chain/ChainSequencer.ts';
+import { ChainState } from '../chain/ChainState.ts';
+import { verifyWal } from './verifyWal.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-audit-verifywal-'));
+  dirs.push(d);
+  return d;
+}
+
+/** Appends a chain `streamId` of `count` records and its checkpoint (one WAL session: one sequencer). */
+async function writeStream(dir: string, streamId: string, count: number): Promise<void> {
+  const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+  const sequencer = new ChainSequencer(
+    {
+      chain: new ChainState(streamId),
+      signer: UNSIGNED,
+      checkpointEveryRecords: 1000,
+      checkpointEveryMs: 3_600_000,
+      clock: () => 1n,
+    },
+    0,
+  );
+  wal.setSequencer(sequencer);
+  try {
+    await wal.appendDeferred(
+      Array.from({ length: count }, (_, i) =>
+        sequencer.deferredRecord(createAuditRecord({ body: `${streamId} ${i}` }), BigInt(i + 1), 256),
+      ),
+    );
+    await wal.appendDeferred([sequencer.deferredCheckpoint()]);
+  } finally {
+    await wal.close();
+  }
+}
+
+describe('verifyWal stream limit', () => {
+  it('checks at most streamsMax streams and reports the frames of the others as too-many-streams', async () => {
+    const dir = tempDir();
+    for (const id of ['a', 'b', 'c', 'd']) await writeStream(dir, id, 3);
+    const all = verifyWal({ dir });
+    expect(all.ok).toBe(true);
+    expect(all.streams.map((s) => s.streamId)).toEqual(['a', 'b', 'c', 'd']);
+
+    const bounded = verifyWal({ dir, streamsMax: 2 });
+    expect(bounded.ok).toBe(false);
+    expect(bounded.streams.map((s) => s.streamId)).toEqual(['a', 'b']);
+    expect(bounded.records).toBe(12);
+    // Streams c and d: 3 records and a checkpoint each, every frame reported, none checked.
+    expect(bounded.issues.map((i) => [i.kind, i.streamId])).toEqual([
+      ...Array.from({ length: 4 }, () => ['too-many-streams', 'c']),
+      ...Array.from({ length: 4 }, () => ['too-many-streams', 'd']),
+    ]);
+    expect(bounded.firstIssue?.seq).toBe(9); // the first frame of stream c (a and b: 4 frames each)
+  });
+
+  it('counts streams, not records: the fifth one-record stream is over a bound of 4', async () => {
+    const dir = tempDir();
+    for (let s = 0; s < 5; s++) await writeStream(dir, `s${s}`, 1);
+    expect(verifyWal({ dir, streamsMax: 5 }).ok).toBe(true);
+    expect(verifyWal({ dir, streamsMax: 4 }).firstIssue?.kind).toBe('too-many-streams');
+  });
+});
