@@ -28,7 +28,7 @@ import { runRecordProcessors } from '../pipeline/runRecordProcessors.ts';
 import { consoleLogger, Service } from '../pipeline/Service.ts';
 import type { AuditRecord } from '../record/AuditRecord.ts';
 import { SdkRecordProcessor } from './SdkRecordProcessor.ts';
-import { SdkWalWriter, type FailureHandler } from './SdkWalWriter.ts';
+import { BATCH_RECORDS_MAX, PENDING_RECORDS_MAX, SdkWalWriter, type FailureHandler } from './SdkWalWriter.ts';
 import type { Wal } from '../wal/Wal.ts';
 
 export interface AuditLoggingOptions {
@@ -111,6 +111,12 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
   await service.start();
   const processors = pipeline.processors.map((id) => service.processors.get(id) as RecordProcessor);
   const dropped = new WeakSet<ReadWriteLogRecord>();
+  // A producer that never yields blocks on a synchronous commit rather than growing the queue (block policy).
+  const blocks =
+    !strict &&
+    walExporters.length === exporters.length &&
+    walConfigs.every((c) => c.when_queue_full === 'block');
+  const queueRecordsMax = Math.min(...walConfigs.map((c) => c.queue_records_max));
   const writer = new SdkWalWriter({
     exporters,
     strictWal: strict ? walExporters : undefined,
@@ -118,6 +124,18 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
     onFailure: first.on_failure,
     failureHandler: o.onFailure,
     shutdown: () => service.shutdown(),
+    ...(blocks
+      ? {
+          blocking: {
+            wals: walExporters,
+            // Below the WAL's own bound, so the WAL takes a whole batch without making it wait.
+            pendingRecordsMax: Math.max(
+              1,
+              Math.min(PENDING_RECORDS_MAX, queueRecordsMax - BATCH_RECORDS_MAX),
+            ),
+          },
+        }
+      : {}),
   });
   return {
     processors: [

@@ -1,0 +1,74 @@
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeRecord } from '../record/walCodec.ts';
+import { openWalReadOnly } from '../wal/readOnly.ts';
+import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { createAuditLogging } from './createAuditLogging.ts';
+import { BATCH_RECORDS_MAX } from './SdkWalWriter.ts';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function configFor(dir: string, walExtra: string): string {
+  return `
+receivers:
+  audit_sdk:
+exporters:
+  audit_wal:
+    directory: ${dir}
+${walExtra}
+service:
+  pipelines:
+    logs:
+      receivers: [audit_sdk]
+      exporters: [audit_wal]
+`;
+}
+
+describe('in process: a producer that never yields', () => {
+  it('when_queue_full block: emit commits synchronously at the bound, so the queue stays bounded and order is kept', async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    const queueRecordsMax = 2 * BATCH_RECORDS_MAX;
+    const audit = await createAuditLogging({
+      config: configFor(t.dir, `    queue_records_max: ${queueRecordsMax}`),
+    });
+    const provider = new LoggerProvider({ processors: audit.processors });
+    const logger = provider.getLogger('tight');
+    const n = 5 * queueRecordsMax;
+    let queuedMax = 0;
+    for (let i = 0; i < n; i++) {
+      logger.emit({ body: `r${i}` });
+      queuedMax = Math.max(queuedMax, audit.wal.status().queuedRecords);
+    }
+    // Without yielding once, most records are already durable and the WAL never held more than its bound.
+    expect(queuedMax).toBeLessThanOrEqual(queueRecordsMax);
+    expect(audit.wal.durableSeq).toBeGreaterThanOrEqual(n - queueRecordsMax);
+    await audit.forceFlush();
+    expect(audit.wal.durableSeq).toBe(n);
+    await provider.shutdown();
+    const bodies = [...openWalReadOnly({ dir: t.dir }).reader.records()].map(
+      (r) => decodeRecord(r.payload).body,
+    );
+    expect(bodies).toEqual(Array.from({ length: n }, (_, i) => `r${i}`));
+  });
+
+  it('when_queue_full reject: no synchronous commit (the WAL refuses past its bound, through on_failure)', async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    const audit = await createAuditLogging({
+      config: configFor(
+        t.dir,
+        `    queue_records_max: ${2 * BATCH_RECORDS_MAX}\n    when_queue_full: reject`,
+      ),
+    });
+    const provider = new LoggerProvider({ processors: audit.processors });
+    const logger = provider.getLogger('tight');
+    for (let i = 0; i < 4 * BATCH_RECORDS_MAX; i++) logger.emit({ body: `r${i}` });
+    expect(audit.wal.durableSeq).toBe(0);
+    await expect(audit.forceFlush()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    await provider.shutdown().catch(() => undefined);
+  });
+});
