@@ -5,6 +5,8 @@
  * into 429/503 or UNAVAILABLE), a record too large for the WAL with a
  * permanent one. Records are stored with `encodeRecord` (docs/record-encoding.md),
  * indexed by their own time (falling back to observed time, then arrival).
+ * A WAL that refuses appends until it is reopened (`WAL_FAILED`) is reopened
+ * with recovery, with backoff (`WalSupervisor`); `health()` tells the state.
  */
 import path from 'node:path';
 import { OtelAuditError, WalPayloadTooLargeError } from '../../src/errors.ts';
@@ -17,6 +19,7 @@ import type { WalOptions } from '../../src/wal/options.ts';
 import { Wal } from '../../src/wal/Wal.ts';
 import type { AuditWalConfig } from './config.ts';
 import { WalIntegrity } from './WalIntegrity.ts';
+import { WalSupervisor, type WalHealth } from './WalSupervisor.ts';
 import type { WalStage, WalStageHost } from '../../src/pipeline/WalStage.ts';
 
 export function walOptionsFrom(
@@ -50,42 +53,71 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
   private readonly settings: CreateSettings;
   private readonly options: WalOptions;
   private readonly lifecycle: Lifecycle;
-  private walInstance: Wal | undefined;
+  private readonly supervisor: WalSupervisor;
   private integrity: WalIntegrity | undefined;
   private stagesKey: string | undefined;
 
-  constructor(settings: CreateSettings, config: AuditWalConfig) {
+  /** `walOverrides`: WAL options not in the YAML config (tests: a simulated disk, a clock). */
+  constructor(settings: CreateSettings, config: AuditWalConfig, walOverrides: Partial<WalOptions> = {}) {
     this.settings = settings;
-    this.options = walOptionsFrom(config, settings.baseDir, settings.logger);
+    this.options = { ...walOptionsFrom(config, settings.baseDir, settings.logger), ...walOverrides };
+    const backoffMinMs = Math.max(10, this.options.failureBackoffMs ?? 1000);
+    this.supervisor = new WalSupervisor({
+      id: settings.id,
+      logger: settings.logger,
+      open: () => this.openWal(),
+      close: async (wal) => {
+        await this.integrity?.stop(wal);
+        await wal.close();
+      },
+      backoffMinMs,
+      backoffMaxMs: Math.max(backoffMinMs, 30_000),
+    });
     this.lifecycle = new Lifecycle(
-      async () => {
-        this.walInstance = Wal.open(this.options);
-        try {
-          this.integrity?.start(this.walInstance);
-        } catch (err) {
-          await this.walInstance.close();
-          throw err;
-        }
-        const r = this.walInstance.recovery;
-        for (const t of r.tornTails)
-          settings.logger.warn(`${settings.id}: torn tail truncated in ${t.segment} at offset ${t.offset}`);
-        for (const c of r.corruptions) {
-          settings.logger.error(
-            `${settings.id}: corruption (${c.kind}) in ${c.segment}, sequence numbers ${c.seqFrom ?? '?'}..${c.seqTo ?? '?'}; copy in ${c.quarantinedAs ?? '-'}`,
-          );
-        }
-      },
-      async () => {
-        if (this.walInstance) await this.integrity?.stop(this.walInstance);
-        await this.walInstance?.close();
-      },
+      () => this.supervisor.start(),
+      () => this.supervisor.stop(),
     );
   }
 
-  /** The open WAL (after `start()`). */
+  private async openWal(): Promise<Wal> {
+    const wal = Wal.open(this.options);
+    try {
+      this.integrity?.start(wal);
+    } catch (err) {
+      await wal.close();
+      throw err;
+    }
+    const { logger, id } = this.settings;
+    const r = wal.recovery;
+    for (const t of r.tornTails)
+      logger.warn(`${id}: torn tail truncated in ${t.segment} at offset ${t.offset}`);
+    for (const c of r.corruptions) {
+      logger.error(
+        `${id}: corruption (${c.kind}) in ${c.segment}, sequence numbers ${c.seqFrom ?? '?'}..${c.seqTo ?? '?'}; copy in ${c.quarantinedAs ?? '-'}`,
+      );
+    }
+    return wal;
+  }
+
+  /**
+   * The open WAL (after `start()`). After a `WAL_FAILED` it is replaced by a reopened one: hold on to it
+   * only for the duration of one call.
+   */
   get wal(): Wal {
-    if (!this.walInstance) throw new OtelAuditError('LIFECYCLE', `${this.settings.id}: not started`);
-    return this.walInstance;
+    const wal = this.supervisor.wal;
+    if (!wal) throw new OtelAuditError('LIFECYCLE', `${this.settings.id}: not started`);
+    return wal;
+  }
+
+  /** `ok`, or `failed` while a WAL that refused appends is being reopened (appends fail retryably meanwhile). */
+  health(): WalHealth {
+    return this.supervisor.health();
+  }
+
+  /** The WAL to append to; throws the WAL's retryable failure while it is being reopened. */
+  private usableWal(): Wal {
+    this.supervisor.usable();
+    return this.wal;
   }
 
   /** Called by the service for pipelines with `audit_chain` / `audit_sign` (before start). */
@@ -105,12 +137,18 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
   /** Writes one record and syncs before returning (in-process `durability: strict`). */
   writeSync(record: AuditRecord): void {
     const time = walTimeOf(record);
-    if (this.integrity) {
-      this.wal.appendDeferredSync(this.integrity.deferred(record, time));
-      this.integrity.publish();
-      return;
+    const wal = this.usableWal();
+    try {
+      if (this.integrity) {
+        wal.appendDeferredSync(this.integrity.deferred(record, time));
+        this.integrity.publish();
+        return;
+      }
+      wal.appendSync(encodeRecord(record), time === undefined ? {} : { timeUnixNano: time });
+    } catch (err) {
+      this.supervisor.noteError(wal);
+      throw err;
     }
-    this.wal.appendSync(encodeRecord(record), time === undefined ? {} : { timeUnixNano: time });
   }
 
   start(): Promise<void> {
@@ -122,8 +160,8 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
   }
 
   async consumeLogs(batch: LogBatch): Promise<void> {
-    const wal = this.wal;
     if (batch.records.length === 0) return;
+    const wal = this.usableWal();
     try {
       if (this.integrity) {
         const integrity = this.integrity;
@@ -134,6 +172,7 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
       const payloads = batch.records.map(encodeRecord);
       await wal.appendBatch(payloads, { timesUnixNano: batch.records.map(walTimeOf) });
     } catch (err) {
+      this.supervisor.noteError(wal);
       if (err instanceof WalPayloadTooLargeError) throw new PermanentError(err.message, err);
       throw err;
     }

@@ -347,6 +347,14 @@ export class Wal {
     });
   }
 
+  /**
+   * Set when the WAL refuses every append until it is reopened (`WAL_FAILED`): a failed batch's
+   * segment could not be removed, or its numbers could not be given back. Undefined while healthy.
+   */
+  get failure(): Error | undefined {
+    return this.broken;
+  }
+
   /** Highest sequence number that is durable. */
   get durableSeq(): number {
     return this.durable;

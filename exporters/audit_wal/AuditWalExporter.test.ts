@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { createAuditRecord } from '../../src/record/AuditRecord.ts';
+import { decodeRecord } from '../../src/record/walCodec.ts';
+import { SimDisk } from '../../src/wal/fs/SimDisk.ts';
+import { AuditWalExporter } from './AuditWalExporter.ts';
+import { createDefaultAuditWalConfig } from './config.ts';
+
+const silent = { info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
+const rec = (tag: string) => createAuditRecord({ severityText: tag });
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('AuditWalExporter after WAL_FAILED', () => {
+  it('reopens the WAL with recovery once the fault clears, acknowledges again and keeps what was acknowledged', async () => {
+    const disk = new SimDisk(21);
+    const config = { ...createDefaultAuditWalConfig(), directory: '/w', preallocate: 'off' as const };
+    const exporter = new AuditWalExporter({ id: 'audit_wal', baseDir: '/', logger: silent }, config, {
+      fs: disk,
+      failureBackoffMs: 0,
+    });
+    await exporter.start();
+    await exporter.consumeLogs({ records: [rec('a')] });
+    const first = exporter.wal;
+
+    // Batch b's write fails: rejected, segment 1 abandoned. Batch c creates segment 2, its frame write fails,
+    // and removing that segment durably fails too (the directory sync): the WAL refuses appends until reopened.
+    disk.failNextWrite('EIO');
+    await expect(exporter.consumeLogs({ records: [rec('b')] })).rejects.toMatchObject({ code: 'WAL_IO' });
+    let writes = 0;
+    disk.failNextWrite('EIO', 1, () => ++writes === 2); // the header write goes through, the frames do not
+    let dirSyncs = 0;
+    disk.failNextSyncDir('EIO', 1, () => ++dirSyncs === 2); // the rename's sync goes through, the removal's not
+    await expect(exporter.consumeLogs({ records: [rec('c')] })).rejects.toMatchObject({ code: 'WAL_IO' });
+    expect(first.failure).toMatchObject({ code: 'WAL_FAILED' });
+    expect(exporter.health().state).toBe('failed');
+    await expect(exporter.consumeLogs({ records: [rec('d')] })).rejects.toMatchObject({
+      code: 'WAL_FAILED',
+      retryable: true,
+    });
+
+    await until(() => exporter.health().state === 'ok', 'the reopen');
+    expect(exporter.wal).not.toBe(first);
+    expect(exporter.health()).toMatchObject({ state: 'ok', reopens: 1 });
+    await exporter.consumeLogs({ records: [rec('e')] });
+    const read = [...exporter.wal.read()].map((r) => decodeRecord(r.payload).severityText);
+    expect(read).toEqual(['a', 'e']);
+    await exporter.shutdown();
+    expect(exporter.health().state).toBe('stopped');
+  });
+
+  it('keeps retrying with backoff while the WAL cannot be reopened', async () => {
+    const disk = new SimDisk(22);
+    const config = { ...createDefaultAuditWalConfig(), directory: '/w', preallocate: 'off' as const };
+    const exporter = new AuditWalExporter({ id: 'audit_wal', baseDir: '/', logger: silent }, config, {
+      fs: disk,
+      failureBackoffMs: 0,
+    });
+    await exporter.start();
+    await exporter.consumeLogs({ records: [rec('a')] });
+    disk.failNextWrite('EIO');
+    await expect(exporter.consumeLogs({ records: [rec('b')] })).rejects.toThrow();
+    let writes = 0;
+    disk.failNextWrite('EIO', 1, () => ++writes === 2);
+    let dirSyncs = 0;
+    disk.failNextSyncDir('EIO', 1, () => ++dirSyncs === 2);
+    await expect(exporter.consumeLogs({ records: [rec('c')] })).rejects.toThrow();
+    // Every directory sync fails for a while: the reopen (recovery seals and syncs the directory) fails.
+    disk.failNextSyncDir('EIO', 1_000_000);
+    await until(() => exporter.health().failedReopens >= 2, 'failed reopens');
+    expect(exporter.health().state).toBe('failed');
+    await expect(exporter.consumeLogs({ records: [rec('d')] })).rejects.toMatchObject({ code: 'WAL_FAILED' });
+    disk.clearFaults();
+    await until(() => exporter.health().state === 'ok', 'the reopen');
+    await exporter.consumeLogs({ records: [rec('e')] });
+    expect([...exporter.wal.read()].map((r) => decodeRecord(r.payload).severityText)).toEqual(['a', 'e']);
+    await exporter.shutdown();
+  });
+});
