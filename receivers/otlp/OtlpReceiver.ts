@@ -21,6 +21,7 @@ export function decodeLimitsOf(l: OtlpLimitsConfig): DecodeLimits {
     anyValueDepthMax: l.max_nesting_depth,
     stringBytesMax: l.max_string_bytes,
     bytesLengthMax: l.max_bytes_length,
+    elementCountMax: l.max_elements_per_request,
   });
 }
 

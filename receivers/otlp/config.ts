@@ -109,6 +109,12 @@ export const limitsSchema = z.strictObject({
     .int()
     .min(0)
     .default(4 * 1024 * 1024),
+  /**
+   * Messages (protobuf) or objects and arrays (JSON) in one request, counted before they are built:
+   * bounds the decoding memory of a request (~95-500 bytes of heap each). 2 Mi: a 20 MiB body of
+   * ordinary records holds ~0.9 Mi; 2 Mi empty messages take ~200 MB while decoding.
+   */
+  max_elements_per_request: z.number().int().min(1).default(2_097_152),
 });
 
 export const otlpConfigSchema = z

@@ -13,6 +13,8 @@
  * | not authenticated                         | 401                  | UNAUTHENTICATED               |
  */
 import { OtelAuditError, type ErrorCode } from '../../src/errors.ts';
+import type { DecodeLimitName } from '../../src/record/DecodeLimits.ts';
+import { DecodeLimitError } from '../../src/record/errors.ts';
 import { GrpcCode, type RpcStatus } from './rpcStatus.ts';
 
 export interface MappedError extends RpcStatus {
@@ -39,8 +41,21 @@ const DATA_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'WAL_PAYLOAD_TOO_LARGE',
 ]);
 
+/** The receiver's config key (under `limits`) for each decode limit, named in a refusal. */
+export const LIMIT_CONFIG_KEYS: Readonly<Record<DecodeLimitName, string>> = {
+  recordCountMax: 'max_records_per_request',
+  attributeCountMax: 'max_attributes_per_record',
+  arrayLengthMax: 'max_array_length',
+  anyValueDepthMax: 'max_nesting_depth',
+  stringBytesMax: 'max_string_bytes',
+  bytesLengthMax: 'max_bytes_length',
+  elementCountMax: 'max_elements_per_request',
+};
+
 export function mapPipelineError(err: unknown): MappedError {
-  const message = err instanceof Error ? err.message : String(err);
+  let message = err instanceof Error ? err.message : String(err);
+  if (err instanceof DecodeLimitError)
+    message += ` [receiver setting limits::${LIMIT_CONFIG_KEYS[err.limit]}]`;
   const code = err instanceof OtelAuditError ? err.code : undefined;
   if (code !== undefined && DATA_ERROR_CODES.has(code)) {
     return { httpStatus: 400, code: GrpcCode.INVALID_ARGUMENT, message };

@@ -28,3 +28,11 @@ describe('resolveDecodeLimits', () => {
     );
   });
 });
+
+describe('elementCountMax', () => {
+  it('is unbounded by default and accepts a bound', () => {
+    expect(DEFAULT_DECODE_LIMITS.elementCountMax).toBe(Infinity);
+    expect(resolveDecodeLimits({ elementCountMax: 10 }).elementCountMax).toBe(10);
+    expect(() => resolveDecodeLimits({ elementCountMax: -1 })).toThrow(OtelAuditError);
+  });
+});

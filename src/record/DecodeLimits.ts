@@ -1,10 +1,20 @@
 /**
  * Limits for decoding untrusted input (OTLP protobuf, OTLP/JSON, WAL
  * payloads). Every decoder checks them while it reads — the protobuf decoder
- * before a single object is built — and a violation throws `DecodeLimitError`
- * naming the limit and the path. The size of the input itself is the
- * caller's to bound (the receiver's request-body maximum); with these limits
- * and that bound, memory and recursion are bounded.
+ * in its wire scan, before a single object is built; the JSON decoder in its
+ * text scan, before `JSON.parse` — and a violation throws `DecodeLimitError`
+ * naming the limit and the path. Recursion is bounded by `anyValueDepthMax`.
+ *
+ * Memory is NOT bounded by the input size alone: a decoded element costs far
+ * more heap than its bytes on the wire (an empty `resourceLogs` entry is 2
+ * bytes and ~95 bytes of objects; 20 MiB of them took ~1 GB of heap). What
+ * bounds it is `elementCountMax` (messages, or JSON objects and arrays, in
+ * one input: at most ~100–500 bytes of heap each while decoding) together
+ * with the caller's bound on the input size (strings cost about their byte
+ * length). `elementCountMax` is unbounded by default so that stored records
+ * (WAL payloads, written without that limit) always decode again: callers
+ * decoding untrusted input must set it; the `otlp` receiver does
+ * (`limits::max_elements_per_request`).
  */
 import { OtelAuditError } from '../errors.ts';
 import { ANY_VALUE_DEPTH_CEILING } from './AnyValue.ts';
@@ -22,6 +32,11 @@ export interface DecodeLimits {
   readonly stringBytesMax: number;
   /** Length of one `bytesValue`. */
   readonly bytesLengthMax: number;
+  /**
+   * Elements in one input: every protobuf message occurrence (a resourceLogs / scopeLogs entry, a
+   * record, a KeyValue, an AnyValue...), or every JSON object and array. Bounds decoding memory.
+   */
+  readonly elementCountMax: number;
 }
 
 export type DecodeLimitName = keyof DecodeLimits;
@@ -31,7 +46,10 @@ const RESOLVED = new WeakSet<object>();
 
 const MIB = 1024 * 1024;
 
-/** Defaults for untrusted input: generous for real audit traffic, bounded for hostile input. */
+/**
+ * Defaults: generous for real audit traffic, bounded for hostile input — except `elementCountMax`
+ * (unbounded, see above: set it for untrusted input).
+ */
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
   recordCountMax: 100_000,
   attributeCountMax: 1_024,
@@ -39,6 +57,7 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
   anyValueDepthMax: ANY_VALUE_DEPTH_CEILING,
   stringBytesMax: 4 * MIB,
   bytesLengthMax: 4 * MIB,
+  elementCountMax: Infinity,
 });
 RESOLVED.add(DEFAULT_DECODE_LIMITS);
 

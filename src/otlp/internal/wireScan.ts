@@ -13,7 +13,8 @@
  * - strings must be valid UTF-8 and within `stringBytesMax`; bytes values
  *   within `bytesLengthMax`;
  * - AnyValue nesting within `anyValueDepthMax` (≤ 32, so protobufjs never
- *   nests past 99 messages), log records within `recordCountMax`, entries of
+ *   nests past 99 messages), log records within `recordCountMax`, message
+ *   occurrences (the objects protobufjs will build) within `elementCountMax`, entries of
  *   one occurrence of an attribute list within `attributeCountMax` and of an
  *   array / kvlist within `arrayLengthMax`.
  * The converter checks the counts again after decoding (protobuf merges
@@ -46,6 +47,7 @@ class WireScan {
   private readonly limits: DecodeLimits;
   private pos = 0;
   private records = 0;
+  private elements = 0;
 
   constructor(buf: Uint8Array, limits: DecodeLimits) {
     this.buf = buf;
@@ -98,6 +100,10 @@ class WireScan {
       const length = this.length(frame, field.name, index);
       if (field.kind === 'message' && field.message !== undefined) {
         const child = field.message;
+        // Before protobufjs builds anything: 2-byte empty messages cost ~95 bytes of heap each.
+        if (++this.elements > this.limits.elementCountMax) {
+          throw this.limitError(frame, field.name, index, 'elementCountMax', 'too many elements (messages)');
+        }
         const depth = frame.anyValueDepth + (child.isAnyValue ? 1 : 0);
         if (depth > this.limits.anyValueDepthMax) {
           throw this.limitError(frame, field.name, index, 'anyValueDepthMax', 'AnyValue nested too deep');

@@ -3,8 +3,9 @@
  * 1. Bytes must be valid UTF-8 (a leading BOM is ignored).
  * 2. A linear pre-scan (no recursion) rejects nesting deeper than OTLP can
  *    use for the configured `anyValueDepthMax` — before `JSON.parse` and its
- *    reviver (which recurses) see it — and notices integer literals too long
- *    for a double to hold exactly.
+ *    reviver (which recurses) see it —, more objects and arrays than
+ *    `elementCountMax`, and notices integer literals too long for a double
+ *    to hold exactly.
  * 3. `JSON.parse`; only when such literals exist, a reviver that uses the
  *    literal's source text (ES2025 JSON.parse source access) to turn unsafe
  *    integers into exact `bigint`s, so `"intValue": 9223372036854775807`
@@ -63,9 +64,13 @@ export function parseJsonText(input: string | Uint8Array, limits: DecodeLimits):
   }
 }
 
-/** Checks nesting depth without recursion; true when a digit run of 16+ characters occurs outside strings. */
+/**
+ * Checks nesting depth and the number of objects and arrays (`elementCountMax`: `JSON.parse` would
+ * build them all) without recursion; true when a digit run of 16+ characters occurs outside strings.
+ */
 function scan(text: string, depthMax: number, limits: DecodeLimits): boolean {
   let depth = 0;
+  let elements = 0;
   let digits = 0;
   let longDigits = false;
   for (let i = 0; i < text.length; i++) {
@@ -78,6 +83,14 @@ function scan(text: string, depthMax: number, limits: DecodeLimits): boolean {
     if (c === 0x22 /* " */) {
       i = stringEnd(text, i);
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++elements > limits.elementCountMax) {
+        throw new DecodeLimitError(
+          '',
+          'elementCountMax',
+          limits.elementCountMax,
+          `more than ${limits.elementCountMax} JSON objects and arrays`,
+        );
+      }
       if (++depth > depthMax) {
         throw new DecodeLimitError(
           '',
