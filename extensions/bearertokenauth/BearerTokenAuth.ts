@@ -46,13 +46,25 @@ export class BearerTokenAuth implements ServerAuthenticator {
   authenticate(request: AuthRequest): AuthOutcome {
     const value = request.headers.get(this.config.header.toLowerCase());
     if (value === undefined) return { ok: false, reason: `missing ${this.config.header} header` };
-    const prefix = this.config.scheme === '' ? '' : `${this.config.scheme} `;
-    if (!value.startsWith(prefix))
+    const token = this.tokenOf(value);
+    if (token === undefined)
       return { ok: false, reason: `${this.config.header} must use the ${this.config.scheme} scheme` };
-    const presented = digest(value.slice(prefix.length));
+    const presented = digest(token);
     let identity: string | undefined;
     for (const d of this.digests) if (timingSafeEqual(d.digest, presented)) identity = d.identity;
     return identity ? { ok: true, identity } : { ok: false, reason: 'invalid token' };
+  }
+
+  /**
+   * The credentials after `<scheme> `. The scheme is matched case-insensitively (RFC 7235 §2.1; RFC 6750
+   * §2.1: `bearer` and `BEARER` are `Bearer`), the token exactly, as sent.
+   */
+  private tokenOf(value: string): string | undefined {
+    const scheme = this.config.scheme;
+    if (scheme === '') return value;
+    if (value.length <= scheme.length || value[scheme.length] !== ' ') return undefined;
+    if (value.slice(0, scheme.length).toLowerCase() !== scheme.toLowerCase()) return undefined;
+    return value.slice(scheme.length + 1);
   }
 
   private load(): void {
