@@ -3,8 +3,10 @@
  * attributes and body, at any depth, and redacts, partially masks, hashes or
  * drops them (README.md). Work per record is bounded: at most
  * `scan_bytes_max` bytes of strings are scanned (the rest is redacted, not
- * let through), containers deeper than `depth_max` are redacted, and every
- * detector is linear in the length of what it scans. It changes records
+ * let through), containers deeper than `depth_max` are redacted, every
+ * detector is linear in the length of what it scans, and custom patterns
+ * (RE2, linear time) do at most `pattern_work_max` units of work (a string
+ * they cannot pay for is redacted as `pattern_limit`). It changes records
  * (`mutates: true`), so it must come before `audit_chain` / `audit_sign`.
  *
  * Resource and scope attributes, the event name and severity text are not
@@ -20,6 +22,7 @@ import { compileMask, type CompiledMask } from './compileMask.ts';
 import type { AuditMaskConfig } from './config.ts';
 import { MaskTally } from './engine/MaskTally.ts';
 import { SUMMARY_PREFIX, writeMaskSummary } from './engine/maskSummary.ts';
+import { PatternWork } from './engine/PatternWork.ts';
 import { ScanBudget } from './engine/ScanBudget.ts';
 import { DROP, KEEP, ValueMasker } from './engine/ValueMasker.ts';
 import { loadHashKey } from './hashKey.ts';
@@ -41,10 +44,11 @@ export class AuditMaskProcessor implements RecordProcessor {
   }
 
   process(record: MutableLogRecordView): boolean {
-    const { plan, summary, scanBytesMax } = this.compiled;
+    const { plan, summary, scanBytesMax, patternWorkMax } = this.compiled;
     const budget = new ScanBudget(scanBytesMax);
+    const work = new PatternWork(patternWorkMax);
     const tally = new MaskTally(summary === 'debug');
-    const masker = new ValueMasker({ plan, hashKey: this.hashKey, budget, tally });
+    const masker = new ValueMasker({ plan, hashKey: this.hashKey, budget, work, tally });
     if (this.compiled.applyToAttributes) maskAttributes(record, masker, tally.paths !== undefined);
     if (this.compiled.applyToBody) {
       const body = record.getBody();

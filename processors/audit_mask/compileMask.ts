@@ -6,20 +6,19 @@
  * path and `create` refuses a configuration that skipped validation. No side
  * effects: the hash key is read later (hashKey.ts).
  */
-import { compileRegex } from '../filter/match/regex.ts';
 import type { ProblemList } from '../filter/match/problems.ts';
 import type { AuditMaskConfig } from './config.ts';
 import { builtinScanners, VALUE_DETECTORS } from './detectors/builtin.ts';
-import { customScanner } from './detectors/customScanner.ts';
+import type { CustomPattern } from './detectors/customScanner.ts';
 import { KeyMatcher } from './engine/KeyMatcher.ts';
-import { linearPatternProblem } from './engine/linearPattern.ts';
+import { compileLinearRegex } from './engine/linearRegex.ts';
 import type { MaskAction } from './engine/MaskAction.ts';
 import { StringScanner } from './engine/StringScanner.ts';
 import type { Scanner } from './engine/Span.ts';
 import type { MaskPlan } from './engine/ValueMasker.ts';
 
 /** Detector names the engine itself reports (not configurable). */
-export const LIMIT_TYPES = ['blocked_key', 'scan_limit', 'depth_limit'] as const;
+export const LIMIT_TYPES = ['blocked_key', 'scan_limit', 'depth_limit', 'pattern_limit'] as const;
 
 export interface CompiledMask {
   readonly plan: MaskPlan;
@@ -27,6 +26,8 @@ export interface CompiledMask {
   readonly applyToBody: boolean;
   readonly applyToAttributes: boolean;
   readonly scanBytesMax: number;
+  /** The per-record budget of custom-pattern work (engine/PatternWork.ts). */
+  readonly patternWorkMax: number;
   /** Where the hash key comes from, when a `hash` action is configured. */
   readonly hashKey: { readonly env: string } | { readonly file: string } | undefined;
 }
@@ -53,6 +54,7 @@ export function compileMask(config: AuditMaskConfig, problems: ProblemList): Com
 
   const sensitiveKeys = new KeyMatcher(config.sensitive_keys);
   const scanners: Scanner[] = builtinScanners(enabled, sensitiveKeys);
+  const customs: CustomPattern[] = [];
   const names = new Set<string>([...VALUE_DETECTORS, 'sensitive_key', ...LIMIT_TYPES]);
   config.custom_patterns.forEach((custom, i) => {
     const path = ['custom_patterns', i];
@@ -62,11 +64,9 @@ export function compileMask(config: AuditMaskConfig, problems: ProblemList): Com
       problems.add([...path, 'name'], `"${custom.name}" is already a detector name`);
     }
     names.add(custom.name);
-    const unsafe = linearPatternProblem(custom.pattern);
-    const compiled = compileRegex(custom.pattern);
+    const compiled = compileLinearRegex(custom.pattern);
     if (!compiled.ok) problems.add([...path, 'pattern'], compiled.message);
-    else if (unsafe !== undefined) problems.add([...path, 'pattern'], unsafe);
-    else scanners.push(customScanner(custom.name, compiled.regex));
+    else customs.push({ type: custom.name, regex: compiled.regex });
     actions.set(custom.name, {
       action: custom.action,
       keepLast: custom.keep_last,
@@ -82,7 +82,7 @@ export function compileMask(config: AuditMaskConfig, problems: ProblemList): Com
   }
   return {
     plan: {
-      scanner: new StringScanner(scanners),
+      scanner: new StringScanner(scanners, customs),
       actions,
       sensitiveKeys: enabled.has('sensitive_key') && !sensitiveKeys.empty ? sensitiveKeys : undefined,
       blockKeys: new KeyMatcher(config.block_keys),
@@ -93,6 +93,7 @@ export function compileMask(config: AuditMaskConfig, problems: ProblemList): Com
     applyToBody: config.apply_to.body,
     applyToAttributes: config.apply_to.attributes,
     scanBytesMax: config.scan_bytes_max,
+    patternWorkMax: config.pattern_work_max,
     hashKey: !hashUsed ? undefined : env !== '' ? { env } : file !== '' ? { file } : undefined,
   };
 }

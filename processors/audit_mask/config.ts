@@ -10,6 +10,7 @@ import { ProblemList, reportProblems } from '../filter/match/problems.ts';
 import { compileMask } from './compileMask.ts';
 import { CONFIGURABLE_DETECTORS } from './detectors/builtin.ts';
 import { MASK_ACTIONS } from './engine/MaskAction.ts';
+import { PATTERN_WORK_UNITS_DEFAULT } from './engine/PatternWork.ts';
 
 export const AUDIT_MASK_TYPE = 'audit_mask';
 
@@ -80,6 +81,11 @@ export const auditMaskConfigSchema = z
       .min(1024)
       .max(64 * MIB),
     depth_max: z.number().int().min(1).max(ANY_VALUE_DEPTH_CEILING),
+    pattern_work_max: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 30),
     summary: z.enum(['silent', 'info', 'debug']),
   })
   .superRefine((config, ctx) => {
@@ -111,6 +117,7 @@ export function createDefaultAuditMaskConfig(): AuditMaskConfig {
     redaction_template: '[REDACTED:{type}]',
     scan_bytes_max: MIB,
     depth_max: 16,
+    pattern_work_max: PATTERN_WORK_UNITS_DEFAULT,
     summary: 'info',
   };
 }

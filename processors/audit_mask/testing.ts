@@ -6,6 +6,7 @@ import { ProblemList } from '../filter/match/problems.ts';
 import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
 import { compileMask } from './compileMask.ts';
 import { auditMaskConfigSchema, createDefaultAuditMaskConfig } from './config.ts';
+import { PATTERN_LIMIT } from './engine/StringScanner.ts';
 import { auditMaskProcessorFactory } from './factory.ts';
 
 /** The default configuration with `overrides` laid over it (one level deep for `detectors`). */
@@ -22,7 +23,9 @@ export function maskConfig(overrides: Record<string, unknown> = {}): Record<stri
 export function detect(text: string, overrides: Record<string, unknown> = {}): string[] {
   const config = auditMaskConfigSchema.parse(maskConfig(overrides));
   const { plan } = compileMask(config, new ProblemList());
-  return plan.scanner.scan(text).map((s) => `${s.type}:${text.slice(s.start, s.end)}`);
+  const spans = plan.scanner.scan(text);
+  if (spans === PATTERN_LIMIT) throw new Error('unreachable: no pattern work budget was given');
+  return spans.map((s) => `${s.type}:${text.slice(s.start, s.end)}`);
 }
 
 /** Masks `record` with a processor configured by `overrides`; returns the record. */

@@ -9,6 +9,7 @@
 import type { CreateSettings } from '../../src/pipeline/factories.ts';
 import type { RecordProcessor } from '../../src/pipeline/RecordProcessor.ts';
 import type { MutableLogRecordView } from '../../src/record/MutableLogRecordView.ts';
+import { PatternWork } from '../audit_mask/engine/PatternWork.ts';
 import { ProblemList, throwIfProblems } from '../filter/match/problems.ts';
 import { compileRedaction } from './compileRedaction.ts';
 import type { RedactionConfig } from './config.ts';
@@ -44,8 +45,9 @@ export class RedactionProcessor implements RecordProcessor {
   }
 
   process(record: MutableLogRecordView): boolean {
-    redactAttributes(record, this.rules);
-    redactBody(record, this.rules);
+    const work = new PatternWork(this.rules.compiled.patternWorkMax);
+    redactAttributes(record, this.rules, work);
+    redactBody(record, this.rules, work);
     return true;
   }
 }

@@ -1,10 +1,11 @@
 /**
  * Compiles a `redaction` configuration: the key sets, the regular expressions
- * (RE2 syntax, translated by the filter processor's `compileRegex`) and the
- * masking function. Problems go to `problems` with their path; no side
+ * (RE2 syntax, matched in linear time: audit_mask/engine/linearRegex.ts) and
+ * the masking function. Problems go to `problems` with their path; no side
  * effects.
  */
-import { compileRegex } from '../filter/match/regex.ts';
+import { compileLinearRegex, type LinearRegex } from '../audit_mask/engine/linearRegex.ts';
+import { PATTERN_WORK_UNITS_DEFAULT } from '../audit_mask/engine/PatternWork.ts';
 import type { ProblemList } from '../filter/match/problems.ts';
 import { hexDigest, type DigestName } from '../audit_mask/engine/digest.ts';
 import type { HashFunction, RedactionConfig } from './config.ts';
@@ -17,11 +18,12 @@ export interface CompiledRedaction {
   /** `allowed_keys` plus the summary attributes (so a second redaction processor keeps them). */
   readonly allowedKeys: ReadonlySet<string>;
   readonly ignoredKeys: ReadonlySet<string>;
-  readonly ignoredKeyPatterns: readonly RegExp[];
-  readonly blockedKeyPatterns: readonly RegExp[];
-  /** With the `g` flag, for replacing. */
-  readonly blockedValues: readonly RegExp[];
-  readonly allowedValues: readonly RegExp[];
+  readonly ignoredKeyPatterns: readonly LinearRegex[];
+  readonly blockedKeyPatterns: readonly LinearRegex[];
+  readonly blockedValues: readonly LinearRegex[];
+  readonly allowedValues: readonly LinearRegex[];
+  /** The per-record budget of pattern work (audit_mask/engine/PatternWork.ts). */
+  readonly patternWorkMax: number;
   readonly redactAllTypes: boolean;
   /** What replaces one match: `****`, or its digest. */
   readonly mask: (match: string) => string;
@@ -30,14 +32,14 @@ export interface CompiledRedaction {
 }
 
 export function compileRedaction(config: RedactionConfig, problems: ProblemList): CompiledRedaction {
-  const regexes = (key: keyof RedactionConfig, list: readonly string[], flags = ''): RegExp[] =>
+  const regexes = (key: keyof RedactionConfig, list: readonly string[]): LinearRegex[] =>
     list.flatMap((pattern, i) => {
-      const result = compileRegex(pattern);
+      const result = compileLinearRegex(pattern);
       if (!result.ok) {
         problems.add([key, i], result.message);
         return [];
       }
-      return [flags === '' ? result.regex : new RegExp(result.regex.source, result.regex.flags + flags)];
+      return [result.regex];
     });
   if (config.hash_function.startsWith('hmac-') && config.hmac_key === '') {
     problems.add(['hmac_key'], `is required for hash_function "${config.hash_function}"`);
@@ -57,8 +59,9 @@ export function compileRedaction(config: RedactionConfig, problems: ProblemList)
     ignoredKeys: new Set(config.ignored_keys),
     ignoredKeyPatterns: regexes('ignored_key_patterns', config.ignored_key_patterns),
     blockedKeyPatterns: regexes('blocked_key_patterns', config.blocked_key_patterns),
-    blockedValues: regexes('blocked_values', config.blocked_values, 'g'),
+    blockedValues: regexes('blocked_values', config.blocked_values),
     allowedValues: regexes('allowed_values', config.allowed_values),
+    patternWorkMax: PATTERN_WORK_UNITS_DEFAULT,
     redactAllTypes: config.redact_all_types,
     mask: maskFunction(config.hash_function, Buffer.from(config.hmac_key, 'utf8')),
     summary: config.summary,

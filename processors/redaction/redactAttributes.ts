@@ -13,15 +13,20 @@
  */
 import type { KeyValue } from '../../src/record/AnyValue.ts';
 import type { MutableLogRecordView } from '../../src/record/MutableLogRecordView.ts';
+import type { PatternWork } from '../audit_mask/engine/PatternWork.ts';
 import { asString } from '../filter/match/anyValueText.ts';
 import type { RedactionRules } from './RedactionRules.ts';
 import { emptyKeyLists, SUMMARY_NAMES, writeRedactionSummary } from './redactionSummary.ts';
 
-export function redactAttributes(record: MutableLogRecordView, rules: RedactionRules): void {
+export function redactAttributes(
+  record: MutableLogRecordView,
+  rules: RedactionRules,
+  work: PatternWork,
+): void {
   const lists = emptyKeyLists();
   const updates: KeyValue[] = [];
   for (const { key, value } of record.attributes()) {
-    if (rules.ignoreKey(key)) {
+    if (rules.ignoreKey(key, work)) {
       lists.ignored.push(key);
       continue;
     }
@@ -30,16 +35,16 @@ export function redactAttributes(record: MutableLogRecordView, rules: RedactionR
       continue;
     }
     const text = typeof value === 'string' ? value : rules.compiled.redactAllTypes ? asString(value) : '';
-    if (rules.allowValue(text)) {
+    if (rules.allowValue(text, work)) {
       lists.allowed.push(key);
       continue;
     }
-    if (rules.maskKey(key)) {
+    if (rules.maskKey(key, work)) {
       lists.masked.push(key);
       updates.push({ key, value: rules.maskWhole(text) });
       continue;
     }
-    const processed = rules.maskBlockedValues(text);
+    const processed = rules.maskBlockedValues(text, work);
     if (processed !== text) {
       lists.masked.push(key);
       updates.push({ key, value: processed });

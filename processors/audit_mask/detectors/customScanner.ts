@@ -1,23 +1,20 @@
 /**
- * A custom pattern: a named regular expression (RE2 syntax, translated by the
- * filter processor's `compileRegex`) that passed the linear-time rule of
- * engine/linearPattern.ts. Empty matches are skipped.
+ * A custom pattern: a named regular expression in RE2 syntax, matched in
+ * linear time (engine/linearRegex.ts). Empty matches are skipped. Its work
+ * is paid from the record's `PatternWork` budget by the StringScanner.
  */
-import type { Scanner, Span } from '../engine/Span.ts';
+import type { LinearRegex } from '../engine/linearRegex.ts';
+import type { Span } from '../engine/Span.ts';
 
-export function customScanner(type: string, regex: RegExp): Scanner {
-  const global = new RegExp(regex.source, regex.flags.includes('g') ? regex.flags : `${regex.flags}g`);
-  return {
-    types: [type],
-    scan(text: string, out: Span[]): void {
-      global.lastIndex = 0;
-      for (let m = global.exec(text); m !== null; m = global.exec(text)) {
-        if (m[0].length === 0) {
-          global.lastIndex++;
-          continue;
-        }
-        out.push({ start: m.index, end: m.index + m[0].length, type });
-      }
-    },
-  };
+export interface CustomPattern {
+  readonly type: string;
+  readonly regex: LinearRegex;
+}
+
+/** Appends the non-empty matches of `pattern` in `text`. */
+export function findCustom(pattern: CustomPattern, text: string, out: Span[]): void {
+  const { type, regex } = pattern;
+  regex.forEachMatch(text, (start, end) => {
+    if (end > start) out.push({ start, end, type });
+  });
 }

@@ -12,7 +12,8 @@
  *    maps element by element; ints of 13+ digits as their decimal text.
  * Doubles, booleans, bytes and the empty value are not scanned. Containers
  * deeper than `depth_max` are replaced by a redaction (`depth_limit`);
- * strings past the record's scan budget likewise (`scan_limit`).
+ * strings past the record's scan budget likewise (`scan_limit`), and strings
+ * the record's custom-pattern work budget cannot pay for (`pattern_limit`).
  */
 import { assert } from '../../../src/errors.ts';
 import { asString } from '../../filter/match/anyValueText.ts';
@@ -20,8 +21,9 @@ import { isKeyValueList, type AnyValue, type KeyValue } from '../../../src/recor
 import type { KeyMatcher } from './KeyMatcher.ts';
 import { replacementFor, type MaskAction } from './MaskAction.ts';
 import type { MaskTally } from './MaskTally.ts';
+import type { PatternWork } from './PatternWork.ts';
 import type { ScanBudget } from './ScanBudget.ts';
-import type { StringScanner } from './StringScanner.ts';
+import { PATTERN_LIMIT, type StringScanner } from './StringScanner.ts';
 
 export const KEEP: unique symbol = Symbol('keep');
 export const DROP: unique symbol = Symbol('drop');
@@ -47,13 +49,21 @@ export class ValueMasker {
   private readonly plan: MaskPlan;
   private readonly hashKey: Uint8Array | undefined;
   private readonly budget: ScanBudget;
+  private readonly work: PatternWork;
   private readonly tally: MaskTally;
   private readonly paths: boolean;
 
-  constructor(o: { plan: MaskPlan; hashKey: Uint8Array | undefined; budget: ScanBudget; tally: MaskTally }) {
+  constructor(o: {
+    plan: MaskPlan;
+    hashKey: Uint8Array | undefined;
+    budget: ScanBudget;
+    work: PatternWork;
+    tally: MaskTally;
+  }) {
     this.plan = o.plan;
     this.hashKey = o.hashKey;
     this.budget = o.budget;
+    this.work = o.work;
     this.tally = o.tally;
     this.paths = o.tally.paths !== undefined;
   }
@@ -127,7 +137,8 @@ export class ValueMasker {
     const scannable = this.budget.take(text);
     if (scannable === 0) return this.limit('scan_limit', path);
     const scanned = scannable === text.length ? text : text.slice(0, scannable);
-    const spans = this.plan.scanner.scan(scanned);
+    const spans = this.plan.scanner.scan(scanned, this.work);
+    if (spans === PATTERN_LIMIT) return this.limit('pattern_limit', path);
     if (spans.length === 0 && scannable === text.length) return KEEP;
     let drop = false;
     let out = '';
@@ -158,7 +169,7 @@ export class ValueMasker {
     return replacementFor(type, asString(value), action, this.hashKey);
   }
 
-  private limit(type: 'scan_limit' | 'depth_limit', path: string): string {
+  private limit(type: 'scan_limit' | 'depth_limit' | 'pattern_limit', path: string): string {
     this.tally.add(type, path);
     return this.action(type).replacement;
   }

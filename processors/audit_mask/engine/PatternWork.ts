@@ -1,0 +1,40 @@
+/**
+ * The per-record budget of user-pattern work (linearRegex.ts): each run of a
+ * user pattern over a string is charged `(length + 1) × program size` units
+ * BEFORE it runs. When the record's budget cannot pay, the pattern does not
+ * run and the caller takes the safe action instead (audit_mask: the whole
+ * string is redacted as `pattern_limit`; redaction: the value is masked
+ * whole): data that was not inspected is never let through, and the record
+ * is never dropped. `refused` counts the refusals.
+ *
+ * Calibration (re2js 2.10, this project's 2-core machine, worst case found:
+ * `\w{0,255}\w{0,255}x` over `(a×600 x)*`, the matcher stepping its whole
+ * NFA at every character): ~18 ns of CPU per unit, so the default budget of
+ * 2^24 units bounds a record's pattern work to roughly 0.3 s of CPU, whatever
+ * the patterns and the input.
+ */
+
+export const PATTERN_WORK_UNITS_DEFAULT = 2 ** 24;
+
+export class PatternWork {
+  private remaining: number;
+  /** Units charged so far. */
+  used = 0;
+  /** Pattern runs refused because the budget could not pay. */
+  refused = 0;
+
+  constructor(unitsMax: number) {
+    this.remaining = unitsMax;
+  }
+
+  /** True (and charged) when `units` of work may be done; false (and counted) otherwise. */
+  take(units: number): boolean {
+    if (units > this.remaining) {
+      this.refused++;
+      return false;
+    }
+    this.remaining -= units;
+    this.used += units;
+    return true;
+  }
+}
