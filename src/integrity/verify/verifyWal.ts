@@ -13,30 +13,16 @@
  * known only a few records later, see StreamChecker); `issues` are in that
  * order too.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { OtelAuditError } from '../../errors.ts';
 import { decodeRecord } from '../../record/walCodec.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { FileSystem } from '../../wal/fs/FileSystem.ts';
-import { openWalReadOnly } from '../../wal/readOnly.ts';
-import type { ReadDamage } from '../../wal/WalReader.ts';
-import { collectorPayloadBytes } from '../canonical/collectorPayload.ts';
-import { attr } from '../chain/recoverChain.ts';
-import { checkpointSignedBytes, decodeSignedCheckpoint, type SignedCheckpoint } from '../chain/checkpoint.ts';
-import {
-  ATTR_INTEGRITY_KEY_ID,
-  ATTR_INTEGRITY_VALUE,
-  ATTR_SEQUENCE_NUMBER,
-  ATTR_SEQUENCE_STREAM_ID,
-  RESOURCE_ATTR_INTEGRITY_ALGORITHM,
-} from '../names.ts';
-import { isSignatureAlgorithm, SIGNATURE_ALGORITHMS } from '../sign/algorithms.ts';
-import { decodeIntegrityValue } from '../sign/integrityValue.ts';
 import type { KeyRing } from '../sign/KeyRing.ts';
-import { recordRange, StreamChecker } from './internal/StreamChecker.ts';
-import type { DamageKind, VerifyIssue, VerifyReport } from './VerifyReport.ts';
+import { recordFacts } from './internal/recordFacts.ts';
+import { beginVerification } from './internal/WalVerification.ts';
+import type { VerifyReport } from './VerifyReport.ts';
+
+export { PROGRESS_FRAMES, PUBLISHED_FILES_MAX, STREAMS_MAX } from './internal/WalVerification.ts';
 
 export interface VerifyOptions {
   readonly dir: string;
@@ -57,307 +43,27 @@ export interface VerifyOptions {
   readonly streamsMax?: number;
 }
 
-export const PROGRESS_FRAMES = 4096;
-/** Default `streamsMax`: a checker is a few KiB, so this bounds them to some tens of MiB. */
-export const STREAMS_MAX = 10_000;
-const DAMAGED_RANGES_MAX = 1024;
-/** Published checkpoint files read at most (each is small). */
-export const PUBLISHED_FILES_MAX = 100_000;
-
-interface Found extends VerifyIssue {
-  /** Position for ordering: the WAL seq, or where reading was when the issue was found. */
-  readonly at: number;
-}
-
 export function verifyWal(o: VerifyOptions): VerifyReport {
-  const issues: Found[] = [];
-  const warnings: string[] = [];
-  const issuesMax = o.issuesMax ?? 1000;
-  const keys = o.keys && o.keys.size > 0 ? o.keys : undefined;
-  let omitted = 0;
-  let first: Found | undefined;
-  let lastSeq = 0;
-  const report = (
-    kind: DamageKind,
-    seq: number | undefined,
-    message: string,
-    streamId?: string,
-    chainNumber?: number,
-  ): void => {
-    const issue: Found = { kind, seq, chainNumber, streamId, message, at: seq ?? lastSeq + 0.5 };
-    if (first === undefined || issue.at < first.at) first = issue;
-    if (issues.length < issuesMax) issues.push(issue);
-    else omitted++;
-  };
-
-  /** WAL sequence numbers in damaged frames (bounded), to tell a chain gap caused by bit rot from a deletion. */
-  const damagedSeqs: Array<[number, number]> = [];
-  const lostBetween = (afterSeq: number, beforeSeq: number): string | undefined => {
-    const d = damagedSeqs.find(([from, to]) => to > afterSeq && from < beforeSeq);
-    return d && `lost with the damaged frames at WAL seq ${d[0]}..${d[1]}`;
-  };
-  const streams = new Map<string, StreamChecker>();
-  const published: Map<string, SignedCheckpoint[]> =
-    o.publishedDir === undefined ? new Map() : loadPublished(o.publishedDir);
-  const streamsMax = o.streamsMax ?? STREAMS_MAX;
-  /** The checker of stream `id`; undefined (reported) when `streamsMax` checkers exist already. */
-  const stream = (id: string, seq: number | undefined): StreamChecker | undefined => {
-    let s = streams.get(id);
-    if (!s) {
-      if (streams.size >= streamsMax) {
-        report(
-          'too-many-streams',
-          seq,
-          `stream ${JSON.stringify(id.slice(0, 80))} is beyond the ${streamsMax} streams verify checks; its frame at WAL seq ${seq ?? '?'} is not checked`,
-          id,
-        );
-        return undefined;
-      }
-      s = new StreamChecker({
-        id,
-        report: (kind, seq, chainNumber, message) => report(kind, seq, message, id, chainNumber),
-        published: published.get(id) ?? [],
-        lostBetween,
-      });
-      streams.set(id, s);
-    }
-    return s;
-  };
-  for (const id of published.keys()) stream(id, undefined);
-
-  const ro = openWalReadOnly({ dir: o.dir, verify: 'full', ...(o.fs ? { fs: o.fs } : {}) });
-  for (const c of ro.report.corruptions) {
-    if (c.seqFrom !== undefined && damagedSeqs.length < DAMAGED_RANGES_MAX) {
-      damagedSeqs.push([c.seqFrom, c.seqTo ?? c.seqFrom]);
-    }
-    report(
-      'bit-rot',
-      c.seqFrom,
-      `${c.segment}: ${c.kind} at offset ${c.offsetFrom ?? '?'}; WAL sequence numbers ${c.seqFrom ?? '?'}..${c.seqTo ?? '?'} affected`,
-    );
-  }
-  for (const t of ro.report.tornTails) {
-    warnings.push(`${t.segment}: torn final write at offset ${t.offset} (never acknowledged)`);
-  }
-  // Recovery has already named these places; reading meets them again.
-  const known = new Set(ro.report.corruptions.map((c) => `${c.segment}@${c.offsetFrom}`));
-  const onDamage = (d: ReadDamage): void => {
-    if (known.has(`${d.segment}@${d.offset}`)) return;
-    report(
-      'bit-rot',
-      undefined,
-      `${d.segment}: bad frame at offset ${d.offset} (${d.reason}) after WAL seq ${lastSeq}`,
-    );
-  };
-
-  let frames = 0;
-  let records = 0;
-  let unchained = 0;
-  let chained = false;
-  for (const f of ro.reader.records({ onDamage })) {
-    frames++;
-    lastSeq = f.seq;
-    if (frames % PROGRESS_FRAMES === 0) o.onProgress?.(frames);
-    if (f.type === FrameType.CHECKPOINT) {
-      checkCheckpoint(f.seq, f.payload);
-      continue;
-    }
-    if (f.type !== FrameType.RECORD) continue;
-    records++;
-    let record: AuditRecord;
-    try {
-      record = decodeRecord(f.payload);
-    } catch (err) {
-      report('undecodable', f.seq, `record frame does not decode: ${String(err)}`);
-      continue;
-    }
-    const streamId = attr(record, ATTR_SEQUENCE_STREAM_ID);
-    if (typeof streamId !== 'string') {
-      unchained++;
-      if (chained) {
-        report(
-          'insertion',
-          f.seq,
-          'record without chain attributes after the chain began: inserted, or written by a pipeline without audit_chain',
-        );
-      }
-      continue;
-    }
-    chained = true;
-    const s = stream(streamId, f.seq);
-    if (s === undefined) continue;
-    const { modified } = s.record(f.seq, record);
-    // A changed record's signature fails too: that is the same finding.
-    if (!modified) checkRecordSignature(f.seq, record, s.id);
-  }
-  for (const s of streams.values()) s.finish();
-
-  function checkRecordSignature(seq: number, record: AuditRecord, streamId: string): void {
-    const value = attr(record, ATTR_INTEGRITY_VALUE);
-    if (typeof value !== 'string' || !keys) return;
-    const keyId = attr(record, ATTR_INTEGRITY_KEY_ID);
-    const number = attr(record, ATTR_SEQUENCE_NUMBER);
-    const n = typeof number === 'bigint' ? Number(number) : undefined;
-    const what = `record ${n ?? '?'} (WAL seq ${seq})`;
-    // The algorithm rides on the resource (Collector signing processor) or is found by trying the key's own.
-    const named = record.resource.attributes.find(
-      (kv) => kv.key === RESOURCE_ATTR_INTEGRITY_ALGORITHM,
-    )?.value;
-    const algorithms =
-      typeof named === 'string' && isSignatureAlgorithm(named) ? [named] : SIGNATURE_ALGORITHMS;
-    let signature: Uint8Array;
-    try {
-      signature = decodeIntegrityValue(value);
-    } catch {
-      report('forged-signature', seq, `${what}: audit.integrity.value is not base64`, streamId, n);
-      return;
-    }
-    let data: Uint8Array;
-    try {
-      data = collectorPayloadBytes(record);
-    } catch (err) {
-      report('undecodable', seq, `${what}: no signing payload (${String(err)})`, streamId, n);
-      return;
-    }
-    for (const algorithm of algorithms) {
-      const r = keys.verify({ algorithm, data, signature, ...(typeof keyId === 'string' ? { keyId } : {}) });
-      if (r.ok) return;
-      if (r.reason === 'unknown-key') {
-        report(
-          'unknown-key',
-          seq,
-          `${what} is signed by key ${String(keyId)}, which is not trusted`,
-          streamId,
-          n,
-        );
-        return;
-      }
-    }
-    report('forged-signature', seq, `${what}: audit.integrity.value does not verify`, streamId, n);
-  }
-
-  function checkCheckpoint(seq: number, payload: Uint8Array): void {
-    let cp: SignedCheckpoint;
-    try {
-      cp = decodeSignedCheckpoint(payload);
-    } catch (err) {
-      report('undecodable', seq, `checkpoint does not decode: ${String(err)}`);
-      return;
-    }
-    const s = stream(cp.checkpoint.streamId, seq);
-    if (s === undefined) return;
-    const trustedBefore = s.trustedSize;
-    const signature = checkSignature(cp);
-    s.checkpoint(seq, cp, signature === 'trusted');
-    if (signature === 'trusted' || signature === 'unchecked') return;
-    const size = cp.checkpoint.treeSize;
-    const unvouched =
-      size > trustedBefore
-        ? `: ${recordRange(trustedBefore + 1, size)} not covered by a trusted signature`
-        : '';
-    const at = `checkpoint at ${size} of stream ${s.id}`;
-    if (signature === 'unsigned') report('unsigned', seq, `${at} is not signed${unvouched}`, s.id, size);
-    else if (signature === 'unknown-key') {
-      report(
-        'unknown-key',
-        seq,
-        `${at} is signed by key ${cp.keyId}, which is not trusted${unvouched}`,
-        s.id,
-        size,
-      );
-    } else {
-      report(
-        'forged-signature',
-        seq,
-        `${at}: the ${cp.algorithm} signature does not verify${unvouched}`,
-        s.id,
-        size,
-      );
-    }
-  }
-
-  function checkSignature(
-    cp: SignedCheckpoint,
-  ): 'trusted' | 'unchecked' | 'unsigned' | 'unknown-key' | 'forged' {
-    if (cp.algorithm === 'none') return keys ? 'unsigned' : 'unchecked';
-    if (!keys) return 'unchecked';
-    if (!isSignatureAlgorithm(cp.algorithm)) return 'forged';
-    const r = keys.verify({
-      algorithm: cp.algorithm,
-      data: checkpointSignedBytes(cp.checkpoint),
-      signature: cp.signature,
-      keyId: cp.keyId,
-    });
-    return r.ok ? 'trusted' : r.reason === 'bad-signature' ? 'forged' : 'unknown-key';
-  }
-
-  /** Published checkpoints by stream; every one must be signed by a trusted key (when keys are given). */
-  function loadPublished(dir: string): Map<string, SignedCheckpoint[]> {
-    const byStream = new Map<string, SignedCheckpoint[]>();
-    const names = readdirSync(dir)
-      .filter((n) => n.endsWith('.json'))
-      .sort();
-    if (names.length > PUBLISHED_FILES_MAX) {
-      throw new OtelAuditError(
-        'INVALID_ARGUMENT',
-        `${dir} holds ${names.length} checkpoint files, more than ${PUBLISHED_FILES_MAX}`,
-      );
-    }
-    for (const name of names) {
-      let cp: SignedCheckpoint;
+  const v = beginVerification(o);
+  for (const f of v.reader.records({ onDamage: v.onDamage })) {
+    v.frame(f.seq);
+    if (f.type === FrameType.CHECKPOINT) v.checkpoint(f.seq, f.payload);
+    else if (f.type === FrameType.RECORD) {
+      let record: AuditRecord;
       try {
-        cp = decodeSignedCheckpoint(readFileSync(path.join(dir, name)));
+        record = decodeRecord(f.payload);
       } catch (err) {
-        report('undecodable', undefined, `published checkpoint ${name} does not decode: ${String(err)}`);
-        continue;
-      }
-      const signature = checkSignature(cp);
-      if (signature !== 'trusted' && signature !== 'unchecked') {
-        report(
-          signature === 'forged' ? 'forged-signature' : signature,
-          undefined,
-          `published checkpoint ${name}: ${signature === 'unsigned' ? 'not signed' : signature === 'forged' ? 'signature does not verify' : `signed by untrusted key ${cp.keyId}`}; not used`,
-          cp.checkpoint.streamId,
-          cp.checkpoint.treeSize,
+        v.record(
+          f.seq,
+          { kind: 'undecodable', message: `record frame does not decode: ${String(err)}` },
+          () => {
+            throw err;
+          },
         );
         continue;
       }
-      const list = byStream.get(cp.checkpoint.streamId) ?? [];
-      list.push(cp);
-      byStream.set(cp.checkpoint.streamId, list);
-    }
-    return byStream;
-  }
-
-  const summaries = [...streams.values()].map((s) => s.summary());
-  const signedSomewhere = summaries.some((s) => s.signedCheckpoints > 0);
-  const unchecked = signedSomewhere && !keys;
-  if (unchecked) warnings.push('signatures were not checked: no trusted public key given (--public-key)');
-  for (const s of streams.values()) {
-    const sum = s.summary();
-    if (s.uncovered > 0) {
-      warnings.push(
-        `stream ${s.id}: ${recordRange(sum.lastCheckpointSize + 1, sum.records)} not yet covered by a checkpoint (a cut here would not be detected without published checkpoints)`,
-      );
+      v.record(f.seq, recordFacts(record), () => record);
     }
   }
-  issues.sort((a, b) => a.at - b.at);
-  const strip = (f: Found): VerifyIssue => ({
-    kind: f.kind,
-    seq: f.seq,
-    chainNumber: f.chainNumber,
-    streamId: f.streamId,
-    message: f.message,
-  });
-  return {
-    ok: first === undefined && !unchecked,
-    frames,
-    records,
-    unchainedRecords: unchained,
-    streams: summaries,
-    firstIssue: first && strip(first),
-    issues: issues.map(strip),
-    issuesOmitted: omitted,
-    warnings,
-  };
+  return v.finish();
 }

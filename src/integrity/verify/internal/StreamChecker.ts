@@ -17,13 +17,12 @@
  * from the checkpoint's state, so the records after it are checked again.
  */
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
-import { recordHash } from '../../canonical/projection.ts';
-import { attr } from '../../chain/recoverChain.ts';
+import { OtelAuditError } from '../../../errors.ts';
 import type { SignedCheckpoint } from '../../chain/checkpoint.ts';
 import { equalBytes } from '../../merkle/hash.ts';
 import { MerkleTree, type MerkleTreeState } from '../../merkle/MerkleTree.ts';
-import { ATTR_INTEGRITY_HASH, ATTR_SEQUENCE_NUMBER, ATTR_SEQUENCE_PREVIOUS_HASH } from '../../names.ts';
 import type { DamageKind, StreamSummary } from '../VerifyReport.ts';
+import { recordFacts, type ChainedFacts } from './recordFacts.ts';
 
 /** Records a gap waits for its missing records before they count as deleted. */
 export const GAP_WINDOW = 64;
@@ -54,7 +53,7 @@ interface Before {
 
 interface Fork {
   readonly first: { readonly seq: number; readonly hash: Uint8Array };
-  readonly second: { readonly seq: number; readonly hash: Uint8Array };
+  readonly second: { readonly seq: number; readonly hash: Uint8Array; readonly leaf: Uint8Array };
 }
 
 interface Gap {
@@ -68,7 +67,6 @@ interface Gap {
 }
 
 const hex = (b: Uint8Array | undefined): string => (b ? Buffer.from(b).toString('hex') : '');
-const HASH_HEX = /^[0-9a-f]{64}$/;
 
 export class StreamChecker {
   readonly id: string;
@@ -111,18 +109,19 @@ export class StreamChecker {
 
   /** Checks one chained record; returns whether it was found modified (or has no canonical form). */
   record(seq: number, record: AuditRecord): { readonly modified: boolean } {
-    const number = attr(record, ATTR_SEQUENCE_NUMBER);
-    const n = typeof number === 'bigint' ? Number(number) : NaN;
-    let computed: Uint8Array;
-    try {
-      computed = recordHash(record);
-    } catch (err) {
-      this.report('undecodable', seq, undefined, `record has no canonical form (${String(err)})`);
+    const facts = recordFacts(record);
+    if (facts.kind !== 'chained') throw new OtelAuditError('INVALID_ARGUMENT', 'not a chained record');
+    return this.check(seq, facts);
+  }
+
+  /** `record`, given the facts computed from the record (possibly in another thread). */
+  check(seq: number, facts: ChainedFacts): { readonly modified: boolean } {
+    const n = facts.n;
+    if (facts.noCanonicalForm !== undefined) {
+      this.report('undecodable', seq, undefined, facts.noCanonicalForm);
       return { modified: true };
     }
-    const stored = attr(record, ATTR_INTEGRITY_HASH);
-    let hash = computed;
-    const modified = stored !== undefined && stored !== hex(computed);
+    const { modified, hash, leaf } = facts;
     if (modified) {
       this.report(
         'modified',
@@ -130,8 +129,6 @@ export class StreamChecker {
         Number.isSafeInteger(n) ? n : undefined,
         `record ${Number.isSafeInteger(n) ? n : '?'} of stream ${this.id} changed after it was chained: its content no longer matches audit.integrity.hash`,
       );
-      // The chain committed to the stored hash: continue from it, so the next link is not reported too.
-      if (typeof stored === 'string' && HASH_HEX.test(stored)) hash = Buffer.from(stored, 'hex');
     }
     if (!Number.isSafeInteger(n) || n < 1) {
       this.report(
@@ -142,8 +139,7 @@ export class StreamChecker {
       );
       return { modified };
     }
-    const prev = attr(record, ATTR_SEQUENCE_PREVIOUS_HASH);
-    const prevHex = typeof prev === 'string' ? prev : '';
+    const prevHex = facts.prevHex;
     if (this.fork) this.resolveFork(n === this.count + 1 ? prevHex : undefined);
     this.checkPublished();
     if (n === this.count + 1) {
@@ -155,14 +151,14 @@ export class StreamChecker {
           `record ${n}: audit.sequence.previous_hash does not match record ${this.count}'s hash`,
         );
       }
-      this.advance(seq, n, hash);
+      this.advance(seq, n, hash, leaf);
     } else if (n > this.count + 1) {
       this.addGap(seq, n);
-      this.advance(seq, n, hash);
+      this.advance(seq, n, hash, leaf);
     } else if (n === this.count && this.before && prevHex === hex(this.before.head)) {
-      this.fork = { first: { seq: this.lastSeq, hash: this.head ?? hash }, second: { seq, hash } };
+      this.fork = { first: { seq: this.lastSeq, hash: this.head ?? hash }, second: { seq, hash, leaf } };
     } else if (this.fillGap(seq, n)) {
-      this.tree.append(hash);
+      this.tree.appendLeafHash(leaf);
       this.disordered = true;
     } else {
       this.report(
@@ -282,9 +278,9 @@ export class StreamChecker {
     }
   }
 
-  private advance(seq: number, n: number, hash: Uint8Array): void {
+  private advance(seq: number, n: number, hash: Uint8Array, leaf: Uint8Array): void {
     this.before = { head: this.head, tree: this.tree.state(), lastSeq: this.lastSeq };
-    this.tree.append(hash);
+    this.tree.appendLeafHash(leaf);
     this.head = hash;
     this.count = n;
     this.lastSeq = seq;
@@ -346,7 +342,7 @@ export class StreamChecker {
         `record ${n} of stream ${this.id} appears twice (WAL seq ${f.first.seq} and ${f.second.seq}); the chain continues from seq ${f.second.seq}, so the one at seq ${f.first.seq} was inserted`,
       );
       this.tree = MerkleTree.fromState(b.tree);
-      this.tree.append(f.second.hash);
+      this.tree.appendLeafHash(f.second.leaf);
       this.head = f.second.hash;
       this.lastSeq = f.second.seq;
     } else {

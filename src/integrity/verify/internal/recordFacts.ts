@@ -1,0 +1,108 @@
+/**
+ * What verification needs of one record frame, computed from the record
+ * alone (its own bytes, not its position): the chain attributes, its
+ * recomputed IntegrityHash checked against the stored one, and the Merkle
+ * leaf hash. This is the per-record work of `verifyWal` — the expensive part
+ * (decode, canonical projection, SHA-256) — so it can run in worker threads;
+ * `StreamChecker.recordFacts` then checks the links in WAL order.
+ */
+import { decodeRecord } from '../../../record/walCodec.ts';
+import type { AuditRecord } from '../../../record/AuditRecord.ts';
+import { recordHash } from '../../canonical/projection.ts';
+import { attr } from '../../chain/recoverChain.ts';
+import { hashLeaf } from '../../merkle/hash.ts';
+import {
+  ATTR_INTEGRITY_HASH,
+  ATTR_INTEGRITY_VALUE,
+  ATTR_SEQUENCE_NUMBER,
+  ATTR_SEQUENCE_PREVIOUS_HASH,
+  ATTR_SEQUENCE_STREAM_ID,
+} from '../../names.ts';
+
+export type RecordFacts =
+  /** The payload does not decode as a record. */
+  | { readonly kind: 'undecodable'; readonly message: string }
+  /** No `audit.sequence.stream_id`: written without `audit_chain`. */
+  | { readonly kind: 'unchained' }
+  | ChainedFacts;
+
+export interface ChainedFacts {
+  readonly kind: 'chained';
+  readonly streamId: string;
+  /** `audit.sequence.number` as a number; NaN when absent or not an int. */
+  readonly n: number;
+  /** Set when the record has no canonical form (then nothing below is meaningful). */
+  readonly noCanonicalForm: string | undefined;
+  /** The stored `audit.integrity.hash` is present and differs from the recomputed hash. */
+  readonly modified: boolean;
+  /** The hash the chain continues from: the recomputed one, or the stored one of a modified record. */
+  readonly hash: Uint8Array;
+  /** The Merkle leaf hash of `hash`. */
+  readonly leaf: Uint8Array;
+  /** `audit.sequence.previous_hash`; '' when absent or not a string. */
+  readonly prevHex: string;
+  /** The record carries an `audit.integrity.value` (a per-record signature to check). */
+  readonly signed: boolean;
+}
+
+const HASH_HEX = /^[0-9a-f]{64}$/;
+const NO_HASH = new Uint8Array(32);
+
+export function factsOfPayload(payload: Uint8Array): RecordFacts {
+  let record: AuditRecord;
+  try {
+    record = decodeRecord(payload);
+  } catch (err) {
+    return { kind: 'undecodable', message: `record frame does not decode: ${String(err)}` };
+  }
+  return recordFacts(record);
+}
+
+export function recordFacts(record: AuditRecord): RecordFacts {
+  const streamId = attr(record, ATTR_SEQUENCE_STREAM_ID);
+  if (typeof streamId !== 'string') return { kind: 'unchained' };
+  const number = attr(record, ATTR_SEQUENCE_NUMBER);
+  const n = typeof number === 'bigint' ? Number(number) : NaN;
+  const prev = attr(record, ATTR_SEQUENCE_PREVIOUS_HASH);
+  const prevHex = typeof prev === 'string' ? prev : '';
+  const signed = typeof attr(record, ATTR_INTEGRITY_VALUE) === 'string';
+  let computed: Uint8Array;
+  try {
+    computed = recordHash(record);
+  } catch (err) {
+    const noCanonicalForm = `record has no canonical form (${String(err)})`;
+    return {
+      kind: 'chained',
+      streamId,
+      n,
+      noCanonicalForm,
+      modified: true,
+      hash: NO_HASH,
+      leaf: NO_HASH,
+      prevHex,
+      signed,
+    };
+  }
+  const stored = attr(record, ATTR_INTEGRITY_HASH);
+  const modified = stored !== undefined && stored !== hexOf(computed);
+  // The chain committed to the stored hash: continue from it, so the next link is not reported too.
+  const hash =
+    modified && typeof stored === 'string' && HASH_HEX.test(stored)
+      ? new Uint8Array(Buffer.from(stored, 'hex'))
+      : computed;
+  return {
+    kind: 'chained',
+    streamId,
+    n,
+    noCanonicalForm: undefined,
+    modified,
+    hash,
+    leaf: hashLeaf(hash),
+    prevHex,
+    signed,
+  };
+}
+
+function hexOf(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
