@@ -52,7 +52,12 @@ export const grpcSchema = z.strictObject({
   tls: tls.optional(),
   auth: auth.optional(),
   max_recv_msg_size_mib: z.number().int().min(1).max(1024).default(4),
-  max_concurrent_streams: z.number().int().min(0).default(0),
+  /**
+   * HTTP/2 streams (calls) per connection (the Collector's configgrpc key). grpc-js reads a whole message
+   * before the handler's `max_concurrent_requests` check, so this bounds what one connection can have in
+   * flight: streams × max_recv_msg_size_mib (16 × 4 MiB). 0: no limit (grpc-js's default).
+   */
+  max_concurrent_streams: z.number().int().min(0).default(16),
   read_buffer_size: z.number().int().min(0).optional(),
   write_buffer_size: z.number().int().min(0).optional(),
   keepalive: keepalive.optional(),
@@ -81,8 +86,10 @@ export const httpSchema = z.strictObject({
     .array(z.enum(['', 'gzip', 'zstd', 'zlib', 'deflate', 'br', 'snappy', 'lz4']))
     .optional(),
   response_headers: z.record(z.string(), z.string()).optional(),
-  read_timeout: goDurationMs.optional(),
-  read_header_timeout: goDurationMs.optional(),
+  /** Whole request, headers and body (Node `requestTimeout`); a slow sender holds a `max_concurrent_requests` slot until it. 0: none. */
+  read_timeout: goDurationMs.default(30_000),
+  /** Request headers (Node `headersTimeout`, at most `read_timeout`). 0: `read_timeout`. */
+  read_header_timeout: goDurationMs.default(10_000),
   write_timeout: goDurationMs.optional(),
   idle_timeout: goDurationMs.optional(),
   keep_alives_enabled: z.boolean().optional(),

@@ -31,6 +31,27 @@ export interface OtlpHttpServerOptions {
   readonly baseDir: string;
 }
 
+/**
+ * Node's request timeouts from the Collector's keys. `read_timeout` cuts off a request (headers and
+ * body) that has not fully arrived, so a slow sender cannot hold one of `max_concurrent_requests` for
+ * Node's 300 s default. Node checks them every `connectionsCheckingInterval` (30 s by default, which
+ * would let a request run up to twice its timeout): here a tenth of the shortest, between 100 ms and 1 s.
+ */
+export function serverTimeouts(c: OtlpHttpConfig): http.ServerOptions {
+  const requestTimeout = Math.ceil(c.read_timeout);
+  const headerLimit = c.read_header_timeout > 0 ? Math.ceil(c.read_header_timeout) : requestTimeout;
+  // Node requires headersTimeout <= requestTimeout when both are set; 0 means no limit for either.
+  const headersTimeout =
+    requestTimeout > 0 && headerLimit > 0 ? Math.min(headerLimit, requestTimeout) : headerLimit;
+  const shortest = Math.min(...[requestTimeout, headersTimeout].filter((t) => t > 0), 10_000);
+  return {
+    requestTimeout,
+    headersTimeout,
+    connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(shortest / 10))),
+    ...(c.idle_timeout !== undefined ? { keepAliveTimeout: c.idle_timeout } : {}),
+  };
+}
+
 export class OtlpHttpServer {
   private readonly o: OtlpHttpServerOptions;
   private readonly server: http.Server;
@@ -48,10 +69,10 @@ export class OtlpHttpServer {
     const tls = o.config.tls ? resolveTls(o.config.tls, o.baseDir) : undefined;
     this.mtls = tls?.clientCa !== undefined;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => this.onRequest(req, res);
-    this.server = tls ? https.createServer(tls.options, handler) : http.createServer(handler);
-    if (o.config.read_header_timeout !== undefined) this.server.headersTimeout = o.config.read_header_timeout;
-    if (o.config.read_timeout !== undefined) this.server.requestTimeout = o.config.read_timeout;
-    if (o.config.idle_timeout !== undefined) this.server.keepAliveTimeout = o.config.idle_timeout;
+    const timeouts = serverTimeouts(o.config);
+    this.server = tls
+      ? https.createServer({ ...tls.options, ...timeouts }, handler)
+      : http.createServer(timeouts, handler);
   }
 
   /** Where it listens (after `listen`), with the real port when 0 was asked for. */
