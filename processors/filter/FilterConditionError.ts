@@ -1,8 +1,10 @@
 /**
  * Thrown by the filter processor with `error_mode: propagate` when a
  * condition cannot be evaluated on a record. Permanent: the same record fails
- * the same way again. In collector mode the whole request is refused (the
- * Collector drops the payload and returns the error); nothing is acknowledged.
+ * the same way again. That record alone is refused: the pipeline writes the
+ * other records of its batch and then reports the refused ones
+ * (`RecordsRejectedError`). The Collector drops the whole payload instead;
+ * otel-audit does not let one record's value cost the records sent with it.
  */
 import { PermanentError } from '../../src/pipeline/consumer.ts';
 

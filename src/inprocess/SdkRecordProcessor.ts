@@ -4,9 +4,15 @@
  * `onEmit`. A record a processor drops is remembered in the pipeline's
  * `dropped` set, so the processors after it (and the WAL writer) skip it —
  * the SDK itself has no way to stop a record between processors.
+ *
+ * A processor that throws makes the application's `emit` throw (the record
+ * is not taken): a typed `OtelAuditError` as it is, anything else (a bug) as
+ * `ProcessorFailedError` naming the processor.
  */
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { RecordProcessor } from '../pipeline/RecordProcessor.ts';
+import { OtelAuditError } from '../errors.ts';
+import { ProcessorFailedError } from '../pipeline/ProcessorFailedError.ts';
 import { sdkLogRecordView } from '../record/SdkLogRecordView.ts';
 
 export class SdkRecordProcessor implements LogRecordProcessor {
@@ -22,7 +28,15 @@ export class SdkRecordProcessor implements LogRecordProcessor {
 
   onEmit(record: ReadWriteLogRecord): void {
     if (this.dropped.has(record)) return;
-    if (!this.processor.process(sdkLogRecordView(record))) this.dropped.add(record);
+    let keep: boolean;
+    try {
+      keep = this.processor.process(sdkLogRecordView(record));
+    } catch (err) {
+      this.dropped.add(record);
+      if (err instanceof OtelAuditError) throw err;
+      throw new ProcessorFailedError({ processorId: this.id, recordIndex: 0, cause: err });
+    }
+    if (!keep) this.dropped.add(record);
   }
 
   forceFlush(): Promise<void> {

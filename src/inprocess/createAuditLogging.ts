@@ -147,7 +147,7 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
     write: (record) => {
       // A processor's PermanentError, or a strict write's failure, rejects the promise: never a synchronous throw.
       try {
-        const kept = runRecordProcessors([record], processors);
+        const kept = runRecordProcessors([record], processors, pipeline.processors);
         return kept[0] ? writer.write(kept[0]) : Promise.resolve();
       } catch (err) {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));

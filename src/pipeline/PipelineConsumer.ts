@@ -1,29 +1,44 @@
 /**
  * One `service::pipelines::logs[/name]`: processors in order, then fan-out to
  * every exporter. The batch is acknowledged when every exporter has it.
+ * Records a processor refuses are refused on their own: the rest of the batch
+ * is written, then `RecordsRejectedError` reports the refused ones.
  */
-import type { LogBatch, LogsConsumer } from './consumer.ts';
+import { isRetryable, type LogBatch, type LogsConsumer } from './consumer.ts';
 import type { LogsExporter } from './factories.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
-import { runRecordProcessors } from './runRecordProcessors.ts';
+import { RecordsRejectedError, type RejectedRecord } from './RecordsRejectedError.ts';
+import { processRecords } from './runRecordProcessors.ts';
 
 export class PipelineConsumer implements LogsConsumer {
   readonly id: string;
   private readonly processors: readonly RecordProcessor[];
   private readonly exporters: readonly LogsExporter[];
+  private readonly processorIds: readonly string[];
 
-  constructor(id: string, processors: readonly RecordProcessor[], exporters: readonly LogsExporter[]) {
+  constructor(
+    id: string,
+    processors: readonly RecordProcessor[],
+    exporters: readonly LogsExporter[],
+    /** `processorIds[i]` names `processors[i]` in errors. */
+    processorIds: readonly string[] = [],
+  ) {
     this.id = id;
     this.processors = processors;
     this.exporters = exporters;
+    this.processorIds = processorIds;
   }
 
   async consumeLogs(batch: LogBatch): Promise<void> {
-    const records = runRecordProcessors(batch.records, this.processors);
-    if (records.length === 0) return;
-    const out: LogBatch = batch.client ? { records, client: batch.client } : { records };
-    if (this.exporters.length === 1) return (this.exporters[0] as LogsExporter).consumeLogs(out);
-    await Promise.all(this.exporters.map((e) => e.consumeLogs(out)));
+    const { kept, rejected } = processRecords(batch.records, this.processors, this.processorIds);
+    if (kept.length > 0) {
+      const out: LogBatch = batch.client ? { records: kept, client: batch.client } : { records: kept };
+      if (this.exporters.length === 1) await (this.exporters[0] as LogsExporter).consumeLogs(out);
+      else await settleAll(this.exporters.map((e) => e.consumeLogs(out)));
+    }
+    if (rejected.length > 0) {
+      throw new RecordsRejectedError({ rejected, acceptedCount: batch.records.length - rejected.length });
+    }
   }
 }
 
@@ -37,10 +52,36 @@ export class FanOutConsumer implements LogsConsumer {
 
   async consumeLogs(batch: LogBatch): Promise<void> {
     const n = this.targets.length;
-    await Promise.all(
+    await settleAll(
       this.targets.map((t, i) =>
         t.consumeLogs(i === n - 1 ? batch : { ...batch, records: structuredClone(batch.records) }),
       ),
     );
   }
+}
+
+/**
+ * Waits for every consumer (an early permanent error must not answer the sender while another
+ * consumer's write can still fail retryably); then throws, in this order of precedence: a retryable
+ * error (the sender keeps and resends everything), a permanent error of the whole batch, or the
+ * union of the records refused by any consumer (a record is durable only if no consumer refused it).
+ */
+async function settleAll(work: readonly Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(work);
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (errors.length === 0) return;
+  const retryable = errors.find(isRetryable);
+  if (retryable !== undefined) throw retryable;
+  const whole = errors.find((e) => !(e instanceof RecordsRejectedError));
+  if (whole !== undefined) throw whole;
+  const partial = errors as RecordsRejectedError[];
+  if (partial.length === 1) throw partial[0];
+  const byIndex = new Map<number, RejectedRecord>();
+  for (const e of partial) for (const r of e.rejected) if (!byIndex.has(r.index)) byIndex.set(r.index, r);
+  const total =
+    (partial[0] as RecordsRejectedError).acceptedCount + (partial[0] as RecordsRejectedError).rejectedCount;
+  throw new RecordsRejectedError({
+    rejected: [...byIndex.values()].sort((a, b) => a.index - b.index),
+    acceptedCount: total - byIndex.size,
+  });
 }

@@ -12,8 +12,10 @@ export interface RecordProcessor {
   readonly mutates: boolean;
   /**
    * Processes one record in place; returns false to drop it. Throws `PermanentError` for a record it
-   * refuses (e.g. `filter` with `error_mode: propagate`): the batch is refused (400 / INVALID_ARGUMENT),
-   * and in process the application's emit call throws.
+   * refuses (e.g. `filter` with `error_mode: propagate`): that record alone is refused
+   * (`RecordsRejectedError` once the rest of its batch is durable), and in process the application's
+   * emit call throws. A transient failure must be a retryable `OtelAuditError` (the whole batch fails
+   * and is retried); anything untyped is taken for a bug and refuses the record (`ProcessorFailedError`).
    */
   process(record: MutableLogRecordView): boolean;
   start?(): Promise<void>;

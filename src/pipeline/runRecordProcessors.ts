@@ -1,24 +1,71 @@
+/**
+ * Runs a pipeline's processors over a batch, record by record. A record is
+ * refused on its own — the other records of the batch go on — when a
+ * processor throws a `PermanentError` for it (e.g. `filter` with
+ * `error_mode: propagate`) or an error that is not an `OtelAuditError` at all
+ * (a bug: wrapped in `ProcessorFailedError`, naming the processor and the
+ * record). Any other typed error (retryable, or a service problem such as a
+ * key store that cannot be read) fails the whole batch: the sender keeps it
+ * and retries.
+ */
+import { OtelAuditError } from '../errors.ts';
 import type { AuditRecord } from '../record/AuditRecord.ts';
 import { auditRecordView } from '../record/AuditRecordView.ts';
+import { PermanentError } from './consumer.ts';
+import { ProcessorFailedError } from './ProcessorFailedError.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
+import type { RejectedRecord } from './RecordsRejectedError.ts';
 
-/** Applies processors in order to each record; returns the records that were kept (in order). */
+export interface ProcessedRecords {
+  /** Records kept, in order. */
+  readonly kept: AuditRecord[];
+  /** Records refused, in order (empty when none). */
+  readonly rejected: readonly RejectedRecord[];
+}
+
+const NONE: readonly RejectedRecord[] = Object.freeze([]);
+
+/** Applies processors in order to each record; `processorIds[i]` names `processors[i]` in errors. */
+export function processRecords(
+  records: AuditRecord[],
+  processors: readonly RecordProcessor[],
+  processorIds: readonly string[] = [],
+): ProcessedRecords {
+  if (processors.length === 0) return { kept: records, rejected: NONE };
+  const kept: AuditRecord[] = [];
+  let rejected: RejectedRecord[] | undefined;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as AuditRecord;
+    const view = auditRecordView(record);
+    let j = 0;
+    try {
+      for (; j < processors.length; j++) if (!(processors[j] as RecordProcessor).process(view)) break;
+    } catch (err) {
+      (rejected ??= []).push({ index: i, error: refusal(err, processorIds[j] ?? `#${j}`, i) });
+      continue;
+    }
+    if (j === processors.length) kept.push(record);
+  }
+  return { kept, rejected: rejected ?? NONE };
+}
+
+/** The record's own refusal, or rethrows an error that is the batch's (retryable or a service problem). */
+function refusal(err: unknown, processorId: string, recordIndex: number): PermanentError {
+  if (err instanceof PermanentError) return err;
+  if (err instanceof OtelAuditError) throw err;
+  return new ProcessorFailedError({ processorId, recordIndex, cause: err });
+}
+
+/**
+ * Applies processors in order to each record; returns the records that were kept (in order). Throws
+ * the first record's refusal (the whole batch refused): use `processRecords` to keep the others.
+ */
 export function runRecordProcessors(
   records: AuditRecord[],
   processors: readonly RecordProcessor[],
+  processorIds: readonly string[] = [],
 ): AuditRecord[] {
-  if (processors.length === 0) return records;
-  const kept: AuditRecord[] = [];
-  for (const record of records) {
-    const view = auditRecordView(record);
-    let keep = true;
-    for (const p of processors) {
-      if (!p.process(view)) {
-        keep = false;
-        break;
-      }
-    }
-    if (keep) kept.push(record);
-  }
+  const { kept, rejected } = processRecords(records, processors, processorIds);
+  if (rejected[0]) throw rejected[0].error;
   return kept;
 }
