@@ -19,7 +19,6 @@
 import { OtelAuditError } from '../errors.ts';
 import { decodeOtlpLogsProtobuf } from '../otlp/protobufCodec.ts';
 import { encodeSingleRecord } from '../otlp/internal/singleRecordEncoder.ts';
-import { validateRecord } from './validateRecord.ts';
 import type { AuditRecord } from './AuditRecord.ts';
 import { ANY_VALUE_DEPTH_CEILING } from './AnyValue.ts';
 import { resolveDecodeLimits, type DecodeLimits } from './DecodeLimits.ts';
@@ -45,9 +44,12 @@ export interface DecodeRecordOptions {
   readonly limits?: Partial<DecodeLimits>;
 }
 
-/** Validates `record` (throws `RecordInvalidError`) and encodes it as a version-1 payload. */
+/**
+ * Validates `record` (throws `RecordInvalidError`, exactly as `validateRecord`
+ * would) and encodes it as a version-1 payload. The validation is fused into
+ * the encoder's single pass (singleRecordEncoder.ts).
+ */
 export function encodeRecord(record: AuditRecord): Uint8Array {
-  validateRecord(record);
   return encodeSingleRecord(RECORD_ENCODING_VERSION, record);
 }
 

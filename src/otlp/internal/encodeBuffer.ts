@@ -1,0 +1,216 @@
+/**
+ * The scratch buffer the direct protobuf writer (`encodeLogRecord.ts`) fills:
+ * one growable Buffer, reused for every payload (the payload is copied out
+ * once, into an exactly-sized Buffer), with the protobuf primitives written
+ * in place. Length-delimited messages reserve one length byte and are
+ * widened afterwards in the rare case their content reaches 128 bytes.
+ *
+ * Every writer method assumes the caller made room with `ensure(n)` first
+ * (strings and byte strings make their own room). Values must already be in
+ * range (the caller checks); strings are checked here for lone surrogates
+ * because the check is free while the bytes are written (`string()` returns
+ * false instead of writing anything wrong).
+ */
+
+/** Strings up to this many UTF-16 units are written by a JavaScript loop, longer ones by Buffer's native UTF-8 writer. */
+const SHORT_STRING_UNITS_MAX = 24;
+const INITIAL_BYTES = 16 * 1024;
+/** A scratch buffer grown beyond this for one huge payload is dropped afterwards instead of being kept. */
+const RETAINED_BYTES_MAX = 1024 * 1024;
+
+/** Buffer's native UTF-8 writer (what `buf.write(s, offset)` calls, without its argument juggling). */
+interface Utf8Writer {
+  utf8Write(text: string, offset: number, length: number): number;
+}
+
+/** Bytes of `n` as a varint (n a uint32 or a message length). */
+export function varintBytes(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x20_0000 ? 3 : n < 0x1000_0000 ? 4 : 5;
+}
+
+export class EncodeBuffer {
+  buf: Buffer;
+  view: DataView;
+  pos = 0;
+
+  constructor(bytes: number = INITIAL_BYTES) {
+    this.buf = Buffer.allocUnsafeSlow(bytes);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  /** Makes room for `n` more bytes at `pos` (keeping everything written so far at the same offsets). */
+  ensure(n: number): void {
+    if (this.pos + n > this.buf.length) this.grow(this.pos + n);
+  }
+
+  private grow(needed: number): void {
+    const next = Buffer.allocUnsafeSlow(Math.max(needed, 2 * this.buf.length));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.length);
+  }
+
+  /** Starts the next payload; a scratch buffer grown for a huge payload is replaced by a normal one. */
+  reset(): void {
+    this.pos = 0;
+    if (this.buf.length > RETAINED_BYTES_MAX) {
+      this.buf = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    }
+  }
+
+  byte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+
+  /** A uint32 as a varint (also correct for any integer in [0, 2^32)). */
+  varint32(value: number): void {
+    const buf = this.buf;
+    let v = value;
+    let p = this.pos;
+    while (v > 0x7f) {
+      buf[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[p++] = v;
+    this.pos = p;
+  }
+
+  /** A 64-bit value given as unsigned 32-bit halves, as a varint (protobufjs's writeVarint64). */
+  varint64(low: number, high: number): void {
+    const buf = this.buf;
+    let lo = low;
+    let hi = high;
+    let p = this.pos;
+    while (hi !== 0) {
+      buf[p++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    while (lo > 0x7f) {
+      buf[p++] = (lo & 0x7f) | 0x80;
+      lo >>>= 7;
+    }
+    buf[p++] = lo;
+    this.pos = p;
+  }
+
+  /** fixed64, little-endian; `value` must be in [0, 2^64). */
+  fixed64(value: bigint): void {
+    this.view.setBigUint64(this.pos, value, true);
+    this.pos += 8;
+  }
+
+  fixed32(value: number): void {
+    this.view.setUint32(this.pos, value, true);
+    this.pos += 4;
+  }
+
+  /** A double, bit-exact except that every NaN is written as the canonical quiet NaN 0x7FF8000000000000. */
+  double(value: number): void {
+    if (Number.isNaN(value)) {
+      // explicit bits: how an engine stores a NaN into a DataView is implementation-defined
+      this.view.setUint32(this.pos, 0, true);
+      this.view.setUint32(this.pos + 4, 0x7ff8_0000, true);
+    } else {
+      this.view.setFloat64(this.pos, value, true);
+    }
+    this.pos += 8;
+  }
+
+  /** A length-delimited field: `tag`, the UTF-8 length, the UTF-8 bytes. False (and nothing meaningful written) for a lone surrogate. */
+  string(tag: number, s: string): boolean {
+    const units = s.length;
+    this.ensure(11 + 3 * units);
+    const buf = this.buf;
+    buf[this.pos++] = tag;
+    if (units <= SHORT_STRING_UNITS_MAX) {
+      // at most 3 bytes per unit: the length fits one byte
+      const written = this.shortUtf8(s, this.pos + 1);
+      if (written < 0) return false;
+      buf[this.pos] = written;
+      this.pos += 1 + written;
+      return true;
+    }
+    if (!s.isWellFormed()) return false;
+    // reserve the length's bytes for the ASCII case (UTF-8 is never shorter than the UTF-16 unit count)
+    const reserved = varintBytes(units);
+    const start = this.pos + reserved;
+    const written = (buf as unknown as Utf8Writer).utf8Write(s, start, buf.length - start);
+    const needed = varintBytes(written);
+    if (needed !== reserved) buf.copyWithin(this.pos + needed, start, start + written);
+    this.varint32(written);
+    this.pos += written;
+    return true;
+  }
+
+  /** UTF-8 of `s` at `at`; the byte count, or -1 on a lone surrogate. */
+  private shortUtf8(s: string, at: number): number {
+    const buf = this.buf;
+    const n = s.length;
+    let p = at;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) {
+        buf[p++] = c;
+      } else if (c < 0x800) {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else if ((c & 0xf800) !== 0xd800) {
+        buf[p++] = 0xe0 | (c >> 12);
+        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else {
+        const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c >= 0xdc00 || (d & 0xfc00) !== 0xdc00) return -1;
+        i++;
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        buf[p++] = 0xf0 | (cp >> 18);
+        buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
+        buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
+        buf[p++] = 0x80 | (cp & 0x3f);
+      }
+    }
+    return p - at;
+  }
+
+  /** A length-delimited field holding `bytes` as they are. */
+  bytes(tag: number, bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.ensure(6 + n);
+    this.buf[this.pos++] = tag;
+    this.varint32(n);
+    if (n > 0) this.buf.set(bytes, this.pos);
+    this.pos += n;
+  }
+
+  /** Raw bytes (a pre-encoded part). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Writes `tag` and reserves one length byte; returns where the length goes (pass it to `endMessage`). */
+  beginMessage(tag: number): number {
+    this.ensure(2);
+    this.buf[this.pos++] = tag;
+    return this.pos++;
+  }
+
+  /** Sets the length reserved at `at` to the bytes written since, widening it when they are 128 or more. */
+  endMessage(at: number): void {
+    const length = this.pos - at - 1;
+    if (length < 0x80) {
+      this.buf[at] = length;
+      return;
+    }
+    const extra = varintBytes(length) - 1;
+    this.ensure(extra);
+    this.buf.copyWithin(at + 1 + extra, at + 1, this.pos);
+    const end = this.pos + extra;
+    this.pos = at;
+    this.varint32(length);
+    this.pos = end;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Writes a LogRecord, a Resource or an InstrumentationScope message straight
+ * from the record model into an `EncodeBuffer`: the same bytes protobufjs
+ * writes for the objects of `recordsToPb.ts` / `pbValues.ts` (the canonical
+ * form of docs/record-encoding.md §2: fields in field-number order, proto3
+ * defaults omitted except inside the AnyValue oneof, empty body / empty
+ * value / empty containers as empty messages, NaN canonical, negative int32
+ * and int64 as 10-byte varints), without building intermediate objects.
+ *
+ * It checks every value it writes against the model's invariants — the
+ * checks `validateRecord` makes — and stops at the first violation with
+ * `NOT_ENCODABLE`; the caller then lets `validateRecord` report it (so the
+ * error, its code and its path are exactly validateRecord's). Recursion is
+ * bounded by the AnyValue depth ceiling (a circular value stops there).
+ */
+import {
+  ANY_VALUE_DEPTH_CEILING,
+  INT64_MAX,
+  INT64_MIN,
+  type AnyValue,
+  type KeyValue,
+} from '../../record/AnyValue.ts';
+import type { AuditRecord, AuditResource, AuditScope } from '../../record/AuditRecord.ts';
+import { isFixed64, isInt32, isUint32 } from '../../record/validateRecord.ts';
+import type { EncodeBuffer } from './encodeBuffer.ts';
+
+/** Thrown (one shared instance, never escapes the encoder) at the first value the model does not allow. */
+export class NotEncodable extends Error {}
+export const NOT_ENCODABLE = new NotEncodable('value breaks the record model (validateRecord names it)');
+
+function fail(): never {
+  throw NOT_ENCODABLE;
+}
+
+/** Splits an int64 into its two's-complement 32-bit halves. */
+const halves = new DataView(new ArrayBuffer(8));
+
+/** LogRecord fields 1..12 (the message content, without tag and length). */
+export function writeLogRecord(w: EncodeBuffer, r: AuditRecord): void {
+  const time = r.timeUnixNano;
+  const observed = r.observedTimeUnixNano;
+  const severity = r.severityNumber;
+  if (!isFixed64(time) || !isFixed64(observed) || !isInt32(severity)) fail();
+  w.ensure(20);
+  if (time !== 0n) {
+    w.byte(0x09);
+    w.fixed64(time);
+  }
+  if (severity !== 0) {
+    w.byte(0x10);
+    if (severity > 0) w.varint32(severity);
+    else w.varint64(severity >>> 0, 0xffff_ffff);
+  }
+  stringField(w, 0x1a, r.severityText);
+  const body = r.body;
+  if (body !== undefined) {
+    const at = w.beginMessage(0x2a);
+    writeAnyValue(w, body, 1);
+    w.endMessage(at);
+  }
+  attributeList(w, 0x32, r.attributes);
+  uint32Field(w, 0x38, r.droppedAttributesCount);
+  const flags = r.flags;
+  if (!isUint32(flags)) fail();
+  if (flags !== 0) {
+    w.ensure(5);
+    w.byte(0x45);
+    w.fixed32(flags);
+  }
+  hexIdField(w, 0x4a, r.traceId, 32);
+  hexIdField(w, 0x52, r.spanId, 16);
+  if (observed !== 0n) {
+    w.ensure(9);
+    w.byte(0x59);
+    w.fixed64(observed);
+  }
+  stringField(w, 0x62, r.eventName);
+}
+
+/** Resource fields (attributes, dropped_attributes_count). `schemaUrl` is checked too (it is written on ResourceLogs). */
+export function writeResource(w: EncodeBuffer, resource: AuditResource): void {
+  if (typeof resource !== 'object' || resource === null) fail();
+  attributeList(w, 0x0a, resource.attributes);
+  uint32Field(w, 0x10, resource.droppedAttributesCount);
+  checkString(resource.schemaUrl);
+}
+
+/** InstrumentationScope fields (name, version, attributes, dropped_attributes_count); `schemaUrl` is checked too. */
+export function writeScope(w: EncodeBuffer, scope: AuditScope): void {
+  if (typeof scope !== 'object' || scope === null) fail();
+  stringField(w, 0x0a, scope.name);
+  stringField(w, 0x12, scope.version);
+  attributeList(w, 0x1a, scope.attributes);
+  uint32Field(w, 0x20, scope.droppedAttributesCount);
+  checkString(scope.schemaUrl);
+}
+
+/** A string field, omitted when ''. */
+export function stringField(w: EncodeBuffer, tag: number, s: string): void {
+  if (typeof s !== 'string') fail();
+  if (s !== '' && !w.string(tag, s)) fail();
+}
+
+function checkString(s: string): void {
+  if (typeof s !== 'string' || !s.isWellFormed()) fail();
+}
+
+function uint32Field(w: EncodeBuffer, tag: number, value: number): void {
+  if (!isUint32(value)) fail();
+  if (value !== 0) {
+    w.ensure(6);
+    w.byte(tag);
+    w.varint32(value);
+  }
+}
+
+/** `chars` lowercase hex characters as `chars / 2` bytes, omitted when ''. */
+function hexIdField(w: EncodeBuffer, tag: number, id: string, chars: number): void {
+  if (typeof id !== 'string') fail();
+  if (id === '') return;
+  if (id.length !== chars) fail();
+  w.ensure(2 + chars / 2);
+  w.byte(tag);
+  w.byte(chars / 2);
+  const buf = w.buf;
+  let p = w.pos;
+  for (let i = 0; i < chars; i += 2) {
+    const hi = hexDigit(id.charCodeAt(i));
+    const lo = hexDigit(id.charCodeAt(i + 1));
+    if ((hi | lo) < 0) fail();
+    buf[p++] = (hi << 4) | lo;
+  }
+  w.pos = p;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+function attributeList(w: EncodeBuffer, tag: number, list: readonly KeyValue[]): void {
+  if (!Array.isArray(list)) fail();
+  writeKeyValues(w, tag, list, 0);
+}
+
+/** Each entry as a KeyValue message under `tag`; values at `depth + 1`. */
+function writeKeyValues(w: EncodeBuffer, tag: number, list: readonly KeyValue[], depth: number): void {
+  for (let i = 0; i < list.length; i++) {
+    const kv = list[i];
+    if (typeof kv !== 'object' || kv === null) fail();
+    const at = w.beginMessage(tag);
+    stringField(w, 0x0a, kv.key);
+    const valueAt = w.beginMessage(0x12);
+    writeAnyValue(w, kv.value, depth + 1);
+    w.endMessage(valueAt);
+    w.endMessage(at);
+  }
+}
+
+/** The AnyValue message content: the one set member of the oneof (nothing for the empty value). */
+function writeAnyValue(w: EncodeBuffer, value: AnyValue, depth: number): void {
+  if (depth > ANY_VALUE_DEPTH_CEILING) fail();
+  switch (typeof value) {
+    case 'string':
+      if (!w.string(0x0a, value)) fail();
+      return;
+    case 'boolean':
+      w.ensure(2);
+      w.byte(0x10);
+      w.byte(value ? 1 : 0);
+      return;
+    case 'bigint':
+      writeInt64(w, value);
+      return;
+    case 'number':
+      w.ensure(9);
+      w.byte(0x21);
+      w.double(value);
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (value instanceof Uint8Array) {
+        w.bytes(0x3a, value);
+        return;
+      }
+      if (Array.isArray(value)) {
+        const at = w.beginMessage(0x2a);
+        for (let i = 0; i < value.length; i++) {
+          const elementAt = w.beginMessage(0x0a);
+          writeAnyValue(w, value[i] as AnyValue, depth + 1);
+          w.endMessage(elementAt);
+        }
+        w.endMessage(at);
+        return;
+      }
+      const values = value.values;
+      if (!Array.isArray(values)) fail();
+      const at = w.beginMessage(0x32);
+      writeKeyValues(w, 0x0a, values, depth);
+      w.endMessage(at);
+      return;
+    }
+    default:
+      fail();
+  }
+}
+
+function writeInt64(w: EncodeBuffer, value: bigint): void {
+  if (value < INT64_MIN || value > INT64_MAX) fail();
+  w.ensure(11);
+  w.byte(0x18);
+  if (value >= 0n && value <= 0xffff_ffffn) {
+    w.varint32(Number(value));
+  } else {
+    halves.setBigInt64(0, value, true);
+    w.varint64(halves.getUint32(0, true), halves.getUint32(4, true));
+  }
+}
