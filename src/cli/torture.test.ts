@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IterationResult, Scenario } from '../../torture/Scenario.ts';
 import { iterationSeed } from '../../torture/prng.ts';
+import { diskFull } from '../../torture/scenarios/diskFull.ts';
 import type { TortureReport } from '../../torture/report/TortureReport.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { runTortureCommand } from './commands/torture.ts';
@@ -44,7 +45,12 @@ describe('otel-audit torture', () => {
     const r = await runCli([...args, '--report', html, '--json', json]);
     expect(r.stderr).toMatch(/master seed 5/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^DiskFull +simulated PASSED +2 +0 /m);
+    // Which of the two iterations injected a fault (a DiskFull iteration whose writes all fitted injected
+    // none: noFault, not passed) is decided here by running them, not assumed.
+    const faulted = await faultedIterations(diskFull, 5, 2);
+    expect(r.stdout).toMatch(
+      new RegExp(`^DiskFull +simulated ${faulted > 0 ? 'PASSED' : 'NOT RUN'} +2 +0 `, 'm'),
+    );
     expect(r.stdout).toMatch(
       /^NetworkPartition +simulated SKIPPED +0 +0 .*skipped: object-store backends not implemented yet/m,
     );
@@ -60,12 +66,58 @@ describe('otel-audit torture', () => {
       'npm run otel-audit -- torture --scenarios DiskFull,NetworkPartition --seed 5 --iterations 2',
     );
     expect(report.result.seed).toBe(5);
-    expect(report.result.totals).toMatchObject({ iterations: 2, passed: 2, failed: 0, skippedScenarios: 1 });
+    expect(report.result.totals).toMatchObject({
+      iterations: 2,
+      passed: faulted,
+      noFault: 2 - faulted,
+      failed: 0,
+      skippedScenarios: 1,
+    });
     expect(report.result.scenarios.map((s) => [s.name, s.status])).toEqual([
-      ['DiskFull', 'passed'],
+      ['DiskFull', faulted > 0 ? 'passed' : 'not run'],
       ['NetworkPartition', 'skipped'],
     ]);
     expect(report.environment.node).toBe(process.version);
+  });
+
+  it('--jobs 2 runs the simulated scenarios in worker threads: the same counts and failures as --jobs 1', async () => {
+    const run = async (jobs: string): Promise<TortureReport> => {
+      const json = path.join(tmp.dir, `jobs-${jobs}.json`);
+      const r = await runCli([
+        'torture',
+        '--scenarios',
+        'RandomCorruption,DiskFull',
+        '--iterations',
+        '4',
+        '--seed',
+        '8',
+        '--jobs',
+        jobs,
+        '--json',
+        json,
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`${jobs} jobs`);
+      return JSON.parse(readFileSync(json, 'utf8')) as TortureReport;
+    };
+    const one = await run('1');
+    const two = await run('2');
+    const counts = (rep: TortureReport): unknown =>
+      rep.result.scenarios.map((s) => [
+        s.name,
+        s.iterations,
+        s.passed,
+        s.failed,
+        s.noFault,
+        s.faults,
+        s.acknowledged,
+      ]);
+    expect(counts(two)).toEqual(counts(one));
+    expect(two.result.totals).toEqual(one.result.totals);
+    expect(two.rerun).toBe(
+      'npm run otel-audit -- torture --scenarios RandomCorruption,DiskFull --seed 8 --iterations 4',
+    );
+    expect((await runCli(['torture', '--jobs', '0'])).code).toBe(2);
   });
 
   it('exits 3 when an iteration fails, printing the command that reproduces it', async () => {
@@ -126,3 +178,19 @@ describe('otel-audit torture', () => {
     expect((await runCli(['torture', '--seed', '4294967296'])).code).toBe(2);
   });
 });
+
+/** How many of the first `n` iterations of `scenario` under master seed `seed` inject a fault, run here. */
+async function faultedIterations(scenario: Scenario, seed: number, n: number): Promise<number> {
+  let faulted = 0;
+  for (let i = 0; i < n; i++) {
+    const r = await scenario.run({
+      seed: iterationSeed(seed, i),
+      iteration: i,
+      workDir: '',
+      signal: new AbortController().signal,
+    });
+    expect(r.ok).toBe(true);
+    if (r.faults > 0) faulted++;
+  }
+  return faulted;
+}

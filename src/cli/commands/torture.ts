@@ -15,6 +15,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseGoDurationMs } from '../../../config/duration.ts';
@@ -46,6 +47,8 @@ export interface TortureCommandOptions {
   readonly report?: string;
   readonly json?: string;
   readonly list?: boolean;
+  /** Iterations run at the same time (worker threads for the simulated scenarios); default: the CPUs. */
+  readonly jobs?: number;
 }
 
 export const TORTURE_DEFAULT_DURATION: Duration = { ms: 60_000, text: '1m' };
@@ -83,6 +86,11 @@ export function addTortureCommand(parent: Command, context: CommandContext): voi
     .option('--seed <s>', 'master seed (default: random, printed)', parseSeed)
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--json <file>', 'write the report data as JSON')
+    .option(
+      '--jobs <n>',
+      'iterations run at the same time, simulated scenarios in worker threads (default: the number of CPUs)',
+      parsePositiveInteger,
+    )
     .option('--list', 'list the scenarios and exit')
     .action(async (options: TortureCommandOptions, command: Command) => {
       // commander keeps the arguments it parsed (`rawArgs`, untyped): the report records the exact command line.
@@ -109,8 +117,10 @@ export async function runTortureCommand(
   const selected = select(loaded.scenarios, o.scenarios);
   const seed = o.seed ?? randomInt(0, 0x1_0000_0000);
   const duration = o.duration ?? (o.iterations === undefined ? TORTURE_DEFAULT_DURATION : undefined);
+  // The workers load the registry's scenarios by name: a caller's own scenario set (tests) runs in this thread.
+  const jobs = load === loadScenarios ? (o.jobs ?? os.availableParallelism()) : 1;
   io.stderr.write(
-    `otel-audit: torture: ${selected.length} scenarios, master seed ${seed}, ${[o.iterations === undefined ? '' : `${o.iterations} iterations each`, duration === undefined ? '' : `budget ${duration.text}`].filter((s) => s !== '').join(', ')}\n`,
+    `otel-audit: torture: ${selected.length} scenarios, master seed ${seed}, ${[o.iterations === undefined ? '' : `${o.iterations} iterations each`, duration === undefined ? '' : `budget ${duration.text}`, `${jobs} jobs`].filter((s) => s !== '').join(', ')}\n`,
   );
   const printer = progressPrinter(io, io.stderr.isTTY === true ? 'bar' : 'lines');
   const abort = new AbortController();
@@ -125,6 +135,7 @@ export async function runTortureCommand(
       ...(duration === undefined ? {} : { durationMs: duration.ms }),
       onProgress: printer.update,
       signal: abort.signal,
+      jobs,
     });
   } finally {
     process.removeListener('SIGINT', onSigint);
