@@ -79,6 +79,15 @@ describe('single-record encoder', () => {
     );
   });
 
+  it('never changes a payload it handed out (payloads share chunks; later and failed encodes write elsewhere)', () => {
+    const records = fc.sample(fc.oneof(recordArb(), bigRecordArb), { numRuns: 300, seed: 7 });
+    const payloads = records.map((r, i) => {
+      if (i % 7 === 0) expect(() => encodeRecord({ ...r, traceId: 'X' })).toThrow(RecordInvalidError);
+      return encodeRecord(r);
+    });
+    records.forEach((r, i) => expect(Buffer.from(payloads[i] as Uint8Array).equals(oracle(r))).toBe(true));
+  });
+
   it('handles empty and schema-only resources and scopes', () => {
     for (const resource of [createAuditResource(), createAuditResource({ schemaUrl: 'https://s/r' })]) {
       for (const scope of [

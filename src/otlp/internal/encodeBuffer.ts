@@ -1,9 +1,13 @@
 /**
- * The scratch buffer the direct protobuf writer (`encodeLogRecord.ts`) fills:
- * one growable Buffer, reused for every payload (the payload is copied out
- * once, into an exactly-sized Buffer), with the protobuf primitives written
- * in place. Length-delimited messages reserve one length byte and are
- * widened afterwards in the rare case their content reaches 128 bytes.
+ * Where the direct protobuf writer (`encodeLogRecord.ts`) writes payloads:
+ * a chunk of memory that payloads are written into one after another and
+ * handed out as views (`take`), like Node's own `Buffer.allocUnsafe` pool but
+ * without the copy: a payload is written once, in place. A payload that
+ * outgrows the rest of the chunk moves to a new, large enough chunk; offsets
+ * that must survive that (`beginMessage`) are relative to the payload's
+ * start. A view keeps its chunk alive, as a pooled Buffer does.
+ * Length-delimited messages reserve one length byte and are widened
+ * afterwards in the rare case their content reaches 128 bytes.
  *
  * Every writer method assumes the caller made room with `ensure(n)` first
  * (strings and byte strings make their own room). Values must already be in
@@ -14,9 +18,9 @@
 
 /** Strings up to this many UTF-16 units are written by a JavaScript loop, longer ones by Buffer's native UTF-8 writer. */
 const SHORT_STRING_UNITS_MAX = 24;
-const INITIAL_BYTES = 16 * 1024;
-/** A scratch buffer grown beyond this for one huge payload is dropped afterwards instead of being kept. */
-const RETAINED_BYTES_MAX = 1024 * 1024;
+const CHUNK_BYTES = 64 * 1024;
+/** A payload starts in a new chunk when fewer bytes than this are left in the current one. */
+const CHUNK_REST_BYTES_MIN = 2 * 1024;
 
 /** Buffer's native UTF-8 writer (what `buf.write(s, offset)` calls, without its argument juggling). */
 interface Utf8Writer {
@@ -31,32 +35,46 @@ export function varintBytes(n: number): number {
 export class EncodeBuffer {
   buf: Buffer;
   view: DataView;
+  /** Where the payload being written starts. */
+  base = 0;
   pos = 0;
 
-  constructor(bytes: number = INITIAL_BYTES) {
-    this.buf = Buffer.allocUnsafeSlow(bytes);
+  constructor() {
+    this.buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
-  /** Makes room for `n` more bytes at `pos` (keeping everything written so far at the same offsets). */
-  ensure(n: number): void {
-    if (this.pos + n > this.buf.length) this.grow(this.pos + n);
+  /** Starts a payload (dropping anything written since the last `take`). */
+  begin(): void {
+    if (this.buf.length - this.base < CHUNK_REST_BYTES_MIN) this.moveTo(CHUNK_BYTES);
+    this.pos = this.base;
   }
 
-  private grow(needed: number): void {
-    const next = Buffer.allocUnsafeSlow(Math.max(needed, 2 * this.buf.length));
-    this.buf.copy(next, 0, 0, this.pos);
+  /** Makes room for `n` more bytes at `pos` (moving the payload so far to a new chunk if needed). */
+  ensure(n: number): void {
+    if (this.pos + n > this.buf.length) this.moveTo(Math.max(CHUNK_BYTES, 2 * (this.pos - this.base + n)));
+  }
+
+  private moveTo(bytes: number): void {
+    const next = Buffer.allocUnsafeSlow(bytes);
+    this.buf.copy(next, 0, this.base, this.pos);
+    this.pos -= this.base;
+    this.base = 0;
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.length);
   }
 
-  /** Starts the next payload; a scratch buffer grown for a huge payload is replaced by a normal one. */
-  reset(): void {
-    this.pos = 0;
-    if (this.buf.length > RETAINED_BYTES_MAX) {
-      this.buf = Buffer.allocUnsafeSlow(INITIAL_BYTES);
-      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
-    }
+  /**
+   * Hands out bytes [start, end) of the current payload as a view and starts
+   * the next payload after them (8-byte aligned); a chunk grown beyond the
+   * normal size for one huge payload is not reused.
+   */
+  take(start: number, end: number): Buffer {
+    const out = this.buf.subarray(start, end);
+    this.base = (end + 7) & ~7;
+    if (this.buf.length > CHUNK_BYTES) this.base = this.buf.length;
+    this.pos = this.base;
+    return out;
   }
 
   byte(b: number): void {
@@ -191,15 +209,16 @@ export class EncodeBuffer {
     this.pos += bytes.length;
   }
 
-  /** Writes `tag` and reserves one length byte; returns where the length goes (pass it to `endMessage`). */
+  /** Writes `tag` and reserves one length byte; returns where the length goes, relative to `base` (pass it to `endMessage`). */
   beginMessage(tag: number): number {
     this.ensure(2);
     this.buf[this.pos++] = tag;
-    return this.pos++;
+    return this.pos++ - this.base;
   }
 
-  /** Sets the length reserved at `at` to the bytes written since, widening it when they are 128 or more. */
-  endMessage(at: number): void {
+  /** Sets the length reserved at `relativeAt` to the bytes written since, widening it when they are 128 or more. */
+  endMessage(relativeAt: number): void {
+    let at = relativeAt + this.base;
     const length = this.pos - at - 1;
     if (length < 0x80) {
       this.buf[at] = length;
@@ -207,6 +226,7 @@ export class EncodeBuffer {
     }
     const extra = varintBytes(length) - 1;
     this.ensure(extra);
+    at = relativeAt + this.base; // ensure may have moved the payload
     this.buf.copyWithin(at + 1 + extra, at + 1, this.pos);
     const end = this.pos + extra;
     this.pos = at;

@@ -35,7 +35,7 @@ let lastResourceParts: CachedParts | undefined;
 let lastScope: AuditScope | undefined;
 let lastScopeParts: CachedParts | undefined;
 
-/** The resource's parts; encodes them with `w` (from position 0) when not cached. Throws as the writer does. */
+/** The resource's parts; encodes them with `w` (then discards the bytes) when not cached. Throws as the writer does. */
 export function partsOfResource(w: EncodeBuffer, resource: AuditResource): EncodedParts {
   let parts = resource === lastResource ? lastResourceParts : resourceParts.get(resource);
   if (parts === undefined || !sameContent(parts, resource, '', '')) {
@@ -126,15 +126,15 @@ function encodeParts(
   version: string,
   write: () => boolean,
 ): CachedParts {
-  w.pos = 0;
+  w.begin();
   const at = w.beginMessage(0x0a);
   const omitted = write();
   w.endMessage(at);
-  const head = omitted ? EMPTY : Buffer.from(w.buf.subarray(0, w.pos));
-  w.pos = 0;
+  const head = omitted ? EMPTY : Buffer.from(w.buf.subarray(w.base, w.pos));
+  w.begin();
   stringField(w, 0x1a, of.schemaUrl);
-  const schema = w.pos === 0 ? EMPTY : Buffer.from(w.buf.subarray(0, w.pos));
-  w.pos = 0;
+  const schema = w.pos === w.base ? EMPTY : Buffer.from(w.buf.subarray(w.base, w.pos));
+  w.begin();
   return {
     head,
     schema,

@@ -3,7 +3,8 @@
  * LogsData{ResourceLogs{resource, ScopeLogs{scope, [record], schema}, schema}}
  * — the same bytes as `encodeOtlpLogsProtobufPrefixed(prefix, [record])`
  * (property-tested byte for byte against it), written directly by
- * `encodeLogRecord.ts` into a reused scratch buffer and copied out once.
+ * `encodeLogRecord.ts` into a pooled chunk (`encodeBuffer.ts`) and returned
+ * as a view of it: no intermediate objects, no copy.
  *
  * Hand-written instead of protobufjs because protobufjs was measured to be
  * the bottleneck: on 4,096 distinct receiver-like records (10 attributes,
@@ -30,7 +31,7 @@ import { partsOfResource, partsOfScope } from './encodeParts.ts';
 /** Tag + 5-byte length each for ResourceLogs, ScopeLogs and LogRecord, plus the prefix byte. */
 const FRAMING_BYTES_MAX = 1 + 3 * 6;
 
-/** The scratch buffer; a nested call (a getter that encodes) gets its own. */
+/** The writer; a nested call (a getter that encodes) gets its own. */
 let spare: EncodeBuffer | undefined = new EncodeBuffer();
 
 /** Encodes `record` as `prefix` + LogsData; throws `RecordInvalidError` (from validateRecord) for an invalid record. */
@@ -44,7 +45,6 @@ export function encodeSingleRecord(prefix: number, record: AuditRecord): Uint8Ar
     assert(error !== NOT_ENCODABLE, 'the record encoder refused a record that validateRecord accepts');
     throw error;
   } finally {
-    w.reset();
     spare = w;
   }
 }
@@ -54,14 +54,16 @@ function encode(w: EncodeBuffer, prefix: number, record: AuditRecord): Uint8Arra
   const rp = partsOfResource(w, record.resource);
   const sp = partsOfScope(w, record.scope);
   // The LogRecord goes after room for the framing; the framing is then written backwards in front of it.
-  const lrStart = FRAMING_BYTES_MAX + rp.head.length + sp.head.length;
-  w.pos = 0;
-  w.ensure(lrStart);
-  w.pos = lrStart;
+  w.begin();
+  const framingBytesMax = FRAMING_BYTES_MAX + rp.head.length + sp.head.length;
+  w.ensure(framingBytesMax);
+  w.pos += framingBytesMax;
   writeLogRecord(w, record);
-  const lrLength = w.pos - lrStart;
+  const lrLength = w.pos - (w.base + framingBytesMax);
   w.raw(sp.schema);
   w.raw(rp.schema);
+  // only now: writing may have moved the payload to a new chunk
+  const lrStart = w.base + framingBytesMax;
   const end = w.pos;
   const scopeLogsLength = sp.head.length + 1 + varintBytes(lrLength) + lrLength + sp.schema.length;
   const resourceLogsLength =
@@ -79,9 +81,7 @@ function encode(w: EncodeBuffer, prefix: number, record: AuditRecord): Uint8Arra
   p = varintBefore(buf, p, resourceLogsLength);
   buf[--p] = 0x0a;
   buf[--p] = prefix;
-  const out = Buffer.allocUnsafe(end - p);
-  out.set(buf.subarray(p, end));
-  return out;
+  return w.take(p, end);
 }
 
 /** Writes `n` as a varint ending just before `end`; returns where it starts. */
