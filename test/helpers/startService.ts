@@ -43,9 +43,18 @@ export async function startService(yaml: string, env: Record<string, string> = {
 
 /** Every record in a WAL directory (read-only: works while the writer runs). */
 export function walRecords(dir: string): AuditRecord[] {
-  return [...openWalReadOnly({ dir }).reader.records({ types: [FrameType.RECORD] })].map((r) =>
-    decodeRecord(r.payload),
-  );
+  // Every frame is checked (verify: 'full'), and any damage recovery finds fails the test loudly: a helper that
+  // read past a damaged header or segment would hide exactly what the tests are there to catch. (A torn final
+  // write after a kill is not damage: nothing in it was acknowledged.) Reading throws at a bad frame itself.
+  const { report, reader } = openWalReadOnly({ dir, verify: 'full' });
+  if (report.corruptions.length > 0) {
+    const what = report.corruptions.map(
+      (c) =>
+        `${c.segment} ${c.kind}${c.seqFrom === undefined ? '' : ` (records ${c.seqFrom}..${c.seqTo ?? '?'})`}`,
+    );
+    throw new Error(`walRecords: the WAL at ${dir} is damaged: ${what.join('; ')}`);
+  }
+  return [...reader.records({ types: [FrameType.RECORD] })].map((r) => decodeRecord(r.payload));
 }
 
 export function basicConfig(walDir: string, extra = ''): string {
