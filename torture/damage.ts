@@ -33,9 +33,23 @@ export interface DamageOp {
   readonly offset: number;
   /** flip: the bit; zero-sector: the length zeroed; truncate: the new size. */
   readonly detail: number;
+  /**
+   * Whether any byte of the file changed (or was cut off). Zeroing a sector that was already zeros
+   * (preallocated space) or truncating an empty file changes nothing: such an op is no fault.
+   */
+  readonly changed: boolean;
+}
+
+/** The ops that changed the medium: the faults an iteration really injected. */
+export function faultsOf(ops: readonly DamageOp[]): number {
+  return ops.filter((o) => o.changed).length;
 }
 
 export function describeDamage(d: DamageOp): string {
+  return d.changed ? describeOp(d) : `${describeOp(d)} (changed nothing)`;
+}
+
+function describeOp(d: DamageOp): string {
   switch (d.kind) {
     case 'flip':
       return `bit ${d.detail} flipped at ${d.segment}+${d.offset}`;
@@ -53,8 +67,10 @@ export function damageSegment(
   rng: Prng,
   kinds: readonly DamageKind[],
 ): DamageOp {
-  const size = disk.fileBytes(seg.path).length;
+  const before = disk.fileBytes(seg.path);
+  const size = before.length;
   const kind = size === 0 ? 'truncate' : rng.pick(kinds);
+  const changed = (): boolean => !Buffer.from(before).equals(Buffer.from(disk.fileBytes(seg.path)));
   // Most damage lands on the data (header to footer end); some anywhere in the file (preallocated zeros too).
   const dataEnd = Math.min(size, seg.footer?.end ?? seg.frames.at(-1)?.end ?? size);
   const limit = rng.chance(0.8) && dataEnd > 0 ? dataEnd : size;
@@ -62,17 +78,17 @@ export function damageSegment(
     const offset = rng.int(0, Math.max(0, limit - 1));
     const bit = rng.int(0, 7);
     disk.flipBit(seg.path, offset, bit);
-    return { kind, segment: seg.name, offset, detail: bit };
+    return { kind, segment: seg.name, offset, detail: bit, changed: changed() };
   }
   if (kind === 'zero-sector') {
     const offset = Math.floor(rng.int(0, Math.max(0, limit - 1)) / SECTOR_SIZE) * SECTOR_SIZE;
     const length = Math.min(SECTOR_SIZE, size - offset);
     disk.zeroRange(seg.path, offset, length);
-    return { kind, segment: seg.name, offset, detail: length };
+    return { kind, segment: seg.name, offset, detail: length, changed: changed() };
   }
   const to = rng.int(0, Math.max(0, limit - 1));
   disk.truncateFile(seg.path, to);
-  return { kind, segment: seg.name, offset: to, detail: to };
+  return { kind, segment: seg.name, offset: to, detail: to, changed: changed() };
 }
 
 export interface DamageAssessment extends InjectedDamage {

@@ -7,7 +7,7 @@
  * of the destroyed frames, and every other record is there, byte-exact.
  */
 import type { IterationContext, IterationResult, Scenario } from '../Scenario.ts';
-import { assessDamage, damageSegment, describeDamage, type DamageOp } from '../damage.ts';
+import { assessDamage, damageSegment, describeDamage, faultsOf, type DamageOp } from '../damage.ts';
 import { mapWal, type SegmentLayout } from '../frameMap.ts';
 import { seqList } from '../oracle.ts';
 import { Prng } from '../prng.ts';
@@ -67,7 +67,7 @@ async function run(ctx: IterationContext): Promise<IterationResult> {
   return {
     ok: violations.length === 0,
     acknowledged: h.ledger.ackCount,
-    faults: ops.length,
+    faults: faultsOf(ops),
     violations,
     metrics: { hitRecords: damage.hit.size },
   };

@@ -15,6 +15,7 @@
  */
 import type { IterationContext, IterationResult, Scenario } from '../Scenario.ts';
 import { appendAgainAndCheck, writeThenDamage } from '../corruptAtRest.ts';
+import { faultsOf } from '../damage.ts';
 import { Prng } from '../prng.ts';
 import { describeError } from '../SimWalHarness.ts';
 
@@ -39,7 +40,7 @@ async function run(ctx: IterationContext): Promise<IterationResult> {
   return {
     ok: violations.length === 0,
     acknowledged: d.h.ledger.ackCount,
-    faults: d.ops.length,
+    faults: faultsOf(d.ops),
     violations,
     metrics: {
       hitRecords: d.damage.hit.size,

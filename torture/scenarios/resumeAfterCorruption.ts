@@ -8,6 +8,7 @@
  */
 import type { IterationContext, IterationResult, Scenario } from '../Scenario.ts';
 import { appendAgainAndCheck, writeThenDamage } from '../corruptAtRest.ts';
+import { faultsOf } from '../damage.ts';
 import { Prng } from '../prng.ts';
 import { describeError } from '../SimWalHarness.ts';
 
@@ -28,5 +29,10 @@ async function run(ctx: IterationContext): Promise<IterationResult> {
   if (violations.length === 0 && !ctx.signal.aborted) {
     violations.push(...(await appendAgainAndCheck(d, rng, { verify: true })));
   }
-  return { ok: violations.length === 0, acknowledged: d.h.ledger.ackCount, faults: d.ops.length, violations };
+  return {
+    ok: violations.length === 0,
+    acknowledged: d.h.ledger.ackCount,
+    faults: faultsOf(d.ops),
+    violations,
+  };
 }
