@@ -71,17 +71,29 @@ export interface KeyStoreOptions {
 
 export const CACHE_ENTRIES_MAX_DEFAULT = 10_000;
 export const CACHE_TTL_MS_DEFAULT = 60_000;
+const REF_CACHE_SUBJECT_LENGTH_MAX = 256;
 
 export class KeyStore {
   readonly directory: string;
   private readonly masterKeys: SecretKeyRing;
   private readonly indexKey: KeyObject;
   private readonly cache: KeyCache;
+  /**
+   * Subject → ref, so a record's subject costs a Map lookup, not an HMAC
+   * (~3 µs of `audit_encrypt`'s ~17 µs per record, --cpu-prof). Bounded like
+   * the key cache (cleared when full); only subjects of at most
+   * `REF_CACHE_SUBJECT_LENGTH_MAX` characters. The ref of a subject never
+   * changes (it depends on the index key only), so shredding needs no
+   * invalidation here.
+   */
+  private readonly refs = new Map<string, string>();
+  private readonly refsMax: number;
 
   private constructor(o: KeyStoreOptions, indexKey: KeyObject) {
     this.directory = o.directory;
     this.masterKeys = o.masterKeys;
     this.indexKey = indexKey;
+    this.refsMax = o.cacheEntriesMax ?? CACHE_ENTRIES_MAX_DEFAULT;
     this.cache = new KeyCache(
       o.cacheEntriesMax ?? CACHE_ENTRIES_MAX_DEFAULT,
       o.cacheTtlMs ?? CACHE_TTL_MS_DEFAULT,
@@ -111,6 +123,18 @@ export class KeyStore {
 
   /** The file-name reference of a subject (hex of 16 bytes of HMAC-SHA256 under the index key). */
   subjectRef(subject: Subject): string {
+    if (typeof subject !== 'string' || subject.length > REF_CACHE_SUBJECT_LENGTH_MAX) {
+      return this.computeRef(subject);
+    }
+    const cached = this.refs.get(subject);
+    if (cached !== undefined) return cached;
+    const ref = this.computeRef(subject);
+    if (this.refs.size >= this.refsMax) this.refs.clear();
+    if (this.refsMax > 0) this.refs.set(subject, ref);
+    return ref;
+  }
+
+  private computeRef(subject: Subject): string {
     const input =
       subject === DEFAULT_SUBJECT
         ? associatedData('otel-audit default subject v1', [])

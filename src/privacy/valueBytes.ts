@@ -34,6 +34,13 @@ const TAG_KVLIST = 7;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function encodeValueBytes(value: AnyValue): Buffer {
+  if (typeof value === 'string') {
+    // The common case in one allocation (the general path below builds and concatenates parts).
+    const out = Buffer.allocUnsafe(5 + Buffer.byteLength(value, 'utf8'));
+    out[0] = TAG_STRING;
+    out.writeUInt32BE(out.write(value, 5, 'utf8'), 1);
+    return out;
+  }
   const parts: Buffer[] = [];
   write(value, parts);
   return Buffer.concat(parts);
