@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordInvalidError } from './errors.ts';
-import { fromSdkAnyValue, toSdkAnyValue } from './sdkAnyValue.ts';
+import { fromSdkAnyValue, fromSdkAttributes, toSdkAnyValue } from './sdkAnyValue.ts';
 
 describe('SDK value mapping', () => {
   it('maps JavaScript numbers: integers to int64, everything else to double', () => {
@@ -32,6 +32,17 @@ describe('SDK value mapping', () => {
       ],
     });
     expect(fromSdkAnyValue(Buffer.from([1, 2]), 'v')).toEqual(new Uint8Array([1, 2]));
+  });
+
+  it('names the full path of a scalar nested one level too deep (attribute paths are built lazily)', () => {
+    let nested: Record<string, unknown> = { leaf: 'x' };
+    for (let i = 0; i < 31; i++) nested = { a: nested };
+    expect(() => fromSdkAttributes({ ok: 1, k: nested }, 'attributes')).toThrow(
+      `attributes.k${'.a'.repeat(31)}.leaf: value nested deeper than 32 levels (or circular)`,
+    );
+    let fits: Record<string, unknown> = { leaf: 'x' };
+    for (let i = 0; i < 30; i++) fits = { a: fits };
+    expect(fromSdkAttributes({ k: fits }, 'attributes')).toHaveLength(1);
   });
 
   it('throws RecordInvalidError on circular or over-deep values', () => {

@@ -72,9 +72,22 @@ export function fromSdkAttributes(
   depth = 0,
 ): KeyValue[] {
   const out: KeyValue[] = [];
-  for (const [key, value] of Object.entries(attributes)) {
+  const keys = Object.keys(attributes);
+  const valueDepth = depth + 1;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = attributes[key];
     if (value === undefined) continue;
-    out.push({ key: wellFormed(key), value: fromSdkAnyValue(value, `${path}.${key}`, depth + 1) });
+    // A scalar needs no path (it cannot fail) unless it is already too deep; building the
+    // path for every attribute was measured at ~1/4 of this function's time.
+    const scalar = typeof value !== 'object' || value === null;
+    out.push({
+      key: wellFormed(key),
+      value:
+        scalar && valueDepth <= ANY_VALUE_DEPTH_CEILING
+          ? fromSdkAnyValue(value, '', valueDepth)
+          : fromSdkAnyValue(value, `${path}.${key}`, valueDepth),
+    });
   }
   return out;
 }
