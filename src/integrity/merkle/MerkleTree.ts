@@ -87,6 +87,14 @@ export class MerkleTree {
     return root;
   }
 
+  /**
+   * `state()` without copying the hashes (only the array holding them): the tree never changes a
+   * frontier hash in place, so the snapshot stays valid. For per-record snapshots on hot paths.
+   */
+  sharedState(): MerkleTreeState {
+    return { size: this.leafCount, frontier: this.frontier.slice() };
+  }
+
   /** The size and a copy of the frontier, enough to resume with `fromState`. */
   state(): MerkleTreeState {
     return { size: this.leafCount, frontier: this.frontier.map((hash) => Uint8Array.from(hash)) };

@@ -279,7 +279,7 @@ export class StreamChecker {
   }
 
   private advance(seq: number, n: number, hash: Uint8Array, leaf: Uint8Array): void {
-    this.before = { head: this.head, tree: this.tree.state(), lastSeq: this.lastSeq };
+    this.before = { head: this.head, tree: this.tree.sharedState(), lastSeq: this.lastSeq };
     this.tree.appendLeafHash(leaf);
     this.head = hash;
     this.count = n;

@@ -1,0 +1,184 @@
+/**
+ * Record facts of one batch of record frames in a compact, transferable form:
+ * what a verify worker sends back to the main thread (typed arrays move
+ * without copying; a structured clone of one object per record would cost
+ * the main thread about as much as the checks themselves).
+ */
+import type { ChainedFacts, RecordFacts } from './recordFacts.ts';
+
+/** The record payloads of a batch: one buffer, `[offset, length]` pairs. */
+export interface PayloadBatch {
+  readonly id: number;
+  readonly bytes: ArrayBuffer;
+  readonly spans: Uint32Array;
+}
+
+export interface PackedFacts {
+  readonly id: number;
+  /** The payloads, handed back (a record's own signature needs its decoded record). */
+  readonly bytes: ArrayBuffer;
+  readonly spans: Uint32Array;
+  /** Per record: KIND_*. */
+  readonly kinds: Uint8Array;
+  /** Per record: FLAG_* bits. */
+  readonly flags: Uint8Array;
+  readonly numbers: Float64Array;
+  /** Per record: the chain hash (32 bytes), then the leaf hash (32 bytes). */
+  readonly hashes: Uint8Array;
+  /** Index into `streamIds` per record. */
+  readonly streams: Uint32Array;
+  readonly streamIds: readonly string[];
+  /** Per record: PREV_* — how `audit.sequence.previous_hash` is carried. */
+  readonly prevKinds: Uint8Array;
+  /** The 64-character previous hashes (PREV_HEX) of the batch, concatenated: one string clones fast. */
+  readonly prevHex: string;
+  /** `[record index, previous_hash]` of PREV_OTHER records. */
+  readonly prevOther: ReadonlyArray<readonly [number, string]>;
+  /** `[record index, message]`: why a record is undecodable or has no canonical form. */
+  readonly messages: ReadonlyArray<readonly [number, string]>;
+}
+
+const KIND_UNDECODABLE = 0;
+const KIND_UNCHAINED = 1;
+const KIND_CHAINED = 2;
+const FLAG_MODIFIED = 1;
+const FLAG_SIGNED = 2;
+const FLAG_NO_CANONICAL_FORM = 4;
+const HASHES = 64;
+const PREV_NONE = 0;
+const PREV_HEX = 1;
+const PREV_OTHER = 2;
+const HEX_CHARS = 64;
+
+/** Packs the facts of `batch` (computed by `factsOf` per payload) for transfer. */
+export function packFacts(batch: PayloadBatch, factsOf: (payload: Uint8Array) => RecordFacts): PackedFacts {
+  const count = batch.spans.length / 2;
+  const all = new Uint8Array(batch.bytes);
+  const kinds = new Uint8Array(count);
+  const flags = new Uint8Array(count);
+  const numbers = new Float64Array(count);
+  const hashes = new Uint8Array(count * HASHES);
+  const streams = new Uint32Array(count);
+  const streamIds: string[] = [];
+  const prevKinds = new Uint8Array(count);
+  const prevParts: string[] = [];
+  const prevOther: Array<[number, string]> = [];
+  const messages: Array<[number, string]> = [];
+  let lastId: string | undefined;
+  let lastIndex = 0;
+  const streamIndex = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const offset = batch.spans[2 * i] as number;
+    const facts = factsOf(all.subarray(offset, offset + (batch.spans[2 * i + 1] as number)));
+    if (facts.kind === 'undecodable') {
+      kinds[i] = KIND_UNDECODABLE;
+      messages.push([i, facts.message]);
+      continue;
+    }
+    if (facts.kind === 'unchained') {
+      kinds[i] = KIND_UNCHAINED;
+      continue;
+    }
+    kinds[i] = KIND_CHAINED;
+    if (facts.streamId !== lastId) {
+      lastId = facts.streamId;
+      const known = streamIndex.get(lastId);
+      lastIndex = known ?? streamIds.push(lastId) - 1;
+      if (known === undefined) streamIndex.set(lastId, lastIndex);
+    }
+    streams[i] = lastIndex;
+    numbers[i] = facts.n;
+    const prev = facts.prevHex;
+    if (prev === '') prevKinds[i] = PREV_NONE;
+    else if (prev.length === HEX_CHARS) {
+      prevKinds[i] = PREV_HEX;
+      prevParts.push(prev);
+    } else {
+      prevKinds[i] = PREV_OTHER;
+      prevOther.push([i, prev]);
+    }
+    let f = 0;
+    if (facts.modified) f |= FLAG_MODIFIED;
+    if (facts.signed) f |= FLAG_SIGNED;
+    if (facts.noCanonicalForm !== undefined) {
+      f |= FLAG_NO_CANONICAL_FORM;
+      messages.push([i, facts.noCanonicalForm]);
+    }
+    flags[i] = f;
+    hashes.set(facts.hash, i * HASHES);
+    hashes.set(facts.leaf, i * HASHES + 32);
+  }
+  return {
+    id: batch.id,
+    bytes: batch.bytes,
+    spans: batch.spans,
+    kinds,
+    flags,
+    numbers,
+    hashes,
+    streams,
+    streamIds,
+    prevKinds,
+    prevHex: prevParts.join(''),
+    prevOther,
+    messages,
+  };
+}
+
+/** The buffers `packFacts` output can be transferred with. */
+export function transferables(p: PackedFacts): ArrayBuffer[] {
+  return [
+    p.bytes,
+    p.spans.buffer,
+    p.kinds.buffer,
+    p.flags.buffer,
+    p.numbers.buffer,
+    p.hashes.buffer,
+    p.streams.buffer,
+  ] as ArrayBuffer[];
+}
+
+/** Reads the facts of a packed batch, record by record in order. */
+export class FactsReader {
+  private readonly p: PackedFacts;
+  private readonly messages: ReadonlyMap<number, string>;
+  private readonly prevOther: ReadonlyMap<number, string>;
+  private prevAt = 0;
+  private nextIndex = 0;
+
+  constructor(p: PackedFacts) {
+    this.p = p;
+    this.messages = new Map(p.messages);
+    this.prevOther = new Map(p.prevOther);
+  }
+
+  /** The facts of record `i`; records must be read in order, each once. */
+  read(i: number): RecordFacts {
+    if (i !== this.nextIndex) throw new Error(`facts read out of order: ${i}, expected ${this.nextIndex}`);
+    this.nextIndex++;
+    const p = this.p;
+    const kind = p.kinds[i];
+    if (kind === KIND_UNDECODABLE) return { kind: 'undecodable', message: this.messages.get(i) ?? '' };
+    if (kind === KIND_UNCHAINED) return { kind: 'unchained' };
+    const f = p.flags[i] as number;
+    const at = i * HASHES;
+    let prevHex = '';
+    const prevKind = p.prevKinds[i];
+    if (prevKind === PREV_HEX) {
+      prevHex = p.prevHex.slice(this.prevAt, this.prevAt + HEX_CHARS);
+      this.prevAt += HEX_CHARS;
+    } else if (prevKind === PREV_OTHER) prevHex = this.prevOther.get(i) ?? '';
+    const facts: ChainedFacts = {
+      kind: 'chained',
+      streamId: p.streamIds[p.streams[i] as number] as string,
+      n: p.numbers[i] as number,
+      noCanonicalForm: f & FLAG_NO_CANONICAL_FORM ? (this.messages.get(i) ?? '') : undefined,
+      modified: (f & FLAG_MODIFIED) !== 0,
+      hash: p.hashes.subarray(at, at + 32),
+      leaf: p.hashes.subarray(at + 32, at + HASHES),
+      prevHex,
+      signed: (f & FLAG_SIGNED) !== 0,
+    };
+    return facts;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * verifyWalParallel must report exactly what verifyWal reports — on an
+ * intact WAL and after each kind of damage — whatever the number of workers
+ * and wherever the batch edges fall.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditRecord } from '../../record/AuditRecord.ts';
+import { decodeRecord, encodeRecord } from '../../record/walCodec.ts';
+import { FrameType } from '../../wal/format.ts';
+import { Wal } from '../../wal/Wal.ts';
+import { flipPayloadBit, readFrames, writeFrames, type Frame } from '../../../test/helpers/walTamper.ts';
+import { ChainSequencer } from '../chain/ChainSequencer.ts';
+import { ChainState } from '../chain/ChainState.ts';
+import { generateKeyPair } from '../sign/generateKeyPair.ts';
+import { keyId } from '../sign/keyId.ts';
+import { KeyRing } from '../sign/KeyRing.ts';
+import { signBytes } from '../sign/signBytes.ts';
+import { verifyWal } from './verifyWal.ts';
+import { verifyWalParallel } from './verifyWalParallel.ts';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-audit-verifyparallel-'));
+const keys = generateKeyPair('EdDSA');
+const ring = new KeyRing();
+ring.add(createPublicKey(keys.publicKeyPem));
+const original = path.join(root, 'original');
+let frames: Frame[] = [];
+let n = 0;
+
+/** Two chains of 40 records (a checkpoint every 7), interleaved by session, after 3 unchained records. */
+async function writeOriginal(): Promise<void> {
+  const key = createPrivateKey(keys.privateKeyPem);
+  const plain = Wal.open({ dir: original, syncPolicy: 'none', preallocate: 'off' });
+  for (const i of [0, 1, 2]) await plain.append(encodeRecord(createAuditRecord({ body: `plain ${i}` })));
+  await plain.close();
+  for (const id of ['a', 'b']) {
+    const wal = Wal.open({ dir: original, syncPolicy: 'none', preallocate: 'off' });
+    const sequencer = new ChainSequencer(
+      {
+        chain: new ChainState(id),
+        signer: { algorithm: 'EdDSA', keyId: keyId(key), sign: (d) => signBytes('EdDSA', key, d) },
+        checkpointEveryRecords: 7,
+        checkpointEveryMs: 3_600_000,
+        clock: () => 1n,
+      },
+      0,
+    );
+    wal.setSequencer(sequencer);
+    await wal.appendDeferred(
+      Array.from({ length: 40 }, (_, i) =>
+        sequencer.deferredRecord(
+          createAuditRecord({ body: `${id} ${i} ✓`, attributes: [{ key: 'i', value: BigInt(i) }] }),
+          BigInt(i + 1),
+          512,
+        ),
+      ),
+    );
+    await wal.appendDeferred([sequencer.deferredCheckpoint()]);
+    await wal.close();
+  }
+}
+
+beforeAll(async () => {
+  await writeOriginal();
+  frames = readFrames(original);
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** A copy of the original WAL with its frames replaced by `edit(frames)`. */
+async function damaged(edit: (f: Frame[]) => Frame[]): Promise<string> {
+  const dir = path.join(root, `case-${n++}`);
+  await writeFrames(dir, edit([...frames]), { segmentBytesMax: 16 * 1024 });
+  return dir;
+}
+
+const recordAt = (f: Frame[], type: number, k: number): number =>
+  f.findIndex((x, i) => x.type === type && f.slice(0, i + 1).filter((y) => y.type === type).length === k);
+
+async function expectSameReport(dir: string, damage: boolean): Promise<void> {
+  const expected = verifyWal({ dir, keys: ring });
+  expect(expected.ok).toBe(!damage);
+  for (const [workers, batchRecords] of [
+    [1, 1],
+    [2, 5],
+  ] as const) {
+    expect(await verifyWalParallel({ dir, keys: ring, workers, batchRecords })).toEqual(expected);
+  }
+}
+
+describe('verifyWalParallel reports what verifyWal reports', () => {
+  it('on an intact WAL', async () => {
+    await expectSameReport(original, false);
+  });
+
+  it('when a record was changed (modified)', async () => {
+    const dir = await damaged((f) => {
+      const i = recordAt(f, FrameType.RECORD, 12);
+      const r = decodeRecord((f[i] as Frame).payload);
+      f[i] = { ...(f[i] as Frame), payload: encodeRecord({ ...r, body: 'changed' }) };
+      return f;
+    });
+    await expectSameReport(dir, true);
+  });
+
+  it('when records were deleted, reordered or duplicated', async () => {
+    const deleted = await damaged((f) => f.filter((_, i) => i !== recordAt(f, FrameType.RECORD, 20)));
+    await expectSameReport(deleted, true);
+    const reordered = await damaged((f) => {
+      const i = recordAt(f, FrameType.RECORD, 30);
+      [f[i], f[i + 1]] = [f[i + 1] as Frame, f[i] as Frame];
+      return f;
+    });
+    await expectSameReport(reordered, true);
+    const duplicated = await damaged((f) => {
+      const i = recordAt(f, FrameType.RECORD, 50);
+      return [...f.slice(0, i + 1), f[i] as Frame, ...f.slice(i + 1)];
+    });
+    await expectSameReport(duplicated, true);
+  });
+
+  it('when a checkpoint was removed or a frame does not decode', async () => {
+    const noCheckpoint = await damaged((f) => f.filter((_, i) => i !== recordAt(f, FrameType.CHECKPOINT, 2)));
+    await expectSameReport(noCheckpoint, false); // a missing checkpoint alone is not damage
+    const garbage = await damaged((f) => {
+      const i = recordAt(f, FrameType.RECORD, 9);
+      return [...f.slice(0, i), { ...(f[i] as Frame), payload: Uint8Array.of(1, 2, 3) }, ...f.slice(i + 1)];
+    });
+    await expectSameReport(garbage, true);
+    const unchained = await damaged((f) => {
+      const i = recordAt(f, FrameType.RECORD, 60);
+      return [...f.slice(0, i), f[0] as Frame, ...f.slice(i)];
+    });
+    await expectSameReport(unchained, true);
+  });
+
+  it('on bit rot (a frame whose CRC fails)', async () => {
+    const dir = await damaged((f) => f);
+    const seq = recordAt(frames, FrameType.RECORD, 33) + 1;
+    flipPayloadBit(dir, seq, 20);
+    await expectSameReport(dir, true);
+  });
+
+  it('with more streams than streamsMax, and without keys', async () => {
+    const expected = verifyWal({ dir: original, streamsMax: 1 });
+    expect(expected.firstIssue?.kind).toBe('too-many-streams');
+    expect(await verifyWalParallel({ dir: original, streamsMax: 1, workers: 2, batchRecords: 3 })).toEqual(
+      expected,
+    );
+    expect(await verifyWalParallel({ dir: original, workers: 2 })).toEqual(verifyWal({ dir: original }));
+  });
+
+  it('refuses a negative worker count, and verifies in the calling thread with 0', async () => {
+    await expect(verifyWalParallel({ dir: original, workers: -1 })).rejects.toThrow(/workers/);
+    expect(await verifyWalParallel({ dir: original, keys: ring, workers: 0 })).toEqual(
+      verifyWal({ dir: original, keys: ring }),
+    );
+  });
+});
