@@ -34,6 +34,14 @@ export class CrashSwitchFs implements FileSystem {
   calls = 0;
   /** The call stack where an armed crash fired (which step of the WAL the power cut interrupted). */
   firedAt = '';
+  /**
+   * A slow disk without real time: every async sync (`datasync`, `fsync`) reaches the disk only after
+   * this many event-loop turns (it then completes as SimDisk's do, a turn later). Turns, not
+   * milliseconds: the iteration does not sit idle, and what overlaps a sync does not depend on how busy
+   * the machine is, so the seed alone decides it. A crash meanwhile fails it with EIO, as a sync in
+   * flight at a power loss.
+   */
+  syncDelayTurns = 0;
 
   /** The innermost WAL function the armed crash interrupted ("sealSegmentFile", "Wal.strictAppend", ...). */
   get firedInStep(): string {
@@ -115,6 +123,15 @@ export class CrashSwitchFs implements FileSystem {
     return p;
   }
 
+  private delayed(sync: () => Promise<void>): Promise<void> {
+    const turns = this.syncDelayTurns;
+    if (turns <= 0) return sync();
+    return (async () => {
+      for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      await sync();
+    })();
+  }
+
   open(p: string, mode: OpenMode): FileHandle {
     const h = this.call(() => this.current.open(p, mode));
     return {
@@ -123,9 +140,9 @@ export class CrashSwitchFs implements FileSystem {
       read: (buffer, offset, length, position) => this.call(() => h.read(buffer, offset, length, position)),
       size: () => this.call(() => h.size()),
       truncate: (length) => this.call(() => h.truncate(length)),
-      datasync: () => this.callAsync(() => h.datasync()),
+      datasync: () => this.callAsync(() => this.delayed(() => h.datasync())),
       datasyncSync: () => this.call(() => h.datasyncSync()),
-      fsync: () => this.callAsync(() => h.fsync()),
+      fsync: () => this.callAsync(() => this.delayed(() => h.fsync())),
       close: () => this.call(() => h.close()),
     };
   }

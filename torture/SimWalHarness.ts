@@ -87,6 +87,8 @@ export class SimWalHarness {
    */
   private readonly diskErrors = new Map<string, number>();
   crashes = 0;
+  /** Event-loop turns every async sync takes (CrashSwitchFs.syncDelayTurns); a crash resets it, as SimDisk's delay. */
+  private syncDelayTurns = 0;
   /** Acknowledgements that arrived after their disk had crashed (must stay 0). */
   lateAcks = 0;
   /**
@@ -144,6 +146,7 @@ export class SimWalHarness {
   open(): unknown {
     if (this.wal) return undefined;
     this.fs = new CrashSwitchFs(this.disk, this.diskErrors);
+    this.fs.syncDelayTurns = this.syncDelayTurns;
     let wal: Wal;
     try {
       wal = Wal.open(this.walOptions);
@@ -287,6 +290,12 @@ export class SimWalHarness {
     }
   }
 
+  /** Makes every async sync of the WAL take `turns` event-loop turns, from now until the next crash. */
+  setSyncDelayTurns(turns: number): void {
+    this.syncDelayTurns = turns;
+    this.fs.syncDelayTurns = turns;
+  }
+
   /** Power loss now: the disk keeps what `mode` decides; the WAL object is gone. */
   crash(mode: CrashMode, seed?: number): void {
     this.afterCrash(this.disk.crash({ mode, ...(seed === undefined ? {} : { seed }) }));
@@ -319,6 +328,7 @@ export class SimWalHarness {
   private afterCrash(disk: SimDisk): void {
     this.disk = disk;
     this.fs.retire();
+    this.syncDelayTurns = 0;
     this.crashes++;
     this.generation++;
     this.inFlight = 0;
