@@ -11,7 +11,7 @@
 import type { AnyValue, KeyValue } from '../../src/record/AnyValue.ts';
 import { cloneAnyValue } from '../../src/record/anyValueOps.ts';
 import type { MutableLogRecordView } from '../../src/record/MutableLogRecordView.ts';
-import { regexMatches, REGEX_INPUT_LENGTH_MAX } from '../filter/match/regex.ts';
+import { regexInputLengthMax, regexMatches } from '../filter/match/regex.ts';
 import type { ActionPlan } from './actionPlan.ts';
 import { convertValue } from './convertValue.ts';
 import { hashValue } from './hashValue.ts';
@@ -47,7 +47,7 @@ export function runAction(record: MutableLogRecordView, plan: ActionPlan): void 
     }
     case 'extract': {
       const value = record.getAttribute(plan.key);
-      if (typeof value !== 'string' || value.length > REGEX_INPUT_LENGTH_MAX) return;
+      if (typeof value !== 'string' || value.length > regexInputLengthMax(plan.pattern)) return;
       const match = plan.pattern.exec(value);
       if (match === null) return;
       for (const name of plan.names) record.setAttribute(name, match.groups?.[name] ?? '');

@@ -4,12 +4,13 @@
  * - `IsMatch(target, "pattern")`: the pattern is a string literal, compiled
  *   once (see ../match/regex.ts); the target is converted as OTTL's
  *   StringLikeGetter does; nil is false. A target text longer than
- *   REGEX_INPUT_LENGTH_MAX is a runtime error (error_mode decides).
+ *   its input cap (regexInputLengthMax: REGEX_INPUT_LENGTH_MAX, lower for a
+ *   pattern whose worst case is above quadratic) is a runtime error (error_mode decides).
  * - `IsString(v)`, `IsInt(v)`, `IsDouble(v)`, `IsBool(v)`, `IsMap(v)`,
  *   `IsList(v)`: the kind of the value (nil is none of them).
  */
 import { isKeyValueList, type AnyValue } from '../../../src/record/AnyValue.ts';
-import { compileRegex, REGEX_INPUT_LENGTH_MAX } from '../match/regex.ts';
+import { compileRegex, regexTester } from '../match/regex.ts';
 import type { CallNode, ValueNode } from './ast.ts';
 import { OttlParseError, OttlRuntimeError } from './errors.ts';
 import type { Getter } from './paths.ts';
@@ -74,13 +75,13 @@ function compileIsMatch(call: CallNode, compileValue: CompileValue): Getter {
   }
   const compiled = compileRegex(pattern.value);
   if (!compiled.ok) throw new OttlParseError(pattern.column, compiled.message);
-  const regex = compiled.regex;
+  const { regex, inputLengthMax } = regexTester(compiled.regex);
   return (record) => {
     const text = stringLike(target(record));
     if (text === null) return false;
-    if (text.length > REGEX_INPUT_LENGTH_MAX) {
+    if (text.length > inputLengthMax) {
       throw new OttlRuntimeError(
-        `IsMatch: the value is ${text.length} characters long, over the limit of ${REGEX_INPUT_LENGTH_MAX}`,
+        `IsMatch: the value is ${text.length} characters long, over the limit of ${inputLengthMax} for this pattern`,
       );
     }
     return regex.test(text);

@@ -211,8 +211,16 @@ describe('OTTL converters', () => {
   it('IsMatch fails at run time on values it cannot test', () => {
     const long = createAuditRecord({ body: 'a'.repeat(REGEX_INPUT_LENGTH_MAX + 1) });
     expect(failure('IsMatch(body, "b")', long)).toBe(
-      `IsMatch: the value is ${REGEX_INPUT_LENGTH_MAX + 1} characters long, over the limit of ${REGEX_INPUT_LENGTH_MAX}`,
+      `IsMatch: the value is ${REGEX_INPUT_LENGTH_MAX + 1} characters long, over the limit of ${REGEX_INPUT_LENGTH_MAX} for this pattern`,
     );
+    // A pattern whose worst case is quadratic is tested on at most 4,096 characters (backtracking.ts).
+    const quadratic = 'IsMatch(body, "\\\\d+x")';
+    expect(holds(quadratic, createAuditRecord({ body: '1'.repeat(4095) + 'x' }))).toBe(true);
+    expect(failure(quadratic, createAuditRecord({ body: '1'.repeat(4097) }))).toBe(
+      'IsMatch: the value is 4097 characters long, over the limit of 4096 for this pattern',
+    );
+    // A leading .* changes nothing to whether it matches: tested as "x", on up to 16,384 characters.
+    expect(holds('IsMatch(body, ".*x")', createAuditRecord({ body: 'a'.repeat(16_000) + 'x' }))).toBe(true);
     expect(
       holds('IsMatch(body, "a$")', createAuditRecord({ body: 'a'.repeat(REGEX_INPUT_LENGTH_MAX) })),
     ).toBe(true);
