@@ -15,15 +15,19 @@
  *     and the rate of building that payload.
  * (c) verify: builds a chained, checkpointed WAL of at least 1 GiB in a temp
  *     directory (`syncPolicy: 'none'`: fast to build, not durable — only
- *     reading it back is measured), then times `verifyWal` over it with the
- *     public key in a child process: records/s, MiB/s and peak RSS (goal:
+ *     reading it back is measured), then times `verifyWalParallel` over it
+ *     with the public key in a child process (worker threads: one per core
+ *     by default): records/s, MiB/s, CPU µs per record (whole process and
+ *     main thread: the ordered part) and peak RSS (goal:
  *     >= 1,000,000 records/s in bounded memory). The WAL is deleted at the end.
  *     Needs 3 GiB free in the temp directory (checked first).
  *
  * Knobs (any of them adds "variant": true): INTEGRITY_BENCH_RECORDS (pipeline
  * records per run, default 100000), INTEGRITY_BENCH_ROUNDS (3),
  * INTEGRITY_BENCH_PHASES (pipeline,sign,verify), INTEGRITY_BENCH_WAL_BYTES
- * (1073741824), INTEGRITY_BENCH_SIGN_MS (1000 per algorithm),
+ * (1073741824; e.g. 134217728 for a quick 128 MiB run), INTEGRITY_BENCH_SIGN_MS (1000 per algorithm),
+ * INTEGRITY_BENCH_VERIFY_WORKERS (verify worker threads, default the core count; 0 = `verifyWal` in one
+ * thread),
  * INTEGRITY_BENCH_CPU_PROF_DIR (CPU profiles there: the timed window of the last
  * round's pipeline runs, `pipeline-plain|chained.cpuprofile`, and the verify child, run
  * with --cpu-prof; summarize with `node bench/lib/cpuProfileTop.ts FILE`).
@@ -54,6 +58,7 @@ const PHASES = new Set((env['INTEGRITY_BENCH_PHASES'] ?? 'pipeline,sign,verify')
 const WAL_BYTES = Number(env['INTEGRITY_BENCH_WAL_BYTES'] ?? String(1024 ** 3));
 const SIGN_MS = Number(env['INTEGRITY_BENCH_SIGN_MS'] ?? '1000');
 const CPU_PROF_DIR = env['INTEGRITY_BENCH_CPU_PROF_DIR'];
+const VERIFY_WORKERS = Number(env['INTEGRITY_BENCH_VERIFY_WORKERS'] ?? String(os.availableParallelism()));
 const IS_VARIANT = [
   'INTEGRITY_BENCH_RECORDS',
   'INTEGRITY_BENCH_ROUNDS',
@@ -61,6 +66,7 @@ const IS_VARIANT = [
   'INTEGRITY_BENCH_WAL_BYTES',
   'INTEGRITY_BENCH_SIGN_MS',
   'INTEGRITY_BENCH_CPU_PROF_DIR',
+  'INTEGRITY_BENCH_VERIFY_WORKERS',
 ].some((k) => env[k] !== undefined);
 const BATCH_RECORDS = 256;
 const CALLERS = 8;
@@ -186,15 +192,21 @@ async function verifyPhase(root: string): Promise<Record<string, unknown>> {
   fs.writeFileSync(publicKeyFile, keys.publicKeyPem);
   const child = fileURLToPath(new URL('./lib/verifyWalChild.ts', import.meta.url));
   const profile = CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`];
-  const { stdout } = await promisify(execFile)(process.execPath, [...profile, child, dir, publicKeyFile], {
-    maxBuffer: 1024 * 1024,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...profile, child, dir, publicKeyFile, String(VERIFY_WORKERS)],
+    {
+      maxBuffer: 1024 * 1024,
+    },
+  );
   const v = JSON.parse(stdout) as {
     ok: boolean;
     first_issue?: string;
     records: number;
     checkpoints: number;
     elapsed_ms: number;
+    cpu_us: number;
+    main_thread_cpu_us: number;
     rss_start_bytes: number;
     rss_peak_sampled_bytes: number;
     max_rss_bytes: number;
@@ -214,6 +226,9 @@ async function verifyPhase(root: string): Promise<Record<string, unknown>> {
     verify_seconds: round(v.elapsed_ms / 1000, 2),
     verify_records_per_s: round(recordsPerSecond),
     verify_mib_per_s: round(built.bytes / MIB / (v.elapsed_ms / 1000), 1),
+    verify_workers: VERIFY_WORKERS,
+    verify_cpu_us_per_record: round(v.cpu_us / v.records, 2),
+    verify_main_thread_cpu_us_per_record: round(v.main_thread_cpu_us / v.records, 2),
     verify_rss_start_mib: round(v.rss_start_bytes / MIB, 1),
     verify_rss_peak_sampled_mib: round(v.rss_peak_sampled_bytes / MIB, 1),
     verify_max_rss_mib: round(v.max_rss_bytes / MIB, 1),

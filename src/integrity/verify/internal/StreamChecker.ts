@@ -66,7 +66,20 @@ interface Gap {
   reordered: boolean;
 }
 
-const hex = (b: Uint8Array | undefined): string => (b ? Buffer.from(b).toString('hex') : '');
+/**
+ * Lowercase hex of a hash ('' for none). Every record compares its previous_hash with the head's hex,
+ * so the last conversion is remembered (hashes are never changed in place once made).
+ */
+let lastHexOf: Uint8Array | undefined;
+let lastHex = '';
+function hex(b: Uint8Array | undefined): string {
+  if (b === undefined) return '';
+  if (b !== lastHexOf) {
+    lastHex = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+    lastHexOf = b;
+  }
+  return lastHex;
+}
 
 export class StreamChecker {
   readonly id: string;
