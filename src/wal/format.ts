@@ -123,16 +123,27 @@ export function buildFrame(type: number, timeUnixNano: bigint, payload: Uint8Arr
   b.writeUInt32LE(total, 0);
   b[4] = type;
   b[5] = 0;
-  b.writeUInt16LE(0, 6);
-  b.writeBigInt64LE(timeUnixNano, 16);
+  b[6] = 0;
+  b[7] = 0;
+  // Consecutive records mostly share their time (the clock has ms resolution): reuse its encoding.
+  if (timeUnixNano !== lastTime) {
+    TIME_BYTES.writeBigInt64LE(timeUnixNano, 0);
+    lastTime = timeUnixNano;
+  }
+  TIME_BYTES.copy(b, 16);
   b.set(payload, FRAME_HEADER_BYTES);
   return b;
 }
 
+const TIME_BYTES = Buffer.alloc(8);
+let lastTime = 0n;
+
 /** Sets sequence number and flags, then the CRC. */
 export function sealFrame(frame: Buffer, seq: number, flags: number): void {
   frame[5] = flags;
-  frame.writeBigUInt64LE(BigInt(seq), 8);
+  // A u64 as two u32 halves: no BigInt per frame (seq <= 2^53 - 1, checked where numbers are read).
+  frame.writeUInt32LE(seq >>> 0, 8);
+  frame.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), 12);
   const end = frame.length - FRAME_CRC_BYTES;
   frame.writeUInt32LE(crc32c(frame.subarray(0, end)), end);
 }

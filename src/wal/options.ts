@@ -60,8 +60,17 @@ export const WAL_DEFAULTS = {
 
 const ZERO_HASH = new Uint8Array(32);
 
+let clockMs = -1;
+let clockNs = 0n;
+
+/** `Date.now()` in ns; the BigInt is made once per millisecond, not once per record. */
 export function wallClockNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
+  const ms = Date.now();
+  if (ms !== clockMs) {
+    clockMs = ms;
+    clockNs = BigInt(ms) * 1_000_000n;
+  }
+  return clockNs;
 }
 
 export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
