@@ -20,20 +20,23 @@ function stringBound(s: string): number {
 function anyValueBound(v: AnyValue): number {
   // The AnyValue message itself, then its one field.
   if (typeof v === 'string') return FIELD_BYTES_MAX + stringBound(v);
+  if (typeof v !== 'object' || v === null) return 2 * FIELD_BYTES_MAX; // bool, int, double, empty
   if (v instanceof Uint8Array) return 2 * FIELD_BYTES_MAX + v.length;
   if (Array.isArray(v)) {
     let n = 2 * FIELD_BYTES_MAX;
-    for (const e of v) n += anyValueBound(e);
+    for (let i = 0; i < v.length; i++) n += anyValueBound(v[i] as AnyValue);
     return n;
   }
-  if (v !== null && typeof v === 'object') return 2 * FIELD_BYTES_MAX + keyValuesBound(v.values);
-  return 2 * FIELD_BYTES_MAX; // bool, int, double, empty
+  return 2 * FIELD_BYTES_MAX + keyValuesBound(v.values);
 }
 
 /** Upper bound on the encoded bytes of an attribute list (each entry a length-delimited KeyValue). */
 export function keyValuesBound(list: readonly KeyValue[]): number {
   let n = 0;
-  for (const kv of list) n += FIELD_BYTES_MAX + stringBound(kv.key) + anyValueBound(kv.value);
+  for (let i = 0; i < list.length; i++) {
+    const kv = list[i] as KeyValue;
+    n += FIELD_BYTES_MAX + stringBound(kv.key) + anyValueBound(kv.value);
+  }
   return n;
 }
 
