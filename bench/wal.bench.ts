@@ -18,8 +18,6 @@
  *   WAL_BENCH_PHASES=raw,pino,c1,c64,c1024,ack                   subset of phases to run
  *   WAL_BENCH_SCALE=0.5                                         multiplies every duration / count
  * With any knob set, the output carries `"variant"` so it is not mistaken for a default run.
- * `syncPolicy: 'none'` is refused for the closed loops: the WAL then commits entirely in
- * microtasks, the clients never yield to the event loop and the stop timer never fires.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,12 +43,6 @@ const extraOptions = JSON.parse(process.env['WAL_BENCH_OPTIONS'] ?? '{}') as Par
 const phases = new Set((process.env['WAL_BENCH_PHASES'] ?? 'raw,pino,c1,c64,c1024,ack').split(','));
 const isVariant =
   scale !== 1 || Object.keys(extraOptions).length > 0 || process.env['WAL_BENCH_PHASES'] !== undefined;
-
-if (extraOptions.syncPolicy === 'none' && CONCURRENCIES.some((c) => phases.has(`c${c}`))) {
-  throw new Error(
-    "WAL_BENCH_OPTIONS syncPolicy 'none' never yields to the event loop in a closed loop: run only raw,pino,ack",
-  );
-}
 
 const log = (msg: string): void => void process.stderr.write(`[bench:wal] ${msg}\n`);
 

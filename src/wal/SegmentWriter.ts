@@ -6,8 +6,11 @@
  *
  * Preallocation: a segment is filled with zeros to `segmentBytesMax` before
  * it receives records, so a later fdatasync has no file-size metadata to
- * flush. `background` prepares the next segment's zeros in small slices
- * between commits; `inline` does it at creation; `off` lets the file grow.
+ * flush. `background` prepares the next segment off the main thread: its
+ * zeros are written through the thread pool and fdatasynced there before
+ * the file counts as ready (so neither the zero-fill nor the 64 MiB flush
+ * stalls commits; measured in docs/benchmarks.md "bench:wal"); `inline`
+ * fills and syncs at creation; `off` lets the file grow.
  */
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -45,12 +48,14 @@ export interface FrameBatch {
   readonly times: readonly bigint[];
 }
 
+/** A background preparation: `ready` once its zeros and size are durable and no I/O of it is in flight. */
 interface Prepared {
   readonly path: string;
   file: FileHandle | undefined;
-  filledBytes: number;
   ready: boolean;
   cancelled: boolean;
+  /** Settles once the preparation no longer touches its file (ready, or cleaned up). */
+  done: Promise<void>;
 }
 
 /**
@@ -73,6 +78,8 @@ export class SegmentWriter {
   private readonly o: SegmentWriterOptions;
   private active: ActiveSegment | undefined;
   private prepared: Prepared | undefined;
+  /** Preparations not yet finished with their file (a cancelled one may still have I/O in flight). */
+  private readonly preparing = new Set<Prepared>();
   private readonly retired: FileHandle[] = [];
   private nextSegmentNumber: number;
 
@@ -196,12 +203,20 @@ export class SegmentWriter {
     }
   }
 
-  /** Cancels background preparation and removes its file. */
+  /**
+   * Cancels background preparation and removes its file. A preparation with
+   * I/O in flight cleans up when that I/O returns: await `stopped()`.
+   */
   close(): void {
     this.closeRetired();
     const p = this.prepared;
     this.prepared = undefined;
     if (p) this.discardPrepared(p);
+  }
+
+  /** Resolves once no preparation touches the directory any more (after `close()`). */
+  async stopped(): Promise<void> {
+    await Promise.all([...this.preparing].map((p) => p.done));
   }
 
   private indexFrame(info: SegmentInfo, seq: number, offset: number, t: bigint): void {
@@ -272,12 +287,14 @@ export class SegmentWriter {
       damaged: false,
     };
     this.active = { info, file, syncFile, pos: SEGMENT_HEADER_BYTES };
-    if (this.o.preallocate === 'background') void this.prepareNext();
+    if (this.o.preallocate === 'background') this.startPreparation();
     return info;
   }
 
-  private tempPath(): string {
-    return path.join(this.o.dir, `segment-${this.nextSegmentNumber}.prealloc`);
+  /** Inline creation and background preparation use different names: a cancelled preparation may still be running. */
+  private tempPath(kind: 'inline' | 'background' = 'inline'): string {
+    const suffix = kind === 'inline' ? '' : '.background';
+    return path.join(this.o.dir, `segment-${this.nextSegmentNumber}${suffix}.prealloc`);
   }
 
   private createFilled(): FileHandle {
@@ -285,6 +302,7 @@ export class SegmentWriter {
     if (this.o.fs.exists(p)) this.o.fs.remove(p);
     const file = this.o.fs.open(p, 'create');
     try {
+      // Synced with the header by `open`.
       if (this.o.preallocate !== 'off') fillZeros(file, 0, this.o.segmentBytesMax);
     } catch (err) {
       file.close();
@@ -294,61 +312,86 @@ export class SegmentWriter {
     return file;
   }
 
-  /** The background-prepared file, finished synchronously if it is not ready yet. */
+  /**
+   * The background-prepared file if it is ready. One that is not is left to
+   * clean up after itself (its writes may still be in flight, so its file
+   * cannot take records) and the segment is created inline.
+   */
   private takePrepared(): FileHandle | undefined {
     const p = this.prepared;
     this.prepared = undefined;
     if (!p) return undefined;
-    // Cancelled even when it has not opened its file yet: left running, it would create and fill a file
-    // that nothing ever uses or closes (the segment is created inline instead).
-    p.cancelled = true;
-    if (!p.file) return undefined;
-    if (!p.ready) {
-      try {
-        fillZeros(p.file, p.filledBytes, this.o.segmentBytesMax);
-      } catch (err) {
-        this.discardPrepared(p);
-        throw err;
-      }
+    if (p.ready && p.file) {
+      this.preparing.delete(p);
+      return p.file;
     }
-    return p.file;
+    // Cancelled even when it has not opened its file yet: left running, it would create and fill a file
+    // that nothing ever uses or closes.
+    this.discardPrepared(p);
+    return undefined;
   }
 
-  private async prepareNext(): Promise<void> {
+  private startPreparation(): void {
     const p: Prepared = {
-      path: this.tempPath(),
+      path: this.tempPath('background'),
       file: undefined,
-      filledBytes: 0,
       ready: false,
       cancelled: false,
+      done: Promise.resolve(),
     };
     this.prepared = p;
+    this.preparing.add(p);
+    p.done = this.prepare(p);
+  }
+
+  /**
+   * Zero-fills `p`'s file to `segmentBytesMax` through the thread pool and
+   * fdatasyncs it there, so the file's size and zeros are durable before it
+   * is ready: the segment's later commits then flush only their own pages,
+   * and `open` only syncs the header. Never throws: preparation is an
+   * optimisation, and on failure (e.g. ENOSPC) the segment is created inline.
+   */
+  private async prepare(p: Prepared): Promise<void> {
     try {
       await yieldToLoop();
       if (p.cancelled) return;
       if (this.o.fs.exists(p.path)) this.o.fs.remove(p.path);
-      p.file = this.o.fs.open(p.path, 'create');
-      while (p.filledBytes < this.o.segmentBytesMax) {
-        if (p.cancelled) return;
-        const len = Math.min(ZERO_CHUNK.length, this.o.segmentBytesMax - p.filledBytes);
-        p.file.write(ZERO_CHUNK.subarray(0, len), p.filledBytes);
-        p.filledBytes += len;
-        await yieldToLoop();
+      const file = this.o.fs.open(p.path, 'create');
+      p.file = file;
+      for (let pos = 0; pos < this.o.segmentBytesMax && !p.cancelled; pos += ZERO_CHUNK.length) {
+        const chunk = ZERO_CHUNK.subarray(0, Math.min(ZERO_CHUNK.length, this.o.segmentBytesMax - pos));
+        if (file.writeAsync) await file.writeAsync(chunk, pos);
+        else {
+          file.write(chunk, pos);
+          await yieldToLoop();
+        }
       }
-      if (p.cancelled) return;
-      p.ready = true;
+      if (!p.cancelled) await file.datasync();
+      if (!p.cancelled) {
+        p.ready = true;
+        return;
+      }
     } catch {
-      // Preparation is an optimisation: on failure (e.g. ENOSPC) the next segment is created inline.
+      p.cancelled = true;
       if (this.prepared === p) this.prepared = undefined;
-      this.discardPrepared(p);
     }
+    // Cancelled or failed, with nothing of it in flight: remove its file.
+    this.cleanUp(p);
   }
 
+  /** Cancels a preparation; it removes its file now if idle, else when its I/O returns. */
   private discardPrepared(p: Prepared): void {
+    const idle = p.ready;
     p.cancelled = true;
+    p.ready = false;
+    if (idle) this.cleanUp(p);
+  }
+
+  private cleanUp(p: Prepared): void {
+    this.preparing.delete(p);
     try {
       p.file?.close();
-      if (this.o.fs.exists(p.path)) this.o.fs.remove(p.path);
+      if (p.file && this.o.fs.exists(p.path)) this.o.fs.remove(p.path);
     } catch {
       // removed at the next open
     }

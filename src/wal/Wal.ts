@@ -419,6 +419,9 @@ export class Wal {
       this.writer.abandon();
     } finally {
       this.writer.close();
+      // A cancelled background preparation may still have I/O in flight: it must not touch the directory
+      // once another writer can hold it.
+      await this.writer.stopped();
       this.lock.release();
       for (const l of [...this.durableListeners]) l();
     }
@@ -539,6 +542,9 @@ export class Wal {
       void this.flushLoop();
     };
     if (this.options.commitDelayMs > 0) setTimeout(run, this.options.commitDelayMs);
+    // Without a sync nothing in a commit waits for I/O: appenders that append again when acknowledged
+    // would commit in microtasks forever and starve timers and I/O. One event-loop turn per commit.
+    else if (this.options.syncPolicy === 'none') setImmediate(run);
     else queueMicrotask(run);
   }
 

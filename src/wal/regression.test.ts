@@ -304,3 +304,57 @@ describe('a strict append while a failing group-commit sync of its segment is in
     await again.close();
   });
 });
+
+describe("syncPolicy 'none'", () => {
+  it('a closed loop of appenders does not starve timers (each commit yields to the event loop)', async () => {
+    const wal = Wal.open({ ...O, fs: new SimDisk(23), syncPolicy: 'none', segmentBytesMax: 1 << 20 });
+    let timerFiredAt: number | undefined;
+    let acked = 0;
+    setTimeout(() => (timerFiredAt = acked), 0);
+    const client = async (): Promise<void> => {
+      for (let i = 0; i < 500; i++) {
+        await wal.append(pad('n', i));
+        acked++;
+      }
+    };
+    await Promise.all([client(), client()]);
+    // Committing only in microtasks, all 1,000 appends finish before the timer can fire.
+    expect(timerFiredAt).toBeDefined();
+    expect(timerFiredAt).toBeLessThan(1000);
+    await wal.close();
+  });
+});
+
+describe('background preallocation off the main thread', () => {
+  it('a prepared segment is zero-filled and synced before it takes records; rolling over into it writes no zeros', async () => {
+    const disk = new SimDisk(29);
+    const segmentBytesMax = 4 << 20;
+    const wal = Wal.open({ ...O, fs: disk, preallocate: 'background', segmentBytesMax });
+    expect(wal.appendSync(pad('a', 0))).toBe(1);
+    const prepared = async (): Promise<string | undefined> => {
+      for (let i = 0; i < 200; i++) {
+        const p = disk.listFiles().find((f) => f.endsWith('.background.prealloc'));
+        if (p && disk.durableBytes(p).length === segmentBytesMax) return p;
+        await new Promise((r) => setImmediate(r));
+      }
+      return undefined;
+    };
+    const p = await prepared();
+    expect(p, 'the next segment is prepared, with its size durable').toBeDefined();
+    // Strict appends (synchronous: no background I/O lands in between) until one rolls over.
+    let rolloverBytes = -1;
+    for (let i = 1; rolloverBytes < 0 && i < 100_000; i++) {
+      const before = disk.stats.bytesWritten;
+      wal.appendSync(pad('c', i));
+      if (wal.status().segments === 2) rolloverBytes = disk.stats.bytesWritten - before;
+    }
+    // The footer, the new header and the frame: no zero-fill on the calling thread.
+    expect(rolloverBytes).toBeGreaterThan(0);
+    expect(rolloverBytes).toBeLessThan(64 * 1024);
+    expect(
+      disk.listFiles().filter((f) => f.endsWith('.prealloc') && !f.endsWith('.background.prealloc')),
+    ).toEqual([]);
+    await wal.close();
+    expect(disk.listFiles().filter((f) => f.endsWith('.prealloc'))).toEqual([]);
+  });
+});

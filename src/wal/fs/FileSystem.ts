@@ -28,6 +28,11 @@ export interface FileHandle {
   readonly path: string;
   /** Writes all of `data` at `position`. Throws (e.g. ENOSPC) if not all could be written. */
   write(data: Uint8Array, position: number): void;
+  /**
+   * `write` on the thread pool (optional: callers fall back to `write`). The caller must not touch the
+   * same bytes, nor close the handle, until it settles.
+   */
+  writeAsync?(data: Uint8Array, position: number): Promise<void>;
   /** Reads up to `length` bytes at `position` into `buffer` at `offset`; returns the count read (0 at EOF). */
   read(buffer: Uint8Array, offset: number, length: number, position: number): number;
   /** Current file size in bytes. */

@@ -31,6 +31,21 @@ class NodeFileHandle implements FileHandle {
     }
   }
 
+  async writeAsync(data: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const n = await new Promise<number>((resolve, reject) => {
+        fs.write(this.fd, data, done, data.length - done, position + done, (err, written) =>
+          err ? reject(err) : resolve(written),
+        );
+      });
+      if (n <= 0) {
+        throw Object.assign(new Error(`short write to ${this.path}`), { code: 'EIO' });
+      }
+      done += n;
+    }
+  }
+
   read(buffer: Uint8Array, offset: number, length: number, position: number): number {
     let done = 0;
     while (done < length) {

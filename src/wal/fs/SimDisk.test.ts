@@ -393,6 +393,20 @@ describe('SimDisk fault injection', () => {
     expect(after.readFile('/d/f')).toEqual(bytes(2 * SECTOR_SIZE, 3).fill(1, 0, SECTOR_SIZE));
   });
 
+  it('writeAsync takes effect when it completes; a crash first writes nothing and it rejects with EIO', async () => {
+    const { disk, h } = diskWithFile(bytes(10, 1));
+    const done = h.writeAsync?.(bytes(10, 2), 0);
+    expect(disk.readFile('/d/f')).toEqual(bytes(10, 1)); // not yet
+    await done;
+    expect(disk.readFile('/d/f')).toEqual(bytes(10, 2));
+    disk.failNextWrite('ENOSPC');
+    expect(await asyncCodeOf(h.writeAsync?.(bytes(10, 3), 0) ?? Promise.resolve())).toBe('ENOSPC');
+    const pending = h.writeAsync?.(bytes(10, 4), 0) ?? Promise.resolve();
+    const after = disk.crash({ mode: 'keep' });
+    expect(await asyncCodeOf(pending)).toBe('EIO');
+    expect(after.readFile('/d/f')).toEqual(bytes(10, 2));
+  });
+
   it('fsyncgate: rewriting the lost data and syncing makes it durable', () => {
     const { disk, h } = diskWithFile(bytes(100, 1));
     h.write(bytes(100, 2), 0);

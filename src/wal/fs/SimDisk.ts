@@ -54,9 +54,11 @@
  *   in every mode. Directory entries revert to their last synced state unless `namespace: 'keep'` is passed.
  * - Async syncs (`datasync`, `fsync`) take effect when they complete (after `setImmediate`, or after the
  *   `setSyncDelayMs` timer), not when called; a sync still in flight at a crash makes nothing durable and
- *   rejects with `EIO` (when its timer fires). `datasyncSync` ignores the sync delay. Injected faults are
- *   consumed, and the write-back failure they stand for happens, when the call is made. The post-crash disk keeps the capacity limit (the medium is as full as
- *   it was) but starts with no pending faults and no sync delay: set them again if the scenario needs them.
+ *   rejects with `EIO` (when its timer fires). `datasyncSync` ignores the sync delay. `writeAsync` likewise
+ *   takes effect when it completes (after `setImmediate`; after a crash: nothing written, `EIO`). Injected
+ *   faults are consumed, and the write-back failure they stand for happens, when the call is made. The
+ *   post-crash disk keeps the capacity limit (the medium is as full as it was) but starts with no pending
+ *   faults and no sync delay: set them again if the scenario needs them.
  * - Corruption helpers (`flipBit`, `zeroRange`, `overwrite`, `truncateFile`) model damage to the medium: they
  *   change the durable bytes and the current bytes alike.
  */
@@ -393,6 +395,12 @@ class SimFileHandle implements FileHandle {
     const k = this.#kernel;
     const fault = k.takeFault(k.writeFaults, this.#absPath);
     if (fault !== undefined) throw fsError(fault, 'write', this.path);
+    this.#applyWrite(data, position);
+  }
+
+  /** A checked write: short (then `ENOSPC`) when the disk is full. */
+  #applyWrite(data: Uint8Array, position: number): void {
+    const k = this.#kernel;
     k.stats.writes++;
     const file = this.#file;
     let n = data.length;
@@ -405,6 +413,35 @@ class SimFileHandle implements FileHandle {
       k.stats.bytesWritten += n;
     }
     if (n < data.length) throw fsError('ENOSPC', 'write', this.path);
+  }
+
+  /**
+   * `write` on the simulated thread pool: checked (and an injected fault taken) when called, applied when it
+   * completes (after `setImmediate`); a crash before then writes nothing and rejects with `EIO`.
+   */
+  writeAsync(data: Uint8Array, position: number): Promise<void> {
+    try {
+      this.#check('write', true);
+      checkNonNegativeInt(position, 'position', 'write', this.path);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const k = this.#kernel;
+    const fault = k.takeFault(k.writeFaults, this.#absPath);
+    return new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          k.checkAlive('write', this.path);
+          // closed while in flight: a caller bug (the descriptor could have been reused)
+          if (this.#closed) throw fsError('EBADF', 'write', this.path);
+          if (fault !== undefined) throw fsError(fault, 'write', this.path);
+          this.#applyWrite(data, position);
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
   }
 
   read(buffer: Uint8Array, offset: number, length: number, position: number): number {
