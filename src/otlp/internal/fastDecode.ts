@@ -23,7 +23,7 @@
 import type { AnyValue, KeyValue } from '../../record/AnyValue.ts';
 import type { AuditRecord, AuditResource, AuditScope } from '../../record/AuditRecord.ts';
 import type { DecodeLimits } from '../../record/DecodeLimits.ts';
-import { isUtf8 } from 'node:buffer';
+import { utf8String, type SlicingBuffer } from './wireStrings.ts';
 
 /** Thrown inside the decoder for input it leaves to the general decoder; never escapes `decodeFast`. */
 class NotTaken {}
@@ -57,7 +57,7 @@ export function decodeFast(bytes: Uint8Array, limits: DecodeLimits): AuditRecord
 type RecordDraft = { -readonly [K in keyof AuditRecord]: AuditRecord[K] };
 
 class FastDecoder {
-  private readonly buf: Buffer;
+  private readonly buf: SlicingBuffer;
   private readonly view: DataView;
   private readonly limits: DecodeLimits;
   private readonly out: RecordDraft[] = [];
@@ -68,7 +68,9 @@ class FastDecoder {
   private hi = 0;
 
   constructor(bytes: Uint8Array, limits: DecodeLimits) {
-    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = (
+      Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    ) as SlicingBuffer;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.limits = limits;
   }
@@ -222,8 +224,8 @@ class FastDecoder {
       attributes: attributes ?? [],
       droppedAttributesCount: dropped,
       flags,
-      traceId: traceLength === 0 ? '' : this.buf.toString('hex', traceStart, traceStart + 16),
-      spanId: spanLength === 0 ? '' : this.buf.toString('hex', spanStart, spanStart + 8),
+      traceId: traceLength === 0 ? '' : this.buf.hexSlice(traceStart, traceStart + 16),
+      spanId: spanLength === 0 ? '' : this.buf.hexSlice(spanStart, spanStart + 8),
       eventName,
     });
   }
@@ -408,14 +410,10 @@ class FastDecoder {
     const length = this.length(end);
     if (length > this.limits.stringBytesMax) throw NOT_TAKEN;
     const start = this.pos;
-    const stop = start + length;
-    this.pos = stop;
-    if (length === 0) return '';
-    const buf = this.buf;
-    let i = start;
-    while (i < stop && (buf[i] as number) < 0x80) i++;
-    if (i < stop && !isUtf8(buf.subarray(i, stop))) throw NOT_TAKEN;
-    return buf.toString('utf8', start, stop);
+    this.pos += length;
+    const value = utf8String(this.buf, start, this.pos);
+    if (value === undefined) throw NOT_TAKEN;
+    return value;
   }
 
   private bytesValue(end: number): Uint8Array {
