@@ -12,11 +12,11 @@ import { anyValueArb, recordArb, resourceArb, scopeArb } from '../record/testuti
 import { validateRecord } from '../record/validateRecord.ts';
 import { decodeRecord, encodeRecord } from '../record/walCodec.ts';
 import { encodeSingleRecord } from './internal/singleRecordEncoder.ts';
-import { encodeOtlpLogsProtobufPrefixed } from './protobufCodec.ts';
+import { encodeOtlpLogsProtobuf } from './protobufCodec.ts';
 
-/** The oracle: the general protobufjs-based encoder (validateRecord + pbFromRecords + protobufjs). */
+/** The oracle: the version byte, then the general protobufjs-based encoder (validateRecord + pbFromRecords + protobufjs). */
 function oracle(record: AuditRecord): Buffer {
-  return Buffer.from(encodeOtlpLogsProtobufPrefixed(1, [record]));
+  return Buffer.concat([Buffer.of(1), encodeOtlpLogsProtobuf([record])]);
 }
 
 function encoded(record: AuditRecord): Buffer {

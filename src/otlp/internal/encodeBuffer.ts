@@ -71,7 +71,7 @@ export class EncodeBuffer {
    */
   take(start: number, end: number): Buffer {
     const out = this.buf.subarray(start, end);
-    this.base = (end + 7) & ~7;
+    this.base = end + ((8 - (end & 7)) & 7);
     if (this.buf.length > CHUNK_BYTES) this.base = this.buf.length;
     this.pos = this.base;
     return out;

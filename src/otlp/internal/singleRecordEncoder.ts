@@ -1,10 +1,10 @@
 /**
  * The WAL payload of ONE record: the `prefix` byte, then
- * LogsData{ResourceLogs{resource, ScopeLogs{scope, [record], schema}, schema}}
- * — the same bytes as `encodeOtlpLogsProtobufPrefixed(prefix, [record])`
- * (property-tested byte for byte against it), written directly by
- * `encodeLogRecord.ts` into a pooled chunk (`encodeBuffer.ts`) and returned
- * as a view of it: no intermediate objects, no copy.
+ * LogsData{ResourceLogs{resource, ScopeLogs{scope, [record], schema}, schema}},
+ * the same bytes as the protobufjs-based `encodeOtlpLogsProtobuf([record])`
+ * (property-tested byte for byte), written directly by `encodeLogRecord.ts`
+ * into a pooled chunk (`encodeBuffer.ts`) and returned as a view of it: no
+ * intermediate objects, no copy.
  *
  * Hand-written instead of protobufjs because protobufjs was measured to be
  * the bottleneck: validateRecord + building protobufjs objects + protobufjs
