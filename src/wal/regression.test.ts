@@ -260,6 +260,33 @@ describe('background preallocation', () => {
   });
 });
 
+describe('a strict append that rolls over while a failing group-commit sync is in flight (fsyncgate)', () => {
+  it('the seal reports the write-back error, so the strict record is not acknowledged', async () => {
+    const disk = new SimDisk(19);
+    const wal = Wal.open({ ...O, fs: disk });
+    for (let i = 1; i <= 2; i++) expect(await wal.append(pad('before', i))).toBe(i);
+    disk.setSyncDelayMs(20);
+    disk.failNextSync('EIO');
+    // 15 more frames (17 fit in a segment) over several sectors: only the last is rewritten by the footer.
+    const inFlight = wal.appendBatch(Array.from({ length: 15 }, (_, i) => pad('async', i + 3)));
+    inFlight.catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    let strictSeq: number | undefined;
+    try {
+      strictSeq = wal.appendSync(pad('strict', 18)); // does not fit: seals segment 1 first
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    }
+    await expect(inFlight).rejects.toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
+    expect(again.recovery.corruptions).toEqual([]);
+    const payloads = [...again.read()].map((r) => text(r.payload));
+    expect(payloads.slice(0, 2)).toEqual(['before-1', 'before-2']);
+    if (strictSeq !== undefined) expect(payloads[strictSeq - 1]).toBe('strict-18');
+    await again.close();
+  });
+});
+
 describe('flush after a failed commit', () => {
   it('flush() rejects when the only pending commit fails in its in-flight sync', async () => {
     const disk = new SimDisk(13);
