@@ -80,7 +80,10 @@ export class EncryptProcessor implements RecordProcessor {
   /** The subject: a non-empty string, or an int in decimal; undefined when there is none. */
   private subjectOf(view: MutableLogRecordView): string | undefined {
     if (this.config.subject_attribute === '') return undefined;
-    const value = valueAtPath(view.attributes(), this.config.subject_attribute);
+    const path = this.config.subject_attribute;
+    // An attribute named by the whole path wins (fieldPath.ts, rule 1): read it alone, without
+    // converting every attribute (view.attributes() copies them all on the SDK path).
+    const value = view.getAttribute(path) ?? valueAtPath(view.attributes(), path);
     if (typeof value === 'string' && value !== '') return value;
     if (typeof value === 'bigint') return value.toString();
     return undefined;

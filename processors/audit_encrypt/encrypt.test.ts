@@ -126,6 +126,22 @@ describe('audit_encrypt', () => {
     expect(s.store().keyForSubject('a').id).toBe(keyOf('a'));
   });
 
+  it('reads the subject by field path: a key equal to the whole path first, else nested', async () => {
+    const s = await setup({ attributes: ['secret'], subject_attribute: 'user.id' });
+    const keyOf = (attributes: KeyValue[]) =>
+      parseEncryptedValue(
+        s
+          .run(createAuditRecord({ attributes: [...attributes, ...attrs(['secret', 'x'])] }))
+          .attributes.find((kv) => kv.key === 'secret')?.value as string,
+      )?.keyId;
+    const nested = keyOf(attrs(['user', kvlist([['id', 'n1']])]));
+    expect(nested).toBe(s.store().keyForSubject('n1').id);
+    // Both spellings present: the attribute named by the whole path wins.
+    expect(keyOf(attrs(['user', kvlist([['id', 'n1']])], ['user.id', 'flat']))).toBe(
+      s.store().keyForSubject('flat').id,
+    );
+  });
+
   it('refuses subject-less records with missing_subject: refuse, changing nothing', async () => {
     const s = await setup({ attributes: ['secret'], missing_subject: 'refuse' });
     const record = createAuditRecord({ attributes: attrs(['secret', 'x']) });
