@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OtelAuditError } from '../../errors.ts';
-import { emptyRootHash, hashLeaf } from './hash.ts';
+import { emptyRootHash, hashChildren, hashLeaf } from './hash.ts';
 import { MerkleTree } from './MerkleTree.ts';
 import { referenceMth } from './testutil/reference.ts';
 import { toHex } from './testutil/vectors.ts';
@@ -71,5 +71,46 @@ describe('MerkleTree', () => {
     expect(tree.appendLeafHash(h)).toBe(size);
     expect(tree.size).toBe(size + 1);
     expect(tree.state().frontier.length).toBe(3); // ...110 + 1 merges the lowest two into one
+  });
+
+  it('appendFolded with a subtree computed elsewhere leaves the tree appendLeafHash would', () => {
+    const leaves = Array.from({ length: 64 }, (_, i) => hashLeaf(Buffer.from(`leaf ${i}`)));
+    for (let start = 0; start < 24; start++) {
+      const plain = new MerkleTree();
+      const folded = new MerkleTree();
+      // A run of leaves from `start`: fold each leaf with the subtrees of the run before it.
+      const stack: Array<{ level: number; hash: Uint8Array }> = [];
+      for (let i = 0; i < leaves.length; i++) {
+        const leaf = leaves[i] as Uint8Array;
+        plain.appendLeafHash(leaf);
+        if (i < start) {
+          folded.appendLeafHash(leaf);
+          continue;
+        }
+        let hash = leaf;
+        let level = 0;
+        for (let bits = i; bits % 2 === 1 && stack.at(-1)?.level === level; bits = Math.floor(bits / 2)) {
+          hash = hashChildren((stack.pop() as { hash: Uint8Array }).hash, hash);
+          level++;
+        }
+        stack.push({ level, hash });
+        if (level === 0) folded.appendLeafHash(leaf);
+        else folded.appendFolded(leaf, level, hash);
+        expect(toHex(folded.root())).toBe(toHex(plain.root()));
+      }
+      expect(folded.state()).toEqual(plain.state());
+    }
+  });
+
+  it('appendFolded refuses a subtree that does not end at the next leaf', () => {
+    const tree = new MerkleTree();
+    const h = hashLeaf(Buffer.from('x'));
+    tree.appendLeafHash(h);
+    tree.appendLeafHash(h); // size 2: the next leaf (index 2) ends no subtree of 2
+    expect(codeOf(() => tree.appendFolded(h, 1, h))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => tree.appendFolded(h, 0, h))).toBe('INVALID_ARGUMENT');
+    tree.appendLeafHash(h); // size 3: index 3 ends a subtree of 2 and of 4
+    expect(codeOf(() => tree.appendFolded(h, 3, h))).toBe('INVALID_ARGUMENT');
+    expect(tree.appendFolded(h, 2, h)).toBe(3);
   });
 });

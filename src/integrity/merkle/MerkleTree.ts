@@ -76,6 +76,43 @@ export class MerkleTree {
     return index;
   }
 
+  /**
+   * `appendLeafHash(leafHash)` when the first `levels` merges it would do are already done: `root`
+   * is the hash of the perfect subtree of the last `2^levels` leaves, the new one included (computed
+   * elsewhere, e.g. in a worker thread, from the same leaf hashes). The caller vouches that the last
+   * `2^levels - 1` leaves appended are that subtree's; the tree checks only that the size fits.
+   */
+  appendFolded(leafHash: Uint8Array, levels: number, root: Uint8Array): number {
+    checkHashLength(leafHash, 'leaf hash');
+    checkHashLength(root, 'subtree root');
+    const index = this.leafCount;
+    const span = 2 ** levels;
+    if (
+      !Number.isInteger(levels) ||
+      levels < 1 ||
+      (index + 1) % span !== 0 ||
+      this.frontier.length < levels
+    ) {
+      throw new OtelAuditError(
+        'INVALID_ARGUMENT',
+        `a subtree of ${levels} levels does not end at leaf ${index}`,
+      );
+    }
+    if (this.leafCount >= Number.MAX_SAFE_INTEGER) {
+      throw new OtelAuditError('INVALID_ARGUMENT', 'the tree is at its maximum size (2^53 - 1 leaves)');
+    }
+    this.frontier.length -= levels;
+    let hash: Uint8Array = Uint8Array.from(root);
+    for (let bits = Math.floor(index / span); isOdd(bits); bits = half(bits)) {
+      const left = this.frontier.pop();
+      if (left === undefined) throw new OtelAuditError('INTERNAL', 'frontier shorter than popcount(size)');
+      hash = hashChildren(left, hash);
+    }
+    this.frontier.push(hash);
+    this.leafCount = index + 1;
+    return index;
+  }
+
   /** MTH(D[0:size]); SHA-256 of the empty string for the empty tree. */
   root(): Uint8Array {
     const last = this.frontier.at(-1);

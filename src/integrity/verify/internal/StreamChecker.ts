@@ -22,7 +22,7 @@ import type { SignedCheckpoint } from '../../chain/checkpoint.ts';
 import { equalBytes } from '../../merkle/hash.ts';
 import { MerkleTree, type MerkleTreeState } from '../../merkle/MerkleTree.ts';
 import type { DamageKind, StreamSummary } from '../VerifyReport.ts';
-import { recordFacts, type ChainedFacts } from './recordFacts.ts';
+import { recordFacts, type BatchedFold, type ChainedFacts } from './recordFacts.ts';
 
 /** Records a gap waits for its missing records before they count as deleted. */
 export const GAP_WINDOW = 64;
@@ -92,6 +92,12 @@ export class StreamChecker {
   private lastSeq = 0;
   private fork: Fork | undefined;
   private gaps: Gap[] = [];
+  /**
+   * The run of records of one batch appended by `advance` one after another with nothing else
+   * changing the tree in between: a record whose batch already merged its leaf with the leaves of
+   * the run before it (`BatchedFold`) is appended with `appendFolded`.
+   */
+  private run: { batch: object; from: number; next: number } | undefined;
   /** The tree holds records out of chain order (a reorder was reported): roots cannot match. */
   private disordered = false;
   private checkpoints = 0;
@@ -164,13 +170,14 @@ export class StreamChecker {
           `record ${n}: audit.sequence.previous_hash does not match record ${this.count}'s hash`,
         );
       }
-      this.advance(seq, n, hash, leaf);
+      this.advance(seq, n, hash, leaf, facts.batched);
     } else if (n > this.count + 1) {
       this.addGap(seq, n);
-      this.advance(seq, n, hash, leaf);
+      this.advance(seq, n, hash, leaf, undefined);
     } else if (n === this.count && this.before && prevHex === hex(this.before.head)) {
       this.fork = { first: { seq: this.lastSeq, hash: this.head ?? hash }, second: { seq, hash, leaf } };
     } else if (this.fillGap(seq, n)) {
+      this.run = undefined;
       this.tree.appendLeafHash(leaf);
       this.disordered = true;
     } else {
@@ -291,9 +298,29 @@ export class StreamChecker {
     }
   }
 
-  private advance(seq: number, n: number, hash: Uint8Array, leaf: Uint8Array): void {
+  /** `fold`: given only when the record continues the chain (n = count + 1). */
+  private advance(
+    seq: number,
+    n: number,
+    hash: Uint8Array,
+    leaf: Uint8Array,
+    fold: BatchedFold | undefined,
+  ): void {
     this.before = { head: this.head, tree: this.tree.sharedState(), lastSeq: this.lastSeq };
-    this.tree.appendLeafHash(leaf);
+    const run = this.run;
+    const inRun =
+      fold !== undefined && run !== undefined && run.batch === fold.batch && run.next === fold.index;
+    if (
+      inRun &&
+      fold.levels > 0 &&
+      fold.root !== undefined &&
+      fold.index - run.from >= 2 ** fold.levels - 1 &&
+      this.tree.size === n - 1
+    ) {
+      this.tree.appendFolded(leaf, fold.levels, fold.root);
+    } else this.tree.appendLeafHash(leaf);
+    if (inRun) run.next++;
+    else this.run = fold && { batch: fold.batch, from: fold.index, next: fold.index + 1 };
     this.head = hash;
     this.count = n;
     this.lastSeq = seq;
@@ -317,6 +344,7 @@ export class StreamChecker {
       `record ${this.count} of stream ${this.id} stands before the checkpoint for ${c.treeSize} records: it was inserted`,
     );
     this.tree = MerkleTree.fromState(b.tree);
+    this.run = undefined;
     this.head = b.head;
     this.count--;
     this.lastSeq = b.lastSeq;
@@ -328,6 +356,7 @@ export class StreamChecker {
   private resync(cp: SignedCheckpoint): void {
     const c = cp.checkpoint;
     this.tree = MerkleTree.fromState({ size: c.treeSize, frontier: cp.frontier });
+    this.run = undefined;
     this.head = c.chainHead;
     this.count = c.treeSize;
     this.before = undefined;
@@ -355,6 +384,7 @@ export class StreamChecker {
         `record ${n} of stream ${this.id} appears twice (WAL seq ${f.first.seq} and ${f.second.seq}); the chain continues from seq ${f.second.seq}, so the one at seq ${f.first.seq} was inserted`,
       );
       this.tree = MerkleTree.fromState(b.tree);
+      this.run = undefined;
       this.tree.appendLeafHash(f.second.leaf);
       this.head = f.second.hash;
       this.lastSeq = f.second.seq;

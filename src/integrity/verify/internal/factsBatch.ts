@@ -4,6 +4,7 @@
  * without copying; a structured clone of one object per record would cost
  * the main thread about as much as the checks themselves).
  */
+import { hashChildren } from '../../merkle/hash.ts';
 import type { ChainedFacts, RecordFacts } from './recordFacts.ts';
 
 /** The record payloads of a batch: one buffer, `[offset, length]` pairs. */
@@ -25,6 +26,10 @@ export interface PackedFacts {
   readonly numbers: Float64Array;
   /** Per record: the chain hash (32 bytes), then the leaf hash (32 bytes). */
   readonly hashes: Uint8Array;
+  /** Per record: the Merkle merges its leaf completes within the batch (`BatchedFold.levels`). */
+  readonly foldLevels: Uint8Array;
+  /** Per record: the subtree root of those merges (32 bytes; zero when `foldLevels` is 0). */
+  readonly foldRoots: Uint8Array;
   /** Index into `streamIds` per record. */
   readonly streams: Uint32Array;
   readonly streamIds: readonly string[];
@@ -59,6 +64,9 @@ export function packFacts(batch: PayloadBatch, factsOf: (payload: Uint8Array) =>
   const numbers = new Float64Array(count);
   const hashes = new Uint8Array(count * HASHES);
   const streams = new Uint32Array(count);
+  const foldLevels = new Uint8Array(count);
+  const foldRoots = new Uint8Array(count * 32);
+  const fold = new Folder(foldLevels, foldRoots);
   const streamIds: string[] = [];
   const prevKinds = new Uint8Array(count);
   const prevParts: string[] = [];
@@ -73,10 +81,12 @@ export function packFacts(batch: PayloadBatch, factsOf: (payload: Uint8Array) =>
     if (facts.kind === 'undecodable') {
       kinds[i] = KIND_UNDECODABLE;
       messages.push([i, facts.message]);
+      fold.reset();
       continue;
     }
     if (facts.kind === 'unchained') {
       kinds[i] = KIND_UNCHAINED;
+      fold.reset();
       continue;
     }
     kinds[i] = KIND_CHAINED;
@@ -107,6 +117,9 @@ export function packFacts(batch: PayloadBatch, factsOf: (payload: Uint8Array) =>
     flags[i] = f;
     hashes.set(facts.hash, i * HASHES);
     hashes.set(facts.leaf, i * HASHES + 32);
+    if (facts.noCanonicalForm === undefined && Number.isSafeInteger(facts.n) && facts.n >= 1) {
+      fold.add(i, facts.streamId, facts.n, facts.leaf);
+    } else fold.reset();
   }
   return {
     id: batch.id,
@@ -119,6 +132,8 @@ export function packFacts(batch: PayloadBatch, factsOf: (payload: Uint8Array) =>
     streams,
     streamIds,
     prevKinds,
+    foldLevels,
+    foldRoots,
     prevHex: prevParts.join(''),
     prevOther,
     messages,
@@ -135,6 +150,8 @@ export function transferables(p: PackedFacts): ArrayBuffer[] {
     p.numbers.buffer,
     p.hashes.buffer,
     p.streams.buffer,
+    p.foldLevels.buffer,
+    p.foldRoots.buffer,
   ] as ArrayBuffer[];
 }
 
@@ -178,7 +195,58 @@ export class FactsReader {
       leaf: p.hashes.subarray(at + 32, at + HASHES),
       prevHex,
       signed: (f & FLAG_SIGNED) !== 0,
+      batched: {
+        batch: p,
+        index: i,
+        levels: p.foldLevels[i] as number,
+        root: p.foldLevels[i] ? p.foldRoots.subarray(i * 32, i * 32 + 32) : undefined,
+      },
     };
     return facts;
+  }
+}
+
+/**
+ * The Merkle merges within a run of consecutive records of one stream (chain numbers n, n+1, ...):
+ * appending leaf `n - 1` merges it with each trailing perfect subtree (one per trailing 1 bit of
+ * `n - 1`); those whose leaves are all in the run are done here, off the main thread.
+ */
+class Folder {
+  private stream: string | undefined;
+  private lastN = 0;
+  /** Perfect subtrees of the run, oldest first: their level and root. */
+  private readonly stack: Array<{ level: number; hash: Uint8Array }> = [];
+
+  private readonly levels: Uint8Array;
+  private readonly roots: Uint8Array;
+
+  constructor(levels: Uint8Array, roots: Uint8Array) {
+    this.levels = levels;
+    this.roots = roots;
+  }
+
+  reset(): void {
+    this.stream = undefined;
+    this.stack.length = 0;
+  }
+
+  add(i: number, stream: string, n: number, leaf: Uint8Array): void {
+    if (stream !== this.stream || n !== this.lastN + 1) {
+      this.reset();
+      this.stream = stream;
+    }
+    this.lastN = n;
+    let hash = leaf;
+    let level = 0;
+    for (let bits = n - 1; bits % 2 === 1; bits = Math.floor(bits / 2)) {
+      const top = this.stack.at(-1);
+      if (top === undefined || top.level !== level) break;
+      this.stack.pop();
+      hash = hashChildren(top.hash, hash);
+      level++;
+    }
+    this.stack.push({ level, hash });
+    this.levels[i] = level;
+    if (level > 0) this.roots.set(hash, i * 32);
   }
 }

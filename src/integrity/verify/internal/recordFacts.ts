@@ -43,6 +43,20 @@ export interface ChainedFacts {
   readonly prevHex: string;
   /** The record carries an `audit.integrity.value` (a per-record signature to check). */
   readonly signed: boolean;
+  /** Set when the facts came in a batch (verifyWalParallel): where, and the Merkle merges done there. */
+  readonly batched?: BatchedFold;
+}
+
+/**
+ * A record's place in its batch and the Merkle merges its leaf completes within the batch: `root`
+ * is the perfect subtree of the `2^levels` leaves ending with it (leaf index `n - 1`), all records
+ * of the batch (`levels` 0: none). See `MerkleTree.appendFolded`.
+ */
+export interface BatchedFold {
+  readonly batch: object;
+  readonly index: number;
+  readonly levels: number;
+  readonly root: Uint8Array | undefined;
 }
 
 const HASH_HEX = /^[0-9a-f]{64}$/;
