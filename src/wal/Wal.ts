@@ -678,6 +678,11 @@ export class Wal {
 
   /** Writes a taken batch; on failure rejects it and returns undefined. */
   private writeBatch(batch: Batch): FileHandle | undefined {
+    if (this.broken) {
+      // Queued before the WAL failed: it cannot safely go on, so nothing more is written or acknowledged.
+      this.failBatch(batch, this.broken, false);
+      return undefined;
+    }
     if (Date.now() < this.failFastUntilMs && this.lastFailure) {
       this.failBatch(batch, this.lastFailure, false);
       return undefined;

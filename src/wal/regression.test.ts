@@ -385,3 +385,29 @@ describe('background preallocation off the main thread', () => {
     expect(disk.listFiles().filter((f) => f.endsWith('.prealloc'))).toEqual([]);
   });
 });
+
+describe('after WAL_FAILED', () => {
+  it('appends already queued when the WAL fails are rejected, not written and acknowledged', async () => {
+    const disk = new SimDisk(31);
+    const wal = Wal.open({ ...O, fs: disk });
+    expect(await wal.append(pad('a', 1))).toBe(1);
+    disk.failNextWrite('EIO');
+    await expect(wal.append(pad('b', 2))).rejects.toMatchObject({ code: 'WAL_IO' }); // segment 1 abandoned
+    // c creates segment 2; its commit sync fails, and so does the directory sync removing segment 2.
+    let syncs = 0;
+    disk.failNextSync('EIO', 1, () => ++syncs === 2); // the header sync goes through, the commit's not
+    let dirSyncs = 0;
+    disk.failNextSyncDir('EIO', 1, () => ++dirSyncs === 2); // the rename's goes through, the removal's not
+    disk.setSyncDelayMs(20);
+    const c = wal.append(pad('c', 2));
+    c.catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    const d = wal.append(pad('d', 2)); // queued behind c
+    d.catch(() => undefined);
+    await expect(c).rejects.toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    expect(wal.failure).toMatchObject({ code: 'WAL_FAILED' });
+    await expect(d).rejects.toMatchObject({ code: 'WAL_FAILED' });
+    expect(wal.durableSeq).toBe(1);
+    await wal.close();
+  });
+});
