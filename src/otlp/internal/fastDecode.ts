@@ -23,7 +23,7 @@
 import type { AnyValue, KeyValue } from '../../record/AnyValue.ts';
 import type { AuditRecord, AuditResource, AuditScope } from '../../record/AuditRecord.ts';
 import type { DecodeLimits } from '../../record/DecodeLimits.ts';
-import { utf8String, type SlicingBuffer } from './wireStrings.ts';
+import { WireStrings, type SlicingBuffer } from './wireStrings.ts';
 
 /** Thrown inside the decoder for input it leaves to the general decoder; never escapes `decodeFast`. */
 class NotTaken {}
@@ -58,6 +58,7 @@ type RecordDraft = { -readonly [K in keyof AuditRecord]: AuditRecord[K] };
 
 class FastDecoder {
   private readonly buf: SlicingBuffer;
+  private readonly strings: WireStrings;
   private readonly view: DataView;
   private readonly limits: DecodeLimits;
   private readonly out: RecordDraft[] = [];
@@ -71,6 +72,7 @@ class FastDecoder {
     this.buf = (
       Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     ) as SlicingBuffer;
+    this.strings = new WireStrings(this.buf);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.limits = limits;
   }
@@ -411,7 +413,7 @@ class FastDecoder {
     if (length > this.limits.stringBytesMax) throw NOT_TAKEN;
     const start = this.pos;
     this.pos += length;
-    const value = utf8String(this.buf, start, this.pos);
+    const value = this.strings.utf8(start, this.pos);
     if (value === undefined) throw NOT_TAKEN;
     return value;
   }
