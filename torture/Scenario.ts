@@ -9,7 +9,7 @@
  */
 
 export type ScenarioKind =
-  /** runs against the simulated disk in process (fast: thousands of iterations per second) */
+  /** runs against the simulated disk in process (fast: tens of iterations per second per core) */
   | 'simulated'
   /** runs real processes / real file systems (slow: seconds per iteration) */
   | 'real';
