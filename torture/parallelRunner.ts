@@ -145,7 +145,8 @@ export async function runParallel(o: RunnerOptions, jobs: number): Promise<RunRe
     for (;;) {
       if (!stopping && o.durationMs !== undefined && now() - start >= o.durationMs) stop('duration');
       if (!stopping) {
-        for (const lane of lanes) {
+        for (const lane of [...lanes]) {
+          if (!lane.alive && !lane.busy) replace(lane); // died between iterations
           if (lane.busy || !lane.alive) continue;
           const slot = nextSlot(slots, o.iterations, remote);
           if (slot === undefined) break;
