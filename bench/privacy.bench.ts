@@ -10,6 +10,10 @@
  * a phone number or a bearer token):
  * - `mask`: the `audit_mask` processor (default configuration) alone,
  *   `process()` on fresh `AuditRecord`s (the collector path), in a tight loop;
+ * - `pseudonymize`, `encrypt`: `audit_pseudonymize` and `audit_encrypt` alone
+ *   the same way, each with the configuration the chain uses (below); the
+ *   encrypt key store is the chain's, its subjects' keys created in the
+ *   warm-up;
  * - `chain`: in process, `createAuditLogging` with the processors
  *   `audit_mask`, `audit_pseudonymize`, `audit_encrypt` (each only when this
  *   build registers it and can create it from its default configuration laid
@@ -38,6 +42,7 @@ import { auditMaskProcessorFactory } from '../processors/audit_mask/factory.ts';
 import { createAuditLogging } from '../src/inprocess/createAuditLogging.ts';
 import { mergeWithDefaults } from '../config/internal/merge.ts';
 import type { ComponentLogger } from '../src/pipeline/factories.ts';
+import type { RecordProcessor } from '../src/pipeline/RecordProcessor.ts';
 import { createFactoryRegistry } from '../src/pipeline/registry.ts';
 import { auditRecordView } from '../src/record/AuditRecordView.ts';
 import { decodeRecord } from '../src/record/walCodec.ts';
@@ -90,6 +95,40 @@ function runMaskAlone(records: number): { recordsPerSecond: number; maskedShare:
     done += n;
   }
   return { recordsPerSecond: (records * 1000) / elapsedMs, maskedShare: masked / records };
+}
+
+/** Records per second of `processor.process()` alone, on fresh `AuditRecord`s. */
+function runAlone(processor: RecordProcessor, records: number): number {
+  let elapsedMs = 0;
+  for (let done = 0; done < records;) {
+    const n = Math.min(MASK_BATCH, records - done);
+    const batch = Array.from({ length: n }, (_, i) =>
+      auditRecordView(toAuditRecord(events[(done + i) % events.length] as AuditEvent)),
+    );
+    const start = process.hrtime.bigint();
+    for (const view of batch) processor.process(view);
+    elapsedMs += msSince(start);
+    done += n;
+  }
+  return (records * 1000) / elapsedMs;
+}
+
+/** The chain's privacy processors other than audit_mask, created and started alone. */
+async function aloneProcessors(root: string, plan: ChainPlan): Promise<Map<string, RecordProcessor>> {
+  const registry = createFactoryRegistry();
+  const out = new Map<string, RecordProcessor>();
+  for (const type of ['audit_pseudonymize', 'audit_encrypt'] as const) {
+    const config = plan.processors[`${type}/bench`];
+    const factory = registry.find('processor', type);
+    if (config === undefined || factory?.kind !== 'processor') continue;
+    const processor = factory.create(
+      { id: `${type}/alone`, baseDir: root, logger: quietLogger },
+      factory.configSchema.parse(config),
+    );
+    await processor.start?.();
+    out.set(type, processor);
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------ the chain
@@ -239,6 +278,7 @@ async function main(): Promise<void> {
     ...(IS_VARIANT ? { variant: true } : {}),
   };
   let maskedShare = 0;
+  let alone = new Map<string, RecordProcessor>();
   try {
     const chain = await usablePlan(root, planChain(true));
     const walChain = planChain(false);
@@ -251,8 +291,10 @@ async function main(): Promise<void> {
     out['skipped_processors'] = chain.skipped;
     log(`chain: ${[...chain.order, 'audit_wal'].join(' -> ')}`);
 
+    alone = await aloneProcessors(root, chain);
     log(`warm-up (${WARMUP_RECORDS} records each)`);
     runMaskAlone(WARMUP_RECORDS);
+    for (const processor of alone.values()) runAlone(processor, WARMUP_RECORDS);
     await runChain({ root, name: 'warm', plan: chain, records: WARMUP_RECORDS, chunked: false });
     await measurePinoRecordsPerSecond({ dir: root, records: WARMUP_RECORDS, lineBytes: PINO_LINE_BYTES });
 
@@ -267,6 +309,9 @@ async function main(): Promise<void> {
       const mask = runMaskAlone(MASK_RECORDS);
       sample('mask', mask.recordsPerSecond);
       maskedShare = mask.maskedShare;
+      for (const [type, processor] of alone) {
+        sample(type.replace('audit_', ''), runAlone(processor, MASK_RECORDS));
+      }
       const c = await runChain({
         root,
         name: `chain-${round_}`,
@@ -296,6 +341,7 @@ async function main(): Promise<void> {
       sample('wal_chain', bare.recordsPerSecond);
     }
   } finally {
+    for (const processor of alone.values()) await processor.shutdown?.();
     fs.rmSync(root, { recursive: true, force: true });
   }
   const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
@@ -303,6 +349,8 @@ async function main(): Promise<void> {
   const ratio = (x: number | undefined) => round((x ?? NaN) / pino, 3);
   Object.assign(out, {
     mask_records_per_s: round(m['mask'] ?? NaN),
+    pseudonymize_records_per_s: round(m['pseudonymize'] ?? NaN),
+    encrypt_records_per_s: round(m['encrypt'] ?? NaN),
     mask_masked_record_share: round(maskedShare, 3),
     chain_records_per_s: round(m['chain'] ?? NaN),
     chain_chunked_records_per_s: round(m['chain_chunked'] ?? NaN),
