@@ -42,6 +42,8 @@ export type { RecoveryReport, WalOptions, WalRecord, WalStatus } from './wal/ind
 
 // Integrity.
 export { verifyWal } from './integrity/verify/verifyWal.ts';
+export { verifyWalParallel } from './integrity/verify/verifyWalParallel.ts';
+export type { ParallelVerifyOptions } from './integrity/verify/verifyWalParallel.ts';
 export type { VerifyIssue, VerifyReport } from './integrity/verify/VerifyReport.ts';
 export { MerkleTree, verifyConsistency, verifyInclusion } from './integrity/merkle/index.ts';
 export { recordHash, canonicalRecordBytes } from './integrity/canonical/index.ts';

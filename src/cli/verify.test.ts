@@ -150,6 +150,14 @@ describe('otel-audit verify', () => {
       streamId: 'orders',
       message: expect.stringMatching(/record 6 of stream orders changed after it was chained/),
     });
+    // The worker threads (--jobs, default the CPU count) and the single thread report the same damage.
+    const inThread = JSON.parse(
+      (await runCli(['verify', '--wal', copy, '--public-key', pub, '--json', '--jobs', '0'])).stdout,
+    );
+    const twoWorkers = await runCli(['verify', '--wal', copy, '--public-key', pub, '--json', '--jobs', '2']);
+    expect(twoWorkers.code).toBe(3);
+    expect(JSON.parse(twoWorkers.stdout)).toEqual(inThread);
+    expect(inThread.firstIssue).toEqual(json.firstIssue);
     const none = await runCli(['verify', '--wal', copy, '--public-key', pub, '--issues-max', '0']);
     expect(none.code).toBe(3);
     expect(none.stdout).toContain('FIRST BAD RECORD: WAL seq 7');
@@ -253,6 +261,8 @@ describe('otel-audit verify', () => {
       /KEY_INVALID: .*private key where a public key or certificate is expected/,
     );
     expect((await runCli(['verify', '--wal', dir, '--issues-max', 'x'])).code).toBe(2);
+    expect((await runCli(['verify', '--wal', dir, '--jobs', '-1'])).code).toBe(2);
+    expect((await runCli(['verify', '--wal', dir, '--jobs', '65'])).code).toBe(2);
     expect((await runCli(['verify'])).code).toBe(2);
     expect((await runCli(['verify', '--wal', dir, '--published', path.join(dir, 'nope')])).code).toBe(1);
   });
