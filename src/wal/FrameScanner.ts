@@ -110,7 +110,10 @@ export class FrameScanner {
     if (offset >= this.bufStart && offset + need <= this.bufStart + this.buf.length) return;
     const readBytes = Math.max(need, Math.min(CHUNK_BYTES, end - offset));
     if (this.store.length < readBytes) {
-      this.store = Buffer.allocUnsafe(Math.max(readBytes, CHUNK_BYTES));
+      // Sized to the read, not to CHUNK_BYTES: a scan of a small segment must not
+      // allocate 1 MiB (measured: 8-12% of the CPU of torture iterations over
+      // 4-64 KiB segments, and most of their garbage collection).
+      this.store = Buffer.allocUnsafe(readBytes);
     }
     const n = this.file.read(this.store, 0, readBytes, offset);
     this.buf = this.store.subarray(0, n);

@@ -28,6 +28,14 @@ interface LockContent {
 
 const held = new Set<string>();
 
+let ownStartTime: string | undefined;
+
+/** This process's start time, read once (it cannot change; /proc was read on every WAL open). */
+function ownProcessStartTime(): string {
+  ownStartTime ??= processStartTime(process.pid);
+  return ownStartTime;
+}
+
 function processStartTime(pid: number): string {
   try {
     const stat = fsNode.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -65,7 +73,7 @@ export class WalLock {
     const me: LockContent = {
       pid: process.pid,
       host: os.hostname(),
-      startTime: processStartTime(process.pid),
+      startTime: ownProcessStartTime(),
       token: randomBytes(12).toString('hex'),
     };
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -328,7 +328,7 @@ export function readFooter(
  * read from an unsealed segment is therefore made durable again, not assumed.
  */
 function rewriteRange(file: FileHandle, end: number): void {
-  const chunk = Buffer.allocUnsafe(1024 * 1024);
+  const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(end, 1024 * 1024)));
   for (let pos = 0; pos < end; pos += chunk.length) {
     const n = file.read(chunk, 0, Math.min(chunk.length, end - pos), pos);
     file.write(chunk.subarray(0, n), pos);
