@@ -144,6 +144,14 @@ export class CrashSwitchFs implements FileSystem {
       datasyncSync: () => this.call(() => h.datasyncSync()),
       fsync: () => this.callAsync(() => this.delayed(() => h.fsync())),
       close: () => this.call(() => h.close()),
+      // Background segment preparation writes its zeros asynchronously where the disk can;
+      // without this the switch hid writeAsync and torture covered only the synchronous fallback.
+      ...(h.writeAsync === undefined
+        ? {}
+        : {
+            writeAsync: (data: Uint8Array, position: number) =>
+              this.callAsync(() => h.writeAsync!(data, position)),
+          }),
     };
   }
 
