@@ -68,6 +68,8 @@ export class SdkWalWriter implements LogRecordProcessor {
   private readonly o: SdkWalWriterOptions;
   private readonly outstanding = new Set<Promise<void>>();
   private current: { records: AuditRecord[]; waiters: Map<number, Settle> } | undefined;
+  /** Records handed down whose outcome is not known yet (an upper bound of what the WAL holds for us). */
+  private unsettled = 0;
   /** Failure not yet reported through onEmit (policy `error`). */
   private unreported: Error | undefined;
   /** Failures since the last forceFlush: it must not resolve as if they were durable. */
@@ -136,9 +138,11 @@ export class SdkWalWriter implements LogRecordProcessor {
     const batch = this.current;
     if (!batch) return;
     this.current = undefined;
-    const p = (
-      this.mustCommitNow(batch.records.length) ? this.sendCommitting(batch.records) : this.send(batch.records)
-    ).then((errors) => {
+    const count = batch.records.length;
+    const commitNow = this.mustCommitNow(count);
+    this.unsettled += count;
+    const p = (commitNow ? this.sendCommitting(batch.records) : this.send(batch.records)).then((errors) => {
+      this.unsettled -= count;
       for (const [i, w] of batch.waiters) {
         const e = errors[i];
         if (e === undefined) w.resolve();
@@ -152,7 +156,8 @@ export class SdkWalWriter implements LogRecordProcessor {
   /** True when handing `count` more records to a WAL would leave more than the bound not yet durable. */
   private mustCommitNow(count: number): boolean {
     const b = this.o.blocking;
-    if (!b) return false;
+    // The WAL holds none of this writer's records but those not yet settled: no need to ask it.
+    if (!b || this.unsettled + count <= b.pendingRecordsMax) return false;
     for (const e of b.wals) if (e.wal.status().queuedRecords + count > b.pendingRecordsMax) return true;
     return false;
   }
