@@ -14,7 +14,8 @@ import { PermanentError, type LogBatch } from '../../src/pipeline/consumer.ts';
 import type { CreateSettings, LogsExporter } from '../../src/pipeline/factories.ts';
 import { Lifecycle } from '../../src/pipeline/lifecycle.ts';
 import type { AuditRecord } from '../../src/record/AuditRecord.ts';
-import { encodeRecord } from '../../src/record/walCodec.ts';
+import { encodeRecord, encodeRecordWithRoom } from '../../src/record/walCodec.ts';
+import { FRAME_CRC_BYTES, FRAME_HEADER_BYTES } from '../../src/wal/format.ts';
 import type { WalOptions } from '../../src/wal/options.ts';
 import { Wal } from '../../src/wal/Wal.ts';
 import type { AuditWalConfig } from './config.ts';
@@ -169,8 +170,17 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
         integrity.publish();
         return;
       }
-      const payloads = batch.records.map(encodeRecord);
-      await wal.appendBatch(payloads, { timesUnixNano: batch.records.map(walTimeOf) });
+      // Each payload is written inside its frame, frames mostly adjacent in memory: the WAL fills in the
+      // headers and CRCs and writes them without copying (Wal.appendFramedBatch).
+      const records = batch.records;
+      const frames = new Array<Buffer>(records.length);
+      const times = new Array<bigint | undefined>(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i] as AuditRecord;
+        frames[i] = encodeRecordWithRoom(r, FRAME_HEADER_BYTES, FRAME_CRC_BYTES);
+        times[i] = walTimeOf(r);
+      }
+      await wal.appendFramedBatch(frames, { timesUnixNano: times });
     } catch (err) {
       this.supervisor.noteError(wal);
       if (err instanceof WalPayloadTooLargeError) throw new PermanentError(err.message, err);

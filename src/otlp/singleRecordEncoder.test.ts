@@ -10,7 +10,7 @@ import {
 import { RecordInvalidError } from '../record/errors.ts';
 import { anyValueArb, recordArb, resourceArb, scopeArb } from '../record/testutil/arbitraries.ts';
 import { validateRecord } from '../record/validateRecord.ts';
-import { decodeRecord, encodeRecord } from '../record/walCodec.ts';
+import { decodeRecord, encodeRecord, encodeRecordWithRoom } from '../record/walCodec.ts';
 import { encodeSingleRecord } from './internal/singleRecordEncoder.ts';
 import { encodeOtlpLogsProtobuf } from './protobufCodec.ts';
 
@@ -176,6 +176,70 @@ describe('single-record encoder', () => {
     });
     const plain = { ...outer };
     expect(encoded(outer).equals(oracle(plain))).toBe(true);
+  });
+});
+
+describe('encodeRecordWithRoom (payload written inside room for a container)', () => {
+  it("holds exactly encodeRecord's payload between the room, and consecutive results are adjacent in memory", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(recordArb(), bigRecordArb, recordArb(resourceArb.map(createAuditResource))), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        fc.constantFrom(0, 1, 24),
+        fc.constantFrom(0, 4, 9),
+        (records, head, tail) => {
+          const framed = records.map((r) => encodeRecordWithRoom(r, head, tail));
+          let adjacent = 0;
+          records.forEach((r, i) => {
+            const f = framed[i] as Buffer;
+            expect(f.subarray(head, f.length - tail).equals(oracle(r))).toBe(true);
+            const prev = framed[i - 1];
+            if (prev && prev.buffer === f.buffer && prev.byteOffset + prev.length === f.byteOffset)
+              adjacent++;
+          });
+          // Not adjacent only where a new chunk began (the chunk is 1 MiB; these records are far smaller).
+          const bytes = framed.reduce((n, f) => n + f.length, 0);
+          if (bytes < 512 * 1024) expect(adjacent).toBeGreaterThanOrEqual(records.length - 2);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('moves the LogRecord when its framing is not the usual size (tiny and >16 KiB records), leaving no gap', () => {
+    const tiny = createAuditRecord({});
+    const huge = createAuditRecord({
+      body: 'x'.repeat(20_000),
+      attributes: [{ key: 'k', value: 'é'.repeat(9000) }],
+    });
+    const medium = createAuditRecord({ body: 'm'.repeat(300) });
+    const framed = [tiny, medium, huge, tiny, medium].map((r) => encodeRecordWithRoom(r, 24, 4));
+    [tiny, medium, huge, tiny, medium].forEach((r, i) => {
+      const f = framed[i] as Buffer;
+      expect(f.subarray(24, f.length - 4).equals(oracle(r))).toBe(true);
+    });
+    for (let i = 1; i < framed.length; i++) {
+      const a = framed[i - 1] as Buffer;
+      const b = framed[i] as Buffer;
+      if (a.buffer === b.buffer) expect(b.byteOffset).toBe(a.byteOffset + a.length);
+    }
+  });
+
+  it('never changes a result it handed out, and refuses an invalid record as validateRecord does', () => {
+    const records = fc.sample(fc.oneof(recordArb(), bigRecordArb), { numRuns: 300, seed: 11 });
+    const framed = records.map((r, i) => {
+      if (i % 5 === 0) {
+        const bad = { ...r, spanId: 'Z' };
+        expect(errorOf(() => encodeRecordWithRoom(bad, 24, 4))).toEqual(errorOf(() => validateRecord(bad)));
+      }
+      return encodeRecordWithRoom(r, 24, 4);
+    });
+    records.forEach((r, i) => {
+      const f = framed[i] as Buffer;
+      expect(f.subarray(24, f.length - 4).equals(oracle(r))).toBe(true);
+    });
   });
 });
 

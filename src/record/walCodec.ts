@@ -18,7 +18,7 @@
  */
 import { OtelAuditError } from '../errors.ts';
 import { decodeOtlpLogsProtobuf } from '../otlp/protobufCodec.ts';
-import { encodeSingleRecord } from '../otlp/internal/singleRecordEncoder.ts';
+import { encodeSingleRecord, encodeSingleRecordWithRoom } from '../otlp/internal/singleRecordEncoder.ts';
 import type { AuditRecord } from './AuditRecord.ts';
 import { ANY_VALUE_DEPTH_CEILING } from './AnyValue.ts';
 import { resolveDecodeLimits, type DecodeLimits } from './DecodeLimits.ts';
@@ -51,6 +51,17 @@ export interface DecodeRecordOptions {
  */
 export function encodeRecord(record: AuditRecord): Uint8Array {
   return encodeSingleRecord(RECORD_ENCODING_VERSION, record);
+}
+
+/**
+ * `encodeRecord` into a Buffer with `headBytes` of room before the payload and
+ * `tailBytes` after it, for a container written around it in place (the
+ * audit_wal exporter: a WAL frame's header and CRC, `Wal.appendFramedBatch`).
+ * The payload is `[headBytes, length - tailBytes)`, byte for byte what
+ * `encodeRecord` returns; the room's contents are unspecified.
+ */
+export function encodeRecordWithRoom(record: AuditRecord, headBytes: number, tailBytes: number): Buffer {
+  return encodeSingleRecordWithRoom(RECORD_ENCODING_VERSION, record, headBytes, tailBytes);
 }
 
 export function decodeRecord(payload: Uint8Array, options: DecodeRecordOptions = {}): AuditRecord {

@@ -27,6 +27,13 @@ import { sealSegmentFile } from './seal.ts';
 import type { SegmentInfo } from './SegmentInfo.ts';
 
 const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
+/**
+ * Frames adjacent in memory are written without a copy when the runs average
+ * at least this many bytes (one write call per run); else they are copied
+ * into one buffer and written with one call, as small buffers from Node's
+ * pool (`buildFrame`) mostly are not adjacent.
+ */
+const DIRECT_RUN_BYTES_MIN = 64 * 1024;
 
 export type PreallocateMode = 'background' | 'inline' | 'off';
 
@@ -115,11 +122,18 @@ export class SegmentWriter {
       if (!this.active) onSegment(this.open(seq));
       const a = this.active as ActiveSegment;
       let bytes = 0;
+      let runs = 0;
+      let runEnd = -1;
+      let runBuffer: ArrayBufferLike | undefined;
       let j = i;
       while (j < n) {
-        const len = (batch.frames[j] as Buffer).length;
+        const f = batch.frames[j] as Buffer;
+        const len = f.length;
         if (a.pos + bytes + len > this.o.segmentBytesMax && !(j === i && a.pos === SEGMENT_HEADER_BYTES))
           break;
+        if (f.buffer !== runBuffer || f.byteOffset !== runEnd) runs++;
+        runBuffer = f.buffer;
+        runEnd = f.byteOffset + len;
         bytes += len;
         j++;
       }
@@ -127,16 +141,14 @@ export class SegmentWriter {
         this.seal();
         continue;
       }
-      const out = Buffer.allocUnsafe(bytes);
-      let off = 0;
-      for (let k = i; k < j; k++, seq++) {
+      for (let k = i, off = 0; k < j; k++, seq++) {
         const f = batch.frames[k] as Buffer;
         sealFrame(f, seq, k === i && markStart ? FRAME_FLAG_BATCH_START : 0);
-        f.copy(out, off);
         this.indexFrame(a.info, seq, a.pos + off, batch.times[k] ?? 0n);
         off += f.length;
       }
-      a.file.write(out, a.pos);
+      if (bytes >= runs * DIRECT_RUN_BYTES_MIN) this.writeRuns(a, batch.frames, i, j);
+      else this.writeCopy(a, batch.frames, i, j, bytes);
       markStart = true;
       a.pos += bytes;
       a.info.dataEnd = a.pos;
@@ -145,6 +157,45 @@ export class SegmentWriter {
       if (i < n) this.seal();
     }
     return (this.active as { file: FileHandle }).file;
+  }
+
+  /** Writes frames [i, j) at the segment's end as one copy of them. */
+  private writeCopy(a: ActiveSegment, frames: readonly Buffer[], i: number, j: number, bytes: number): void {
+    const out = Buffer.allocUnsafe(bytes);
+    let off = 0;
+    for (let k = i; k < j; k++) {
+      const f = frames[k] as Buffer;
+      f.copy(out, off);
+      off += f.length;
+    }
+    a.file.write(out, a.pos);
+  }
+
+  /**
+   * Writes frames [i, j) at the segment's end straight from memory, one
+   * write per run of frames adjacent in memory (`encodeRecordWithRoom`
+   * writes them so). Several writes before the commit's one sync are, for
+   * durability, the same as one: neither is atomic, recovery finds the
+   * frames of an unsynced commit whole or torn either way (wal-format.md §5).
+   */
+  private writeRuns(a: ActiveSegment, frames: readonly Buffer[], i: number, j: number): void {
+    let at = a.pos;
+    let k = i;
+    while (k < j) {
+      const first = frames[k] as Buffer;
+      let end = first.byteOffset + first.length;
+      let m = k + 1;
+      while (m < j) {
+        const f = frames[m] as Buffer;
+        if (f.buffer !== first.buffer || f.byteOffset !== end) break;
+        end += f.length;
+        m++;
+      }
+      const run = new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+      a.file.write(run, at);
+      at += run.length;
+      k = m;
+    }
   }
 
   /**

@@ -28,7 +28,7 @@ import {
 import { CursorStore } from './CursorStore.ts';
 import path from 'node:path';
 import { ensureDurableDir, type FileHandle } from './fs/FileSystem.ts';
-import { buildFrame, FRAME_BYTES_LIMIT, FrameType } from './format.ts';
+import { buildFrame, frameAround, FRAME_BYTES_LIMIT, FRAME_OVERHEAD_BYTES, FrameType } from './format.ts';
 import { WalLock } from './lock.ts';
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.ts';
 import { recoverWal, type RecoveryReport } from './recover.ts';
@@ -244,6 +244,27 @@ export class Wal {
   }
 
   /**
+   * `appendBatch` for payloads already written inside their frames, so the
+   * WAL builds the frames in place instead of copying the payloads: each
+   * `frames[i]` is FRAME_HEADER_BYTES of room, payload i, FRAME_CRC_BYTES of
+   * room (`encodeRecordWithRoom`). The WAL writes the header and, when the
+   * batch is written, the sequence number and CRC into these bytes: the
+   * caller hands them over and must not touch them until the promise
+   * settles. Frames adjacent in memory are written to the segment without a
+   * copy (`SegmentWriter.writeFrames`).
+   */
+  appendFramedBatch(frames: readonly Buffer[], opts?: BatchAppendOptions): Promise<number> {
+    if (frames.length === 0) return Promise.resolve(this.nextSeq);
+    try {
+      this.checkOpen();
+      const [built, times, bytes] = this.buildAround(frames, opts);
+      return this.enqueueQueued(built, times, bytes);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
    * Installs the owner of deferred records' state (once, before any deferred
    * append). See `DeferredRecord`.
    */
@@ -436,10 +457,7 @@ export class Wal {
     payloads: readonly Uint8Array[],
     opts: BatchAppendOptions | undefined,
   ): [Buffer[], bigint[], number] {
-    const type = opts?.type ?? FrameType.RECORD;
-    if (!Number.isInteger(type) || type < 1 || type > 127 || type === FrameType.FOOTER) {
-      throw new OtelAuditError('INVALID_ARGUMENT', `invalid frame type ${type}: use 1, 3 or 4..127`);
-    }
+    const type = this.frameTypeOf(opts);
     const t = opts?.timeUnixNano ?? this.options.clock();
     const frames: Buffer[] = [];
     const times: bigint[] = [];
@@ -456,6 +474,44 @@ export class Wal {
       bytes += f.length;
     }
     return [frames, times, bytes];
+  }
+
+  private frameTypeOf(opts: AppendOptions | undefined): number {
+    const type = opts?.type ?? FrameType.RECORD;
+    if (!Number.isInteger(type) || type < 1 || type > 127 || type === FrameType.FOOTER) {
+      throw new OtelAuditError('INVALID_ARGUMENT', `invalid frame type ${type}: use 1, 3 or 4..127`);
+    }
+    return type;
+  }
+
+  /** `build` for `appendFramedBatch`: the frames' headers are written in place. */
+  private buildAround(
+    frames: readonly Buffer[],
+    opts: BatchAppendOptions | undefined,
+  ): [Buffer[], bigint[], number] {
+    const type = this.frameTypeOf(opts);
+    const t = opts?.timeUnixNano ?? this.options.clock();
+    const out: Buffer[] = new Array<Buffer>(frames.length);
+    const times: bigint[] = new Array<bigint>(frames.length);
+    const perRecord = opts?.timesUnixNano;
+    let bytes = 0;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      if (!Buffer.isBuffer(f) || f.length < FRAME_OVERHEAD_BYTES)
+        throw new OtelAuditError(
+          'INVALID_ARGUMENT',
+          `frame ${i} is not a Buffer of at least ${FRAME_OVERHEAD_BYTES} bytes`,
+        );
+      const payloadBytes = f.length - FRAME_OVERHEAD_BYTES;
+      if (payloadBytes > this.options.payloadBytesMax)
+        throw new WalPayloadTooLargeError(payloadBytes, this.options.payloadBytesMax);
+      const ti = perRecord?.[i] ?? t;
+      frameAround(f, type, ti);
+      out[i] = f;
+      times[i] = ti;
+      bytes += f.length;
+    }
+    return [out, times, bytes];
   }
 
   private enqueue(payloads: readonly Uint8Array[], opts: BatchAppendOptions | undefined): Promise<number> {

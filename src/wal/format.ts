@@ -118,21 +118,29 @@ export function readSafeU64(b: Buffer, offset: number): number | undefined {
  * are reused by the next one: the log never has a gap).
  */
 export function buildFrame(type: number, timeUnixNano: bigint, payload: Uint8Array): Buffer {
-  const total = FRAME_OVERHEAD_BYTES + payload.length;
-  const b = Buffer.allocUnsafe(total);
-  b.writeUInt32LE(total, 0);
-  b[4] = type;
-  b[5] = 0;
-  b[6] = 0;
-  b[7] = 0;
+  const b = Buffer.allocUnsafe(FRAME_OVERHEAD_BYTES + payload.length);
+  b.set(payload, FRAME_HEADER_BYTES);
+  frameAround(b, type, timeUnixNano);
+  return b;
+}
+
+/**
+ * `buildFrame` in place: `frame` is FRAME_HEADER_BYTES of room, the payload,
+ * FRAME_CRC_BYTES of room; writes the header's length, type and time (seq,
+ * flags and CRC are left to `sealFrame`, as with `buildFrame`).
+ */
+export function frameAround(frame: Buffer, type: number, timeUnixNano: bigint): void {
+  frame.writeUInt32LE(frame.length, 0);
+  frame[4] = type;
+  frame[5] = 0;
+  frame[6] = 0;
+  frame[7] = 0;
   // Consecutive records mostly share their time (the clock has ms resolution): reuse its encoding.
   if (timeUnixNano !== lastTime) {
     TIME_BYTES.writeBigInt64LE(timeUnixNano, 0);
     lastTime = timeUnixNano;
   }
-  TIME_BYTES.copy(b, 16);
-  b.set(payload, FRAME_HEADER_BYTES);
-  return b;
+  TIME_BYTES.copy(frame, 16);
 }
 
 const TIME_BYTES = Buffer.alloc(8);

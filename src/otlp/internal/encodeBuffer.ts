@@ -39,20 +39,25 @@ export class EncodeBuffer {
   base = 0;
   pos = 0;
 
-  constructor() {
-    this.buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  /** Size of a normal chunk. */
+  private readonly chunkBytes: number;
+
+  constructor(chunkBytes = CHUNK_BYTES) {
+    this.chunkBytes = chunkBytes;
+    this.buf = Buffer.allocUnsafeSlow(chunkBytes);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   /** Starts a payload (dropping anything written since the last `take`). */
   begin(): void {
-    if (this.buf.length - this.base < CHUNK_REST_BYTES_MIN) this.moveTo(CHUNK_BYTES);
+    if (this.buf.length - this.base < CHUNK_REST_BYTES_MIN) this.moveTo(this.chunkBytes);
     this.pos = this.base;
   }
 
   /** Makes room for `n` more bytes at `pos` (moving the payload so far to a new chunk if needed). */
   ensure(n: number): void {
-    if (this.pos + n > this.buf.length) this.moveTo(Math.max(CHUNK_BYTES, 2 * (this.pos - this.base + n)));
+    if (this.pos + n > this.buf.length)
+      this.moveTo(Math.max(this.chunkBytes, 2 * (this.pos - this.base + n)));
   }
 
   private moveTo(bytes: number): void {
@@ -70,9 +75,22 @@ export class EncodeBuffer {
    * normal size for one huge payload is not reused.
    */
   take(start: number, end: number): Buffer {
+    return this.takeAndContinueAt(start, end, end + ((8 - (end & 7)) & 7));
+  }
+
+  /**
+   * `take` without the alignment: the next payload starts right at `end`, so
+   * payloads taken one after another from the same chunk are adjacent in
+   * memory (the WAL writes a run of adjacent frames without copying them).
+   */
+  takeAdjacent(start: number, end: number): Buffer {
+    return this.takeAndContinueAt(start, end, end);
+  }
+
+  private takeAndContinueAt(start: number, end: number, next: number): Buffer {
     const out = this.buf.subarray(start, end);
-    this.base = end + ((8 - (end & 7)) & 7);
-    if (this.buf.length > CHUNK_BYTES) this.base = this.buf.length;
+    this.base = next;
+    if (this.buf.length > this.chunkBytes) this.base = this.buf.length;
     this.pos = this.base;
     return out;
   }

@@ -28,13 +28,23 @@ import { validateRecord } from '../../record/validateRecord.ts';
 import { assert } from '../../errors.ts';
 import { EncodeBuffer, varintBytes } from './encodeBuffer.ts';
 import { NOT_ENCODABLE, writeLogRecord } from './encodeLogRecord.ts';
-import { partsOfResource, partsOfScope } from './encodeParts.ts';
+import { partsOfResource, partsOfScope, type EncodedParts } from './encodeParts.ts';
 
 /** Tag + 5-byte length each for ResourceLogs, ScopeLogs and LogRecord, plus the prefix byte. */
 const FRAMING_BYTES_MAX = 1 + 3 * 6;
 
-/** The writer; a nested call (a getter that encodes) gets its own. */
+/**
+ * Framing bytes when each of the three lengths (ResourceLogs, ScopeLogs,
+ * LogRecord) takes a 2-byte varint (a LogRecord of 128 B to ~16 KiB), plus
+ * the prefix byte: what `encodeSingleRecordWithRoom` reserves first.
+ */
+const FRAMING_BYTES_GUESS = 1 + 3 * 3;
+/** Chunk size of the writer of `encodeSingleRecordWithRoom`: long runs of adjacent frames for the WAL. */
+const ADJACENT_CHUNK_BYTES = 1024 * 1024;
+
+/** The writers; a nested call (a getter that encodes) gets its own. */
 let spare: EncodeBuffer | undefined = new EncodeBuffer();
+let spareAdjacent: EncodeBuffer | undefined;
 
 /** Encodes `record` as `prefix` + LogsData; throws `RecordInvalidError` (from validateRecord) for an invalid record. */
 export function encodeSingleRecord(prefix: number, record: AuditRecord): Uint8Array {
@@ -43,12 +53,102 @@ export function encodeSingleRecord(prefix: number, record: AuditRecord): Uint8Ar
   try {
     return encode(w, prefix, record);
   } catch (error) {
-    validateRecord(record);
-    assert(error !== NOT_ENCODABLE, 'the record encoder refused a record that validateRecord accepts');
-    throw error;
+    throw validationError(record, error);
   } finally {
     spare = w;
   }
+}
+
+/**
+ * `encodeSingleRecord` with `headBytes` of room before the payload and
+ * `tailBytes` after it (contents unspecified: the caller fills them), as one
+ * Buffer. Buffers returned one after another are mostly adjacent views of one
+ * 1 MiB chunk (each starts where the previous one ends), which lets the WAL
+ * write a batch of frames without copying them. A returned view keeps its
+ * chunk alive.
+ */
+export function encodeSingleRecordWithRoom(
+  prefix: number,
+  record: AuditRecord,
+  headBytes: number,
+  tailBytes: number,
+): Buffer {
+  const w = spareAdjacent ?? new EncodeBuffer(ADJACENT_CHUNK_BYTES);
+  spareAdjacent = undefined;
+  try {
+    return encodeWithRoom(w, prefix, record, headBytes, tailBytes);
+  } catch (error) {
+    throw validationError(record, error);
+  } finally {
+    spareAdjacent = w;
+  }
+}
+
+/** The error to throw for a record the writer stopped at: validateRecord's (or the writer's own unexpected one). */
+function validationError(record: AuditRecord, error: unknown): unknown {
+  validateRecord(record);
+  assert(error !== NOT_ENCODABLE, 'the record encoder refused a record that validateRecord accepts');
+  return error;
+}
+
+/**
+ * Writes head room, the payload and tail room from `w.base` on, with no gap:
+ * the framing is first given its usual size (FRAMING_BYTES_GUESS); when the
+ * real lengths need other varint sizes, the LogRecord is moved by the
+ * difference (memmove in the chunk) before the framing is written.
+ */
+function encodeWithRoom(
+  w: EncodeBuffer,
+  prefix: number,
+  record: AuditRecord,
+  headBytes: number,
+  tailBytes: number,
+): Buffer {
+  if (typeof record !== 'object' || record === null) throw NOT_ENCODABLE;
+  const rp = partsOfResource(w, record.resource);
+  const sp = partsOfScope(w, record.scope);
+  w.begin();
+  const guess = headBytes + FRAMING_BYTES_GUESS + rp.head.length + sp.head.length;
+  w.ensure(guess);
+  w.pos += guess;
+  writeLogRecord(w, record);
+  const lrRelative = guess; // relative to w.base, which `ensure` may move
+  const lrLength = w.pos - (w.base + lrRelative);
+  w.raw(sp.schema);
+  w.raw(rp.schema);
+  const scopeLogsLength = sp.head.length + 1 + varintBytes(lrLength) + lrLength + sp.schema.length;
+  const resourceLogsLength =
+    rp.head.length + 1 + varintBytes(scopeLogsLength) + scopeLogsLength + rp.schema.length;
+  const framing =
+    headBytes +
+    3 +
+    varintBytes(lrLength) +
+    sp.head.length +
+    varintBytes(scopeLogsLength) +
+    rp.head.length +
+    varintBytes(resourceLogsLength) +
+    1;
+  const shift = framing - guess;
+  w.ensure(Math.max(0, shift) + tailBytes);
+  let lrStart = w.base + lrRelative;
+  let end = w.pos;
+  if (shift !== 0) {
+    w.buf.copyWithin(lrStart + shift, lrStart, end);
+    lrStart += shift;
+    end += shift;
+  }
+  const start = writeFramingBefore(
+    w.buf,
+    lrStart,
+    prefix,
+    rp,
+    sp,
+    lrLength,
+    scopeLogsLength,
+    resourceLogsLength,
+  );
+  assert(start - headBytes === w.base, 'the framing fills exactly the room reserved for it');
+  return w.takeAdjacent(w.base, end + tailBytes);
 }
 
 function encode(w: EncodeBuffer, prefix: number, record: AuditRecord): Uint8Array {
@@ -70,7 +170,21 @@ function encode(w: EncodeBuffer, prefix: number, record: AuditRecord): Uint8Arra
   const scopeLogsLength = sp.head.length + 1 + varintBytes(lrLength) + lrLength + sp.schema.length;
   const resourceLogsLength =
     rp.head.length + 1 + varintBytes(scopeLogsLength) + scopeLogsLength + rp.schema.length;
-  const buf = w.buf;
+  const p = writeFramingBefore(w.buf, lrStart, prefix, rp, sp, lrLength, scopeLogsLength, resourceLogsLength);
+  return w.take(p, end);
+}
+
+/** Writes prefix, ResourceLogs / ScopeLogs / LogRecord tags and lengths and the resource / scope heads, backwards from `lrStart`; returns where they start. */
+function writeFramingBefore(
+  buf: Buffer,
+  lrStart: number,
+  prefix: number,
+  rp: EncodedParts,
+  sp: EncodedParts,
+  lrLength: number,
+  scopeLogsLength: number,
+  resourceLogsLength: number,
+): number {
   let p = lrStart;
   p = varintBefore(buf, p, lrLength);
   buf[--p] = 0x12;
@@ -83,7 +197,7 @@ function encode(w: EncodeBuffer, prefix: number, record: AuditRecord): Uint8Arra
   p = varintBefore(buf, p, resourceLogsLength);
   buf[--p] = 0x0a;
   buf[--p] = prefix;
-  return w.take(p, end);
+  return p;
 }
 
 /** Writes `n` as a varint ending just before `end`; returns where it starts. */
