@@ -21,26 +21,12 @@ import { OtlpDecodeError } from './OtlpDecodeError.ts';
 import type { OtlpDecodeOptions } from './OtlpDecodeOptions.ts';
 import { decodeGeneral } from './internal/decodeGeneral.ts';
 import { decodeFast } from './internal/fastDecode.ts';
-import { ExportLogsServiceRequestType, Writer } from './internal/otlpRoot.ts';
+import { ExportLogsServiceRequestType } from './internal/otlpRoot.ts';
 import { pbFromRecords } from './internal/recordsToPb.ts';
 
 export function encodeOtlpLogsProtobuf(records: readonly AuditRecord[]): Uint8Array {
   for (const record of records) validateRecord(record);
   return ExportLogsServiceRequestType.encode(pbFromRecords(records)).finish();
-}
-
-/**
- * `encodeOtlpLogsProtobuf` with one byte before the message, written by the
- * same writer (the WAL record encoding's version byte): one allocation, no copy.
- */
-export function encodeOtlpLogsProtobufPrefixed(
-  prefixByte: number,
-  records: readonly AuditRecord[],
-): Uint8Array {
-  for (const record of records) validateRecord(record);
-  const writer = Writer.create();
-  writer.uint32(prefixByte & 0x7f);
-  return ExportLogsServiceRequestType.encode(pbFromRecords(records), writer).finish();
 }
 
 export function decodeOtlpLogsProtobuf(bytes: Uint8Array, options: OtlpDecodeOptions = {}): AuditRecord[] {

@@ -4,7 +4,7 @@ import type { OtelAuditError } from '../errors.ts';
 import { createAuditRecord, createAuditResource, createAuditScope } from './AuditRecord.ts';
 import { RecordDecodeError, RecordInvalidError } from './errors.ts';
 import { recordArb } from './testutil/arbitraries.ts';
-import { RECORD_ENCODING_VERSION, decodeRecord, encodeRecord } from './walCodec.ts';
+import { RECORD_ENCODING_VERSION, WAL_DECODE_LIMITS, decodeRecord, encodeRecord } from './walCodec.ts';
 import { encodeOtlpLogsProtobuf } from '../otlp/protobufCodec.ts';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -105,6 +105,22 @@ describe('WAL record encoding', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('decodes stored records under its own limits only: unbounded but for one record and the depth ceiling', () => {
+    // Stored records must always decode, whatever DEFAULT_DECODE_LIMITS becomes for other callers.
+    expect(WAL_DECODE_LIMITS).toEqual({
+      recordCountMax: 1,
+      attributeCountMax: Infinity,
+      arrayLengthMax: Infinity,
+      anyValueDepthMax: 32,
+      stringBytesMax: Infinity,
+      bytesLengthMax: Infinity,
+      elementCountMax: Infinity,
+    });
+    const attributes = Array.from({ length: 5000 }, (_, i) => ({ key: `k${i}`, value: [i % 2 === 0, 'v'] }));
+    const record = createAuditRecord({ attributes });
+    expect(decodeRecord(encodeRecord(record))).toEqual(record);
   });
 
   it('names the problem: empty payload, unknown version, wrong record count', () => {

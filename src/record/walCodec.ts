@@ -29,6 +29,9 @@ export const RECORD_ENCODING_VERSION = 1;
 /**
  * What a WAL payload may hold: one record, the model's depth ceiling, and
  * otherwise only what the payload's own size allows (the WAL bounds that).
+ * Every limit is set here, none taken from `DEFAULT_DECODE_LIMITS`: a stored
+ * record must always decode again, whatever the defaults for other callers
+ * become (`elementCountMax` in particular: records are written without it).
  */
 export const WAL_DECODE_LIMITS: DecodeLimits = resolveDecodeLimits({
   recordCountMax: 1,
@@ -37,6 +40,7 @@ export const WAL_DECODE_LIMITS: DecodeLimits = resolveDecodeLimits({
   anyValueDepthMax: ANY_VALUE_DEPTH_CEILING,
   stringBytesMax: Infinity,
   bytesLengthMax: Infinity,
+  elementCountMax: Infinity,
 });
 
 export interface DecodeRecordOptions {
