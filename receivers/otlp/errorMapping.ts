@@ -6,6 +6,7 @@
  * | outcome                                   | HTTP                 | gRPC                          |
  * |-------------------------------------------|----------------------|-------------------------------|
  * | durable in every pipeline                 | 200                  | OK                            |
+ * | some records refused alone, the rest durable (RecordsRejectedError) | 200 + partial_success | OK + partial_success |
  * | malformed / over a decode limit           | 400                  | INVALID_ARGUMENT              |
  * | typed permanent error (PermanentError)    | 400                  | INVALID_ARGUMENT              |
  * | WAL queue full                            | 429 + Retry-After    | RESOURCE_EXHAUSTED + RetryInfo|
@@ -15,7 +16,8 @@
 import { OtelAuditError, type ErrorCode } from '../../src/errors.ts';
 import type { DecodeLimitName } from '../../src/record/DecodeLimits.ts';
 import { DecodeLimitError } from '../../src/record/errors.ts';
-import { GrpcCode, type RpcStatus } from './rpcStatus.ts';
+import { RecordsRejectedError } from '../../src/pipeline/RecordsRejectedError.ts';
+import { GrpcCode, type PartialSuccess, type RpcStatus } from './rpcStatus.ts';
 
 export interface MappedError extends RpcStatus {
   readonly httpStatus: number;
@@ -51,6 +53,19 @@ export const LIMIT_CONFIG_KEYS: Readonly<Record<DecodeLimitName, string>> = {
   bytesLengthMax: 'max_bytes_length',
   elementCountMax: 'max_elements_per_request',
 };
+
+/**
+ * A pipeline that refused some records on their own (a filter condition
+ * that failed under `error_mode: propagate`, a processor bug) wrote every
+ * other record of the request durably: the OTLP answer for that is success
+ * with `partial_success` (the count refused and why), not an error that
+ * would tell the sender that the durable records failed too. The refused
+ * records are permanent failures: the sender must not resend them.
+ */
+export function partialSuccessOf(err: unknown): PartialSuccess | undefined {
+  if (!(err instanceof RecordsRejectedError)) return undefined;
+  return { rejectedLogRecords: err.rejectedCount, errorMessage: err.message };
+}
 
 export function mapPipelineError(err: unknown): MappedError {
   let message = err instanceof Error ? err.message : String(err);

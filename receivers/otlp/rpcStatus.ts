@@ -128,6 +128,17 @@ export function encodeResponseProtobuf(partial?: PartialSuccess): Uint8Array {
   }).finish();
 }
 
+/** Reads an `ExportLogsServiceResponse` (for clients and tests); no partial_success: undefined. */
+export function decodeResponseProtobuf(bytes: Uint8Array): PartialSuccess | undefined {
+  const r = ResponseType.toObject(ResponseType.decode(bytes), { longs: Number, defaults: true }) as {
+    partial_success?: { rejected_log_records: number; error_message: string } | null;
+  };
+  const p = r.partial_success;
+  return p === undefined || p === null
+    ? undefined
+    : { rejectedLogRecords: p.rejected_log_records, errorMessage: p.error_message };
+}
+
 export function encodeResponseJson(partial?: PartialSuccess): string {
   if (!partial) return '{}';
   return JSON.stringify({

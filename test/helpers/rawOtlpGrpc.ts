@@ -24,7 +24,7 @@ type ExportFn = (
   body: Buffer,
   metadata: grpc.Metadata,
   options: grpc.CallOptions,
-  cb: (err: grpc.ServiceError | null) => void,
+  cb: (err: grpc.ServiceError | null, response?: Buffer) => void,
 ) => void;
 
 export interface RawExportOptions {
@@ -42,11 +42,20 @@ export interface RawExportOptions {
  * `http://host:port` or `unix:/path`); resolves with the call's error, or
  * null when it ended OK.
  */
-export function exportRaw(
+export async function exportRaw(
   target: string,
   body: Uint8Array,
   options: RawExportOptions = {},
 ): Promise<grpc.ServiceError | null> {
+  return (await exportRawCall(target, body, options)).error;
+}
+
+/** `exportRaw`, also giving the response bytes of a call that ended OK. */
+export function exportRawCall(
+  target: string,
+  body: Uint8Array,
+  options: RawExportOptions = {},
+): Promise<{ error: grpc.ServiceError | null; response: Buffer | undefined }> {
   const client = new LogsServiceClient(
     target.replace(/^http:\/\//, ''),
     options.credentials ?? grpc.credentials.createInsecure(),
@@ -56,9 +65,14 @@ export function exportRaw(
   if (options.bearerToken !== undefined) metadata.set('authorization', `Bearer ${options.bearerToken}`);
   const deadline = Date.now() + (options.deadlineMs ?? 10_000);
   return new Promise((resolve) => {
-    (client as unknown as { Export: ExportFn }).Export(Buffer.from(body), metadata, { deadline }, (err) => {
-      client.close();
-      resolve(err);
-    });
+    (client as unknown as { Export: ExportFn }).Export(
+      Buffer.from(body),
+      metadata,
+      { deadline },
+      (err, response) => {
+        client.close();
+        resolve({ error: err, response });
+      },
+    );
   });
 }

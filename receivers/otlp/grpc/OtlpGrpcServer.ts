@@ -17,9 +17,9 @@ import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
 import { stampClient } from '../clientAttributes.ts';
 import type { OtlpGrpcConfig } from '../config.ts';
 import { describeTarget, parseEndpoint, type ListenTarget } from '../endpoint.ts';
-import { mapPipelineError, RETRY_AFTER_MS } from '../errorMapping.ts';
+import { mapPipelineError, partialSuccessOf, RETRY_AFTER_MS } from '../errorMapping.ts';
 import { peerIdentity } from '../peerIdentity.ts';
-import { encodeStatusProtobuf, GrpcCode, type RpcStatus } from '../rpcStatus.ts';
+import { encodeResponseProtobuf, encodeStatusProtobuf, GrpcCode, type RpcStatus } from '../rpcStatus.ts';
 import { resolveTls } from '../tlsOptions.ts';
 
 const identity = (b: Buffer): Buffer => b;
@@ -202,6 +202,8 @@ export class OtlpGrpcServer {
       }
       cb(null, Buffer.alloc(0));
     } catch (err) {
+      const partial = partialSuccessOf(err);
+      if (partial !== undefined) return cb(null, Buffer.from(encodeResponseProtobuf(partial)));
       cb(statusError(mapPipelineError(err)));
     }
   }

@@ -11,7 +11,7 @@ import type { ClientInfo, LogsConsumer } from '../../../src/pipeline/consumer.ts
 import type { DecodeLimits } from '../../../src/record/DecodeLimits.ts';
 import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
 import { stampClient } from '../clientAttributes.ts';
-import { mapPipelineError, RETRY_AFTER_MS } from '../errorMapping.ts';
+import { mapPipelineError, partialSuccessOf, RETRY_AFTER_MS } from '../errorMapping.ts';
 import { GrpcCode } from '../rpcStatus.ts';
 import { BodyTooLargeError, readBody } from './readBody.ts';
 import { sendMapped, sendStatus, sendSuccess, type BodyFormat } from './respond.ts';
@@ -107,6 +107,8 @@ export async function handleLogs(
     }
     sendSuccess(res, format);
   } catch (err) {
+    const partial = partialSuccessOf(err);
+    if (partial !== undefined) return sendSuccess(res, format, partial);
     sendMapped(res, format, mapPipelineError(err));
   }
 }

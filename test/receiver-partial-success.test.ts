@@ -1,0 +1,105 @@
+/**
+ * A record a pipeline refuses on its own (here: a filter condition that
+ * fails under `error_mode: propagate` because the value is over the regex
+ * input cap) must not cost the records sent with it, and the sender must be
+ * told exactly that: success with `partial_success` naming the count and the
+ * reason — over OTLP/HTTP protobuf, OTLP/HTTP JSON and OTLP/gRPC. The other
+ * records are durable in the WAL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeResponseProtobuf } from '../receivers/otlp/rpcStatus.ts';
+import { REGEX_INPUT_LENGTH_MAX } from '../processors/filter/match/regex.ts';
+import { encodeOtlpLogsJson } from '../src/otlp/jsonCodec.ts';
+import { encodeOtlpLogsProtobuf } from '../src/otlp/protobufCodec.ts';
+import { createAuditRecord, type AuditRecord } from '../src/record/AuditRecord.ts';
+import { makeTempDir } from '../src/wal/testutil/tmpdir.ts';
+import { exportRawCall } from './helpers/rawOtlpGrpc.ts';
+import { startService, walRecords, type RunningService } from './helpers/startService.ts';
+
+const tmp = makeTempDir('otel-audit-partial-');
+let svc: RunningService;
+
+beforeAll(async () => {
+  svc = await startService(`
+receivers:
+  otlp:
+    protocols:
+      grpc: { endpoint: 127.0.0.1:0 }
+      http: { endpoint: 127.0.0.1:0 }
+processors:
+  filter/secrets:
+    error_mode: propagate
+    logs: { log_record: ['IsMatch(attributes["note"], "secret")'] }
+exporters:
+  audit_wal: { directory: ${tmp.dir} }
+service:
+  pipelines:
+    logs: { receivers: [otlp], processors: [filter/secrets], exporters: [audit_wal] }
+`);
+});
+afterAll(async () => {
+  await svc.stop();
+  tmp.cleanup();
+});
+
+function request(tag: string): AuditRecord[] {
+  const note = (body: string, value: string): AuditRecord =>
+    createAuditRecord({ body: `${tag} ${body}`, attributes: [{ key: 'note', value }] });
+  return [note('kept', 'fine'), note('huge', 'x'.repeat(REGEX_INPUT_LENGTH_MAX + 1)), note('kept too', 'ok')];
+}
+
+function bodiesOf(tag: string): unknown[] {
+  return walRecords(tmp.dir)
+    .map((r) => r.body)
+    .filter((b) => typeof b === 'string' && b.startsWith(`${tag} `));
+}
+
+describe('OTLP partial success', () => {
+  it('HTTP protobuf: 200 with partial_success (1 refused, the reason), the other records durable', async () => {
+    const res = await fetch(svc.logsUrl, {
+      method: 'POST',
+      body: encodeOtlpLogsProtobuf(request('hp')),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+    const partial = decodeResponseProtobuf(new Uint8Array(await res.arrayBuffer()));
+    expect(partial?.rejectedLogRecords).toBe(1);
+    expect(partial?.errorMessage).toMatch(/1 record\(s\) refused, 2 accepted and durable/);
+    expect(bodiesOf('hp')).toEqual(['hp kept', 'hp kept too']);
+  });
+
+  it('HTTP JSON: 200 with partialSuccess', async () => {
+    const res = await fetch(svc.logsUrl, {
+      method: 'POST',
+      body: encodeOtlpLogsJson(request('hj')),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    const json = (await res.json()) as {
+      partialSuccess?: { rejectedLogRecords?: string; errorMessage?: string };
+    };
+    expect(json.partialSuccess?.rejectedLogRecords).toBe('1');
+    expect(json.partialSuccess?.errorMessage).toMatch(/refused/);
+    expect(bodiesOf('hj')).toEqual(['hj kept', 'hj kept too']);
+  });
+
+  it('gRPC: OK with partial_success', async () => {
+    const { error, response } = await exportRawCall(svc.grpcUrl, encodeOtlpLogsProtobuf(request('g')));
+    expect(error).toBeNull();
+    const partial = decodeResponseProtobuf(response ?? new Uint8Array(0));
+    expect(partial?.rejectedLogRecords).toBe(1);
+    expect(bodiesOf('g')).toEqual(['g kept', 'g kept too']);
+  });
+
+  it('a request with nothing refused gets a plain success (no partial_success)', async () => {
+    const res = await fetch(svc.logsUrl, {
+      method: 'POST',
+      body: encodeOtlpLogsProtobuf([
+        createAuditRecord({ body: 'ok fine', attributes: [{ key: 'note', value: 'x' }] }),
+      ]),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+    expect(decodeResponseProtobuf(new Uint8Array(await res.arrayBuffer()))).toBeUndefined();
+  });
+});
