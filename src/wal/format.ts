@@ -130,30 +130,43 @@ export function buildFrame(type: number, timeUnixNano: bigint, payload: Uint8Arr
  * flags and CRC are left to `sealFrame`, as with `buildFrame`).
  */
 export function frameAround(frame: Buffer, type: number, timeUnixNano: bigint): void {
-  frame.writeUInt32LE(frame.length, 0);
-  frame[4] = type;
-  frame[5] = 0;
-  frame[6] = 0;
-  frame[7] = 0;
-  // Consecutive records mostly share their time (the clock has ms resolution): reuse its encoding.
-  if (timeUnixNano !== lastTime) {
-    TIME_BYTES.writeBigInt64LE(timeUnixNano, 0);
-    lastTime = timeUnixNano;
-  }
-  TIME_BYTES.copy(frame, 16);
+  const v = viewOf(frame);
+  const o = frame.byteOffset;
+  v.setUint32(o, frame.length, true);
+  // type, flags 0, reserved 0
+  v.setUint32(o + 4, type, true);
+  v.setBigInt64(o + 16, timeUnixNano, true);
 }
 
-const TIME_BYTES = Buffer.alloc(8);
-let lastTime = 0n;
+/**
+ * A DataView of the last frame's memory, reused while frames come from the
+ * same ArrayBuffer (runs of frames written into one chunk): DataView stores
+ * are compiled inline; Buffer's writeUInt32LE / writeBigInt64LE plus a copy
+ * of the time's bytes cost 0.26 CPU-µs per frame, this 0.12 (frameAround over
+ * 100k receiver-bench frames, process.threadCpuUsage). Holds on to one
+ * ArrayBuffer (the last one framed) until a frame of another one comes.
+ */
+let viewBuffer: ArrayBufferLike | undefined;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+function viewOf(b: Uint8Array): DataView {
+  if (b.buffer !== viewBuffer) {
+    viewBuffer = b.buffer;
+    view = new DataView(b.buffer);
+  }
+  return view;
+}
 
 /** Sets sequence number and flags, then the CRC. */
 export function sealFrame(frame: Buffer, seq: number, flags: number): void {
   frame[5] = flags;
+  const v = viewOf(frame);
+  const o = frame.byteOffset;
   // A u64 as two u32 halves: no BigInt per frame (seq <= 2^53 - 1, checked where numbers are read).
-  frame.writeUInt32LE(seq >>> 0, 8);
-  frame.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), 12);
+  v.setUint32(o + 8, seq >>> 0, true);
+  v.setUint32(o + 12, Math.floor(seq / 0x1_0000_0000), true);
   const end = frame.length - FRAME_CRC_BYTES;
-  frame.writeUInt32LE(crc32c(frame.subarray(0, end)), end);
+  v.setUint32(o + end, crc32c(frame.subarray(0, end)), true);
 }
 
 export interface FrameMeta {
