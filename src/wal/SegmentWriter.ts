@@ -199,6 +199,19 @@ export class SegmentWriter {
   }
 
   /**
+   * When writing `bytes` more would need a new segment while the background
+   * preparation of the next one is still running: a promise that settles once
+   * that preparation is done (ready, or given up). Undefined otherwise.
+   */
+  preparationToAwait(bytes: number): Promise<void> | undefined {
+    const p = this.prepared;
+    if (!p || p.ready || p.cancelled) return undefined;
+    const a = this.active;
+    if (a && a.pos + bytes <= this.o.segmentBytesMax) return undefined;
+    return p.done;
+  }
+
+  /**
    * fdatasync of the active segment on the calling thread, through its own
    * descriptor (see `ActiveSegment`), so that it reports a write-back error
    * even when a group-commit sync in flight reports it too.

@@ -105,6 +105,23 @@ export interface WalSequencer {
 
 type Queued = Buffer | { readonly deferred: DeferredRecord };
 
+/**
+ * A group commit that would roll over while the next segment's background
+ * preparation is still writing its zeros waits for it, at most this long,
+ * with the event loop free, instead of creating the segment inline: that
+ * writes the same zeros and syncs them on the main thread (64 MiB: a stall of
+ * 100+ ms, and main-thread CPU), which the preparation then did for nothing.
+ * Only an optimisation: what is written, and when it is acknowledged, is
+ * unchanged (a strict append meanwhile still creates a segment inline).
+ */
+const PREPARATION_WAIT_MS_MAX = 1000;
+
+async function waitAtMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 interface Waiter {
   readonly frames: number;
   readonly bytes: number;
@@ -689,6 +706,8 @@ export class Wal {
     this.flushing = true;
     try {
       while (this.waiters.length > 0) {
+        const preparation = this.writer.preparationToAwait(this.queuedBytes);
+        if (preparation) await waitAtMost(preparation, PREPARATION_WAIT_MS_MAX);
         const batch = this.takeQueued();
         if (batch.frames.length === 0) {
           this.completeBatch(batch);

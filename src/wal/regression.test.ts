@@ -386,6 +386,41 @@ describe('background preallocation off the main thread', () => {
   });
 });
 
+describe('a group commit that rolls over while the next segment is being prepared', () => {
+  it('waits for the background preparation instead of zero-filling a segment inline on the main thread', async () => {
+    const disk = new SimDisk(33);
+    const opened: string[] = [];
+    const open = disk.open.bind(disk);
+    disk.open = (p, mode) => {
+      opened.push(p);
+      return open(p, mode);
+    };
+    const segmentBytesMax = 4 << 20;
+    const wal = Wal.open({
+      ...O,
+      fs: disk,
+      preallocate: 'background',
+      segmentBytesMax,
+      payloadBytesMax: 64 << 10,
+    });
+    expect(await wal.append(pad('a', 0))).toBe(1); // segment 1, created inline; its successor's preparation starts
+    expect(disk.listFiles().some((f) => f.endsWith('.background.prealloc'))).toBe(true);
+    // Straight away, more than the rest of segment 1 in one commit: the preparation (four 1 MiB writes and a
+    // sync on the simulated thread pool) is not ready yet.
+    const big = Array.from({ length: 80 }, (_, i) => Buffer.alloc(60 << 10, i));
+    expect(await wal.appendBatch(big)).toBe(2);
+    expect(wal.status().segments).toBe(2);
+    // Only segment 1 was created inline (opened twice: to write, and for synchronous syncs); segment 2 is the
+    // prepared file.
+    expect(new Set(opened.filter((f) => /segment-\d+\.prealloc$/.test(f)))).toEqual(
+      new Set(['/w/segment-1.prealloc']),
+    );
+    expect(opened).toContain('/w/segment-2.background.prealloc');
+    expect([...wal.read()].map((r) => r.payload.length)).toEqual([200, ...big.map((b) => b.length)]);
+    await wal.close();
+  });
+});
+
 describe('after WAL_FAILED', () => {
   it('appends already queued when the WAL fails are rejected, not written and acknowledged', async () => {
     const disk = new SimDisk(31);
