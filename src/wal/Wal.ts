@@ -266,8 +266,8 @@ export class Wal {
    * `frames[i]` is FRAME_HEADER_BYTES of room, payload i, FRAME_CRC_BYTES of
    * room (`encodeRecordWithRoom`). The WAL writes the header and, when the
    * batch is written, the sequence number and CRC into these bytes: the
-   * caller hands them over and must not touch them until the promise
-   * settles. Frames adjacent in memory are written to the segment without a
+   * caller hands them over (distinct, non-overlapping buffers) and must not
+   * touch them until the promise settles. Frames adjacent in memory are written to the segment without a
    * copy (`SegmentWriter.writeFrames`).
    */
   appendFramedBatch(frames: readonly Buffer[], opts?: BatchAppendOptions): Promise<number> {
