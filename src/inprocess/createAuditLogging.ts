@@ -55,7 +55,10 @@ export interface AuditLogging {
   forceFlush(): Promise<void>;
   /** Flushes and closes (also called by `LoggerProvider.shutdown()`). */
   shutdown(): Promise<void>;
-  /** The WAL of the pipeline's first `audit_wal` exporter. */
+  /**
+   * The WAL of the pipeline's first `audit_wal` exporter, as it is now: after a `WAL_FAILED` the exporter
+   * reopens it (a new instance), so read this property each time rather than keeping the object.
+   */
   readonly wal: Wal;
   readonly config: ResolvedConfig;
 }
@@ -155,7 +158,10 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
     },
     forceFlush: () => writer.forceFlush(),
     shutdown: () => writer.shutdown(),
-    wal: (walExporters[0] as AuditWalExporter).wal,
+    // A getter: after a WAL_FAILED the exporter reopens its WAL, and a captured instance would stay the closed one.
+    get wal(): Wal {
+      return (walExporters[0] as AuditWalExporter).wal;
+    },
     config,
   };
 }
