@@ -21,6 +21,7 @@ import type {
   ExtensionFactory,
 } from './factories.ts';
 import { DEFAULT_SHUTDOWN_DEADLINE_MS, Lifecycle } from './lifecycle.ts';
+import { summarizeHealth, type ServiceHealth, type ServicePhase } from './health.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
 import { isWalStageHost, isWalStageProcessor } from './WalStage.ts';
 import type { FactoryRegistry } from './registry.ts';
@@ -50,6 +51,7 @@ export class Service {
   readonly processors = new Map<string, RecordProcessor>();
   private readonly lifecycle: Lifecycle;
   private deadlineMs = DEFAULT_SHUTDOWN_DEADLINE_MS;
+  private phase: ServicePhase = 'created';
 
   private constructor() {
     this.lifecycle = new Lifecycle(
@@ -67,6 +69,7 @@ export class Service {
       baseDir: o.baseDir ?? process.cwd(),
       logger,
       extension: (ext) => s.extensions.get(ext),
+      serviceHealth: () => s.health(),
     });
     const factory = <F>(c: ResolvedComponent): F => {
       const f = o.registry.find(c.kind, c.type);
@@ -131,6 +134,11 @@ export class Service {
     return this.lifecycle.start();
   }
 
+  /** Healthy: started, not shutting down, and every exporter that reports a state is `ok`. */
+  health(): ServiceHealth {
+    return summarizeHealth(this.phase, this.exporters);
+  }
+
   /**
    * Receivers get most of the deadline to finish what is in flight; then,
    * whatever they did, processors, exporters (sealing and closing the WAL)
@@ -144,11 +152,13 @@ export class Service {
   }
 
   private async doStart(): Promise<void> {
+    this.phase = 'starting';
     try {
       for (const e of this.extensions.values()) await e.start();
       for (const e of this.exporters.values()) await e.start();
       for (const p of this.processors.values()) await p.start?.();
       for (const r of this.receivers.values()) await r.start();
+      if (this.phase === 'starting') this.phase = 'running';
     } catch (err) {
       // Release what did start (a WAL's directory lock, listening sockets, timers): the caller may build
       // a new service and retry, and a failed start must not leave the WAL locked by this process.
@@ -158,6 +168,15 @@ export class Service {
   }
 
   private async doShutdown(): Promise<void> {
+    this.phase = 'stopping';
+    try {
+      await this.shutdownComponents();
+    } finally {
+      this.phase = 'stopped';
+    }
+  }
+
+  private async shutdownComponents(): Promise<void> {
     const errors: unknown[] = [];
     const all = async (
       items: Iterable<

@@ -7,6 +7,7 @@ import type { ComponentSchema } from '../../config/componentSchema.ts';
 import type { Component } from './lifecycle.ts';
 import type { LogsConsumer } from './consumer.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
+import type { ServiceHealth } from './health.ts';
 
 /** What every `create` receives besides its config. */
 export interface CreateSettings {
@@ -17,6 +18,8 @@ export interface CreateSettings {
   readonly logger: ComponentLogger;
   /** Looks up an extension started by the service (e.g. an authenticator). */
   readonly extension?: (id: string) => Extension | undefined;
+  /** The running service's health (phase, and each exporter's own state); absent outside a `Service`. */
+  readonly serviceHealth?: () => ServiceHealth;
 }
 
 export interface ComponentLogger {

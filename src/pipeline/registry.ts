@@ -6,6 +6,7 @@ import { auditWalExporterFactory } from '../../exporters/audit_wal/factory.ts';
 import { auditSdkReceiverFactory } from '../../receivers/audit_sdk/factory.ts';
 import { otlpReceiverFactory } from '../../receivers/otlp/factory.ts';
 import { bearerTokenAuthExtensionFactory } from '../../extensions/bearertokenauth/factory.ts';
+import { healthCheckExtensionFactory } from '../../extensions/health_check/factory.ts';
 import { attributesProcessorFactory } from '../../processors/attributes/factory.ts';
 import { auditChainProcessorFactory } from '../../processors/audit_chain/factory.ts';
 import { auditEncryptProcessorFactory } from '../../processors/audit_encrypt/factory.ts';
@@ -35,6 +36,7 @@ export const BUILTIN_FACTORIES: readonly AnyFactory[] = [
   auditWalExporterFactory,
   // extensions
   bearerTokenAuthExtensionFactory,
+  healthCheckExtensionFactory,
 ];
 
 export interface FactoryRegistry {
