@@ -131,6 +131,18 @@ describe('decodeFast (one pass) against the general decoder (scan + protobufjs +
     });
   });
 
+  it('reads a bool whose only set bits are past the 64th as protobufjs does (true)', () => {
+    // AnyValue{bool_value: varint 2^64} in a record's body: 9 bytes 0x80, then 0x02
+    const boolValue = concat(
+      tag(2, 0),
+      Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02),
+    );
+    const logRecord = concat(tag(5, 2), len(boolValue));
+    const bytes = concat(tag(1, 2), len(concat(tag(2, 2), len(concat(tag(2, 2), len(logRecord))))));
+    expect(general(bytes, DEFAULTS)).toMatchObject({ records: [{ body: true }] });
+    expect(expectSameAsGeneral(bytes, DEFAULTS)).toBe('taken');
+  });
+
   it('agrees on damaged requests and random bytes', () => {
     fc.assert(
       fc.property(

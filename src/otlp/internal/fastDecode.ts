@@ -380,9 +380,19 @@ class FastDecoder {
     return lo;
   }
 
+  /**
+   * A bool varint as protobufjs reads it: true when any payload bit of its (up to 10) bytes is set,
+   * including bits past the 64th that `varint` drops (a 10th byte of 0x02 alone is `true`).
+   */
   private bool(end: number): boolean {
-    this.varint(end);
-    return this.lo !== 0 || this.hi !== 0;
+    const buf = this.buf;
+    let bits = 0;
+    for (let i = 0; ; i++) {
+      if (this.pos >= end || i === 10) throw NOT_TAKEN;
+      const b = buf[this.pos++] as number;
+      bits |= b & 0x7f;
+      if (b < 0x80) return bits !== 0;
+    }
   }
 
   /** An int64 varint as a bigint (two's complement). */
