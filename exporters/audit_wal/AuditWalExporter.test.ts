@@ -79,3 +79,25 @@ describe('AuditWalExporter after WAL_FAILED', () => {
     await exporter.shutdown();
   });
 });
+
+describe('AuditWalExporter record times beyond the WAL frame time (int64)', () => {
+  it('stores a record whose OTLP time (uint64) exceeds int64, indexed by its observed time; the payload keeps its time', async () => {
+    const disk = new SimDisk(41);
+    const config = { ...createDefaultAuditWalConfig(), directory: '/w', preallocate: 'off' as const };
+    const exporter = new AuditWalExporter({ id: 'audit_wal', baseDir: '/', logger: silent }, config, {
+      fs: disk,
+    });
+    await exporter.start();
+    const max = 2n ** 64n - 1n;
+    const late = createAuditRecord({ severityText: 'late', timeUnixNano: max, observedTimeUnixNano: 5n });
+    const both = createAuditRecord({ severityText: 'both', timeUnixNano: max, observedTimeUnixNano: max });
+    await exporter.consumeLogs({ records: [late, both, rec('next')] });
+    exporter.writeSync(late);
+    const read = [...exporter.wal.read()];
+    expect(read.map((r) => decodeRecord(r.payload).severityText)).toEqual(['late', 'both', 'next', 'late']);
+    expect(read[0]?.timeUnixNano).toBe(5n);
+    expect(read[1]?.timeUnixNano).toBeGreaterThan(0n);
+    expect(decodeRecord(read[0]?.payload ?? new Uint8Array()).timeUnixNano).toBe(max);
+    await exporter.shutdown();
+  });
+});

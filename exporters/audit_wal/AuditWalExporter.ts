@@ -15,7 +15,7 @@ import type { CreateSettings, LogsExporter } from '../../src/pipeline/factories.
 import { Lifecycle } from '../../src/pipeline/lifecycle.ts';
 import type { AuditRecord } from '../../src/record/AuditRecord.ts';
 import { encodeRecord, encodeRecordWithRoom } from '../../src/record/walCodec.ts';
-import { FRAME_CRC_BYTES, FRAME_HEADER_BYTES } from '../../src/wal/format.ts';
+import { FRAME_CRC_BYTES, FRAME_HEADER_BYTES, FRAME_TIME_MAX } from '../../src/wal/format.ts';
 import type { WalOptions } from '../../src/wal/options.ts';
 import { Wal } from '../../src/wal/Wal.ts';
 import type { AuditWalConfig } from './config.ts';
@@ -43,10 +43,14 @@ export function walOptionsFrom(
   };
 }
 
-/** The time a record is indexed by in the WAL. */
+/**
+ * The time a record is indexed by in the WAL. OTLP times are uint64, the WAL's frame time an int64
+ * (`FRAME_TIME_MAX`): a time above it falls back like a missing one (the payload keeps the record's time).
+ */
 export function walTimeOf(record: AuditRecord): bigint | undefined {
-  if (record.timeUnixNano > 0n) return record.timeUnixNano;
-  if (record.observedTimeUnixNano > 0n) return record.observedTimeUnixNano;
+  if (record.timeUnixNano > 0n && record.timeUnixNano <= FRAME_TIME_MAX) return record.timeUnixNano;
+  if (record.observedTimeUnixNano > 0n && record.observedTimeUnixNano <= FRAME_TIME_MAX)
+    return record.observedTimeUnixNano;
   return undefined;
 }
 

@@ -28,6 +28,7 @@
  *   footer offset (u64), magic "OTELAEND".
  */
 import { crc32c } from '@node-rs/crc32';
+import { OtelAuditError } from '../errors.ts';
 
 export const FORMAT_VERSION = 1;
 export const SEGMENT_MAGIC = Buffer.from('OTELAWAL', 'ascii');
@@ -124,12 +125,25 @@ export function buildFrame(type: number, timeUnixNano: bigint, payload: Uint8Arr
   return b;
 }
 
+/** Range of a frame header's time (int64 unix ns). */
+export const FRAME_TIME_MIN = -(2n ** 63n);
+export const FRAME_TIME_MAX = 2n ** 63n - 1n;
+
 /**
  * `buildFrame` in place: `frame` is FRAME_HEADER_BYTES of room, the payload,
  * FRAME_CRC_BYTES of room; writes the header's length, type and time (seq,
  * flags and CRC are left to `sealFrame`, as with `buildFrame`).
  */
 export function frameAround(frame: Buffer, type: number, timeUnixNano: bigint): void {
+  // The header's time is an int64. DataView's setBigInt64 would silently wrap a time outside it (an OTLP
+  // time is a uint64: 2^64 - 1 was stored as -1) while the segment's index kept the unwrapped value,
+  // which then failed the sealing of the segment (writeBigInt64LE) and with it an unrelated commit.
+  if (timeUnixNano < FRAME_TIME_MIN || timeUnixNano > FRAME_TIME_MAX) {
+    throw new OtelAuditError(
+      'INVALID_ARGUMENT',
+      `frame time ${timeUnixNano} is outside the int64 range of the WAL's frame header`,
+    );
+  }
   const v = viewOf(frame);
   const o = frame.byteOffset;
   v.setUint32(o, frame.length, true);

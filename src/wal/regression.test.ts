@@ -446,3 +446,34 @@ describe('after WAL_FAILED', () => {
     await wal.close();
   });
 });
+
+describe('a frame time outside int64', () => {
+  it('is refused at append (typed), instead of being stored wrapped and failing the seal of its segment later', async () => {
+    const disk = new SimDisk(37);
+    const wal = Wal.open({ ...O, fs: disk });
+    const t = 2n ** 64n - 1n; // a valid OTLP time (uint64)
+    await expect(wal.append(pad('big', 0), { timeUnixNano: t })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    const framed = Buffer.alloc(28 + 10);
+    await expect(wal.appendFramedBatch([framed], { timesUnixNano: [t] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(() => wal.appendSync(pad('big', 1), { timeUnixNano: -(2n ** 63n) - 1n })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    // The int64 bounds themselves are fine; then enough records for several rollovers, all acknowledged.
+    const acked: number[] = [];
+    acked.push(await wal.append(pad('max', 0), { timeUnixNano: 2n ** 63n - 1n }));
+    acked.push(await wal.append(pad('min', 0), { timeUnixNano: -(2n ** 63n) }));
+    for (let i = 1; i <= 50; i++) acked.push(await wal.append(pad('x', i)));
+    expect(acked).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
+    await wal.close();
+    const again = Wal.open({ ...O, fs: disk });
+    const recs = [...again.read()];
+    expect(recs.map((r) => r.seq)).toEqual(acked);
+    expect(recs.slice(0, 2).map((r) => r.timeUnixNano)).toEqual([2n ** 63n - 1n, -(2n ** 63n)]);
+    expect(again.recovery.corruptions).toEqual([]);
+    await again.close();
+  });
+});
