@@ -65,8 +65,7 @@ class FastDecoder {
   private readonly out: RecordDraft[] = [];
   private pos = 0;
   private elements = 0;
-  /** The last varint: its low and high 32 bits (protobufjs's `LongBits`). */
-  private lo = 0;
+  /** The high 32 bits of the last varint (its low 32 bits are `varint`'s result). */
   private hi = 0;
 
   constructor(bytes: Uint8Array, limits: DecodeLimits) {
@@ -357,7 +356,7 @@ class FastDecoder {
 
   /**
    * A varint of up to 10 bytes within `end`, as protobufjs reads it: its low 32 bits are returned
-   * (a uint32; `| 0` for an int32) and also left in `lo`, the next 32 in `hi`.
+   * (a uint32; `| 0` for an int32), the next 32 are left in `hi`.
    */
   private varint(end: number): number {
     const buf = this.buf;
@@ -375,7 +374,6 @@ class FastDecoder {
       if (b < 0x80) break;
     }
     this.pos = pos;
-    this.lo = lo;
     this.hi = hi;
     return lo;
   }
