@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditRecord } from '../../record/AuditRecord.ts';
 import { decodeRecord, encodeRecord } from '../../record/walCodec.ts';
@@ -20,7 +21,7 @@ import { keyId } from '../sign/keyId.ts';
 import { KeyRing } from '../sign/KeyRing.ts';
 import { signBytes } from '../sign/signBytes.ts';
 import { verifyWal } from './verifyWal.ts';
-import { verifyWalParallel } from './verifyWalParallel.ts';
+import { BATCH_BYTES, IN_FLIGHT_PER_WORKER, verifyWalParallel } from './verifyWalParallel.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-audit-verifyparallel-'));
 const keys = generateKeyPair('EdDSA');
@@ -156,6 +157,79 @@ describe('verifyWalParallel reports what verifyWal reports', () => {
     await expect(verifyWalParallel({ dir: original, workers: -1 })).rejects.toThrow(/workers/);
     expect(await verifyWalParallel({ dir: original, keys: ring, workers: 0 })).toEqual(
       verifyWal({ dir: original, keys: ring }),
+    );
+  });
+});
+
+/**
+ * Runs `body` while counting the batches posted to verify workers and the payload bytes posted and
+ * not yet answered (the most at any post).
+ */
+async function watchWorkers(
+  body: () => Promise<void>,
+): Promise<{ posts: number; outstandingBytesMax: number }> {
+  const post = Worker.prototype.postMessage;
+  const on = Worker.prototype.on;
+  const watch = { posts: 0, outstandingBytesMax: 0 };
+  const sent = new Map<Worker, number[]>();
+  let outstanding = 0;
+  Worker.prototype.postMessage = function (this: Worker, message: { bytes: ArrayBuffer }, transfer) {
+    const bytes = message.bytes.byteLength; // before the transfer detaches it
+    watch.posts++;
+    outstanding += bytes;
+    watch.outstandingBytesMax = Math.max(watch.outstandingBytesMax, outstanding);
+    sent.set(this, [...(sent.get(this) ?? []), bytes]);
+    post.call(this, message, transfer);
+  };
+  Worker.prototype.on = function (this: Worker, event: string | symbol, listener: (...a: unknown[]) => void) {
+    if (event !== 'message') return on.call(this, event, listener);
+    return on.call(this, event, (...args: unknown[]) => {
+      outstanding -= sent.get(this)?.shift() ?? 0;
+      listener(...args);
+    });
+  } as typeof on;
+  try {
+    await body();
+  } finally {
+    Worker.prototype.postMessage = post;
+    Worker.prototype.on = on;
+  }
+  return watch;
+}
+
+describe('verifyWalParallel keeps its memory bounded on a hostile WAL', () => {
+  it('hands on a WAL of checkpoint frames alone in bounded batches', async () => {
+    const checkpoint = frames.find((f) => f.type === FrameType.CHECKPOINT) as Frame;
+    const dir = path.join(root, `case-${n++}`);
+    await writeFrames(
+      dir,
+      Array.from({ length: 40 }, () => checkpoint),
+    );
+    const expected = verifyWal({ dir, keys: ring });
+    let report: unknown;
+    const watch = await watchWorkers(async () => {
+      report = await verifyWalParallel({ dir, keys: ring, workers: 1, batchRecords: 1 });
+    });
+    expect(report).toEqual(expected);
+    expect(watch.posts).toBeGreaterThanOrEqual(10); // at most 4 frames per batch with batchRecords 1
+  });
+
+  it('does not have more than its byte budget out (plus one frame) with frames larger than a batch', async () => {
+    const dir = path.join(root, `case-${n++}`);
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    const frameBytes = 3 * 1024 * 1024;
+    for (let i = 0; i < 6; i++) {
+      await wal.append(encodeRecord(createAuditRecord({ body: String(i).repeat(frameBytes) })));
+    }
+    await wal.close();
+    let report: unknown;
+    const watch = await watchWorkers(async () => {
+      report = await verifyWalParallel({ dir, keys: ring, workers: 1 });
+    });
+    expect(report).toEqual(verifyWal({ dir, keys: ring }));
+    expect(watch.posts).toBe(6);
+    expect(watch.outstandingBytesMax).toBeLessThanOrEqual(
+      IN_FLIGHT_PER_WORKER * BATCH_BYTES + frameBytes + 1024,
     );
   });
 });

@@ -5,9 +5,13 @@
  * WAL (CRC of each frame), hands batches out round-robin, and feeds the
  * results back IN WAL ORDER to the same checks as `verifyWal`
  * (internal/WalVerification.ts): links, Merkle tree, checkpoints, signatures.
- * The report is the same as `verifyWal`'s. Memory stays bounded: at most
- * `IN_FLIGHT_PER_WORKER` batches of at most `BATCH_BYTES` of payloads per
- * worker are out at any time, and reading waits for the oldest.
+ * The report is the same as `verifyWal`'s. Memory stays bounded whatever the
+ * WAL holds: a batch ends at `batchRecords` records, `BATCH_BYTES` of record
+ * and checkpoint payloads or `BATCH_ITEMS` frames and damage reports (a WAL
+ * of checkpoints alone is handed on too); at most `IN_FLIGHT_PER_WORKER`
+ * batches per worker, and at most `IN_FLIGHT_PER_WORKER * BATCH_BYTES` per
+ * worker of payloads, are out at any time (a single frame larger than that,
+ * up to the WAL's frame limit, is out alone), and reading waits for the oldest.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -30,6 +34,8 @@ export interface ParallelVerifyOptions extends VerifyOptions {
 /** Records per batch (a batch also ends at `BATCH_BYTES` of payloads). */
 export const BATCH_RECORDS = 1024;
 export const BATCH_BYTES = 1024 * 1024;
+/** Frames and damage reports per batch at most, whatever their kind. */
+export const BATCH_ITEMS = 4 * BATCH_RECORDS;
 /** Batches out per worker: enough to keep it busy while the main thread checks the previous one. */
 export const IN_FLIGHT_PER_WORKER = 4;
 /** Worker threads at most, whatever is asked. */
@@ -48,6 +54,8 @@ type Item =
 interface Outstanding {
   readonly items: readonly Item[];
   readonly result: Promise<PackedFacts>;
+  /** Payload bytes the batch holds (records and checkpoints) until it is applied. */
+  readonly bytes: number;
 }
 
 export async function verifyWalParallel(o: ParallelVerifyOptions): Promise<VerifyReport> {
@@ -69,9 +77,14 @@ async function run(o: ParallelVerifyOptions, pool: WorkerPool): Promise<VerifyRe
   let spans: number[] = [];
   let bytes = new Uint8Array(BATCH_BYTES);
   let used = 0;
+  /** Checkpoint payload bytes held by `items`. */
+  let checkpointBytes = 0;
   const queue: Outstanding[] = [];
+  let queuedBytes = 0;
   const inFlightMax = pool.size * IN_FLIGHT_PER_WORKER;
+  const inFlightBytesMax = inFlightMax * BATCH_BYTES;
   const batchRecords = Math.max(1, o.batchRecords ?? BATCH_RECORDS);
+  const batchItems = Math.max(batchRecords, Math.min(BATCH_ITEMS, 4 * batchRecords));
   let nextId = 0;
   const v = beginVerification(o);
 
@@ -82,17 +95,22 @@ async function run(o: ParallelVerifyOptions, pool: WorkerPool): Promise<VerifyRe
       bytes: bytes.buffer as ArrayBuffer,
       spans: Uint32Array.from(spans),
     };
+    const held = bytes.length + checkpointBytes;
     const result = pool.submit(batch);
     result.catch(() => undefined); // awaited in order by drainOne; a later one may fail first
-    queue.push({ items, result });
+    queue.push({ items, result, bytes: held });
+    queuedBytes += held;
     items = [];
     spans = [];
     used = 0;
+    checkpointBytes = 0;
     bytes = new Uint8Array(BATCH_BYTES);
   };
   const drainOne = async (): Promise<void> => {
     const next = queue.shift();
-    if (next) apply(v, next.items, await next.result);
+    if (next === undefined) return;
+    queuedBytes -= next.bytes;
+    apply(v, next.items, await next.result);
   };
 
   for (const f of v.reader.records({ onDamage: (damage) => void items.push({ damage }) })) {
@@ -107,8 +125,12 @@ async function run(o: ParallelVerifyOptions, pool: WorkerPool): Promise<VerifyRe
       if (spans.length / 2 >= batchRecords) dispatch();
     } else if (f.type === FrameType.CHECKPOINT) {
       items.push({ seq: f.seq, type: f.type, record: -1, checkpoint: Uint8Array.from(f.payload) });
+      checkpointBytes += f.payload.length;
     } else items.push({ seq: f.seq, type: f.type, record: -1 });
-    while (queue.length >= inFlightMax) await drainOne();
+    if (items.length >= batchItems || checkpointBytes + used >= BATCH_BYTES) dispatch();
+    while (queue.length >= inFlightMax || (queue.length > 0 && queuedBytes > inFlightBytesMax)) {
+      await drainOne();
+    }
   }
   if (items.length > 0) dispatch();
   while (queue.length > 0) await drainOne();
