@@ -143,6 +143,31 @@ describe('decodeFast (one pass) against the general decoder (scan + protobufjs +
     expect(expectSameAsGeneral(bytes, DEFAULTS)).toBe('taken');
   });
 
+  it('agrees on field-by-field requests after byte mutations (set, truncate, insert, delete), with small limits', () => {
+    const mutationArb = fc.tuple(fc.nat(), fc.nat(255), fc.constantFrom('set', 'cut', 'insert', 'delete'));
+    fc.assert(
+      fc.property(
+        requestWireArb,
+        fc.option(limitsArb),
+        fc.array(mutationArb, { minLength: 1, maxLength: 3 }),
+        (request, limits, mutations) => {
+          let bytes = request.slice();
+          for (const [at, value, kind] of mutations) {
+            if (bytes.length === 0) break;
+            const i = at % bytes.length;
+            if (kind === 'set') bytes[i] = value;
+            else if (kind === 'cut') bytes = bytes.subarray(0, i);
+            else if (kind === 'insert')
+              bytes = concat(bytes.subarray(0, i), Uint8Array.of(value), bytes.subarray(i));
+            else bytes = concat(bytes.subarray(0, i), bytes.subarray(i + 1));
+          }
+          expectSameAsGeneral(bytes, limits ?? DEFAULTS);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('agrees on damaged requests and random bytes', () => {
     fc.assert(
       fc.property(
