@@ -185,6 +185,7 @@ export class Wal {
   private broken: Error | undefined;
   private flushScheduled = false;
   private closing = false;
+  private closingDone: Promise<void> | undefined;
   private closed = false;
   private failFastUntilMs = 0;
   private lastFailure: Error | undefined;
@@ -438,7 +439,14 @@ export class Wal {
   }
 
   /** Stops accepting, makes everything accepted durable (or failed), seals the active segment, releases the lock. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // Every call resolves when the WAL is closed: a second caller returning early (the first one still
+    // waiting for a background preparation) would find the lock still held and the directory still touched.
+    this.closingDone ??= this.closeOnce();
+    return this.closingDone;
+  }
+
+  private async closeOnce(): Promise<void> {
     if (this.closed) return;
     this.closing = true;
     try {

@@ -477,3 +477,19 @@ describe('a frame time outside int64', () => {
     await again.close();
   });
 });
+
+describe('close() called twice', () => {
+  it('the second call resolves only once the WAL is closed (lock released, preparation stopped)', async () => {
+    const disk = new SimDisk(43);
+    const opts = { ...O, fs: disk, preallocate: 'background' as const, segmentBytesMax: 4 << 20 };
+    const wal = Wal.open(opts);
+    expect(await wal.append(pad('a', 1))).toBe(1); // segment 1; its successor's preparation is running
+    const first = wal.close();
+    await wal.close();
+    expect(disk.listFiles().filter((f) => f.endsWith('.prealloc'))).toEqual([]);
+    const again = Wal.open(opts); // WAL_LOCKED if the lock were still held
+    expect([...again.read()].map((r) => text(r.payload))).toEqual(['a-1']);
+    await first;
+    await again.close();
+  });
+});
