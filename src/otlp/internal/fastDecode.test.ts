@@ -151,7 +151,7 @@ describe('decodeFast (one pass) against the general decoder (scan + protobufjs +
         fc.option(limitsArb),
         fc.array(mutationArb, { minLength: 1, maxLength: 3 }),
         (request, limits, mutations) => {
-          let bytes = request.slice();
+          let bytes: Uint8Array = request.slice();
           for (const [at, value, kind] of mutations) {
             if (bytes.length === 0) break;
             const i = at % bytes.length;
