@@ -418,7 +418,11 @@ export class SegmentWriter {
   private async prepare(p: Prepared): Promise<void> {
     try {
       await yieldToLoop();
-      if (p.cancelled) return;
+      if (p.cancelled) {
+        // Cancelled before it opened anything: only forget it (it was kept once per rollover).
+        this.preparing.delete(p);
+        return;
+      }
       if (this.o.fs.exists(p.path)) this.o.fs.remove(p.path);
       const file = this.o.fs.open(p.path, 'create');
       p.file = file;

@@ -493,3 +493,18 @@ describe('close() called twice', () => {
     await again.close();
   });
 });
+
+describe('background preparations cancelled before they start', () => {
+  it('are forgotten (the writer does not keep one per rollover)', async () => {
+    const disk = new SimDisk(47);
+    const wal = Wal.open({ ...O, fs: disk, preallocate: 'background' });
+    // Each rollover in this tick cancels the preparation the previous one started, before its first step.
+    for (let i = 0; i < 200; i++) wal.appendSync(pad('s', i));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    const writer = (wal as unknown as { writer: { preparing: Set<unknown> } }).writer;
+    expect(wal.status().segments).toBeGreaterThan(10);
+    expect(writer.preparing.size).toBeLessThanOrEqual(1);
+    await wal.close();
+    expect(writer.preparing.size).toBe(0);
+  });
+});
