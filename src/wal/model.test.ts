@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimDisk, type CrashMode } from './fs/SimDisk.ts';
+import { FRAME_HEADER_BYTES, FRAME_OVERHEAD_BYTES } from './format.ts';
 import { Wal } from './Wal.ts';
 
 const DIR = '/data/wal';
@@ -38,6 +39,23 @@ function payloadFor(id: number): Buffer {
   return b;
 }
 
+/** Frames with room for header and CRC around each payload, adjacent in one block of memory. */
+function framesInOneBlock(payloads: readonly Buffer[]): Buffer[] {
+  const block = Buffer.alloc(
+    payloads.reduce((n, p) => n + p.length + FRAME_OVERHEAD_BYTES, 0),
+    0xee,
+  );
+  const frames: Buffer[] = [];
+  let at = 0;
+  for (const p of payloads) {
+    const f = block.subarray(at, at + p.length + FRAME_OVERHEAD_BYTES);
+    p.copy(f, FRAME_HEADER_BYTES);
+    frames.push(f);
+    at += f.length;
+  }
+  return frames;
+}
+
 function idOfWholePayload(p: Buffer): number | undefined {
   if (p.length < 24) return undefined;
   const id = p.readUInt32LE(0);
@@ -47,6 +65,7 @@ function idOfWholePayload(p: Buffer): number | undefined {
 type Op =
   | { t: 'append'; n: number }
   | { t: 'batch'; n: number }
+  | { t: 'framed'; n: number }
   | { t: 'strict' }
   | { t: 'tick'; n: number }
   | { t: 'settle' }
@@ -65,6 +84,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({ t: fc.constant('batch' as const), n: fc.integer({ min: 1, max: 8 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('framed' as const), n: fc.integer({ min: 1, max: 8 }) }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'strict' as const }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 0, max: 4 }) }) },
@@ -163,6 +186,12 @@ async function runScenario(ops: readonly Op[], diskSeed: number, stats: Stats): 
       case 'batch': {
         const ids = newIds(op.n);
         track(generation, ids, wal.appendBatch(ids.map(payloadFor)));
+        break;
+      }
+      case 'framed': {
+        // Payloads written inside their frames, adjacent in one block (the audit_wal exporter's way).
+        const ids = newIds(op.n);
+        track(generation, ids, wal.appendFramedBatch(framesInOneBlock(ids.map(payloadFor))));
         break;
       }
       case 'strict': {
