@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditRecord } from '../../record/AuditRecord.ts';
 import { decodeRecord, encodeRecord } from '../../record/walCodec.ts';
@@ -15,6 +16,7 @@ import { FrameType } from '../../wal/format.ts';
 import { Wal } from '../../wal/Wal.ts';
 import { flipPayloadBit, readFrames, writeFrames, type Frame } from '../../../test/helpers/walTamper.ts';
 import { ChainSequencer } from '../chain/ChainSequencer.ts';
+import { ATTR_INTEGRITY_HASH } from '../names.ts';
 import { ChainState } from '../chain/ChainState.ts';
 import { generateKeyPair } from '../sign/generateKeyPair.ts';
 import { keyId } from '../sign/keyId.ts';
@@ -230,6 +232,79 @@ describe('verifyWalParallel keeps its memory bounded on a hostile WAL', () => {
     expect(watch.posts).toBe(6);
     expect(watch.outstandingBytesMax).toBeLessThanOrEqual(
       IN_FLIGHT_PER_WORKER * BATCH_BYTES + frameBytes + 1024,
+    );
+  });
+});
+
+describe('verifyWalParallel on randomly edited WALs', () => {
+  it('reports what verifyWal reports when a record is forked (a copy with another leaf right after it)', async () => {
+    for (const k of [4, 5, 6, 7, 8, 9, 10, 11]) {
+      const dir = await damaged((f) => {
+        const i = recordAt(f, FrameType.RECORD, k);
+        const frame = f[i] as Frame;
+        const r = decodeRecord(frame.payload);
+        const attributes = r.attributes.map((a) =>
+          a.key === ATTR_INTEGRITY_HASH ? { key: a.key, value: '0'.repeat(64) } : a,
+        );
+        return [
+          ...f.slice(0, i + 1),
+          { ...frame, payload: encodeRecord({ ...r, attributes }) },
+          ...f.slice(i + 1),
+        ];
+      });
+      const expected = verifyWal({ dir, keys: ring });
+      expect(
+        await verifyWalParallel({ dir, keys: ring, workers: 1, batchRecords: 64 }),
+        `record ${k}`,
+      ).toEqual(expected);
+    }
+  });
+
+  it('reports what verifyWal reports after deletions, duplications, moves and swaps of frames', async () => {
+    // Batches of 8 or 64 hold runs of consecutive records, so the Merkle subtrees folded in the
+    // worker are used — an edit must not let a folded subtree stand for leaves the tree did not get.
+    // 'fork': a copy of a record claiming another integrity hash (another Merkle leaf), right after it
+    const editArb = fc.tuple(
+      fc.constantFrom('delete', 'duplicate', 'move', 'swap', 'fork'),
+      fc.nat(),
+      fc.nat(),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(editArb, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(3, 8, 64),
+        async (edits, batchRecords) => {
+          const dir = await damaged((f) => {
+            let out = f;
+            for (const [kind, a, b] of edits) {
+              const i = a % out.length;
+              const j = b % out.length;
+              const frame = out[i] as Frame;
+              if (kind === 'fork') {
+                if (frame.type !== FrameType.RECORD) continue;
+                const r = decodeRecord(frame.payload);
+                const attributes = r.attributes.map((a) =>
+                  a.key === ATTR_INTEGRITY_HASH ? { key: a.key, value: '0'.repeat(64) } : a,
+                );
+                const forked = { ...frame, payload: encodeRecord({ ...r, attributes }) };
+                out = [...out.slice(0, i + 1), forked, ...out.slice(i + 1)];
+              } else if (kind === 'delete') out = out.filter((_, k) => k !== i);
+              else if (kind === 'duplicate') out = [...out.slice(0, j), frame, ...out.slice(j)];
+              else if (kind === 'move') {
+                const rest = out.filter((_, k) => k !== i);
+                out = [...rest.slice(0, j), frame, ...rest.slice(j)];
+              } else {
+                out = [...out];
+                [out[i], out[j]] = [out[j] as Frame, frame];
+              }
+            }
+            return out;
+          });
+          const expected = verifyWal({ dir, keys: ring });
+          expect(await verifyWalParallel({ dir, keys: ring, workers: 1, batchRecords })).toEqual(expected);
+        },
+      ),
+      { numRuns: 16 },
     );
   });
 });
