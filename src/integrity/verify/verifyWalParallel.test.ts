@@ -236,6 +236,26 @@ describe('verifyWalParallel keeps its memory bounded on a hostile WAL', () => {
   });
 });
 
+describe('verifyWalParallel when a worker fails', () => {
+  it('rejects with the worker error instead of waiting forever', async () => {
+    const post = Worker.prototype.postMessage;
+    let posts = 0;
+    Worker.prototype.postMessage = function (this: Worker, message: object, transfer) {
+      // the third batch is one the worker cannot read: it throws and dies
+      post.call(this, ++posts === 3 ? { ...message, spans: null } : message, transfer);
+    };
+    try {
+      const run = verifyWalParallel({ dir: original, keys: ring, workers: 2, batchRecords: 4 });
+      await expect(run).rejects.toMatchObject({
+        code: 'INTERNAL',
+        message: expect.stringMatching(/^verify worker failed: .*null/),
+      });
+    } finally {
+      Worker.prototype.postMessage = post;
+    }
+  });
+});
+
 describe('verifyWalParallel on randomly edited WALs', () => {
   it('reports what verifyWal reports when a record is forked (a copy with another leaf right after it)', async () => {
     for (const k of [4, 5, 6, 7, 8, 9, 10, 11]) {

@@ -175,7 +175,9 @@ class WorkerPool {
         this.failure ??= err;
         for (const w of waiting.splice(0)) w.reject(err);
       };
-      worker.on('error', fail);
+      worker.on('error', (err) =>
+        fail(new OtelAuditError('INTERNAL', `verify worker failed: ${err.message}`, { cause: err })),
+      );
       worker.on('exit', (code) =>
         fail(new OtelAuditError('INTERNAL', `verify worker exited (code ${code})`)),
       );
