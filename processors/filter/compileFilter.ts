@@ -85,5 +85,6 @@ function legacyMatcher(
   };
   // As the Collector: properties that specify nothing are ignored.
   if (isEmptyLogMatchSpec(spec)) return undefined;
-  return compileLogMatcher(spec, LEGACY_KEYS, problems, path);
+  // A value too long for a regex to test keeps the record: it counts as included, and as not excluded.
+  return compileLogMatcher(spec, LEGACY_KEYS, problems, path, key === 'include');
 }

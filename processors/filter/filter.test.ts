@@ -7,6 +7,7 @@ import { auditRecordView } from '../../src/record/AuditRecordView.ts';
 import { filterConfigSchema, type FilterConfig } from './config.ts';
 import { filterProcessorFactory } from './factory.ts';
 import { FilterConditionError } from './FilterConditionError.ts';
+import { REGEX_INPUT_LENGTH_MAX } from './match/regex.ts';
 import { ERROR_LOG_INTERVAL, FilterProcessor } from './FilterProcessor.ts';
 import { loadProcessorConfigs, processorConfigIssues, testSettings } from './testing/loadProcessorConfigs.ts';
 
@@ -238,6 +239,26 @@ describe('filter processor with legacy match properties', () => {
     expect(kept(min, levels).map((r) => r.severityNumber)).toEqual([0, 9, 24]);
     const strictMin = processorFor({ logs: { include: { severity_number: { min: 13 } } } }).processor;
     expect(kept(strictMin, levels).map((r) => r.severityNumber)).toEqual([24]);
+  });
+
+  it('a value over the regex input cap is never a reason to drop: include keeps it, exclude keeps it', () => {
+    // `\\d+x` is quadratic, so its cap is 4,096 characters (backtracking.ts); 16,384 for `audit`.
+    const long = rec({ body: `${'a'.repeat(5_000)} 42x` });
+    const longer = rec({ body: `audit ${'a'.repeat(REGEX_INPUT_LENGTH_MAX)}` });
+    const short = rec({ body: '42x' });
+    const other = rec({ body: 'noise' });
+    const include = processorFor({
+      logs: { include: { match_type: 'regexp', bodies: ['\\d+x', '^audit'] } },
+    });
+    expect(kept(include.processor, [long, longer, short, other])).toEqual([long, longer, short]);
+    const attrs = processorFor({
+      logs: { include: { match_type: 'regexp', record_attributes: [{ key: 'm', value: '\\d+x' }] } },
+    });
+    const attr = (m: string) => rec({ attributes: [{ key: 'm', value: m }] });
+    const longAttr = attr(`${'a'.repeat(5_000)} 42x`);
+    expect(kept(attrs.processor, [longAttr, attr('noise')])).toEqual([longAttr]);
+    const exclude = processorFor({ logs: { exclude: { match_type: 'regexp', bodies: ['\\d+x'] } } });
+    expect(kept(exclude.processor, [long, short, other])).toEqual([long, other]);
   });
 
   it('ignores match properties that specify nothing, as the Collector does', () => {

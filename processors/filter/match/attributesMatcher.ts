@@ -31,12 +31,14 @@ export function compileAttributesMatcher(
   matchType: MatchType | undefined,
   problems: ProblemList,
   path: ProblemPath,
+  /** The answer for a value over a regex's input cap (see `regexMatches`). */
+  overCap = false,
 ): AttributesMatcher {
   const entries: { key: string; test: EntryTest | undefined }[] = [];
   specs.forEach((spec, index) => {
     const at = [...path, index];
     if (spec.key === '') problems.add([...at, 'key'], 'must not be empty');
-    entries.push({ key: spec.key, test: compileEntryTest(spec, matchType, problems, at) });
+    entries.push({ key: spec.key, test: compileEntryTest(spec, matchType, problems, at, overCap) });
   });
   return (lookup) => {
     for (const entry of entries) {
@@ -53,6 +55,7 @@ function compileEntryTest(
   matchType: MatchType | undefined,
   problems: ProblemList,
   at: ProblemPath,
+  overCap: boolean,
 ): EntryTest | undefined {
   if (spec.value === undefined || spec.value === null) return undefined;
   if (matchType === undefined) {
@@ -72,7 +75,7 @@ function compileEntryTest(
     const regex = compiled.regex;
     return (value) => {
       const text = matchableText(value);
-      return text !== undefined && regexMatches(regex, text);
+      return text !== undefined && regexMatches(regex, text, overCap);
     };
   }
   const expected = yamlToAnyValue(spec.value);

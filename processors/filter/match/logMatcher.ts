@@ -15,6 +15,10 @@
  * Field names differ between the attributes processor (`log_bodies`, ...) and
  * the filter processor's legacy form (`bodies`, ...): callers pass theirs so
  * that problems point at the keys as written.
+ *
+ * A value over a regex's input cap is not tested; `overCap` is the answer
+ * (false by default; an `include` list, which drops what does not match,
+ * passes true so that such a record is kept).
  */
 import type { MutableLogRecordView } from '../../../src/record/MutableLogRecordView.ts';
 import { asString } from './anyValueText.ts';
@@ -70,13 +74,14 @@ export function compileLogMatcher(
   keys: LogMatchKeys,
   problems: ProblemList,
   path: ProblemPath,
+  overCap = false,
 ): LogMatcher {
   const tests: LogMatcher[] = [];
   const needMatchType = (key: string) => problems.add([...path, key], 'needs match_type (strict or regexp)');
   const filter = (items: readonly string[] | undefined, key: string): StringFilter | undefined => {
     if (!items?.length) return undefined;
     if (spec.matchType === undefined) needMatchType(key);
-    return compileStringFilter(items, spec.matchType, problems, [...path, key]);
+    return compileStringFilter(items, spec.matchType, problems, [...path, key], overCap);
   };
 
   const bodies = filter(spec.bodies, keys.bodies);
@@ -92,11 +97,11 @@ export function compileLogMatcher(
   spec.libraries?.forEach((library, index) => {
     const at = [...path, keys.libraries, index];
     if (spec.matchType === undefined) return needMatchType(keys.libraries);
-    const name = compileStringFilter([library.name], spec.matchType, problems, [...at, 'name']);
+    const name = compileStringFilter([library.name], spec.matchType, problems, [...at, 'name'], overCap);
     const version =
       library.version === undefined || library.version === null
         ? undefined
-        : compileStringFilter([library.version], spec.matchType, problems, [...at, 'version']);
+        : compileStringFilter([library.version], spec.matchType, problems, [...at, 'version'], overCap);
     tests.push((record) => (name?.(record.scopeName) ?? false) && (version?.(record.scopeVersion) ?? true));
   });
   const resources = attributes(spec.resources, keys.resources);
@@ -111,6 +116,6 @@ export function compileLogMatcher(
     key: string,
   ): AttributesMatcher | undefined {
     if (!list?.length) return undefined;
-    return compileAttributesMatcher(list, spec.matchType, problems, [...path, key]);
+    return compileAttributesMatcher(list, spec.matchType, problems, [...path, key], overCap);
   }
 }

@@ -127,10 +127,14 @@ function translate(source: string): string {
   return out;
 }
 
-/** True when `regex` matches somewhere in `input`; false, untested, when `input` is over its cap. */
-export function regexMatches(regex: RegExp, input: string): boolean {
+/**
+ * True when `regex` matches somewhere in `input`. An `input` over the pattern's cap is not tested: the
+ * answer is `overCap` (default false). A caller that drops a record when a value does NOT match (an
+ * `include` list) passes true: a value too long to test must never be a reason to drop an audit record.
+ */
+export function regexMatches(regex: RegExp, input: string, overCap = false): boolean {
   const tester = regexTester(regex);
-  return input.length <= tester.inputLengthMax && tester.regex.test(input);
+  return input.length <= tester.inputLengthMax ? tester.regex.test(input) : overCap;
 }
 
 /**
