@@ -74,6 +74,8 @@ export class SdkWalWriter implements LogRecordProcessor {
   private unreported: Error | undefined;
   /** Failures since the last forceFlush: it must not resolve as if they were durable. */
   private failedSinceFlush: Error | undefined;
+  /** A synchronous commit's failure, and the record it was writing (reported by that record's own emit). */
+  private syncFailure: { readonly record: AuditRecord; readonly error: Error } | undefined;
 
   constructor(o: SdkWalWriterOptions) {
     this.o = o;
@@ -86,6 +88,17 @@ export class SdkWalWriter implements LogRecordProcessor {
     const record = fromSdkLogRecord(sdkRecord);
     if (this.o.strictWal) void this.write(record).catch(() => undefined);
     else this.enqueue(record);
+    const own = this.syncFailure;
+    this.syncFailure = undefined;
+    if (own?.record === record && this.o.onFailure === 'error') {
+      // This emit handed down a batch whose synchronous commit failed while writing this very record:
+      // saying "this one was accepted" would make the application drop a record that is not durable.
+      if (this.unreported === own.error) this.unreported = undefined;
+      throw new AuditWriteFailedError(
+        `this audit record could not be made durable (nor, possibly, records emitted shortly before it): ${own.error.message}`,
+        own.error,
+      );
+    }
     if (this.unreported && this.o.onFailure === 'error') {
       const f = this.unreported;
       this.unreported = undefined;
@@ -182,7 +195,8 @@ export class SdkWalWriter implements LogRecordProcessor {
         for (const e of wals) e.writeSync(wals.length > 1 ? structuredClone(record) : record);
         lastError = Promise.resolve(undefined);
       } catch (err) {
-        this.fail(err, record);
+        this.syncFailure = { record, error: err instanceof Error ? err : new Error(String(err)) };
+        this.fail(this.syncFailure.error, record);
         lastError = Promise.resolve(err);
       }
     }

@@ -1,0 +1,91 @@
+import { LoggerProvider, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { describe, expect, it } from 'vitest';
+import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
+import type { LogBatch } from '../pipeline/consumer.ts';
+import type { AuditRecord } from '../record/AuditRecord.ts';
+import { BATCH_RECORDS_MAX, SdkWalWriter, type FailureHandler, type FailurePolicy } from './SdkWalWriter.ts';
+
+/**
+ * An audit_wal exporter in memory: appends are queued until a synchronous write commits them with
+ * its record; the synchronous write fails (ENOSPC) when `full` is set, failing everything queued.
+ */
+class MemoryWalExporter {
+  durable: string[] = [];
+  full = false;
+  private queued: Array<{ bodies: string[]; settle: (err?: unknown) => void }> = [];
+  private queuedRecords = 0;
+  readonly wal = { status: () => ({ queuedRecords: this.queuedRecords }) };
+
+  consumeLogs(batch: LogBatch): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({
+        bodies: batch.records.map((r) => String(r.body)),
+        settle: (err) => (err === undefined ? resolve() : reject(err)),
+      });
+      this.queuedRecords += batch.records.length;
+    });
+  }
+
+  writeSync(record: AuditRecord): void {
+    const queued = this.queued;
+    this.queued = [];
+    this.queuedRecords = 0;
+    const err = this.full
+      ? Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+      : undefined;
+    for (const q of queued) {
+      if (!err) this.durable.push(...q.bodies);
+      q.settle(err);
+    }
+    if (err) throw err;
+    this.durable.push(String(record.body));
+  }
+}
+
+function writerFor(
+  exporter: MemoryWalExporter,
+  onFailure: FailurePolicy,
+  failureHandler?: FailureHandler,
+): { writer: SdkWalWriter; emit: (body: string) => void } {
+  const wal = exporter as unknown as AuditWalExporter;
+  const writer = new SdkWalWriter({
+    exporters: [wal],
+    strictWal: undefined,
+    dropped: new WeakSet<ReadWriteLogRecord>(),
+    onFailure,
+    failureHandler,
+    shutdown: () => Promise.resolve(),
+    blocking: { wals: [wal], pendingRecordsMax: BATCH_RECORDS_MAX },
+  });
+  const logger = new LoggerProvider({ processors: [writer] }).getLogger('t');
+  return { writer, emit: (body) => logger.emit({ body }) };
+}
+
+describe('SdkWalWriter: the synchronous commit of a producer that never yields', () => {
+  it('commits at the bound, in emit order', () => {
+    const exporter = new MemoryWalExporter();
+    const { emit } = writerFor(exporter, 'error');
+    const n = 2 * BATCH_RECORDS_MAX;
+    for (let i = 0; i < n; i++) emit(`r${i}`);
+    expect(exporter.durable).toEqual(Array.from({ length: n }, (_, i) => `r${i}`));
+  });
+
+  it('on_failure error: when the commit of the record being emitted fails, that emit says so (not "accepted")', async () => {
+    const exporter = new MemoryWalExporter();
+    const { writer, emit } = writerFor(exporter, 'error');
+    const n = 2 * BATCH_RECORDS_MAX;
+    for (let i = 0; i < n - 1; i++) emit(`r${i}`);
+    exporter.full = true;
+    let thrown: unknown;
+    try {
+      emit(`r${n - 1}`); // hands down the second batch: its last record, this one, is written synchronously
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    expect((thrown as Error).message).not.toMatch(/this one was accepted/);
+    expect((thrown as Error).message).toMatch(/this audit record could not be made durable/);
+    expect(exporter.durable).toEqual([]);
+    await expect(writer.forceFlush()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+  });
+});
