@@ -1,8 +1,8 @@
 import { LoggerProvider, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
 import type { LogBatch } from '../pipeline/consumer.ts';
-import type { AuditRecord } from '../record/AuditRecord.ts';
+import { createAuditRecord, type AuditRecord } from '../record/AuditRecord.ts';
 import { BATCH_RECORDS_MAX, SdkWalWriter, type FailureHandler, type FailurePolicy } from './SdkWalWriter.ts';
 
 /**
@@ -87,5 +87,24 @@ describe('SdkWalWriter: the synchronous commit of a producer that never yields',
     expect((thrown as Error).message).toMatch(/this audit record could not be made durable/);
     expect(exporter.durable).toEqual([]);
     await expect(writer.forceFlush()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+  });
+
+  it('on_failure callback: a handler that throws neither leaves write() pending nor loses the report', async () => {
+    const exporter = new MemoryWalExporter();
+    const seen: string[] = [];
+    const { writer, emit } = writerFor(exporter, 'callback', (_err, record) => {
+      seen.push(String(record.body));
+      throw new Error('handler bug');
+    });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    for (let i = 0; i < BATCH_RECORDS_MAX; i++) emit(`r${i}`);
+    exporter.full = true;
+    const pending = writer.write(createAuditRecord({ body: 'w' }));
+    for (let i = 0; i < BATCH_RECORDS_MAX - 1; i++) emit(`s${i}`);
+    await expect(pending).rejects.toThrow(/ENOSPC/);
+    await expect(writer.forceFlush()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    expect(seen).toHaveLength(2 * BATCH_RECORDS_MAX);
+    expect(stderr).toHaveBeenCalledTimes(2 * BATCH_RECORDS_MAX);
+    stderr.mockRestore();
   });
 });

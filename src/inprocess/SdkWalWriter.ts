@@ -267,8 +267,17 @@ export class SdkWalWriter implements LogRecordProcessor {
     const e = err instanceof Error ? err : new Error(String(err));
     this.failedSinceFlush = e;
     if (this.o.onFailure === 'error') this.unreported = e;
-    else if (this.o.onFailure === 'callback') this.o.failureHandler?.(e, record);
-    else {
+    else if (this.o.onFailure === 'callback') {
+      try {
+        this.o.failureHandler?.(e, record);
+      } catch (handlerError) {
+        // Thrown into the commit path it would leave write() promises pending for ever (and reject an
+        // unobserved promise); the failure itself is still counted for forceFlush / shutdown.
+        process.stderr.write(
+          `otel-audit: the onFailure handler threw (${String(handlerError)}) for an audit record that could not be made durable: ${e.message}\n`,
+        );
+      }
+    } else {
       process.stderr.write(`otel-audit: an audit record could not be made durable, exiting: ${e.message}\n`);
       process.exit(70);
     }
