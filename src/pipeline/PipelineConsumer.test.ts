@@ -146,3 +146,52 @@ describe('FanOutConsumer', () => {
     expect((err as RecordsRejectedError).acceptedCount).toBe(1);
   });
 });
+
+describe('RecordsRejectedError when a processor also drops records', () => {
+  /** Refuses 'poison', drops 'noise', keeps the rest. */
+  const refusingAndDropping: RecordProcessor = {
+    mutates: false,
+    process: (view) => {
+      if (view.getBody() === 'poison') throw new PermanentError('refused');
+      return view.getBody() !== 'noise';
+    },
+  };
+
+  it('does not call dropped records durable (acceptedCount stays "not refused", as OTLP counts it)', async () => {
+    const exporter = new CollectingExporter();
+    const pipeline = new PipelineConsumer('logs', [refusingAndDropping], [exporter], ['filter']);
+    const err = (await rejection(
+      pipeline.consumeLogs(batchOf('a', 'noise', 'poison', 'noise')),
+    )) as RecordsRejectedError;
+    expect(exporter.bodies).toEqual(['a']);
+    expect([err.rejectedCount, err.acceptedCount, err.droppedCount]).toEqual([1, 3, 2]);
+    expect(err.message).not.toMatch(/3 accepted and durable/);
+    expect(err.message).toMatch(/1 record\(s\) refused, 3 accepted \(1 durable, 2 dropped by a processor\)/);
+  });
+
+  it('without drops the message is unchanged', async () => {
+    const pipeline = new PipelineConsumer('logs', [refusingAndDropping], [new CollectingExporter()]);
+    const err = (await rejection(pipeline.consumeLogs(batchOf('a', 'poison')))) as RecordsRejectedError;
+    expect(err.droppedCount).toBe(0);
+    expect(err.message).toMatch(/^1 record\(s\) refused, 1 accepted and durable: /);
+  });
+
+  it('merged over pipelines that drop differently, it does not claim which are durable', async () => {
+    const keepAll: RecordProcessor = {
+      mutates: false,
+      process: (view) => {
+        if (view.getBody() === 'other') throw new PermanentError('refused here');
+        return true;
+      },
+    };
+    const fanOut = new FanOutConsumer([
+      new PipelineConsumer('logs/a', [refusingAndDropping], [new CollectingExporter()]),
+      new PipelineConsumer('logs/b', [keepAll], [new CollectingExporter()]),
+    ]);
+    const err = (await rejection(
+      fanOut.consumeLogs(batchOf('a', 'noise', 'poison', 'other')),
+    )) as RecordsRejectedError;
+    expect([err.rejectedCount, err.acceptedCount, err.droppedCount]).toEqual([2, 2, undefined]);
+    expect(err.message).toMatch(/2 record\(s\) refused, 2 accepted \(durable, or dropped by a processor\)/);
+  });
+});

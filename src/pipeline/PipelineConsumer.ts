@@ -37,7 +37,8 @@ export class PipelineConsumer implements LogsConsumer {
       else await settleAll(this.exporters.map((e) => e.consumeLogs(out)));
     }
     if (rejected.length > 0) {
-      throw new RecordsRejectedError({ rejected, acceptedCount: batch.records.length - rejected.length });
+      const acceptedCount = batch.records.length - rejected.length;
+      throw new RecordsRejectedError({ rejected, acceptedCount, droppedCount: acceptedCount - kept.length });
     }
   }
 }
@@ -80,8 +81,11 @@ async function settleAll(work: readonly Promise<void>[]): Promise<void> {
   for (const e of partial) for (const r of e.rejected) if (!byIndex.has(r.index)) byIndex.set(r.index, r);
   const total =
     (partial[0] as RecordsRejectedError).acceptedCount + (partial[0] as RecordsRejectedError).rejectedCount;
+  // Each pipeline dropped its own records: which accepted records are durable where is not one number.
+  const droppedUnknown = partial.some((e) => e.droppedCount !== 0);
   throw new RecordsRejectedError({
     rejected: [...byIndex.values()].sort((a, b) => a.index - b.index),
     acceptedCount: total - byIndex.size,
+    droppedUnknown,
   });
 }
