@@ -15,7 +15,7 @@
  *   block`, every exporter an `audit_wal`): the group commit runs only when
  *   the event loop does, so an emitting loop that never awaits would queue
  *   without end. When a batch is handed down while its WAL already holds
- *   `pendingRecordsMax` records not yet durable, the batch's last record is
+ *   `pendingRecordsMax` records (or `pendingBytesMax` bytes) not yet durable, the batch's last record is
  *   written with a synchronous commit instead (`writeSync`: everything
  *   queued, then one fdatasync): that emit blocks on the disk, as
  *   `durability: strict` does for every emit, and the queue is empty again.
@@ -61,7 +61,18 @@ export interface SdkWalWriterOptions {
    * Set when a non-yielding producer must block (`when_queue_full: block`, group commit, every
    * exporter an `audit_wal`): the exporters, and the bound on records not yet durable in each WAL.
    */
-  readonly blocking?: { readonly wals: readonly AuditWalExporter[]; readonly pendingRecordsMax: number };
+  readonly blocking?: {
+    readonly wals: readonly AuditWalExporter[];
+    readonly pendingRecordsMax: number;
+    /**
+     * Bound on bytes queued in a WAL past which an emit commits synchronously (half the WAL's
+     * `queue_bytes_max`, so the next batch still fits), and the largest frame a record can make:
+     * without them, records of a few KiB reached the WAL's byte bound long before the record bound
+     * and were refused with WAL_QUEUE_FULL although the policy is `block`.
+     */
+    readonly pendingBytesMax?: number;
+    readonly recordBytesMax?: number;
+  };
 }
 
 export class SdkWalWriter implements LogRecordProcessor {
@@ -70,6 +81,8 @@ export class SdkWalWriter implements LogRecordProcessor {
   private current: { records: AuditRecord[]; waiters: Map<number, Settle> } | undefined;
   /** Records handed down whose outcome is not known yet (an upper bound of what the WAL holds for us). */
   private unsettled = 0;
+  /** Up to this many unsettled records, no WAL can be over either bound: no need to ask it. */
+  private readonly unsettledSafe: number;
   /** Failure not yet reported through onEmit (policy `error`). */
   private unreported: Error | undefined;
   /** Failures since the last forceFlush: it must not resolve as if they were durable. */
@@ -79,6 +92,13 @@ export class SdkWalWriter implements LogRecordProcessor {
 
   constructor(o: SdkWalWriterOptions) {
     this.o = o;
+    const b = o.blocking;
+    this.unsettledSafe =
+      b === undefined
+        ? Infinity
+        : b.pendingBytesMax === undefined || b.recordBytesMax === undefined
+          ? b.pendingRecordsMax
+          : Math.min(b.pendingRecordsMax, Math.max(0, Math.floor(b.pendingBytesMax / b.recordBytesMax)));
   }
 
   onEmit(sdkRecord: ReadWriteLogRecord): void {
@@ -166,12 +186,16 @@ export class SdkWalWriter implements LogRecordProcessor {
     void p.finally(() => this.outstanding.delete(p));
   }
 
-  /** True when handing `count` more records to a WAL would leave more than the bound not yet durable. */
+  /** True when handing `count` more records to a WAL would leave more than a bound (records or bytes) not yet durable. */
   private mustCommitNow(count: number): boolean {
     const b = this.o.blocking;
     // The WAL holds none of this writer's records but those not yet settled: no need to ask it.
-    if (!b || this.unsettled + count <= b.pendingRecordsMax) return false;
-    for (const e of b.wals) if (e.wal.status().queuedRecords + count > b.pendingRecordsMax) return true;
+    if (!b || this.unsettled + count <= this.unsettledSafe) return false;
+    for (const e of b.wals) {
+      const s = e.wal.status();
+      if (s.queuedRecords + count > b.pendingRecordsMax) return true;
+      if (b.pendingBytesMax !== undefined && s.queuedBytes > b.pendingBytesMax) return true;
+    }
     return false;
   }
 

@@ -55,6 +55,34 @@ describe('in process: a producer that never yields', () => {
     expect(bodies).toEqual(Array.from({ length: n }, (_, i) => `r${i}`));
   });
 
+  it("when_queue_full block: the WAL's byte bound also triggers the synchronous commit (KiB records are not refused)", async () => {
+    const t = makeTempDir();
+    cleanups.push(t.cleanup);
+    // A batch of 1,024 records of ~1 KiB holds ~1.1 MiB: the record bound (16,384) is never reached
+    // before the 4 MiB byte bound, and past it the WAL refused batches with WAL_QUEUE_FULL.
+    const queueBytesMax = 4 * 1024 * 1024;
+    const audit = await createAuditLogging({
+      config: configFor(t.dir, `    queue_bytes_max: ${queueBytesMax}\n    payload_bytes_max: 65536`),
+    });
+    const provider = new LoggerProvider({ processors: audit.processors });
+    const logger = provider.getLogger('tight');
+    const n = 12 * BATCH_RECORDS_MAX;
+    const pad = 'x'.repeat(1_000);
+    let queuedBytesMax = 0;
+    for (let i = 0; i < n; i++) {
+      logger.emit({ body: `r${i} ${pad}` });
+      queuedBytesMax = Math.max(queuedBytesMax, audit.wal.status().queuedBytes);
+    }
+    expect(queuedBytesMax).toBeLessThanOrEqual(queueBytesMax);
+    await audit.forceFlush();
+    expect(audit.wal.durableSeq).toBe(n);
+    await provider.shutdown();
+    const bodies = [...openWalReadOnly({ dir: t.dir }).reader.records()].map(
+      (r) => String(decodeRecord(r.payload).body).split(' ')[0],
+    );
+    expect(bodies).toEqual(Array.from({ length: n }, (_, i) => `r${i}`));
+  });
+
   it('when_queue_full reject: no synchronous commit (the WAL refuses past its bound, through on_failure)', async () => {
     const t = makeTempDir();
     cleanups.push(t.cleanup);

@@ -30,6 +30,7 @@ import type { AuditRecord } from '../record/AuditRecord.ts';
 import { SdkRecordProcessor } from './SdkRecordProcessor.ts';
 import { BATCH_RECORDS_MAX, PENDING_RECORDS_MAX, SdkWalWriter, type FailureHandler } from './SdkWalWriter.ts';
 import type { Wal } from '../wal/Wal.ts';
+import { FRAME_OVERHEAD_BYTES } from '../wal/format.ts';
 
 export interface AuditLoggingOptions {
   /** YAML files, merged in order (like several `--config`). */
@@ -120,6 +121,8 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
     walExporters.length === exporters.length &&
     walConfigs.every((c) => c.when_queue_full === 'block');
   const queueRecordsMax = Math.min(...walConfigs.map((c) => c.queue_records_max));
+  const queueBytesMax = Math.min(...walConfigs.map((c) => c.queue_bytes_max));
+  const payloadBytesMax = Math.max(...walConfigs.map((c) => c.payload_bytes_max));
   const writer = new SdkWalWriter({
     exporters,
     strictWal: strict ? walExporters : undefined,
@@ -136,6 +139,10 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
               1,
               Math.min(PENDING_RECORDS_MAX, queueRecordsMax - BATCH_RECORDS_MAX),
             ),
+            // Half the byte bound: a batch handed down past it still fits in the other half (records up to
+            // ~queue_bytes_max / 2,048 each); larger batches wait in the WAL as before.
+            pendingBytesMax: Math.floor(queueBytesMax / 2),
+            recordBytesMax: payloadBytesMax + FRAME_OVERHEAD_BYTES,
           },
         }
       : {}),
