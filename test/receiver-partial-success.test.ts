@@ -103,3 +103,71 @@ describe('OTLP partial success', () => {
     expect(decodeResponseProtobuf(new Uint8Array(await res.arrayBuffer()))).toBeUndefined();
   });
 });
+
+/**
+ * A record too large for the WAL (`payload_bytes_max`) is refused alone, with or without a hash chain:
+ * the records sent with it are durable and the sender is told so. It used to fail the whole request
+ * with 400, and an OTLP sender drops a request answered 400 — valid audit records included.
+ */
+describe.each([
+  ['plain', ''],
+  ['chained', 'audit_chain: { stream_id: partial-1 }'],
+])('OTLP partial success: a record over payload_bytes_max (%s WAL)', (name, chain) => {
+  const dir = tmp.dir + `/${name}`;
+  let big: RunningService;
+  beforeAll(async () => {
+    big = await startService(`
+receivers:
+  otlp:
+    protocols:
+      grpc: { endpoint: 127.0.0.1:0 }
+      http: { endpoint: 127.0.0.1:0 }
+processors:
+  filter/drop:
+    logs: { log_record: ['attributes["drop"] == "yes"'] }
+  ${chain}
+exporters:
+  audit_wal: { directory: ${dir}, payload_bytes_max: 4096 }
+service:
+  pipelines:
+    logs: { receivers: [otlp], processors: [filter/drop${chain === '' ? '' : ', audit_chain'}], exporters: [audit_wal] }
+`);
+  });
+  afterAll(async () => {
+    await big.stop();
+  });
+
+  const requestOf = (tag: string): AuditRecord[] => [
+    createAuditRecord({ body: `${tag} ok-1` }),
+    createAuditRecord({ body: `${tag} dropped`, attributes: [{ key: 'drop', value: 'yes' }] }),
+    createAuditRecord({ body: `${tag} ${'x'.repeat(8192)}` }),
+    createAuditRecord({ body: `${tag} ok-2` }),
+  ];
+  const stored = (tag: string): unknown[] =>
+    walRecords(dir)
+      .map((r) => r.body)
+      .filter((b) => typeof b === 'string' && b.startsWith(`${tag} `));
+
+  it('HTTP: 200 with partial_success naming the record and the limit; the others durable, once, in order', async () => {
+    const res = await fetch(big.logsUrl, {
+      method: 'POST',
+      body: encodeOtlpLogsProtobuf(requestOf('h')),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+    const partial = decodeResponseProtobuf(new Uint8Array(await res.arrayBuffer()));
+    expect(partial?.rejectedLogRecords).toBe(1);
+    expect(partial?.errorMessage).toMatch(
+      /1 record\(s\) refused, 3 accepted \(2 durable, 1 dropped by a processor\)/,
+    );
+    expect(partial?.errorMessage).toMatch(/4096/);
+    expect(stored('h')).toEqual(['h ok-1', 'h ok-2']);
+  });
+
+  it('gRPC: OK with partial_success', async () => {
+    const { error, response } = await exportRawCall(big.grpcUrl, encodeOtlpLogsProtobuf(requestOf('g')));
+    expect(error).toBeNull();
+    expect(decodeResponseProtobuf(response ?? new Uint8Array(0))?.rejectedLogRecords).toBe(1);
+    expect(stored('g')).toEqual(['g ok-1', 'g ok-2']);
+  });
+});

@@ -11,13 +11,15 @@
 import path from 'node:path';
 import { OtelAuditError, WalPayloadTooLargeError } from '../../src/errors.ts';
 import { PermanentError, type LogBatch } from '../../src/pipeline/consumer.ts';
+import { RecordsRejectedError, type RejectedRecord } from '../../src/pipeline/RecordsRejectedError.ts';
+import { RecordInvalidError } from '../../src/record/errors.ts';
 import type { CreateSettings, LogsExporter } from '../../src/pipeline/factories.ts';
 import { Lifecycle } from '../../src/pipeline/lifecycle.ts';
 import type { AuditRecord } from '../../src/record/AuditRecord.ts';
 import { encodeRecord, encodeRecordWithRoom } from '../../src/record/walCodec.ts';
 import { FRAME_CRC_BYTES, FRAME_HEADER_BYTES, FRAME_TIME_MAX } from '../../src/wal/format.ts';
 import type { WalOptions } from '../../src/wal/options.ts';
-import { Wal } from '../../src/wal/Wal.ts';
+import { Wal, type DeferredRecord } from '../../src/wal/Wal.ts';
 import type { AuditWalConfig } from './config.ts';
 import { WalIntegrity } from './WalIntegrity.ts';
 import { WalSupervisor, type WalHealth } from './WalSupervisor.ts';
@@ -164,31 +166,66 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
     return this.lifecycle.shutdown(deadlineMs);
   }
 
+  /**
+   * Writes the batch. A record that cannot be stored (invalid, or over `payload_bytes_max`) is refused
+   * on its own: the others are written, then `RecordsRejectedError` names the refused ones (an OTLP
+   * receiver answers a partial success). Refusing the whole batch made senders drop the valid records
+   * sent with one oversized record.
+   */
   async consumeLogs(batch: LogBatch): Promise<void> {
     if (batch.records.length === 0) return;
     const wal = this.usableWal();
+    const records = batch.records;
+    let refused: RejectedRecord[] | undefined;
     try {
       if (this.integrity) {
         const integrity = this.integrity;
-        await wal.appendDeferred(batch.records.map((r) => integrity.deferred(r, walTimeOf(r))));
+        const deferred: DeferredRecord[] = [];
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i] as AuditRecord;
+          try {
+            deferred.push(integrity.deferred(r, walTimeOf(r))); // checks before it takes a chain position
+          } catch (err) {
+            (refused ??= []).push({ index: i, error: refusalOf(err) });
+          }
+        }
+        if (deferred.length > 0) await wal.appendDeferred(deferred);
         integrity.publish();
-        return;
+      } else {
+        // Each payload is written inside its frame, frames mostly adjacent in memory: the WAL fills in the
+        // headers and CRCs and writes them without copying (Wal.appendFramedBatch).
+        const max = wal.options.payloadBytesMax;
+        const frames: Buffer[] = [];
+        const times: (bigint | undefined)[] = [];
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i] as AuditRecord;
+          let frame: Buffer;
+          try {
+            frame = encodeRecordWithRoom(r, FRAME_HEADER_BYTES, FRAME_CRC_BYTES);
+            const payloadBytes = frame.length - FRAME_HEADER_BYTES - FRAME_CRC_BYTES;
+            if (payloadBytes > max) throw new WalPayloadTooLargeError(payloadBytes, max);
+          } catch (err) {
+            (refused ??= []).push({ index: i, error: refusalOf(err) });
+            continue;
+          }
+          frames.push(frame);
+          times.push(walTimeOf(r));
+        }
+        if (frames.length > 0) await wal.appendFramedBatch(frames, { timesUnixNano: times });
       }
-      // Each payload is written inside its frame, frames mostly adjacent in memory: the WAL fills in the
-      // headers and CRCs and writes them without copying (Wal.appendFramedBatch).
-      const records = batch.records;
-      const frames = new Array<Buffer>(records.length);
-      const times = new Array<bigint | undefined>(records.length);
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i] as AuditRecord;
-        frames[i] = encodeRecordWithRoom(r, FRAME_HEADER_BYTES, FRAME_CRC_BYTES);
-        times[i] = walTimeOf(r);
-      }
-      await wal.appendFramedBatch(frames, { timesUnixNano: times });
     } catch (err) {
       this.supervisor.noteError(wal);
       if (err instanceof WalPayloadTooLargeError) throw new PermanentError(err.message, err);
       throw err;
     }
+    if (refused)
+      throw new RecordsRejectedError({ rejected: refused, acceptedCount: records.length - refused.length });
   }
+}
+
+/** A record's own reason not to be stored; anything else is the batch's problem and is rethrown. */
+function refusalOf(err: unknown): PermanentError {
+  if (err instanceof WalPayloadTooLargeError || err instanceof RecordInvalidError)
+    return new PermanentError(err.message, err);
+  throw err;
 }

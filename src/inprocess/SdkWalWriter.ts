@@ -30,6 +30,7 @@ import type { AuditRecord } from '../record/AuditRecord.ts';
 import { fromSdkLogRecord } from '../record/fromSdkLogRecord.ts';
 import { AuditWriteFailedError } from './AuditWriteFailedError.ts';
 import { isRetryable } from '../pipeline/consumer.ts';
+import { RecordsRejectedError, type RejectedRecord } from '../pipeline/RecordsRejectedError.ts';
 
 interface Settle {
   resolve(): void;
@@ -242,9 +243,18 @@ export class SdkWalWriter implements LogRecordProcessor {
       Promise.all(this.o.exporters.map((e) => e.consumeLogs(batch)));
     const errors: unknown[] = new Array(records.length);
     try {
-      await consume({ records });
+      await this.consumeAll(records);
       return errors;
     } catch (err) {
+      if (err instanceof RecordsRejectedError) {
+        // The exporters refused these records on their own and made every other one durable: only
+        // these fail (retrying the batch record by record would write the durable ones twice).
+        for (const r of err.rejected) {
+          errors[r.index] = r.error;
+          this.fail(r.error, records[r.index] as AuditRecord);
+        }
+        return errors;
+      }
       if (records.length === 1 || isRetryable(err)) {
         records.forEach((r, i) => {
           errors[i] = err;
@@ -261,6 +271,27 @@ export class SdkWalWriter implements LogRecordProcessor {
       }
     });
     return errors;
+  }
+
+  /**
+   * Gives the batch to every exporter and waits for all of them. When each failure is a refusal of
+   * single records (`RecordsRejectedError`), throws their union; otherwise a retryable error if any, else
+   * the first error.
+   */
+  private async consumeAll(records: AuditRecord[]): Promise<void> {
+    const results = await Promise.allSettled(this.o.exporters.map((e) => e.consumeLogs({ records })));
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.length === 0) return;
+    if (failures.every((f) => f instanceof RecordsRejectedError)) {
+      const byIndex = new Map<number, RejectedRecord>();
+      for (const f of failures as RecordsRejectedError[])
+        for (const r of f.rejected) if (!byIndex.has(r.index)) byIndex.set(r.index, r);
+      throw new RecordsRejectedError({
+        rejected: [...byIndex.values()].sort((a, b) => a.index - b.index),
+        acceptedCount: records.length - byIndex.size,
+      });
+    }
+    throw failures.find(isRetryable) ?? failures[0];
   }
 
   async forceFlush(): Promise<void> {

@@ -31,16 +31,41 @@ export class PipelineConsumer implements LogsConsumer {
 
   async consumeLogs(batch: LogBatch): Promise<void> {
     const { kept, rejected } = processRecords(batch.records, this.processors, this.processorIds);
+    let refused: readonly RejectedRecord[] = rejected;
     if (kept.length > 0) {
       const out: LogBatch = batch.client ? { records: kept, client: batch.client } : { records: kept };
-      if (this.exporters.length === 1) await (this.exporters[0] as LogsExporter).consumeLogs(out);
-      else await settleAll(this.exporters.map((e) => e.consumeLogs(out)));
+      try {
+        if (this.exporters.length === 1) await (this.exporters[0] as LogsExporter).consumeLogs(out);
+        else await settleAll(this.exporters.map((e) => e.consumeLogs(out)));
+      } catch (err) {
+        // An exporter refused some records on their own (e.g. over payload_bytes_max): its indices are
+        // positions in `kept`; report them as positions in the batch, with the processors' refusals.
+        if (!(err instanceof RecordsRejectedError)) throw err;
+        refused = mergeRejected(rejected, toBatchIndices(err.rejected, kept, batch.records));
+      }
     }
-    if (rejected.length > 0) {
-      const acceptedCount = batch.records.length - rejected.length;
-      throw new RecordsRejectedError({ rejected, acceptedCount, droppedCount: acceptedCount - kept.length });
+    if (refused.length > 0) {
+      const acceptedCount = batch.records.length - refused.length;
+      const droppedCount = batch.records.length - rejected.length - kept.length;
+      throw new RecordsRejectedError({ rejected: refused, acceptedCount, droppedCount });
     }
   }
+}
+
+/** Maps positions in `kept` (a subsequence of `records`, same objects, same order) to positions in `records`. */
+function toBatchIndices(
+  inKept: readonly RejectedRecord[],
+  kept: readonly unknown[],
+  records: readonly unknown[],
+): RejectedRecord[] {
+  const position = new Array<number>(kept.length);
+  for (let i = 0, k = 0; i < records.length && k < kept.length; i++)
+    if (records[i] === kept[k]) position[k++] = i;
+  return inKept.map((r) => ({ index: position[r.index] ?? r.index, error: r.error }));
+}
+
+function mergeRejected(a: readonly RejectedRecord[], b: readonly RejectedRecord[]): RejectedRecord[] {
+  return [...a, ...b].sort((x, y) => x.index - y.index);
 }
 
 /** Feeds one batch to several pipelines; each but the last gets its own copy (processors change records). */
