@@ -19,23 +19,34 @@ import { startService, walRecords, type RunningService } from './helpers/startSe
 const tmp = makeTempDir('otel-audit-partial-');
 let svc: RunningService;
 
-beforeAll(async () => {
-  svc = await startService(`
+/** A service: otlp (gRPC and HTTP) → `processors` (YAML, named in order by `pipeline`) → audit_wal (`wal`). */
+function serviceConfig(processors: string, pipeline: string, wal: string): string {
+  return `
 receivers:
   otlp:
     protocols:
       grpc: { endpoint: 127.0.0.1:0 }
       http: { endpoint: 127.0.0.1:0 }
 processors:
-  filter/secrets:
-    error_mode: propagate
-    logs: { log_record: ['IsMatch(attributes["note"], "secret")'] }
+${processors}
 exporters:
-  audit_wal: { directory: ${tmp.dir} }
+  audit_wal: { ${wal} }
 service:
   pipelines:
-    logs: { receivers: [otlp], processors: [filter/secrets], exporters: [audit_wal] }
-`);
+    logs: { receivers: [otlp], processors: [${pipeline}], exporters: [audit_wal] }
+`;
+}
+
+beforeAll(async () => {
+  svc = await startService(
+    serviceConfig(
+      `  filter/secrets:
+    error_mode: propagate
+    logs: { log_record: ['IsMatch(attributes["note"], "secret")'] }`,
+      'filter/secrets',
+      `directory: ${tmp.dir}`,
+    ),
+  );
 });
 afterAll(async () => {
   await svc.stop();
@@ -116,22 +127,15 @@ describe.each([
   const dir = tmp.dir + `/${name}`;
   let big: RunningService;
   beforeAll(async () => {
-    big = await startService(`
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:0 }
-      http: { endpoint: 127.0.0.1:0 }
-processors:
-  filter/drop:
+    big = await startService(
+      serviceConfig(
+        `  filter/drop:
     logs: { log_record: ['attributes["drop"] == "yes"'] }
-  ${chain}
-exporters:
-  audit_wal: { directory: ${dir}, payload_bytes_max: 4096 }
-service:
-  pipelines:
-    logs: { receivers: [otlp], processors: [filter/drop${chain === '' ? '' : ', audit_chain'}], exporters: [audit_wal] }
-`);
+  ${chain}`,
+        chain === '' ? 'filter/drop' : 'filter/drop, audit_chain',
+        `directory: ${dir}, payload_bytes_max: 4096`,
+      ),
+    );
   });
   afterAll(async () => {
     await big.stop();
