@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAME_HEADER_BYTES, FRAME_OVERHEAD_BYTES } from './format.ts';
+import { FRAME_OVERHEAD_BYTES } from './format.ts';
 import { Wal } from './Wal.ts';
 import { openWalReadOnly } from './readOnly.ts';
+import { framesInBlock } from './testutil/frames.ts';
 import { makeTempDir } from './testutil/tmpdir.ts';
 
 const cleanups: Array<() => void> = [];
@@ -151,21 +152,6 @@ describe('Wal on the real file system', () => {
     await again.close();
   });
 });
-
-/** Frames with room around each payload, laid out one after another in `block` (adjacent in memory). */
-function framesInBlock(payloads: readonly Buffer[]): Buffer[] {
-  const total = payloads.reduce((n, p) => n + p.length + FRAME_OVERHEAD_BYTES, 0);
-  const block = Buffer.alloc(total, 0xee);
-  const frames: Buffer[] = [];
-  let at = 0;
-  for (const p of payloads) {
-    const f = block.subarray(at, at + p.length + FRAME_OVERHEAD_BYTES);
-    p.copy(f, FRAME_HEADER_BYTES);
-    frames.push(f);
-    at += f.length;
-  }
-  return frames;
-}
 
 describe('Wal.appendFramedBatch (payloads written inside their frames)', () => {
   const payloadsOf = (n: number, tag: string): Buffer[] =>

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimDisk, type CrashMode } from './fs/SimDisk.ts';
-import { FRAME_HEADER_BYTES, FRAME_OVERHEAD_BYTES } from './format.ts';
+import { framesInBlock } from './testutil/frames.ts';
 import { Wal } from './Wal.ts';
 
 const DIR = '/data/wal';
@@ -37,23 +37,6 @@ function payloadFor(id: number): Buffer {
   b.writeUInt32LE(len, 4);
   createHash('sha256').update(b.subarray(0, 8)).digest().copy(b, 8, 0, 16);
   return b;
-}
-
-/** Frames with room for header and CRC around each payload, adjacent in one block of memory. */
-function framesInOneBlock(payloads: readonly Buffer[]): Buffer[] {
-  const block = Buffer.alloc(
-    payloads.reduce((n, p) => n + p.length + FRAME_OVERHEAD_BYTES, 0),
-    0xee,
-  );
-  const frames: Buffer[] = [];
-  let at = 0;
-  for (const p of payloads) {
-    const f = block.subarray(at, at + p.length + FRAME_OVERHEAD_BYTES);
-    p.copy(f, FRAME_HEADER_BYTES);
-    frames.push(f);
-    at += f.length;
-  }
-  return frames;
 }
 
 function idOfWholePayload(p: Buffer): number | undefined {
@@ -191,7 +174,7 @@ async function runScenario(ops: readonly Op[], diskSeed: number, stats: Stats): 
       case 'framed': {
         // Payloads written inside their frames, adjacent in one block (the audit_wal exporter's way).
         const ids = newIds(op.n);
-        track(generation, ids, wal.appendFramedBatch(framesInOneBlock(ids.map(payloadFor))));
+        track(generation, ids, wal.appendFramedBatch(framesInBlock(ids.map(payloadFor))));
         break;
       }
       case 'strict': {

@@ -1,4 +1,11 @@
-import { checkFrame, FRAME_BYTES_LIMIT, FrameType, SEGMENT_HEADER_BYTES } from '../format.ts';
+import {
+  checkFrame,
+  FRAME_BYTES_LIMIT,
+  FRAME_HEADER_BYTES,
+  FRAME_OVERHEAD_BYTES,
+  FrameType,
+  SEGMENT_HEADER_BYTES,
+} from '../format.ts';
 
 export interface FrameLocation {
   readonly seq: number;
@@ -23,4 +30,19 @@ export function frameLocations(bytes: Uint8Array): FrameLocation[] {
 export function payloadFor(tag: string, n: number): Buffer {
   const len = (n * 37) % 300;
   return Buffer.from(`${tag}:${n}:`.padEnd(12 + len, String.fromCharCode(97 + (n % 26))));
+}
+
+/** Frames with room for header and CRC around each payload, laid out one after another in one block (adjacent in memory). */
+export function framesInBlock(payloads: readonly Buffer[]): Buffer[] {
+  const total = payloads.reduce((n, p) => n + p.length + FRAME_OVERHEAD_BYTES, 0);
+  const block = Buffer.alloc(total, 0xee);
+  const frames: Buffer[] = [];
+  let at = 0;
+  for (const p of payloads) {
+    const f = block.subarray(at, at + p.length + FRAME_OVERHEAD_BYTES);
+    p.copy(f, FRAME_HEADER_BYTES);
+    frames.push(f);
+    at += f.length;
+  }
+  return frames;
 }
