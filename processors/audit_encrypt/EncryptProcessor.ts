@@ -82,8 +82,10 @@ export class EncryptProcessor implements RecordProcessor {
     if (this.config.subject_attribute === '') return undefined;
     const path = this.config.subject_attribute;
     // An attribute named by the whole path wins (fieldPath.ts, rule 1): read it alone, without
-    // converting every attribute (view.attributes() copies them all on the SDK path).
-    const value = view.getAttribute(path) ?? valueAtPath(view.attributes(), path);
+    // converting every attribute (view.attributes() copies them all on the SDK path); only a
+    // dotted path can name a nested value.
+    const value =
+      view.getAttribute(path) ?? (path.includes('.') ? valueAtPath(view.attributes(), path) : undefined);
     if (typeof value === 'string' && value !== '') return value;
     if (typeof value === 'bigint') return value.toString();
     return undefined;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
 import { decryptValue, parseEncryptedValue } from '../../src/privacy/encryptedValue.ts';
 import { KeyStore } from '../../src/privacy/KeyStore.ts';
@@ -23,6 +23,7 @@ let n = 0;
 interface Setup {
   readonly dir: string;
   run(record: AuditRecord): AuditRecord;
+  process(view: ReturnType<typeof auditRecordView>): void;
   store(): KeyStore;
   reveal(record: AuditRecord, problems?: string[]): AuditRecord;
 }
@@ -51,6 +52,9 @@ async function setup(
     run: (record) => {
       p.process(auditRecordView(record));
       return record;
+    },
+    process: (view) => {
+      p.process(view);
     },
     store,
     reveal: (record, problems = []) => new RecordDecryptor(store()).reveal(record, (m) => problems.push(m)),
@@ -140,6 +144,14 @@ describe('audit_encrypt', () => {
     expect(keyOf(attrs(['user', kvlist([['id', 'n1']])], ['user.id', 'flat']))).toBe(
       s.store().keyForSubject('flat').id,
     );
+  });
+
+  it('does not copy every attribute to look for a missing subject under a plain (undotted) name', async () => {
+    const s = await setup({ attributes: [], subject_attribute: 'user', missing_subject: 'default_key' });
+    const view = auditRecordView(createAuditRecord({ attributes: attrs(['other', 'x']) }));
+    const copies = vi.spyOn(view, 'attributes');
+    s.process(view);
+    expect(copies).not.toHaveBeenCalled();
   });
 
   it('refuses subject-less records with missing_subject: refuse, changing nothing', async () => {
