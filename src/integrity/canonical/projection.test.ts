@@ -32,6 +32,15 @@ const text = (record: AuditRecord): string => utf8(canonicalRecordBytes(record))
 const withBody = (body: AnyValue | undefined): AuditRecord => createAuditRecord({ body });
 const bodyJson = (body: AnyValue): string => JSON.stringify(recordProjection(withBody(body))['body']);
 
+/** The bytes `fn` writes as hex, or the encoding error it throws (code and problem). */
+function outcome(fn: () => Uint8Array): string {
+  try {
+    return toHex(fn());
+  } catch (error) {
+    return `error ${(error as CanonicalEncodingError).code} ${(error as CanonicalEncodingError).problem}`;
+  }
+}
+
 describe('records.json known answers', () => {
   expect(V.projectionVersion).toBe(1);
   for (const v of V.records) {
@@ -168,13 +177,6 @@ describe('projection layout', () => {
   });
 
   it('writes exactly JCS of the projection object (the fast writer and the tree agree)', () => {
-    const outcome = (fn: () => Uint8Array): string => {
-      try {
-        return toHex(fn());
-      } catch (error) {
-        return `error ${(error as CanonicalEncodingError).code} ${(error as CanonicalEncodingError).problem}`;
-      }
-    };
     const surrogates = fc.constantFrom('', '\ud800', 'a\udc00', '\ud83d\ude00');
     const arb = fc.tuple(recordArb(), surrogates, fc.constantFrom('eventName', 'severityText', 'body'));
     fc.assert(
@@ -192,13 +194,6 @@ describe('projection layout', () => {
 
   it('writes every string exactly as JCS does, over arbitrary UTF-16 incl. escapes and lone surrogates', () => {
     // The writer copies strings with nothing to escape as they are (a fast path); JCS (jcs.ts) is the reference.
-    const outcome = (fn: () => Uint8Array): string => {
-      try {
-        return toHex(fn());
-      } catch (error) {
-        return `error ${(error as CanonicalEncodingError).code} ${(error as CanonicalEncodingError).problem}`;
-      }
-    };
     const unit = fc.oneof(
       fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)),
       fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),

@@ -63,17 +63,7 @@ export class MerkleTree {
     if (this.leafCount >= Number.MAX_SAFE_INTEGER) {
       throw new OtelAuditError('INVALID_ARGUMENT', 'the tree is at its maximum size (2^53 - 1 leaves)');
     }
-    const index = this.leafCount;
-    let hash: Uint8Array = Uint8Array.from(leafHash);
-    // Each trailing 1 bit of the old size is a perfect subtree the same size as `hash`: merge it.
-    for (let bits = index; isOdd(bits); bits = half(bits)) {
-      const left = this.frontier.pop();
-      if (left === undefined) throw new OtelAuditError('INTERNAL', 'frontier shorter than popcount(size)');
-      hash = hashChildren(left, hash);
-    }
-    this.frontier.push(hash);
-    this.leafCount = index + 1;
-    return index;
+    return this.mergeAndPush(Uint8Array.from(leafHash), this.leafCount);
   }
 
   /**
@@ -102,8 +92,17 @@ export class MerkleTree {
       throw new OtelAuditError('INVALID_ARGUMENT', 'the tree is at its maximum size (2^53 - 1 leaves)');
     }
     this.frontier.length -= levels;
-    let hash: Uint8Array = Uint8Array.from(root);
-    for (let bits = Math.floor(index / span); isOdd(bits); bits = half(bits)) {
+    return this.mergeAndPush(Uint8Array.from(root), Math.floor(index / span));
+  }
+
+  /**
+   * Pushes `hash` (a perfect subtree ending at leaf `leafCount`) onto the frontier, first merging it
+   * with the subtree left of it once per trailing 1 bit of `bits` (the number of such subtrees
+   * already appended); returns the new leaf's index.
+   */
+  private mergeAndPush(hash: Uint8Array, bits: number): number {
+    const index = this.leafCount;
+    for (; isOdd(bits); bits = half(bits)) {
       const left = this.frontier.pop();
       if (left === undefined) throw new OtelAuditError('INTERNAL', 'frontier shorter than popcount(size)');
       hash = hashChildren(left, hash);
