@@ -79,8 +79,8 @@ function wrap(source: string, compiled: RE2JS, costPerChar: number): LinearRegex
     forEachMatch(text, visit) {
       // The DFA answers "no match" cheaply; positions need the slower matcher.
       if (!compiled.test(text)) return;
-
-      // string. ~30% less CPU than a Matcher find() loop (0.57-3.5 µs against 0.85-3.9 µs per
+      // Go's FindAllIndex (re2js's port): every match in one pass, Go's empty-match rule included,
+      // UTF-16 positions for a string. ~30% less CPU than a Matcher find() loop (0.57-3.5 µs against 0.85-3.9 µs per
       // matching value, measured on card, e-mail and IPv4 patterns).
       const found: unknown = re2.findAllIndex(text, -1);
       if (!Array.isArray(found)) return;
