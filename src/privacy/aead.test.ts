@@ -53,21 +53,24 @@ describe('KeyCache', () => {
   const key = (id: string): DataKey => ({ id, key: createSecretKey(Buffer.alloc(32, 1)) });
   const cache = (max: number) => new KeyCache(max, 60_000, () => 0);
 
-  it('evicts the least recently used entry: a hit on an old entry saves it', () => {
+  /** A full cache of a..d (a the oldest), then a hit on `hit`, then `e` inserted (one eviction). */
+  const afterHitAndInsert = (hit: string) => {
     const c = cache(4);
     for (const ref of ['a', 'b', 'c', 'd']) c.set(ref, key(ref));
-    expect(c.get('a')?.id).toBe('a');
+    expect(c.get(hit)?.id).toBe(hit);
     c.set('e', key('e'));
+    return c;
+  };
+
+  it('evicts the least recently used entry: a hit on an old entry saves it', () => {
+    const c = afterHitAndInsert('a');
     expect(c.get('b')).toBeUndefined();
     expect(c.get('a')?.id).toBe('a');
     expect(c.size).toBe(4);
   });
 
   it('evicts the oldest when the hits were on young entries', () => {
-    const c = cache(4);
-    for (const ref of ['a', 'b', 'c', 'd']) c.set(ref, key(ref));
-    expect(c.get('d')?.id).toBe('d');
-    c.set('e', key('e'));
+    const c = afterHitAndInsert('d');
     expect(c.get('a')).toBeUndefined();
     for (const ref of ['b', 'c', 'd', 'e']) expect(c.get(ref)?.id).toBe(ref);
   });
