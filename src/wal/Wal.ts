@@ -273,13 +273,7 @@ export class Wal {
    */
   appendFramedBatch(frames: readonly Buffer[], opts?: BatchAppendOptions): Promise<number> {
     if (frames.length === 0) return Promise.resolve(this.nextSeq);
-    try {
-      this.checkOpen();
-      const [built, times, bytes] = this.buildAround(frames, opts);
-      return this.enqueueQueued(built, times, bytes);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.enqueue(frames, opts, true);
   }
 
   /**
@@ -539,10 +533,17 @@ export class Wal {
     return [out, times, bytes];
   }
 
-  private enqueue(payloads: readonly Uint8Array[], opts: BatchAppendOptions | undefined): Promise<number> {
+  /** Builds and queues a batch; `framed`: the payloads are frames with room (`appendFramedBatch`). */
+  private enqueue(
+    payloads: readonly Uint8Array[],
+    opts: BatchAppendOptions | undefined,
+    framed = false,
+  ): Promise<number> {
     try {
       this.checkOpen();
-      const [frames, times, bytes] = this.build(payloads, opts);
+      const [frames, times, bytes] = framed
+        ? this.buildAround(payloads as readonly Buffer[], opts)
+        : this.build(payloads, opts);
       return this.enqueueQueued(frames, times, bytes);
     } catch (err) {
       return Promise.reject(err);
