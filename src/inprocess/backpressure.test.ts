@@ -1,31 +1,14 @@
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecord } from '../record/walCodec.ts';
-import { openWalReadOnly } from '../wal/readOnly.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { createAuditLogging } from './createAuditLogging.ts';
 import { BATCH_RECORDS_MAX } from './SdkWalWriter.ts';
+import { inProcessConfig as configFor, storedRecords } from './testutil/config.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
-
-function configFor(dir: string, walExtra: string): string {
-  return `
-receivers:
-  audit_sdk:
-exporters:
-  audit_wal:
-    directory: ${dir}
-${walExtra}
-service:
-  pipelines:
-    logs:
-      receivers: [audit_sdk]
-      exporters: [audit_wal]
-`;
-}
 
 describe('in process: a producer that never yields', () => {
   it('when_queue_full block: emit commits synchronously at the bound, so the queue stays bounded and order is kept', async () => {
@@ -49,9 +32,7 @@ describe('in process: a producer that never yields', () => {
     await audit.forceFlush();
     expect(audit.wal.durableSeq).toBe(n);
     await provider.shutdown();
-    const bodies = [...openWalReadOnly({ dir: t.dir }).reader.records()].map(
-      (r) => decodeRecord(r.payload).body,
-    );
+    const bodies = storedRecords(t.dir).map((r) => r.body);
     expect(bodies).toEqual(Array.from({ length: n }, (_, i) => `r${i}`));
   });
 
@@ -77,9 +58,7 @@ describe('in process: a producer that never yields', () => {
     await audit.forceFlush();
     expect(audit.wal.durableSeq).toBe(n);
     await provider.shutdown();
-    const bodies = [...openWalReadOnly({ dir: t.dir }).reader.records()].map(
-      (r) => String(decodeRecord(r.payload).body).split(' ')[0],
-    );
+    const bodies = storedRecords(t.dir).map((r) => String(r.body).split(' ')[0]);
     expect(bodies).toEqual(Array.from({ length: n }, (_, i) => `r${i}`));
   });
 

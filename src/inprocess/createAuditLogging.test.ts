@@ -2,35 +2,18 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuditRecord } from '../record/AuditRecord.ts';
-import { decodeRecord } from '../record/walCodec.ts';
-import { openWalReadOnly } from '../wal/readOnly.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { createAuditLogging } from './createAuditLogging.ts';
+import {
+  inProcessConfig as configFor,
+  SMALL_PAYLOAD_WAL,
+  storedRecords as stored,
+} from './testutil/config.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
-
-function configFor(dir: string, extra = ''): string {
-  return `
-receivers:
-  audit_sdk:
-exporters:
-  audit_wal:
-    directory: ${dir}
-${extra}
-service:
-  pipelines:
-    logs:
-      receivers: [audit_sdk]
-      exporters: [audit_wal]
-`;
-}
-
-function stored(dir: string) {
-  return [...openWalReadOnly({ dir }).reader.records()].map((r) => decodeRecord(r.payload));
-}
 
 describe('createAuditLogging (in-process path)', () => {
   it('makes records emitted through a LoggerProvider durable in the WAL, losslessly', async () => {
@@ -86,10 +69,7 @@ describe('createAuditLogging (in-process path)', () => {
     const t = makeTempDir();
     cleanups.push(t.cleanup);
     const audit = await createAuditLogging({
-      config: configFor(
-        t.dir,
-        '    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536',
-      ),
+      config: configFor(t.dir, SMALL_PAYLOAD_WAL),
     });
     const provider = new LoggerProvider({ processors: audit.processors });
     const logger = provider.getLogger('f');
@@ -114,10 +94,7 @@ describe('createAuditLogging (in-process path)', () => {
     const t = makeTempDir();
     cleanups.push(t.cleanup);
     const audit = await createAuditLogging({
-      config: configFor(
-        t.dir,
-        '    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536',
-      ),
+      config: configFor(t.dir, SMALL_PAYLOAD_WAL),
     });
     const provider = new LoggerProvider({ processors: audit.processors });
     provider.getLogger('s').emit({ body: 'x'.repeat(500) });
@@ -129,10 +106,7 @@ describe('createAuditLogging (in-process path)', () => {
     const t = makeTempDir();
     cleanups.push(t.cleanup);
     const audit = await createAuditLogging({
-      config: configFor(
-        t.dir,
-        '    durability: strict\n    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536',
-      ),
+      config: configFor(t.dir, `    durability: strict\n${SMALL_PAYLOAD_WAL}`),
     });
     let written: Promise<void> | undefined;
     expect(() => {
@@ -149,10 +123,7 @@ describe('createAuditLogging (in-process path)', () => {
     cleanups.push(t.cleanup);
     const failed: unknown[] = [];
     const audit = await createAuditLogging({
-      config: configFor(
-        t.dir,
-        '    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536\n    on_failure: callback',
-      ),
+      config: configFor(t.dir, `${SMALL_PAYLOAD_WAL}\n    on_failure: callback`),
       onFailure: (err, record) => failed.push([(err as { code?: string }).code, record.body]),
     });
     const provider = new LoggerProvider({ processors: audit.processors });
@@ -167,10 +138,7 @@ describe('createAuditLogging (in-process path)', () => {
     cleanups.push(t.cleanup);
     const failed: unknown[] = [];
     const audit = await createAuditLogging({
-      config: configFor(
-        t.dir,
-        '    payload_bytes_max: 400\n    segment_bytes_max: 65536\n    queue_bytes_max: 65536\n    on_failure: callback',
-      ),
+      config: configFor(t.dir, `${SMALL_PAYLOAD_WAL}\n    on_failure: callback`),
       onFailure: (_err, record) => failed.push(record.body),
     });
     const provider = new LoggerProvider({ processors: audit.processors });
