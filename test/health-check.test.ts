@@ -33,7 +33,7 @@ function healthUrl(ext: unknown, path = '/'): string {
 }
 
 describe('health_check extension', () => {
-  it('a running service: 200 with the Collector status and each audit_wal state; 404, 405; 503 once shutdown begins', async () => {
+  it('a running service: 200 with the Collector status and each audit_wal state; 404, 405; Service.health() unhealthy once shutdown begins', async () => {
     const svc = await startService(`
 extensions:
   health_check: { endpoint: 127.0.0.1:0, path: /health/status }
@@ -139,6 +139,28 @@ service:
     } finally {
       await ext.shutdown();
       await exporter.shutdown();
+    }
+  });
+
+  it('answers 503 over HTTP while the service is stopping, and when a health report throws', async () => {
+    let provider = (): ReturnType<typeof summarizeHealth> => summarizeHealth('stopping', new Map());
+    const ext = new HealthCheck(
+      { id: 'health_check', baseDir: '/', logger: quietLogger, serviceHealth: () => provider() },
+      healthCheckConfigSchema.parse({ endpoint: '127.0.0.1:0', path: '/' }),
+    );
+    await ext.start();
+    try {
+      const stopping = await get(healthUrl(ext));
+      expect(stopping.status).toBe(503);
+      expect(JSON.parse(stopping.body)).toMatchObject({ status: 'Server not available', phase: 'stopping' });
+      provider = () => {
+        throw new Error('component exploded');
+      };
+      const broken = await get(healthUrl(ext));
+      expect(broken.status).toBe(503);
+      expect(broken.body).toContain('component exploded');
+    } finally {
+      await ext.shutdown();
     }
   });
 

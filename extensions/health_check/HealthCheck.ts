@@ -47,7 +47,13 @@ export class HealthCheck implements Extension {
 
   /** The health this extension reports (the service's; outside a service: not available). */
   current(): ServiceHealth {
-    return this.settings.serviceHealth?.() ?? { healthy: false, phase: 'created', components: {} };
+    try {
+      return this.settings.serviceHealth?.() ?? { healthy: false, phase: 'created', components: {} };
+    } catch (err) {
+      // A component whose health() throws is not known to be healthy: 503, never an uncaught exception.
+      const failure = err instanceof Error ? err.message : String(err);
+      return { healthy: false, phase: 'running', components: { health: { state: 'failed', failure } } };
+    }
   }
 
   private async listen(): Promise<void> {
