@@ -13,27 +13,39 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 
+/** A started exporter over a SimDisk WAL (no preallocation, reopen without backoff). */
+async function startOnSimDisk(seed: number): Promise<{ disk: SimDisk; exporter: AuditWalExporter }> {
+  const disk = new SimDisk(seed);
+  const config = { ...createDefaultAuditWalConfig(), directory: '/w', preallocate: 'off' as const };
+  const exporter = new AuditWalExporter({ id: 'audit_wal', baseDir: '/', logger: silent }, config, {
+    fs: disk,
+    failureBackoffMs: 0,
+  });
+  await exporter.start();
+  return { disk, exporter };
+}
+
+/**
+ * Drives the exporter's WAL into WAL_FAILED. Batch b's write fails: rejected, segment 1 abandoned. Batch c
+ * creates segment 2, its frame write fails, and removing that segment durably fails too (the directory
+ * sync): the WAL refuses appends until reopened.
+ */
+async function failWal(disk: SimDisk, exporter: AuditWalExporter): Promise<void> {
+  disk.failNextWrite('EIO');
+  await expect(exporter.consumeLogs({ records: [rec('b')] })).rejects.toMatchObject({ code: 'WAL_IO' });
+  let writes = 0;
+  disk.failNextWrite('EIO', 1, () => ++writes === 2); // the header write goes through, the frames do not
+  let dirSyncs = 0;
+  disk.failNextSyncDir('EIO', 1, () => ++dirSyncs === 2); // the rename's sync goes through, the removal's not
+  await expect(exporter.consumeLogs({ records: [rec('c')] })).rejects.toMatchObject({ code: 'WAL_IO' });
+}
+
 describe('AuditWalExporter after WAL_FAILED', () => {
   it('reopens the WAL with recovery once the fault clears, acknowledges again and keeps what was acknowledged', async () => {
-    const disk = new SimDisk(21);
-    const config = { ...createDefaultAuditWalConfig(), directory: '/w', preallocate: 'off' as const };
-    const exporter = new AuditWalExporter({ id: 'audit_wal', baseDir: '/', logger: silent }, config, {
-      fs: disk,
-      failureBackoffMs: 0,
-    });
-    await exporter.start();
+    const { disk, exporter } = await startOnSimDisk(21);
     await exporter.consumeLogs({ records: [rec('a')] });
     const first = exporter.wal;
-
-    // Batch b's write fails: rejected, segment 1 abandoned. Batch c creates segment 2, its frame write fails,
-    // and removing that segment durably fails too (the directory sync): the WAL refuses appends until reopened.
-    disk.failNextWrite('EIO');
-    await expect(exporter.consumeLogs({ records: [rec('b')] })).rejects.toMatchObject({ code: 'WAL_IO' });
-    let writes = 0;
-    disk.failNextWrite('EIO', 1, () => ++writes === 2); // the header write goes through, the frames do not
-    let dirSyncs = 0;
-    disk.failNextSyncDir('EIO', 1, () => ++dirSyncs === 2); // the rename's sync goes through, the removal's not
-    await expect(exporter.consumeLogs({ records: [rec('c')] })).rejects.toMatchObject({ code: 'WAL_IO' });
+    await failWal(disk, exporter);
     expect(first.failure).toMatchObject({ code: 'WAL_FAILED' });
     expect(exporter.health().state).toBe('failed');
     await expect(exporter.consumeLogs({ records: [rec('d')] })).rejects.toMatchObject({
@@ -52,21 +64,9 @@ describe('AuditWalExporter after WAL_FAILED', () => {
   });
 
   it('keeps retrying with backoff while the WAL cannot be reopened', async () => {
-    const disk = new SimDisk(22);
-    const config = { ...createDefaultAuditWalConfig(), directory: '/w', preallocate: 'off' as const };
-    const exporter = new AuditWalExporter({ id: 'audit_wal', baseDir: '/', logger: silent }, config, {
-      fs: disk,
-      failureBackoffMs: 0,
-    });
-    await exporter.start();
+    const { disk, exporter } = await startOnSimDisk(22);
     await exporter.consumeLogs({ records: [rec('a')] });
-    disk.failNextWrite('EIO');
-    await expect(exporter.consumeLogs({ records: [rec('b')] })).rejects.toThrow();
-    let writes = 0;
-    disk.failNextWrite('EIO', 1, () => ++writes === 2);
-    let dirSyncs = 0;
-    disk.failNextSyncDir('EIO', 1, () => ++dirSyncs === 2);
-    await expect(exporter.consumeLogs({ records: [rec('c')] })).rejects.toThrow();
+    await failWal(disk, exporter);
     // Every directory sync fails for a while: the reopen (recovery seals and syncs the directory) fails.
     disk.failNextSyncDir('EIO', 1_000_000);
     await until(() => exporter.health().failedReopens >= 2, 'failed reopens');
