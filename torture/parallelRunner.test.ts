@@ -11,6 +11,11 @@ import type { IterationResult, Scenario } from './Scenario.ts';
 
 const FIXTURES = new URL('./pool/fixtureScenarios.ts', import.meta.url).href;
 
+/** A run on two worker threads loading the fixture scenarios. */
+const runPooled = (
+  o: Omit<Parameters<typeof runTorture>[0], 'jobs' | 'workerScenarios'>,
+): ReturnType<typeof runTorture> => runTorture({ ...o, jobs: 2, workerScenarios: FIXTURES });
+
 describe('torture runner, parallel', () => {
   it('counts exactly what a sequential run counts, iteration i of a scenario on iterationSeed(master, i)', async () => {
     const o = { scenarios: [seeded], seed: 77, iterations: 60, workerScenarios: FIXTURES };
@@ -37,13 +42,11 @@ describe('torture runner, parallel', () => {
   });
 
   it('fails a hang (terminating its worker) and an iteration whose worker died, and goes on', async () => {
-    const r = await runTorture({
+    const r = await runPooled({
       scenarios: [hangs, killsWorker, seeded],
       seed: 3,
       iterations: 6,
-      jobs: 2,
       iterationTimeoutMs: 1500,
-      workerScenarios: FIXTURES,
     });
     const by = (name: string): (typeof r.scenarios)[number] | undefined =>
       r.scenarios.find((s) => s.name === name);
@@ -62,13 +65,7 @@ describe('torture runner, parallel', () => {
   });
 
   it('retires a scenario that can no longer run, with its reason, never counting it as passed', async () => {
-    const r = await runTorture({
-      scenarios: [losesRoot],
-      seed: 1,
-      iterations: 10,
-      jobs: 2,
-      workerScenarios: FIXTURES,
-    });
+    const r = await runPooled({ scenarios: [losesRoot], seed: 1, iterations: 10 });
     expect(r.scenarios[0]).toMatchObject({
       iterations: 3,
       passed: 3,
@@ -87,12 +84,10 @@ describe('torture runner, parallel', () => {
         return Promise.resolve({ ok: true, acknowledged: 0, faults: 1, violations: [] });
       },
     });
-    const r = await runTorture({
+    const r = await runPooled({
       scenarios: [local('RealOne', 'real'), local('NotInWorkers', 'simulated'), seeded],
       seed: 5,
       iterations: 4,
-      jobs: 2,
-      workerScenarios: FIXTURES,
       workRoot: process.env.TMPDIR ?? '/tmp',
     });
     expect(threads.filter((n) => n === 'RealOne')).toHaveLength(4);
@@ -101,13 +96,7 @@ describe('torture runner, parallel', () => {
   });
 
   it('at the end of the budget stops the iterations in flight; they count only if they failed', async () => {
-    const r = await runTorture({
-      scenarios: [untilAborted],
-      seed: 2,
-      durationMs: 300,
-      jobs: 2,
-      workerScenarios: FIXTURES,
-    });
+    const r = await runPooled({ scenarios: [untilAborted], seed: 2, durationMs: 300 });
     const odd = [0, 1].map((i) => iterationSeed(2, i)).filter((s) => s % 2 === 1).length;
     expect(r.stoppedBy).toBe('duration');
     expect(r.scenarios[0]).toMatchObject({ iterations: odd, passed: 0, failed: odd });
