@@ -1,7 +1,8 @@
 import { LoggerProvider, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { describe, expect, it, vi } from 'vitest';
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
-import type { LogBatch } from '../pipeline/consumer.ts';
+import { PermanentError, type LogBatch } from '../pipeline/consumer.ts';
+import { RecordsRejectedError } from '../pipeline/RecordsRejectedError.ts';
 import { createAuditRecord, type AuditRecord } from '../record/AuditRecord.ts';
 import { BATCH_RECORDS_MAX, SdkWalWriter, type FailureHandler, type FailurePolicy } from './SdkWalWriter.ts';
 
@@ -106,5 +107,34 @@ describe('SdkWalWriter: the synchronous commit of a producer that never yields',
     expect(seen).toHaveLength(2 * BATCH_RECORDS_MAX);
     expect(stderr).toHaveBeenCalledTimes(2 * BATCH_RECORDS_MAX);
     stderr.mockRestore();
+  });
+});
+
+describe('SdkWalWriter: several exporters', () => {
+  it('a record is not called durable when one exporter refused it alone and another refused the whole batch', async () => {
+    const partial = {
+      consumeLogs: (batch: LogBatch) =>
+        batch.records.length > 1
+          ? Promise.reject(
+              new RecordsRejectedError({
+                rejected: [{ index: 1, error: new PermanentError('too large') }],
+                acceptedCount: batch.records.length - 1,
+              }),
+            )
+          : Promise.resolve(),
+    };
+    const refusing = { consumeLogs: () => Promise.reject(new PermanentError('refused')) };
+    const writer = new SdkWalWriter({
+      exporters: [partial, refusing] as unknown as AuditWalExporter[],
+      strictWal: undefined,
+      dropped: new WeakSet<ReadWriteLogRecord>(),
+      onFailure: 'callback',
+      failureHandler: () => undefined,
+      shutdown: () => Promise.resolve(),
+    });
+    const outcomes = await Promise.allSettled(
+      ['a', 'b', 'c'].map((body) => writer.write(createAuditRecord({ body }))),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
   });
 });

@@ -30,7 +30,8 @@ import type { AuditRecord } from '../record/AuditRecord.ts';
 import { fromSdkLogRecord } from '../record/fromSdkLogRecord.ts';
 import { AuditWriteFailedError } from './AuditWriteFailedError.ts';
 import { isRetryable } from '../pipeline/consumer.ts';
-import { RecordsRejectedError, type RejectedRecord } from '../pipeline/RecordsRejectedError.ts';
+import { settleAll } from '../pipeline/PipelineConsumer.ts';
+import { RecordsRejectedError } from '../pipeline/RecordsRejectedError.ts';
 
 interface Settle {
   resolve(): void;
@@ -274,24 +275,13 @@ export class SdkWalWriter implements LogRecordProcessor {
   }
 
   /**
-   * Gives the batch to every exporter and waits for all of them. When each failure is a refusal of
-   * single records (`RecordsRejectedError`), throws their union; otherwise a retryable error if any, else
-   * the first error.
+   * Gives the batch to every exporter and waits for all of them; fails as a pipeline's fan-out does
+   * (`settleAll`): a retryable error, else one refusing the whole batch, else the union of the records
+   * each exporter refused alone.
    */
-  private async consumeAll(records: AuditRecord[]): Promise<void> {
-    const results = await Promise.allSettled(this.o.exporters.map((e) => e.consumeLogs({ records })));
-    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    if (failures.length === 0) return;
-    if (failures.every((f) => f instanceof RecordsRejectedError)) {
-      const byIndex = new Map<number, RejectedRecord>();
-      for (const f of failures as RecordsRejectedError[])
-        for (const r of f.rejected) if (!byIndex.has(r.index)) byIndex.set(r.index, r);
-      throw new RecordsRejectedError({
-        rejected: [...byIndex.values()].sort((a, b) => a.index - b.index),
-        acceptedCount: records.length - byIndex.size,
-      });
-    }
-    throw failures.find(isRetryable) ?? failures[0];
+  private consumeAll(records: AuditRecord[]): Promise<void> {
+    if (this.o.exporters.length === 1) return (this.o.exporters[0] as LogsExporter).consumeLogs({ records });
+    return settleAll(this.o.exporters.map((e) => e.consumeLogs({ records })));
   }
 
   async forceFlush(): Promise<void> {

@@ -92,7 +92,7 @@ export class FanOutConsumer implements LogsConsumer {
  * error (the sender keeps and resends everything), a permanent error of the whole batch, or the
  * union of the records refused by any consumer (a record is durable only if no consumer refused it).
  */
-async function settleAll(work: readonly Promise<void>[]): Promise<void> {
+export async function settleAll(work: readonly Promise<void>[]): Promise<void> {
   const results = await Promise.allSettled(work);
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (errors.length === 0) return;
