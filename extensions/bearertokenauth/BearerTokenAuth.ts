@@ -56,15 +56,22 @@ export class BearerTokenAuth implements ServerAuthenticator {
   }
 
   /**
-   * The credentials after `<scheme> `. The scheme is matched case-insensitively (RFC 7235 §2.1; RFC 6750
-   * §2.1: `bearer` and `BEARER` are `Bearer`), the token exactly, as sent.
+   * The credentials after `<scheme>` and one or more spaces: RFC 9110 §11.4 (RFC 7235 §2.1)
+   * `credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`. The Collector's extension compares
+   * the whole value with `<scheme> <token>` and so takes exactly one space; several are valid HTTP and
+   * are accepted here. Stricter like the Collector where that is sensible: SP only (not a tab, which the
+   * grammar does not allow there), and a token must follow. The scheme is matched case-insensitively
+   * (RFC 9110 §11.1; RFC 6750 §2.1: `bearer` and `BEARER` are `Bearer`), the token exactly, as sent.
    */
   private tokenOf(value: string): string | undefined {
     const scheme = this.config.scheme;
     if (scheme === '') return value;
     if (value.length <= scheme.length || value[scheme.length] !== ' ') return undefined;
     if (value.slice(0, scheme.length).toLowerCase() !== scheme.toLowerCase()) return undefined;
-    return value.slice(scheme.length + 1);
+    let start = scheme.length + 1;
+    while (start < value.length && value[start] === ' ') start++;
+    if (start === value.length || /\s/.test(value[start] ?? '')) return undefined;
+    return value.slice(start);
   }
 
   private load(): void {

@@ -1,0 +1,182 @@
+/**
+ * How `bearertokenauth` reads the credentials (RFC 9110 §11.4:
+ * `credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`), unit and
+ * through the real OTLP receiver over HTTP and gRPC.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { otlpConfigSchema } from '../../receivers/otlp/config.ts';
+import { OtlpReceiver } from '../../receivers/otlp/OtlpReceiver.ts';
+import { encodeOtlpLogsProtobuf } from '../../src/otlp/protobufCodec.ts';
+import type { LogBatch, LogsConsumer } from '../../src/pipeline/consumer.ts';
+import { createAuditRecord } from '../../src/record/AuditRecord.ts';
+import { BearerTokenAuth, tokenIdentity } from './BearerTokenAuth.ts';
+import { bearerTokenAuthConfigSchema, createDefaultBearerTokenAuthConfig } from './config.ts';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const TOKEN = 'S3cret-Token';
+
+async function started(overrides: Record<string, unknown>): Promise<BearerTokenAuth> {
+  const config = bearerTokenAuthConfigSchema.parse({
+    ...(createDefaultBearerTokenAuthConfig() as object),
+    ...overrides,
+  });
+  const auth = new BearerTokenAuth({ id: 'bearertokenauth', baseDir: process.cwd(), logger: silent }, config);
+  await auth.start();
+  return auth;
+}
+
+const withHeader = (value: string): { headers: Map<string, string> } => ({
+  headers: new Map([['authorization', value]]),
+});
+
+describe('bearertokenauth credentials syntax', () => {
+  it('accepts one or more spaces between the scheme and the token (1*SP)', async () => {
+    const auth = await started({ token: TOKEN });
+    const ok = { ok: true, identity: tokenIdentity(TOKEN) };
+    for (const sep of [' ', '  ', '    ', ' '.repeat(40)]) {
+      expect(auth.authenticate(withHeader(`Bearer${sep}${TOKEN}`))).toEqual(ok);
+      expect(auth.authenticate(withHeader(`bEaReR${sep}${TOKEN}`))).toEqual(ok);
+    }
+  });
+
+  it('still refuses what RFC 9110 does not allow: no space, a tab, or no token at all', async () => {
+    const auth = await started({ token: TOKEN });
+    const wrongScheme = { ok: false, reason: 'Authorization must use the Bearer scheme' };
+    for (const value of [
+      `Bearer${TOKEN}`,
+      `Bearer\t${TOKEN}`,
+      `Bearer \t${TOKEN}`,
+      'Bearer',
+      'Bearer ',
+      'Bearer     ',
+      `Basic  ${TOKEN}`,
+    ]) {
+      expect(auth.authenticate(withHeader(value)), JSON.stringify(value)).toEqual(wrongScheme);
+    }
+    // The token is compared exactly, as sent: trailing or inner spaces are part of it.
+    for (const value of [`Bearer  ${TOKEN} `, `Bearer ${TOKEN.slice(0, 3)} ${TOKEN.slice(3)}`]) {
+      expect(auth.authenticate(withHeader(value)), JSON.stringify(value)).toEqual({
+        ok: false,
+        reason: 'invalid token',
+      });
+    }
+  });
+
+  it('with a custom scheme too, and not at all with the empty scheme (the whole value is the token)', async () => {
+    const custom = await started({ token: 'abc', scheme: 'Token' });
+    expect(custom.authenticate(withHeader('token   abc'))).toMatchObject({ ok: true });
+    const bare = await started({ token: 'abc', scheme: '', header: 'X-Api-Key' });
+    expect(bare.authenticate({ headers: new Map([['x-api-key', '  abc']]) })).toEqual({
+      ok: false,
+      reason: 'invalid token',
+    });
+  });
+});
+
+/** The `otlp` receiver (HTTP and gRPC on loopback) with this extension, into a consumer that keeps the batches. */
+class ReceiverFixture implements LogsConsumer {
+  private readonly batches: LogBatch[] = [];
+  private receiver: OtlpReceiver | undefined;
+  private readonly body = Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'x' })]));
+
+  consumeLogs(batch: LogBatch): Promise<void> {
+    this.batches.push(batch);
+    return Promise.resolve();
+  }
+
+  identities(): Array<string | undefined> {
+    return this.batches.map((b) => b.client?.authenticatedAs);
+  }
+
+  async start(): Promise<void> {
+    const auth = await started({ token: TOKEN });
+    this.receiver = new OtlpReceiver(
+      { id: 'otlp', baseDir: process.cwd(), logger: silent, extension: () => auth },
+      otlpConfigSchema.parse({
+        protocols: {
+          grpc: { endpoint: '127.0.0.1:0', auth: { authenticator: 'bearertokenauth' } },
+          http: { endpoint: '127.0.0.1:0', auth: { authenticator: 'bearertokenauth' } },
+        },
+      }),
+      this,
+    );
+    await this.receiver.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.receiver?.shutdown(5_000);
+  }
+
+  async postHttp(authorization: string): Promise<number> {
+    const res = await fetch(`http://${this.receiver?.endpoints.http ?? ''}/v1/logs`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-protobuf', Authorization: authorization },
+      body: this.body,
+    });
+    await res.arrayBuffer();
+    if (res.status === 401) expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    return res.status;
+  }
+
+  /** One `LogsService/Export` call with `authorization` metadata exactly as given; resolves with its status code. */
+  exportGrpc(authorization: string): Promise<grpc.status> {
+    const client = new LogsClient(this.receiver?.endpoints.grpc ?? '', grpc.credentials.createInsecure());
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', authorization);
+    return new Promise((resolve) => {
+      (client as unknown as { Export: ExportFn }).Export(
+        this.body,
+        metadata,
+        { deadline: Date.now() + 10_000 },
+        (err) => {
+          client.close();
+          resolve(err === null ? grpc.status.OK : err.code);
+        },
+      );
+    });
+  }
+}
+
+type ExportFn = (
+  body: Buffer,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null) => void,
+) => void;
+
+const identityCodec = { serialize: (b: Buffer): Buffer => b, deserialize: (b: Buffer): Buffer => b };
+const LogsClient = grpc.makeGenericClientConstructor(
+  {
+    Export: {
+      path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identityCodec.serialize,
+      requestDeserialize: identityCodec.deserialize,
+      responseSerialize: identityCodec.serialize,
+      responseDeserialize: identityCodec.deserialize,
+    },
+  },
+  'LogsService',
+);
+
+describe('bearertokenauth through the OTLP receiver', () => {
+  const fx = new ReceiverFixture();
+  beforeAll(() => fx.start());
+  afterAll(() => fx.stop());
+
+  it('HTTP: several spaces authenticate; a wrong token is refused 401 with WWW-Authenticate', async () => {
+    expect(await fx.postHttp(`Bearer   ${TOKEN}`)).toBe(200);
+    expect(fx.identities()).toEqual([tokenIdentity(TOKEN)]);
+    expect(await fx.postHttp(`Bearer   nope`)).toBe(401);
+    expect(fx.identities()).toEqual([tokenIdentity(TOKEN)]);
+  });
+
+  it('gRPC: several spaces authenticate; a wrong token is UNAUTHENTICATED', async () => {
+    expect(await fx.exportGrpc(`Bearer    ${TOKEN}`)).toBe(grpc.status.OK);
+    expect(fx.identities()).toEqual([tokenIdentity(TOKEN), tokenIdentity(TOKEN)]);
+    expect(await fx.exportGrpc(`Bearer    nope`)).toBe(grpc.status.UNAUTHENTICATED);
+    expect(await fx.exportGrpc(`Bearer${TOKEN}`)).toBe(grpc.status.UNAUTHENTICATED);
+  });
+});
