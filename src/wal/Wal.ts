@@ -187,6 +187,13 @@ export class Wal {
   private closing = false;
   private closingDone: Promise<void> | undefined;
   private closed = false;
+  /**
+   * After a failed segment creation, appends fail fast until this time (`performance.now()`: a monotonic
+   * clock, so that the wall clock stepping back cannot stretch the back-off). It ends only when its time
+   * is up: no batch is written meanwhile, so none can prove the disk healthy again — an empty batch (a
+   * flush marker) writes nothing, and a batch written before the failure whose sync returns later says
+   * nothing about creating a segment now.
+   */
   private failFastUntilMs = 0;
   private lastFailure: Error | undefined;
   private readonly durableListeners = new Set<() => void>();
@@ -552,7 +559,7 @@ export class Wal {
 
   /** Queues items under the queue bound and its policy; resolves with the first one's sequence number once durable. */
   private enqueueQueued(frames: Queued[], times: bigint[], bytes: number): Promise<number> {
-    if (Date.now() < this.failFastUntilMs && this.lastFailure) {
+    if (performance.now() < this.failFastUntilMs && this.lastFailure) {
       if (this.lastFailure instanceof WalDiskFullError) this.counters.refusedAppends++;
       return Promise.reject(this.lastFailure);
     }
@@ -767,7 +774,7 @@ export class Wal {
       this.failBatch(batch, this.broken, false);
       return undefined;
     }
-    if (Date.now() < this.failFastUntilMs && this.lastFailure) {
+    if (performance.now() < this.failFastUntilMs && this.lastFailure) {
       this.failBatch(batch, this.lastFailure, false);
       return undefined;
     }
@@ -777,7 +784,7 @@ export class Wal {
       const e = wrapIo(err, 'WAL write failed');
       const creating = !this.writer.activeInfo;
       this.failBatch(batch, e);
-      if (creating) this.failFastUntilMs = Date.now() + this.options.failureBackoffMs;
+      if (creating) this.failFastUntilMs = performance.now() + this.options.failureBackoffMs;
       return undefined;
     }
   }
@@ -800,7 +807,6 @@ export class Wal {
       w.resolve(batch.waiterSeqs?.[i] ?? seq);
       seq += w.frames;
     }
-    this.failFastUntilMs = 0;
     this.admitBlocked();
     for (const l of [...this.durableListeners]) l();
   }
