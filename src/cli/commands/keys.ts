@@ -6,7 +6,9 @@
  *       (SPKI) — or, for HMAC-SHA256, `<key id>.key.b64` (base64 secret,
  *       mode 0600) — into DIR (created 0700 if missing; an existing file is
  *       never overwritten), and prints the key id on stdout. The key id's
- *       `:` becomes `-` in file names (`sha256-<hex>.key.pem`).
+ *       `:` becomes `-` in file names (`sha256-<hex>.key.pem`). All or
+ *       nothing: if any file cannot be written (one exists already, disk
+ *       full), none is left behind (internal/writeKeyFiles.ts).
  *   keys id (--public-key FILE | --hmac-key FILE)
  *       prints the key id of a public key, certificate or HMAC secret
  *       (docs/integrity.md, section 4.4).
@@ -23,8 +25,6 @@
  * `parent`, creating it on first use, so the order of the two lines only
  * decides the order in `keys --help`.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { fsyncDirectory } from '../../privacy/internal/durableFiles.ts';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import {
@@ -39,6 +39,7 @@ import { OtelAuditError } from '../../errors.ts';
 import type { CliIo } from '../CliIo.ts';
 import type { AddCommand } from '../CommandContext.ts';
 import { EXIT, type ExitCode } from '../exitCodes.ts';
+import { writeKeyFiles, type KeyFile } from '../internal/writeKeyFiles.ts';
 
 export interface KeysGenerateOptions {
   readonly algorithm: SignatureAlgorithm;
@@ -85,25 +86,25 @@ export function keyFileStem(id: string): string {
 
 export function runKeysGenerate(o: KeysGenerateOptions, io: CliIo): ExitCode {
   const dir = path.resolve(io.cwd, o.out);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   let id: string;
-  const written: string[] = [];
+  let files: KeyFile[];
   if (o.algorithm === 'HMAC-SHA256') {
     const key = generateHmacKey();
     id = key.keyId;
-    written.push(writeNew(path.join(dir, `${keyFileStem(id)}.key.b64`), `${key.keyBase64}\n`, 0o600));
+    files = [{ name: `${keyFileStem(id)}.key.b64`, text: `${key.keyBase64}\n`, mode: 0o600 }];
   } else {
     const pair = generateKeyPair(o.algorithm);
     id = pair.keyId;
-    const stem = path.join(dir, keyFileStem(id));
-    written.push(writeNew(`${stem}.key.pem`, pair.privateKeyPem, 0o600));
-    written.push(writeNew(`${stem}.pub.pem`, pair.publicKeyPem, 0o644));
+    // Public first, private last: a crash between the two leaves at most a public key (writeKeyFiles).
+    files = [
+      { name: `${keyFileStem(id)}.pub.pem`, text: pair.publicKeyPem, mode: 0o644 },
+      { name: `${keyFileStem(id)}.key.pem`, text: pair.privateKeyPem, mode: 0o600 },
+    ];
   }
-  // The key files (and a directory just created) must survive a crash once their id is printed.
-  fsyncDirectory(dir);
-  fsyncDirectory(path.dirname(dir));
+  // All or nothing, and durable before the id is printed.
+  const written = writeKeyFiles(dir, files);
   io.stdout.write(`${id}\n`);
-  for (const file of written) io.stderr.write(`otel-audit: keys generate: wrote ${file}\n`);
+  for (const file of written.reverse()) io.stderr.write(`otel-audit: keys generate: wrote ${file}\n`);
   return EXIT.OK;
 }
 
@@ -117,24 +118,4 @@ export function runKeysId(o: KeysIdOptions, io: CliIo): ExitCode {
       : loadHmacKey({ file: path.resolve(io.cwd, o.hmacKey as string) });
   io.stdout.write(`${keyId(key)}\n`);
   return EXIT.OK;
-}
-
-/** Creates `file` (never overwriting) with `mode`, writes and syncs it. */
-function writeNew(file: string, text: string, mode: number): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'wx', mode);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new OtelAuditError('INVALID_ARGUMENT', `${file} exists already; not overwritten`);
-    }
-    throw error;
-  }
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return file;
 }

@@ -1,0 +1,128 @@
+/**
+ * Writing the files of one new key (`keys generate`) all-or-nothing: either
+ * every file is in place and durable, or none of them is left behind.
+ *
+ * 1. Create the directory if missing (mode 0700), noting each level made.
+ * 2. Write every file to a temporary name in the directory (`.<name>.tmp-<hex>`,
+ *    created exclusively with the file's mode), write it whole, fsync it.
+ * 3. Publish the files in the order given with `link(temporary, final)`,
+ *    which fails with EEXIST instead of replacing an existing file (a
+ *    `rename` would silently overwrite a key). The directory is fsynced after
+ *    each file but the last, so a crash between two links can leave only a
+ *    prefix of the list: give the public key first and the private key last,
+ *    and a `.key.pem` on disk always has its `.pub.pem` next to it.
+ * 4. Remove the temporary names and fsync the directory once more; then
+ *    fsync the parent of each directory level step 1 created (their entries
+ *    are new), and no other: an existing directory's parent did not change.
+ *
+ * On any error, the final names this call linked and every temporary name
+ * are removed (so a conflict on the second file leaves no private key), then
+ * the error is thrown. A crash (not an error) can leave `.*.tmp-*` files,
+ * which hold key material in mode 0600 and may be deleted. Directories that
+ * step 1 created are kept (empty ones are harmless).
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { OtelAuditError } from '../../errors.ts';
+
+export interface KeyFile {
+  /** File name inside the directory, no separators. */
+  readonly name: string;
+  readonly text: string;
+  /** Permission bits, e.g. 0o600 for a private key (the umask may only remove bits). */
+  readonly mode: number;
+}
+
+export interface WriteKeyFilesOptions {
+  /** fsyncs a directory; a seam for tests that check which directories are synced. */
+  readonly syncDirectory?: (dir: string) => void;
+}
+
+export const KEY_DIRECTORY_MODE = 0o700;
+
+/** Writes `files` into `dir` (created if missing); returns their paths in the order given. */
+export function writeKeyFiles(
+  dir: string,
+  files: readonly KeyFile[],
+  options: WriteKeyFilesOptions = {},
+): string[] {
+  const syncDirectory = options.syncDirectory ?? fsyncDirectory;
+  const created = createDirectory(dir);
+  const temporaries: string[] = [];
+  const published: string[] = [];
+  try {
+    for (const f of files) temporaries.push(writeTemporary(dir, f));
+    files.forEach((f, i) => {
+      const final = path.join(dir, f.name);
+      try {
+        linkSync(temporaries[i] as string, final);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new OtelAuditError('INVALID_ARGUMENT', `${final} exists already; not overwritten`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      published.push(final);
+      if (i < files.length - 1) syncDirectory(dir);
+    });
+    for (const t of temporaries.splice(0)) unlinkSync(t);
+    syncDirectory(dir);
+    for (const level of created) syncDirectory(path.dirname(level));
+  } catch (error) {
+    for (const file of [...published, ...temporaries]) removeQuietly(file);
+    throw error;
+  }
+  return published;
+}
+
+/** Creates `dir` and missing ancestors; returns the levels created, outermost first. */
+function createDirectory(dir: string): string[] {
+  const first = mkdirSync(dir, { recursive: true, mode: KEY_DIRECTORY_MODE });
+  if (first === undefined) return [];
+  const levels: string[] = [];
+  for (let level = dir; ; level = path.dirname(level)) {
+    levels.unshift(level);
+    if (level === first || path.dirname(level) === level) return levels;
+  }
+}
+
+function writeTemporary(dir: string, f: KeyFile): string {
+  if (f.name !== path.basename(f.name) || f.name.startsWith('.')) {
+    throw new OtelAuditError(
+      'INVALID_ARGUMENT',
+      `key file name ${JSON.stringify(f.name)} is not a plain name`,
+    );
+  }
+  const temporary = path.join(dir, `.${f.name}.tmp-${randomBytes(6).toString('hex')}`);
+  const fd = openSync(temporary, 'wx', f.mode);
+  try {
+    writeFileSync(fd, f.text);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    removeQuietly(temporary);
+    throw error;
+  }
+  closeSync(fd);
+  return temporary;
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already gone, or the directory is unusable: the error being thrown says why.
+  }
+}
