@@ -235,53 +235,73 @@ export class SdkWalWriter implements LogRecordProcessor {
   }
 
   /**
-   * Sends a batch; returns each record's error (undefined: durable). A
-   * permanent failure is retried record by record, so only the records at
-   * fault fail. Every failure goes through the failure policy.
+   * Sends a batch to every exporter; returns each record's error (undefined: durable). Every failure
+   * goes through the failure policy. With several exporters each one's outcome counts on its own:
+   * - a retryable error fails every record (the sender keeps and resends everything);
+   * - records an exporter refused on their own (`RecordsRejectedError`) fail;
+   * - an exporter that refused the whole batch permanently gets the other records again one by one, so
+   *   only the records at fault fail. Only that exporter: one that stored the batch would store every
+   *   record a second time (duplicates in an audit log), and a record another exporter refused fails
+   *   anyway, so it is not stored there either.
    */
   private async send(records: AuditRecord[]): Promise<Array<unknown>> {
-    const consume = (batch: { records: AuditRecord[] }): Promise<unknown> =>
-      Promise.all(this.o.exporters.map((e) => e.consumeLogs(batch)));
     const errors: unknown[] = new Array(records.length);
-    try {
-      await this.consumeAll(records);
-      return errors;
-    } catch (err) {
-      if (err instanceof RecordsRejectedError) {
-        // The exporters refused these records on their own and made every other one durable: only
-        // these fail (retrying the batch record by record would write the durable ones twice).
-        for (const r of err.rejected) {
-          errors[r.index] = r.error;
-          this.fail(r.error, records[r.index] as AuditRecord);
-        }
-        return errors;
-      }
-      if (records.length === 1 || isRetryable(err)) {
-        records.forEach((r, i) => {
-          errors[i] = err;
-          this.fail(err, r);
-        });
-        return errors;
+    const outcomes = await this.consumeEach(records);
+    const refusedWhole: LogsExporter[] = [];
+    let wholeError: unknown;
+    let retryable: { error: unknown } | undefined;
+    for (const [i, o] of outcomes.entries()) {
+      if (!o) continue;
+      if (isRetryable(o.error)) retryable ??= o;
+      else if (o.error instanceof RecordsRejectedError) {
+        for (const r of o.error.rejected) if (errors[r.index] === undefined) errors[r.index] = r.error;
+      } else {
+        refusedWhole.push(this.o.exporters[i] as LogsExporter);
+        if (refusedWhole.length === 1) wholeError = o.error;
       }
     }
-    const results = await Promise.allSettled(records.map((r) => consume({ records: [r] })));
-    results.forEach((res, i) => {
-      if (res.status === 'rejected') {
-        errors[i] = res.reason;
-        this.fail(res.reason, records[i] as AuditRecord);
-      }
+    if (retryable || (refusedWhole.length > 0 && records.length === 1)) {
+      const err = retryable ? retryable.error : wholeError;
+      records.forEach((r, i) => {
+        errors[i] = err;
+        this.fail(err, r);
+      });
+      return errors;
+    }
+    if (refusedWhole.length > 0) {
+      const resend = records.flatMap((_, i) => (errors[i] === undefined ? [i] : []));
+      const results = await Promise.allSettled(
+        resend.map((i) => this.consumeBy(refusedWhole, [records[i] as AuditRecord])),
+      );
+      results.forEach((res, k) => {
+        if (res.status === 'rejected') errors[resend[k] as number] = reasonOf(res.reason);
+      });
+    }
+    errors.forEach((e, i) => {
+      if (e !== undefined) this.fail(e, records[i] as AuditRecord);
     });
     return errors;
   }
 
-  /**
-   * Gives the batch to every exporter and waits for all of them; fails as a pipeline's fan-out does
-   * (`settleAll`): a retryable error, else one refusing the whole batch, else the union of the records
-   * each exporter refused alone.
-   */
-  private consumeAll(records: AuditRecord[]): Promise<void> {
-    if (this.o.exporters.length === 1) return (this.o.exporters[0] as LogsExporter).consumeLogs({ records });
-    return settleAll(this.o.exporters.map((e) => e.consumeLogs({ records })));
+  /** Each exporter's outcome for the batch (undefined: durable), once all of them have answered. */
+  private async consumeEach(records: AuditRecord[]): Promise<Array<{ error: unknown } | undefined>> {
+    const exporters = this.o.exporters;
+    if (exporters.length === 1) {
+      try {
+        await (exporters[0] as LogsExporter).consumeLogs({ records });
+        return [undefined];
+      } catch (error) {
+        return [{ error: reasonOf(error) }];
+      }
+    }
+    const results = await Promise.allSettled(exporters.map((e) => e.consumeLogs({ records })));
+    return results.map((r) => (r.status === 'rejected' ? { error: reasonOf(r.reason) } : undefined));
+  }
+
+  /** Gives records to some exporters, waiting for all of them, failing as a pipeline's fan-out does (`settleAll`). */
+  private consumeBy(exporters: readonly LogsExporter[], records: AuditRecord[]): Promise<void> {
+    if (exporters.length === 1) return (exporters[0] as LogsExporter).consumeLogs({ records });
+    return settleAll(exporters.map((e) => e.consumeLogs({ records })));
   }
 
   async forceFlush(): Promise<void> {
@@ -327,4 +347,9 @@ export class SdkWalWriter implements LogRecordProcessor {
       process.exit(70);
     }
   }
+}
+
+/** A rejection's reason; never undefined, which would read as "durable" in a per-record error list. */
+function reasonOf(reason: unknown): unknown {
+  return reason ?? new Error('an exporter refused the records without saying why');
 }
