@@ -11,6 +11,7 @@
  * are returned as plain Uint8Arrays.
  */
 import { hash } from 'node:crypto';
+import { sha256Small } from './internal/sha256Small.ts';
 
 /** Length of every hash in the tree (SHA-256). */
 export const HASH_BYTES = 32;
@@ -20,12 +21,12 @@ const NODE_PREFIX = 0x01;
 const EMPTY_ROOT = hash('sha256', new Uint8Array(0), 'buffer');
 
 /*
- * One-shot `crypto.hash` over a reused scratch buffer (prefix || data) instead
- * of `createHash().update(prefix).update(data).digest()`: one native call and
- * no Hash object per node. Measured with a micro-benchmark of 300,000
- * hashChildren calls (CPU time, interleaved A/B on the 2-vCPU VM):
- * 1.7 µs -> 1.2 µs each (hashLeaf likewise). JavaScript is single-threaded and `hash` copies its
- * input before returning, so sharing the scratch buffers is safe.
+ * The fixed-size inputs (a 32-byte leaf, two 32-byte children) are hashed by
+ * internal/sha256Small.ts, not node:crypto: at 33 and 65 bytes node:crypto's
+ * per-call cost is nearly all of the price (measurements there). They are
+ * assembled in reused scratch buffers (prefix || data); JavaScript is
+ * single-threaded and sha256Small copies its input, so sharing them is safe.
+ * Other lengths (never produced by the tree itself) go to node:crypto.
  */
 const leafScratch = new Uint8Array(1 + HASH_BYTES);
 const nodeScratch = new Uint8Array(1 + 2 * HASH_BYTES);
@@ -41,7 +42,7 @@ export function emptyRootHash(): Uint8Array {
 export function hashLeaf(leafData: Uint8Array): Uint8Array {
   if (leafData.length === HASH_BYTES) {
     leafScratch.set(leafData, 1);
-    return sha256(leafScratch);
+    return sha256Small(leafScratch);
   }
   const input = new Uint8Array(1 + leafData.length);
   input[0] = LEAF_PREFIX;
@@ -54,7 +55,7 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
   if (left.length === HASH_BYTES && right.length === HASH_BYTES) {
     nodeScratch.set(left, 1);
     nodeScratch.set(right, 1 + HASH_BYTES);
-    return sha256(nodeScratch);
+    return sha256Small(nodeScratch);
   }
   const input = new Uint8Array(1 + left.length + right.length);
   input[0] = NODE_PREFIX;
