@@ -61,6 +61,8 @@ interface Prepared {
   file: FileHandle | undefined;
   ready: boolean;
   cancelled: boolean;
+  /** Its file was cut to nothing and unlinked when it was cancelled (it is only left to close). */
+  released: boolean;
   /** Settles once the preparation no longer touches its file (ready, or cleaned up). */
   done: Promise<void>;
 }
@@ -401,6 +403,7 @@ export class SegmentWriter {
       file: undefined,
       ready: false,
       cancelled: false,
+      released: false,
       done: Promise.resolve(),
     };
     this.prepared = p;
@@ -447,19 +450,40 @@ export class SegmentWriter {
     this.cleanUp(p);
   }
 
-  /** Cancels a preparation; it removes its file now if idle, else when its I/O returns. */
+  /**
+   * Cancels a preparation. An idle one is removed now. One with I/O in flight cannot be closed yet (the
+   * descriptor could be reused under that I/O) but gives its space back now, cut to nothing and
+   * unlinked: the segment created inline in its place must not need room for two segments, which a
+   * nearly full disk does not have. A write still in flight can extend the unlinked file again by one
+   * chunk at most, freed when the preparation closes it.
+   */
   private discardPrepared(p: Prepared): void {
     const idle = p.ready;
     p.cancelled = true;
     p.ready = false;
     if (idle) this.cleanUp(p);
+    else if (p.file) this.release(p, p.file);
+  }
+
+  private release(p: Prepared, file: FileHandle): void {
+    try {
+      file.truncate(0);
+      this.o.fs.remove(p.path);
+      p.released = true;
+    } catch {
+      // cleanUp removes it when its I/O returns, or the next open does
+    }
   }
 
   private cleanUp(p: Prepared): void {
     this.preparing.delete(p);
     try {
       p.file?.close();
-      if (p.file && this.o.fs.exists(p.path)) this.o.fs.remove(p.path);
+    } catch {
+      // a suspect handle: nothing more goes through it
+    }
+    try {
+      if (p.file && !p.released && this.o.fs.exists(p.path)) this.o.fs.remove(p.path);
     } catch {
       // removed at the next open
     }
