@@ -345,3 +345,124 @@ describe('a change to any one field changes the hash', () => {
     );
   });
 });
+
+describe('the byte writer (internal/projectionWriter.ts)', () => {
+  const jcs = (r: AuditRecord): string => outcome(() => canonicalJsonBytes(recordProjection(r)));
+  const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+  it('reports where a value is refused, as a path into the record', () => {
+    let deep: AnyValue = 'x';
+    for (let i = 0; i < 40; i++) deep = [deep];
+    const kvlist = (values: unknown[]): AnyValue => ({ values }) as unknown as AnyValue;
+    const cases: [Partial<AuditRecord>, string][] = [
+      [
+        {
+          attributes: [
+            { key: 'a', value: 1n },
+            { key: 'audit.integrity.hash', value: 'h' },
+            {
+              key: 'k',
+              value: kvlist([
+                { key: 'x', value: 'ok' },
+                { key: '\ud800', value: 1n },
+              ]),
+            },
+          ],
+        },
+        'lone-surrogate attributes[2].value.values[1].key',
+      ],
+      [{ body: ['a', [undefined as unknown as AnyValue]] }, 'unsupported-type body[1][0]'],
+      [
+        { resource: createAuditResource({ attributes: [null as unknown as KeyValue] }) },
+        'unsupported-type resource.attributes[0]',
+      ],
+      [
+        {
+          scope: createAuditScope({
+            name: 'n',
+            attributes: [
+              { key: 'a', value: 'b' },
+              { key: 'c', value: 'x\udc00' },
+            ],
+          }),
+        },
+        'lone-surrogate scope.attributes[1].value.stringValue',
+      ],
+      [{ eventName: '\ud83d' }, 'lone-surrogate event_name'],
+      [{ attributes: [{ key: 'd', value: deep }] }, `depth attributes[0].value${'[0]'.repeat(32)}`],
+      [
+        { attributes: [{ key: 'd', value: kvlist([{ nokey: 1 }]) }] },
+        'unsupported-type attributes[0].value.values[0]',
+      ],
+      [
+        { body: kvlist([{ key: 'x', value: [1, 2, kvlist([{ key: 'y', value: Symbol('s') }])] }]) },
+        'unsupported-type body.values[0].value[2].values[0].value',
+      ],
+      [
+        { attributes: [{ key: 'audit.integrity.x', value: 'v' }, 5 as unknown as KeyValue] },
+        'unsupported-type attributes[1]',
+      ],
+      [{ flags: NaN }, 'non-finite-number flags'],
+    ];
+    for (const [fields, expected] of cases) {
+      const r = { ...createAuditRecord(), ...fields };
+      for (const write of [canonicalRecordBytes, recordHash]) {
+        try {
+          write(r);
+          expect.unreachable(expected);
+        } catch (error) {
+          const e = error as CanonicalEncodingError;
+          expect(`${e.problem} ${e.path}`).toBe(expected);
+        }
+      }
+      // The writer starts the next record afresh after an error.
+      expect(outcome(() => canonicalRecordBytes(createAuditRecord()))).toBe(jcs(createAuditRecord()));
+    }
+  });
+
+  it('grows its scratch for a large record, and a small record after it is written alone', () => {
+    const mixed = 'aé€😀"\\\n'.repeat(2000); // 1-, 2-, 3- and 4-byte UTF-8 and escapes: ~40 KB
+    const big: AuditRecord = {
+      ...createAuditRecord(),
+      body: mixed,
+      attributes: [
+        { key: 'ascii', value: 'x'.repeat(10_000) },
+        { key: 'two-byte', value: 'é'.repeat(5_000) },
+      ],
+    };
+    const bytes = canonicalRecordBytes(big);
+    expect(bytes.length).toBeGreaterThan(40_000);
+    expect(toHex(bytes)).toBe(jcs(big));
+    expect(toHex(recordHash(big))).toBe(sha256Hex(bytes));
+    const small = createAuditRecord({ eventName: 'e' });
+    expect(toHex(canonicalRecordBytes(small))).toBe(jcs(small));
+    expect(toHex(recordHash(small))).toBe(sha256Hex(canonicalRecordBytes(small)));
+  });
+
+  it('returns bytes of its own: a later record does not change them', () => {
+    const a = canonicalRecordBytes(createAuditRecord({ eventName: 'first' }));
+    const before = toHex(a);
+    canonicalRecordBytes(createAuditRecord({ eventName: 'second, and longer than the first' }));
+    recordHash(createAuditRecord({ eventName: 'third' }));
+    expect(toHex(a)).toBe(before);
+  });
+
+  it('writes the integer fields as JCS does, over their whole range', () => {
+    const uint32 = fc.oneof(
+      fc.constantFrom(0, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1),
+      fc.nat({ max: 2 ** 32 - 1 }),
+    );
+    fc.assert(
+      fc.property(
+        uint32,
+        uint32,
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        (flags, dropped, sev) => {
+          const r = { ...createAuditRecord(), flags, droppedAttributesCount: dropped, severityNumber: sev };
+          expect(toHex(canonicalRecordBytes(r))).toBe(jcs(r));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

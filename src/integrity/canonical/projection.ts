@@ -44,7 +44,7 @@ import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { isIntegrityAttribute } from '../names.ts';
 import { CanonicalEncodingError } from './CanonicalEncodingError.ts';
 import type { JsonObject, JsonValue } from './jcs.ts';
-import { writeProjection } from './internal/projectionWriter.ts';
+import { projectionBytes, writeProjection } from './internal/projectionWriter.ts';
 
 export const PROJECTION_VERSION = 1;
 
@@ -79,26 +79,24 @@ export function recordProjection(record: AuditRecord): JsonObject {
   return projection;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * The canonical bytes of the record: JCS of `recordProjection`, UTF-8 —
  * written directly by internal/projectionWriter.ts (same bytes, no
  * intermediate object).
  */
 export function canonicalRecordBytes(record: AuditRecord): Uint8Array {
-  return encoder.encode(writeProjection(record, PROJECTION_VERSION));
+  return projectionBytes(record, PROJECTION_VERSION).slice();
 }
 
-/** The record's IntegrityHash: SHA-256 of `canonicalRecordBytes`. */
+/** The record's IntegrityHash: SHA-256 of `canonicalRecordBytes` (hashed where they are written, not copied). */
 export function recordHash(record: AuditRecord): Uint8Array {
-  const digest = hash('sha256', writeProjection(record, PROJECTION_VERSION), 'buffer');
+  const digest = hash('sha256', projectionBytes(record, PROJECTION_VERSION), 'buffer');
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
 
 /** The IntegrityHash as lowercase hex — the form attributes carry. */
 export function recordHashHex(record: AuditRecord): string {
-  return hash('sha256', writeProjection(record, PROJECTION_VERSION), 'hex');
+  return hash('sha256', projectionBytes(record, PROJECTION_VERSION), 'hex');
 }
 
 /**

@@ -1,0 +1,129 @@
+/**
+ * A growable byte buffer that JSON text is written into as UTF-8: ASCII
+ * punctuation, JSON string literals escaped as RFC 8785 (JCS) §3.2.2.2 says,
+ * and non-negative int32 numbers. The buffer is kept between uses (`reset`).
+ * Plain JavaScript loops instead of string concatenation and a conversion:
+ * see projectionWriter.ts for the measurement.
+ */
+export class Utf8JsonWriter {
+  #buf: Uint8Array;
+  #pos = 0;
+
+  constructor(initialBytes: number) {
+    this.#buf = new Uint8Array(initialBytes);
+  }
+
+  /** Starts over at the beginning of the buffer. */
+  reset(): void {
+    this.#pos = 0;
+  }
+
+  /** What has been written since `reset`, as a view of the buffer (valid until it is written again). */
+  bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.#pos);
+  }
+
+  /** `text`, all ASCII (punctuation and key names, numbers, base64). */
+  raw(text: string): this {
+    const n = text.length;
+    if (this.#pos + n > this.#buf.length) this.#grow(n);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    for (let i = 0; i < n; i++) buf[pos++] = text.charCodeAt(i);
+    this.#pos = pos;
+    return this;
+  }
+
+  /**
+   * `value` as a JSON string literal: `JSON.stringify(value)` in UTF-8, which is what RFC 8785 writes for
+   * a well-formed string. `JSON.stringify` escapes `"`, `\\` and U+0000..U+001F and nothing else there, so
+   * a string without them and without surrogates is copied as it is, in quotes (found out while copying
+   * it). Returns false, writing nothing, when `value` has a lone surrogate (JCS refuses it).
+   */
+  quoted(value: string): boolean {
+    const n = value.length;
+    // At most 3 UTF-8 bytes per UTF-16 code unit (a pair: 4 bytes for 2 units), plus the quotes.
+    if (this.#pos + 3 * n + 2 > this.#buf.length) this.#grow(3 * n + 2);
+    const buf = this.#buf;
+    const start = this.#pos;
+    let pos = start;
+    buf[pos++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 0x80) {
+        if (c < 0x20 || c === 0x22 || c === 0x5c) return this.#escaped(value);
+        buf[pos++] = c;
+      } else if (c < 0x800) {
+        buf[pos++] = 0xc0 | (c >> 6);
+        buf[pos++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        return this.#escaped(value);
+      } else {
+        buf[pos++] = 0xe0 | (c >> 12);
+        buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[pos++] = 0x80 | (c & 0x3f);
+      }
+    }
+    buf[pos++] = 0x22;
+    this.#pos = pos;
+    return true;
+  }
+
+  /** The slow path of `quoted` (nothing of `value` is written yet: `#pos` is still before its quote). */
+  #escaped(value: string): boolean {
+    if (!value.isWellFormed()) return false;
+    this.#utf8(JSON.stringify(value));
+    return true;
+  }
+
+  /** UTF-8 of a well-formed string (surrogates only in pairs). */
+  #utf8(text: string): void {
+    const n = text.length;
+    if (this.#pos + 3 * n > this.#buf.length) this.#grow(3 * n);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) {
+        buf[pos++] = c;
+      } else if (c < 0x800) {
+        buf[pos++] = 0xc0 | (c >> 6);
+        buf[pos++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c <= 0xdbff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+        buf[pos++] = 0xf0 | (cp >> 18);
+        buf[pos++] = 0x80 | ((cp >> 12) & 0x3f);
+        buf[pos++] = 0x80 | ((cp >> 6) & 0x3f);
+        buf[pos++] = 0x80 | (cp & 0x3f);
+      } else {
+        buf[pos++] = 0xe0 | (c >> 12);
+        buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[pos++] = 0x80 | (c & 0x3f);
+      }
+    }
+    this.#pos = pos;
+  }
+
+  /** Decimal digits of an integer in 0..2^31-1: what `JSON.stringify` writes for it (-0 too is "0"). */
+  digits(value: number): this {
+    if (this.#pos + 10 > this.#buf.length) this.#grow(10);
+    let digits = 1;
+    for (let v = value; v >= 10; v = (v / 10) | 0) digits++;
+    const buf = this.#buf;
+    let pos = this.#pos + digits;
+    this.#pos = pos;
+    let v = value;
+    do {
+      const q = (v / 10) | 0;
+      buf[--pos] = 0x30 + v - 10 * q;
+      v = q;
+    } while (v > 0);
+    return this;
+  }
+
+  #grow(more: number): void {
+    const grown = new Uint8Array(Math.max(2 * this.#buf.length, this.#pos + more));
+    grown.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = grown;
+  }
+}
