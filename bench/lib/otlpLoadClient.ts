@@ -143,10 +143,12 @@ export async function runLoad(o: LoadOptions, onWindow?: (phase: WindowPhase) =>
     cpuStart = process.cpuUsage();
     onWindow?.('start');
   }, o.warmupMs);
-  const endTimer = setTimeout(() => {
+  const endWindow = (): void => {
+    if (cpuEnd !== undefined) return;
     cpuEnd = process.cpuUsage(cpuStart);
     onWindow?.('end');
-  }, o.warmupMs + o.durationMs);
+  };
+  const endTimer = setTimeout(endWindow, o.warmupMs + o.durationMs);
 
   const worker = async (send: Send, w: number): Promise<void> => {
     for (let i = w; ; i += senders.length) {
@@ -173,6 +175,9 @@ export async function runLoad(o: LoadOptions, onWindow?: (phase: WindowPhase) =>
     clearTimeout(endTimer);
     close();
   }
+  // The workers stop at windowEnd by the clock; the last answer can arrive before the end timer runs
+  // (timers run after I/O), and the window must still be reported as ended.
+  endWindow();
   const lat = Float64Array.from(latencies);
   const windowMs = o.durationMs;
   const cpu = cpuEnd ?? process.cpuUsage(cpuStart);
