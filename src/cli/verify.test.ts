@@ -14,6 +14,7 @@ import { FrameType } from '../wal/format.ts';
 import { openWalReadOnly } from '../wal/readOnly.ts';
 import { Wal } from '../wal/Wal.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
 import { runCli, writeWal } from './testutil/runCli.ts';
 
 const VECTORS = new URL('../../testdata/integrity/vectors/', import.meta.url);
@@ -265,5 +266,48 @@ describe('otel-audit verify', () => {
     expect((await runCli(['verify', '--wal', dir, '--jobs', '65'])).code).toBe(2);
     expect((await runCli(['verify'])).code).toBe(2);
     expect((await runCli(['verify', '--wal', dir, '--published', path.join(dir, 'nope')])).code).toBe(1);
+  });
+});
+
+describe('otel-audit verify on a hostile WAL', () => {
+  /** A record, a frame of 50,000 empty attributes (100 KB, a valid CRC), a record. */
+  async function hostileWal(): Promise<string> {
+    const dir = tempDir();
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    await wal.append(encodeRecord(createAuditRecord({ body: 'before' })));
+    await wal.append(hostileRecordPayload(50_000));
+    await wal.append(encodeRecord(createAuditRecord({ body: 'after' })));
+    await wal.close();
+    return dir;
+  }
+
+  it('reports a record beyond --record-elements-max as unverifiable, by WAL seq, and exits 3', async () => {
+    const dir = await hostileWal();
+    for (const jobs of ['0', '1']) {
+      const human = await runCli(['verify', '--wal', dir, '--record-elements-max', '10000', '--jobs', jobs]);
+      expect(human.code).toBe(3);
+      expect(human.stdout).toContain('FIRST BAD RECORD: WAL seq 2: unverifiable\n');
+      expect(human.stdout).toContain('holds more than 10000 protobuf elements');
+      expect(human.stdout).toContain('result: DAMAGED (1 issue)');
+      const json = await runCli([
+        'verify',
+        '--wal',
+        dir,
+        '--record-elements-max',
+        '10000',
+        '--jobs',
+        jobs,
+        '--json',
+      ]);
+      expect(json.code).toBe(3);
+      const report = JSON.parse(json.stdout) as { ok: boolean; records: number; issues: unknown[] };
+      expect(report).toMatchObject({ ok: false, records: 3 });
+      expect(report.issues).toEqual([
+        expect.objectContaining({ kind: 'unverifiable', seq: 2, message: expect.stringContaining('10000') }),
+      ]);
+    }
+    // Within the default budget the record is checked like any other.
+    expect((await runCli(['verify', '--wal', dir])).code).toBe(0);
+    expect((await runCli(['verify', '--wal', dir, '--record-elements-max', '0'])).code).toBe(2);
   });
 });

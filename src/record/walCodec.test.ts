@@ -4,6 +4,7 @@ import type { OtelAuditError } from '../errors.ts';
 import { createAuditRecord, createAuditResource, createAuditScope } from './AuditRecord.ts';
 import { RecordDecodeError, RecordInvalidError } from './errors.ts';
 import { recordArb } from './testutil/arbitraries.ts';
+import { resolveDecodeLimits } from './DecodeLimits.ts';
 import { RECORD_ENCODING_VERSION, WAL_DECODE_LIMITS, decodeRecord, encodeRecord } from './walCodec.ts';
 import { encodeOtlpLogsProtobuf } from '../otlp/protobufCodec.ts';
 
@@ -121,6 +122,20 @@ describe('WAL record encoding', () => {
     const attributes = Array.from({ length: 5000 }, (_, i) => ({ key: `k${i}`, value: [i % 2 === 0, 'v'] }));
     const record = createAuditRecord({ attributes });
     expect(decodeRecord(encodeRecord(record))).toEqual(record);
+  });
+
+  it('limits overrides: a partial set and the same limits given whole (resolved once, reused) decode alike', () => {
+    const attributes = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: i }));
+    const payload = encodeRecord(createAuditRecord({ attributes }));
+    const whole = resolveDecodeLimits({ ...WAL_DECODE_LIMITS, attributeCountMax: 10 });
+    for (const limits of [{ attributeCountMax: 10 }, whole, { ...whole }]) {
+      expect(() => decodeRecord(payload, { limits })).toThrow(/attributeCountMax = 10/);
+    }
+    const roomy = resolveDecodeLimits({ ...WAL_DECODE_LIMITS, elementCountMax: 1000 });
+    expect(decodeRecord(payload, { limits: roomy }).attributes).toHaveLength(20);
+    expect(() => decodeRecord(payload, { limits: { ...roomy, bogus: 1 } as never })).toThrow(
+      /no limit named 'bogus'/,
+    );
   });
 
   it('names the problem: empty payload, unknown version, wrong record count', () => {

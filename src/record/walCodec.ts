@@ -43,6 +43,8 @@ export const WAL_DECODE_LIMITS: DecodeLimits = resolveDecodeLimits({
   elementCountMax: Infinity,
 });
 
+const LIMIT_NAMES = Object.keys(WAL_DECODE_LIMITS) as ReadonlyArray<keyof DecodeLimits>;
+
 export interface DecodeRecordOptions {
   /** Overrides of `WAL_DECODE_LIMITS` (e.g. to re-check stored records against receiver limits). */
   readonly limits?: Partial<DecodeLimits>;
@@ -96,6 +98,10 @@ export function decodeRecord(payload: Uint8Array, options: DecodeRecordOptions =
 
 function walLimits(overrides: Partial<DecodeLimits> | undefined): DecodeLimits {
   if (overrides === undefined) return WAL_DECODE_LIMITS;
+  // Overrides that set every limit replace WAL_DECODE_LIMITS whole, so they are resolved as they are:
+  // the same result, and a resolved object reused for many records (verify) is not copied and checked
+  // again per record (that was +1.6 µs per 260-byte record, ~90% of its decoding time).
+  if (LIMIT_NAMES.every((name) => overrides[name] !== undefined)) return resolveDecodeLimits(overrides);
   const defined = Object.entries(overrides).filter(([, value]) => value !== undefined);
   return resolveDecodeLimits({ ...WAL_DECODE_LIMITS, ...Object.fromEntries(defined) });
 }

@@ -7,7 +7,10 @@
  * and, with `--published DIR`, the checkpoints published outside the host.
  * Prints a summary per stream, the first bad record and the kind of damage,
  * then up to `--issues-max` issues and the warnings; `--json` prints the
- * report as one JSON document instead.
+ * report as one JSON document instead. A record frame larger than
+ * `--record-elements-max` protobuf elements (default 2 Mi) is not decoded:
+ * it is reported `unverifiable` with its WAL seq, so a hostile WAL cannot
+ * make verify run out of memory.
  *
  * Exit code: 0 when everything is intact, 3 when damage is found, 1 for bad
  * input (no such directory, an unreadable key) and when signed checkpoints
@@ -22,6 +25,7 @@ import { OtelAuditError } from '../../errors.ts';
 import { KeyRing } from '../../integrity/sign/KeyRing.ts';
 import { loadCertificate, loadHmacKey, loadPublicKey } from '../../integrity/sign/loadKeys.ts';
 import type { VerifyIssue, VerifyReport } from '../../integrity/verify/VerifyReport.ts';
+import { RECORD_ELEMENTS_MAX_DEFAULT } from '../../integrity/verify/verifyWal.ts';
 import { verifyWalParallel, WORKERS_MAX } from '../../integrity/verify/verifyWalParallel.ts';
 import type { CliIo } from '../CliIo.ts';
 import type { CommandContext } from '../CommandContext.ts';
@@ -38,6 +42,8 @@ export interface VerifyCommandOptions {
   readonly progress?: boolean;
   /** Worker threads hashing records; 0 = none (verify in the main thread). */
   readonly jobs?: number;
+  /** Protobuf elements one record may decode into; beyond it the record is reported unverifiable. */
+  readonly recordElementsMax?: number;
 }
 
 export const VERIFY_ISSUES_MAX_DEFAULT = 100;
@@ -81,9 +87,21 @@ export function addVerifyCommand(parent: Command, context: CommandContext): void
       parseJobs,
       VERIFY_JOBS_DEFAULT,
     )
+    .option(
+      '--record-elements-max <n>',
+      'protobuf elements one record may decode into: bounds the memory a hostile frame can take; a record beyond it is reported unverifiable (exit 3)',
+      parsePositive,
+      RECORD_ELEMENTS_MAX_DEFAULT,
+    )
     .action(async (options: VerifyCommandOptions) =>
       context.setExitCode(await runVerify(options, context.io)),
     );
+}
+
+function parsePositive(value: string): number {
+  const n = parseCount(value);
+  if (n < 1) throw new InvalidArgumentError('expected a whole number from 1');
+  return n;
 }
 
 function parseJobs(value: string): number {
@@ -107,6 +125,7 @@ export async function runVerify(o: VerifyCommandOptions, io: CliIo): Promise<Exi
     workers: o.jobs ?? VERIFY_JOBS_DEFAULT,
     keys,
     issuesMax: o.issuesMax,
+    recordElementsMax: o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT,
     onProgress: (frames) => progress?.tick(frames),
     ...(published === undefined ? {} : { publishedDir: published }),
   });

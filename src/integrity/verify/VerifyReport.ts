@@ -12,6 +12,8 @@
  * - `unknown-key`: signed by a key that is not among the trusted ones;
  * - `unsigned`: a checkpoint without a signature while keys were given;
  * - `undecodable`: a record frame that is not a valid record;
+ * - `unverifiable`: a record frame verify did not check: beyond its limits (`recordElementsMax`), or the
+ *   worker thread checking it died (out of memory): not known to be damaged, not vouched for either;
  * - `too-many-streams`: a frame of a stream beyond the streams verify checks (`streamsMax`): not checked.
  */
 export type DamageKind =
@@ -27,6 +29,7 @@ export type DamageKind =
   | 'unknown-key'
   | 'unsigned'
   | 'undecodable'
+  | 'unverifiable'
   | 'too-many-streams';
 
 export interface VerifyIssue {

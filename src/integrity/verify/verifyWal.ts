@@ -13,16 +13,21 @@
  * known only a few records later, see StreamChecker); `issues` are in that
  * order too.
  */
-import { decodeRecord } from '../../record/walCodec.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { FileSystem } from '../../wal/fs/FileSystem.ts';
 import type { KeyRing } from '../sign/KeyRing.ts';
-import { recordFacts } from './internal/recordFacts.ts';
+import {
+  checkRecordElementsMax,
+  decodeForVerify,
+  RECORD_ELEMENTS_MAX_DEFAULT,
+} from './internal/decodeForVerify.ts';
+import { factsOfPayload, type RecordFacts } from './internal/recordFacts.ts';
 import { beginVerification } from './internal/WalVerification.ts';
 import type { VerifyReport } from './VerifyReport.ts';
 
 export { PROGRESS_FRAMES, PUBLISHED_FILES_MAX, STREAMS_MAX } from './internal/WalVerification.ts';
+export { RECORD_ELEMENTS_MAX_DEFAULT } from './internal/decodeForVerify.ts';
 
 export interface VerifyOptions {
   readonly dir: string;
@@ -41,28 +46,25 @@ export interface VerifyOptions {
    * Records and checkpoints of further streams are reported as `too-many-streams`, not checked.
    */
   readonly streamsMax?: number;
+  /**
+   * Protobuf elements (messages) one record may decode into, default `RECORD_ELEMENTS_MAX_DEFAULT`
+   * (2 Mi, the `otlp` receiver's default `max_elements_per_request`): bounds the memory a hostile
+   * frame can make verify use. A record beyond it is reported `unverifiable`, not decoded.
+   */
+  readonly recordElementsMax?: number;
 }
 
 export function verifyWal(o: VerifyOptions): VerifyReport {
+  const elementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
   const v = beginVerification(o);
   for (const f of v.reader.records({ onDamage: v.onDamage })) {
     v.frame(f.seq);
     if (f.type === FrameType.CHECKPOINT) v.checkpoint(f.seq, f.payload);
     else if (f.type === FrameType.RECORD) {
-      let record: AuditRecord;
-      try {
-        record = decodeRecord(f.payload);
-      } catch (err) {
-        v.record(
-          f.seq,
-          { kind: 'undecodable', message: `record frame does not decode: ${String(err)}` },
-          () => {
-            throw err;
-          },
-        );
-        continue;
-      }
-      v.record(f.seq, recordFacts(record), () => record);
+      let decoded: AuditRecord | undefined;
+      const facts: RecordFacts = factsOfPayload(f.payload, elementsMax, (r) => (decoded = r));
+      // Asked for only for a chained record, which decoded.
+      v.record(f.seq, facts, () => decoded ?? decodeForVerify(f.payload, elementsMax));
     }
   }
   return v.finish();

@@ -237,22 +237,48 @@ describe('verifyWalParallel keeps its memory bounded on a hostile WAL', () => {
 });
 
 describe('verifyWalParallel when a worker fails', () => {
-  it('rejects with the worker error instead of waiting forever', async () => {
+  /** Runs `verify` with the `n`-th batches posted (those `bad(n)` picks) unreadable: the worker throws and dies. */
+  async function withBadPosts<T>(bad: (n: number) => boolean, verify: () => Promise<T>): Promise<T> {
     const post = Worker.prototype.postMessage;
     let posts = 0;
     Worker.prototype.postMessage = function (this: Worker, message: object, transfer) {
-      // the third batch is one the worker cannot read: it throws and dies
-      post.call(this, ++posts === 3 ? { ...message, spans: null } : message, transfer);
+      post.call(this, bad(++posts) ? { ...message, spans: null } : message, transfer);
     };
     try {
-      const run = verifyWalParallel({ dir: original, keys: ring, workers: 2, batchRecords: 4 });
-      await expect(run).rejects.toMatchObject({
-        code: 'INTERNAL',
-        message: expect.stringMatching(/^verify worker failed: .*null/),
-      });
+      return await verify();
     } finally {
       Worker.prototype.postMessage = post;
     }
+  }
+
+  it('reports the records of the batch it held as unverifiable, replaces it and goes on', async () => {
+    const report = await withBadPosts(
+      (n) => n === 3,
+      () => verifyWalParallel({ dir: original, keys: ring, workers: 2, batchRecords: 4 }),
+    );
+    expect(report.ok).toBe(false);
+    const unverifiable = report.issues.filter((i) => i.kind === 'unverifiable');
+    expect(unverifiable.length).toBeGreaterThanOrEqual(1);
+    expect(unverifiable[0]?.message).toMatch(
+      /^not verified: the worker thread checking the 4 records at WAL seq \d+\.\.\d+ failed: .*null/,
+    );
+    // Every record was accounted for: the later batches were checked by the new worker.
+    expect(report.records).toBe(verifyWal({ dir: original, keys: ring }).records);
+    // What follows from records not checked says so: no finding of damage stands on its own.
+    for (const issue of report.issues.filter((i) => i.kind !== 'unverifiable')) {
+      expect(issue.message).toMatch(/lost with the record not verified at WAL seq \d+\.\.\d+/);
+    }
+  });
+
+  it('rejects with INTERNAL instead of waiting forever when workers keep dying', async () => {
+    const run = withBadPosts(
+      () => true,
+      () => verifyWalParallel({ dir: original, keys: ring, workers: 2, batchRecords: 1 }),
+    );
+    await expect(run).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/^verify workers died 17 times; the last failed: .*null/),
+    });
   });
 });
 

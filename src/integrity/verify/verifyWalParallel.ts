@@ -12,14 +12,26 @@
  * batches per worker, and at most `IN_FLIGHT_PER_WORKER * BATCH_BYTES` per
  * worker of payloads, are out at any time (a single frame larger than that,
  * up to the WAL's frame limit, is out alone), and reading waits for the oldest.
+ *
+ * Hostile frames: workers decode within `recordElementsMax` (a record beyond
+ * it is `unverifiable`) and run with a heap limit (`workerHeapMb`, derived
+ * from that budget). A worker that dies anyway (out of memory) does not end
+ * verification: the records of the batches it held are reported
+ * `unverifiable`, naming their WAL seqs and why, and a new worker takes its
+ * place (at most `WORKER_RESPAWNS_MAX` times; then verify fails as before).
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { OtelAuditError } from '../../errors.ts';
-import { decodeRecord } from '../../record/walCodec.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { ReadDamage } from '../../wal/WalReader.ts';
-import { FactsReader, type PackedFacts, type PayloadBatch } from './internal/factsBatch.ts';
+import {
+  checkRecordElementsMax,
+  decodeForVerify,
+  RECORD_ELEMENTS_MAX_DEFAULT,
+} from './internal/decodeForVerify.ts';
+import { FactsReader, packFacts, type PackedFacts, type PayloadBatch } from './internal/factsBatch.ts';
+import type { VerifyWorkerData } from './internal/verifyWorker.ts';
 import { beginVerification, type Verification } from './internal/WalVerification.ts';
 import type { VerifyReport } from './VerifyReport.ts';
 import { verifyWal, type VerifyOptions } from './verifyWal.ts';
@@ -29,6 +41,24 @@ export interface ParallelVerifyOptions extends VerifyOptions {
   readonly workers?: number;
   /** Records per batch handed to a worker; default `BATCH_RECORDS` (tests use small ones to cross batch edges). */
   readonly batchRecords?: number;
+  /**
+   * Heap limit of each worker (`resourceLimits.maxOldGenerationSizeMb`); default `workerHeapMbFor(recordElementsMax)`.
+   * A worker beyond it dies and its records are reported `unverifiable`.
+   */
+  readonly workerHeapMb?: number;
+}
+
+/** Workers that die (out of memory) are replaced at most this often in one verification. */
+export const WORKER_RESPAWNS_MAX = 16;
+
+/**
+ * Default worker heap limit: 256 MiB plus ~400 bytes per element of a record at the budget (measured
+ * peak while hashing a record of 2 Mi empty attributes: 581 MB, ~277 B per element); no limit when
+ * the budget is unbounded.
+ */
+export function workerHeapMbFor(recordElementsMax: number): number | undefined {
+  if (recordElementsMax === Infinity) return undefined;
+  return 256 + Math.ceil((recordElementsMax * 400) / (1024 * 1024));
 }
 
 /** Records per batch (a batch also ends at `BATCH_BYTES` of payloads). */
@@ -52,6 +82,7 @@ type Item =
   | { readonly damage: ReadDamage };
 
 interface Outstanding {
+  readonly id: number;
   readonly items: readonly Item[];
   readonly result: Promise<PackedFacts>;
   /** Payload bytes the batch holds (records and checkpoints) until it is applied. */
@@ -64,15 +95,24 @@ export async function verifyWalParallel(o: ParallelVerifyOptions): Promise<Verif
     throw new OtelAuditError('INVALID_ARGUMENT', `workers must be an integer >= 0, got ${workers}`);
   }
   if (workers === 0) return verifyWal(o);
-  const pool = new WorkerPool(Math.min(workers, WORKERS_MAX));
+  const recordElementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
+  const heapMb = o.workerHeapMb ?? workerHeapMbFor(recordElementsMax);
+  if (heapMb !== undefined && !(Number.isSafeInteger(heapMb) && heapMb >= 1)) {
+    throw new OtelAuditError('INVALID_ARGUMENT', `workerHeapMb must be an integer >= 1, got ${heapMb}`);
+  }
+  const pool = new WorkerPool(Math.min(workers, WORKERS_MAX), { recordElementsMax }, heapMb);
   try {
-    return await run(o, pool);
+    return await run(o, pool, recordElementsMax);
   } finally {
     await pool.close();
   }
 }
 
-async function run(o: ParallelVerifyOptions, pool: WorkerPool): Promise<VerifyReport> {
+async function run(
+  o: ParallelVerifyOptions,
+  pool: WorkerPool,
+  recordElementsMax: number,
+): Promise<VerifyReport> {
   let items: Item[] = [];
   let spans: number[] = [];
   let bytes = new Uint8Array(BATCH_BYTES);
@@ -98,7 +138,7 @@ async function run(o: ParallelVerifyOptions, pool: WorkerPool): Promise<VerifyRe
     const held = bytes.length + checkpointBytes;
     const result = pool.submit(batch);
     result.catch(() => undefined); // awaited in order by drainOne; a later one may fail first
-    queue.push({ items, result, bytes: held });
+    queue.push({ id: batch.id, items, result, bytes: held });
     queuedBytes += held;
     items = [];
     spans = [];
@@ -110,7 +150,17 @@ async function run(o: ParallelVerifyOptions, pool: WorkerPool): Promise<VerifyRe
     const next = queue.shift();
     if (next === undefined) return;
     queuedBytes -= next.bytes;
-    apply(v, next.items, await next.result);
+    let packed: PackedFacts;
+    try {
+      packed = await next.result;
+    } catch (err) {
+      if (!(err instanceof WorkerDiedError)) throw err;
+      packed = unverifiedBatch(next.id, next.items, err.reason);
+    }
+    if (packed.id !== next.id) {
+      throw new OtelAuditError('INTERNAL', `verify worker answered batch ${packed.id} for batch ${next.id}`);
+    }
+    apply(v, next.items, packed, recordElementsMax);
   };
 
   for (const f of v.reader.records({ onDamage: (damage) => void items.push({ damage }) })) {
@@ -137,8 +187,22 @@ async function run(o: ParallelVerifyOptions, pool: WorkerPool): Promise<VerifyRe
   return v.finish();
 }
 
+/** The facts of a batch whose worker died before answering: every record `unverifiable`, saying why. */
+function unverifiedBatch(id: number, items: readonly Item[], reason: string): PackedFacts {
+  const seqs = items.flatMap((i) => ('damage' in i || i.record < 0 ? [] : [i.seq]));
+  const at = seqs.length === 1 ? `${seqs[0]}` : `${seqs[0]}..${seqs[seqs.length - 1]}`;
+  const message = `not verified: the worker thread checking the ${seqs.length === 1 ? 'record' : `${seqs.length} records`} at WAL seq ${at} ${reason}`;
+  const batch: PayloadBatch = { id, bytes: new ArrayBuffer(0), spans: new Uint32Array(2 * seqs.length) };
+  return packFacts(batch, () => ({ kind: 'unverifiable', message }));
+}
+
 /** Feeds one batch's frames, damage reports and record facts to the checks, in reading order. */
-function apply(v: Verification, items: readonly Item[], packed: PackedFacts): void {
+function apply(
+  v: Verification,
+  items: readonly Item[],
+  packed: PackedFacts,
+  recordElementsMax: number,
+): void {
   const facts = new FactsReader(packed);
   const payloads = new Uint8Array(packed.bytes);
   for (const item of items) {
@@ -152,38 +216,81 @@ function apply(v: Verification, items: readonly Item[], packed: PackedFacts): vo
       const r = item.record;
       v.record(item.seq, facts.read(r), () => {
         const offset = packed.spans[2 * r] as number;
-        return decodeRecord(payloads.subarray(offset, offset + (packed.spans[2 * r + 1] as number)));
+        const payload = payloads.subarray(offset, offset + (packed.spans[2 * r + 1] as number));
+        return decodeForVerify(payload, recordElementsMax);
       });
     }
   }
 }
 
-/** Worker threads that answer batches in the order each was given them. */
+/** A worker died (out of memory, or crashed) before answering a batch. */
+class WorkerDiedError extends Error {
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super(`verify worker ${reason}`);
+    this.reason = reason;
+  }
+}
+
+type Waiting = Array<{ resolve(p: PackedFacts): void; reject(e: Error): void }>;
+
+/**
+ * Worker threads that answer batches in the order each was given them. A worker that dies rejects
+ * the batches it held with `WorkerDiedError` and is replaced, up to `WORKER_RESPAWNS_MAX` times.
+ */
 class WorkerPool {
   private readonly workers: Worker[] = [];
   /** Per worker: the callbacks of its outstanding batches, oldest first. */
-  private readonly waiting: Array<Array<{ resolve(p: PackedFacts): void; reject(e: Error): void }>> = [];
+  private readonly waiting: Waiting[] = [];
   private next = 0;
   private failure: Error | undefined;
+  private deaths = 0;
+  private closing = false;
+  private readonly workerData: VerifyWorkerData;
+  private readonly heapMb: number | undefined;
 
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_URL);
-      const waiting: (typeof this.waiting)[number] = [];
-      worker.on('message', (p: PackedFacts) => waiting.shift()?.resolve(p));
-      const fail = (err: Error): void => {
-        this.failure ??= err;
-        for (const w of waiting.splice(0)) w.reject(err);
-      };
-      worker.on('error', (err) =>
-        fail(new OtelAuditError('INTERNAL', `verify worker failed: ${err.message}`, { cause: err })),
+  constructor(size: number, workerData: VerifyWorkerData, heapMb: number | undefined) {
+    this.workerData = workerData;
+    this.heapMb = heapMb;
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn(i));
+  }
+
+  private spawn(i: number): Worker {
+    const worker = new Worker(WORKER_URL, {
+      workerData: this.workerData,
+      ...(this.heapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } }),
+    });
+    // Its own list: an answer a dead worker sent late must never settle its successor's batches.
+    const waiting: Waiting = [];
+    this.waiting[i] = waiting;
+    let reason: string | undefined;
+    worker.on('message', (p: PackedFacts) => waiting.shift()?.resolve(p));
+    worker.on('error', (err: Error & { code?: string }) => {
+      reason ??=
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `ran out of memory (worker heap limit ${this.heapMb ?? '?'} MiB; --jobs 0 checks in the main thread without it)`
+          : `failed: ${err.message}`;
+    });
+    // After 'error', and after the answers the worker sent before it died were delivered.
+    worker.on('exit', (code) => this.died(i, worker, reason ?? `exited (code ${code})`));
+    return worker;
+  }
+
+  /** Rejects what worker `i` held and puts a new worker in its place. */
+  private died(i: number, worker: Worker, reason: string): void {
+    if (this.closing || this.workers[i] !== worker) return;
+    const lost = (this.waiting[i] as Waiting).splice(0);
+    if (++this.deaths > WORKER_RESPAWNS_MAX) {
+      this.failure ??= new OtelAuditError(
+        'INTERNAL',
+        `verify workers died ${this.deaths} times; the last ${reason}`,
       );
-      worker.on('exit', (code) =>
-        fail(new OtelAuditError('INTERNAL', `verify worker exited (code ${code})`)),
-      );
-      this.workers.push(worker);
-      this.waiting.push(waiting);
+      for (const w of lost) w.reject(this.failure);
+      return;
     }
+    this.workers[i] = this.spawn(i);
+    for (const w of lost) w.reject(new WorkerDiedError(reason));
   }
 
   get size(): number {
@@ -194,12 +301,13 @@ class WorkerPool {
     if (this.failure) return Promise.reject(this.failure);
     const i = this.next++ % this.workers.length;
     return new Promise<PackedFacts>((resolve, reject) => {
-      (this.waiting[i] as (typeof this.waiting)[number]).push({ resolve, reject });
+      (this.waiting[i] as Waiting).push({ resolve, reject });
       (this.workers[i] as Worker).postMessage(batch, [batch.bytes, batch.spans.buffer as ArrayBuffer]);
     });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

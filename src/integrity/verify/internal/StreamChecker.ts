@@ -206,11 +206,12 @@ export class StreamChecker {
     let damaged = false;
     const frontierFits = frontierMatches(cp);
     if (c.treeSize > this.count) {
+      const lost = this.lostBetween(this.lastSeq, seq);
       this.report(
         'truncation',
         seq,
         this.count + 1,
-        `checkpoint covers ${c.treeSize} records of stream ${this.id} but the chain before it ends at record ${this.count}: ${recordRange(this.count + 1, c.treeSize)} missing`,
+        `checkpoint covers ${c.treeSize} records of stream ${this.id} but the chain before it ends at record ${this.count}: ${recordRange(this.count + 1, c.treeSize)} missing${lost === undefined ? '' : ` (${lost})`}`,
       );
       damaged = true;
     } else if (c.treeSize < this.count) {

@@ -75,11 +75,14 @@ export function beginVerification(o: VerifyOptions): Verification {
     else omitted++;
   };
 
-  /** WAL sequence numbers in damaged frames (bounded), to tell a chain gap caused by bit rot from a deletion. */
-  const damagedSeqs: Array<[number, number]> = [];
+  /**
+   * WAL sequence numbers in damaged frames and of records not verified (bounded), to tell a chain gap
+   * caused by bit rot, or by a record verify could not check, from a deletion.
+   */
+  const damagedSeqs: Array<[number, number, string]> = [];
   const lostBetween = (afterSeq: number, beforeSeq: number): string | undefined => {
     const d = damagedSeqs.find(([from, to]) => to > afterSeq && from < beforeSeq);
-    return d && `lost with the damaged frames at WAL seq ${d[0]}..${d[1]}`;
+    return d && `lost with the ${d[2]} at WAL seq ${d[0]}..${d[1]}`;
   };
   const streams = new Map<string, StreamChecker>();
   const published: Map<string, SignedCheckpoint[]> =
@@ -113,7 +116,7 @@ export function beginVerification(o: VerifyOptions): Verification {
   const ro = openWalReadOnly({ dir: o.dir, verify: 'full', ...(o.fs ? { fs: o.fs } : {}) });
   for (const c of ro.report.corruptions) {
     if (c.seqFrom !== undefined && damagedSeqs.length < DAMAGED_RANGES_MAX) {
-      damagedSeqs.push([c.seqFrom, c.seqTo ?? c.seqFrom]);
+      damagedSeqs.push([c.seqFrom, c.seqTo ?? c.seqFrom, 'damaged frames']);
     }
     report(
       'bit-rot',
@@ -150,6 +153,11 @@ export function beginVerification(o: VerifyOptions): Verification {
     records++;
     if (facts.kind === 'undecodable') {
       report('undecodable', seq, facts.message);
+      return;
+    }
+    if (facts.kind === 'unverifiable') {
+      report('unverifiable', seq, facts.message);
+      if (damagedSeqs.length < DAMAGED_RANGES_MAX) damagedSeqs.push([seq, seq, 'record not verified']);
       return;
     }
     if (facts.kind === 'unchained') {

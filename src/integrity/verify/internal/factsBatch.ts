@@ -46,6 +46,7 @@ export interface PackedFacts {
 const KIND_UNDECODABLE = 0;
 const KIND_UNCHAINED = 1;
 const KIND_CHAINED = 2;
+const KIND_UNVERIFIABLE = 3;
 const FLAG_MODIFIED = 1;
 const FLAG_SIGNED = 2;
 const FLAG_NO_CANONICAL_FORM = 4;
@@ -78,8 +79,8 @@ export function packFacts(batch: PayloadBatch, factsOf: (payload: Uint8Array) =>
   for (let i = 0; i < count; i++) {
     const offset = batch.spans[2 * i] as number;
     const facts = factsOf(all.subarray(offset, offset + (batch.spans[2 * i + 1] as number)));
-    if (facts.kind === 'undecodable') {
-      kinds[i] = KIND_UNDECODABLE;
+    if (facts.kind === 'undecodable' || facts.kind === 'unverifiable') {
+      kinds[i] = facts.kind === 'undecodable' ? KIND_UNDECODABLE : KIND_UNVERIFIABLE;
       messages.push([i, facts.message]);
       fold.reset();
       continue;
@@ -176,6 +177,7 @@ export class FactsReader {
     const p = this.p;
     const kind = p.kinds[i];
     if (kind === KIND_UNDECODABLE) return { kind: 'undecodable', message: this.messages.get(i) ?? '' };
+    if (kind === KIND_UNVERIFIABLE) return { kind: 'unverifiable', message: this.messages.get(i) ?? '' };
     if (kind === KIND_UNCHAINED) return { kind: 'unchained' };
     const f = p.flags[i] as number;
     const at = i * HASHES;

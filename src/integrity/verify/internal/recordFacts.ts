@@ -6,8 +6,8 @@
  * (decode, canonical projection, SHA-256) — so it can run in worker threads;
  * `StreamChecker.recordFacts` then checks the links in WAL order.
  */
-import { decodeRecord } from '../../../record/walCodec.ts';
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
+import { decodeForVerify, NotVerifiableError } from './decodeForVerify.ts';
 import { recordHash } from '../../canonical/projection.ts';
 import { attr } from '../../chain/recoverChain.ts';
 import { hashLeaf } from '../../merkle/hash.ts';
@@ -22,6 +22,8 @@ import {
 export type RecordFacts =
   /** The payload does not decode as a record. */
   | { readonly kind: 'undecodable'; readonly message: string }
+  /** The payload was not checked: beyond verify's limits (`decodeForVerify`), or its worker died. */
+  | { readonly kind: 'unverifiable'; readonly message: string }
   /** No `audit.sequence.stream_id`: written without `audit_chain`. */
   | { readonly kind: 'unchained' }
   | ChainedFacts;
@@ -62,13 +64,23 @@ export interface BatchedFold {
 const HASH_HEX = /^[0-9a-f]{64}$/;
 const NO_HASH = new Uint8Array(32);
 
-export function factsOfPayload(payload: Uint8Array): RecordFacts {
+/**
+ * The facts of one record payload, decoding it within `recordElementsMax` (see `decodeForVerify`);
+ * `onDecoded` is given the record when it decodes.
+ */
+export function factsOfPayload(
+  payload: Uint8Array,
+  recordElementsMax: number,
+  onDecoded?: (record: AuditRecord) => void,
+): RecordFacts {
   let record: AuditRecord;
   try {
-    record = decodeRecord(payload);
+    record = decodeForVerify(payload, recordElementsMax);
   } catch (err) {
+    if (err instanceof NotVerifiableError) return { kind: 'unverifiable', message: err.message };
     return { kind: 'undecodable', message: `record frame does not decode: ${String(err)}` };
   }
+  onDecoded?.(record);
   return recordFacts(record);
 }
 

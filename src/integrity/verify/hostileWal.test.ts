@@ -1,0 +1,116 @@
+/**
+ * verify on a hostile WAL: a frame with a valid CRC whose payload is built to
+ * exhaust memory (hundreds of thousands of empty attributes). verify must
+ * report it as `unverifiable`, naming its WAL seq and why, and go on — in
+ * bounded memory, in the main thread and in workers. The limits are set low
+ * here so that a few MiB trip them.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitsSchema } from '../../../receivers/otlp/config.ts';
+import { createAuditRecord } from '../../record/AuditRecord.ts';
+import { encodeRecord } from '../../record/walCodec.ts';
+import { Wal } from '../../wal/Wal.ts';
+import { RECORD_ELEMENTS_MAX_DEFAULT, verifyWal } from './verifyWal.ts';
+import { verifyWalParallel, workerHeapMbFor } from './verifyWalParallel.ts';
+import { hostileRecordPayload } from './testutil/hostilePayload.ts';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-audit-hostile-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** A WAL: a record, a hostile frame of `attributes` empty attributes, a record. */
+async function hostileWal(name: string, attributes: number): Promise<string> {
+  const dir = path.join(root, name);
+  const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+  try {
+    await wal.append(encodeRecord(createAuditRecord({ body: 'before' })));
+    await wal.append(hostileRecordPayload(attributes));
+    await wal.append(encodeRecord(createAuditRecord({ body: 'after' })));
+  } finally {
+    await wal.close();
+  }
+  return dir;
+}
+
+let small: string;
+beforeAll(async () => {
+  small = await hostileWal('small', 50_000); // 100 KB
+});
+
+describe('a record beyond the element budget', () => {
+  it('verifyWal reports it unverifiable, with its WAL seq and the limit, and checks the others', () => {
+    const report = verifyWal({ dir: small, recordElementsMax: 10_000 });
+    expect(report.ok).toBe(false);
+    expect(report.records).toBe(3);
+    expect(report.issues).toEqual([
+      {
+        kind: 'unverifiable',
+        seq: 2,
+        chainNumber: undefined,
+        streamId: undefined,
+        message:
+          "record of 100013 bytes holds more than 10000 protobuf elements, verify's limit per record (recordElementsMax, --record-elements-max): not decoded, not verified",
+      },
+    ]);
+    expect(report.firstIssue).toEqual(report.issues[0]);
+  });
+
+  it('verifyWalParallel reports the same', async () => {
+    const expected = verifyWal({ dir: small, recordElementsMax: 10_000 });
+    for (const batchRecords of [1, 1024]) {
+      expect(
+        await verifyWalParallel({ dir: small, workers: 1, batchRecords, recordElementsMax: 10_000 }),
+      ).toEqual(expected);
+    }
+  });
+
+  it('within the budget (the default) the same record is checked like any other', async () => {
+    expect(verifyWal({ dir: small }).ok).toBe(true);
+    expect((await verifyWalParallel({ dir: small, workers: 1 })).ok).toBe(true);
+  });
+
+  it('rejects a budget that is not a whole number from 1', () => {
+    expect(() => verifyWal({ dir: small, recordElementsMax: 0 })).toThrow(/recordElementsMax/);
+    expect(() => verifyWal({ dir: small, recordElementsMax: 1.5 })).toThrow(/recordElementsMax/);
+  });
+});
+
+describe('a worker that runs out of memory', () => {
+  it('does not end verification: the records it held are reported unverifiable, saying why', async () => {
+    // 1 Mi attributes (2 MiB) need ~60 MB to decode and far more to hash: a 32 MiB worker dies.
+    const dir = await hostileWal('oom', 1024 * 1024);
+    const report = await verifyWalParallel({
+      dir,
+      workers: 1,
+      batchRecords: 1,
+      recordElementsMax: Infinity,
+      workerHeapMb: 32,
+    });
+    expect(report.ok).toBe(false);
+    expect(report.records).toBe(3);
+    const hostile = report.issues.find((i) => i.seq === 2);
+    expect(hostile?.kind).toBe('unverifiable');
+    expect(hostile?.message).toMatch(
+      /^not verified: the worker thread checking the record at WAL seq 2 ran out of memory \(worker heap limit 32 MiB; --jobs 0/,
+    );
+    // The record before it was answered before the worker died; nothing is reported as damage.
+    expect(report.issues.every((i) => i.kind === 'unverifiable' && i.seq !== 1)).toBe(true);
+  });
+});
+
+describe('the default budget', () => {
+  it("is the otlp receiver's default max_elements_per_request: every record it accepts verifies", () => {
+    const receiverDefault = limitsSchema.parse({}).max_elements_per_request;
+    expect(RECORD_ELEMENTS_MAX_DEFAULT).toBe(receiverDefault);
+  });
+
+  it('gives workers room for a record at the budget (measured peak ~600 MB) and is documented', () => {
+    expect(workerHeapMbFor(RECORD_ELEMENTS_MAX_DEFAULT)).toBeGreaterThanOrEqual(1024);
+    expect(workerHeapMbFor(Infinity)).toBeUndefined();
+    const doc = fs.readFileSync(new URL('../../../docs/integrity.md', import.meta.url), 'utf8');
+    expect(doc).toContain('--record-elements-max');
+    expect(doc).toContain('2,097,152');
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * Decoding a record frame for verification, in bounded memory. A WAL is
+ * input verify must survive whatever it holds: a frame with a valid CRC can
+ * still carry a payload built to exhaust memory (up to the WAL's 256 MiB
+ * frame limit of two-byte empty attributes is ~134 million KeyValues; each
+ * costs ~60 bytes of heap decoded and ~300 bytes while its record is hashed).
+ * So verify decodes each record with an element budget
+ * (`DecodeLimits.elementCountMax`, counted in the decoder's wire scan before
+ * the objects are built) and reports a record beyond it as `unverifiable`:
+ * not known to be damaged, not checked.
+ *
+ * The default budget is the `otlp` receiver's default
+ * `limits::max_elements_per_request` (2 Mi): every record a default receiver
+ * accepts verifies, and one record costs at most ~600 MiB of heap to check
+ * (measured: 2 Mi empty attributes, 4 MiB payload: 124 MB decoded, 581 MB
+ * peak while hashing). Records written through a receiver with a larger
+ * limit, or by the in-process SDK without one, may need a larger budget
+ * (`recordElementsMax`, `otel-audit verify --record-elements-max`).
+ */
+import { OtelAuditError } from '../../../errors.ts';
+import type { AuditRecord } from '../../../record/AuditRecord.ts';
+import { resolveDecodeLimits, type DecodeLimits } from '../../../record/DecodeLimits.ts';
+import { DecodeLimitError } from '../../../record/errors.ts';
+import { decodeRecord, WAL_DECODE_LIMITS } from '../../../record/walCodec.ts';
+
+/** Default `recordElementsMax`: the `otlp` receiver's default `limits::max_elements_per_request`. */
+export const RECORD_ELEMENTS_MAX_DEFAULT = 2_097_152;
+
+/** A record verify did not check because it is beyond verify's limits. */
+export class NotVerifiableError extends OtelAuditError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DECODE_LIMIT', message, options);
+  }
+}
+
+/**
+ * `decodeRecord` within `recordElementsMax` protobuf elements (messages). Throws
+ * `NotVerifiableError` beyond that, and what `decodeRecord` throws otherwise.
+ */
+export function decodeForVerify(payload: Uint8Array, recordElementsMax: number): AuditRecord {
+  try {
+    return decodeRecord(payload, { limits: limitsFor(recordElementsMax) });
+  } catch (err) {
+    const cause = err instanceof Error ? err.cause : undefined;
+    if (cause instanceof DecodeLimitError && cause.limit === 'elementCountMax') {
+      throw new NotVerifiableError(
+        `record of ${payload.length} bytes holds more than ${recordElementsMax} protobuf elements, verify's limit per record (recordElementsMax, --record-elements-max): not decoded, not verified`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+/** The WAL's limits with the budget, resolved once per budget (not per record: decodeRecord takes it as is). */
+let cached: DecodeLimits = WAL_DECODE_LIMITS;
+function limitsFor(recordElementsMax: number): DecodeLimits {
+  if (cached.elementCountMax !== recordElementsMax) {
+    cached = resolveDecodeLimits({ ...WAL_DECODE_LIMITS, elementCountMax: recordElementsMax });
+  }
+  return cached;
+}
+
+/** Checks a `recordElementsMax` option: a whole number from 1, or Infinity. */
+export function checkRecordElementsMax(value: number): number {
+  if (!(value === Infinity || (Number.isSafeInteger(value) && value >= 1))) {
+    throw new OtelAuditError('INVALID_ARGUMENT', `recordElementsMax must be an integer >= 1, got ${value}`);
+  }
+  return value;
+}
