@@ -44,6 +44,7 @@ import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { isIntegrityAttribute } from '../names.ts';
 import { CanonicalEncodingError } from './CanonicalEncodingError.ts';
 import type { JsonObject, JsonValue } from './jcs.ts';
+import { bytesOfDigestHex } from './internal/digestHex.ts';
 import { projectionBytes, writeProjection } from './internal/projectionWriter.ts';
 
 export const PROJECTION_VERSION = 1;
@@ -88,10 +89,12 @@ export function canonicalRecordBytes(record: AuditRecord): Uint8Array {
   return projectionBytes(record, PROJECTION_VERSION).slice();
 }
 
-/** The record's IntegrityHash: SHA-256 of `canonicalRecordBytes` (hashed where they are written, not copied). */
+/**
+ * The record's IntegrityHash: SHA-256 of `canonicalRecordBytes` (hashed where they are written, not
+ * copied). Taken from node:crypto as hex, which is cheaper than a Buffer result (internal/digestHex.ts).
+ */
 export function recordHash(record: AuditRecord): Uint8Array {
-  const digest = hash('sha256', projectionBytes(record, PROJECTION_VERSION), 'buffer');
-  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+  return bytesOfDigestHex(recordHashHex(record));
 }
 
 /** The IntegrityHash as lowercase hex — the form attributes carry. */

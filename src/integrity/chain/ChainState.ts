@@ -10,7 +10,8 @@
  */
 import type { KeyValue } from '../../record/AnyValue.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
-import { recordHash } from '../canonical/projection.ts';
+import { bytesOfDigestHex } from '../canonical/internal/digestHex.ts';
+import { recordHashHex } from '../canonical/projection.ts';
 import { MerkleTree, type MerkleTreeState } from '../merkle/MerkleTree.ts';
 import {
   ATTR_INTEGRITY_HASH,
@@ -79,8 +80,9 @@ export class ChainState {
     attrs.push({ key: ATTR_SEQUENCE_NUMBER, value: BigInt(this.count + 1) });
     if (this.headHex !== undefined) attrs.push({ key: ATTR_SEQUENCE_PREVIOUS_HASH, value: this.headHex });
     record.attributes = attrs;
-    const h = recordHash(record);
-    const hex = hexOf(h) as string;
+    // The hex form first: it is what the attributes carry, and cheaper to get from node:crypto.
+    const hex = recordHashHex(record);
+    const h = bytesOfDigestHex(hex);
     attrs.push({ key: ATTR_INTEGRITY_HASH, value: hex });
     this.tree.append(h);
     this.headHash = h;
