@@ -64,6 +64,21 @@ export const grpcSchema = z.strictObject({
   include_metadata: z.boolean().default(false),
   /** otel-audit: calls handled at once; more get UNAVAILABLE with RetryInfo. Bounds memory like HTTP's. */
   max_concurrent_requests: z.number().int().min(1).default(64),
+  /**
+   * otel-audit: connections open at once (per listening address; Node `net.Server.maxConnections`); more are
+   * closed as soon as they are accepted, and the client reconnects with backoff. 0: no limit.
+   */
+  max_connections: z.number().int().min(0).default(1024),
+  /**
+   * otel-audit: a call's request message must arrive whole within it, from the call's headers; the call is
+   * then ended with DEADLINE_EXCEEDED (retryable). Like `http::read_timeout`. 0: no limit.
+   */
+  read_timeout: goDurationMs.default(30_000),
+  /**
+   * otel-audit: a new connection must send its HTTP/2 preface within it (after the TLS handshake, which Node
+   * bounds at 120 s), or it is closed. Every HTTP/2 client sends it at once. 0: no limit.
+   */
+  preface_timeout: goDurationMs.default(10_000),
 });
 
 export const httpSchema = z.strictObject({

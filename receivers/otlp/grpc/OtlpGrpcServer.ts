@@ -5,6 +5,8 @@
  * identical on both protocols. gzip is handled by grpc-js; the message-size
  * limit (`max_recv_msg_size_mib`) applies to the decompressed message.
  * Refusals carry `google.rpc.RetryInfo` in `grpc-status-details-bin`.
+ * The connection bound and the preface deadline are set on
+ * grpc-js's HTTP/2 servers, and so is `read_timeout` (http2Transport.ts).
  */
 import fs from 'node:fs';
 import type { TLSSocket } from 'node:tls';
@@ -21,6 +23,7 @@ import { mapPipelineError, partialSuccessOf, RETRY_AFTER_MS } from '../errorMapp
 import { peerIdentity } from '../peerIdentity.ts';
 import { encodeResponseProtobuf, encodeStatusProtobuf, GrpcCode, type RpcStatus } from '../rpcStatus.ts';
 import { resolveTls } from '../tlsOptions.ts';
+import { tuneHttp2Transport } from './http2Transport.ts';
 
 const identity = (b: Buffer): Buffer => b;
 
@@ -115,6 +118,16 @@ export class OtlpGrpcServer {
             }),
           );
         this.boundPort = port;
+        try {
+          tuneHttp2Transport(this.server, {
+            maxConnections: this.o.config.max_connections,
+            prefaceTimeoutMs: this.o.config.preface_timeout,
+            readTimeoutMs: this.o.config.read_timeout,
+          });
+        } catch (tuneErr) {
+          this.server.forceShutdown();
+          return reject(tuneErr);
+        }
         resolve();
       });
     });

@@ -1,0 +1,68 @@
+/**
+ * HTTP/2 transport settings grpc-js's server does not offer as options
+ * (grpc-js 1.14): a bound on connections, a
+ * deadline for a new connection's HTTP/2 preface and one for each call's
+ * request (`read_timeout`). They are set on the Node
+ * `http2` servers grpc-js listens with, which it keeps in a private field;
+ * `http2ServersOf` checks that field's shape and fails the start loudly
+ * (receivers/otlp/grpc/OtlpGrpcServer.test.ts pins it) rather than letting a
+ * grpc-js upgrade silently drop the limits.
+ */
+import type http2 from 'node:http2';
+import type net from 'node:net';
+import type * as grpc from '@grpc/grpc-js';
+import { OtelAuditError } from '../../../src/errors.ts';
+import { armReadTimeout } from './readTimeout.ts';
+
+/** Node's HTTP/2 servers (`Http2Server` / `Http2SecureServer`) grpc-js bound, at least one after `bindAsync`. */
+type AnyHttp2Server = http2.Http2Server | http2.Http2SecureServer;
+
+export interface Http2TransportOptions {
+  /** Connections open at once per listening address; more are closed on accept. 0: no limit. */
+  readonly maxConnections: number;
+  /** A connection that has not sent its HTTP/2 preface (SETTINGS) this long after it was set up (TLS included) is destroyed. 0: no limit. */
+  readonly prefaceTimeoutMs: number;
+  /** A call whose request has not fully arrived this long after its headers is answered and reset (readTimeout.ts). 0: no limit. */
+  readonly readTimeoutMs: number;
+}
+
+export function http2ServersOf(server: grpc.Server): AnyHttp2Server[] {
+  const field = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(field instanceof Map))
+    throw new OtelAuditError(
+      'LIFECYCLE',
+      'otlp grpc: this @grpc/grpc-js version keeps no http2Servers map; the HTTP/2 connection, preface and read-timeout settings cannot be applied',
+    );
+  return [...field.keys()].filter(
+    (s): s is AnyHttp2Server => typeof (s as { updateSettings?: unknown }).updateSettings === 'function',
+  );
+}
+
+/** Applies `o` to every HTTP/2 server of `server` (call after `bindAsync` succeeded). */
+export function tuneHttp2Transport(server: grpc.Server, o: Http2TransportOptions): void {
+  const servers = http2ServersOf(server);
+  if (servers.length === 0)
+    throw new OtelAuditError('LIFECYCLE', 'otlp grpc: grpc-js bound no HTTP/2 server to tune');
+  for (const h of servers) {
+    if (o.maxConnections > 0) (h as net.Server).maxConnections = o.maxConnections;
+    h.on('session', (session: http2.ServerHttp2Session) => {
+      if (o.prefaceTimeoutMs > 0) armPrefaceTimeout(session, o.prefaceTimeoutMs);
+    });
+    if (o.readTimeoutMs > 0)
+      h.on('stream', (stream: http2.ServerHttp2Stream) => armReadTimeout(stream, o.readTimeoutMs));
+  }
+}
+
+/**
+ * A session exists as soon as a plain connection is accepted (after the handshake with TLS, which Node
+ * itself bounds with `tls.Server`'s 120 s `handshakeTimeout`); every HTTP/2 client sends its preface, which
+ * ends with SETTINGS, right away. A peer that opens a connection and sends nothing, or too little, would
+ * otherwise hold it (and a `max_connections` slot) until keepalive, if configured, notices.
+ */
+function armPrefaceTimeout(session: http2.ServerHttp2Session, timeoutMs: number): void {
+  const timer = setTimeout(() => session.destroy(), timeoutMs);
+  timer.unref();
+  const clear = (): void => clearTimeout(timer);
+  session.once('remoteSettings', clear);
+  session.once('close', clear);
+}
