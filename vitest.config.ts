@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'processors/**/*.test.ts', 'exporters/**/*.test.ts', 'receivers/**/*.test.ts', 'config/**/*.test.ts', 'test/**/*.test.ts', 'torture/**/*.test.ts'],
+    // Every *.test.ts of the repository (vitest's default exclude keeps node_modules and dist out): a
+    // directory list missed extensions/ once.
+    include: ['**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
