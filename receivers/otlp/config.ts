@@ -79,6 +79,23 @@ export const grpcSchema = z.strictObject({
    * bounds at 120 s), or it is closed. Every HTTP/2 client sends it at once. 0: no limit.
    */
   preface_timeout: goDurationMs.default(10_000),
+  /**
+   * otel-audit: HTTP/2 receive windows (grpc-go's InitialWindowSize / InitialConnWindowSize). Node's default,
+   * 64 KiB, makes a client wait for WINDOW_UPDATEs several times per ordinary request (512 records ≈ 190 KB).
+   * A connection buffers at most `initial_conn_window_size` that the server has not read yet.
+   */
+  initial_window_size: z
+    .number()
+    .int()
+    .min(65_535)
+    .max(2 ** 31 - 1)
+    .default(1024 * 1024),
+  initial_conn_window_size: z
+    .number()
+    .int()
+    .min(65_535)
+    .max(2 ** 31 - 1)
+    .default(4 * 1024 * 1024),
 });
 
 export const httpSchema = z.strictObject({

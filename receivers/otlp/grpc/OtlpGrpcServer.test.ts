@@ -2,8 +2,8 @@
  * The OTLP/gRPC server's transport limits, with real clients: peers that
  * open a connection and send nothing, stall mid-message or open too many
  * connections are dropped, while the official OpenTelemetry gRPC exporter
- * on its own connection keeps being served. The limits are set through
- * grpc-js internals (http2Transport.ts): these tests pin them.
+ * on its own connection keeps being served. Also pins the HTTP/2 windows
+ * (set through grpc-js internals, see http2Transport.ts).
  */
 import http2 from 'node:http2';
 import net from 'node:net';
@@ -104,6 +104,16 @@ function rawSocket(endpoint: string): net.Socket {
 }
 
 describe('OTLP/gRPC transport limits', () => {
+  it('advertises the configured HTTP/2 stream and connection windows', async () => {
+    const { server } = await startServer({ initial_window_size: 2 << 20, initial_conn_window_size: 8 << 20 });
+    const session = rawHttp2(server.endpoint);
+    const settings = await new Promise<http2.Settings>((resolve) => session.once('remoteSettings', resolve));
+    expect(settings.initialWindowSize).toBe(2 << 20);
+    // The connection window is raised by a WINDOW_UPDATE right after the SETTINGS frame.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(session.state.remoteWindowSize).toBe(8 << 20);
+  });
+
   it('closes a connection that sends nothing after preface_timeout; an exporter stays served', async () => {
     const { server, sink } = await startServer({ preface_timeout: '300ms' });
     const client = officialClient(server.endpoint);
