@@ -9,6 +9,9 @@
  *     durable (fdatasync group commit), fed by `consumeLogs` with batches of
  *     256 from 8 concurrent callers; rounds interleave the two, medians are
  *     reported. `chain_overhead` = 1 - chained / plain (goal <= 0.15).
+ *     Also CPU-µs per record of the timed window (`process.cpuUsage`, all
+ *     threads; and the main thread alone) and `chain_cpu_overhead` =
+ *     chained / plain CPU per record - 1: steadier on a shared machine.
  * (b) signing: `signBytes` records/s per algorithm over the Collector
  *     `signing` processor payload (`collectorPayloadBytes`) of distinct
  *     records (what `audit_sign` with `per_record: true` does per record),
@@ -94,6 +97,8 @@ async function pipelinePhase(root: string, keyFile: string): Promise<Record<stri
   const ring = new KeyRing();
   ring.add(createPublicKey(keys.publicKeyPem));
   const samples: Record<'plain' | 'chained', number[]> = { plain: [], chained: [] };
+  const cpuSamples: Record<'plain' | 'chained', number[]> = { plain: [], chained: [] };
+  const mainCpuSamples: Record<'plain' | 'chained', number[]> = { plain: [], chained: [] };
   let checkpoints = 0;
   const run = async (name: string, chained: boolean, records: number, profile = false) =>
     runIntegrityPipeline({
@@ -118,16 +123,22 @@ async function pipelinePhase(root: string, keyFile: string): Promise<Record<stri
     const order = n % 2 === 1 ? [false, true] : [true, false];
     for (const chained of order) {
       const r = await run(`${chained ? 'chained' : 'plain'}-${n}`, chained, RECORDS, n === ROUNDS);
-      samples[chained ? 'chained' : 'plain'].push(r.recordsPerSecond);
+      const kind = chained ? 'chained' : 'plain';
+      samples[kind].push(r.recordsPerSecond);
+      cpuSamples[kind].push(r.cpuMicrosPerRecord);
+      mainCpuSamples[kind].push(r.mainThreadCpuMicrosPerRecord);
       if (chained) checkpoints = r.checkpoints;
       log(
-        `pipeline round ${n}: ${chained ? 'chained' : 'plain'} ${Math.round(r.recordsPerSecond)} records/s`,
+        `pipeline round ${n}: ${kind} ${Math.round(r.recordsPerSecond)} records/s, ` +
+          `${round(r.cpuMicrosPerRecord, 2)} CPU-µs/record (main thread ${round(r.mainThreadCpuMicrosPerRecord, 2)})`,
       );
     }
   }
   const plain = median(samples.plain);
   const chained = median(samples.chained);
   const overhead = 1 - chained / plain;
+  const plainCpu = median(cpuSamples.plain);
+  const chainedCpu = median(cpuSamples.chained);
   return {
     pipeline_records: RECORDS,
     pipeline_batch_records: BATCH_RECORDS,
@@ -143,6 +154,16 @@ async function pipelinePhase(root: string, keyFile: string): Promise<Record<stri
     pipeline_samples_records_per_s: {
       plain: samples.plain.map((x) => round(x)),
       chained: samples.chained.map((x) => round(x)),
+    },
+    plain_cpu_us_per_record: round(plainCpu, 2),
+    chained_cpu_us_per_record: round(chainedCpu, 2),
+    plain_main_thread_cpu_us_per_record: round(median(mainCpuSamples.plain), 2),
+    chained_main_thread_cpu_us_per_record: round(median(mainCpuSamples.chained), 2),
+    // The CPU the chain and checkpoint signing add per record, as a fraction of the plain pipeline's CPU.
+    chain_cpu_overhead: round(chainedCpu / plainCpu - 1, 3),
+    pipeline_samples_cpu_us_per_record: {
+      plain: cpuSamples.plain.map((x) => round(x, 2)),
+      chained: cpuSamples.chained.map((x) => round(x, 2)),
     },
   };
 }
