@@ -171,6 +171,23 @@ describe('OTLP/gRPC transport limits', () => {
     expect(sink.records).toBe(3);
   });
 
+  it('closes a connection max_connection_age_grace after its max_connection_age, even with a call open', async () => {
+    const { server } = await startServer({
+      read_timeout: '0s',
+      keepalive: { server_parameters: { max_connection_age: '200ms', max_connection_age_grace: '200ms' } },
+    });
+    const session = rawHttp2(server.endpoint);
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': EXPORT_PATH,
+      'content-type': 'application/grpc',
+    });
+    stream.on('error', () => undefined);
+    stream.write(Buffer.from([0, 0, 0, 1, 0])); // a message of 256 bytes that never comes
+    // age 200 ms ± 10 % (GOAWAY), then grace 200 ms; grpc-js's own default grace is unlimited
+    expect(await closedWithin(session, 3_000)).toBeLessThan(3_000);
+  });
+
   it('closes connections beyond max_connections on accept; an exporter stays served', async () => {
     const { server, sink } = await startServer({ max_connections: 3 });
     const client = officialClient(server.endpoint);

@@ -92,6 +92,9 @@ export class OtlpGrpcServer {
       ...(ka?.max_connection_age !== undefined
         ? { 'grpc.max_connection_age_ms': ka.max_connection_age }
         : {}),
+      ...(ka?.max_connection_age_grace !== undefined
+        ? { 'grpc.max_connection_age_grace_ms': ka.max_connection_age_grace }
+        : {}),
     };
     this.server = new grpc.Server(options);
     this.server.addService(LOGS_SERVICE, {
