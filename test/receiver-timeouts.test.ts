@@ -84,10 +84,12 @@ describe('HTTP read_timeout / read_header_timeout', () => {
     expect(await post()).toBe(503); // the stalled request holds the only slot
     const closedAfterMs = await Promise.race([
       closed,
-      new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 5_000)),
+      new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 15_000)),
     ]);
     socket.destroy();
-    expect(closedAfterMs).toBeLessThan(2_000); // 600 ms + the 100 ms check interval (Node's own: 30 s)
+    // 600 ms + the 100 ms check interval; the bound only has to tell it from Node's own 30 s (2 s failed once at
+    // 2.8 s on a loaded 2-core machine)
+    expect(closedAfterMs).toBeLessThan(10_000);
     expect(await post()).toBe(200);
   });
 });
