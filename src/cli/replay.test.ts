@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RECORD_ELEMENTS_MAX_DEFAULT } from '../integrity/verify/verifyWal.ts';
+import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
 import { decodeOtlpLogsJson } from '../otlp/jsonCodec.ts';
 import { kvlist } from '../record/AnyValue.ts';
 import {
@@ -416,6 +418,62 @@ describe('otel-audit replay: damage and errors', () => {
     const r = await runCli(['replay', '--wal', dir, '--progress']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('otel-audit: replay: 5 records, done\n');
+  });
+});
+
+describe('otel-audit replay: a hostile record (a valid frame built to exhaust memory)', () => {
+  /** A WAL: sample record 0, a frame of `attributes` empty attributes (2 bytes each), sample record 1. */
+  async function hostileWal(attributes: number): Promise<string> {
+    const dir = tempDir();
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off', payloadBytesMax: 8 * 1024 * 1024 });
+    const [first, second] = sampleRecords(2) as [AuditRecord, AuditRecord];
+    try {
+      await wal.append(encodeRecord(first));
+      await wal.append(hostileRecordPayload(attributes));
+      await wal.append(encodeRecord(second));
+    } finally {
+      await wal.close();
+    }
+    return dir;
+  }
+
+  it('beyond --record-elements-max: reported as damage with its seq, every other record printed, exit 3', async () => {
+    const dir = await hostileWal(50_000); // 100 KB, 50,003 elements
+    for (const format of ['jsonl', 'otlp-json']) {
+      const r = await runCli(['replay', '--wal', dir, '--format', format, '--record-elements-max', '10000']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toBe(
+        'otel-audit: replay: damage: record 2 cannot be decoded (DECODE_LIMIT): the record at WAL seq 2 (100013 bytes) holds more than 10000 protobuf elements, the limit per record (--record-elements-max): not decoded\n' +
+          'otel-audit: replay: damage found (1 problem); every intact record was printed\n',
+      );
+      if (format === 'jsonl') expect(seqs(r.stdout)).toEqual([1, 3]);
+      else expect(otlpRecords(r.stdout)).toEqual(sampleRecords(2));
+    }
+    // Within the budget the same record is printed like any other.
+    const within = await runCli(['replay', '--wal', dir, '--record-elements-max', '50003']);
+    expect(within).toMatchObject({ code: 0, stderr: '' });
+    expect(jsonl(within.stdout)[1]?.record['attributes']).toHaveLength(50_000);
+  });
+
+  it("the default budget is verify's (the otlp receiver's default max_elements_per_request)", async () => {
+    // One element more than the default: refused in the decoder's wire scan, before objects are built.
+    const dir = await hostileWal(RECORD_ELEMENTS_MAX_DEFAULT - 2);
+    const r = await runCli(['replay', '--wal', dir]);
+    expect(r.code).toBe(3);
+    expect(seqs(r.stdout)).toEqual([1, 3]);
+    expect(r.stderr).toContain(
+      `damage: record 2 cannot be decoded (DECODE_LIMIT): the record at WAL seq 2 (${hostileRecordPayload(RECORD_ELEMENTS_MAX_DEFAULT - 2).length} bytes) holds more than ${RECORD_ELEMENTS_MAX_DEFAULT} protobuf elements`,
+    );
+    const help = await runCli(['replay', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(`(default: ${RECORD_ELEMENTS_MAX_DEFAULT})`);
+  });
+
+  it('rejects a budget that is not a whole number from 1 (usage, exit 2)', async () => {
+    const dir = await walOf(sampleRecords(1));
+    for (const value of ['0', '-1', '1.5', 'many']) {
+      const r = await runCli(['replay', '--wal', dir, '--record-elements-max', value]);
+      expect({ value, code: r.code, stdout: r.stdout }).toEqual({ value, code: 2, stdout: '' });
+    }
   });
 });
 

@@ -8,6 +8,12 @@
  * one output chunk and at most one OTLP/JSON batch. Damage is reported on
  * stderr and reading goes on past it; the exit code is then 3.
  *
+ * A stored record is decoded within `--record-elements-max` protobuf elements
+ * (default: verify's, the otlp receiver's default `max_elements_per_request`)
+ * and only if its payload is no larger than the WAL writer ever stores
+ * (src/integrity/verify/decodeStoredRecord.ts): a hostile frame built to
+ * exhaust memory is reported like an undecodable one and reading goes on.
+ *
  * With `--key-store DIR --master-key FILE`, values encrypted by `audit_encrypt`
  * are shown decrypted, or as `[shredded]` when their data key was destroyed
  * (`keys shred`); one that fails authentication shows `[undecryptable]` and
@@ -19,8 +25,12 @@ import { Option, type Command } from 'commander';
 import { OtelAuditError } from '../../errors.ts';
 import { openRecordDecryptor } from '../../privacy/openKeyStore.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
+import {
+  checkRecordElementsMax,
+  decodeStoredRecord,
+  RECORD_ELEMENTS_MAX_DEFAULT,
+} from '../../integrity/verify/decodeStoredRecord.ts';
 import { validateRecord } from '../../record/validateRecord.ts';
-import { decodeRecord } from '../../record/walCodec.ts';
 import { FrameType } from '../../wal/format.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
 import type { RecoveryReport } from '../../wal/recover.ts';
@@ -45,6 +55,8 @@ export interface ReplayOptions {
   readonly progress?: boolean;
   readonly keyStore?: string;
   readonly masterKey?: string;
+  /** Protobuf elements one record may decode into; beyond it the record is reported and skipped. */
+  readonly recordElementsMax?: number;
 }
 
 export function addReplayCommand(parent: Command, context: CommandContext): void {
@@ -73,6 +85,12 @@ export function addReplayCommand(parent: Command, context: CommandContext): void
     .option('--progress', 'report the record count on stderr every 2 s (default when stderr is a terminal)')
     .option('--key-store <dir>', 'decrypt audit_encrypt values with this key store ([shredded] if destroyed)')
     .option('--master-key <file>', "the key store's master key (standard base64), with --key-store")
+    .option(
+      '--record-elements-max <n>',
+      'protobuf elements one record may decode into: bounds the memory a hostile frame can take; a record beyond it is reported and skipped (exit 3)',
+      parsePositiveInteger,
+      RECORD_ELEMENTS_MAX_DEFAULT,
+    )
     .action(async (options: ReplayOptions, command: Command) => {
       const badRange = rangeProblem(options);
       if (badRange !== undefined) command.error(`error: ${badRange}`, { code: 'otel-audit.badRange' });
@@ -93,6 +111,7 @@ export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> 
   checkDirectory(dir, o.wal);
   const decryptor = openRecordDecryptor({ keyStore: o.keyStore, masterKey: o.masterKey, cwd: io.cwd });
   const log = (line: string) => io.stderr.write(`otel-audit: replay: ${line}\n`);
+  const elementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
   const { report, reader } = openWalReadOnly({ dir, verify: o.verify });
   if (report.segments === 0) log(`notice: no WAL segments in ${o.wal}`);
   let damage = reportRecovery(report, log);
@@ -118,7 +137,7 @@ export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> 
     types: [FrameType.RECORD],
     onDamage,
   })) {
-    const record = decodeStored(stored, log);
+    const record = decodeStored(stored, elementsMax, log);
     if (record === undefined) {
       damage++;
       continue;
@@ -182,10 +201,17 @@ function range(from: number, to: number | undefined): string {
   return to === undefined || to === from ? `${from}` : `${from}-${to}`;
 }
 
-/** The stored record, or undefined (reported) when its payload cannot be decoded or breaks the model. */
-function decodeStored(stored: WalRecord, log: (line: string) => void): AuditRecord | undefined {
+/**
+ * The stored record, or undefined (reported) when its payload cannot be decoded, is beyond
+ * `elementsMax` or breaks the model.
+ */
+function decodeStored(
+  stored: WalRecord,
+  elementsMax: number,
+  log: (line: string) => void,
+): AuditRecord | undefined {
   try {
-    const record = decodeRecord(stored.payload);
+    const record = decodeStoredRecord(stored, elementsMax);
     validateRecord(record);
     return record;
   } catch (error) {
