@@ -6,8 +6,12 @@ import { loadSecretKey } from '../privacy/KeyProvider.ts';
 import { deriveReversalKey, pseudonymToken } from '../privacy/pseudonym.ts';
 import { SecretKeyRing } from '../privacy/SecretKey.ts';
 import { randomSecretKey, writeKeyFile } from '../privacy/testutil/keys.ts';
+import { RECORD_ELEMENTS_MAX_DEFAULT } from '../integrity/verify/verifyWal.ts';
+import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
 import { kvlist } from '../record/AnyValue.ts';
 import { createAuditRecord } from '../record/AuditRecord.ts';
+import { encodeRecord } from '../record/walCodec.ts';
+import { Wal } from '../wal/Wal.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { runCli, writeWal } from './testutil/runCli.ts';
 
@@ -93,6 +97,55 @@ describe('otel-audit reidentify', () => {
     expect((await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', '9'])).stderr).toMatch(
       /INVALID_ARGUMENT: no record 9/,
     );
+  });
+});
+
+describe('otel-audit reidentify --wal: a hostile record (a valid frame built to exhaust memory)', () => {
+  /** A WAL: a record with a reversible token, a frame of `attributes` empty attributes (2 bytes each). */
+  async function hostileWal(name: string, attributes: number): Promise<string> {
+    const dir = path.join(tmp.dir, name);
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off', payloadBytesMax: 8 * 1024 * 1024 });
+    try {
+      await wal.append(encodeRecord(createAuditRecord({ body: reversible('Alice') })));
+      await wal.append(hostileRecordPayload(attributes));
+    } finally {
+      await wal.close();
+    }
+    return dir;
+  }
+  const reidentify = (wal: string, ...args: string[]) =>
+    runCli(['reidentify', '--key', reversalFile, '--wal', wal, ...args]);
+
+  it('beyond --record-elements-max: DECODE_LIMIT (exit 1) naming the seq, nothing decoded', async () => {
+    const wal = await hostileWal('hostile-small', 50_000); // 100 KB, 50,003 elements
+    expect(await reidentify(wal, '--seq', '2', '--record-elements-max', '10000')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'otel-audit: DECODE_LIMIT: the record at WAL seq 2 (100013 bytes) holds more than 10000 protobuf elements, the limit per record (--record-elements-max): not decoded\n',
+    });
+    // Within the budget it is read like any other record; the record before it is not affected.
+    expect(await reidentify(wal, '--seq', '2', '--record-elements-max', '50003')).toMatchObject({
+      code: 0,
+      stderr: 'otel-audit: reidentify: record 2 holds no reversible tokens\n',
+    });
+    const first = await reidentify(wal, '--seq', '1', '--record-elements-max', '10000');
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(first.stdout)).toMatchObject({ seq: 1, path: 'body', value: { stringValue: 'Alice' } });
+  });
+
+  it("the default budget is verify's; a bad budget is a usage error", async () => {
+    const wal = await hostileWal('hostile-default', RECORD_ELEMENTS_MAX_DEFAULT - 2); // one element over
+    const r = await reidentify(wal, '--seq', '2');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^otel-audit: DECODE_LIMIT: the record at WAL seq 2 \\(\\d+ bytes\\) holds more than ${RECORD_ELEMENTS_MAX_DEFAULT} protobuf`,
+      ),
+    );
+    const help = await runCli(['reidentify', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(`(default: ${RECORD_ELEMENTS_MAX_DEFAULT})`);
+    expect((await reidentify(wal, '--seq', '1', '--record-elements-max', '0')).code).toBe(2);
   });
 });
 

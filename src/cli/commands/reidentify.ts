@@ -13,17 +13,27 @@
  * changed token) is reported on stderr and the others are still printed; the
  * exit code is then that of the first failure (1: wrong key, 3: failed
  * authentication).
+ *
+ * The record is decoded within `--record-elements-max` protobuf elements
+ * (default: verify's) and only if its payload is no larger than the WAL
+ * writer ever stores (src/integrity/verify/decodeStoredRecord.ts): a hostile
+ * frame fails with DECODE_LIMIT (exit 1) or RECORD_DECODE (exit 3), naming
+ * its seq, instead of exhausting memory.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { OtelAuditError } from '../../errors.ts';
+import {
+  checkRecordElementsMax,
+  decodeStoredRecord,
+  RECORD_ELEMENTS_MAX_DEFAULT,
+} from '../../integrity/verify/decodeStoredRecord.ts';
 import { loadSecretKey } from '../../privacy/KeyProvider.ts';
 import { deriveReversalKey, reidentifyToken, type ReversalKey } from '../../privacy/pseudonym.ts';
 import { recordTokens } from '../../privacy/recordTokens.ts';
 import type { AnyValue } from '../../record/AnyValue.ts';
 import { createAuditRecord, type AuditRecord } from '../../record/AuditRecord.ts';
-import { decodeRecord } from '../../record/walCodec.ts';
 import { FrameType } from '../../wal/format.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
 import type { CliIo } from '../CliIo.ts';
@@ -37,6 +47,8 @@ export interface ReidentifyOptions {
   readonly token?: string;
   readonly wal?: string;
   readonly seq?: number;
+  /** Protobuf elements the record may decode into (with --wal). */
+  readonly recordElementsMax?: number;
 }
 
 export function addReidentifyCommand(parent: Command, context: CommandContext): void {
@@ -47,6 +59,12 @@ export function addReidentifyCommand(parent: Command, context: CommandContext): 
     .option('--token <token>', 'one reversible token (pseu:…)')
     .option('--wal <dir>', 'a WAL directory: recover every reversible token of record --seq')
     .option('--seq <n>', 'the record sequence number, with --wal', parsePositiveInteger)
+    .option(
+      '--record-elements-max <n>',
+      'protobuf elements the record may decode into, with --wal: bounds the memory a hostile frame can take',
+      parsePositiveInteger,
+      RECORD_ELEMENTS_MAX_DEFAULT,
+    )
     .action((options: ReidentifyOptions, command: Command) => {
       const byToken = options.token !== undefined;
       const byRecord = options.wal !== undefined || options.seq !== undefined;
@@ -65,7 +83,8 @@ export function runReidentify(o: ReidentifyOptions, io: CliIo): ExitCode {
     return EXIT.OK;
   }
   const seq = o.seq as number;
-  const record = readRecord(path.resolve(io.cwd, o.wal as string), seq);
+  const elementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
+  const record = readRecord(path.resolve(io.cwd, o.wal as string), seq, elementsMax);
   return reidentifyRecord(record, seq, key, io);
 }
 
@@ -88,11 +107,11 @@ function reidentifyRecord(record: AuditRecord, seq: number, key: ReversalKey, io
   return exitCode;
 }
 
-function readRecord(dir: string, seq: number): AuditRecord {
+function readRecord(dir: string, seq: number, elementsMax: number): AuditRecord {
   if (!existsSync(dir)) throw new OtelAuditError('INVALID_ARGUMENT', `--wal ${dir}: no such directory`);
   const { reader } = openWalReadOnly({ dir });
   for (const stored of reader.records({ fromSeq: seq, toSeq: seq, types: [FrameType.RECORD] })) {
-    return decodeRecord(stored.payload);
+    return decodeStoredRecord(stored, elementsMax);
   }
   throw new OtelAuditError('INVALID_ARGUMENT', `no record ${seq} in ${dir}`);
 }
