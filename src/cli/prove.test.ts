@@ -10,10 +10,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeChainedWal } from '../integrity/proof/testutil/chainedWal.ts';
+import { sampleRecord, writeChainedWal } from '../integrity/proof/testutil/chainedWal.ts';
+import { RECORD_ELEMENTS_MAX_DEFAULT } from '../integrity/verify/verifyWal.ts';
+import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
 import { generateKeyPair } from '../integrity/sign/generateKeyPair.ts';
 import { createAuditRecord } from '../record/AuditRecord.ts';
+import { openWalReadOnly } from '../wal/readOnly.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { Wal } from '../wal/Wal.ts';
 import { runCli, writeWal } from './testutil/runCli.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -202,5 +206,114 @@ describe('prove refuses', () => {
     expect((await runCli(['prove', '--wal', path.join(tmp.dir, 'none'), '--seq', '1'])).stderr).toContain(
       'no such directory',
     );
+  });
+});
+
+describe('prove on a hostile WAL (a valid frame built to exhaust memory)', () => {
+  const junkWal = path.join(tmp.dir, 'junk');
+  const leafWal = path.join(tmp.dir, 'leaf');
+  let junkSeq = 0;
+  let defaultSeq = 0;
+  let leafSeq = 0;
+  const proveIn = (dir: string, ...args: string[]) =>
+    runCli(['prove', '--wal', dir, ...args], { cwd: auditor });
+
+  async function appendFrame(dir: string, payload: Uint8Array): Promise<number> {
+    const w = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off', payloadBytesMax: 8 * 1024 * 1024 });
+    try {
+      return await w.append(payload);
+    } finally {
+      await w.close();
+    }
+  }
+
+  beforeAll(async () => {
+    const keyFile = path.join(tmp.dir, 'signing.pem');
+    const base = { privateKeyFile: keyFile, streamId: STREAM, checkpointEveryRecords: 5 };
+    // junk: records 1-5 (checkpoint 5), a frame of 50,000 empty attributes, records 6-10 (checkpoint 10),
+    // then one of one element more than the default budget.
+    await writeChainedWal({ ...base, walDir: junkWal, runs: [5] });
+    junkSeq = await appendFrame(junkWal, hostileRecordPayload(50_000));
+    await writeChainedWal({ ...base, walDir: junkWal, runs: [5] });
+    defaultSeq = await appendFrame(junkWal, hostileRecordPayload(RECORD_ELEMENTS_MAX_DEFAULT - 2));
+    // leaf: records 1-5 (checkpoint 5); the first sent (chain number 1 or 3) has 20,000 attributes (40,000+ elements).
+    const big = (n: number) => {
+      const r = sampleRecord(n);
+      const extra = Array.from({ length: 20_000 }, (_, i) => ({ key: `k${i}`, value: i % 2 === 0 }));
+      return n === 0 ? createAuditRecord({ ...r, attributes: [...r.attributes, ...extra] }) : r;
+    };
+    await writeChainedWal({ ...base, walDir: leafWal, runs: [5], recordOf: big });
+    const { reader } = openWalReadOnly({ dir: leafWal });
+    for (const f of reader.records()) if (f.payload.length > 100_000) leafSeq = f.seq;
+  });
+
+  it('the record to prove beyond --record-elements-max: DECODE_LIMIT (exit 1) naming its seq', async () => {
+    const r = await proveIn(junkWal, '--seq', String(junkSeq), '--record-elements-max', '10000');
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `otel-audit: DECODE_LIMIT: the record at WAL seq ${junkSeq} (100013 bytes) holds more than 10000 protobuf elements, the limit per record (--record-elements-max): not decoded\n`,
+    });
+    const leaf = await proveIn(leafWal, '--seq', String(leafSeq), '--record-elements-max', '10000');
+    expect(leaf.code).toBe(1);
+    expect(leaf.stderr).toMatch(
+      new RegExp(`^otel-audit: DECODE_LIMIT: the record at WAL seq ${leafSeq} \\(`),
+    );
+    // The default budget is verify's: one element more is refused, and it is what --help shows.
+    const over = await proveIn(junkWal, '--seq', String(defaultSeq));
+    expect(over.code).toBe(1);
+    expect(over.stderr).toMatch(
+      new RegExp(
+        `^otel-audit: DECODE_LIMIT: the record at WAL seq ${defaultSeq} \\(\\d+ bytes\\) holds more than ${RECORD_ELEMENTS_MAX_DEFAULT} `,
+      ),
+    );
+    const help = await runCli(['prove', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(`(default: ${RECORD_ELEMENTS_MAX_DEFAULT})`);
+  });
+
+  it('a frame beyond the budget that is none of the leaves: the proof is made, and the frame named', async () => {
+    const r = await proveIn(
+      junkWal,
+      '--record',
+      '8',
+      '--record-elements-max',
+      '10000',
+      '--out',
+      'junk8.json',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `otel-audit: prove: notice: the record at WAL seq ${junkSeq} (100013 bytes) holds more than 10000 protobuf elements, the limit per record (--record-elements-max): not decoded; the chain numbers show it is none of the records proven\n`,
+    );
+    expect((await verify('junk8.json', '--public-key', 'public.pem')).code).toBe(0);
+    const c = await proveIn(
+      junkWal,
+      '--consistency',
+      '--from',
+      '5',
+      '--to',
+      '10',
+      '--record-elements-max',
+      '10000',
+    );
+    expect(c.code).toBe(0);
+  });
+
+  it('a leaf beyond the budget: no proof over it, naming its seq; within the budget, proved', async () => {
+    for (const args of [
+      ['--record', '1'],
+      ['--consistency', '--from', '5', '--to', '5'],
+    ]) {
+      const r = await proveIn(leafWal, ...args, '--record-elements-max', '10000');
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 1, stdout: '' });
+      // The chain numbers show a gap after it: reading stops there, and says why.
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `reading stopped: record at seq \\d+ has chain number \\d+ where \\d+ belongs \\(the record at WAL seq ${leafSeq} \\(\\d+ bytes\\) holds more than 10000 protobuf elements, the limit per record \\(--record-elements-max\\): not decoded\\)`,
+        ),
+      );
+    }
+    expect((await proveIn(leafWal, '--record', '1')).code).toBe(0);
+    expect((await proveIn(leafWal, '--seq', String(leafSeq))).code).toBe(0);
   });
 });

@@ -13,6 +13,12 @@
  * (32 bytes of memory per record of the stream, see WalLeafHashSource). A
  * proof is only written if the WAL's records reproduce the signed root:
  * otherwise the exit code is 3 (run `otel-audit verify`).
+ *
+ * Records are decoded within `--record-elements-max` protobuf elements
+ * (default: verify's), so a hostile frame cannot exhaust memory: the record
+ * to prove beyond it fails with DECODE_LIMIT (exit 1) naming its seq; one
+ * met on the way is skipped, and the proof fails naming it if it was one of
+ * the records the proof covers (WalLeafHashSource).
  */
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +28,7 @@ import { attr } from '../../integrity/chain/recoverChain.ts';
 import { ATTR_SEQUENCE_NUMBER, ATTR_SEQUENCE_STREAM_ID } from '../../integrity/names.ts';
 import { buildConsistencyProof, buildInclusionProof } from '../../integrity/proof/generateProof.ts';
 import { formatProof, type ProofDocument } from '../../integrity/proof/ProofDocument.ts';
+import { RECORD_ELEMENTS_MAX_DEFAULT } from '../../integrity/verify/decodeStoredRecord.ts';
 import {
   WalLeafHashSource,
   readWalRecord,
@@ -44,6 +51,8 @@ export interface ProveOptions {
   readonly stream?: string;
   readonly out?: string;
   readonly progress?: boolean;
+  /** Protobuf elements one record may decode into. */
+  readonly recordElementsMax?: number;
 }
 
 export function addProveCommand(parent: Command, context: CommandContext): void {
@@ -68,6 +77,12 @@ export function addProveCommand(parent: Command, context: CommandContext): void 
     .option('--stream <id>', 'the chain (audit.sequence.stream_id); needed when the WAL holds several')
     .option('--out <file>', 'write the proof here instead of stdout')
     .option('--progress', 'report frames read on stderr every 2 s (default when stderr is a terminal)')
+    .option(
+      '--record-elements-max <n>',
+      'protobuf elements one record may decode into: bounds the memory a hostile frame can take',
+      parsePositiveInteger,
+      RECORD_ELEMENTS_MAX_DEFAULT,
+    )
     .action(async (options: ProveOptions, command: Command) => {
       const problem = usageProblem(options);
       if (problem !== undefined) command.error(`error: ${problem}`, { code: 'otel-audit.badProve' });
@@ -104,8 +119,10 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
       ? new Progress({ stream: io.stderr, label: 'prove', unit: 'frames read' })
       : undefined;
   const onProgress = (frames: number): void => progress?.tick(frames);
+  const recordElementsMax = o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT;
   let proof: ProofDocument;
   let said: string;
+  let undecoded: string | undefined;
   if (o.consistency === true) {
     const first = o.from as number;
     const second = o.to as number;
@@ -116,12 +133,14 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
       ...(o.stream === undefined ? {} : { streamId: o.stream }),
       stopAfter: (c) => signedAt(c, second),
       onProgress,
+      recordElementsMax,
     });
     const r = buildConsistencyProof(source, { first, second });
+    undecoded = source.undecoded;
     proof = r.proof;
     said = `consistency of stream ${source.streamId} from tree size ${first} (seq ${r.first.seq}) to ${second} (seq ${r.second.seq}), ${r.second.algorithm} key ${r.second.keyId}`;
   } else {
-    const target = locateTarget(dir, o);
+    const target = locateTarget(dir, o, recordElementsMax);
     const source = WalLeafHashSource.load({
       dir,
       ...(target.streamId === undefined ? {} : { streamId: target.streamId }),
@@ -130,13 +149,15 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
         (o.checkpoint === undefined ? c.treeSize > target.leafIndex : c.treeSize === o.checkpoint),
       locate: [target.leafIndex],
       onProgress,
+      recordElementsMax,
     });
     const recordSeq = target.seq ?? source.seqOf(target.leafIndex);
     if (recordSeq === undefined) {
       throw new OtelAuditError(
         'INVALID_ARGUMENT',
         `stream ${source.streamId} has no record ${target.leafIndex + 1} (${source.size} records read` +
-          (source.damage === undefined ? ')' : `; reading stopped: ${source.damage})`),
+          (source.damage === undefined ? '' : `; reading stopped: ${source.damage}`) +
+          (source.undecoded === undefined || source.damage !== undefined ? ')' : `; ${source.undecoded})`),
       );
     }
     const r = buildInclusionProof(source, {
@@ -145,7 +166,11 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
       ...(o.checkpoint === undefined ? {} : { treeSize: o.checkpoint }),
     });
     proof = r.proof;
+    undecoded = source.undecoded;
     said = `inclusion of record ${target.leafIndex + 1} (seq ${recordSeq}) of stream ${source.streamId} in the tree of ${r.checkpoint.treeSize} records (checkpoint seq ${r.checkpoint.seq}, ${r.checkpoint.algorithm} key ${r.checkpoint.keyId})`;
+  }
+  if (undecoded !== undefined) {
+    log(`notice: ${undecoded}; the chain numbers show it is none of the records proven`);
   }
   const text = formatProof(proof);
   if (o.out === undefined) {
@@ -162,9 +187,10 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
 function locateTarget(
   dir: string,
   o: ProveOptions,
+  recordElementsMax: number,
 ): { leafIndex: number; seq: number | undefined; streamId: string | undefined } {
   if (o.seq === undefined) return { leafIndex: (o.record as number) - 1, seq: undefined, streamId: o.stream };
-  const record = readWalRecord(dir, o.seq);
+  const record = readWalRecord(dir, o.seq, undefined, recordElementsMax);
   const streamId = attr(record, ATTR_SEQUENCE_STREAM_ID);
   const number = attr(record, ATTR_SEQUENCE_NUMBER);
   if (typeof streamId !== 'string' || typeof number !== 'bigint' || number < 1n) {

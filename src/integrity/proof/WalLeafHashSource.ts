@@ -17,10 +17,21 @@
  * after it was chained is kept (its recomputed hash is the leaf) and noted
  * in `modified`: proofs against checkpoints after it then fail their root
  * check instead of vouching for changed content.
+ *
+ * Hostile input: each record is decoded within `recordElementsMax` protobuf
+ * elements and only if its payload is no larger than the WAL writer ever
+ * stores (verify/decodeStoredRecord.ts), so a frame built to exhaust memory
+ * cannot. Such a record is skipped like an undecodable one and named in
+ * `undecoded`: if it was one of the stream's records, the chain numbers after
+ * it show a gap (`damage`, which names it) or the leaves end before the
+ * checkpoint a proof needs (the proof fails, naming it); if the numbers run
+ * on, it was not a leaf of the trees proven, and the proofs stay sound (every
+ * root is checked against the signed one). `readRecord` and `readWalRecord`
+ * throw `RecordBudgetError` (DECODE_LIMIT) naming the seq: a proof over a
+ * record that cannot be hashed cannot be made.
  */
 import { OtelAuditError } from '../../errors.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
-import { decodeRecord } from '../../record/walCodec.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { FileSystem } from '../../wal/fs/FileSystem.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
@@ -31,6 +42,13 @@ import { attr } from '../chain/recoverChain.ts';
 import { hashLeaf } from '../merkle/hash.ts';
 import type { LeafHashSource } from '../merkle/LeafHashSource.ts';
 import { ATTR_INTEGRITY_HASH, ATTR_SEQUENCE_NUMBER, ATTR_SEQUENCE_STREAM_ID } from '../names.ts';
+import {
+  checkRecordElementsMax,
+  decodeStoredRecord,
+  RECORD_ELEMENTS_MAX_DEFAULT,
+  RecordBudgetError,
+  StoredPayloadTooLargeError,
+} from '../verify/decodeStoredRecord.ts';
 import { LeafHashArray } from './LeafHashArray.ts';
 
 /** A checkpoint of the stream found in the WAL. */
@@ -54,6 +72,11 @@ export interface WalLeafHashSourceOptions {
   readonly locate?: readonly number[];
   /** Called every 100,000 frames read. */
   readonly onProgress?: (frames: number) => void;
+  /**
+   * Protobuf elements one record may decode into (`--record-elements-max`); default
+   * `RECORD_ELEMENTS_MAX_DEFAULT`, verify's. A record beyond it is skipped and named in `undecoded`.
+   */
+  readonly recordElementsMax?: number;
 }
 
 /** The stored checkpoint: the JSON object exactly as the WAL frame holds it, and decoded. */
@@ -73,17 +96,25 @@ export class WalLeafHashSource implements LeafHashSource {
   readonly damage: string | undefined;
   /** The first record whose content no longer matches its `audit.integrity.hash`, if any. */
   readonly modified: string | undefined;
+  /**
+   * The first record frame of the pass not decoded because it is beyond `recordElementsMax` or larger
+   * than any payload the WAL writer stores: its WAL seq and why.
+   */
+  readonly undecoded: string | undefined;
   /** Frames read in the pass. */
   readonly framesRead: number;
   readonly #leaves: LeafHashArray;
   readonly #located: ReadonlyMap<number, number>;
   readonly #reader: WalReader;
+  readonly #recordElementsMax: number;
 
   private constructor(o: {
     streamId: string;
     checkpoints: CheckpointRef[];
     damage: string | undefined;
     modified: string | undefined;
+    undecoded: string | undefined;
+    recordElementsMax: number;
     framesRead: number;
     leaves: LeafHashArray;
     located: Map<number, number>;
@@ -93,6 +124,8 @@ export class WalLeafHashSource implements LeafHashSource {
     this.checkpoints = o.checkpoints;
     this.damage = o.damage;
     this.modified = o.modified;
+    this.undecoded = o.undecoded;
+    this.#recordElementsMax = o.recordElementsMax;
     this.framesRead = o.framesRead;
     this.#leaves = o.leaves;
     this.#located = o.located;
@@ -101,6 +134,7 @@ export class WalLeafHashSource implements LeafHashSource {
 
   /** Reads the WAL once (see the module comment). */
   static load(o: WalLeafHashSourceOptions): WalLeafHashSource {
+    const elementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
     const { reader } = openWalReadOnly({ dir: o.dir, ...(o.fs ? { fs: o.fs } : {}) });
     const leaves = new LeafHashArray();
     const checkpoints: CheckpointRef[] = [];
@@ -110,6 +144,7 @@ export class WalLeafHashSource implements LeafHashSource {
     let streamId = o.streamId;
     let damage: string | undefined;
     let modified: string | undefined;
+    let undecoded: string | undefined;
     let badFrames = 0;
     let frames = 0;
     const onDamage = (): void => void badFrames++;
@@ -124,8 +159,9 @@ export class WalLeafHashSource implements LeafHashSource {
       }
       let record: AuditRecord;
       try {
-        record = decodeRecord(f.payload);
-      } catch {
+        record = decodeStoredRecord(f, elementsMax);
+      } catch (err) {
+        if (undecoded === undefined && isBeyondLimits(err)) undecoded = err.message;
         continue; // whose record it was is unknown; a gap in the chain numbers shows whether it was ours
       }
       const id = attr(record, ATTR_SEQUENCE_STREAM_ID);
@@ -137,7 +173,9 @@ export class WalLeafHashSource implements LeafHashSource {
       }
       const number = attr(record, ATTR_SEQUENCE_NUMBER);
       if (number !== BigInt(leaves.size + 1)) {
-        const lost = badFrames > 0 ? ` (${badFrames} unreadable frames before it)` : '';
+        const lost =
+          (badFrames > 0 ? ` (${badFrames} unreadable frames before it)` : '') +
+          (undecoded === undefined ? '' : ` (${undecoded})`);
         damage = `record at seq ${f.seq} has chain number ${String(number)} where ${leaves.size + 1} belongs${lost}`;
         break;
       }
@@ -172,6 +210,8 @@ export class WalLeafHashSource implements LeafHashSource {
       checkpoints,
       damage,
       modified,
+      undecoded,
+      recordElementsMax: elementsMax,
       framesRead: frames,
       leaves,
       located,
@@ -204,7 +244,7 @@ export class WalLeafHashSource implements LeafHashSource {
     if (frame.type !== FrameType.RECORD) {
       throw new OtelAuditError('INVALID_ARGUMENT', `seq ${seq} is not a record (frame type ${frame.type})`);
     }
-    return decodeRecord(frame.payload);
+    return decodeStoredRecord(frame, this.#recordElementsMax);
   }
 
   /** The checkpoint `ref` points to, as stored and decoded. */
@@ -223,16 +263,30 @@ export class WalLeafHashSource implements LeafHashSource {
   }
 }
 
-/** The record stored at `seq` of the WAL in `dir` (to find its stream and chain number before a pass). */
-export function readWalRecord(dir: string, seq: number, fs?: FileSystem): AuditRecord {
+/**
+ * The record stored at `seq` of the WAL in `dir` (to find its stream and chain number before a pass),
+ * decoded within `recordElementsMax` protobuf elements (else `RecordBudgetError`).
+ */
+export function readWalRecord(
+  dir: string,
+  seq: number,
+  fs?: FileSystem,
+  recordElementsMax: number = RECORD_ELEMENTS_MAX_DEFAULT,
+): AuditRecord {
+  const elementsMax = checkRecordElementsMax(recordElementsMax);
   const { reader } = openWalReadOnly({ dir, ...(fs ? { fs } : {}) });
   for (const f of reader.records({ fromSeq: seq, toSeq: seq })) {
     if (f.seq !== seq) continue;
     if (f.type !== FrameType.RECORD)
       throw new OtelAuditError('INVALID_ARGUMENT', `seq ${seq} is not a record (frame type ${f.type})`);
-    return decodeRecord(f.payload);
+    return decodeStoredRecord(f, elementsMax);
   }
   throw new OtelAuditError('INVALID_ARGUMENT', `the WAL in ${dir} has no record with seq ${seq}`);
+}
+
+/** A record not decoded because of the read-side limits (not because it is malformed). */
+function isBeyondLimits(err: unknown): err is Error {
+  return err instanceof RecordBudgetError || err instanceof StoredPayloadTooLargeError;
 }
 
 function checkpointRef(f: WalRecord): { streamId: string; ref: CheckpointRef } | undefined {

@@ -155,7 +155,8 @@ export function selectCheckpoint(
       `stream ${source.streamId} has no signed checkpoint ${what}` +
         (sizes.length > 0 ? ` (signed tree sizes: ${shown.join(', ')})` : ' (no signed checkpoints)') +
         (unsigned > 0 ? `; ${unsigned} unsigned checkpoints are not usable for proofs` : '') +
-        (source.damage === undefined ? '' : `; reading stopped: ${source.damage}`),
+        (source.damage === undefined ? '' : `; reading stopped: ${source.damage}`) +
+        (source.undecoded === undefined || source.damage !== undefined ? '' : `; ${source.undecoded}`),
     );
   }
   if (ref.treeSize > source.size) {
@@ -163,6 +164,7 @@ export function selectCheckpoint(
       'SIZE_MISMATCH',
       `the checkpoint at seq ${ref.seq} covers ${ref.treeSize} records but only ${source.size} are readable` +
         (source.damage === undefined ? '' : ` (${source.damage})`) +
+        (source.undecoded === undefined || source.damage !== undefined ? '' : ` (${source.undecoded})`) +
         '; run otel-audit verify',
     );
   }

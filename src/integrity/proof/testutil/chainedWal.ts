@@ -22,6 +22,8 @@ export interface ChainedWalOptions {
   readonly checkpointEveryRecords: number;
   /** Records sent per service run; the service shuts down (final checkpoint) and restarts between runs. */
   readonly runs: readonly number[];
+  /** Record `n` (0-based, counted over all runs); default `sampleRecord`. */
+  readonly recordOf?: (n: number) => AuditRecord;
 }
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -29,6 +31,7 @@ const quiet = { info: () => undefined, warn: () => undefined, error: () => undef
 export async function writeChainedWal(o: ChainedWalOptions): Promise<void> {
   const registry = createFactoryRegistry();
   let sent = 0;
+  const recordOf = o.recordOf ?? sampleRecord;
   for (const count of o.runs) {
     const config = resolveConfig(
       [
@@ -57,7 +60,7 @@ service:
     // Batches of 3 from concurrent callers: WAL order, not call order, decides the chain numbers.
     const batches: Promise<void>[] = [];
     for (let i = 0; i < count; i += 3) {
-      const records = Array.from({ length: Math.min(3, count - i) }, (_, j) => sampleRecord(sent + i + j));
+      const records = Array.from({ length: Math.min(3, count - i) }, (_, j) => recordOf(sent + i + j));
       batches.push(pipeline?.consumeLogs({ records }) ?? Promise.resolve());
     }
     await Promise.all(batches);
