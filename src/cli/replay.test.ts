@@ -468,6 +468,37 @@ describe('otel-audit replay: a hostile record (a valid frame built to exhaust me
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(`(default: ${RECORD_ELEMENTS_MAX_DEFAULT})`);
   });
 
+  it('a record whose JSON is longer than a JavaScript string can be: reported and skipped, exit 3', async () => {
+    // 96 MiB of U+0001 (within the WAL writer's 128 MiB ceiling): its JSON escapes each as \u0001, 576 Mi
+    // characters, beyond V8's ~512 Mi. Before, replay ended with an internal error and printed nothing.
+    const dir = tempDir();
+    const wal = Wal.open({
+      dir,
+      syncPolicy: 'none',
+      preallocate: 'off',
+      payloadBytesMax: 128 * 1024 * 1024,
+      segmentBytesMax: 256 * 1024 * 1024,
+      queueBytesMax: 256 * 1024 * 1024,
+    });
+    const [first, second] = sampleRecords(2) as [AuditRecord, AuditRecord];
+    try {
+      await wal.append(encodeRecord(first));
+      await wal.append(encodeRecord(createAuditRecord({ body: '\u0001'.repeat(96 * 1024 * 1024) })));
+      await wal.append(encodeRecord(second));
+    } finally {
+      await wal.close();
+    }
+    for (const format of ['jsonl', 'otlp-json']) {
+      const r = await runCli(['replay', '--wal', dir, '--format', format]);
+      expect(r.stderr).toMatch(
+        /^otel-audit: replay: error: record 2 \(\d+ bytes stored\) cannot be printed: its JSON is longer than the longest string JavaScript can hold; skipped\notel-audit: replay: 1 record too large to print; every other intact record was printed\n$/,
+      );
+      expect(r.code).toBe(3);
+      if (format === 'jsonl') expect(seqs(r.stdout)).toEqual([1, 3]);
+      else expect(otlpRecords(r.stdout)).toEqual(sampleRecords(2));
+    }
+  });
+
   it('rejects a budget that is not a whole number from 1 (usage, exit 2)', async () => {
     const dir = await walOf(sampleRecords(1));
     for (const value of ['0', '-1', '1.5', 'many']) {

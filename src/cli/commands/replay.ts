@@ -13,6 +13,9 @@
  * and only if its payload is no larger than the WAL writer ever stores
  * (src/integrity/verify/decodeStoredRecord.ts): a hostile frame built to
  * exhaust memory is reported like an undecodable one and reading goes on.
+ * A record whose JSON would be longer than a JavaScript string can be (~512 Mi
+ * characters: a string of 86+ MiB of control characters, each escaped as six)
+ * is reported on stderr and skipped; it counts as a problem (exit 3).
  *
  * With `--key-store DIR --master-key FILE`, values encrypted by `audit_encrypt`
  * are shown decrypted, or as `[shredded]` when their data key was destroyed
@@ -41,7 +44,12 @@ import { EXIT, type ExitCode } from '../exitCodes.ts';
 import { parsePositiveInteger, parseTime } from '../internal/argParsers.ts';
 import { OutputSink } from '../internal/OutputSink.ts';
 import { Progress } from '../internal/Progress.ts';
-import { REPLAY_FORMATS, createReplayFormatter, type ReplayFormat } from '../internal/replayFormats.ts';
+import {
+  BATCH_PAYLOAD_BYTES_MAX,
+  REPLAY_FORMATS,
+  createReplayFormatter,
+  type ReplayFormat,
+} from '../internal/replayFormats.ts';
 
 export interface ReplayOptions {
   readonly wal: string;
@@ -123,12 +131,13 @@ export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> 
     log(`damage: ${d.segment} at offset ${d.offset} (${d.reason}); skipping to the next intact record`);
   };
   const out = new OutputSink(io.stdout);
-  const formatter = createReplayFormatter(o.format);
+  let formatter = createReplayFormatter(o.format);
   const progress =
     o.progress === true || io.stderr.isTTY === true
       ? new Progress({ stream: io.stderr, label: 'replay', unit: 'records' })
       : undefined;
   let count = 0;
+  let unprintable = 0;
   for (const stored of reader.records({
     fromSeq: o.fromSeq,
     toSeq: o.toSeq,
@@ -142,17 +151,34 @@ export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> 
       damage++;
       continue;
     }
-    count++;
     const shown = decryptor?.reveal(record, (problem) => {
       damage++;
       log(`damage: record ${stored.seq}: ${problem}`);
     });
-    const line = formatter.add({
-      seq: stored.seq,
-      timeUnixNano: stored.timeUnixNano,
-      record: shown ?? record,
-      payloadBytes: stored.payload.length,
-    });
+    const payloadBytes = stored.payload.length;
+    if (payloadBytes > BATCH_PAYLOAD_BYTES_MAX) {
+      // A large record is formatted alone: if it is too large to print, no other record loses its line.
+      const held = formatter.finish();
+      if (held !== undefined) await out.writeLine(held);
+    }
+    let line: string | undefined;
+    try {
+      line = formatter.add({
+        seq: stored.seq,
+        timeUnixNano: stored.timeUnixNano,
+        record: shown ?? record,
+        payloadBytes,
+      });
+    } catch (error) {
+      if (!isStringTooLong(error)) throw error;
+      formatter = createReplayFormatter(o.format); // it held only this record
+      unprintable++;
+      log(
+        `error: record ${stored.seq} (${payloadBytes} bytes stored) cannot be printed: its JSON is longer than the longest string JavaScript can hold; skipped`,
+      );
+      continue;
+    }
+    count++;
     if (line !== undefined) await out.writeLine(line);
     if (out.closed || count === o.limit) break;
     progress?.tick(count);
@@ -160,11 +186,24 @@ export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> 
   const last = formatter.finish();
   if (last !== undefined) await out.writeLine(last);
   await out.flush();
-  if (out.closed) return damage > 0 ? EXIT.DAMAGE : EXIT.OK; // the reader went away (`| head`): not an error
+  if (out.closed) return damage + unprintable > 0 ? EXIT.DAMAGE : EXIT.OK; // the reader went away (`| head`)
   progress?.done(count);
+  if (unprintable > 0) {
+    log(
+      `${unprintable} ${unprintable === 1 ? 'record' : 'records'} too large to print` +
+        (damage === 0 ? '' : `, damage found (${damage} ${damage === 1 ? 'problem' : 'problems'})`) +
+        '; every other intact record was printed',
+    );
+    return EXIT.DAMAGE;
+  }
   if (damage === 0) return EXIT.OK;
   log(`damage found (${damage} ${damage === 1 ? 'problem' : 'problems'}); every intact record was printed`);
   return EXIT.DAMAGE;
+}
+
+/** V8's RangeError for a string beyond its maximum length (~2^29 characters). */
+function isStringTooLong(error: unknown): boolean {
+  return error instanceof RangeError && error.message === 'Invalid string length';
 }
 
 function checkDirectory(dir: string, given: string): void {
