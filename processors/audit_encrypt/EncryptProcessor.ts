@@ -6,10 +6,13 @@
  *
  * The subject is read BEFORE anything is encrypted (the subject attribute may
  * itself be encrypted). Its key is looked up only when a record has something
- * to encrypt; creating a subject's first key writes and syncs one small file
- * on the record path. A key store failure (disk full) rejects the batch as
- * retryable; a subject-less record under `missing_subject: refuse` rejects it
- * as permanent.
+ * to encrypt; creating a subject's first key writes and links one small file
+ * on the record path, WITHOUT fsync: the key store syncs new keys (all of a
+ * batch's, in parallel, off the main thread) in `flushBeforeExport`, which the
+ * pipeline awaits before the batch reaches an exporter — a key is durable
+ * before anything encrypted with it is. A key store failure (disk full, a
+ * failed fsync) rejects the batch as retryable; a subject-less record under
+ * `missing_subject: refuse` rejects it as permanent.
  */
 import path from 'node:path';
 import { OtelAuditError } from '../../src/errors.ts';
@@ -33,6 +36,8 @@ export class EncryptProcessor implements RecordProcessor {
   private readonly config: AuditEncryptConfig;
   private readonly lifecycle: Lifecycle;
   private store: KeyStore | undefined;
+  /** Kept after shutdown: keys handed out before it must still be synced before their records go on. */
+  private syncing: KeyStore | undefined;
 
   constructor(settings: CreateSettings, config: AuditEncryptConfig) {
     this.settings = settings;
@@ -77,6 +82,16 @@ export class EncryptProcessor implements RecordProcessor {
     return true;
   }
 
+  flushBeforeExport(): Promise<void> | undefined {
+    const store = this.syncing;
+    return store?.hasPending ? store.flushPending() : undefined;
+  }
+
+  flushBeforeExportSync(): void {
+    const store = this.syncing;
+    if (store?.hasPending) store.flushPendingSync();
+  }
+
   /** The subject: a non-empty string, or an int in decimal; undefined when there is none. */
   private subjectOf(view: MutableLogRecordView): string | undefined {
     if (this.config.subject_attribute === '') return undefined;
@@ -103,12 +118,13 @@ export class EncryptProcessor implements RecordProcessor {
     const { id, baseDir } = this.settings;
     const { key_store: ks, key_cache: cache } = this.config;
     const masterKeys = await loadKeyRing(keyProviders(ks.master_keys, baseDir), `${id}: master`);
-    this.store = KeyStore.open({
+    this.store = this.syncing = KeyStore.open({
       directory: path.resolve(baseDir, ks.directory),
       masterKeys,
       create: true,
       cacheEntriesMax: cache.entries_max,
       cacheTtlMs: cache.ttl,
+      deferSync: true, // synced in flushBeforeExport, before the records reach an exporter
     });
     const c = this.config;
     if (!c.body && c.body_paths.length === 0 && c.attributes.length === 0) {

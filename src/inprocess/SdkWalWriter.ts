@@ -20,8 +20,15 @@
  *   queued, then one fdatasync): that emit blocks on the disk, as
  *   `durability: strict` does for every emit, and the queue is empty again.
  *   If the WAL did not accept the rest of the batch at once (its own queue
- *   bound made it wait), the commit is not forced (it would jump ahead of the
- *   waiting records) and the WAL's own bound applies.
+ *   bound made it wait, or an earlier batch still waits as below), the commit
+ *   is not forced (it would jump ahead of the waiting records) and the WAL's
+ *   own bound applies.
+ * - What processed records depend on is durable before they reach an
+ *   exporter (`RecordProcessor.flushBeforeExport`, e.g. `audit_encrypt`'s new
+ *   data keys): a batch waits for it, and the batches after it wait their
+ *   turn, so records reach the WAL in emit order; a failure there fails the
+ *   batch like a retryable write failure. Synchronous writes (strict, the
+ *   forced commit above) use the blocking `flushBeforeExportSync` first.
  */
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
@@ -30,6 +37,8 @@ import type { AuditRecord } from '../record/AuditRecord.ts';
 import { fromSdkLogRecord } from '../record/fromSdkLogRecord.ts';
 import { AuditWriteFailedError } from './AuditWriteFailedError.ts';
 import { isRetryable } from '../pipeline/consumer.ts';
+import type { RecordProcessor } from '../pipeline/RecordProcessor.ts';
+import { flushBeforeExport, flushBeforeExportSync } from '../pipeline/runRecordProcessors.ts';
 import { settleAll } from '../pipeline/PipelineConsumer.ts';
 import { RecordsRejectedError } from '../pipeline/RecordsRejectedError.ts';
 
@@ -53,6 +62,8 @@ export type FailureHandler = (error: Error, record: AuditRecord) => void;
 
 export interface SdkWalWriterOptions {
   readonly exporters: readonly LogsExporter[];
+  /** The pipeline's processors (already run on each record in `onEmit`): their `flushBeforeExport` runs before a batch goes down. */
+  readonly processors?: readonly RecordProcessor[];
   /** Set for `durability: strict`: the WAL exporters written synchronously. */
   readonly strictWal: readonly AuditWalExporter[] | undefined;
   readonly dropped: WeakSet<ReadWriteLogRecord>;
@@ -91,9 +102,13 @@ export class SdkWalWriter implements LogRecordProcessor {
   private failedSinceFlush: Error | undefined;
   /** A synchronous commit's failure, and the record it was writing (reported by that record's own emit). */
   private syncFailure: { readonly record: AuditRecord; readonly error: Error } | undefined;
+  /** Settles when the last batch that had to wait for its processors (flushBeforeExport) has gone down. */
+  private waiting: Promise<void> | undefined;
+  private readonly processors: readonly RecordProcessor[];
 
   constructor(o: SdkWalWriterOptions) {
     this.o = o;
+    this.processors = o.processors ?? [];
     const b = o.blocking;
     this.unsettledSafe =
       b === undefined
@@ -137,6 +152,7 @@ export class SdkWalWriter implements LogRecordProcessor {
   write(record: AuditRecord): Promise<void> {
     if (this.o.strictWal) {
       try {
+        flushBeforeExportSync(this.processors);
         for (const e of this.o.strictWal)
           e.writeSync(this.o.strictWal.length > 1 ? structuredClone(record) : record);
         return Promise.resolve();
@@ -209,6 +225,13 @@ export class SdkWalWriter implements LogRecordProcessor {
   private sendCommitting(records: AuditRecord[]): Promise<Array<unknown>> {
     const wals = (this.o.blocking as NonNullable<SdkWalWriterOptions['blocking']>).wals;
     const last = records.length - 1;
+    try {
+      flushBeforeExportSync(this.processors);
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.syncFailure = { record: records[last] as AuditRecord, error };
+      return Promise.resolve(this.failAll(records, error));
+    }
     const before = wals.map((e) => e.wal.status().queuedRecords);
     const rest = last > 0 ? this.send(records.slice(0, last)) : Promise.resolve<unknown[]>([]);
     const accepted = wals.every((e, i) => e.wal.status().queuedRecords - (before[i] as number) === last);
@@ -245,6 +268,14 @@ export class SdkWalWriter implements LogRecordProcessor {
    *   anyway, so it is not stored there either.
    */
   private async send(records: AuditRecord[]): Promise<Array<unknown>> {
+    const ready = this.readyToSend();
+    if (ready !== undefined) {
+      try {
+        await ready;
+      } catch (err) {
+        return this.failAll(records, err);
+      }
+    }
     const errors: unknown[] = new Array(records.length);
     const outcomes = await this.consumeEach(records);
     const refusedWhole: LogsExporter[] = [];
@@ -281,6 +312,35 @@ export class SdkWalWriter implements LogRecordProcessor {
       if (e !== undefined) this.fail(e, records[i] as AuditRecord);
     });
     return errors;
+  }
+
+  /**
+   * Undefined when a batch may go down at once; otherwise settles when what its records depend on is
+   * durable (rejects if that failed) and every batch that waited before it has gone down.
+   */
+  private readyToSend(): Promise<void> | undefined {
+    const own = flushBeforeExport(this.processors);
+    const previous = this.waiting;
+    if (own === undefined && previous === undefined) return undefined;
+    own?.catch(() => undefined); // handled below, possibly after `previous`
+    const ready = previous === undefined ? (own as Promise<void>) : previous.then(() => own);
+    const turn = ready.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.waiting = turn;
+    void turn.then(() => {
+      if (this.waiting === turn) this.waiting = undefined;
+    });
+    return ready;
+  }
+
+  /** Fails every record of a batch with `err` (through the failure policy). */
+  private failAll(records: readonly AuditRecord[], err: unknown): unknown[] {
+    return records.map((r) => {
+      this.fail(err, r);
+      return err;
+    });
   }
 
   /** Each exporter's outcome for the batch (undefined: durable), once all of them have answered. */

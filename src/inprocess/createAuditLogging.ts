@@ -125,6 +125,7 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
   const payloadBytesMax = Math.max(...walConfigs.map((c) => c.payload_bytes_max));
   const writer = new SdkWalWriter({
     exporters,
+    processors, // their flushBeforeExport (e.g. audit_encrypt's new keys) before a batch reaches the WAL
     strictWal: strict ? walExporters : undefined,
     dropped,
     onFailure: first.on_failure,

@@ -1,6 +1,7 @@
 /**
- * One `service::pipelines::logs[/name]`: processors in order, then fan-out to
- * every exporter. The batch is acknowledged when every exporter has it.
+ * One `service::pipelines::logs[/name]`: processors in order, then (once what
+ * the records depend on is durable: `RecordProcessor.flushBeforeExport`)
+ * fan-out to every exporter. The batch is acknowledged when every exporter has it.
  * Records a processor refuses are refused on their own: the rest of the batch
  * is written, then `RecordsRejectedError` reports the refused ones.
  */
@@ -8,7 +9,7 @@ import { isRetryable, type LogBatch, type LogsConsumer } from './consumer.ts';
 import type { LogsExporter } from './factories.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
 import { RecordsRejectedError, type RejectedRecord } from './RecordsRejectedError.ts';
-import { processRecords } from './runRecordProcessors.ts';
+import { flushBeforeExport, processRecords } from './runRecordProcessors.ts';
 
 export class PipelineConsumer implements LogsConsumer {
   readonly id: string;
@@ -33,6 +34,9 @@ export class PipelineConsumer implements LogsConsumer {
     const { kept, rejected } = processRecords(batch.records, this.processors, this.processorIds);
     let refused: readonly RejectedRecord[] = rejected;
     if (kept.length > 0) {
+      // What the kept records depend on (new data keys) is durable before any exporter gets them.
+      const pending = flushBeforeExport(this.processors);
+      if (pending !== undefined) await pending;
       const out: LogBatch = batch.client ? { records: kept, client: batch.client } : { records: kept };
       try {
         if (this.exporters.length === 1) await (this.exporters[0] as LogsExporter).consumeLogs(out);

@@ -18,6 +18,20 @@ export interface RecordProcessor {
    * and is retried); anything untyped is taken for a bug and refuses the record (`ProcessorFailedError`).
    */
   process(record: MutableLogRecordView): boolean;
+  /**
+   * Makes durable what records already processed depend on but `process()` did not wait for (e.g.
+   * `audit_encrypt`'s data keys of new subjects: creating them durably would block the main thread
+   * on fsync for every new subject). A runner MUST call it after processing and before any record it
+   * processed reaches an exporter, and hand nothing on if it rejects: `PipelineConsumer` awaits it
+   * before the exporters get the batch, the in-process writer before a batch reaches the WAL.
+   * Returns undefined when nothing is pending (the runner goes on synchronously); otherwise a promise
+   * that also covers work started by earlier calls still in flight (a batch may use a key another
+   * batch created). Rejects with a retryable `OtelAuditError` when that cannot be done: the batch is
+   * failed as retryable, nothing of it acknowledged.
+   */
+  flushBeforeExport?(): Promise<void> | undefined;
+  /** `flushBeforeExport`, blocking: for a runner that cannot await (in-process `durability: strict`, synchronous commits). */
+  flushBeforeExportSync?(): void;
   start?(): Promise<void>;
   shutdown?(): Promise<void>;
 }

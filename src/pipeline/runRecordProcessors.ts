@@ -69,3 +69,22 @@ export function runRecordProcessors(
   if (rejected[0]) throw rejected[0].error;
   return kept;
 }
+
+/**
+ * Calls every processor's `flushBeforeExport` (RecordProcessor.ts); undefined when none has anything
+ * pending, so a runner with nothing to wait for hands the batch on synchronously, as before.
+ */
+export function flushBeforeExport(processors: readonly RecordProcessor[]): Promise<void> | undefined {
+  let waits: Promise<void>[] | undefined;
+  for (const p of processors) {
+    const w = p.flushBeforeExport?.();
+    if (w !== undefined) (waits ??= []).push(w);
+  }
+  if (waits === undefined) return undefined;
+  return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+}
+
+/** `flushBeforeExport`, blocking: every processor's `flushBeforeExportSync`. */
+export function flushBeforeExportSync(processors: readonly RecordProcessor[]): void {
+  for (const p of processors) p.flushBeforeExportSync?.();
+}

@@ -13,9 +13,18 @@
  * recognisably shredded, not "tampered".
  *
  * Invariants and recovery:
- * - An entry is created once (createFileOnce: fsync, no-clobber link,
- *   directory fsync) BEFORE any value is encrypted with it; two processes
- *   racing for the same subject both end up using the one that won.
+ * - An entry is created once, by a no-clobber link: two processes racing for
+ *   the same subject both end up using the one that won.
+ * - An entry is durable before anything encrypted with it is. By default
+ *   `keyForSubject` makes it durable before it returns (createFileOnce:
+ *   fsync, link, directory fsync: ~2 synchronous fsyncs per new subject).
+ *   With `deferSync` (the `audit_encrypt` processor) it only writes and links
+ *   the entry (no fsync on the record path) and registers it as pending, as
+ *   it does an entry it reads (another process may not have synced it yet);
+ *   the caller MUST await `flushPending()` (or call `flushPendingSync()`)
+ *   before anything encrypted with a key it got is made durable — the
+ *   pipeline does, through `RecordProcessor.flushBeforeExport`. Details and
+ *   failure handling: internal/pendingEntries.ts.
  * - `shred` destroys the entry durably (overwrite, unlink, directory fsync)
  *   under the store lock. Nothing else can bring it back: no log of keys, no
  *   tombstone holding key material. Copies the operator made (backups,
@@ -31,7 +40,15 @@ import path from 'node:path';
 import { OtelAuditError } from '../errors.ts';
 import { associatedData } from './aead.ts';
 import { KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
-import { createFileOnce, destroyFile, ensureDirectory, readSmallFile } from './internal/durableFiles.ts';
+import {
+  createFileOnce,
+  destroyFile,
+  ensureDirectory,
+  linkFileOnce,
+  makeDirectory,
+  readSmallFile,
+} from './internal/durableFiles.ts';
+import { fsEntrySyncer, type EntrySyncer } from './internal/entrySyncer.ts';
 import { KeyCache } from './internal/KeyCache.ts';
 import {
   DATA_KEY_ID_PATTERN,
@@ -46,6 +63,7 @@ import {
   type EntryFile,
 } from './internal/keyStoreFormat.ts';
 import { unwrapKey, wrapKey } from './internal/keyWrap.ts';
+import { PendingEntries } from './internal/pendingEntries.ts';
 import { rewrapStore } from './internal/rewrap.ts';
 import { withStoreLock } from './internal/storeLock.ts';
 import { SECRET_KEY_BYTES, type SecretKeyRing } from './SecretKey.ts';
@@ -67,6 +85,13 @@ export interface KeyStoreOptions {
   readonly cacheEntriesMax?: number;
   readonly cacheTtlMs?: number;
   readonly nowMs?: () => number;
+  /**
+   * Keys created (or read) by `keyForSubject` are not yet durable when it returns: `flushPending()`
+   * makes them so, off the main thread. Default false: each new key is synced before it is returned.
+   */
+  readonly deferSync?: boolean;
+  /** The fsyncs of deferred entries (a seam for tests); default the real ones. */
+  readonly syncer?: EntrySyncer;
 }
 
 export const CACHE_ENTRIES_MAX_DEFAULT = 10_000;
@@ -88,6 +113,8 @@ export class KeyStore {
    */
   private readonly refs = new Map<string, string>();
   private readonly refsMax: number;
+  /** Entries not yet known durable (only with `deferSync`). */
+  private readonly pending: PendingEntries | undefined;
 
   private constructor(o: KeyStoreOptions, indexKey: KeyObject) {
     this.directory = o.directory;
@@ -99,6 +126,13 @@ export class KeyStore {
       o.cacheTtlMs ?? CACHE_TTL_MS_DEFAULT,
       o.nowMs ?? Date.now,
     );
+    this.pending = o.deferSync
+      ? new PendingEntries({
+          directory: o.directory,
+          syncer: o.syncer ?? fsEntrySyncer,
+          onLost: (ref) => this.cache.delete(ref),
+        })
+      : undefined;
   }
 
   /** Opens (or, with `create`, creates) the store; unwraps its index key with the master keys. */
@@ -142,14 +176,39 @@ export class KeyStore {
     return createHmac('sha256', this.indexKey).update(input).digest('hex').slice(0, 32);
   }
 
-  /** The subject's current data key, created durably on first use. */
+  /**
+   * The subject's current data key, created on first use: durably, or with `deferSync` durable only
+   * once `flushPending()` has resolved (so is a key read from the store here).
+   */
   keyForSubject(subject: Subject): DataKey {
     const ref = this.subjectRef(subject);
     const cached = this.cache.get(ref);
     if (cached) return cached;
-    const key = this.load(ref) ?? this.create(ref);
+    const loaded = this.load(ref);
+    if (loaded !== null) this.pending?.add({ ref, file: entryPath(this.directory, ref), keyId: loaded.id });
+    const key = loaded ?? this.create(ref);
     this.cache.set(ref, key);
     return key;
+  }
+
+  /** True when a key `keyForSubject` returned may not be durable yet (only with `deferSync`). */
+  get hasPending(): boolean {
+    return this.pending?.any ?? false;
+  }
+
+  /**
+   * Makes every key `keyForSubject` has returned so far durable (with `deferSync`; otherwise they
+   * are already): an fsync of each new entry and one per directory, on the thread pool; also waits
+   * for flushes already running. Rejects with `KeyStoreIoError` (retryable) when a sync fails: what
+   * was encrypted with those keys must not be made durable; a later flush repairs or forgets them.
+   */
+  flushPending(): Promise<void> {
+    return this.pending?.flush() ?? Promise.resolve();
+  }
+
+  /** `flushPending()`, blocking (for callers that cannot await); throws `KeyStoreIoError`. */
+  flushPendingSync(): void {
+    this.pending?.flushSync();
   }
 
   /** The data key with `id`, or undefined when it was shredded (or never was in this store). */
@@ -176,6 +235,7 @@ export class KeyStore {
       }
       const destroyed = destroyFile(entryPath(this.directory, ref));
       this.cache.delete(ref);
+      this.pending?.forget(ref); // destroyed durably: nothing left to sync
       return destroyed ? keyId : undefined;
     });
   }
@@ -210,16 +270,23 @@ export class KeyStore {
     const raw = randomBytes(SECRET_KEY_BYTES);
     const file = entryPath(this.directory, ref);
     const wrapped = wrapKey(master, raw, ['data key', keyId]);
-    ensureDirectory(path.dirname(file));
     const bytes = entryFileBytes({
       keyId,
       masterKeyId: master.id,
       wrapped,
       created: new Date().toISOString(),
     });
-    if (createFileOnce(file, bytes)) return { id: keyId, key: createSecretKey(raw) };
-    const winner = this.load(ref); // another process created it first
-    if (winner === null) throw new KeyStoreIoError(`key store: ${file} vanished while it was created`);
-    return winner;
+    let created: boolean;
+    if (this.pending) {
+      makeDirectory(path.dirname(file)); // synced with the entry (pendingEntries.ts)
+      created = linkFileOnce(file, bytes);
+    } else {
+      ensureDirectory(path.dirname(file));
+      created = createFileOnce(file, bytes);
+    }
+    const key = created ? { id: keyId, key: createSecretKey(raw) } : this.load(ref); // else another process won
+    if (key === null) throw new KeyStoreIoError(`key store: ${file} vanished while it was created`);
+    this.pending?.add({ ref, file, keyId: key.id });
+    return key;
   }
 }

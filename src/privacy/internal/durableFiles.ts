@@ -1,8 +1,13 @@
 /**
- * The key store's file operations, each durable before it returns:
+ * The key store's file operations, each durable before it returns (but
+ * `linkFileOnce` and `makeDirectory`, whose caller syncs later):
  * - `createFileOnce`: temporary file, fsync, hard link to the final name
  *   (fails if it exists: two processes creating the same entry cannot
  *   overwrite each other), remove the temporary name, fsync the directory;
+ * - `linkFileOnce`: the same without either fsync: the file is complete and
+ *   visible at its final name when it returns, NOT durable (see
+ *   pendingEntries.ts, which syncs it before anything depends on it);
+ * - `makeDirectory`: mkdir without syncing its parent;
  * - `replaceFile`: temporary file, fsync, rename over the final name, fsync
  *   the directory (only under the store lock);
  * - `destroyFile`: overwrite with zeros and fsync (best effort: SSDs and
@@ -46,6 +51,43 @@ export function createFileOnce(file: string, bytes: Uint8Array): boolean {
   io(`remove ${temporary}`, () => unlinkSync(temporary));
   fsyncDirectory(path.dirname(file));
   return true;
+}
+
+/**
+ * Creates `file` with `bytes` unless it exists, WITHOUT syncing the file or its directory; true when
+ * this call created it. The temporary file is written whole before the link, so a reader never sees
+ * a partial entry at the final name (a crash before the caller's syncs can leave one: an empty or
+ * zero-filled file, see `isTornEntry`).
+ */
+export function linkFileOnce(file: string, bytes: Uint8Array): boolean {
+  const temporary = writeTemporary(file, bytes, false);
+  try {
+    io(`create ${file}`, () => linkSync(temporary, file));
+  } catch (error) {
+    removeQuietly(temporary);
+    if (((error as KeyStoreIoError).cause as NodeJS.ErrnoException | undefined)?.code !== 'EEXIST')
+      throw error;
+    return false;
+  }
+  io(`remove ${temporary}`, () => unlinkSync(temporary));
+  return true;
+}
+
+/**
+ * Creates `dir` (mode 0700) if missing, without syncing its parent; true when it was created (the
+ * caller must then sync the parent before the directory's content counts as durable). A missing
+ * parent is created durably (`ensureDirectory`).
+ */
+export function makeDirectory(dir: string): boolean {
+  try {
+    mkdirSync(dir, { mode: DIRECTORY_MODE });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`create directory ${dir}`, error);
+  }
+  ensureDirectory(path.dirname(dir));
+  return makeDirectory(dir);
 }
 
 /** Replaces `file` atomically with `bytes`. */
@@ -132,13 +174,13 @@ export function fsyncDirectory(dir: string): void {
   });
 }
 
-function writeTemporary(file: string, bytes: Uint8Array): string {
+function writeTemporary(file: string, bytes: Uint8Array, sync = true): string {
   const temporary = path.join(path.dirname(file), `.tmp-${randomBytes(8).toString('hex')}`);
   io(`write ${temporary}`, () => {
     const fd = openSync(temporary, 'wx', FILE_MODE);
     try {
       writeSync(fd, bytes);
-      fsyncSync(fd);
+      if (sync) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -154,7 +196,7 @@ function removeQuietly(file: string): void {
   }
 }
 
-function io<T>(what: string, fn: () => T): T {
+export function io<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
@@ -162,7 +204,7 @@ function io<T>(what: string, fn: () => T): T {
   }
 }
 
-function ioError(what: string, error: unknown): KeyStoreIoError {
+export function ioError(what: string, error: unknown): KeyStoreIoError {
   const code = (error as NodeJS.ErrnoException).code ?? 'error';
   return new KeyStoreIoError(`key store: cannot ${what}: ${code}: ${(error as Error).message}`, error);
 }

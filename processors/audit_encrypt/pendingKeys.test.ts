@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
+import { createAuditLogging } from '../../src/inprocess/createAuditLogging.ts';
+import { parseEncryptedValue } from '../../src/privacy/encryptedValue.ts';
+import { entryPath } from '../../src/privacy/internal/keyStoreFormat.ts';
+import { createAuditRecord } from '../../src/record/AuditRecord.ts';
+import { auditRecordView } from '../../src/record/AuditRecordView.ts';
+import { decodeRecord } from '../../src/record/walCodec.ts';
+import { FrameType } from '../../src/wal/format.ts';
+import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
+import { auditEncryptConfigSchema } from './config.ts';
+import { auditEncryptProcessorFactory } from './factory.ts';
+
+const tmp = makeTempDir('otel-audit-encrypt-pending-');
+afterAll(() => tmp.cleanup());
+const master = randomBytes(32).toString('base64');
+
+describe('audit_encrypt: new subjects keys are synced in flushBeforeExport, not in process()', () => {
+  it('process() of a new subject leaves work for flushBeforeExport; a known subject none', async () => {
+    const p = auditEncryptProcessorFactory.create(
+      testSettings('audit_encrypt'),
+      auditEncryptConfigSchema.parse({
+        ...(auditEncryptProcessorFactory.createDefaultConfig() as object),
+        body: true,
+        key_store: { directory: path.join(tmp.dir, 'keys-a'), master_keys: [{ value: master }] },
+      }),
+    );
+    await p.start?.();
+    const record = () =>
+      createAuditRecord({ body: 'x', attributes: [{ key: 'user.id', value: 'new-patient' }] });
+    p.process(auditRecordView(record()));
+    const pending = p.flushBeforeExport?.();
+    expect(pending).toBeInstanceOf(Promise);
+    await pending;
+    expect(p.flushBeforeExport?.()).toBeUndefined();
+    p.process(auditRecordView(record())); // cached, durable key: nothing to wait for
+    expect(p.flushBeforeExport?.()).toBeUndefined();
+    await p.shutdown?.();
+  });
+
+  it('in process with a real WAL: every record is durable and so is the key it names', async () => {
+    const root = path.join(tmp.dir, 'inprocess');
+    const audit = await createAuditLogging({
+      config: {
+        receivers: { audit_sdk: null },
+        processors: {
+          audit_encrypt: { body: true, key_store: { directory: 'keys', master_keys: [{ value: master }] } },
+        },
+        exporters: { audit_wal: { directory: 'wal' } },
+        service: {
+          pipelines: {
+            logs: { receivers: ['audit_sdk'], processors: ['audit_encrypt'], exporters: ['audit_wal'] },
+          },
+        },
+      },
+      baseDir: root,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    const provider = new LoggerProvider({ processors: audit.processors });
+    const logger = provider.getLogger('t');
+    for (let i = 0; i < 300; i++)
+      logger.emit({ body: `visit ${i}`, attributes: { 'user.id': `patient-${i % 150}` } });
+    await audit.forceFlush();
+    const records = [...audit.wal.read({ fromSeq: 1 })]
+      .filter((e) => e.type === FrameType.RECORD)
+      .map((e) => decodeRecord(e.payload));
+    expect(records).toHaveLength(300);
+    const keyIds = new Set(records.map((r) => parseEncryptedValue(String(r.body))?.keyId));
+    expect(keyIds.size).toBe(150);
+    for (const id of keyIds)
+      expect(existsSync(entryPath(path.join(root, 'keys'), String(id).split('.')[0] ?? ''))).toBe(true);
+    await provider.shutdown();
+  });
+});

@@ -1,0 +1,192 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRetryable } from '../pipeline/consumer.ts';
+import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { KeyStoreIoError } from './errors.ts';
+import { fsEntrySyncer, type EntrySyncer } from './internal/entrySyncer.ts';
+import { entryPath } from './internal/keyStoreFormat.ts';
+import { KeyStore } from './KeyStore.ts';
+import { SecretKeyRing } from './SecretKey.ts';
+import { randomSecretKey } from './testutil/keys.ts';
+
+const tmp = makeTempDir('otel-audit-keystore-deferred-');
+afterAll(() => tmp.cleanup());
+let n = 0;
+const master = randomSecretKey();
+
+/** The real fsyncs, logged in call order ('file <path>' / 'dir <path>'); `fail` makes matching ones throw. */
+class LoggingSyncer implements EntrySyncer {
+  readonly log: string[] = [];
+  fail: ((what: string) => boolean) | undefined;
+  /** While set, asynchronous syncs wait for it. */
+  gate: Promise<void> | undefined;
+  async file(file: string): Promise<void> {
+    await this.gate;
+    this.run(`file ${file}`, () => fsEntrySyncer.fileSync(file));
+  }
+  async directory(dir: string): Promise<void> {
+    await this.gate;
+    this.run(`dir ${dir}`, () => fsEntrySyncer.directorySync(dir));
+  }
+  fileSync(file: string): void {
+    this.run(`file ${file}`, () => fsEntrySyncer.fileSync(file));
+  }
+  directorySync(dir: string): void {
+    this.run(`dir ${dir}`, () => fsEntrySyncer.directorySync(dir));
+  }
+  private run(what: string, fn: () => void): void {
+    if (this.fail?.(what)) throw Object.assign(new Error(`EIO: i/o error, fsync`), { code: 'EIO' });
+    fn();
+    this.log.push(what);
+  }
+}
+
+function open(syncer: LoggingSyncer, directory = path.join(tmp.dir, `store-${n++}`)): KeyStore {
+  return KeyStore.open({
+    directory,
+    masterKeys: new SecretKeyRing([master], 'master'),
+    create: true,
+    deferSync: true,
+    syncer,
+  });
+}
+
+const fileOf = (store: KeyStore, subject: string): string =>
+  entryPath(store.directory, store.subjectRef(subject));
+
+describe('KeyStore with deferSync', () => {
+  it('creates a new key without syncing it, then syncs each file and each directory once in flushPending', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const subjects = Array.from({ length: 40 }, (_, i) => `patient-${i}`);
+    const keys = subjects.map((s) => store.keyForSubject(s));
+    expect(syncer.log).toEqual([]); // nothing synced on the record path
+    expect(store.hasPending).toBe(true);
+    for (const s of subjects) expect(existsSync(fileOf(store, s))).toBe(true); // linked: visible, no-clobber
+    await store.flushPending();
+    expect(store.hasPending).toBe(false);
+    const files = subjects.map((s) => `file ${fileOf(store, s)}`);
+    const shards = new Set(subjects.map((s) => `dir ${path.dirname(fileOf(store, s))}`));
+    const keysDir = `dir ${path.join(store.directory, 'keys')}`;
+    expect(syncer.log.filter((l) => l.startsWith('file ')).sort()).toEqual(files.sort());
+    expect(syncer.log.filter((l) => l.startsWith('dir ')).sort()).toEqual([...shards, keysDir].sort());
+    // Nothing more to do: a second flush syncs nothing.
+    const before = syncer.log.length;
+    await store.flushPending();
+    expect(syncer.log.length).toBe(before);
+    // The keys are the ones on disk.
+    const again = open(new LoggingSyncer(), store.directory);
+    subjects.forEach((s, i) => expect(again.keyForSubject(s).id).toBe(keys[i]?.id));
+  });
+
+  it('a key read from the store on the record path is synced too (another process may not have synced it yet)', async () => {
+    const first = open(new LoggingSyncer());
+    first.keyForSubject('alice'); // linked, never flushed: as another process a moment before its flush
+    const syncer = new LoggingSyncer();
+    const second = open(syncer, first.directory);
+    second.keyForSubject('alice');
+    expect(second.hasPending).toBe(true);
+    await second.flushPending();
+    expect(syncer.log).toContain(`file ${fileOf(second, 'alice')}`);
+    expect(syncer.log).toContain(`dir ${path.dirname(fileOf(second, 'alice'))}`);
+  });
+
+  it('a failed fsync rejects retryably, keeps the key pending, and the next flush rewrites the entry instead of fsyncing it again', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('bob');
+    const file = fileOf(store, 'bob');
+    const inode = statSync(file).ino;
+    syncer.fail = (what) => what === `file ${file}`;
+    const err = await store.flushPending().then(
+      () => expect.unreachable('resolved'),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(KeyStoreIoError);
+    expect(isRetryable(err)).toBe(true);
+    expect(store.hasPending).toBe(true);
+    // Still failing fsyncs of that file do not matter: it is not fsynced again but rewritten (new inode).
+    const bytes = readFileSync(file);
+    await store.flushPending();
+    expect(store.hasPending).toBe(false);
+    expect(statSync(file).ino).not.toBe(inode);
+    expect(readFileSync(file)).toEqual(bytes);
+    expect(store.keyForSubject('bob')).toBe(key);
+    expect(open(new LoggingSyncer(), store.directory).keyForSubject('bob').id).toBe(key.id);
+  });
+
+  it('a failed directory fsync fails the flush for every key in that directory', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    store.keyForSubject('carol');
+    const shard = path.dirname(fileOf(store, 'carol'));
+    syncer.fail = (what) => what === `dir ${shard}`;
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    expect(store.hasPending).toBe(true);
+    syncer.fail = undefined;
+    await store.flushPending();
+    expect(store.hasPending).toBe(false);
+  });
+
+  it('a second flush waits for a key another flush is still syncing (a batch reusing a new key)', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    let release = (): void => undefined;
+    syncer.gate = new Promise<void>((r) => (release = r));
+    store.keyForSubject('dave');
+    const first = store.flushPending(); // batch 1 created dave's key; its syncs are held
+    store.keyForSubject('dave'); // batch 2: a cache hit on that key
+    let secondDone = false;
+    const second = store.flushPending().then(() => (secondDone = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(secondDone).toBe(false);
+    expect(syncer.log).toEqual([]);
+    release();
+    await Promise.all([first, second]);
+    expect(syncer.log).toContain(`file ${fileOf(store, 'dave')}`);
+  });
+
+  it('flushPendingSync syncs pending keys and keys whose flush is still in flight', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    let release = (): void => undefined;
+    syncer.gate = new Promise<void>((r) => (release = r));
+    store.keyForSubject('erin');
+    const inFlight = store.flushPending();
+    store.keyForSubject('frank');
+    store.flushPendingSync();
+    expect(syncer.log).toContain(`file ${fileOf(store, 'erin')}`);
+    expect(syncer.log).toContain(`file ${fileOf(store, 'frank')}`);
+    expect(store.hasPending).toBe(false);
+    release();
+    await inFlight;
+  });
+
+  it('shred of a subject whose key is pending destroys it durably; nothing is left to sync for it', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('gina');
+    const file = fileOf(store, 'gina');
+    expect(store.shred('gina')).toBe(key.id);
+    expect(existsSync(file)).toBe(false);
+    expect(store.hasPending).toBe(false);
+    await store.flushPending();
+    expect(syncer.log).toEqual([]);
+    expect(store.keyForSubject('gina').id).not.toBe(key.id); // a new key, as after any shred
+  });
+
+  it('a key whose sync failed and that was shredded meanwhile is forgotten, not written back', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('hank');
+    const file = fileOf(store, 'hank');
+    syncer.fail = (what) => what === `file ${file}`;
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    // Another process shreds the subject (the entry is gone from disk).
+    open(new LoggingSyncer(), store.directory).shred('hank');
+    await store.flushPending();
+    expect(existsSync(file)).toBe(false);
+    expect(store.keyForSubject('hank').id).not.toBe(key.id);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Key store entries that are at their final name but not yet known to be
+ * durable (a KeyStore opened with `deferSync`): entries this process created
+ * on the record path (`linkFileOnce`: no fsync there), and entries it read
+ * there (another process may have linked one a moment ago and not synced it
+ * yet). `flush()` makes all of them durable — an fsync of each file and ONE
+ * fsync per directory (the entry's shard directory and `keys/`, which may
+ * have just got that shard), on the thread pool, in parallel — and the
+ * pipeline awaits it before anything encrypted with those keys is made
+ * durable (RecordProcessor.flushBeforeExport).
+ *
+ * - A flush also waits for the flushes already in flight: a batch that used a
+ *   key another batch created must not go ahead before that key is durable.
+ * - A failed fsync fails the flush (KeyStoreIoError, retryable); the entries
+ *   it covered stay pending, marked failed. They are never fsynced again
+ *   (after a failed fsync Linux may report a later one as successful although
+ *   the data never reached the disk): the next flush rewrites such an entry
+ *   under the store lock — the bytes now on disk to a new file, fsync, rename
+ *   over, directory fsyncs — if it still holds the same key; if it was
+ *   shredded or replaced meanwhile, the key is forgotten (`onLost`), so it is
+ *   not used again.
+ * - `flushSync()` does the same work blocking, for runners that cannot await
+ *   (in-process `durability: strict`).
+ */
+import path from 'node:path';
+import { KeyStoreIoError } from '../errors.ts';
+import { fsyncDirectory, readSmallFile, replaceFile } from './durableFiles.ts';
+import type { EntrySyncer } from './entrySyncer.ts';
+import { parseEntryFile, STORE_FILE_BYTES_MAX } from './keyStoreFormat.ts';
+import { withStoreLock } from './storeLock.ts';
+
+export interface PendingEntry {
+  readonly ref: string;
+  readonly file: string;
+  readonly keyId: string;
+  /** Set when an fsync covering it failed: it is rewritten, not fsynced again. */
+  readonly failed?: boolean;
+}
+
+export interface PendingEntriesOptions {
+  /** The key store directory (its lock). */
+  readonly directory: string;
+  readonly syncer: EntrySyncer;
+  /** The entry of `ref` is not the key that was pending any more (shredded, replaced, unreadable). */
+  readonly onLost: (ref: string) => void;
+}
+
+interface SyncPlan {
+  readonly files: readonly PendingEntry[];
+  /** Each directory to fsync once, with the entries that depend on it. */
+  readonly directories: ReadonlyMap<string, readonly PendingEntry[]>;
+}
+
+export class PendingEntries {
+  private readonly o: PendingEntriesOptions;
+  private readonly pending = new Map<string, PendingEntry>();
+  private readonly inFlight = new Map<Promise<void>, readonly PendingEntry[]>();
+
+  constructor(o: PendingEntriesOptions) {
+    this.o = o;
+  }
+
+  /** True when an entry is pending or being synced. */
+  get any(): boolean {
+    return this.pending.size > 0 || this.inFlight.size > 0;
+  }
+
+  add(entry: PendingEntry): void {
+    this.pending.set(entry.ref, entry);
+  }
+
+  /** The entry of `ref` was destroyed durably (shred): nothing to sync any more. */
+  forget(ref: string): void {
+    this.pending.delete(ref);
+  }
+
+  /** Resolves when every entry added so far is durable; rejects (KeyStoreIoError) when one could not be made so. */
+  flush(): Promise<void> {
+    const waits = [...this.inFlight.keys()];
+    if (this.pending.size > 0) {
+      const entries = [...this.pending.values()];
+      this.pending.clear();
+      const work = this.syncAll(entries);
+      this.inFlight.set(work, entries);
+      const done = (): void => void this.inFlight.delete(work);
+      work.then(done, done);
+      waits.push(work);
+    }
+    if (waits.length === 0) return Promise.resolve();
+    return waits.length === 1 ? (waits[0] as Promise<void>) : Promise.all(waits).then(() => undefined);
+  }
+
+  /** `flush()`, blocking: also syncs again the entries of flushes in flight (it cannot wait for them). */
+  flushSync(): void {
+    if (!this.any) return;
+    const entries = [...this.pending.values(), ...[...this.inFlight.values()].flat()];
+    this.pending.clear();
+    const { plan, failures, bad } = this.rewriteFailed(entries);
+    for (const e of plan.files) this.attempt(failures, bad, [e], () => this.o.syncer.fileSync(e.file));
+    for (const [dir, covered] of plan.directories)
+      this.attempt(failures, bad, covered, () => this.o.syncer.directorySync(dir));
+    this.settle(failures, bad);
+    // Everything in flight was synced here too: later flushes need not wait for it. (If one of those
+    // fsyncs fails after all, its entries come back marked failed and are rewritten: harmless.)
+    this.inFlight.clear();
+  }
+
+  private async syncAll(entries: readonly PendingEntry[]): Promise<void> {
+    const { plan, failures, bad } = this.rewriteFailed(entries);
+    const dirs = [...plan.directories];
+    const results = await Promise.allSettled([
+      ...plan.files.map((e) => this.o.syncer.file(e.file)),
+      ...dirs.map(([dir]) => this.o.syncer.directory(dir)),
+    ]);
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') return;
+      failures.push(r.reason);
+      const covered = i < plan.files.length ? [plan.files[i]] : dirs[i - plan.files.length]?.[1];
+      for (const e of covered ?? []) if (e) bad.add(e);
+    });
+    this.settle(failures, bad);
+  }
+
+  /** Rewrites the entries whose earlier sync failed; plans the fsyncs of the others. */
+  private rewriteFailed(entries: readonly PendingEntry[]): {
+    plan: SyncPlan;
+    failures: unknown[];
+    bad: Set<PendingEntry>;
+  } {
+    const failures: unknown[] = [];
+    const bad = new Set<PendingEntry>();
+    const files: PendingEntry[] = [];
+    const directories = new Map<string, PendingEntry[]>();
+    for (const e of entries) {
+      if (e.failed) {
+        this.attempt(failures, bad, [e], () => this.rewrite(e));
+        continue;
+      }
+      files.push(e);
+      for (const dir of entryDirectories(e.file)) {
+        const list = directories.get(dir);
+        if (list) list.push(e);
+        else directories.set(dir, [e]);
+      }
+    }
+    return { plan: { files, directories }, failures, bad };
+  }
+
+  private attempt(
+    failures: unknown[],
+    bad: Set<PendingEntry>,
+    covered: readonly PendingEntry[],
+    fn: () => void,
+  ): void {
+    try {
+      fn();
+    } catch (error) {
+      failures.push(error);
+      for (const e of covered) bad.add(e);
+    }
+  }
+
+  /** Puts the entries whose sync failed back, marked failed (unless a newer entry took their place), and throws. */
+  private settle(failures: readonly unknown[], bad: ReadonlySet<PendingEntry>): void {
+    if (failures.length === 0) return;
+    for (const e of bad) {
+      const now = this.pending.get(e.ref);
+      if (now === undefined || now.keyId === e.keyId) this.pending.set(e.ref, { ...e, failed: true });
+    }
+    const first = failures[0];
+    throw first instanceof KeyStoreIoError
+      ? first
+      : new KeyStoreIoError(`key store: cannot sync a new key: ${String(first)}`, first);
+  }
+
+  /** Under the store lock: the entry again, to a new synced file renamed over it, if it still holds the key. */
+  private rewrite(e: PendingEntry): void {
+    withStoreLock(this.o.directory, () => {
+      const bytes = readSmallFile(e.file, STORE_FILE_BYTES_MAX);
+      let keyId: string | undefined;
+      try {
+        keyId = bytes === undefined ? undefined : parseEntryFile(bytes, e.file).keyId;
+      } catch {
+        keyId = undefined; // unreadable: not the key that was pending, as far as anyone can tell
+      }
+      if (bytes === undefined || keyId !== e.keyId) {
+        this.o.onLost(e.ref);
+        return;
+      }
+      replaceFile(e.file, bytes); // fsyncs the new file and the entry's directory
+      fsyncDirectory(path.dirname(path.dirname(e.file)));
+    });
+  }
+}
+
+/** The directories an entry's durability depends on: its shard directory and `keys/` (which holds the shard). */
+function entryDirectories(file: string): [string, string] {
+  const shard = path.dirname(file);
+  return [shard, path.dirname(shard)];
+}
