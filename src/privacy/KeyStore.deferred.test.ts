@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRetryable } from '../pipeline/consumer.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
-import { KeyStoreIoError } from './errors.ts';
+import { KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
 import { fsEntrySyncer, type EntrySyncer } from './internal/entrySyncer.ts';
 import { entryPath } from './internal/keyStoreFormat.ts';
 import { KeyStore } from './KeyStore.ts';
@@ -188,5 +188,31 @@ describe('KeyStore with deferSync', () => {
     await store.flushPending();
     expect(existsSync(file)).toBe(false);
     expect(store.keyForSubject('hank').id).not.toBe(key.id);
+  });
+});
+
+describe('KeyStore: an entry a crash left torn', () => {
+  for (const [name, bytes] of [
+    ['empty', Buffer.alloc(0)],
+    ['zero-filled', Buffer.alloc(310)],
+  ] as const) {
+    it(`(${name}) is replaced by a new key instead of failing the subject for ever`, async () => {
+      const store = open(new LoggingSyncer());
+      const file = fileOf(store, 'ivan');
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, bytes);
+      const key = store.keyForSubject('ivan');
+      await store.flushPending();
+      expect(open(new LoggingSyncer(), store.directory).keyForSubject('ivan').id).toBe(key.id);
+    });
+  }
+
+  it('any other unreadable entry is still KEY_STORE_CORRUPT (never silently replaced)', () => {
+    const store = open(new LoggingSyncer());
+    const file = fileOf(store, 'judy');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{"not": "an entry"}');
+    expect(() => store.keyForSubject('judy')).toThrow(KeyStoreCorruptError);
+    expect(readFileSync(file, 'utf8')).toBe('{"not": "an entry"}');
   });
 });

@@ -29,6 +29,9 @@
  *   under the store lock. Nothing else can bring it back: no log of keys, no
  *   tombstone holding key material. Copies the operator made (backups,
  *   snapshots) are outside the store's reach — docs/privacy.md.
+ * - A crash can leave an entry that was linked but never synced empty or
+ *   zero-filled; `keyForSubject` removes such an entry (under the store lock)
+ *   and creates a new key: nothing durable was encrypted with it.
  * - A running processor may use a cached key for up to `cacheTtlMs` after a
  *   shred by another process; values encrypted in that window are shredded too.
  * - Master key rotation: entries name the master key that wrapped them; new
@@ -44,6 +47,7 @@ import {
   createFileOnce,
   destroyFile,
   ensureDirectory,
+  isTornFile,
   linkFileOnce,
   makeDirectory,
   readSmallFile,
@@ -184,7 +188,7 @@ export class KeyStore {
     const ref = this.subjectRef(subject);
     const cached = this.cache.get(ref);
     if (cached) return cached;
-    const loaded = this.load(ref);
+    const loaded = this.loadOrRemoveTorn(ref);
     if (loaded !== null) this.pending?.add({ ref, file: entryPath(this.directory, ref), keyId: loaded.id });
     const key = loaded ?? this.create(ref);
     this.cache.set(ref, key);
@@ -243,6 +247,29 @@ export class KeyStore {
   /** Re-wraps the index key and every data key under the active master key; returns how many files changed. */
   rewrap(): number {
     return withStoreLock(this.directory, () => rewrapStore(this.directory, this.masterKeys));
+  }
+
+  /**
+   * `load`, except that an entry a crash left empty or zero-filled (its sync never happened, so
+   * nothing durable was encrypted with it; or a shred's overwrite whose unlink never happened) is
+   * removed, under the store lock, and reads as none: the subject gets a new key instead of failing
+   * every record for ever. Any other unreadable entry is still KeyStoreCorruptError.
+   */
+  private loadOrRemoveTorn(ref: string): DataKey | null {
+    try {
+      return this.load(ref);
+    } catch (error) {
+      if (!(error instanceof KeyStoreCorruptError)) throw error;
+      const file = entryPath(this.directory, ref);
+      const removed = withStoreLock(this.directory, () => {
+        const bytes = readSmallFile(file, STORE_FILE_BYTES_MAX);
+        if (bytes !== undefined && !isTornFile(bytes)) return false;
+        if (bytes !== undefined) destroyFile(file);
+        return true;
+      });
+      if (!removed) throw error;
+      return this.load(ref); // null, or what another process created meanwhile
+    }
   }
 
   private load(ref: string): DataKey | null {

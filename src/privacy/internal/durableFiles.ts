@@ -74,6 +74,15 @@ export function linkFileOnce(file: string, bytes: Uint8Array): boolean {
 }
 
 /**
+ * True for what a crash can leave of a file whose data was never synced (`linkFileOnce` before its
+ * caller's fsync; `destroyFile` between its overwrite and its unlink): no bytes, or only zeros.
+ */
+export function isTornFile(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0) return false;
+  return true;
+}
+
+/**
  * Creates `dir` (mode 0700) if missing, without syncing its parent; true when it was created (the
  * caller must then sync the parent before the directory's content counts as durable). A missing
  * parent is created durably (`ensureDirectory`).
