@@ -86,6 +86,12 @@ export interface StoredCheckpoint {
 }
 
 const OTHER_STREAMS_MAX = 8;
+/**
+ * Checkpoint frames larger than this are not parsed (treated as unreadable, like one that is not
+ * JSON): a checkpoint is a few KiB (stream_id <= 256 characters, at most 64 frontier hashes, one
+ * signature), while JSON.parse of a hostile 100 MiB frame of `[{},{},...]` builds ~35 M objects.
+ */
+export const CHECKPOINT_PAYLOAD_BYTES_MAX = 1024 * 1024;
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 export class WalLeafHashSource implements LeafHashSource {
@@ -290,6 +296,7 @@ function isBeyondLimits(err: unknown): err is Error {
 }
 
 function checkpointRef(f: WalRecord): { streamId: string; ref: CheckpointRef } | undefined {
+  if (f.payload.length > CHECKPOINT_PAYLOAD_BYTES_MAX) return undefined; // not one our writer made
   let cp: SignedCheckpoint;
   try {
     cp = decodeSignedCheckpoint(f.payload);
