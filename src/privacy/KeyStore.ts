@@ -117,6 +117,8 @@ export class KeyStore {
    */
   private readonly refs = new Map<string, string>();
   private readonly refsMax: number;
+  /** Shard directories known to exist (at most 256: two hex digits), so a new key costs no mkdir. */
+  private readonly shards = new Set<string>();
   /** Entries not yet known durable (only with `deferSync`). */
   private readonly pending: PendingEntries | undefined;
 
@@ -305,8 +307,17 @@ export class KeyStore {
     });
     let created: boolean;
     if (this.pending) {
-      makeDirectory(path.dirname(file)); // synced with the entry (pendingEntries.ts)
-      created = linkFileOnce(file, bytes);
+      const shard = path.dirname(file);
+      if (!this.shards.has(shard)) {
+        makeDirectory(shard); // synced with the entry (pendingEntries.ts)
+        this.shards.add(shard);
+      }
+      try {
+        created = linkFileOnce(file, bytes);
+      } catch (error) {
+        this.shards.delete(shard); // removed by hand? made again on the retry
+        throw error;
+      }
     } else {
       ensureDirectory(path.dirname(file));
       created = createFileOnce(file, bytes);

@@ -132,9 +132,11 @@ export function destroyFile(file: string): boolean {
 export function readSmallFile(file: string, bytesMax: number): Buffer | undefined {
   let size: number;
   try {
-    size = statSync(file).size;
+    // No exception for a missing file: the usual case for a new subject, on the record path.
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (stat === undefined) return undefined;
+    size = stat.size;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw ioError(`stat ${file}`, error);
   }
   if (size > bytesMax) throw new KeyStoreCorruptError(`${file}: ${size} bytes, more than ${bytesMax}`);
