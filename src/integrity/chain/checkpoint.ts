@@ -75,8 +75,21 @@ function decimal(v: unknown, what: string): bigint {
   return BigInt(v);
 }
 
-/** Parses and checks a stored checkpoint; throws `INTEGRITY_CANONICAL` on any malformation. */
+/**
+ * The largest stored checkpoint parsed. A checkpoint is a few KiB (stream_id <= 256 characters, at most 64
+ * frontier hashes, one signature); a larger frame was not written by our writer, and `JSON.parse` of a hostile
+ * 100 MiB frame of `[{},{},...]` builds ~35 M objects (an out-of-memory abort of verify, prove, or of the
+ * collector's start, which reads the last checkpoint).
+ */
+export const CHECKPOINT_PAYLOAD_BYTES_MAX = 1024 * 1024;
+
+/**
+ * Parses and checks a stored checkpoint; throws `INTEGRITY_CANONICAL` on any malformation, and for a payload
+ * over `CHECKPOINT_PAYLOAD_BYTES_MAX` (not parsed).
+ */
 export function decodeSignedCheckpoint(bytes: Uint8Array): SignedCheckpoint {
+  if (bytes.length > CHECKPOINT_PAYLOAD_BYTES_MAX)
+    bad(`${bytes.length} bytes, more than a checkpoint can be (${CHECKPOINT_PAYLOAD_BYTES_MAX}): not parsed`);
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(bytes).toString('utf8'));

@@ -4,14 +4,16 @@
  * (their hashes recomputed and checked against their links). A crash
  * therefore never forks or breaks the chain: the next record continues from
  * exactly what is in the log. Records of another stream, or written before
- * chaining was enabled, are skipped.
+ * chaining was enabled, are skipped. A frame that cannot be read (not a
+ * record, beyond verify's element budget, an oversized checkpoint) is a
+ * problem, never an out-of-memory abort of the start.
  */
 import type { AuditRecord } from '../../record/AuditRecord.ts';
-import { decodeRecord } from '../../record/walCodec.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { WalReader } from '../../wal/WalReader.ts';
 import { recordHash } from '../canonical/projection.ts';
 import { MerkleTree } from '../merkle/MerkleTree.ts';
+import { decodeStoredRecord, RECORD_ELEMENTS_MAX_DEFAULT } from '../verify/decodeStoredRecord.ts';
 import { equalBytes } from '../merkle/hash.ts';
 import { ATTR_SEQUENCE_NUMBER, ATTR_SEQUENCE_PREVIOUS_HASH, ATTR_SEQUENCE_STREAM_ID } from '../names.ts';
 import { ChainState } from './ChainState.ts';
@@ -69,9 +71,13 @@ export function recoverChain(reader: WalReader, streamId: string): RecoveredChai
   for (const f of reader.records({ fromSeq, types: [FrameType.RECORD], onDamage: () => undefined })) {
     let record: AuditRecord;
     try {
-      record = decodeRecord(f.payload);
-    } catch {
-      problems.push(`record at seq ${f.seq} cannot be decoded`);
+      // Bounded as verify decodes (a CRC-valid hostile frame must not exhaust memory at start): a record
+      // the writer stored always fits the budget (it is the receiver's max_elements_per_request).
+      record = decodeStoredRecord(f, RECORD_ELEMENTS_MAX_DEFAULT);
+    } catch (err) {
+      problems.push(
+        `record at seq ${f.seq} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`,
+      );
       continue;
     }
     if (attr(record, ATTR_SEQUENCE_STREAM_ID) !== streamId) continue;

@@ -37,7 +37,11 @@ import type { FileSystem } from '../../wal/fs/FileSystem.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
 import type { WalReader, WalRecord } from '../../wal/WalReader.ts';
 import { recordHash } from '../canonical/projection.ts';
-import { decodeSignedCheckpoint, type SignedCheckpoint } from '../chain/checkpoint.ts';
+import {
+  CHECKPOINT_PAYLOAD_BYTES_MAX,
+  decodeSignedCheckpoint,
+  type SignedCheckpoint,
+} from '../chain/checkpoint.ts';
 import { attr } from '../chain/recoverChain.ts';
 import { hashLeaf } from '../merkle/hash.ts';
 import type { LeafHashSource } from '../merkle/LeafHashSource.ts';
@@ -86,12 +90,8 @@ export interface StoredCheckpoint {
 }
 
 const OTHER_STREAMS_MAX = 8;
-/**
- * Checkpoint frames larger than this are not parsed (treated as unreadable, like one that is not
- * JSON): a checkpoint is a few KiB (stream_id <= 256 characters, at most 64 frontier hashes, one
- * signature), while JSON.parse of a hostile 100 MiB frame of `[{},{},...]` builds ~35 M objects.
- */
-export const CHECKPOINT_PAYLOAD_BYTES_MAX = 1024 * 1024;
+/** Checkpoint frames larger than this are not parsed (treated as unreadable, like one that is not JSON). */
+export { CHECKPOINT_PAYLOAD_BYTES_MAX };
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 export class WalLeafHashSource implements LeafHashSource {

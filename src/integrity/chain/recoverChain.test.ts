@@ -1,0 +1,90 @@
+/**
+ * recoverChain at start on a hostile WAL: a CRC-valid record frame beyond
+ * verify's element budget and an oversized checkpoint frame are problems
+ * (logged by the exporter), not an out-of-memory abort of the collector's
+ * start; the chain recovers from the frames it can read and goes on intact.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createAuditRecord } from '../../record/AuditRecord.ts';
+import { FrameType } from '../../wal/format.ts';
+import { Wal } from '../../wal/Wal.ts';
+import { RECORD_ELEMENTS_MAX_DEFAULT } from '../verify/decodeStoredRecord.ts';
+import { hostileRecordPayload } from '../verify/testutil/hostilePayload.ts';
+import { ChainSequencer, UNSIGNED } from './ChainSequencer.ts';
+import { ChainState } from './ChainState.ts';
+import { CHECKPOINT_PAYLOAD_BYTES_MAX, decodeSignedCheckpoint } from './checkpoint.ts';
+import { recoverChain } from './recoverChain.ts';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-audit-recover-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const STREAM = 's-1';
+
+/** Appends chained records through the WAL's sequencer (as audit_wal does): a checkpoint every 3 records. */
+function chainedWriter(wal: Wal, chain: ChainState): (bodies: readonly string[]) => Promise<number> {
+  const sequencer = new ChainSequencer(
+    { chain, signer: UNSIGNED, checkpointEveryRecords: 3, checkpointEveryMs: 3_600_000, clock: () => 1n },
+    0,
+  );
+  wal.setSequencer({ snapshot: () => sequencer.snapshot(), restore: (state) => sequencer.restore(state) });
+  return (bodies) =>
+    wal.appendDeferred(bodies.map((body) => sequencer.deferredRecord(createAuditRecord({ body }), 1n, 512)));
+}
+
+describe('recoverChain on a hostile WAL', () => {
+  it('reports a record beyond the element budget and an oversized checkpoint, and recovers the chain', async () => {
+    const dir = path.join(root, 'hostile');
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off', payloadBytesMax: 8 * 1024 * 1024 });
+    const chain = new ChainState(STREAM);
+    let hostileSeq: number;
+    let bigCheckpointSeq: number;
+    const chained = chainedWriter(wal, chain);
+    try {
+      await chained(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
+      // Past the budget by one element: ~4 MiB of empty attributes (the old decoder built them all).
+      hostileSeq = await wal.append(hostileRecordPayload(RECORD_ELEMENTS_MAX_DEFAULT + 1));
+      const json = Buffer.from(`[${'{},'.repeat(CHECKPOINT_PAYLOAD_BYTES_MAX / 3)}{}]`);
+      bigCheckpointSeq = await wal.append(json, { type: FrameType.CHECKPOINT });
+      await chained(['r4']);
+    } finally {
+      await wal.close();
+    }
+
+    const readBack = Wal.open({
+      dir,
+      syncPolicy: 'none',
+      preallocate: 'off',
+      payloadBytesMax: 8 * 1024 * 1024,
+    });
+    try {
+      const recovered = recoverChain(readBack.reader(), STREAM);
+      expect(recovered.problems).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^checkpoint at seq ${bigCheckpointSeq} is unreadable: .*more than a checkpoint can be.*not parsed`,
+          ),
+        ),
+        expect.stringMatching(
+          new RegExp(
+            `^record at seq ${hostileSeq} cannot be decoded: the record at WAL seq ${hostileSeq} .* more than ${RECORD_ELEMENTS_MAX_DEFAULT} protobuf elements`,
+          ),
+        ),
+      ]);
+      expect(recovered.broken).toBe(false);
+      expect(recovered.chain.size).toBe(4);
+      expect(recovered.chain.head).toEqual(chain.head);
+      expect(recovered.lastCheckpointSize).toBe(3);
+      expect(recovered.replayed).toBe(1); // r4: the hostile frame after the checkpoint is read, and skipped
+    } finally {
+      await readBack.close();
+    }
+  });
+
+  it('does not parse a checkpoint payload over CHECKPOINT_PAYLOAD_BYTES_MAX', () => {
+    const big = Buffer.alloc(CHECKPOINT_PAYLOAD_BYTES_MAX + 1, 0x20);
+    expect(() => decodeSignedCheckpoint(big)).toThrow(/not parsed/);
+  });
+});
