@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAuditRecord } from '../../record/AuditRecord.ts';
+import { createAuditRecord, type AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import { Wal } from '../../wal/Wal.ts';
 import { RECORD_ELEMENTS_MAX_DEFAULT } from '../verify/decodeStoredRecord.ts';
@@ -24,14 +24,21 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const STREAM = 's-1';
 
 /** Appends chained records through the WAL's sequencer (as audit_wal does): a checkpoint every 3 records. */
-function chainedWriter(wal: Wal, chain: ChainState): (bodies: readonly string[]) => Promise<number> {
+function chainedWriter(
+  wal: Wal,
+  chain: ChainState,
+): (records: readonly (string | AuditRecord)[]) => Promise<number> {
   const sequencer = new ChainSequencer(
     { chain, signer: UNSIGNED, checkpointEveryRecords: 3, checkpointEveryMs: 3_600_000, clock: () => 1n },
     0,
   );
   wal.setSequencer({ snapshot: () => sequencer.snapshot(), restore: (state) => sequencer.restore(state) });
-  return (bodies) =>
-    wal.appendDeferred(bodies.map((body) => sequencer.deferredRecord(createAuditRecord({ body }), 1n, 512)));
+  return (records) =>
+    wal.appendDeferred(
+      records.map((r) =>
+        sequencer.deferredRecord(typeof r === 'string' ? createAuditRecord({ body: r }) : r, 1n, 512),
+      ),
+    );
 }
 
 describe('recoverChain on a hostile WAL', () => {
@@ -78,6 +85,39 @@ describe('recoverChain on a hostile WAL', () => {
       expect(recovered.chain.head).toEqual(chain.head);
       expect(recovered.lastCheckpointSize).toBe(3);
       expect(recovered.replayed).toBe(1); // r4: the hostile frame after the checkpoint is read, and skipped
+    } finally {
+      await readBack.close();
+    }
+  });
+
+  it('does not resume over a record it cannot decode when no record of the stream follows it (no fork)', async () => {
+    // A chained record beyond the budget (a receiver with a larger max_elements_per_request, or the SDK,
+    // can store one) that is the stream's last: resuming at the record before it would give the next
+    // record its number again. The chain is reported broken, so the writer starts a new stream.
+    const dir = path.join(root, 'last-undecodable');
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    const chain = new ChainState(STREAM);
+    const many = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
+    let bigSeq: number;
+    try {
+      const chained = chainedWriter(wal, chain);
+      await chained(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
+      bigSeq = await chained([createAuditRecord({ body: 'r4', attributes: many })]);
+    } finally {
+      await wal.close();
+    }
+    expect(chain.size).toBe(4);
+    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    try {
+      const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
+      expect(recovered.broken).toBe(true);
+      expect(recovered.problems.join('\n')).toMatch(
+        new RegExp(`record at seq ${bigSeq} cannot be decoded: .*\\n.*seq ${bigSeq}.*may be`, 's'),
+      );
+      // With a budget that holds it, the same log recovers whole.
+      const whole = recoverChain(readBack.reader(), STREAM);
+      expect(whole.broken).toBe(false);
+      expect(whole.chain.head).toEqual(chain.head);
     } finally {
       await readBack.close();
     }

@@ -6,14 +6,20 @@
  * exactly what is in the log. Records of another stream, or written before
  * chaining was enabled, are skipped. A frame that cannot be read (not a
  * record, beyond verify's element budget, an oversized checkpoint) is a
- * problem, never an out-of-memory abort of the start.
+ * problem, never an out-of-memory abort of the start; a record frame not
+ * decoded with no record of the stream after it makes the chain `broken`
+ * (it may have been the stream's last record: resuming before it would fork).
  */
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { WalReader } from '../../wal/WalReader.ts';
 import { recordHash } from '../canonical/projection.ts';
 import { MerkleTree } from '../merkle/MerkleTree.ts';
-import { decodeStoredRecord, RECORD_ELEMENTS_MAX_DEFAULT } from '../verify/decodeStoredRecord.ts';
+import {
+  checkRecordElementsMax,
+  decodeStoredRecord,
+  RECORD_ELEMENTS_MAX_DEFAULT,
+} from '../verify/decodeStoredRecord.ts';
 import { equalBytes } from '../merkle/hash.ts';
 import { ATTR_SEQUENCE_NUMBER, ATTR_SEQUENCE_PREVIOUS_HASH, ATTR_SEQUENCE_STREAM_ID } from '../names.ts';
 import { ChainState } from './ChainState.ts';
@@ -38,7 +44,17 @@ export function attr(record: AuditRecord, key: string): unknown {
   return record.attributes.find((kv) => kv.key === key)?.value;
 }
 
-export function recoverChain(reader: WalReader, streamId: string): RecoveredChain {
+export interface RecoverChainOptions {
+  /** Protobuf elements a record may decode into; default `RECORD_ELEMENTS_MAX_DEFAULT` (verify's). */
+  readonly recordElementsMax?: number;
+}
+
+export function recoverChain(
+  reader: WalReader,
+  streamId: string,
+  options: RecoverChainOptions = {},
+): RecoveredChain {
+  const recordElementsMax = checkRecordElementsMax(options.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
   const problems: string[] = [];
   let last: { seq: number; cp: SignedCheckpoint } | undefined;
   for (const f of reader.records({ types: [FrameType.CHECKPOINT], onDamage: () => undefined })) {
@@ -68,19 +84,24 @@ export function recoverChain(reader: WalReader, streamId: string): RecoveredChai
   }
   let replayed = 0;
   let broken = false;
+  /** The first record frame not decoded since the last record of this stream replayed. */
+  let undecodedSeq: number | undefined;
   for (const f of reader.records({ fromSeq, types: [FrameType.RECORD], onDamage: () => undefined })) {
     let record: AuditRecord;
     try {
-      // Bounded as verify decodes (a CRC-valid hostile frame must not exhaust memory at start): a record
-      // the writer stored always fits the budget (it is the receiver's max_elements_per_request).
-      record = decodeStoredRecord(f, RECORD_ELEMENTS_MAX_DEFAULT);
+      // Bounded as verify decodes: a CRC-valid hostile frame must not exhaust memory at start.
+      record = decodeStoredRecord(f, recordElementsMax);
     } catch (err) {
       problems.push(
         `record at seq ${f.seq} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`,
       );
+      undecodedSeq ??= f.seq;
       continue;
     }
     if (attr(record, ATTR_SEQUENCE_STREAM_ID) !== streamId) continue;
+    // A record of the stream follows: if the frame not decoded was one of its records, the numbers or
+    // links below show the gap (broken); if they run on, it was not.
+    undecodedSeq = undefined;
     const number = attr(record, ATTR_SEQUENCE_NUMBER);
     const prev = attr(record, ATTR_SEQUENCE_PREVIOUS_HASH);
     const expectedPrev = chain.head ? Buffer.from(chain.head).toString('hex') : undefined;
@@ -92,6 +113,15 @@ export function recoverChain(reader: WalReader, streamId: string): RecoveredChai
     }
     chain.adopt(recordHash(record));
     replayed++;
+  }
+  if (undecodedSeq !== undefined) {
+    // Not decoded (beyond the element budget — a receiver with a larger max_elements_per_request, or the
+    // SDK, can store such a record — or damaged) and no record of the stream after it: it may be the
+    // stream's last record, and resuming before it would give the next record its number (a fork).
+    broken = true;
+    problems.push(
+      `record at seq ${undecodedSeq} was not decoded and no record of stream ${streamId} follows it: it may be the stream's last record, so the chain is not resumed before it`,
+    );
   }
   return {
     chain,
