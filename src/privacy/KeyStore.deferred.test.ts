@@ -185,9 +185,36 @@ describe('KeyStore with deferSync', () => {
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
     // Another process shreds the subject (the entry is gone from disk).
     open(new LoggingSyncer(), store.directory).shred('hank');
-    await store.flushPending();
+    // What this process encrypted with the key since the failure must not be stored: the flush fails.
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    await store.flushPending(); // once: the key is forgotten, not pending any more
     expect(existsSync(file)).toBe(false);
     expect(store.keyForSubject('hank').id).not.toBe(key.id);
+  });
+
+  it('a key whose sync failed and that another process replaced meanwhile fails the flush of what used it', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('iris');
+    const file = fileOf(store, 'iris');
+    syncer.fail = (what) => what === `file ${file}`;
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    syncer.fail = undefined;
+    // A batch retried meanwhile still gets the cached key and encrypts with it...
+    expect(store.keyForSubject('iris')).toBe(key);
+    // ...while another process replaces the entry (shred, then a new key for the subject).
+    const other = open(new LoggingSyncer(), store.directory);
+    other.shred('iris');
+    const replacement = other.keyForSubject('iris');
+    await other.flushPending();
+    const replaced = readFileSync(file);
+    // Resolving here would let that batch reach the WAL with a key no longer anywhere: undecryptable.
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    expect(store.hasPending).toBe(false);
+    expect(store.keyForSubject('iris').id).toBe(replacement.id); // the retry uses the store's key
+    await store.flushPending();
+    expect(readFileSync(file)).toEqual(replaced); // not written back over
+    expect(open(new LoggingSyncer(), store.directory).keyForSubject('iris').id).toBe(replacement.id);
   });
 });
 

@@ -18,7 +18,8 @@
  *   under the store lock — the bytes now on disk to a new file, fsync, rename
  *   over, directory fsyncs — if it still holds the same key; if it was
  *   shredded or replaced meanwhile, the key is forgotten (`onLost`), so it is
- *   not used again.
+ *   not used again, and that flush fails too: the cache handed the key out
+ *   until then, so the batch flushing now may hold records encrypted with it.
  * - `flushSync()` does the same work blocking, for runners that cannot await
  *   (in-process `durability: strict`).
  */
@@ -133,7 +134,10 @@ export class PendingEntries {
     const directories = new Map<string, PendingEntry[]>();
     for (const e of entries) {
       if (e.failed) {
-        this.attempt(failures, bad, [e], () => this.rewrite(e));
+        this.attempt(failures, bad, [e], () => {
+          const lost = this.rewrite(e);
+          if (lost) failures.push(lost); // not put back: the key is gone, nothing left to sync
+        });
         continue;
       }
       files.push(e);
@@ -173,9 +177,13 @@ export class PendingEntries {
       : new KeyStoreIoError(`key store: cannot sync a new key: ${String(first)}`, first);
   }
 
-  /** Under the store lock: the entry again, to a new synced file renamed over it, if it still holds the key. */
-  private rewrite(e: PendingEntry): void {
-    withStoreLock(this.o.directory, () => {
+  /**
+   * Under the store lock: the entry again, to a new synced file renamed over it, if it still holds the
+   * key. Otherwise the key is forgotten and the error returned: records encrypted with it since its
+   * sync failed (the cache still handed it out) must fail, not be stored undecryptable.
+   */
+  private rewrite(e: PendingEntry): KeyStoreIoError | undefined {
+    return withStoreLock(this.o.directory, () => {
       const bytes = readSmallFile(e.file, STORE_FILE_BYTES_MAX);
       let keyId: string | undefined;
       try {
@@ -185,10 +193,13 @@ export class PendingEntries {
       }
       if (bytes === undefined || keyId !== e.keyId) {
         this.o.onLost(e.ref);
-        return;
+        return new KeyStoreIoError(
+          `key store: key ${e.keyId} was shredded or replaced before it could be made durable (${e.file}); what was encrypted with it is refused`,
+        );
       }
       replaceFile(e.file, bytes); // fsyncs the new file and the entry's directory
       fsyncDirectory(path.dirname(path.dirname(e.file)));
+      return undefined;
     });
   }
 }
