@@ -74,6 +74,12 @@ describe('sha256Small', () => {
     expect(() => sha256Small(new Uint8Array(SMALL_MESSAGE_BYTES_MAX + 1))).toThrow(RangeError);
     expect(() => sha256Small(new Uint8Array(4), 5)).toThrow(RangeError);
   });
+
+  it('refuses a length that is not a whole number (it would hash other bytes than asked)', () => {
+    for (const length of [NaN, 1.5, -1, Infinity]) {
+      expect(() => sha256Small(new Uint8Array(8), length)).toThrow(RangeError);
+    }
+  });
 });
 
 describe('the Merkle hashes built on it', () => {

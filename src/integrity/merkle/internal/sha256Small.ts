@@ -49,10 +49,14 @@ const h = new Int32Array(8);
 
 /**
  * SHA-256 of `message.subarray(0, length)` (or of all of `message`), which must be at most
- * `SMALL_MESSAGE_BYTES_MAX` bytes; returns a new 32-byte array.
+ * `SMALL_MESSAGE_BYTES_MAX` bytes (a whole number; anything else throws RangeError); returns a new 32-byte array.
  */
 export function sha256Small(message: Uint8Array, length: number = message.length): Uint8Array {
-  if (length > SMALL_MESSAGE_BYTES_MAX || length > message.length || length < 0) {
+  // Written so that NaN and fractions fail too (they would index the scratch block wrongly and hash other bytes).
+  if (
+    !(length >= 0 && length <= SMALL_MESSAGE_BYTES_MAX && length <= message.length) ||
+    (length | 0) !== length
+  ) {
     throw new RangeError(`sha256Small takes 0..${SMALL_MESSAGE_BYTES_MAX} bytes, got ${length}`);
   }
   const blocks = length + 9 <= 64 ? 1 : 2;
