@@ -10,6 +10,7 @@ import { OtlpReceiver } from '../../receivers/otlp/OtlpReceiver.ts';
 import { encodeOtlpLogsProtobuf } from '../../src/otlp/protobufCodec.ts';
 import type { LogBatch, LogsConsumer } from '../../src/pipeline/consumer.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
+import { exportRaw } from '../../test/helpers/rawOtlpGrpc.ts';
 import { BearerTokenAuth, tokenIdentity } from './BearerTokenAuth.ts';
 import { bearerTokenAuthConfigSchema, createDefaultBearerTokenAuthConfig } from './config.ts';
 
@@ -28,6 +29,30 @@ async function started(overrides: Record<string, unknown>): Promise<BearerTokenA
 
 const withHeader = (value: string): { headers: Map<string, string> } => ({
   headers: new Map([['authorization', value]]),
+});
+
+describe('bearertokenauth', () => {
+  it('matches the scheme case-insensitively (RFC 6750 / RFC 7235) and the token exactly', async () => {
+    const auth = await started({ token: TOKEN });
+    const ok = { ok: true, identity: tokenIdentity(TOKEN) };
+    expect(auth.authenticate(withHeader(`Bearer ${TOKEN}`))).toEqual(ok);
+    expect(auth.authenticate(withHeader(`bearer ${TOKEN}`))).toEqual(ok);
+    expect(auth.authenticate(withHeader(`BEARER ${TOKEN}`))).toEqual(ok);
+    expect(auth.authenticate(withHeader(`bearer ${TOKEN.toLowerCase()}`))).toEqual({
+      ok: false,
+      reason: 'invalid token',
+    });
+    for (const wrongScheme of [`Basic ${TOKEN}`, `Bearer-${TOKEN}`]) {
+      expect(auth.authenticate(withHeader(wrongScheme))).toEqual({
+        ok: false,
+        reason: 'Authorization must use the Bearer scheme',
+      });
+    }
+    expect(auth.authenticate({ headers: new Map() })).toEqual({
+      ok: false,
+      reason: 'missing Authorization header',
+    });
+  });
 });
 
 describe('bearertokenauth credentials syntax', () => {
@@ -65,8 +90,11 @@ describe('bearertokenauth credentials syntax', () => {
 
   it('with a custom scheme too, and not at all with the empty scheme (the whole value is the token)', async () => {
     const custom = await started({ token: 'abc', scheme: 'Token' });
+    expect(custom.authenticate(withHeader('token abc'))).toMatchObject({ ok: true });
     expect(custom.authenticate(withHeader('token   abc'))).toMatchObject({ ok: true });
+    expect(custom.authenticate(withHeader('Bearer abc'))).toMatchObject({ ok: false });
     const bare = await started({ token: 'abc', scheme: '', header: 'X-Api-Key' });
+    expect(bare.authenticate({ headers: new Map([['x-api-key', 'abc']]) })).toMatchObject({ ok: true });
     expect(bare.authenticate({ headers: new Map([['x-api-key', '  abc']]) })).toEqual({
       ok: false,
       reason: 'invalid token',
@@ -119,47 +147,12 @@ class ReceiverFixture implements LogsConsumer {
     return res.status;
   }
 
-  /** One `LogsService/Export` call with `authorization` metadata exactly as given; resolves with its status code. */
-  exportGrpc(authorization: string): Promise<grpc.status> {
-    const client = new LogsClient(this.receiver?.endpoints.grpc ?? '', grpc.credentials.createInsecure());
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', authorization);
-    return new Promise((resolve) => {
-      (client as unknown as { Export: ExportFn }).Export(
-        this.body,
-        metadata,
-        { deadline: Date.now() + 10_000 },
-        (err) => {
-          client.close();
-          resolve(err === null ? grpc.status.OK : err.code);
-        },
-      );
-    });
+  /** One `LogsService/Export` call with `authorization: Bearer <credentials>` metadata; resolves with its status code. */
+  async exportGrpc(credentials: string): Promise<grpc.status> {
+    const err = await exportRaw(this.receiver?.endpoints.grpc ?? '', this.body, { bearerToken: credentials });
+    return err === null ? grpc.status.OK : err.code;
   }
 }
-
-type ExportFn = (
-  body: Buffer,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  cb: (err: grpc.ServiceError | null) => void,
-) => void;
-
-const identityCodec = { serialize: (b: Buffer): Buffer => b, deserialize: (b: Buffer): Buffer => b };
-const LogsClient = grpc.makeGenericClientConstructor(
-  {
-    Export: {
-      path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: identityCodec.serialize,
-      requestDeserialize: identityCodec.deserialize,
-      responseSerialize: identityCodec.serialize,
-      responseDeserialize: identityCodec.deserialize,
-    },
-  },
-  'LogsService',
-);
 
 describe('bearertokenauth through the OTLP receiver', () => {
   const fx = new ReceiverFixture();
@@ -174,9 +167,10 @@ describe('bearertokenauth through the OTLP receiver', () => {
   });
 
   it('gRPC: several spaces authenticate; a wrong token is UNAUTHENTICATED', async () => {
-    expect(await fx.exportGrpc(`Bearer    ${TOKEN}`)).toBe(grpc.status.OK);
+    // exportRaw sends `Bearer ` + what it is given: four spaces in all
+    expect(await fx.exportGrpc(`   ${TOKEN}`)).toBe(grpc.status.OK);
     expect(fx.identities()).toEqual([tokenIdentity(TOKEN), tokenIdentity(TOKEN)]);
-    expect(await fx.exportGrpc(`Bearer    nope`)).toBe(grpc.status.UNAUTHENTICATED);
-    expect(await fx.exportGrpc(`Bearer${TOKEN}`)).toBe(grpc.status.UNAUTHENTICATED);
+    expect(await fx.exportGrpc(`   nope`)).toBe(grpc.status.UNAUTHENTICATED);
+    expect(fx.identities()).toHaveLength(2);
   });
 });
