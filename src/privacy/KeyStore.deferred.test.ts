@@ -92,6 +92,18 @@ describe('KeyStore with deferSync', () => {
     expect(syncer.log).toContain(`dir ${path.dirname(fileOf(second, 'alice'))}`);
   });
 
+  it('a key read by id (decryption) and then used to encrypt is synced too', async () => {
+    const first = open(new LoggingSyncer());
+    const id = first.keyForSubject('alma').id; // linked, never flushed
+    const syncer = new LoggingSyncer();
+    const second = open(syncer, first.directory);
+    expect(second.keyById(id)?.id).toBe(id); // cached on the way
+    expect(second.keyForSubject('alma').id).toBe(id); // a cache hit must not skip the sync
+    expect(second.hasPending).toBe(true);
+    await second.flushPending();
+    expect(syncer.log).toContain(`file ${fileOf(second, 'alma')}`);
+  });
+
   it('a failed fsync rejects retryably, keeps the key pending, and the next flush rewrites the entry instead of fsyncing it again', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);

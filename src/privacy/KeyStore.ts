@@ -224,6 +224,8 @@ export class KeyStore {
     const cached = this.cache.get(ref);
     if (cached?.id === id) return cached;
     const key = this.load(ref);
+    // keyForSubject will take it from the cache: not durable yet, as far as this process knows.
+    if (key !== null) this.pending?.add({ ref, file: entryPath(this.directory, ref), keyId: key.id });
     this.cache.set(ref, key);
     return key?.id === id ? key : undefined;
   }
