@@ -92,6 +92,26 @@ describe('KeyStore with deferSync', () => {
     expect(syncer.log).toContain(`dir ${path.dirname(fileOf(second, 'alice'))}`);
   });
 
+  it('without deferSync, a key read from the store is synced before keyForSubject returns it', () => {
+    const first = open(new LoggingSyncer());
+    first.keyForSubject('abel'); // linked by a deferring process, not synced yet
+    const syncer = new LoggingSyncer();
+    const second = KeyStore.open({
+      directory: first.directory,
+      masterKeys: new SecretKeyRing([master], 'master'),
+      create: false,
+      syncer,
+    });
+    second.keyForSubject('abel');
+    const file = fileOf(second, 'abel');
+    expect(syncer.log).toEqual([
+      `file ${file}`,
+      `dir ${path.dirname(file)}`,
+      `dir ${path.join(second.directory, 'keys')}`,
+    ]);
+    expect(second.hasPending).toBe(false);
+  });
+
   it('a key read by id (decryption) and then used to encrypt is synced too', async () => {
     const first = open(new LoggingSyncer());
     const id = first.keyForSubject('alma').id; // linked, never flushed

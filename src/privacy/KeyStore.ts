@@ -17,7 +17,9 @@
  *   the same subject both end up using the one that won.
  * - An entry is durable before anything encrypted with it is. By default
  *   `keyForSubject` makes it durable before it returns (createFileOnce:
- *   fsync, link, directory fsync: ~2 synchronous fsyncs per new subject).
+ *   fsync, link, directory fsync: ~2 synchronous fsyncs per new subject; an
+ *   entry it reads is fsynced too, with its directories: a deferring process
+ *   may not have synced it yet).
  *   With `deferSync` (the `audit_encrypt` processor) it only writes and links
  *   the entry (no fsync on the record path) and registers it as pending, as
  *   it does an entry it reads (another process may not have synced it yet);
@@ -67,7 +69,7 @@ import {
   type EntryFile,
 } from './internal/keyStoreFormat.ts';
 import { unwrapKey, wrapKey } from './internal/keyWrap.ts';
-import { PendingEntries } from './internal/pendingEntries.ts';
+import { PendingEntries, syncEntrySync } from './internal/pendingEntries.ts';
 import { rewrapStore } from './internal/rewrap.ts';
 import { withStoreLock } from './internal/storeLock.ts';
 import { SECRET_KEY_BYTES, type SecretKeyRing } from './SecretKey.ts';
@@ -94,7 +96,7 @@ export interface KeyStoreOptions {
    * makes them so, off the main thread. Default false: each new key is synced before it is returned.
    */
   readonly deferSync?: boolean;
-  /** The fsyncs of deferred entries (a seam for tests); default the real ones. */
+  /** The fsyncs of deferred entries and of entries read (a seam for tests); default the real ones. */
   readonly syncer?: EntrySyncer;
 }
 
@@ -121,6 +123,7 @@ export class KeyStore {
   private readonly shards = new Set<string>();
   /** Entries not yet known durable (only with `deferSync`). */
   private readonly pending: PendingEntries | undefined;
+  private readonly syncer: EntrySyncer;
 
   private constructor(o: KeyStoreOptions, indexKey: KeyObject) {
     this.directory = o.directory;
@@ -132,10 +135,11 @@ export class KeyStore {
       o.cacheTtlMs ?? CACHE_TTL_MS_DEFAULT,
       o.nowMs ?? Date.now,
     );
+    this.syncer = o.syncer ?? fsEntrySyncer;
     this.pending = o.deferSync
       ? new PendingEntries({
           directory: o.directory,
-          syncer: o.syncer ?? fsEntrySyncer,
+          syncer: this.syncer,
           onLost: (ref) => this.cache.delete(ref),
         })
       : undefined;
@@ -191,7 +195,12 @@ export class KeyStore {
     const cached = this.cache.get(ref);
     if (cached) return cached;
     const loaded = this.loadOrRemoveTorn(ref);
-    if (loaded !== null) this.pending?.add({ ref, file: entryPath(this.directory, ref), keyId: loaded.id });
+    if (loaded !== null) {
+      // Another process may have linked it and not synced it yet (deferSync): sync it before use.
+      const file = entryPath(this.directory, ref);
+      if (this.pending) this.pending.add({ ref, file, keyId: loaded.id });
+      else syncEntrySync(this.syncer, file);
+    }
     const key = loaded ?? this.create(ref);
     this.cache.set(ref, key);
     return key;

@@ -204,6 +204,12 @@ export class PendingEntries {
   }
 }
 
+/** Makes one entry durable, blocking: its file, its shard directory and `keys/`. */
+export function syncEntrySync(syncer: EntrySyncer, file: string): void {
+  syncer.fileSync(file);
+  for (const dir of entryDirectories(file)) syncer.directorySync(dir);
+}
+
 /** The directories an entry's durability depends on: its shard directory and `keys/` (which holds the shard). */
 function entryDirectories(file: string): [string, string] {
   const shard = path.dirname(file);
