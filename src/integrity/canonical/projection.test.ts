@@ -19,7 +19,14 @@ import { anyValueArb, keyValuesArb, recordArb } from '../../record/testutil/arbi
 import { decodeOtlpLogsJson } from '../../otlp/jsonCodec.ts';
 import { CanonicalEncodingError } from './CanonicalEncodingError.ts';
 import { canonicalJson, canonicalJsonBytes } from './jcs.ts';
-import { canonicalRecordBytes, recordHash, recordHashHex, recordProjection } from './projection.ts';
+import {
+  canonicalRecordBytes,
+  PROJECTION_VERSION,
+  recordHash,
+  recordHashHex,
+  recordProjection,
+} from './projection.ts';
+import { projectionBytes, SCRATCH_BYTES_KEPT_MAX } from './internal/projectionWriter.ts';
 import { loadVectorJson, toHex, utf8 } from './testutil/vectors.ts';
 
 interface RecordVectors {
@@ -437,6 +444,16 @@ describe('the byte writer (internal/projectionWriter.ts)', () => {
     const small = createAuditRecord({ eventName: 'e' });
     expect(toHex(canonicalRecordBytes(small))).toBe(jcs(small));
     expect(toHex(recordHash(small))).toBe(sha256Hex(canonicalRecordBytes(small)));
+  });
+
+  it('does not keep a huge scratch after a huge record (it would hold the largest record ever seen)', () => {
+    // A 4 Mi-character body reserves 3 bytes per UTF-16 unit: a 12 MiB scratch while it is written.
+    const huge = createAuditRecord({ body: 'x'.repeat(4 * 1024 * 1024) });
+    expect(projectionBytes(huge, PROJECTION_VERSION).buffer.byteLength).toBeGreaterThan(12 * 1024 * 1024);
+    const small = createAuditRecord({ eventName: 'e' });
+    const view = projectionBytes(small, PROJECTION_VERSION);
+    expect(view.buffer.byteLength).toBeLessThanOrEqual(SCRATCH_BYTES_KEPT_MAX);
+    expect(toHex(view)).toBe(jcs(small));
   });
 
   it('returns bytes of its own: a later record does not change them', () => {

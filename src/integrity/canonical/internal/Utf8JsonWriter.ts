@@ -8,14 +8,20 @@
 export class Utf8JsonWriter {
   #buf: Uint8Array;
   #pos = 0;
+  readonly #initialBytes: number;
 
   constructor(initialBytes: number) {
+    this.#initialBytes = initialBytes;
     this.#buf = new Uint8Array(initialBytes);
   }
 
-  /** Starts over at the beginning of the buffer. */
-  reset(): void {
+  /**
+   * Starts over at the beginning of the buffer; a buffer grown past `keptBytesMax` is replaced by a new
+   * one of the initial size (views returned by `bytes` before keep the old one).
+   */
+  reset(keptBytesMax = Infinity): void {
     this.#pos = 0;
+    if (this.#buf.length > keptBytesMax) this.#buf = new Uint8Array(this.#initialBytes);
   }
 
   /** What has been written since `reset`, as a view of the buffer (valid until it is written again). */
