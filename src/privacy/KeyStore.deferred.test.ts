@@ -21,6 +21,12 @@ class LoggingSyncer implements EntrySyncer {
   fail: ((what: string) => boolean) | undefined;
   /** While set, asynchronous syncs wait for it. */
   gate: Promise<void> | undefined;
+  /** Holds asynchronous syncs until the returned function is called. */
+  hold(): () => void {
+    let release = (): void => undefined;
+    this.gate = new Promise<void>((r) => (release = r));
+    return () => release();
+  }
   async file(file: string): Promise<void> {
     await this.gate;
     this.run(`file ${file}`, () => fsEntrySyncer.fileSync(file));
@@ -164,8 +170,7 @@ describe('KeyStore with deferSync', () => {
   it('a second flush waits for a key another flush is still syncing (a batch reusing a new key)', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);
-    let release = (): void => undefined;
-    syncer.gate = new Promise<void>((r) => (release = r));
+    const release = syncer.hold();
     store.keyForSubject('dave');
     const first = store.flushPending(); // batch 1 created dave's key; its syncs are held
     store.keyForSubject('dave'); // batch 2: a cache hit on that key
@@ -182,8 +187,7 @@ describe('KeyStore with deferSync', () => {
   it('flushPendingSync syncs pending keys and keys whose flush is still in flight', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);
-    let release = (): void => undefined;
-    syncer.gate = new Promise<void>((r) => (release = r));
+    const release = syncer.hold();
     store.keyForSubject('erin');
     const inFlight = store.flushPending();
     store.keyForSubject('frank');
