@@ -30,6 +30,7 @@ import { verifyWalParallel, WORKERS_MAX } from '../../integrity/verify/verifyWal
 import type { CliIo } from '../CliIo.ts';
 import type { CommandContext } from '../CommandContext.ts';
 import { EXIT, type ExitCode } from '../exitCodes.ts';
+import { parsePositiveInteger } from '../internal/argParsers.ts';
 import { Progress } from '../internal/Progress.ts';
 
 export interface VerifyCommandOptions {
@@ -90,18 +91,12 @@ export function addVerifyCommand(parent: Command, context: CommandContext): void
     .option(
       '--record-elements-max <n>',
       'protobuf elements one record may decode into: bounds the memory a hostile frame can take; a record beyond it is reported unverifiable (exit 3)',
-      parsePositive,
+      parsePositiveInteger,
       RECORD_ELEMENTS_MAX_DEFAULT,
     )
     .action(async (options: VerifyCommandOptions) =>
       context.setExitCode(await runVerify(options, context.io)),
     );
-}
-
-function parsePositive(value: string): number {
-  const n = parseCount(value);
-  if (n < 1) throw new InvalidArgumentError('expected a whole number from 1');
-  return n;
 }
 
 function parseJobs(value: string): number {
