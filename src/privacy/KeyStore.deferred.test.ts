@@ -270,6 +270,28 @@ describe('KeyStore: an entry a crash left torn', () => {
     });
   }
 
+  it('does not stop a rewrap: the torn entry is removed, the others are rewrapped', () => {
+    const store = open(new LoggingSyncer());
+    const kept = store.keyForSubject('kate');
+    const file = fileOf(store, 'ivan');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, Buffer.alloc(310));
+    const next = randomSecretKey();
+    const rotated = KeyStore.open({
+      directory: store.directory,
+      masterKeys: new SecretKeyRing([next, master], 'master'),
+      create: false,
+    });
+    expect(rotated.rewrap()).toBe(2); // store.json and kate's entry
+    expect(existsSync(file)).toBe(false);
+    const onlyNext = KeyStore.open({
+      directory: store.directory,
+      masterKeys: new SecretKeyRing([next], 'master'),
+      create: false,
+    });
+    expect(onlyNext.keyById(kept.id)?.id).toBe(kept.id);
+  });
+
   it('any other unreadable entry is still KEY_STORE_CORRUPT (never silently replaced)', () => {
     const store = open(new LoggingSyncer());
     const file = fileOf(store, 'judy');

@@ -1,15 +1,16 @@
 /**
  * Master key rotation, second half: re-wraps the index key and every data
  * key that is not yet under the ring's active master key (atomic replace per
- * file), and removes temporary files left by crashes. The caller holds the
- * store lock, so no shred runs meanwhile and nothing destroyed comes back.
+ * file), and removes temporary files and torn (empty or zero-filled) entries
+ * left by crashes. The caller holds the store lock, so no shred runs
+ * meanwhile and nothing destroyed comes back.
  * Safe to re-run after a crash: each file is either old or new, both readable
  * while the old master key is still configured.
  */
 import path from 'node:path';
 import { unlinkSync } from 'node:fs';
 import type { SecretKeyRing } from '../SecretKey.ts';
-import { listDirectory, readSmallFile, replaceFile } from './durableFiles.ts';
+import { destroyFile, isTornFile, listDirectory, readSmallFile, replaceFile } from './durableFiles.ts';
 import {
   entryFileBytes,
   KEYS_DIR,
@@ -39,7 +40,14 @@ export function rewrapStore(directory: string, masterKeys: SecretKeyRing): numbe
       const file = path.join(dir, name);
       if (name.startsWith('.tmp-')) unlinkSync(file);
       if (!name.endsWith('.json')) continue;
-      const entry = parseEntryFile(readSmallFile(file, STORE_FILE_BYTES_MAX) as Buffer, file);
+      const bytes = readSmallFile(file, STORE_FILE_BYTES_MAX) as Buffer;
+      if (isTornFile(bytes)) {
+        // A crash left it empty or zero-filled (never synced, or a shred's overwrite): nothing
+        // durable was encrypted with it; removed as KeyStore.keyForSubject would (KeyStore.ts).
+        destroyFile(file);
+        continue;
+      }
+      const entry = parseEntryFile(bytes, file);
       if (entry.masterKeyId === active.id) continue;
       const context = ['data key', entry.keyId];
       const raw = unwrapKey(masterKeys, entry.masterKeyId, entry.wrapped, context, file);
