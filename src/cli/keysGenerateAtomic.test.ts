@@ -118,6 +118,20 @@ describe('writeKeyFiles: which directories are fsynced', () => {
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
   });
 
+  it('a temporary name that cannot be removed: the error is thrown and no key material is left', () => {
+    const dir = tempDir();
+    let calls = 0;
+    // After the first link, the public key's temporary name vanishes: removing it fails (ENOENT), and
+    // the private key's temporary name (key material) must still be cleaned up.
+    const removePublicTemporary = (d: string): void => {
+      if (calls++ > 0) return;
+      for (const name of fs.readdirSync(d))
+        if (name.startsWith('.a.pub.pem.tmp-')) fs.unlinkSync(path.join(d, name));
+    };
+    expect(() => writeKeyFiles(dir, files, { syncDirectory: removePublicTemporary })).toThrow(/ENOENT/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it('a failing directory sync undoes the files (the error is thrown)', () => {
     const dir = tempDir();
     const failing = (): never => {

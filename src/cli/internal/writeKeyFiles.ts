@@ -68,7 +68,12 @@ export function writeKeyFiles(
       published.push(final);
       if (i < files.length - 1) syncDirectory(dir);
     });
-    for (const t of temporaries.splice(0)) unlinkSync(t);
+    // Each temporary name leaves the rollback list only once removed: if one removal fails, the others
+    // (key material) are still removed by the rollback.
+    while (temporaries.length > 0) {
+      unlinkSync(temporaries[0] as string);
+      temporaries.shift();
+    }
     syncDirectory(dir);
     for (const level of created) syncDirectory(path.dirname(level));
   } catch (error) {
