@@ -5,8 +5,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { otlpConfigSchema } from '../../receivers/otlp/config.ts';
-import { OtlpReceiver } from '../../receivers/otlp/OtlpReceiver.ts';
+import type { OtlpReceiver } from '../../receivers/otlp/OtlpReceiver.ts';
+import { loopbackReceiverWithAuth } from '../../receivers/otlp/testing/loopbackReceiver.ts';
 import { encodeOtlpLogsProtobuf } from '../../src/otlp/protobufCodec.ts';
 import type { LogBatch, LogsConsumer } from '../../src/pipeline/consumer.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
@@ -119,16 +119,7 @@ class ReceiverFixture implements LogsConsumer {
 
   async start(): Promise<void> {
     const auth = await started({ token: TOKEN });
-    this.receiver = new OtlpReceiver(
-      { id: 'otlp', baseDir: process.cwd(), logger: silent, extension: () => auth },
-      otlpConfigSchema.parse({
-        protocols: {
-          grpc: { endpoint: '127.0.0.1:0', auth: { authenticator: 'bearertokenauth' } },
-          http: { endpoint: '127.0.0.1:0', auth: { authenticator: 'bearertokenauth' } },
-        },
-      }),
-      this,
-    );
+    this.receiver = loopbackReceiverWithAuth(auth, this);
     await this.receiver.start();
   }
 

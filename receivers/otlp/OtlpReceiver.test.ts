@@ -16,6 +16,7 @@ import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { otlpConfigSchema } from './config.ts';
 import { OtlpReceiver } from './OtlpReceiver.ts';
 import { exportRaw } from '../../test/helpers/rawOtlpGrpc.ts';
+import { loopbackReceiverWithAuth } from './testing/loopbackReceiver.ts';
 
 class ScriptedConsumer implements LogsConsumer {
   failWith: unknown = undefined;
@@ -115,16 +116,7 @@ describe('an authenticator that throws', () => {
         throw new Error('token store unreachable');
       },
     };
-    const r = new OtlpReceiver(
-      { id: 'otlp', baseDir: process.cwd(), logger: silent, extension: () => throwing },
-      otlpConfigSchema.parse({
-        protocols: {
-          grpc: { endpoint: '127.0.0.1:0', auth: { authenticator: 'x' } },
-          http: { endpoint: '127.0.0.1:0', auth: { authenticator: 'x' } },
-        },
-      }),
-      sink,
-    );
+    const r = loopbackReceiverWithAuth(throwing, sink);
     await r.start();
     try {
       const code = (await exportRaw(r.endpoints.grpc ?? '', body, { deadlineMs: 5_000 }))?.code;
