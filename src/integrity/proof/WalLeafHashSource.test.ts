@@ -12,7 +12,8 @@ import { openWalReadOnly } from '../../wal/readOnly.ts';
 import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
 import { Wal } from '../../wal/Wal.ts';
 import { writeChainedWal } from './testutil/chainedWal.ts';
-import { CHECKPOINT_PAYLOAD_BYTES_MAX, WalLeafHashSource } from './WalLeafHashSource.ts';
+import { CHECKPOINT_PAYLOAD_BYTES_MAX } from '../chain/checkpoint.ts';
+import { WalLeafHashSource } from './WalLeafHashSource.ts';
 
 const tmp = makeTempDir('otel-audit-leafsource-');
 afterAll(() => tmp.cleanup());

@@ -37,11 +37,7 @@ import type { FileSystem } from '../../wal/fs/FileSystem.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
 import type { WalReader, WalRecord } from '../../wal/WalReader.ts';
 import { recordHash } from '../canonical/projection.ts';
-import {
-  CHECKPOINT_PAYLOAD_BYTES_MAX,
-  decodeSignedCheckpoint,
-  type SignedCheckpoint,
-} from '../chain/checkpoint.ts';
+import { decodeSignedCheckpoint, type SignedCheckpoint } from '../chain/checkpoint.ts';
 import { attr } from '../chain/recoverChain.ts';
 import { hashLeaf } from '../merkle/hash.ts';
 import type { LeafHashSource } from '../merkle/LeafHashSource.ts';
@@ -90,8 +86,6 @@ export interface StoredCheckpoint {
 }
 
 const OTHER_STREAMS_MAX = 8;
-/** Checkpoint frames larger than this are not parsed (treated as unreadable, like one that is not JSON). */
-export { CHECKPOINT_PAYLOAD_BYTES_MAX };
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 export class WalLeafHashSource implements LeafHashSource {
@@ -296,12 +290,11 @@ function isBeyondLimits(err: unknown): err is Error {
 }
 
 function checkpointRef(f: WalRecord): { streamId: string; ref: CheckpointRef } | undefined {
-  if (f.payload.length > CHECKPOINT_PAYLOAD_BYTES_MAX) return undefined; // not one our writer made
   let cp: SignedCheckpoint;
   try {
     cp = decodeSignedCheckpoint(f.payload);
   } catch {
-    return undefined; // unreadable: never used for a proof
+    return undefined; // unreadable, or over CHECKPOINT_PAYLOAD_BYTES_MAX (not parsed): never used for a proof
   }
   return {
     streamId: cp.checkpoint.streamId,
