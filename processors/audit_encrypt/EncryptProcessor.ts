@@ -125,6 +125,10 @@ export class EncryptProcessor implements RecordProcessor {
       cacheEntriesMax: cache.entries_max,
       cacheTtlMs: cache.ttl,
       deferSync: true, // synced in flushBeforeExport, before the records reach an exporter
+      onTornEntryRemoved: (file) =>
+        this.settings.logger.warn(
+          `${id}: key store entry ${file} was left empty or zero-filled by a crash; removed, its subject gets a new key (records that named the old key, if any, cannot be decrypted)`,
+        ),
     });
     const c = this.config;
     if (!c.body && c.body_paths.length === 0 && c.attributes.length === 0) {

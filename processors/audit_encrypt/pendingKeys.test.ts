@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
 import { createAuditLogging } from '../../src/inprocess/createAuditLogging.ts';
 import { decryptValue, parseEncryptedValue } from '../../src/privacy/encryptedValue.ts';
+import { entryPath } from '../../src/privacy/internal/keyStoreFormat.ts';
 import { KeyStore } from '../../src/privacy/KeyStore.ts';
 import { secretKeyFromBytes, SecretKeyRing } from '../../src/privacy/SecretKey.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
@@ -87,5 +89,35 @@ describe('audit_encrypt: new subjects keys are synced in flushBeforeExport, not 
       return decryptValue(parsed, key.key, { path: ['body'], timeUnixNano: r.timeUnixNano });
     });
     expect(bodies.sort()).toEqual(Array.from({ length: 300 }, (_, i) => `visit ${i}`).sort());
+  });
+});
+
+describe('audit_encrypt: an entry a crash left torn', () => {
+  it('is replaced by a new key with a warning naming the file, never silently', async () => {
+    const settings = testSettings('audit_encrypt');
+    const directory = path.join(tmp.dir, 'keys-torn');
+    const p = auditEncryptProcessorFactory.create(
+      settings,
+      auditEncryptConfigSchema.parse({
+        ...(auditEncryptProcessorFactory.createDefaultConfig() as object),
+        body: true,
+        key_store: { directory, master_keys: [{ value: master }] },
+      }),
+    );
+    await p.start?.();
+    const store = KeyStore.open({
+      directory,
+      masterKeys: new SecretKeyRing([secretKeyFromBytes(Buffer.from(master, 'base64'), 'master')], 'master'),
+      create: false,
+    });
+    const file = entryPath(directory, store.subjectRef('zoe'));
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, Buffer.alloc(310));
+    const record = createAuditRecord({ body: 'x', attributes: [{ key: 'user.id', value: 'zoe' }] });
+    p.process(auditRecordView(record));
+    await p.flushBeforeExport?.();
+    expect(parseEncryptedValue(String(record.body))?.keyId).toBe(store.keyForSubject('zoe').id);
+    expect(settings.logger.lines.filter((l) => l.startsWith('warn:') && l.includes(file))).toHaveLength(1);
+    await p.shutdown?.();
   });
 });

@@ -98,6 +98,11 @@ export interface KeyStoreOptions {
   readonly deferSync?: boolean;
   /** The fsyncs of deferred entries and of entries read (a seam for tests); default the real ones. */
   readonly syncer?: EntrySyncer;
+  /**
+   * Called with the file of an entry a crash left torn, removed so that its subject gets a new key:
+   * an operator should hear of it (records that named the old key, if any, can no longer be read).
+   */
+  readonly onTornEntryRemoved?: (file: string) => void;
 }
 
 export const CACHE_ENTRIES_MAX_DEFAULT = 10_000;
@@ -124,6 +129,7 @@ export class KeyStore {
   /** Entries not yet known durable (only with `deferSync`). */
   private readonly pending: PendingEntries | undefined;
   private readonly syncer: EntrySyncer;
+  private readonly onTornEntryRemoved: ((file: string) => void) | undefined;
 
   private constructor(o: KeyStoreOptions, indexKey: KeyObject) {
     this.directory = o.directory;
@@ -136,6 +142,7 @@ export class KeyStore {
       o.nowMs ?? Date.now,
     );
     this.syncer = o.syncer ?? fsEntrySyncer;
+    this.onTornEntryRemoved = o.onTornEntryRemoved;
     this.pending = o.deferSync
       ? new PendingEntries({
           directory: o.directory,
@@ -274,13 +281,15 @@ export class KeyStore {
     } catch (error) {
       if (!(error instanceof KeyStoreCorruptError)) throw error;
       const file = entryPath(this.directory, ref);
-      const removed = withStoreLock(this.directory, () => {
+      const outcome = withStoreLock(this.directory, () => {
         const bytes = readSmallFile(file, STORE_FILE_BYTES_MAX);
-        if (bytes !== undefined && !isTornFile(bytes)) return false;
-        if (bytes !== undefined) destroyFile(file);
-        return true;
+        if (bytes === undefined) return 'gone'; // another process removed it meanwhile
+        if (!isTornFile(bytes)) return 'unreadable';
+        destroyFile(file);
+        return 'removed';
       });
-      if (!removed) throw error;
+      if (outcome === 'unreadable') throw error;
+      if (outcome === 'removed') this.onTornEntryRemoved?.(file);
       return this.load(ref); // null, or what another process created meanwhile
     }
   }
