@@ -7,6 +7,7 @@ import { recordArb } from './testutil/arbitraries.ts';
 import { resolveDecodeLimits } from './DecodeLimits.ts';
 import { RECORD_ENCODING_VERSION, WAL_DECODE_LIMITS, decodeRecord, encodeRecord } from './walCodec.ts';
 import { encodeOtlpLogsProtobuf } from '../otlp/protobufCodec.ts';
+import { catchError } from '../otlp/testutil/wire.ts';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -164,15 +165,6 @@ describe('WAL record encoding', () => {
     expect((error as RecordDecodeError).path).toBe('resourceLogs[0].scopeLogs[0].logRecords[0].traceId');
   });
 });
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 /** For the single-record payload above: LogsData → ResourceLogs → ScopeLogs → LogRecord lengths, one byte each. */
 function fixLengths(bytes: Uint8Array): Uint8Array {

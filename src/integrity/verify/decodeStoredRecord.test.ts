@@ -12,6 +12,7 @@ import {
 } from './decodeStoredRecord.ts';
 import { RECORD_ELEMENTS_MAX_DEFAULT as VERIFY_DEFAULT } from './verifyWal.ts';
 import { hostileRecordPayload } from './testutil/hostilePayload.ts';
+import { catchError } from '../../otlp/testutil/wire.ts';
 
 describe('decodeStoredRecord', () => {
   it('decodes a record within the budget', () => {
@@ -65,12 +66,3 @@ describe('decodeStoredRecord', () => {
     expect(RECORD_ELEMENTS_MAX_DEFAULT).toBe(VERIFY_DEFAULT);
   });
 });
-
-function catchError(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
