@@ -3,25 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../integrity/sign/algorithms.ts';
 import { keyId } from '../integrity/sign/keyId.ts';
 import { loadSigningKey } from '../integrity/sign/signingKey.ts';
 import { signBytes, verifyBytes } from '../integrity/sign/signBytes.ts';
-import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { tempDirsRemovedAfterEach } from './testutil/tempDirs.ts';
 import { addKeysCommand, keyFileStem, keysCommand } from './commands/keys.ts';
 import { runCli } from './testutil/runCli.ts';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function tempDir(): string {
-  const t = makeTempDir('otel-audit-keys-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tempDir = tempDirsRemovedAfterEach('otel-audit-keys-');
 
 const mode = (file: string): number => fs.statSync(file).mode & 0o777;
 

@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generateHmacKey, generateKeyPair } from '../integrity/sign/generateKeyPair.ts';
 import type * as GenerateKeyPairModule from '../integrity/sign/generateKeyPair.ts';
-import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { tempDirsRemovedAfterEach } from './testutil/tempDirs.ts';
 import { keyFileStem } from './commands/keys.ts';
 import { writeKeyFiles } from './internal/writeKeyFiles.ts';
 import { EXIT } from './exitCodes.ts';
@@ -22,16 +22,7 @@ vi.mock('../integrity/sign/generateKeyPair.ts', async (importOriginal) => {
   return { ...real, generateKeyPair: () => pair, generateHmacKey: () => hmac };
 });
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function tempDir(): string {
-  const t = makeTempDir('otel-audit-keys-atomic-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tempDir = tempDirsRemovedAfterEach('otel-audit-keys-atomic-');
 
 const stem = keyFileStem(generateKeyPair().keyId);
 const PRIVATE = `${stem}.key.pem`;

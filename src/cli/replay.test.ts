@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RECORD_ELEMENTS_MAX_DEFAULT } from '../integrity/verify/verifyWal.ts';
 import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
 import { decodeOtlpLogsJson } from '../otlp/jsonCodec.ts';
@@ -19,7 +19,7 @@ import { groupedOrder, recordArb } from '../record/testutil/arbitraries.ts';
 import { encodeRecord } from '../record/walCodec.ts';
 import { FrameType } from '../wal/format.ts';
 import { Wal } from '../wal/Wal.ts';
-import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { tempDirsRemovedAfterEach } from './testutil/tempDirs.ts';
 import { BATCH_RECORDS_MAX } from './internal/replayFormats.ts';
 import { formatTimeUnixNano } from './internal/time.ts';
 import { runCli, writeWal } from './testutil/runCli.ts';
@@ -30,16 +30,7 @@ const T0 = 1_795_687_200_000_000_000n;
 /** Record i is at T0 + i × (1 s + 1 ns), so nanoseconds matter at the bounds. */
 const timeOfIndex = (i: number) => T0 + BigInt(i) * 1_000_000_001n;
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function tempDir(): string {
-  const t = makeTempDir('otel-audit-replay-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tempDir = tempDirsRemovedAfterEach('otel-audit-replay-');
 
 const RESOURCE = createAuditResource({
   attributes: [{ key: 'service.name', value: 'billing' }],

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChainSequencer, type CheckpointSigner } from '../integrity/chain/ChainSequencer.ts';
 import { ChainState } from '../integrity/chain/ChainState.ts';
 import { generateKeyPair } from '../integrity/sign/generateKeyPair.ts';
@@ -13,21 +13,12 @@ import { decodeRecord, encodeRecord } from '../record/walCodec.ts';
 import { FrameType } from '../wal/format.ts';
 import { openWalReadOnly } from '../wal/readOnly.ts';
 import { Wal } from '../wal/Wal.ts';
-import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { tempDirsRemovedAfterEach } from './testutil/tempDirs.ts';
 import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
 import { runCli, writeWal } from './testutil/runCli.ts';
 
 const VECTORS = new URL('../../testdata/integrity/vectors/', import.meta.url);
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function tempDir(): string {
-  const t = makeTempDir('otel-audit-verify-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tempDir = tempDirsRemovedAfterEach('otel-audit-verify-');
 
 function signer(privateKeyPem: string): CheckpointSigner {
   const key = createPrivateKey(privateKeyPem);
