@@ -2,6 +2,7 @@ import { LoggerProvider, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs
 import { describe, expect, it, vi } from 'vitest';
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
 import { PermanentError, type LogBatch } from '../pipeline/consumer.ts';
+import type { RecordProcessor } from '../pipeline/RecordProcessor.ts';
 import { RecordsRejectedError } from '../pipeline/RecordsRejectedError.ts';
 import { createAuditRecord, type AuditRecord } from '../record/AuditRecord.ts';
 import { BATCH_RECORDS_MAX, SdkWalWriter, type FailureHandler, type FailurePolicy } from './SdkWalWriter.ts';
@@ -47,10 +48,12 @@ function writerFor(
   exporter: MemoryWalExporter,
   onFailure: FailurePolicy,
   failureHandler?: FailureHandler,
+  processors: readonly RecordProcessor[] = [],
 ): { writer: SdkWalWriter; emit: (body: string) => void } {
   const wal = exporter as unknown as AuditWalExporter;
   const writer = new SdkWalWriter({
     exporters: [wal],
+    processors,
     strictWal: undefined,
     dropped: new WeakSet<ReadWriteLogRecord>(),
     onFailure,
@@ -69,6 +72,35 @@ describe('SdkWalWriter: the synchronous commit of a producer that never yields',
     const n = 2 * BATCH_RECORDS_MAX;
     for (let i = 0; i < n; i++) emit(`r${i}`);
     expect(exporter.durable).toEqual(Array.from({ length: n }, (_, i) => `r${i}`));
+  });
+
+  it('batches held for their processors flush (new keys) count too: the commit hands them down, in order', async () => {
+    // A processor with work pending before its first batch (as audit_encrypt's new key): its async
+    // flush can settle only when the event loop runs, which a producer that never yields never lets.
+    let pending = true;
+    const log: string[] = [];
+    const keys: RecordProcessor = {
+      mutates: false,
+      process: () => true,
+      flushBeforeExport: () => (pending ? new Promise<void>(() => undefined) : undefined),
+      flushBeforeExportSync: () => {
+        log.push(pending ? 'flush sync' : 'flush sync (nothing)');
+        pending = false;
+      },
+    };
+    const exporter = new MemoryWalExporter();
+    const { writer, emit } = writerFor(exporter, 'error', undefined, [keys]);
+    const n = 3 * BATCH_RECORDS_MAX;
+    for (let i = 0; i < n; i++) emit(`r${i}`);
+    // Without the held batches counted, every batch waited in memory for the flush (nothing durable).
+    expect(log[0]).toBe('flush sync');
+    expect(exporter.durable.length).toBeGreaterThanOrEqual(2 * BATCH_RECORDS_MAX);
+    expect(exporter.durable).toEqual(Array.from({ length: exporter.durable.length }, (_, i) => `r${i}`));
+    emit('last');
+    const flushed = writer.forceFlush(); // hands 'last' down
+    exporter.writeSync(createAuditRecord({ body: 'end' })); // commits everything queued
+    await flushed;
+    expect(exporter.durable).toEqual([...Array.from({ length: n }, (_, i) => `r${i}`), 'last', 'end']);
   });
 
   it('on_failure error: when the commit of the record being emitted fails, that emit says so (not "accepted")', async () => {

@@ -28,7 +28,11 @@
  *   data keys): a batch waits for it, and the batches after it wait their
  *   turn, so records reach the WAL in emit order; a failure there fails the
  *   batch like a retryable write failure. Synchronous writes (strict, the
- *   forced commit above) use the blocking `flushBeforeExportSync` first.
+ *   forced commit above) use the blocking `flushBeforeExportSync` first. The
+ *   batches held back count toward `pendingRecordsMax` like the WAL's queue:
+ *   the forced commit's blocking flush releases them, in order, before its
+ *   own records (a producer that never yields never runs the continuation
+ *   that would release them otherwise).
  */
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
@@ -41,6 +45,15 @@ import type { RecordProcessor } from '../pipeline/RecordProcessor.ts';
 import { flushBeforeExport, flushBeforeExportSync } from '../pipeline/runRecordProcessors.ts';
 import { settleAll } from '../pipeline/PipelineConsumer.ts';
 import { RecordsRejectedError } from '../pipeline/RecordsRejectedError.ts';
+
+/** A batch held back by `send` (see `SdkWalWriter.held`). */
+interface HeldBatch {
+  readonly records: AuditRecord[];
+  /** `flushing`: its flushBeforeExport has not settled; `ready`: it may go down once it is first. */
+  state: 'flushing' | 'ready' | 'failed';
+  error: unknown;
+  readonly start: (sent: Promise<unknown[]>) => void;
+}
 
 interface Settle {
   resolve(): void;
@@ -102,8 +115,13 @@ export class SdkWalWriter implements LogRecordProcessor {
   private failedSinceFlush: Error | undefined;
   /** A synchronous commit's failure, and the record it was writing (reported by that record's own emit). */
   private syncFailure: { readonly record: AuditRecord; readonly error: Error } | undefined;
-  /** Settles when the last batch that had to wait for its processors (flushBeforeExport) has gone down. */
-  private waiting: Promise<void> | undefined;
+  /**
+   * Batches waiting for what their records depend on (flushBeforeExport), or behind such a batch, in
+   * emit order. Kept here rather than in a promise chain so that a synchronous commit can hand them
+   * down at once: a producer that never yields never runs a promise continuation.
+   */
+  private readonly held: HeldBatch[] = [];
+  private heldRecords = 0;
   private readonly processors: readonly RecordProcessor[];
 
   constructor(o: SdkWalWriterOptions) {
@@ -209,9 +227,11 @@ export class SdkWalWriter implements LogRecordProcessor {
     const b = this.o.blocking;
     // The WAL holds none of this writer's records but those not yet settled: no need to ask it.
     if (!b || this.unsettled + count <= this.unsettledSafe) return false;
+    // Held batches are in no WAL yet, but in memory all the same (and only a synchronous commit hands
+    // them down while the producer does not yield).
     for (const e of b.wals) {
       const s = e.wal.status();
-      if (s.queuedRecords + count > b.pendingRecordsMax) return true;
+      if (s.queuedRecords + this.heldRecords + count > b.pendingRecordsMax) return true;
       if (b.pendingBytesMax !== undefined && s.queuedBytes > b.pendingBytesMax) return true;
     }
     return false;
@@ -232,6 +252,10 @@ export class SdkWalWriter implements LogRecordProcessor {
       this.syncFailure = { record: records[last] as AuditRecord, error };
       return Promise.resolve(this.failAll(records, error));
     }
+    // Everything the held batches depend on is durable now (the blocking flush also covers the
+    // flushes in flight): they go down first, in order, so the forced commit includes them.
+    for (const h of this.held) if (h.state === 'flushing') h.state = 'ready';
+    this.releaseHeld();
     const before = wals.map((e) => e.wal.status().queuedRecords);
     const rest = last > 0 ? this.send(records.slice(0, last)) : Promise.resolve<unknown[]>([]);
     const accepted = wals.every((e, i) => e.wal.status().queuedRecords - (before[i] as number) === last);
@@ -267,15 +291,52 @@ export class SdkWalWriter implements LogRecordProcessor {
    *   record a second time (duplicates in an audit log), and a record another exporter refused fails
    *   anyway, so it is not stored there either.
    */
-  private async send(records: AuditRecord[]): Promise<Array<unknown>> {
-    const ready = this.readyToSend();
-    if (ready !== undefined) {
-      try {
-        await ready;
-      } catch (err) {
-        return this.failAll(records, err);
-      }
+  private send(records: AuditRecord[]): Promise<Array<unknown>> {
+    let own: Promise<void> | undefined;
+    try {
+      own = flushBeforeExport(this.processors);
+    } catch (err) {
+      return Promise.resolve(this.failAll(records, err)); // a processor's bug: nothing of the batch goes down
     }
+    if (own === undefined && this.held.length === 0) return this.deliver(records);
+    return new Promise((start) => {
+      const h: HeldBatch = {
+        records,
+        state: own === undefined ? 'ready' : 'flushing',
+        error: undefined,
+        start,
+      };
+      this.held.push(h);
+      this.heldRecords += records.length;
+      // Undefined `own`: nothing pending, but an earlier batch is held: this one waits its turn.
+      own?.then(
+        () => this.flushed(h, undefined),
+        (err: unknown) => this.flushed(h, reasonOf(err)),
+      );
+    });
+  }
+
+  /** A held batch's flush settled (ignored when a synchronous commit has already handed it down). */
+  private flushed(h: HeldBatch, error: unknown): void {
+    if (h.state !== 'flushing') return;
+    h.state = error === undefined ? 'ready' : 'failed';
+    h.error = error;
+    this.releaseHeld();
+  }
+
+  /** Hands down (or fails) the held batches at the front whose flush has settled, in order. */
+  private releaseHeld(): void {
+    for (let h = this.held[0]; h !== undefined && h.state !== 'flushing'; h = this.held[0]) {
+      this.held.shift();
+      this.heldRecords -= h.records.length;
+      h.start(
+        h.state === 'ready' ? this.deliver(h.records) : Promise.resolve(this.failAll(h.records, h.error)),
+      );
+    }
+  }
+
+  /** `send` once the batch may go down: the exporters' calls are made synchronously, in this call. */
+  private async deliver(records: AuditRecord[]): Promise<Array<unknown>> {
     const errors: unknown[] = new Array(records.length);
     const outcomes = await this.consumeEach(records);
     const refusedWhole: LogsExporter[] = [];
@@ -312,27 +373,6 @@ export class SdkWalWriter implements LogRecordProcessor {
       if (e !== undefined) this.fail(e, records[i] as AuditRecord);
     });
     return errors;
-  }
-
-  /**
-   * Undefined when a batch may go down at once; otherwise settles when what its records depend on is
-   * durable (rejects if that failed) and every batch that waited before it has gone down.
-   */
-  private readyToSend(): Promise<void> | undefined {
-    const own = flushBeforeExport(this.processors);
-    const previous = this.waiting;
-    if (own === undefined && previous === undefined) return undefined;
-    own?.catch(() => undefined); // handled below, possibly after `previous`
-    const ready = previous === undefined ? (own as Promise<void>) : previous.then(() => own);
-    const turn = ready.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.waiting = turn;
-    void turn.then(() => {
-      if (this.waiting === turn) this.waiting = undefined;
-    });
-    return ready;
   }
 
   /** Fails every record of a batch with `err` (through the failure policy). */
