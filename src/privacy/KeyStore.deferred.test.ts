@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRetryable } from '../pipeline/consumer.ts';
@@ -130,12 +130,13 @@ describe('KeyStore with deferSync', () => {
     expect(syncer.log).toContain(`file ${fileOf(second, 'alma')}`);
   });
 
-  it('a failed fsync rejects retryably, keeps the key pending, and the next flush rewrites the entry instead of fsyncing it again', async () => {
+  it('a failed fsync rejects retryably and the entry is rewritten at once, not left undurable until the next batch', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);
     const key = store.keyForSubject('bob');
     const file = fileOf(store, 'bob');
     const inode = statSync(file).ino;
+    const bytes = readFileSync(file);
     syncer.fail = (what) => what === `file ${file}`;
     const err = await store.flushPending().then(
       () => expect.unreachable('resolved'),
@@ -143,27 +144,54 @@ describe('KeyStore with deferSync', () => {
     );
     expect(err).toBeInstanceOf(KeyStoreIoError);
     expect(isRetryable(err)).toBe(true);
-    expect(store.hasPending).toBe(true);
-    // Still failing fsyncs of that file do not matter: it is not fsynced again but rewritten (new inode).
-    const bytes = readFileSync(file);
-    await store.flushPending();
-    expect(store.hasPending).toBe(false);
+    // Not fsynced again (a later fsync may succeed without the data on disk): rewritten (new inode).
     expect(statSync(file).ino).not.toBe(inode);
     expect(readFileSync(file)).toEqual(bytes);
+    expect(store.hasPending).toBe(false);
+    await store.flushPending(); // the batch's retry goes through with the same key
     expect(store.keyForSubject('bob')).toBe(key);
     expect(open(new LoggingSyncer(), store.directory).keyForSubject('bob').id).toBe(key.id);
   });
 
-  it('a failed directory fsync fails the flush for every key in that directory', async () => {
+  it('an entry whose sync failed and that cannot be rewritten at once (store locked) stays pending; the next flush rewrites it', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);
-    store.keyForSubject('carol');
-    const shard = path.dirname(fileOf(store, 'carol'));
-    syncer.fail = (what) => what === `dir ${shard}`;
+    const key = store.keyForSubject('bea');
+    const file = fileOf(store, 'bea');
+    const inode = statSync(file).ino;
+    syncer.fail = (what) => what === `file ${file}`;
+    const lock = path.join(store.directory, 'lock');
+    writeFileSync(lock, '4242\n'); // a rewrap running elsewhere
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
     expect(store.hasPending).toBe(true);
-    syncer.fail = undefined;
+    expect(statSync(file).ino).toBe(inode);
+    rmSync(lock);
+    // Still failing fsyncs of that file do not matter: it is not fsynced again but rewritten.
     await store.flushPending();
+    expect(store.hasPending).toBe(false);
+    expect(statSync(file).ino).not.toBe(inode);
+    expect(open(new LoggingSyncer(), store.directory).keyForSubject('bea').id).toBe(key.id);
+  });
+
+  it('a failed directory fsync fails the flush and rewrites every key in that directory, none in others', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    // Two subjects in one shard directory, one in another.
+    const byShard = new Map<string, string[]>();
+    for (let i = 0; ![...byShard.values()].some((l) => l.length === 2); i++) {
+      const s = `carol-${i}`;
+      const shard = path.dirname(fileOf(store, s));
+      byShard.set(shard, [...(byShard.get(shard) ?? []), s]);
+    }
+    const [shard, same] = [...byShard].find(([, l]) => l.length === 2) as [string, string[]];
+    const other = [...byShard].find(([d]) => d !== shard)?.[1][0] as string;
+    const subjects = [...same, other];
+    for (const s of subjects) store.keyForSubject(s);
+    const inodes = subjects.map((s) => statSync(fileOf(store, s)).ino);
+    syncer.fail = (what) => what === `dir ${shard}`;
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    const after = subjects.map((s) => statSync(fileOf(store, s)).ino);
+    expect(after.map((ino, k) => ino !== inodes[k])).toEqual([true, true, false]);
     expect(store.hasPending).toBe(false);
   });
 
@@ -218,7 +246,10 @@ describe('KeyStore with deferSync', () => {
     const key = store.keyForSubject('hank');
     const file = fileOf(store, 'hank');
     syncer.fail = (what) => what === `file ${file}`;
+    const lock = path.join(store.directory, 'lock');
+    writeFileSync(lock, '4242\n'); // no rewrite at once: the key stays pending, marked failed
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    rmSync(lock);
     // Another process shreds the subject (the entry is gone from disk).
     open(new LoggingSyncer(), store.directory).shred('hank');
     // What this process encrypted with the key since the failure must not be stored: the flush fails.
@@ -234,7 +265,10 @@ describe('KeyStore with deferSync', () => {
     const key = store.keyForSubject('iris');
     const file = fileOf(store, 'iris');
     syncer.fail = (what) => what === `file ${file}`;
+    const lock = path.join(store.directory, 'lock');
+    writeFileSync(lock, '4242\n'); // no rewrite at once: the key stays pending, marked failed
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    rmSync(lock);
     syncer.fail = undefined;
     // A batch retried meanwhile still gets the cached key and encrypts with it...
     expect(store.keyForSubject('iris')).toBe(key);

@@ -11,15 +11,16 @@
  *
  * - A flush also waits for the flushes already in flight: a batch that used a
  *   key another batch created must not go ahead before that key is durable.
- * - A failed fsync fails the flush (KeyStoreIoError, retryable); the entries
- *   it covered stay pending, marked failed. They are never fsynced again
- *   (after a failed fsync Linux may report a later one as successful although
- *   the data never reached the disk): the next flush rewrites such an entry
- *   under the store lock — the bytes now on disk to a new file, fsync, rename
- *   over, directory fsyncs — if it still holds the same key; if it was
- *   shredded or replaced meanwhile, the key is forgotten (`onLost`), so it is
- *   not used again, and that flush fails too: the cache handed the key out
- *   until then, so the batch flushing now may hold records encrypted with it.
+ * - A failed fsync fails the flush (KeyStoreIoError, retryable). The entries
+ *   it covered are never fsynced again (after a failed fsync Linux may report
+ *   a later one as successful although the data never reached the disk):
+ *   each is rewritten under the store lock — the bytes now on disk to a new
+ *   file, fsync, rename over, directory fsyncs — at once, or, if that fails
+ *   too, by the next flush (it stays pending, marked failed); if it no longer
+ *   holds the same key (shredded or replaced meanwhile), the key is forgotten
+ *   (`onLost`), so it is not used again, and that flush fails too: the cache
+ *   handed the key out until then, so the batch flushing may hold records
+ *   encrypted with it.
  * - `flushSync()` does the same work blocking, for runners that cannot await
  *   (in-process `durability: strict`).
  */
@@ -164,10 +165,24 @@ export class PendingEntries {
     }
   }
 
-  /** Puts the entries whose sync failed back, marked failed (unless a newer entry took their place), and throws. */
-  private settle(failures: readonly unknown[], bad: ReadonlySet<PendingEntry>): void {
+  /**
+   * After a failure: rewrites at once each entry whose fsync failed (left for the next flush, it would
+   * stay undurable for as long as no batch comes, while another process's fsync of the same file may
+   * report success without the data on disk); puts back, marked failed, those it could not rewrite
+   * (unless a newer entry took their place); throws. The flush fails either way: it is retried.
+   */
+  private settle(failures: unknown[], bad: ReadonlySet<PendingEntry>): void {
     if (failures.length === 0) return;
     for (const e of bad) {
+      if (!e.failed) {
+        try {
+          const lost = this.rewrite(e);
+          if (lost) failures.push(lost);
+          continue;
+        } catch {
+          // the store is locked, or the disk still fails: the next flush tries again
+        }
+      }
       const now = this.pending.get(e.ref);
       if (now === undefined || now.keyId === e.keyId) this.pending.set(e.ref, { ...e, failed: true });
     }
