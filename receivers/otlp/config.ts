@@ -31,14 +31,35 @@ const cors = z.strictObject({
   max_age: z.number().int().min(0).default(0),
 });
 
+/**
+ * Node runs a `setTimeout` of more than 2^31-1 ms after 1 ms instead (TimeoutOverflowWarning): a gRPC
+ * duration that becomes a timer (ours or grpc-js's) is refused beyond it, or `read_timeout: 600h` would
+ * answer every call DEADLINE_EXCEEDED after 1 ms. grpc-js adds up to +10% jitter to `max_connection_age`.
+ */
+const TIMER_MS_MAX = 2 ** 31 - 1;
+const CONNECTION_AGE_MS_MAX = Math.floor(TIMER_MS_MAX / 1.1);
+
+/** `ms` as a Go duration string (`596h31m23.647s`), for messages. */
+function goDurationText(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = (ms % 60_000) / 1000;
+  return `${h}h${m}m${sec}s`;
+}
+
+const timerMs = (maxMs: number = TIMER_MS_MAX) =>
+  goDurationMs.pipe(
+    z.number().max(maxMs, `must be at most ${goDurationText(maxMs)} (the longest Node timer)`),
+  );
+
 const keepalive = z.strictObject({
   server_parameters: z
     .strictObject({
-      max_connection_idle: goDurationMs.optional(),
-      max_connection_age: goDurationMs.optional(),
-      max_connection_age_grace: goDurationMs.optional(),
-      time: goDurationMs.optional(),
-      timeout: goDurationMs.optional(),
+      max_connection_idle: timerMs().optional(),
+      max_connection_age: timerMs(CONNECTION_AGE_MS_MAX).optional(),
+      max_connection_age_grace: timerMs().optional(),
+      time: timerMs().optional(),
+      timeout: timerMs().optional(),
     })
     .optional(),
   enforcement_policy: z
@@ -73,12 +94,12 @@ export const grpcSchema = z.strictObject({
    * otel-audit: a call's request message must arrive whole within it, from the call's headers; the call is
    * then ended with DEADLINE_EXCEEDED (retryable). Like `http::read_timeout`. 0: no limit.
    */
-  read_timeout: goDurationMs.default(30_000),
+  read_timeout: timerMs().default(30_000),
   /**
    * otel-audit: a new connection must send its HTTP/2 preface within it (after the TLS handshake, which Node
    * bounds at 120 s), or it is closed. Every HTTP/2 client sends it at once. 0: no limit.
    */
-  preface_timeout: goDurationMs.default(10_000),
+  preface_timeout: timerMs().default(10_000),
   /**
    * otel-audit: HTTP/2 receive windows (grpc-go's InitialWindowSize / InitialConnWindowSize). Node's default,
    * 64 KiB, makes a client wait for WINDOW_UPDATEs several times per ordinary request (512 records ≈ 190 KB).

@@ -1,0 +1,52 @@
+/**
+ * gRPC durations that become Node timers (ours: read_timeout,
+ * preface_timeout; grpc-js's: keepalive::server_parameters::*) must fit a
+ * timer: Node runs a setTimeout of more than 2^31-1 ms after 1 ms instead
+ * (TimeoutOverflowWarning), so `read_timeout: 600h` would answer every call
+ * DEADLINE_EXCEEDED and `preface_timeout: 600h` close every connection.
+ */
+import { describe, expect, it } from 'vitest';
+import { grpcSchema } from './config.ts';
+
+const TIMER_MS_MAX = 2 ** 31 - 1;
+/** grpc-js adds up to +10% jitter to max_connection_age. */
+const AGE_MS_MAX = 1_952_257_860;
+
+describe('otlp grpc config: durations that are timers', () => {
+  type Case = [key: string, config: (d: string | number) => Record<string, unknown>, maxMs: number];
+  const keepalive = (k: string, maxMs = TIMER_MS_MAX): Case => [
+    `keepalive::server_parameters::${k}`,
+    (d) => ({ keepalive: { server_parameters: { [k]: d } } }),
+    maxMs,
+  ];
+  const cases: Case[] = [
+    ['read_timeout', (d) => ({ read_timeout: d }), TIMER_MS_MAX],
+    ['preface_timeout', (d) => ({ preface_timeout: d }), TIMER_MS_MAX],
+    keepalive('time'),
+    keepalive('timeout'),
+    keepalive('max_connection_idle'),
+    keepalive('max_connection_age', AGE_MS_MAX),
+    keepalive('max_connection_age_grace'),
+  ];
+  for (const [key, config, maxMs] of cases) {
+    it(`${key}: refused beyond Node's timer limit, accepted up to it`, () => {
+      const over = grpcSchema.safeParse(config('600h'));
+      expect(over.success).toBe(false);
+      expect(over.error?.issues[0]?.message).toMatch(
+        /^must be at most \d+h\d+m[\d.]+s \(the longest Node timer\)$/,
+      );
+      // a bare number is nanoseconds
+      expect(grpcSchema.safeParse(config((maxMs + 1) * 1e6)).success).toBe(false);
+      expect(grpcSchema.safeParse(config(maxMs * 1e6)).success).toBe(true);
+      expect(grpcSchema.safeParse(config('500h')).success).toBe(true);
+    });
+  }
+
+  it('names the limit as a Go duration', () => {
+    expect(grpcSchema.safeParse({ read_timeout: '600h' }).error?.issues[0]?.message).toContain(
+      '596h31m23.647s',
+    );
+    expect(grpcSchema.safeParse({ read_timeout: '0s' }).data?.read_timeout).toBe(0);
+    expect(grpcSchema.parse({}).read_timeout).toBe(30_000);
+  });
+});
