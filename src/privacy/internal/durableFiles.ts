@@ -189,11 +189,15 @@ function writeTemporary(file: string, bytes: Uint8Array, sync = true): string {
   const temporary = path.join(path.dirname(file), `.tmp-${randomBytes(8).toString('hex')}`);
   io(`write ${temporary}`, () => {
     const fd = openSync(temporary, 'wx', FILE_MODE);
+    let written = false;
     try {
       writeSync(fd, bytes);
       if (sync) fsyncSync(fd);
+      written = true;
     } finally {
       closeSync(fd);
+      // Not left behind: on a full disk every retry of every new subject would add one.
+      if (!written) removeQuietly(temporary);
     }
   });
   return temporary;

@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
+import { KeyStoreIoError } from '../errors.ts';
+import { createFileOnce, linkFileOnce } from './durableFiles.ts';
+
+/** While set, writeSync fails as on a full disk. */
+const full = vi.hoisted(() => ({ on: false }));
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof fs>();
+  return {
+    ...real,
+    writeSync: (...args: Parameters<typeof real.writeSync>) => {
+      if (full.on)
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return real.writeSync(...args);
+    },
+  };
+});
+
+const tmp = makeTempDir('otel-audit-durable-files-');
+afterAll(() => tmp.cleanup());
+
+describe('durableFiles on a full disk', () => {
+  for (const [name, create] of [
+    ['linkFileOnce', linkFileOnce],
+    ['createFileOnce', createFileOnce],
+  ] as const) {
+    it(`${name} fails with KEY_STORE_IO and leaves no temporary file behind (one per retry otherwise)`, () => {
+      const dir = path.join(tmp.dir, name);
+      fs.mkdirSync(dir);
+      full.on = true;
+      try {
+        for (let i = 0; i < 3; i++)
+          expect(() => create(path.join(dir, 'entry.json'), Buffer.from('{}'))).toThrow(KeyStoreIoError);
+      } finally {
+        full.on = false;
+      }
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+  }
+});
