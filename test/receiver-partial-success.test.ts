@@ -59,21 +59,27 @@ function request(tag: string): AuditRecord[] {
   return [note('kept', 'fine'), note('huge', 'x'.repeat(REGEX_INPUT_LENGTH_MAX + 1)), note('kept too', 'ok')];
 }
 
-function bodiesOf(tag: string): unknown[] {
-  return walRecords(tmp.dir)
+/** The bodies stored in the WAL at `dir` that start with `tag`, in WAL order. */
+function bodiesOf(tag: string, dir = tmp.dir): unknown[] {
+  return walRecords(dir)
     .map((r) => r.body)
     .filter((b) => typeof b === 'string' && b.startsWith(`${tag} `));
 }
 
+/** POSTs records as OTLP/HTTP protobuf; the answer's status and its partial_success. */
+async function postProtobuf(url: string, records: AuditRecord[]) {
+  const res = await fetch(url, {
+    method: 'POST',
+    body: encodeOtlpLogsProtobuf(records),
+    headers: { 'Content-Type': 'application/x-protobuf' },
+  });
+  return { status: res.status, partial: decodeResponseProtobuf(new Uint8Array(await res.arrayBuffer())) };
+}
+
 describe('OTLP partial success', () => {
   it('HTTP protobuf: 200 with partial_success (1 refused, the reason), the other records durable', async () => {
-    const res = await fetch(svc.logsUrl, {
-      method: 'POST',
-      body: encodeOtlpLogsProtobuf(request('hp')),
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
-    expect(res.status).toBe(200);
-    const partial = decodeResponseProtobuf(new Uint8Array(await res.arrayBuffer()));
+    const { status, partial } = await postProtobuf(svc.logsUrl, request('hp'));
+    expect(status).toBe(200);
     expect(partial?.rejectedLogRecords).toBe(1);
     expect(partial?.errorMessage).toMatch(/1 record\(s\) refused, 2 accepted and durable/);
     expect(bodiesOf('hp')).toEqual(['hp kept', 'hp kept too']);
@@ -103,15 +109,11 @@ describe('OTLP partial success', () => {
   });
 
   it('a request with nothing refused gets a plain success (no partial_success)', async () => {
-    const res = await fetch(svc.logsUrl, {
-      method: 'POST',
-      body: encodeOtlpLogsProtobuf([
-        createAuditRecord({ body: 'ok fine', attributes: [{ key: 'note', value: 'x' }] }),
-      ]),
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
-    expect(res.status).toBe(200);
-    expect(decodeResponseProtobuf(new Uint8Array(await res.arrayBuffer()))).toBeUndefined();
+    const { status, partial } = await postProtobuf(svc.logsUrl, [
+      createAuditRecord({ body: 'ok fine', attributes: [{ key: 'note', value: 'x' }] }),
+    ]);
+    expect(status).toBe(200);
+    expect(partial).toBeUndefined();
   });
 });
 
@@ -147,19 +149,11 @@ describe.each([
     createAuditRecord({ body: `${tag} ${'x'.repeat(8192)}` }),
     createAuditRecord({ body: `${tag} ok-2` }),
   ];
-  const stored = (tag: string): unknown[] =>
-    walRecords(dir)
-      .map((r) => r.body)
-      .filter((b) => typeof b === 'string' && b.startsWith(`${tag} `));
+  const stored = (tag: string): unknown[] => bodiesOf(tag, dir);
 
   it('HTTP: 200 with partial_success naming the record and the limit; the others durable, once, in order', async () => {
-    const res = await fetch(big.logsUrl, {
-      method: 'POST',
-      body: encodeOtlpLogsProtobuf(requestOf('h')),
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
-    expect(res.status).toBe(200);
-    const partial = decodeResponseProtobuf(new Uint8Array(await res.arrayBuffer()));
+    const { status, partial } = await postProtobuf(big.logsUrl, requestOf('h'));
+    expect(status).toBe(200);
     expect(partial?.rejectedLogRecords).toBe(1);
     expect(partial?.errorMessage).toMatch(
       /1 record\(s\) refused, 3 accepted \(2 durable, 1 dropped by a processor\)/,
