@@ -2,8 +2,10 @@
  * gRPC durations that become Node timers (ours: read_timeout,
  * preface_timeout; grpc-js's: keepalive::server_parameters::*) must fit a
  * timer: Node runs a setTimeout of more than 2^31-1 ms after 1 ms instead
- * (TimeoutOverflowWarning), so `read_timeout: 600h` would answer every call
- * DEADLINE_EXCEEDED and `preface_timeout: 600h` close every connection.
+ * (TimeoutOverflowWarning), so `read_timeout: 600h` would answer any call
+ * whose request takes over 1 ms to arrive DEADLINE_EXCEEDED, and
+ * `preface_timeout: 600h` close a connection whose preface is not read
+ * within 1 ms.
  */
 import { describe, expect, it } from 'vitest';
 import { grpcSchema } from './config.ts';
