@@ -4,38 +4,34 @@
  * must not store every record a second time.
  */
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
 import { createDefaultAuditWalConfig } from '../../exporters/audit_wal/config.ts';
 import { PermanentError, type LogBatch } from '../pipeline/consumer.ts';
 import type { LogsExporter } from '../pipeline/factories.ts';
 import { createAuditRecord } from '../record/AuditRecord.ts';
-import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { tempDirsRemovedAfterEach } from '../cli/testutil/tempDirs.ts';
 import { SdkWalWriter } from './SdkWalWriter.ts';
 import { storedRecords } from './testutil/config.ts';
 
 const silent = { info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const tempDir = tempDirsRemovedAfterEach('otel-audit-');
 
 async function walExporter(
   id: string,
   payloadBytesMax?: number,
 ): Promise<{ dir: string; e: AuditWalExporter }> {
-  const t = makeTempDir();
-  cleanups.push(t.cleanup);
+  const dir = tempDir();
   const config = {
     ...createDefaultAuditWalConfig(),
-    directory: t.dir,
+    directory: dir,
     segment_bytes_max: 65536,
     queue_bytes_max: 65536,
     payload_bytes_max: payloadBytesMax ?? 4096,
   };
   const e = new AuditWalExporter({ id, baseDir: '/', logger: silent }, config);
   await e.start();
-  return { dir: t.dir, e };
+  return { dir, e };
 }
 
 /** A real audit_wal exporter behind a gate that refuses every batch of several records permanently. */

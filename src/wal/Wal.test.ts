@@ -1,21 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FRAME_OVERHEAD_BYTES } from './format.ts';
 import { Wal } from './Wal.ts';
 import { openWalReadOnly } from './readOnly.ts';
 import { framesInBlock } from './testutil/frames.ts';
-import { makeTempDir } from './testutil/tmpdir.ts';
+import { tempDirsRemovedAfterEach } from '../cli/testutil/tempDirs.ts';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-function tmp(): string {
-  const t = makeTempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tmp = tempDirsRemovedAfterEach('otel-audit-');
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 
 describe('Wal on the real file system', () => {

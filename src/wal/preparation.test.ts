@@ -6,23 +6,15 @@
  */
 import nodeFs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FileHandle, FileSystem } from './fs/FileSystem.ts';
 import { nodeFileSystem } from './fs/NodeFileSystem.ts';
 import { SimDisk } from './fs/SimDisk.ts';
 import { openWalReadOnly } from './readOnly.ts';
-import { makeTempDir } from './testutil/tmpdir.ts';
+import { tempDirsRemovedAfterEach } from '../cli/testutil/tempDirs.ts';
 import { Wal } from './Wal.ts';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-function tmp(): string {
-  const t = makeTempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tmp = tempDirsRemovedAfterEach('otel-audit-');
 
 const SEGMENT_BYTES = 4096;
 /** 228-byte frames after a 96-byte header: a 4 KiB segment holds 17, the 18th rolls over. */
