@@ -145,8 +145,7 @@ export const httpSchema = z.strictObject({
   /** Request headers (Node `headersTimeout`, at most `read_timeout`). 0: `read_timeout`. */
   read_header_timeout: goDurationMs.default(10_000),
   write_timeout: goDurationMs.optional(),
-  /** Node `keepAliveTimeout`, a socket timer: at most the longest Node timer, like the gRPC timers. */
-  idle_timeout: timerMs().optional(),
+  idle_timeout: goDurationMs.optional(),
   keep_alives_enabled: z.boolean().optional(),
   /**
    * otel-audit: requests handled at once; more get 503 with Retry-After before their body is read.
