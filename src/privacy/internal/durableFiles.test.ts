@@ -5,8 +5,8 @@ import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
 import { KeyStoreIoError } from '../errors.ts';
 import { createFileOnce, linkFileOnce } from './durableFiles.ts';
 
-/** While set, writeSync fails as on a full disk. */
-const full = vi.hoisted(() => ({ on: false }));
+/** While `on`, writeSync fails as on a full disk; while `short`, it writes half and says so. */
+const full = vi.hoisted(() => ({ on: false, short: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof fs>();
   return {
@@ -14,6 +14,9 @@ vi.mock('node:fs', async (importOriginal) => {
     writeSync: (...args: Parameters<typeof real.writeSync>) => {
       if (full.on)
         throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      const [fd, data]: [number, unknown] = [args[0], args[1]];
+      if (full.short && data instanceof Uint8Array)
+        return real.writeSync(fd, data.subarray(0, data.length >> 1));
       return real.writeSync(...args);
     },
   };
@@ -40,4 +43,17 @@ describe('durableFiles on a full disk', () => {
       expect(fs.readdirSync(dir)).toEqual([]);
     });
   }
+
+  it('a short write is an error, never a truncated entry (corrupt for ever, its key already in use)', () => {
+    const dir = path.join(tmp.dir, 'short');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'entry.json');
+    full.short = true;
+    try {
+      expect(() => linkFileOnce(file, Buffer.from('{"key_id":"0123456789"}'))).toThrow(KeyStoreIoError);
+    } finally {
+      full.short = false;
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
 });

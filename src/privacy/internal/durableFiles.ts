@@ -191,7 +191,10 @@ function writeTemporary(file: string, bytes: Uint8Array, sync = true): string {
     const fd = openSync(temporary, 'wx', FILE_MODE);
     let written = false;
     try {
-      writeSync(fd, bytes);
+      // A short write (the disk filling up) is an error: linked, the truncated entry would be
+      // KEY_STORE_CORRUPT for ever, while the caller went on using the key it thinks stored.
+      const n = writeSync(fd, bytes);
+      if (n !== bytes.length) throw new Error(`short write: ${n} of ${bytes.length} bytes`);
       if (sync) fsyncSync(fd);
       written = true;
     } finally {
