@@ -69,14 +69,25 @@ function writer(log: string[], processor: RecordProcessor, strict = false): SdkW
 const record = (body: string): AuditRecord => createAuditRecord({ body });
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 10));
 
+/** A writer whose first batch (record 'a') is handed down and waits for its processor's flush. */
+async function firstBatchWaiting(): Promise<{
+  log: string[];
+  p: PendingWork;
+  w: SdkWalWriter;
+  durable: Promise<void>;
+}> {
+  const log: string[] = [];
+  const p = new PendingWork(log);
+  const w = writer(log, p);
+  p.pend();
+  const durable = w.write(record('a'));
+  await tick();
+  return { log, p, w, durable };
+}
+
 describe('SdkWalWriter: RecordProcessor.flushBeforeExport', () => {
   it('a batch reaches the WAL only once its processors pending work is done', async () => {
-    const log: string[] = [];
-    const p = new PendingWork(log);
-    const w = writer(log, p);
-    p.pend();
-    const durable = w.write(record('a'));
-    await tick();
+    const { log, p, durable } = await firstBatchWaiting();
     expect(log).toEqual(['flush']);
     p.finish();
     await durable;
@@ -84,12 +95,7 @@ describe('SdkWalWriter: RecordProcessor.flushBeforeExport', () => {
   });
 
   it('a failed flush fails the batch (forceFlush rejects) and the WAL gets nothing of it', async () => {
-    const log: string[] = [];
-    const p = new PendingWork(log);
-    const w = writer(log, p);
-    p.pend();
-    const durable = w.write(record('a'));
-    await tick();
+    const { log, p, w, durable } = await firstBatchWaiting();
     p.finish(new OtelAuditError('KEY_STORE_IO', 'fsync failed', { retryable: true }));
     await expect(durable).rejects.toThrow('fsync failed');
     await expect(w.forceFlush()).rejects.toBeInstanceOf(AuditWriteFailedError);
@@ -97,18 +103,25 @@ describe('SdkWalWriter: RecordProcessor.flushBeforeExport', () => {
   });
 
   it('a later batch with nothing pending waits its turn: records reach the WAL in emit order', async () => {
-    const log: string[] = [];
-    const p = new PendingWork(log);
-    const w = writer(log, p);
-    p.pend();
-    const first = w.write(record('a'));
-    await tick(); // batch 1 is waiting for its flush
+    const { log, p, w, durable: first } = await firstBatchWaiting();
     const second = w.write(record('b'));
     await tick();
     expect(log).toEqual(['flush']);
     p.finish();
     await Promise.all([first, second]);
     expect(log).toEqual(['flush', 'export a', 'export b']);
+  });
+
+  it('a failed flush fails only its batch: the batch held behind it goes down after it', async () => {
+    const { log, p, w, durable: first } = await firstBatchWaiting();
+    const second = w.write(record('b')); // nothing pending of its own: held only for its turn
+    await tick();
+    expect(log).toEqual(['flush']);
+    p.finish(new OtelAuditError('KEY_STORE_IO', 'fsync failed', { retryable: true }));
+    await expect(first).rejects.toMatchObject({ code: 'KEY_STORE_IO' });
+    await second;
+    expect(log).toEqual(['flush', 'export b']);
+    await expect(w.forceFlush()).rejects.toBeInstanceOf(AuditWriteFailedError);
   });
 
   it('durability strict: the blocking flush runs before each synchronous write', async () => {
