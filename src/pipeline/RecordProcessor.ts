@@ -27,7 +27,11 @@ export interface RecordProcessor {
    * Returns undefined when nothing is pending (the runner goes on synchronously); otherwise a promise
    * that also covers work started by earlier calls still in flight (a batch may use a key another
    * batch created). Rejects with a retryable `OtelAuditError` when that cannot be done: the batch is
-   * failed as retryable, nothing of it acknowledged.
+   * failed as retryable, nothing of it acknowledged. A call covers every record processed before it,
+   * and a failure is reported once, to that call: so the first call after a record was processed
+   * must be the one its batch waits for (`PipelineConsumer` processes a batch and calls it in one
+   * synchronous step; the in-process writer queues each processed record, in the same step, into the
+   * batch whose dispatch makes the next call), or a failure may be reported to the wrong batch.
    */
   flushBeforeExport?(): Promise<void> | undefined;
   /** `flushBeforeExport`, blocking: for a runner that cannot await (in-process `durability: strict`, synchronous commits). */
