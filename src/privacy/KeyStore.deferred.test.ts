@@ -118,6 +118,35 @@ describe('KeyStore with deferSync', () => {
     expect(second.hasPending).toBe(false);
   });
 
+  it('a key this process already made durable is not synced again when the cache reloads it (TTL)', async () => {
+    let nowMs = 0;
+    const syncer = new LoggingSyncer();
+    const store = KeyStore.open({
+      directory: path.join(tmp.dir, `store-${n++}`),
+      masterKeys: new SecretKeyRing([master], 'master'),
+      create: true,
+      deferSync: true,
+      syncer,
+      cacheTtlMs: 1_000,
+      nowMs: () => nowMs,
+    });
+    const key = store.keyForSubject('otto');
+    await store.flushPending();
+    const synced = syncer.log.length;
+    nowMs += 5_000; // expired: read from the store again
+    expect(store.keyForSubject('otto').id).toBe(key.id);
+    expect(store.hasPending).toBe(false); // every batch of known subjects would wait for fsyncs
+    // A different key at that name (shredded and created again by another process) is synced.
+    const other = open(new LoggingSyncer(), store.directory);
+    other.shred('otto');
+    const replacement = other.keyForSubject('otto'); // linked, not synced by its creator yet
+    nowMs += 5_000;
+    expect(store.keyForSubject('otto').id).toBe(replacement.id);
+    expect(store.hasPending).toBe(true);
+    await store.flushPending();
+    expect(syncer.log.slice(synced)).toContain(`file ${fileOf(store, 'otto')}`);
+  });
+
   it('a key read by id (decryption) and then used to encrypt is synced too', async () => {
     const first = open(new LoggingSyncer());
     const id = first.keyForSubject('alma').id; // linked, never flushed

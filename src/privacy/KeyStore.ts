@@ -126,6 +126,13 @@ export class KeyStore {
   private readonly refsMax: number;
   /** Shard directories known to exist (at most 256: two hex digits), so a new key costs no mkdir. */
   private readonly shards = new Set<string>();
+  /**
+   * Ids of keys this process made durable (with `deferSync`), so that a key the cache reloads after
+   * its TTL is not synced again — every batch of known subjects would wait for fsyncs. A key id is
+   * never reused (random part), and only `linkFileOnce` makes an entry that is not synced, at a name
+   * that is free: an entry still holding the same id is still durable. Bounded like `refs`.
+   */
+  private readonly durableIds = new Set<string>();
   /** Entries not yet known durable (only with `deferSync`). */
   private readonly pending: PendingEntries | undefined;
   private readonly syncer: EntrySyncer;
@@ -148,6 +155,10 @@ export class KeyStore {
           directory: o.directory,
           syncer: this.syncer,
           onLost: (ref) => this.cache.delete(ref),
+          onDurable: (keyId) => {
+            if (this.durableIds.size >= this.refsMax) this.durableIds.clear();
+            if (this.refsMax > 0) this.durableIds.add(keyId);
+          },
         })
       : undefined;
   }
@@ -205,8 +216,9 @@ export class KeyStore {
     if (loaded !== null) {
       // Another process may have linked it and not synced it yet (deferSync): sync it before use.
       const file = entryPath(this.directory, ref);
-      if (this.pending) this.pending.add({ ref, file, keyId: loaded.id });
-      else syncEntrySync(this.syncer, file);
+      if (this.pending) {
+        if (!this.durableIds.has(loaded.id)) this.pending.add({ ref, file, keyId: loaded.id });
+      } else syncEntrySync(this.syncer, file);
     }
     const key = loaded ?? this.create(ref);
     this.cache.set(ref, key);
@@ -241,7 +253,8 @@ export class KeyStore {
     if (cached?.id === id) return cached;
     const key = this.load(ref);
     // keyForSubject will take it from the cache: not durable yet, as far as this process knows.
-    if (key !== null) this.pending?.add({ ref, file: entryPath(this.directory, ref), keyId: key.id });
+    if (key !== null && !this.durableIds.has(key.id))
+      this.pending?.add({ ref, file: entryPath(this.directory, ref), keyId: key.id });
     this.cache.set(ref, key);
     return key?.id === id ? key : undefined;
   }

@@ -45,6 +45,8 @@ export interface PendingEntriesOptions {
   readonly syncer: EntrySyncer;
   /** The entry of `ref` is not the key that was pending any more (shredded, replaced, unreadable). */
   readonly onLost: (ref: string) => void;
+  /** The entry holding key `keyId` is durable (synced or rewritten). */
+  readonly onDurable: (keyId: string) => void;
 }
 
 interface SyncPlan {
@@ -101,6 +103,7 @@ export class PendingEntries {
     for (const e of plan.files) this.attempt(failures, bad, [e], () => this.o.syncer.fileSync(e.file));
     for (const [dir, covered] of plan.directories)
       this.attempt(failures, bad, covered, () => this.o.syncer.directorySync(dir));
+    this.durable(plan.files, bad);
     this.settle(failures, bad);
     // Everything in flight was synced here too: later flushes need not wait for it. (If one of those
     // fsyncs fails after all, its entries come back marked failed and are rewritten: harmless.)
@@ -120,7 +123,12 @@ export class PendingEntries {
       const covered = i < plan.files.length ? [plan.files[i]] : dirs[i - plan.files.length]?.[1];
       for (const e of covered ?? []) if (e) bad.add(e);
     });
+    this.durable(plan.files, bad);
     this.settle(failures, bad);
+  }
+
+  private durable(synced: readonly PendingEntry[], bad: ReadonlySet<PendingEntry>): void {
+    for (const e of synced) if (!bad.has(e)) this.o.onDurable(e.keyId);
   }
 
   /** Rewrites the entries whose earlier sync failed; plans the fsyncs of the others. */
@@ -214,6 +222,7 @@ export class PendingEntries {
       }
       replaceFile(e.file, bytes); // fsyncs the new file and the entry's directory
       fsyncDirectory(path.dirname(path.dirname(e.file)));
+      this.o.onDurable(e.keyId);
       return undefined;
     });
   }
