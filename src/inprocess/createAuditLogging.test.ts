@@ -1,8 +1,8 @@
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuditRecord } from '../record/AuditRecord.ts';
-import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { tempDirsRemovedAfterEach } from '../cli/testutil/tempDirs.ts';
 import { createAuditLogging } from './createAuditLogging.ts';
 import {
   inProcessConfig as configFor,
@@ -10,16 +10,12 @@ import {
   storedRecords as stored,
 } from './testutil/config.ts';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const tempDir = tempDirsRemovedAfterEach('otel-audit-');
 
 describe('createAuditLogging (in-process path)', () => {
   it('makes records emitted through a LoggerProvider durable in the WAL, losslessly', async () => {
-    const t = makeTempDir();
-    cleanups.push(t.cleanup);
-    const audit = await createAuditLogging({ config: configFor(t.dir) });
+    const dir = tempDir();
+    const audit = await createAuditLogging({ config: configFor(dir) });
     const provider = new LoggerProvider({
       resource: resourceFromAttributes({ 'service.name': 'billing' }),
       processors: audit.processors,
@@ -38,7 +34,7 @@ describe('createAuditLogging (in-process path)', () => {
     await audit.forceFlush();
     expect(audit.wal.durableSeq).toBe(50);
     await provider.shutdown();
-    const records = stored(t.dir);
+    const records = stored(dir);
     expect(records).toHaveLength(50);
     const r7 = records[7];
     expect(r7?.eventName).toBe('payment.transfer');
@@ -53,23 +49,21 @@ describe('createAuditLogging (in-process path)', () => {
   });
 
   it('durability strict: the record is durable when emit returns', async () => {
-    const t = makeTempDir();
-    cleanups.push(t.cleanup);
-    const audit = await createAuditLogging({ config: configFor(t.dir, '    durability: strict') });
+    const dir = tempDir();
+    const audit = await createAuditLogging({ config: configFor(dir, '    durability: strict') });
     const provider = new LoggerProvider({ processors: audit.processors });
     provider.getLogger('s').emit({ body: 'one' });
     expect(audit.wal.durableSeq).toBe(1);
     provider.getLogger('s').emit({ body: 'two' });
     expect(audit.wal.durableSeq).toBe(2);
     await provider.shutdown();
-    expect(stored(t.dir).map((r) => r.body)).toEqual(['one', 'two']);
+    expect(stored(dir).map((r) => r.body)).toEqual(['one', 'two']);
   });
 
   it('write() resolves on durability; on_failure error surfaces a failure through emit and forceFlush', async () => {
-    const t = makeTempDir();
-    cleanups.push(t.cleanup);
+    const dir = tempDir();
     const audit = await createAuditLogging({
-      config: configFor(t.dir, SMALL_PAYLOAD_WAL),
+      config: configFor(dir, SMALL_PAYLOAD_WAL),
     });
     const provider = new LoggerProvider({ processors: audit.processors });
     const logger = provider.getLogger('f');
@@ -87,26 +81,24 @@ describe('createAuditLogging (in-process path)', () => {
     logger.emit({ body: 'fine' });
     await audit.forceFlush();
     await provider.shutdown();
-    expect(stored(t.dir).map((r) => r.body)).toEqual(['ok', 'fine']);
+    expect(stored(dir).map((r) => r.body)).toEqual(['ok', 'fine']);
   });
 
   it('on_failure error: shutdown rejects when a record emitted just before it could not be made durable', async () => {
-    const t = makeTempDir();
-    cleanups.push(t.cleanup);
+    const dir = tempDir();
     const audit = await createAuditLogging({
-      config: configFor(t.dir, SMALL_PAYLOAD_WAL),
+      config: configFor(dir, SMALL_PAYLOAD_WAL),
     });
     const provider = new LoggerProvider({ processors: audit.processors });
     provider.getLogger('s').emit({ body: 'x'.repeat(500) });
     await expect(provider.shutdown()).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
-    expect(stored(t.dir)).toEqual([]);
+    expect(stored(dir)).toEqual([]);
   });
 
   it('write() reports a failure through its promise, never by throwing (strict durability)', async () => {
-    const t = makeTempDir();
-    cleanups.push(t.cleanup);
+    const dir = tempDir();
     const audit = await createAuditLogging({
-      config: configFor(t.dir, `    durability: strict\n${SMALL_PAYLOAD_WAL}`),
+      config: configFor(dir, `    durability: strict\n${SMALL_PAYLOAD_WAL}`),
     });
     let written: Promise<void> | undefined;
     expect(() => {
@@ -115,15 +107,14 @@ describe('createAuditLogging (in-process path)', () => {
     await expect(written).rejects.toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
     await expect(audit.write(createAuditRecord({ body: 'ok' }))).resolves.toBeUndefined();
     await audit.shutdown().catch(() => undefined);
-    expect(stored(t.dir).map((r) => r.body)).toEqual(['ok']);
+    expect(stored(dir).map((r) => r.body)).toEqual(['ok']);
   });
 
   it('on_failure callback hands the failed record to the application', async () => {
-    const t = makeTempDir();
-    cleanups.push(t.cleanup);
+    const dir = tempDir();
     const failed: unknown[] = [];
     const audit = await createAuditLogging({
-      config: configFor(t.dir, `${SMALL_PAYLOAD_WAL}\n    on_failure: callback`),
+      config: configFor(dir, `${SMALL_PAYLOAD_WAL}\n    on_failure: callback`),
       onFailure: (err, record) => failed.push([(err as { code?: string }).code, record.body]),
     });
     const provider = new LoggerProvider({ processors: audit.processors });
@@ -134,11 +125,10 @@ describe('createAuditLogging (in-process path)', () => {
   });
 
   it('one bad record in a group commit fails alone: its neighbours are durable', async () => {
-    const t = makeTempDir();
-    cleanups.push(t.cleanup);
+    const dir = tempDir();
     const failed: unknown[] = [];
     const audit = await createAuditLogging({
-      config: configFor(t.dir, `${SMALL_PAYLOAD_WAL}\n    on_failure: callback`),
+      config: configFor(dir, `${SMALL_PAYLOAD_WAL}\n    on_failure: callback`),
       onFailure: (_err, record) => failed.push(record.body),
     });
     const provider = new LoggerProvider({ processors: audit.processors });
@@ -152,7 +142,7 @@ describe('createAuditLogging (in-process path)', () => {
     expect(failed).toEqual(['x'.repeat(600)]);
     await provider.shutdown();
     // Each once (no retry writes a durable neighbour twice), in emit order (no record-by-record retry).
-    expect(stored(t.dir).map((r) => r.body)).toEqual(['good-1', 'good-2', 'good-3']);
+    expect(stored(dir).map((r) => r.body)).toEqual(['good-1', 'good-2', 'good-3']);
   });
 
   it('refuses a config without an audit_sdk pipeline, naming the problem', async () => {
