@@ -48,3 +48,24 @@ export const goDurationMs = z.union([z.string(), z.number()]).transform((v, ctx)
   }
   return ms;
 });
+
+/**
+ * The longest delay a Node timer takes (2^31 - 1 ms = 596h31m23.647s): setTimeout / setInterval with a
+ * longer one fire after 1 ms instead (with only a process warning), so a duration that becomes a timer is
+ * refused beyond it.
+ */
+export const TIMER_MS_MAX = 2 ** 31 - 1;
+
+/** `ms` as a Go duration string (`596h31m23.647s`), for messages. */
+export function goDurationText(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = (ms % 60_000) / 1000;
+  return `${h}h${m}m${sec}s`;
+}
+
+/** `goDurationMs` for a duration that becomes a timer: at most `maxMs` (default `TIMER_MS_MAX`). */
+export const timerDurationMs = (maxMs: number = TIMER_MS_MAX) =>
+  goDurationMs.pipe(
+    z.number().max(maxMs, `must be at most ${goDurationText(maxMs)} (the longest Node timer)`),
+  );

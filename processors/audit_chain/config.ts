@@ -2,7 +2,7 @@
  * `audit_chain` processor configuration. See README.md in this folder.
  */
 import { z } from 'zod';
-import { goDurationMs } from '../../config/duration.ts';
+import { timerDurationMs } from '../../config/duration.ts';
 
 export const AUDIT_CHAIN_TYPE = 'audit_chain';
 
@@ -11,8 +11,8 @@ export const auditChainConfigSchema = z.strictObject({
   stream_id: z.string().max(256),
   /** A checkpoint after this many records. */
   checkpoint_every_records: z.number().int().min(1).max(10_000_000),
-  /** ...or when this much time has passed since the last one (and records arrived). */
-  checkpoint_interval: goDurationMs,
+  /** ...or when this much time has passed since the last one (and records arrived); an idle timer of this period. */
+  checkpoint_interval: timerDurationMs(),
 });
 
 export type AuditChainConfig = z.output<typeof auditChainConfigSchema>;

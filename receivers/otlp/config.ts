@@ -4,7 +4,7 @@
  * Durations are Go duration strings. See README.md in this folder.
  */
 import { z } from 'zod';
-import { goDurationMs } from '../../config/duration.ts';
+import { goDurationMs, TIMER_MS_MAX, timerDurationMs } from '../../config/duration.ts';
 
 export const OTLP_TYPE = 'otlp';
 
@@ -37,30 +37,16 @@ const cors = z.strictObject({
  * answered DEADLINE_EXCEEDED to any call whose request took over 1 ms to arrive (3 of 5 calls of 1 MB on
  * loopback). grpc-js adds up to +10% jitter to `max_connection_age`.
  */
-const TIMER_MS_MAX = 2 ** 31 - 1;
 const CONNECTION_AGE_MS_MAX = Math.floor(TIMER_MS_MAX / 1.1);
-
-/** `ms` as a Go duration string (`596h31m23.647s`), for messages. */
-function goDurationText(ms: number): string {
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const sec = (ms % 60_000) / 1000;
-  return `${h}h${m}m${sec}s`;
-}
-
-const timerMs = (maxMs: number = TIMER_MS_MAX) =>
-  goDurationMs.pipe(
-    z.number().max(maxMs, `must be at most ${goDurationText(maxMs)} (the longest Node timer)`),
-  );
 
 const keepalive = z.strictObject({
   server_parameters: z
     .strictObject({
-      max_connection_idle: timerMs().optional(),
-      max_connection_age: timerMs(CONNECTION_AGE_MS_MAX).optional(),
-      max_connection_age_grace: timerMs().optional(),
-      time: timerMs().optional(),
-      timeout: timerMs().optional(),
+      max_connection_idle: timerDurationMs().optional(),
+      max_connection_age: timerDurationMs(CONNECTION_AGE_MS_MAX).optional(),
+      max_connection_age_grace: timerDurationMs().optional(),
+      time: timerDurationMs().optional(),
+      timeout: timerDurationMs().optional(),
     })
     .optional(),
   enforcement_policy: z
@@ -95,12 +81,12 @@ export const grpcSchema = z.strictObject({
    * otel-audit: a call's request message must arrive whole within it, from the call's headers; the call is
    * then ended with DEADLINE_EXCEEDED (retryable). Like `http::read_timeout`. 0: no limit.
    */
-  read_timeout: timerMs().default(30_000),
+  read_timeout: timerDurationMs().default(30_000),
   /**
    * otel-audit: a new connection must send its HTTP/2 preface within it (after the TLS handshake, which Node
    * bounds at 120 s), or it is closed. Every HTTP/2 client sends it at once. 0: no limit.
    */
-  preface_timeout: timerMs().default(10_000),
+  preface_timeout: timerDurationMs().default(10_000),
   /**
    * otel-audit: HTTP/2 receive windows (grpc-go's InitialWindowSize / InitialConnWindowSize). Node's default,
    * 64 KiB, makes a client wait for WINDOW_UPDATEs several times per ordinary request (512 records ≈ 190 KB).

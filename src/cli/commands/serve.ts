@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_PIPELINE_YAML } from '../../../config/defaultPipeline.ts';
-import { goDurationMs } from '../../../config/duration.ts';
+import { timerDurationMs } from '../../../config/duration.ts';
 import { startServe } from '../../serve/runServe.ts';
 import type { CliIo } from '../CliIo.ts';
 import type { CommandContext } from '../CommandContext.ts';
@@ -46,7 +46,7 @@ export async function runServeCommand(options: ServeOptions, io: CliIo): Promise
     io.stdout.write(DEFAULT_PIPELINE_YAML);
     return EXIT.OK;
   }
-  const deadline = goDurationMs.safeParse(options.shutdownTimeout);
+  const deadline = timerDurationMs().safeParse(options.shutdownTimeout);
   if (!deadline.success) {
     io.stderr.write(`otel-audit: --shutdown-timeout: ${deadline.error.issues[0]?.message ?? 'invalid'}\n`);
     return EXIT.USAGE;
