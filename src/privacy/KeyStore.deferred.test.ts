@@ -269,6 +269,32 @@ describe('KeyStore with deferSync', () => {
     expect(store.keyForSubject('gina').id).not.toBe(key.id); // a new key, as after any shred
   });
 
+  it('a key whose sync failed, read again when its cache entry expires, is still rewritten, not fsynced again', async () => {
+    let nowMs = 0;
+    const syncer = new LoggingSyncer();
+    const store = KeyStore.open({
+      directory: path.join(tmp.dir, `store-${n++}`),
+      masterKeys: new SecretKeyRing([master], 'master'),
+      create: true,
+      deferSync: true,
+      syncer,
+      cacheTtlMs: 1_000,
+      nowMs: () => nowMs,
+    });
+    const key = store.keyForSubject('paul');
+    const file = fileOf(store, 'paul');
+    const inode = statSync(file).ino;
+    syncer.fail = (what) => what === `file ${file}`; // for good: a later fsync would lie
+    const lock = path.join(store.directory, 'lock');
+    writeFileSync(lock, '4242\n'); // no rewrite at once: the key stays pending, marked failed
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    rmSync(lock);
+    nowMs += 5_000;
+    expect(store.keyForSubject('paul').id).toBe(key.id); // read from the store again
+    await store.flushPending(); // rewritten: the failing fsync is not tried again
+    expect(statSync(file).ino).not.toBe(inode);
+  });
+
   it('a key whose sync failed and that was shredded meanwhile is forgotten, not written back', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);

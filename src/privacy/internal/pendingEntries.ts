@@ -70,6 +70,10 @@ export class PendingEntries {
   }
 
   add(entry: PendingEntry): void {
+    const now = this.pending.get(entry.ref);
+    // The same key read again (cache expiry) while its failed sync waits to be rewritten: it stays
+    // marked failed, so it is rewritten, never fsynced again.
+    if (now?.failed && now.keyId === entry.keyId) return;
     this.pending.set(entry.ref, entry);
   }
 
