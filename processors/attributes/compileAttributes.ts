@@ -73,5 +73,7 @@ function matcher(
     );
     return undefined;
   }
-  return compileLogMatcher(spec, KEYS, problems, [key]);
+  // A value too long for a regex counts as matching `include` (and, by default, as not matching
+  // `exclude`): it can never be the reason an action — a `delete` or `hash` of personal data — is skipped.
+  return compileLogMatcher(spec, KEYS, problems, [key], key === 'include');
 }

@@ -46,6 +46,16 @@ describe('attributes processor include/exclude', () => {
     expect(applied(num, { attributes: attrs(['n', ['1000000000000000000000']]) })).toBe(false);
   });
 
+  it('a value too long for the regex still gets the action: it counts as matching include, not exclude', () => {
+    const long = 'patient-' + 'x'.repeat(20_000); // over the 16,384-character cap of a linear pattern
+    const include = { include: { match_type: 'regexp', attributes: [{ key: 'kind', value: '^patient' }] } };
+    expect(applied(include, { attributes: attrs(['kind', long]) })).toBe(true);
+    expect(applied(include, { attributes: attrs(['kind', 'staff']) })).toBe(false);
+    const exclude = { exclude: { match_type: 'regexp', attributes: [{ key: 'kind', value: '^patient' }] } };
+    expect(applied(exclude, { attributes: attrs(['kind', long]) })).toBe(true);
+    expect(applied(exclude, { attributes: attrs(['kind', 'patient-1']) })).toBe(false);
+  });
+
   it('resources, libraries, bodies, severity texts and severity numbers', () => {
     const resource = createAuditResource({ attributes: attrs(['host.type', 'n1-standard-1']) });
     const exclude = {
