@@ -22,7 +22,8 @@
  *   handed the key out until then, so the batch flushing may hold records
  *   encrypted with it.
  * - `flushSync()` does the same work blocking, for runners that cannot await
- *   (in-process `durability: strict`).
+ *   (in-process `durability: strict`); entries of flushes in flight are
+ *   rewritten there, not fsynced a second time.
  */
 import path from 'node:path';
 import { KeyStoreIoError } from '../errors.ts';
@@ -98,10 +99,17 @@ export class PendingEntries {
     return waits.length === 1 ? (waits[0] as Promise<void>) : Promise.all(waits).then(() => undefined);
   }
 
-  /** `flush()`, blocking: also syncs again the entries of flushes in flight (it cannot wait for them). */
+  /**
+   * `flush()`, blocking. It cannot wait for the flushes in flight, and must not fsync their entries a
+   * second time: if the fsync in flight meets a write-back error, a second fsync through another
+   * descriptor may report success with the data not on disk, while records encrypted with the key are
+   * made durable. So their entries are rewritten (new file, fsync, rename, directory fsyncs) as after a
+   * failed sync. A rare cost: only a forced synchronous commit during a flush does it.
+   */
   flushSync(): void {
     if (!this.any) return;
-    const entries = [...this.pending.values(), ...[...this.inFlight.values()].flat()];
+    const inFlight = [...this.inFlight.values()].flat().map((e) => ({ ...e, failed: true }));
+    const entries = [...this.pending.values(), ...inFlight];
     this.pending.clear();
     const { plan, failures, bad } = this.rewriteFailed(entries);
     for (const e of plan.files) this.attempt(failures, bad, [e], () => this.o.syncer.fileSync(e.file));
@@ -109,8 +117,8 @@ export class PendingEntries {
       this.attempt(failures, bad, covered, () => this.o.syncer.directorySync(dir));
     this.durable(plan.files, bad);
     this.settle(failures, bad);
-    // Everything in flight was synced here too: later flushes need not wait for it. (If one of those
-    // fsyncs fails after all, its entries come back marked failed and are rewritten: harmless.)
+    // Everything in flight was rewritten here: later flushes need not wait for it. (If one of those
+    // fsyncs fails after all, its entries come back marked failed and are rewritten once more.)
     this.inFlight.clear();
   }
 
