@@ -100,4 +100,34 @@ describe('WalIntegrity', () => {
     await integrity.stop(wal);
     await wal.close();
   });
+
+  it('at start, a legitimate record past the default element budget does not break the chain (budget follows payload_bytes_max)', async () => {
+    const dir = makeTempDir('otel-audit-integrity-big-');
+    cleanups.push(dir.cleanup);
+    const walOptions = {
+      dir: dir.dir,
+      syncPolicy: 'none' as const,
+      preallocate: 'off' as const,
+      payloadBytesMax: 8 << 20,
+    };
+    const chain = { streamId: 's', checkpointEveryRecords: 1000, checkpointEveryMs: 3_600_000 };
+    const errors: string[] = [];
+    const logger = { ...silent, error: (m: string): void => void errors.push(m) };
+    const wal = Wal.open(walOptions);
+    const integrity = new WalIntegrity([{ kind: 'chain', config: chain }], 'audit_wal', logger);
+    integrity.start(wal);
+    // An array body of 2,200,000 empty values: ~4.4 MB stored, more elements than the 2,097,152 default.
+    const big = createAuditRecord({ body: new Array<null>(2_200_000).fill(null), timeUnixNano: 1n });
+    await wal.appendDeferred([integrity.deferred(big, 1n)]);
+    await wal.close(); // as after a crash: no final checkpoint covers it, so recovery must decode it
+
+    const again = Wal.open(walOptions);
+    const resumed = new WalIntegrity([{ kind: 'chain', config: chain }], 'audit_wal', logger);
+    resumed.start(again);
+    expect(errors).toEqual([]);
+    expect(resumed.sequencer.chain.streamId).toBe('s');
+    expect(resumed.sequencer.chain.size).toBe(1);
+    await resumed.stop(again);
+    await again.close();
+  });
 });

@@ -21,6 +21,7 @@ import { OtelAuditError, WalPayloadTooLargeError } from '../../src/errors.ts';
 import { ChainSequencer, UNSIGNED, type CheckpointSigner } from '../../src/integrity/chain/ChainSequencer.ts';
 import { encodeSignedCheckpoint, type SignedCheckpoint } from '../../src/integrity/chain/checkpoint.ts';
 import { recoverChain } from '../../src/integrity/chain/recoverChain.ts';
+import { RECORD_ELEMENTS_MAX_DEFAULT } from '../../src/integrity/verify/decodeStoredRecord.ts';
 import { encodeIntegrityValue } from '../../src/integrity/sign/integrityValue.ts';
 import { collectorPayloadBytes } from '../../src/integrity/canonical/collectorPayload.ts';
 import type { ComponentLogger } from '../../src/pipeline/factories.ts';
@@ -75,7 +76,13 @@ export class WalIntegrity {
   start(wal: Wal): void {
     if (this.signConfig) this.signer = this.signConfig.loadKey();
     let streamId = this.streamId(wal.options.dir);
-    let recovered = recoverChain(wal.reader(), streamId);
+    // Every record this WAL can have stored decodes within the budget (a protobuf element is at least 2
+    // bytes of payload), so a legitimate large record never breaks the chain at start; past it, a frame was
+    // not written by this WAL's writer.
+    const recovery = {
+      recordElementsMax: Math.max(RECORD_ELEMENTS_MAX_DEFAULT, Math.ceil(wal.options.payloadBytesMax / 2)),
+    };
+    let recovered = recoverChain(wal.reader(), streamId, recovery);
     for (const p of recovered.problems) this.logger.error(`${this.id}: chain recovery: ${p}`);
     if (recovered.broken) {
       // Records of this stream were lost to damage: continuing would reuse chain numbers (a fork). The old
@@ -84,7 +91,7 @@ export class WalIntegrity {
       this.logger.error(`${this.id}: chain ${streamId} lost records; continuing as new stream ${next}`);
       durableWrite(path.join(wal.options.dir, STREAM_ID_FILE), `${next}\n`);
       streamId = next;
-      recovered = recoverChain(wal.reader(), streamId);
+      recovered = recoverChain(wal.reader(), streamId, recovery);
     }
     const perRecord = this.signConfig?.perRecord === true;
     this.payloadBytesMax = wal.options.payloadBytesMax;
