@@ -6,7 +6,7 @@ import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
 import { fsEntrySyncer, type EntrySyncer } from './internal/entrySyncer.ts';
 import { entryPath } from './internal/keyStoreFormat.ts';
-import { KeyStore } from './KeyStore.ts';
+import { KeyStore, type KeyStoreOptions } from './KeyStore.ts';
 import { SecretKeyRing } from './SecretKey.ts';
 import { randomSecretKey } from './testutil/keys.ts';
 
@@ -48,14 +48,24 @@ class LoggingSyncer implements EntrySyncer {
   }
 }
 
-function open(syncer: LoggingSyncer, directory = path.join(tmp.dir, `store-${n++}`)): KeyStore {
+function open(
+  syncer: LoggingSyncer,
+  directory = path.join(tmp.dir, `store-${n++}`),
+  more: Partial<KeyStoreOptions> = {},
+): KeyStore {
   return KeyStore.open({
     directory,
     masterKeys: new SecretKeyRing([master], 'master'),
     create: true,
     deferSync: true,
     syncer,
+    ...more,
   });
+}
+
+/** A store whose key cache entries expire after 1 s of `clock.nowMs`. */
+function openWithClock(syncer: LoggingSyncer, clock: { nowMs: number }): KeyStore {
+  return open(syncer, undefined, { cacheTtlMs: 1_000, nowMs: () => clock.nowMs });
 }
 
 const fileOf = (store: KeyStore, subject: string): string =>
@@ -119,28 +129,20 @@ describe('KeyStore with deferSync', () => {
   });
 
   it('a key this process already made durable is not synced again when the cache reloads it (TTL)', async () => {
-    let nowMs = 0;
+    const clock = { nowMs: 0 };
     const syncer = new LoggingSyncer();
-    const store = KeyStore.open({
-      directory: path.join(tmp.dir, `store-${n++}`),
-      masterKeys: new SecretKeyRing([master], 'master'),
-      create: true,
-      deferSync: true,
-      syncer,
-      cacheTtlMs: 1_000,
-      nowMs: () => nowMs,
-    });
+    const store = openWithClock(syncer, clock);
     const key = store.keyForSubject('otto');
     await store.flushPending();
     const synced = syncer.log.length;
-    nowMs += 5_000; // expired: read from the store again
+    clock.nowMs += 5_000; // expired: read from the store again
     expect(store.keyForSubject('otto').id).toBe(key.id);
     expect(store.hasPending).toBe(false); // every batch of known subjects would wait for fsyncs
     // A different key at that name (shredded and created again by another process) is synced.
     const other = open(new LoggingSyncer(), store.directory);
     other.shred('otto');
     const replacement = other.keyForSubject('otto'); // linked, not synced by its creator yet
-    nowMs += 5_000;
+    clock.nowMs += 5_000;
     expect(store.keyForSubject('otto').id).toBe(replacement.id);
     expect(store.hasPending).toBe(true);
     await store.flushPending();
@@ -276,17 +278,9 @@ describe('KeyStore with deferSync', () => {
   });
 
   it('a key whose sync failed, read again when its cache entry expires, is still rewritten, not fsynced again', async () => {
-    let nowMs = 0;
+    const clock = { nowMs: 0 };
     const syncer = new LoggingSyncer();
-    const store = KeyStore.open({
-      directory: path.join(tmp.dir, `store-${n++}`),
-      masterKeys: new SecretKeyRing([master], 'master'),
-      create: true,
-      deferSync: true,
-      syncer,
-      cacheTtlMs: 1_000,
-      nowMs: () => nowMs,
-    });
+    const store = openWithClock(syncer, clock);
     const key = store.keyForSubject('paul');
     const file = fileOf(store, 'paul');
     const inode = statSync(file).ino;
@@ -295,7 +289,7 @@ describe('KeyStore with deferSync', () => {
     writeFileSync(lock, '4242\n'); // no rewrite at once: the key stays pending, marked failed
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
     rmSync(lock);
-    nowMs += 5_000;
+    clock.nowMs += 5_000;
     expect(store.keyForSubject('paul').id).toBe(key.id); // read from the store again
     await store.flushPending(); // rewritten: the failing fsync is not tried again
     expect(statSync(file).ino).not.toBe(inode);
