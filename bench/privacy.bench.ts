@@ -23,12 +23,24 @@
  *   temp dir: N `logger.emit()` then `await forceFlush()`, N / elapsed;
  *   `chain_chunked` yields to the event loop every 1,000 emits;
  * - `wal_chain`: the same pipeline without the privacy processors (what they add);
- * - `pino`: bench/lib/pinoBaseline.ts, pino to a file with `sync: true`.
+ * - `pino`: bench/lib/pinoBaseline.ts, pino to a file with `sync: true`;
+ * - `encrypt_new_subjects` (bench/lib/privacyNewSubjects.ts): `audit_encrypt`
+ *   alone (body under the `user.id` subject's key) in process with
+ *   `audit_wal`, where 1 record in 10 (`encrypt_new_subject_share`) carries a
+ *   data subject never seen before, so its key is created, wrapped, linked
+ *   into the key store and made durable before the record reaches the WAL;
+ *   PRIVACY_BENCH_NEW_SUBJECT_RECORDS emits yielding every 1,000, then
+ *   `forceFlush`: records/s and the MAIN THREAD's CPU-µs per record
+ *   (`process.threadCpuUsage`, user + system; the thread pool's fsyncs are
+ *   not in it). `encrypt_known_subjects` is the same run with no new subject;
+ *   `encrypt_new_subject_extra_cpu_us` = (new − known) CPU-µs per record × 10:
+ *   the main thread's cost of one new subject.
  * One unmeasured warm-up, then PRIVACY_BENCH_ROUNDS rounds (default 3) of all
  * contenders in turn; figures are medians. Goal: chain >= 0.25 × pino.
  *
  * Knobs: PRIVACY_BENCH_RECORDS (default 100000), PRIVACY_BENCH_MASK_RECORDS
- * (200000), PRIVACY_BENCH_ROUNDS (3). With any set the output has `"variant": true`.
+ * (200000), PRIVACY_BENCH_ROUNDS (3), PRIVACY_BENCH_NEW_SUBJECT_RECORDS (20000).
+ * With any set the output has `"variant": true`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -51,14 +63,19 @@ import { describeEvents, toSdkLogRecord, type AuditEvent } from './lib/auditEven
 import { describeFileSystem } from './lib/fsInfo.ts';
 import { measurePinoRecordsPerSecond } from './lib/pinoBaseline.ts';
 import { piiEvents, toAuditRecord } from './lib/piiEvents.ts';
+import { NEW_SUBJECT_EVERY, newSubjectRecords, runEncryptNewSubjects } from './lib/privacyNewSubjects.ts';
 import { msSince, round } from './lib/stats.ts';
 
 const RECORDS = Number(process.env['PRIVACY_BENCH_RECORDS'] ?? '100000');
 const MASK_RECORDS = Number(process.env['PRIVACY_BENCH_MASK_RECORDS'] ?? '200000');
 const ROUNDS = Number(process.env['PRIVACY_BENCH_ROUNDS'] ?? '3');
-const IS_VARIANT = ['PRIVACY_BENCH_RECORDS', 'PRIVACY_BENCH_MASK_RECORDS', 'PRIVACY_BENCH_ROUNDS'].some(
-  (k) => process.env[k] !== undefined,
-);
+const NEW_SUBJECT_RECORDS = Number(process.env['PRIVACY_BENCH_NEW_SUBJECT_RECORDS'] ?? '20000');
+const IS_VARIANT = [
+  'PRIVACY_BENCH_RECORDS',
+  'PRIVACY_BENCH_MASK_RECORDS',
+  'PRIVACY_BENCH_ROUNDS',
+  'PRIVACY_BENCH_NEW_SUBJECT_RECORDS',
+].some((k) => process.env[k] !== undefined);
 const WARMUP_RECORDS = 20_000;
 const DISTINCT_EVENTS = 1024;
 const CHUNK_RECORDS = 1000;
@@ -297,6 +314,13 @@ async function main(): Promise<void> {
     for (const processor of alone.values()) runAlone(processor, WARMUP_RECORDS);
     await runChain({ root, name: 'warm', plan: chain, records: WARMUP_RECORDS, chunked: false });
     await measurePinoRecordsPerSecond({ dir: root, records: WARMUP_RECORDS, lineBytes: PINO_LINE_BYTES });
+    // Also creates the keys of the pool's subjects: the known subjects of the runs below.
+    await runEncryptNewSubjects({
+      root,
+      name: 'new-subjects-warm',
+      records: newSubjectRecords(events, WARMUP_RECORDS, 'warm', true),
+      logger: quietLogger,
+    });
 
     for (let round_ = 1; round_ <= ROUNDS; round_++) {
       log(`round ${round_}/${ROUNDS}`);
@@ -339,6 +363,18 @@ async function main(): Promise<void> {
         chunked: false,
       });
       sample('wal_chain', bare.recordsPerSecond);
+      for (const withNew of [false, true]) {
+        const tag = `${withNew ? 'new' : 'known'}-${round_}`;
+        const r = await runEncryptNewSubjects({
+          root,
+          name: `encrypt-${tag}`,
+          records: newSubjectRecords(events, NEW_SUBJECT_RECORDS, tag, withNew),
+          logger: quietLogger,
+        });
+        const key = withNew ? 'encrypt_new_subjects' : 'encrypt_known_subjects';
+        sample(key, r.recordsPerSecond);
+        sample(`${key}_cpu_us`, r.cpuUsPerRecord);
+      }
     }
   } finally {
     for (const processor of alone.values()) await processor.shutdown?.();
@@ -356,6 +392,17 @@ async function main(): Promise<void> {
     chain_chunked_records_per_s: round(m['chain_chunked'] ?? NaN),
     chain_emit_only_records_per_s: round(m['chain_emit_only'] ?? NaN),
     wal_chain_records_per_s: round(m['wal_chain'] ?? NaN),
+    encrypt_new_subjects_records_per_s: round(m['encrypt_new_subjects'] ?? NaN),
+    encrypt_new_subjects_cpu_us_per_record: round(m['encrypt_new_subjects_cpu_us'] ?? NaN, 2),
+    encrypt_known_subjects_records_per_s: round(m['encrypt_known_subjects'] ?? NaN),
+    encrypt_known_subjects_cpu_us_per_record: round(m['encrypt_known_subjects_cpu_us'] ?? NaN, 2),
+    encrypt_new_subject_share: 1 / NEW_SUBJECT_EVERY,
+    encrypt_new_subject_records: NEW_SUBJECT_RECORDS,
+    encrypt_new_subject_extra_cpu_us: round(
+      ((m['encrypt_new_subjects_cpu_us'] ?? NaN) - (m['encrypt_known_subjects_cpu_us'] ?? NaN)) *
+        NEW_SUBJECT_EVERY,
+      1,
+    ),
     pino_records_per_s: round(pino),
     pino_line_bytes: PINO_LINE_BYTES,
     mask_ratio_vs_pino: ratio(m['mask']),
@@ -366,7 +413,14 @@ async function main(): Promise<void> {
     goal_met: ratio(m['chain']) >= GOAL_RATIO_VS_PINO,
     chunked_goal_met: ratio(m['chain_chunked']) >= GOAL_RATIO_VS_PINO,
     samples_records_per_s: Object.fromEntries(
-      Object.entries(samples).map(([k, v]) => [k, v.map((x) => round(x))]),
+      Object.entries(samples)
+        .filter(([k]) => !k.endsWith('_cpu_us'))
+        .map(([k, v]) => [k, v.map((x) => round(x))]),
+    ),
+    samples_cpu_us_per_record: Object.fromEntries(
+      Object.entries(samples)
+        .filter(([k]) => k.endsWith('_cpu_us'))
+        .map(([k, v]) => [k, v.map((x) => round(x, 2))]),
     ),
     loadavg_1m_end: loadAverage1m(),
   });
