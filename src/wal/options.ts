@@ -42,6 +42,13 @@ export interface WalOptions {
   readonly onWarning?: (message: string) => void;
 }
 
+/**
+ * The largest `payloadBytesMax` the writer accepts, so the largest record payload any WAL it wrote
+ * holds (128 MiB). Readers of untrusted WALs bound what they read and decode by it
+ * (`readOnly.ts`, `integrity/verify/decodeStoredRecord.ts`).
+ */
+export const RECORD_PAYLOAD_BYTES_MAX = 128 * 1024 * 1024;
+
 export type ResolvedWalOptions = Required<Omit<WalOptions, 'onWarning'>> & Pick<WalOptions, 'onWarning'>;
 
 export const WAL_DEFAULTS = {
@@ -106,7 +113,7 @@ export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
   if (!['background', 'inline', 'off'].includes(r.preallocate))
     problems.push('preallocate must be background|inline|off');
   if (!['tail', 'full'].includes(r.verifyOnOpen)) problems.push('verifyOnOpen must be tail|full');
-  int('payloadBytesMax', 0, 128 * 1024 * 1024);
+  int('payloadBytesMax', 0, RECORD_PAYLOAD_BYTES_MAX);
   int('segmentBytesMax', 4096, 1024 * 1024 * 1024 * 4);
   int('commitDelayMs', 0, 10_000);
   int('queueRecordsMax', 1);

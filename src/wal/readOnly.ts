@@ -1,26 +1,71 @@
 /**
  * Reading a WAL directory without taking its lock or changing anything on
- * disk (CLI `replay`, `verify`). A directory another process is writing may
- * show records that are written but not yet synced; such a reader cannot
- * know the writer's durable point.
+ * disk (CLI `replay`, `verify`, `prove`). A directory another process is
+ * writing may show records that are written but not yet synced; such a
+ * reader cannot know the writer's durable point.
+ *
+ * The WAL is untrusted input here: a frame's length is checked against
+ * `WAL_FRAME_BYTES_MAX`, the largest frame a WAL writer writes, before
+ * anything is read, so a frame claiming more (hostile, or a damaged length
+ * field) is damage at its offset — `onDamage` with a `too-large` reason, or
+ * `WalFrameTooLargeError` (WAL_CORRUPT) without one — never an allocation of
+ * its claimed size.
  */
+import path from 'node:path';
+import { WalCorruptError } from '../errors.ts';
 import { nodeFileSystem } from './fs/NodeFileSystem.ts';
 import type { FileSystem } from './fs/FileSystem.ts';
-import { FRAME_BYTES_LIMIT } from './format.ts';
-import { WAL_DEFAULTS } from './options.ts';
+import { FRAME_OVERHEAD_BYTES } from './format.ts';
+import { RECORD_PAYLOAD_BYTES_MAX, WAL_DEFAULTS } from './options.ts';
 import { recoverWal, type RecoveryReport } from './recover.ts';
-import { WalReader } from './WalReader.ts';
+import {
+  WalReader,
+  type ReadDamage,
+  type ReadOptions,
+  type WalReaderSource,
+  type WalRecord,
+} from './WalReader.ts';
+
+/**
+ * The largest frame a WAL writer writes: a record of the largest `payloadBytesMax` it accepts
+ * (`RECORD_PAYLOAD_BYTES_MAX`) with its header and CRC. Footers are far smaller (32 bytes per
+ * `indexIntervalBytes` of segment: 2 MiB for a 4 GiB segment at the default 64 KiB); only a
+ * segment of more than ~4 million index intervals (segmentBytesMax / indexIntervalBytes) could
+ * have a larger footer, which a read-only reader then treats as unreadable bytes after the
+ * segment's last record.
+ */
+export const WAL_FRAME_BYTES_MAX = RECORD_PAYLOAD_BYTES_MAX + FRAME_OVERHEAD_BYTES;
+
+/** A frame whose length field claims more than `WAL_FRAME_BYTES_MAX`: damage, not read. */
+export class WalFrameTooLargeError extends WalCorruptError {
+  readonly segment: string;
+  readonly offset: number;
+  /** The length the frame claims. */
+  readonly frameBytes: number;
+
+  constructor(segment: string, offset: number, frameBytes: number) {
+    super(`${segment}: bad frame at offset ${offset} (${tooLargeReason(frameBytes)})`);
+    this.segment = segment;
+    this.offset = offset;
+    this.frameBytes = frameBytes;
+  }
+}
 
 export interface ReadOnlyWal {
   readonly report: RecoveryReport;
   readonly reader: WalReader;
+  /**
+   * The length claimed by the frame at `offset` of `segment` when it is more than
+   * `WAL_FRAME_BYTES_MAX` (a damaged region recovery reported starts with one), else undefined.
+   */
+  frameTooLarge(segment: string, offset: number): number | undefined;
 }
 
 export function openWalReadOnly(o: { dir: string; fs?: FileSystem; verify?: 'tail' | 'full' }): ReadOnlyWal {
   const fs = o.fs ?? nodeFileSystem;
-  // Reading accepts any frame the format allows (bounded by the file's size), whatever limit the writer
-  // has now: a WAL written with a larger payloadBytesMax stays readable.
-  const frameBytesMax = FRAME_BYTES_LIMIT;
+  // Any frame the WAL writer can write, whatever limit it has now: a WAL written with a larger
+  // payloadBytesMax stays readable; nothing larger is read.
+  const frameBytesMax = WAL_FRAME_BYTES_MAX;
   const r = recoverWal({
     fs,
     dir: o.dir,
@@ -30,13 +75,64 @@ export function openWalReadOnly(o: { dir: string; fs?: FileSystem; verify?: 'tai
     verify: o.verify ?? 'tail',
   });
   const lastSeq = r.nextSeq - 1;
-  const reader = new WalReader({
-    fs,
-    segments: () => r.segments,
-    durableSeq: () => lastSeq,
-    frameBytesMax,
-    waitForDurable: () => Promise.resolve(),
-    isClosed: () => true,
-  });
-  return { report: r.report, reader };
+  const frameTooLarge = (segment: string, offset: number): number | undefined =>
+    claimedFrameBytes(fs, path.join(o.dir, segment), offset);
+  const reader = new ReadOnlyWalReader(
+    {
+      fs,
+      segments: () => r.segments,
+      durableSeq: () => lastSeq,
+      frameBytesMax,
+      waitForDurable: () => Promise.resolve(),
+      isClosed: () => true,
+    },
+    frameTooLarge,
+  );
+  return { report: r.report, reader, frameTooLarge };
+}
+
+function tooLargeReason(frameBytes: number): string {
+  return `too-large: the frame claims ${frameBytes} bytes, more than the ${WAL_FRAME_BYTES_MAX} a WAL writer writes`;
+}
+
+/** The frame length at `offset` of the file when it is over `WAL_FRAME_BYTES_MAX`. */
+function claimedFrameBytes(fs: FileSystem, file: string, offset: number): number | undefined {
+  const b = Buffer.alloc(4);
+  let n: number;
+  try {
+    const h = fs.open(file, 'read');
+    try {
+      n = h.read(b, 0, 4, offset);
+    } finally {
+      h.close();
+    }
+  } catch {
+    return undefined; // only an explanation of damage already found: the damage is reported anyway
+  }
+  const claimed = b.readUInt32LE(0);
+  return n === 4 && claimed > WAL_FRAME_BYTES_MAX ? claimed : undefined;
+}
+
+/** A `WalReader` that names frames over `WAL_FRAME_BYTES_MAX` in the damage it reports. */
+class ReadOnlyWalReader extends WalReader {
+  readonly #frameTooLarge: (segment: string, offset: number) => number | undefined;
+
+  constructor(src: WalReaderSource, frameTooLarge: (segment: string, offset: number) => number | undefined) {
+    super(src);
+    this.#frameTooLarge = frameTooLarge;
+  }
+
+  override *records(opts: ReadOptions = {}): Generator<WalRecord> {
+    const given = opts.onDamage;
+    const onDamage = (d: ReadDamage): void => {
+      // Only a frame refused for its length can be one claiming too much.
+      const claimed = d.reason === 'length' ? this.#frameTooLarge(d.segment, d.offset) : undefined;
+      if (given === undefined) {
+        if (claimed !== undefined) throw new WalFrameTooLargeError(d.segment, d.offset, claimed);
+        throw new WalCorruptError(`${d.segment}: bad frame at offset ${d.offset} (${d.reason})`);
+      }
+      given(claimed === undefined ? d : { ...d, reason: tooLargeReason(claimed) });
+    };
+    yield* super.records({ ...opts, onDamage });
+  }
 }
