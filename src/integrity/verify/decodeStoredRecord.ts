@@ -11,25 +11,24 @@
  *   otlp receiver's default `max_elements_per_request`), counted in the
  *   decoder's wire scan before any object is built; beyond it
  *   `RecordBudgetError` (DECODE_LIMIT), naming the WAL seq;
- * - a payload larger than `STORED_PAYLOAD_BYTES_MAX` (the largest
- *   `payloadBytesMax` the WAL writer accepts) is not decoded at all: our
- *   writer cannot have written it, so it is damage (`RecordDecodeError`,
- *   RECORD_DECODE). The frame reader alone allows any frame up to
- *   `FRAME_BYTES_LIMIT` (256 MiB), and the decoder bounds a single string
+ * - a payload larger than `STORED_PAYLOAD_BYTES_MAX` (= `RECORD_PAYLOAD_BYTES_MAX`,
+ *   the largest `payloadBytesMax` the WAL writer accepts) is not decoded at
+ *   all: our writer cannot have written it, so it is damage
+ *   (`StoredPayloadTooLargeError`, a `RecordDecodeError`, RECORD_DECODE),
+ *   naming the WAL seq. The read-only WAL reader already refuses larger
+ *   frames (`WAL_FRAME_BYTES_MAX`), and the decoder bounds a single string
  *   or bytes value only by the payload's size.
  */
 import { OtelAuditError } from '../../errors.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { RecordDecodeError } from '../../record/errors.ts';
+import { RECORD_PAYLOAD_BYTES_MAX } from '../../wal/options.ts';
 import { decodeForVerify, NotVerifiableError } from './internal/decodeForVerify.ts';
 
 export { checkRecordElementsMax, RECORD_ELEMENTS_MAX_DEFAULT } from './internal/decodeForVerify.ts';
 
-/**
- * The WAL writer's ceiling on `payloadBytesMax` (src/wal/options.ts, `resolveWalOptions`: 128 MiB);
- * decodeStoredRecord.test.ts fails if the two part. src/wal exports no constant for it.
- */
-export const STORED_PAYLOAD_BYTES_MAX = 128 * 1024 * 1024;
+/** The WAL writer's ceiling on `payloadBytesMax`: `RECORD_PAYLOAD_BYTES_MAX` (src/wal/options.ts, 128 MiB). */
+export const STORED_PAYLOAD_BYTES_MAX = RECORD_PAYLOAD_BYTES_MAX;
 
 /** A stored record that was not decoded because it is beyond `recordElementsMax`. Permanent. */
 export class RecordBudgetError extends OtelAuditError {

@@ -16,12 +16,20 @@
  * peak while hashing). Records written through a receiver with a larger
  * limit, or by the in-process SDK without one, may need a larger budget
  * (`recordElementsMax`, `otel-audit verify --record-elements-max`).
+ *
+ * A payload larger than `RECORD_PAYLOAD_BYTES_MAX` (the largest
+ * `payloadBytesMax` the WAL writer accepts, 128 MiB) is not decoded at all:
+ * no WAL writer stored it, so it is damage (`RecordPayloadTooLargeError`,
+ * RECORD_DECODE; verify reports it `undecodable` at its WAL seq). The
+ * read-only WAL reader already refuses frames that large
+ * (`WAL_FRAME_BYTES_MAX`); this keeps the decoder bounded for any caller.
  */
 import { OtelAuditError } from '../../../errors.ts';
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { resolveDecodeLimits, type DecodeLimits } from '../../../record/DecodeLimits.ts';
-import { DecodeLimitError } from '../../../record/errors.ts';
+import { DecodeLimitError, RecordDecodeError } from '../../../record/errors.ts';
 import { decodeRecord, WAL_DECODE_LIMITS } from '../../../record/walCodec.ts';
+import { RECORD_PAYLOAD_BYTES_MAX } from '../../../wal/options.ts';
 
 /** Default `recordElementsMax`: the `otlp` receiver's default `limits::max_elements_per_request`. */
 export const RECORD_ELEMENTS_MAX_DEFAULT = 2_097_152;
@@ -33,11 +41,25 @@ export class NotVerifiableError extends OtelAuditError {
   }
 }
 
+/** A record payload larger than any the WAL writer stores (`RECORD_PAYLOAD_BYTES_MAX`): damage, not decoded. */
+export class RecordPayloadTooLargeError extends RecordDecodeError {
+  readonly payloadBytes: number;
+
+  constructor(payloadBytes: number) {
+    super(
+      `record of ${payloadBytes} bytes, more than the WAL writer ever stores (payloadBytesMax is at most ${RECORD_PAYLOAD_BYTES_MAX}): damaged, not decoded`,
+    );
+    this.payloadBytes = payloadBytes;
+  }
+}
+
 /**
  * `decodeRecord` within `recordElementsMax` protobuf elements (messages). Throws
- * `NotVerifiableError` beyond that, and what `decodeRecord` throws otherwise.
+ * `RecordPayloadTooLargeError` for a payload over `RECORD_PAYLOAD_BYTES_MAX`, `NotVerifiableError`
+ * beyond the element budget, and what `decodeRecord` throws otherwise.
  */
 export function decodeForVerify(payload: Uint8Array, recordElementsMax: number): AuditRecord {
+  if (payload.length > RECORD_PAYLOAD_BYTES_MAX) throw new RecordPayloadTooLargeError(payload.length);
   try {
     return decodeRecord(payload, { limits: limitsFor(recordElementsMax) });
   } catch (err) {
