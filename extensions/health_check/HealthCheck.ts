@@ -50,7 +50,8 @@ export class HealthCheck implements Extension {
     try {
       return this.settings.serviceHealth?.() ?? { healthy: false, phase: 'created', components: {} };
     } catch (err) {
-      // A component whose health() throws is not known to be healthy: 503, never an uncaught exception.
+      // A component's throwing health() is reported by summarizeHealth itself; should the summary throw
+      // anyway, the service is not known to be healthy: 503, never an uncaught exception.
       const failure = err instanceof Error ? err.message : String(err);
       return { healthy: false, phase: 'running', components: { health: { state: 'failed', failure } } };
     }

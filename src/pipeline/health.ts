@@ -40,9 +40,21 @@ export function summarizeHealth(
   let allOk = true;
   for (const [id, c] of components) {
     if (!isHealthReporter(c)) continue;
-    const h = c.health();
+    const h = healthOf(c);
     reports[id] = h;
     if (h.state !== 'ok') allOk = false;
   }
   return { healthy: phase === 'running' && allOk, phase, components: reports };
+}
+
+/** A component whose `health()` throws is not known to be healthy: `failed`, with what it threw (the service's phase stays true). */
+function healthOf(c: HealthReporter): ComponentHealth {
+  try {
+    return c.health();
+  } catch (err) {
+    return {
+      state: 'failed',
+      failure: `health() threw: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
 }
