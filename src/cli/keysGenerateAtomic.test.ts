@@ -132,3 +132,54 @@ describe('writeKeyFiles: which directories are fsynced', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
+
+describe('writeKeyFiles on a file system without hard links (link fails as vfat, SMB or FUSE make it)', () => {
+  const files = [
+    { name: 'a.pub.pem', text: 'public\n', mode: 0o644 },
+    { name: 'a.key.pem', text: 'private\n', mode: 0o600 },
+  ];
+  const noLinks =
+    (code: string) =>
+    (existing: string, newPath: string): never => {
+      throw Object.assign(new Error(`${code}: operation not permitted, link '${existing}' -> '${newPath}'`), {
+        code,
+        syscall: 'link',
+      });
+    };
+
+  for (const code of ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']) {
+    it(`link fails with ${code}: every file is published whole with its mode, no temporary name is left`, () => {
+      const dir = tempDir();
+      const synced: string[] = [];
+      const links: string[] = [];
+      const link = (existing: string, newPath: string): never => {
+        links.push(path.basename(newPath));
+        return noLinks(code)(existing, newPath);
+      };
+      const written = writeKeyFiles(dir, files, { link, syncDirectory: (d) => synced.push(d) });
+      expect(links).toEqual(['a.pub.pem', 'a.key.pem']);
+      expect(written).toEqual([path.join(dir, 'a.pub.pem'), path.join(dir, 'a.key.pem')]);
+      expect(fs.readdirSync(dir).sort()).toEqual(['a.key.pem', 'a.pub.pem']);
+      expect(fs.readFileSync(path.join(dir, 'a.pub.pem'), 'utf8')).toBe('public\n');
+      expect(fs.readFileSync(path.join(dir, 'a.key.pem'), 'utf8')).toBe('private\n');
+      expect(fs.statSync(path.join(dir, 'a.key.pem')).mode & 0o777).toBe(0o600);
+      expect(synced).toEqual([dir, dir]);
+    });
+  }
+
+  it('an existing private key is not overwritten, and the public key just published is removed again', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'a.key.pem'), 'old private key\n', { mode: 0o600 });
+    expect(() => writeKeyFiles(dir, files, { link: noLinks('EPERM') })).toThrow(
+      `${path.join(dir, 'a.key.pem')} exists already; not overwritten`,
+    );
+    expect(fs.readdirSync(dir)).toEqual(['a.key.pem']);
+    expect(fs.readFileSync(path.join(dir, 'a.key.pem'), 'utf8')).toBe('old private key\n');
+  });
+
+  it('another link error (EIO) is not taken for "no hard links": thrown, nothing left behind', () => {
+    const dir = tempDir();
+    expect(() => writeKeyFiles(dir, files, { link: noLinks('EIO') })).toThrow(/EIO/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});

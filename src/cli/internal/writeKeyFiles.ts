@@ -15,6 +15,15 @@
  *    fsync the parent of each directory level step 1 created (their entries
  *    are new), and no other: an existing directory's parent did not change.
  *
+ *    A file system without hard links (vfat/exFAT, e.g. removable media for
+ *    offline keys; SMB without Unix extensions; some FUSE file systems: link
+ *    fails with EPERM, ENOTSUP/EOPNOTSUPP or ENOSYS) publishes instead by
+ *    reserving the final name with an exclusive create (EEXIST as above:
+ *    nothing is overwritten) and renaming the temporary over that empty
+ *    placeholder of its own. A crash between the two leaves an empty final
+ *    file, which no key loader accepts (an empty PEM names itself), rather
+ *    than a half-written key.
+ *
  * On any error, the final names this call linked and every temporary name
  * are removed (so a conflict on the second file leaves no private key), then
  * the error is thrown. A crash (not an error) can leave `.*.tmp-*` files,
@@ -22,7 +31,16 @@
  * step 1 created are kept (empty ones are harmless).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { OtelAuditError } from '../../errors.ts';
 
@@ -37,7 +55,15 @@ export interface KeyFile {
 export interface WriteKeyFilesOptions {
   /** fsyncs a directory; a seam for tests that check which directories are synced. */
   readonly syncDirectory?: (dir: string) => void;
+  /**
+   * `fs.linkSync`; a seam for tests of the fallback for file systems without hard links (none can be
+   * mounted where the tests run: vfat is not in the kernel, FUSE needs a device).
+   */
+  readonly link?: (existing: string, newPath: string) => void;
 }
+
+/** `link()` errors that mean "this file system has no hard links", not "this name is taken". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 export const KEY_DIRECTORY_MODE = 0o700;
 
@@ -48,6 +74,7 @@ export function writeKeyFiles(
   options: WriteKeyFilesOptions = {},
 ): string[] {
   const syncDirectory = options.syncDirectory ?? fsyncDirectory;
+  const link = options.link ?? linkSync;
   const created = createDirectory(dir);
   const temporaries: string[] = [];
   const published: string[] = [];
@@ -55,15 +82,14 @@ export function writeKeyFiles(
     for (const f of files) temporaries.push(writeTemporary(dir, f));
     files.forEach((f, i) => {
       const final = path.join(dir, f.name);
+      const temporary = temporaries[i] as string;
       try {
-        linkSync(temporaries[i] as string, final);
+        link(temporary, final);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new OtelAuditError('INVALID_ARGUMENT', `${final} exists already; not overwritten`, {
-            cause: error,
-          });
-        }
-        throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === undefined || !NO_HARD_LINKS.has(code)) throw existsOr(error, final);
+        publishByRename(temporary, final, f.mode);
+        temporaries[i] = ''; // renamed: no temporary name left to remove
       }
       published.push(final);
       if (i < files.length - 1) syncDirectory(dir);
@@ -71,16 +97,43 @@ export function writeKeyFiles(
     // Each temporary name leaves the rollback list only once removed: if one removal fails, the others
     // (key material) are still removed by the rollback.
     while (temporaries.length > 0) {
-      unlinkSync(temporaries[0] as string);
+      const temporary = temporaries[0] as string;
+      if (temporary !== '') unlinkSync(temporary);
       temporaries.shift();
     }
     syncDirectory(dir);
     for (const level of created) syncDirectory(path.dirname(level));
   } catch (error) {
-    for (const file of [...published, ...temporaries]) removeQuietly(file);
+    for (const file of [...published, ...temporaries]) if (file !== '') removeQuietly(file);
     throw error;
   }
   return published;
+}
+
+/** EEXIST as the error `keys generate` reports; any other error as it is. */
+function existsOr(error: unknown, final: string): unknown {
+  if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return error;
+  return new OtelAuditError('INVALID_ARGUMENT', `${final} exists already; not overwritten`, { cause: error });
+}
+
+/**
+ * Publishes `temporary` as `final` without a hard link: the exclusive create reserves the name (or fails
+ * with EEXIST: someone else's file is never replaced), then the rename replaces that placeholder.
+ */
+function publishByRename(temporary: string, final: string, mode: number): void {
+  let placeholder: number;
+  try {
+    placeholder = openSync(final, 'wx', mode);
+  } catch (error) {
+    throw existsOr(error, final);
+  }
+  closeSync(placeholder);
+  try {
+    renameSync(temporary, final);
+  } catch (error) {
+    removeQuietly(final); // our empty placeholder
+    throw error;
+  }
 }
 
 /** Creates `dir` and missing ancestors; returns the levels created, outermost first. */
