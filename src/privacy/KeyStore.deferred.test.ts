@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRetryable } from '../pipeline/consumer.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
-import { KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
+import { KeyStoreBacklogError, KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
 import { fsEntrySyncer, type EntrySyncer } from './internal/entrySyncer.ts';
 import { entryPath } from './internal/keyStoreFormat.ts';
 import { KeyStore, type KeyStoreOptions } from './KeyStore.ts';
@@ -202,6 +202,48 @@ describe('KeyStore with deferSync', () => {
     expect(store.hasPending).toBe(false);
     expect(statSync(file).ino).not.toBe(inode);
     expect(open(new LoggingSyncer(), store.directory).keyForSubject('bea').id).toBe(key.id);
+  });
+
+  it('bounds the keys not yet durable: on a disk whose syncs keep failing a new subject is refused (retryable), nothing written', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer, undefined, { pendingEntriesMax: 3 });
+    syncer.fail = () => true; // every fsync fails (a failing disk)
+    const lock = path.join(store.directory, 'lock');
+    writeFileSync(lock, '4242\n'); // and the rewrites cannot happen either
+    const known = ['a', 'b', 'c'].map((s) => store.keyForSubject(s));
+    for (let i = 0; i < 3; i++) await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    for (let i = 0; i < 50; i++) {
+      let error: unknown;
+      try {
+        store.keyForSubject(`new-${i}`);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(KeyStoreBacklogError);
+      expect(error).toMatchObject({ code: 'KEY_STORE_IO' });
+      expect(isRetryable(error)).toBe(true);
+      expect(existsSync(fileOf(store, `new-${i}`))).toBe(false); // refused before anything is written
+    }
+    // A key read from the store (another process's) would be pending too: refused as well, and not
+    // cached (a cached key would later be used without being synced).
+    const other = open(new LoggingSyncer(), store.directory);
+    other.keyForSubject('from-elsewhere');
+    expect(() => store.keyForSubject('from-elsewhere')).toThrow(KeyStoreBacklogError);
+    expect(() => store.keyForSubject('from-elsewhere')).toThrow(KeyStoreBacklogError);
+    // Subjects already pending are not refused: their records fail at the flush, as before.
+    expect(store.keyForSubject('a').id).toBe(known[0]?.id);
+    // The disk recovers: the failed entries are rewritten, and new subjects are accepted again.
+    rmSync(lock);
+    syncer.fail = undefined;
+    await store.flushPending();
+    expect(store.hasPending).toBe(false);
+    expect(store.keyForSubject('new-0').id).toMatch(/^[0-9a-f]{32}\.[0-9a-f]{12}$/);
+    await store.flushPending();
+  });
+
+  it('refuses a pendingEntriesMax that is not a positive integer', () => {
+    for (const pendingEntriesMax of [0, -1, 1.5, Number.NaN])
+      expect(() => open(new LoggingSyncer(), undefined, { pendingEntriesMax })).toThrow(/pendingEntriesMax/);
   });
 
   it('a failed directory fsync fails the flush and rewrites every key in that directory, none in others', async () => {

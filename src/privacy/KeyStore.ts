@@ -44,7 +44,7 @@ import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:c
 import path from 'node:path';
 import { OtelAuditError } from '../errors.ts';
 import { associatedData } from './aead.ts';
-import { KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
+import { KeyStoreBacklogError, KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
 import {
   createFileOnce,
   destroyFile,
@@ -103,10 +103,23 @@ export interface KeyStoreOptions {
    * an operator should hear of it (records that named the old key, if any, can no longer be read).
    */
   readonly onTornEntryRemoved?: (file: string) => void;
+  /**
+   * With `deferSync`: at most this many keys not yet known durable (created or read, pending, being
+   * synced, or whose sync failed and awaits its rewrite). Beyond it `keyForSubject` refuses a subject
+   * whose key would add one — before writing anything — with `KeyStoreBacklogError` (retryable).
+   * Default `PENDING_ENTRIES_MAX_DEFAULT`.
+   */
+  readonly pendingEntriesMax?: number;
 }
 
 export const CACHE_ENTRIES_MAX_DEFAULT = 10_000;
 export const CACHE_TTL_MS_DEFAULT = 60_000;
+/**
+ * Keys not yet known durable, at most (`KeyStoreOptions.pendingEntriesMax`): ~300 bytes each (the
+ * entry; the key itself is in the bounded cache), ~20 MB in all. A healthy disk syncs them within a
+ * flush (milliseconds), so only a disk whose syncs keep failing, or hang, reaches it.
+ */
+export const PENDING_ENTRIES_MAX_DEFAULT = 65_536;
 const REF_CACHE_SUBJECT_LENGTH_MAX = 256;
 
 export class KeyStore {
@@ -135,6 +148,7 @@ export class KeyStore {
   private readonly durableIds = new Set<string>();
   /** Entries not yet known durable (only with `deferSync`). */
   private readonly pending: PendingEntries | undefined;
+  private readonly pendingMax: number;
   private readonly syncer: EntrySyncer;
   private readonly onTornEntryRemoved: ((file: string) => void) | undefined;
 
@@ -150,6 +164,13 @@ export class KeyStore {
     );
     this.syncer = o.syncer ?? fsEntrySyncer;
     this.onTornEntryRemoved = o.onTornEntryRemoved;
+    this.pendingMax = o.pendingEntriesMax ?? PENDING_ENTRIES_MAX_DEFAULT;
+    if (!Number.isSafeInteger(this.pendingMax) || this.pendingMax < 1) {
+      throw new OtelAuditError(
+        'INVALID_ARGUMENT',
+        `pendingEntriesMax must be a positive integer, not ${this.pendingMax}`,
+      );
+    }
     this.pending = o.deferSync
       ? new PendingEntries({
           directory: o.directory,
@@ -217,7 +238,10 @@ export class KeyStore {
       // Another process may have linked it and not synced it yet (deferSync): sync it before use.
       const file = entryPath(this.directory, ref);
       if (this.pending) {
-        if (!this.durableIds.has(loaded.id)) this.pending.add({ ref, file, keyId: loaded.id });
+        if (!this.durableIds.has(loaded.id)) {
+          this.admitPending(ref); // throws before the key is cached: never used unsynced
+          this.pending.add({ ref, file, keyId: loaded.id });
+        }
       } else syncEntrySync(this.syncer, file);
     }
     const key = loaded ?? this.create(ref);
@@ -253,8 +277,11 @@ export class KeyStore {
     if (cached?.id === id) return cached;
     const key = this.load(ref);
     // keyForSubject will take it from the cache: not durable yet, as far as this process knows.
-    if (key !== null && !this.durableIds.has(key.id))
-      this.pending?.add({ ref, file: entryPath(this.directory, ref), keyId: key.id });
+    if (key !== null && this.pending && !this.durableIds.has(key.id)) {
+      // At the bound: not cached (nor registered); keyForSubject reads it again and is refused.
+      if (this.pendingFull(ref)) return key.id === id ? key : undefined;
+      this.pending.add({ ref, file: entryPath(this.directory, ref), keyId: key.id });
+    }
     this.cache.set(ref, key);
     return key?.id === id ? key : undefined;
   }
@@ -326,7 +353,21 @@ export class KeyStore {
     return entry;
   }
 
+  /** Throws `KeyStoreBacklogError` when registering `ref` as pending would exceed the bound. */
+  private admitPending(ref: string): void {
+    if (!this.pendingFull(ref)) return;
+    throw new KeyStoreBacklogError(
+      `key store ${this.directory}: ${this.pendingMax} keys are not yet durable (their syncs fail or have not completed); a new data subject is refused until they are`,
+    );
+  }
+
+  private pendingFull(ref: string): boolean {
+    const p = this.pending;
+    return p !== undefined && !p.has(ref) && p.size >= this.pendingMax;
+  }
+
   private create(ref: string): DataKey {
+    this.admitPending(ref); // before anything is written
     const master = this.masterKeys.active;
     const keyId = `${ref}.${randomBytes(6).toString('hex')}`;
     const raw = randomBytes(SECRET_KEY_BYTES);

@@ -48,3 +48,10 @@ export class KeyStoreIoError extends OtelAuditError {
     super('KEY_STORE_IO', message, { cause, retryable: true });
   }
 }
+
+/**
+ * The key store already holds its maximum of keys not yet known durable (`KeyStoreOptions.pendingEntriesMax`):
+ * their syncs keep failing (a failing disk) or have not completed. A new subject is refused, before any
+ * file is written, instead of piling more keys up in memory. Retryable: the sender keeps its records.
+ */
+export class KeyStoreBacklogError extends KeyStoreIoError {}

@@ -24,6 +24,9 @@
  * - `flushSync()` does the same work blocking, for runners that cannot await
  *   (in-process `durability: strict`); entries of flushes in flight are
  *   rewritten there, not fsynced a second time.
+ * - Bounded: `size` counts the entries pending, failed or being synced; the
+ *   key store refuses a new one beyond its maximum (KeyStore.ts), so a disk
+ *   whose syncs keep failing cannot fill the memory with keys.
  */
 import path from 'node:path';
 import { KeyStoreIoError } from '../errors.ts';
@@ -68,6 +71,18 @@ export class PendingEntries {
   /** True when an entry is pending or being synced. */
   get any(): boolean {
     return this.pending.size > 0 || this.inFlight.size > 0;
+  }
+
+  /** Entries not yet known durable: pending (failed ones included) and being synced. */
+  get size(): number {
+    let n = this.pending.size;
+    for (const entries of this.inFlight.values()) n += entries.length; // as many as flushes in flight
+    return n;
+  }
+
+  /** True when `ref` is pending (adding it again replaces the entry: `size` does not grow). */
+  has(ref: string): boolean {
+    return this.pending.has(ref);
   }
 
   add(entry: PendingEntry): void {
