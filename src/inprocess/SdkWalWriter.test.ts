@@ -16,7 +16,8 @@ class MemoryWalExporter {
   full = false;
   private queued: Array<{ bodies: string[]; settle: (err?: unknown) => void }> = [];
   private queuedRecords = 0;
-  readonly wal = { status: () => ({ queuedRecords: this.queuedRecords }) };
+  private queuedBytes = 0;
+  readonly wal = { status: () => ({ queuedRecords: this.queuedRecords, queuedBytes: this.queuedBytes }) };
 
   consumeLogs(batch: LogBatch): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -25,6 +26,7 @@ class MemoryWalExporter {
         settle: (err) => (err === undefined ? resolve() : reject(err)),
       });
       this.queuedRecords += batch.records.length;
+      for (const r of batch.records) this.queuedBytes += String(r.body).length;
     });
   }
 
@@ -32,6 +34,7 @@ class MemoryWalExporter {
     const queued = this.queued;
     this.queued = [];
     this.queuedRecords = 0;
+    this.queuedBytes = 0;
     const err = this.full
       ? Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
       : undefined;
@@ -49,6 +52,7 @@ function writerFor(
   onFailure: FailurePolicy,
   failureHandler?: FailureHandler,
   processors: readonly RecordProcessor[] = [],
+  bounds: { pendingRecordsMax?: number; pendingBytesMax?: number; recordBytesMax?: number } = {},
 ): { writer: SdkWalWriter; emit: (body: string) => void } {
   const wal = exporter as unknown as AuditWalExporter;
   const writer = new SdkWalWriter({
@@ -59,7 +63,7 @@ function writerFor(
     onFailure,
     failureHandler,
     shutdown: () => Promise.resolve(),
-    blocking: { wals: [wal], pendingRecordsMax: BATCH_RECORDS_MAX },
+    blocking: { wals: [wal], pendingRecordsMax: BATCH_RECORDS_MAX, ...bounds },
   });
   const logger = new LoggerProvider({ processors: [writer] }).getLogger('t');
   return { writer, emit: (body) => logger.emit({ body }) };
@@ -101,6 +105,35 @@ describe('SdkWalWriter: the synchronous commit of a producer that never yields',
     exporter.writeSync(createAuditRecord({ body: 'end' })); // commits everything queued
     await flushed;
     expect(exporter.durable).toEqual([...Array.from({ length: n }, (_, i) => `r${i}`), 'last', 'end']);
+  });
+
+  it('the bytes of held batches count toward the byte bound: large records do not pile up in memory', () => {
+    // A new data key whose async flush never settles while the producer does not yield; records of
+    // 16 KiB: 3 batches are 48 MiB. The record bound (100,000) is far away; the byte bound is 1 MiB.
+    let pending = true;
+    const log: string[] = [];
+    const keys: RecordProcessor = {
+      mutates: false,
+      process: () => true,
+      flushBeforeExport: () => (pending ? new Promise<void>(() => undefined) : undefined),
+      flushBeforeExportSync: () => {
+        log.push(pending ? 'flush sync' : 'flush sync (nothing)');
+        pending = false;
+      },
+    };
+    const exporter = new MemoryWalExporter();
+    const { emit } = writerFor(exporter, 'error', undefined, [keys], {
+      pendingRecordsMax: 100_000,
+      pendingBytesMax: 1024 * 1024,
+      recordBytesMax: 64 * 1024,
+    });
+    const body = (i: number): string => `r${i}:`.padEnd(16 * 1024, 'x');
+    const n = 3 * BATCH_RECORDS_MAX;
+    for (let i = 0; i < n; i++) emit(body(i));
+    // Without the held bytes counted, all 3,072 records (48 MiB) waited in memory, none durable.
+    expect(log[0]).toBe('flush sync');
+    expect(exporter.durable.length).toBeGreaterThanOrEqual(BATCH_RECORDS_MAX);
+    expect(exporter.durable).toEqual(Array.from({ length: exporter.durable.length }, (_, i) => body(i)));
   });
 
   it('on_failure error: when the commit of the record being emitted fails, that emit says so (not "accepted")', async () => {

@@ -29,16 +29,18 @@
  *   turn, so records reach the WAL in emit order; a failure there fails the
  *   batch like a retryable write failure. Synchronous writes (strict, the
  *   forced commit above) use the blocking `flushBeforeExportSync` first. The
- *   batches held back count toward `pendingRecordsMax` like the WAL's queue:
- *   the forced commit's blocking flush releases them, in order, before its
- *   own records (a producer that never yields never runs the continuation
- *   that would release them otherwise).
+ *   batches held back count toward `pendingRecordsMax`, and their bytes
+ *   toward `pendingBytesMax`, like the WAL's queue: the forced commit's
+ *   blocking flush releases them, in order, before its own records (a
+ *   producer that never yields never runs the continuation that would
+ *   release them otherwise).
  */
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
 import type { LogsExporter } from '../pipeline/factories.ts';
 import type { AuditRecord } from '../record/AuditRecord.ts';
 import { fromSdkLogRecord } from '../record/fromSdkLogRecord.ts';
+import { recordPayloadBytesUpperBound } from '../record/payloadBytesBound.ts';
 import { AuditWriteFailedError } from './AuditWriteFailedError.ts';
 import { isRetryable } from '../pipeline/consumer.ts';
 import type { RecordProcessor } from '../pipeline/RecordProcessor.ts';
@@ -49,6 +51,8 @@ import { RecordsRejectedError } from '../pipeline/RecordsRejectedError.ts';
 /** A batch held back by `send` (see `SdkWalWriter.held`). */
 interface HeldBatch {
   readonly records: AuditRecord[];
+  /** Upper bound of its records' payload bytes (0 unless a byte bound applies: `blocking.pendingBytesMax`). */
+  readonly bytes: number;
   /** `flushing`: its flushBeforeExport has not settled; `ready`: it may go down once it is first. */
   state: 'flushing' | 'ready' | 'failed';
   error: unknown;
@@ -122,6 +126,7 @@ export class SdkWalWriter implements LogRecordProcessor {
    */
   private readonly held: HeldBatch[] = [];
   private heldRecords = 0;
+  private heldBytes = 0;
   private readonly processors: readonly RecordProcessor[];
 
   constructor(o: SdkWalWriterOptions) {
@@ -232,7 +237,7 @@ export class SdkWalWriter implements LogRecordProcessor {
     for (const e of b.wals) {
       const s = e.wal.status();
       if (s.queuedRecords + this.heldRecords + count > b.pendingRecordsMax) return true;
-      if (b.pendingBytesMax !== undefined && s.queuedBytes > b.pendingBytesMax) return true;
+      if (b.pendingBytesMax !== undefined && s.queuedBytes + this.heldBytes > b.pendingBytesMax) return true;
     }
     return false;
   }
@@ -302,12 +307,14 @@ export class SdkWalWriter implements LogRecordProcessor {
     return new Promise((start) => {
       const h: HeldBatch = {
         records,
+        bytes: this.o.blocking?.pendingBytesMax === undefined ? 0 : payloadBytesBound(records),
         state: own === undefined ? 'ready' : 'flushing',
         error: undefined,
         start,
       };
       this.held.push(h);
       this.heldRecords += records.length;
+      this.heldBytes += h.bytes;
       // Undefined `own`: nothing pending, but an earlier batch is held: this one waits its turn.
       own?.then(
         () => this.flushed(h, undefined),
@@ -329,6 +336,7 @@ export class SdkWalWriter implements LogRecordProcessor {
     for (let h = this.held[0]; h !== undefined && h.state !== 'flushing'; h = this.held[0]) {
       this.held.shift();
       this.heldRecords -= h.records.length;
+      this.heldBytes -= h.bytes;
       h.start(
         h.state === 'ready' ? this.deliver(h.records) : Promise.resolve(this.failAll(h.records, h.error)),
       );
@@ -447,6 +455,18 @@ export class SdkWalWriter implements LogRecordProcessor {
       process.exit(70);
     }
   }
+}
+
+/**
+ * What a held batch will take in a WAL's queue, at most: held records are in memory all the same, and
+ * large ones reach the byte bound long before the record bound (1,024 records of 1 MiB held while a new
+ * data key is made durable are 1 GiB). Computed only for held batches, which are rare (a first-seen
+ * data subject); an upper bound, so a forced commit can only come early.
+ */
+function payloadBytesBound(records: readonly AuditRecord[]): number {
+  let n = 0;
+  for (const r of records) n += recordPayloadBytesUpperBound(r);
+  return n;
 }
 
 /** A rejection's reason; never undefined, which would read as "durable" in a per-record error list. */
