@@ -221,6 +221,39 @@ describe('otel-audit verify', () => {
     );
   });
 
+  it('--published: a file larger than a checkpoint can be is reported published-unreadable (exit 3), not read', async () => {
+    const dir = tempDir();
+    const pair = generateKeyPair('EdDSA');
+    const pub = path.join(dir, 'pub.pem');
+    fs.writeFileSync(pub, pair.publicKeyPem);
+    const wal = path.join(dir, 'wal');
+    await writeChained(wal, { count: 4, every: 4, sign: signer(pair.privateKeyPem) });
+    const published = path.join(dir, 'published');
+    fs.mkdirSync(published);
+    const huge = path.join(published, 'huge.json');
+    fs.closeSync(fs.openSync(huge, 'w'));
+    fs.truncateSync(huge, 16 * 1024 ** 3); // sparse: neither on disk nor in memory
+    const message = `published checkpoint huge.json is ${16 * 1024 ** 3} bytes, more than a checkpoint can be (1048576): not read`;
+    const human = await runCli(['verify', '--wal', wal, '--public-key', pub, '--published', published]);
+    expect(human.code).toBe(3);
+    expect(human.stdout).toContain(`FIRST BAD RECORD: WAL seq ?: published-unreadable\n  ${message}\n`);
+    expect(human.stdout).toContain('result: DAMAGED (1 issue)');
+    const json = await runCli([
+      'verify',
+      '--wal',
+      wal,
+      '--public-key',
+      pub,
+      '--published',
+      published,
+      '--json',
+    ]);
+    expect(json.code).toBe(3);
+    expect((JSON.parse(json.stdout) as { issues: unknown[] }).issues).toEqual([
+      { kind: 'published-unreadable', seq: null, chainNumber: null, streamId: null, message },
+    ]);
+  });
+
   it('a WAL written without audit_chain verifies its CRCs only: exit 0, records counted as unchained', async () => {
     const dir = tempDir();
     await writeWal(dir, [createAuditRecord({ body: 'a' }), createAuditRecord({ body: 'b' })]);

@@ -14,7 +14,9 @@
  * - `undecodable`: a record frame that is not a valid record;
  * - `unverifiable`: a record frame verify did not check: beyond its limits (`recordElementsMax`), or the
  *   worker thread checking it died (out of memory): not known to be damaged, not vouched for either;
- * - `too-many-streams`: a frame of a stream beyond the streams verify checks (`streamsMax`): not checked.
+ * - `too-many-streams`: a frame of a stream beyond the streams verify checks (`streamsMax`): not checked;
+ * - `published-unreadable`: a file of the published-checkpoint directory that was not read: larger than a
+ *   checkpoint can be (1 MiB), not a regular file, or not readable; the message names it and says which.
  */
 export type DamageKind =
   | 'bit-rot'
@@ -30,7 +32,8 @@ export type DamageKind =
   | 'unsigned'
   | 'undecodable'
   | 'unverifiable'
-  | 'too-many-streams';
+  | 'too-many-streams'
+  | 'published-unreadable';
 
 export interface VerifyIssue {
   readonly kind: DamageKind;

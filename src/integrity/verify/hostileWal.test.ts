@@ -16,6 +16,8 @@ import { Wal } from '../../wal/Wal.ts';
 import { RECORD_ELEMENTS_MAX_DEFAULT, verifyWal } from './verifyWal.ts';
 import { verifyWalParallel, workerHeapMbFor } from './verifyWalParallel.ts';
 import { hostileRecordPayload } from './testutil/hostilePayload.ts';
+import { writeOversizeFrameWal } from './testutil/oversizeFrameWal.ts';
+import { WAL_FRAME_BYTES_MAX } from '../../wal/readOnly.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-audit-hostile-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -74,6 +76,29 @@ describe('a record beyond the element budget', () => {
   it('rejects a budget that is not a whole number from 1', () => {
     expect(() => verifyWal({ dir: small, recordElementsMax: 0 })).toThrow(/recordElementsMax/);
     expect(() => verifyWal({ dir: small, recordElementsMax: 1.5 })).toThrow(/recordElementsMax/);
+  });
+});
+
+describe('a frame claiming more than any WAL writer writes (a valid CRC; sparse, ~1 MiB allocated)', () => {
+  it('is bit rot at its WAL seq, saying so, and not read; the records around it are checked', async () => {
+    const dir = path.join(root, 'oversize');
+    const at = writeOversizeFrameWal(dir, {
+      before: [encodeRecord(createAuditRecord({ body: 'before' }))],
+      frameBytes: WAL_FRAME_BYTES_MAX + 1,
+      after: [encodeRecord(createAuditRecord({ body: 'after' }))],
+    });
+    const report = verifyWal({ dir });
+    expect(report).toMatchObject({ ok: false, frames: 2, records: 2, unchainedRecords: 2 });
+    expect(report.issues).toEqual([
+      {
+        kind: 'bit-rot',
+        seq: 2,
+        chainNumber: undefined,
+        streamId: undefined,
+        message: `${at.segment}: bad-frame at offset ${at.offset}; WAL sequence numbers 2..2 affected (the frame there claims ${WAL_FRAME_BYTES_MAX + 1} bytes, more than the ${WAL_FRAME_BYTES_MAX} a WAL writer writes: not read)`,
+      },
+    ]);
+    expect(await verifyWalParallel({ dir, workers: 1 })).toEqual(report);
   });
 });
 

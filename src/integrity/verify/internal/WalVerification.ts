@@ -4,11 +4,11 @@
  * computed in worker threads. Opening it opens the WAL read-only and
  * reports what recovery found; `finish` settles what is pending.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { OtelAuditError } from '../../../errors.ts';
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
-import { openWalReadOnly } from '../../../wal/readOnly.ts';
+import { openWalReadOnly, WAL_FRAME_BYTES_MAX } from '../../../wal/readOnly.ts';
 import type { ReadDamage, WalReader } from '../../../wal/WalReader.ts';
 import { collectorPayloadBytes } from '../../canonical/collectorPayload.ts';
 import { attr } from '../../chain/recoverChain.ts';
@@ -27,12 +27,13 @@ import { isSignatureAlgorithm, SIGNATURE_ALGORITHMS } from '../../sign/algorithm
 import { decodeIntegrityValue } from '../../sign/integrityValue.ts';
 import type { DamageKind, VerifyIssue, VerifyReport } from '../VerifyReport.ts';
 import type { VerifyOptions } from '../verifyWal.ts';
+import { readPublishedFile } from './readPublishedFile.ts';
 import type { RecordFacts } from './recordFacts.ts';
 import { recordRange, StreamChecker } from './StreamChecker.ts';
 
 export const PROGRESS_FRAMES = 4096;
 const DAMAGED_RANGES_MAX = 1024;
-/** Published checkpoint files read at most (each is small). */
+/** Published checkpoint files read at most (each at most CHECKPOINT_PAYLOAD_BYTES_MAX, 1 MiB, one at a time). */
 export const PUBLISHED_FILES_MAX = 100_000;
 /** Default `streamsMax`: a checker is a few KiB, so this bounds them to some tens of MiB. */
 export const STREAMS_MAX = 10_000;
@@ -118,10 +119,18 @@ export function beginVerification(o: VerifyOptions): Verification {
     if (c.seqFrom !== undefined && damagedSeqs.length < DAMAGED_RANGES_MAX) {
       damagedSeqs.push([c.seqFrom, c.seqTo ?? c.seqFrom, 'damaged frames']);
     }
+    // A frame claiming more than any WAL writer writes was refused unread: say so, not just "bad-frame".
+    const claimed =
+      c.kind === 'bad-frame' && c.offsetFrom !== undefined
+        ? ro.frameTooLarge(c.segment, c.offsetFrom)
+        : undefined;
     report(
       'bit-rot',
       c.seqFrom,
-      `${c.segment}: ${c.kind} at offset ${c.offsetFrom ?? '?'}; WAL sequence numbers ${c.seqFrom ?? '?'}..${c.seqTo ?? '?'} affected`,
+      `${c.segment}: ${c.kind} at offset ${c.offsetFrom ?? '?'}; WAL sequence numbers ${c.seqFrom ?? '?'}..${c.seqTo ?? '?'} affected` +
+        (claimed === undefined
+          ? ''
+          : ` (the frame there claims ${claimed} bytes, more than the ${WAL_FRAME_BYTES_MAX} a WAL writer writes: not read)`),
     );
   }
   for (const t of ro.report.tornTails) {
@@ -291,9 +300,14 @@ export function beginVerification(o: VerifyOptions): Verification {
       );
     }
     for (const name of names) {
+      const file = readPublishedFile(path.join(dir, name));
+      if (!file.ok) {
+        report('published-unreadable', undefined, `published checkpoint ${name} ${file.problem}`);
+        continue;
+      }
       let cp: SignedCheckpoint;
       try {
-        cp = decodeSignedCheckpoint(readFileSync(path.join(dir, name)));
+        cp = decodeSignedCheckpoint(file.bytes);
       } catch (err) {
         report('undecodable', undefined, `published checkpoint ${name} does not decode: ${String(err)}`);
         continue;
