@@ -40,24 +40,13 @@ import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporte
 import type { LogsExporter } from '../pipeline/factories.ts';
 import type { AuditRecord } from '../record/AuditRecord.ts';
 import { fromSdkLogRecord } from '../record/fromSdkLogRecord.ts';
-import { recordPayloadBytesUpperBound } from '../record/payloadBytesBound.ts';
 import { AuditWriteFailedError } from './AuditWriteFailedError.ts';
+import { HeldBatches } from './internal/HeldBatches.ts';
 import { isRetryable } from '../pipeline/consumer.ts';
 import type { RecordProcessor } from '../pipeline/RecordProcessor.ts';
 import { flushBeforeExport, flushBeforeExportSync } from '../pipeline/runRecordProcessors.ts';
 import { settleAll } from '../pipeline/PipelineConsumer.ts';
 import { RecordsRejectedError } from '../pipeline/RecordsRejectedError.ts';
-
-/** A batch held back by `send` (see `SdkWalWriter.held`). */
-interface HeldBatch {
-  readonly records: AuditRecord[];
-  /** Upper bound of its records' payload bytes (0 unless a byte bound applies: `blocking.pendingBytesMax`). */
-  readonly bytes: number;
-  /** `flushing`: its flushBeforeExport has not settled; `ready`: it may go down once it is first. */
-  state: 'flushing' | 'ready' | 'failed';
-  error: unknown;
-  readonly start: (sent: Promise<unknown[]>) => void;
-}
 
 interface Settle {
   resolve(): void;
@@ -119,19 +108,18 @@ export class SdkWalWriter implements LogRecordProcessor {
   private failedSinceFlush: Error | undefined;
   /** A synchronous commit's failure, and the record it was writing (reported by that record's own emit). */
   private syncFailure: { readonly record: AuditRecord; readonly error: Error } | undefined;
-  /**
-   * Batches waiting for what their records depend on (flushBeforeExport), or behind such a batch, in
-   * emit order. Kept here rather than in a promise chain so that a synchronous commit can hand them
-   * down at once: a producer that never yields never runs a promise continuation.
-   */
-  private readonly held: HeldBatch[] = [];
-  private heldRecords = 0;
-  private heldBytes = 0;
+  /** Batches waiting for what their records depend on (flushBeforeExport), or behind such a batch. */
+  private readonly held: HeldBatches;
   private readonly processors: readonly RecordProcessor[];
 
   constructor(o: SdkWalWriterOptions) {
     this.o = o;
     this.processors = o.processors ?? [];
+    this.held = new HeldBatches(
+      (h) =>
+        h.state === 'ready' ? this.deliver(h.records) : Promise.resolve(this.failAll(h.records, h.error)),
+      o.blocking?.pendingBytesMax !== undefined,
+    );
     const b = o.blocking;
     this.unsettledSafe =
       b === undefined
@@ -236,8 +224,8 @@ export class SdkWalWriter implements LogRecordProcessor {
     // them down while the producer does not yield).
     for (const e of b.wals) {
       const s = e.wal.status();
-      if (s.queuedRecords + this.heldRecords + count > b.pendingRecordsMax) return true;
-      if (b.pendingBytesMax !== undefined && s.queuedBytes + this.heldBytes > b.pendingBytesMax) return true;
+      if (s.queuedRecords + this.held.records + count > b.pendingRecordsMax) return true;
+      if (b.pendingBytesMax !== undefined && s.queuedBytes + this.held.bytes > b.pendingBytesMax) return true;
     }
     return false;
   }
@@ -259,8 +247,7 @@ export class SdkWalWriter implements LogRecordProcessor {
     }
     // Everything the held batches depend on is durable now (the blocking flush also covers the
     // flushes in flight): they go down first, in order, so the forced commit includes them.
-    for (const h of this.held) if (h.state === 'flushing') h.state = 'ready';
-    this.releaseHeld();
+    this.held.allFlushed();
     const before = wals.map((e) => e.wal.status().queuedRecords);
     const rest = last > 0 ? this.send(records.slice(0, last)) : Promise.resolve<unknown[]>([]);
     const accepted = wals.every((e, i) => e.wal.status().queuedRecords - (before[i] as number) === last);
@@ -303,44 +290,9 @@ export class SdkWalWriter implements LogRecordProcessor {
     } catch (err) {
       return Promise.resolve(this.failAll(records, err)); // a processor's bug: nothing of the batch goes down
     }
-    if (own === undefined && this.held.length === 0) return this.deliver(records);
-    return new Promise((start) => {
-      const h: HeldBatch = {
-        records,
-        bytes: this.o.blocking?.pendingBytesMax === undefined ? 0 : payloadBytesBound(records),
-        state: own === undefined ? 'ready' : 'flushing',
-        error: undefined,
-        start,
-      };
-      this.held.push(h);
-      this.heldRecords += records.length;
-      this.heldBytes += h.bytes;
-      // Undefined `own`: nothing pending, but an earlier batch is held: this one waits its turn.
-      own?.then(
-        () => this.flushed(h, undefined),
-        (err: unknown) => this.flushed(h, reasonOf(err)),
-      );
-    });
-  }
-
-  /** A held batch's flush settled (ignored when a synchronous commit has already handed it down). */
-  private flushed(h: HeldBatch, error: unknown): void {
-    if (h.state !== 'flushing') return;
-    h.state = error === undefined ? 'ready' : 'failed';
-    h.error = error;
-    this.releaseHeld();
-  }
-
-  /** Hands down (or fails) the held batches at the front whose flush has settled, in order. */
-  private releaseHeld(): void {
-    for (let h = this.held[0]; h !== undefined && h.state !== 'flushing'; h = this.held[0]) {
-      this.held.shift();
-      this.heldRecords -= h.records.length;
-      this.heldBytes -= h.bytes;
-      h.start(
-        h.state === 'ready' ? this.deliver(h.records) : Promise.resolve(this.failAll(h.records, h.error)),
-      );
-    }
+    if (own === undefined && this.held.empty) return this.deliver(records);
+    // Undefined `own`: nothing pending, but an earlier batch is held: this one waits its turn.
+    return this.held.hold(records, own);
   }
 
   /** `send` once the batch may go down: the exporters' calls are made synchronously, in this call. */
@@ -455,18 +407,6 @@ export class SdkWalWriter implements LogRecordProcessor {
       process.exit(70);
     }
   }
-}
-
-/**
- * What a held batch will take in a WAL's queue, at most: held records are in memory all the same, and
- * large ones reach the byte bound long before the record bound (1,024 records of 1 MiB held while a new
- * data key is made durable are 1 GiB). Computed only for held batches, which are rare (a first-seen
- * data subject); an upper bound, so a forced commit can only come early.
- */
-function payloadBytesBound(records: readonly AuditRecord[]): number {
-  let n = 0;
-  for (const r of records) n += recordPayloadBytesUpperBound(r);
-  return n;
 }
 
 /** A rejection's reason; never undefined, which would read as "durable" in a per-record error list. */
