@@ -10,14 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
-import { Wal } from '../../wal/Wal.ts';
 import { CHECKPOINT_PAYLOAD_BYTES_MAX } from '../chain/checkpoint.ts';
-import { ChainSequencer, UNSIGNED } from '../chain/ChainSequencer.ts';
-import { ChainState } from '../chain/ChainState.ts';
 import { readPublishedFile } from './internal/readPublishedFile.ts';
+import { writeUnsignedStream } from './testutil/unsignedStream.ts';
 import { verifyWal } from './verifyWal.ts';
 import { verifyWalParallel } from './verifyWalParallel.ts';
 
@@ -33,28 +30,7 @@ function sparse(file: string, bytes: number): void {
 }
 
 beforeAll(async () => {
-  const w = Wal.open({ dir: wal, syncPolicy: 'none', preallocate: 'off' });
-  const sequencer = new ChainSequencer(
-    {
-      chain: new ChainState('s'),
-      signer: UNSIGNED,
-      checkpointEveryRecords: 1000,
-      checkpointEveryMs: 3_600_000,
-      clock: () => 1n,
-    },
-    0,
-  );
-  w.setSequencer(sequencer);
-  try {
-    await w.appendDeferred(
-      Array.from({ length: 3 }, (_, i) =>
-        sequencer.deferredRecord(createAuditRecord({ body: `r ${i}` }), BigInt(i + 1), 256),
-      ),
-    );
-    await w.appendDeferred([sequencer.deferredCheckpoint()]);
-  } finally {
-    await w.close();
-  }
+  await writeUnsignedStream(wal, 's', 3);
   fs.mkdirSync(published);
   const [checkpoint] = [...openWalReadOnly({ dir: wal }).reader.records({ types: [FrameType.CHECKPOINT] })];
   fs.writeFileSync(path.join(published, 'a-good.json'), checkpoint?.payload ?? '');

@@ -6,10 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuditRecord } from '../../record/AuditRecord.ts';
-import { Wal } from '../../wal/Wal.ts';
-import { ChainSequencer, UNSIGNED } from '../chain/ChainSequencer.ts';
-import { ChainState } from '../chain/ChainState.ts';
+import { writeUnsignedStream } from './testutil/unsignedStream.ts';
 import { verifyWal } from './verifyWal.ts';
 
 const dirs: string[] = [];
@@ -23,36 +20,10 @@ function tempDir(): string {
   return d;
 }
 
-/** Appends a chain `streamId` of `count` records and its checkpoint (one WAL session: one sequencer). */
-async function writeStream(dir: string, streamId: string, count: number): Promise<void> {
-  const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-  const sequencer = new ChainSequencer(
-    {
-      chain: new ChainState(streamId),
-      signer: UNSIGNED,
-      checkpointEveryRecords: 1000,
-      checkpointEveryMs: 3_600_000,
-      clock: () => 1n,
-    },
-    0,
-  );
-  wal.setSequencer(sequencer);
-  try {
-    await wal.appendDeferred(
-      Array.from({ length: count }, (_, i) =>
-        sequencer.deferredRecord(createAuditRecord({ body: `${streamId} ${i}` }), BigInt(i + 1), 256),
-      ),
-    );
-    await wal.appendDeferred([sequencer.deferredCheckpoint()]);
-  } finally {
-    await wal.close();
-  }
-}
-
 describe('verifyWal stream limit', () => {
   it('checks at most streamsMax streams and reports the frames of the others as too-many-streams', async () => {
     const dir = tempDir();
-    for (const id of ['a', 'b', 'c', 'd']) await writeStream(dir, id, 3);
+    for (const id of ['a', 'b', 'c', 'd']) await writeUnsignedStream(dir, id, 3);
     const all = verifyWal({ dir });
     expect(all.ok).toBe(true);
     expect(all.streams.map((s) => s.streamId)).toEqual(['a', 'b', 'c', 'd']);
@@ -71,7 +42,7 @@ describe('verifyWal stream limit', () => {
 
   it('counts streams, not records: the fifth one-record stream is over a bound of 4', async () => {
     const dir = tempDir();
-    for (let s = 0; s < 5; s++) await writeStream(dir, `s${s}`, 1);
+    for (let s = 0; s < 5; s++) await writeUnsignedStream(dir, `s${s}`, 1);
     expect(verifyWal({ dir, streamsMax: 5 }).ok).toBe(true);
     expect(verifyWal({ dir, streamsMax: 4 }).firstIssue?.kind).toBe('too-many-streams');
   });
