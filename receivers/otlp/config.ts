@@ -54,57 +54,95 @@ const keepalive = z.strictObject({
     .optional(),
 });
 
-export const grpcSchema = z.strictObject({
-  endpoint: z.string().min(1).default('localhost:4317'),
-  transport: z.enum(['tcp', 'unix']).default('tcp'),
-  tls: tls.optional(),
-  auth: auth.optional(),
-  max_recv_msg_size_mib: z.number().int().min(1).max(1024).default(4),
-  /**
-   * HTTP/2 streams (calls) per connection (the Collector's configgrpc key). grpc-js reads a whole message
-   * before the handler's `max_concurrent_requests` check, so this bounds what one connection can have in
-   * flight: streams × max_recv_msg_size_mib (16 × 4 MiB). 0: no limit (grpc-js's default).
-   */
-  max_concurrent_streams: z.number().int().min(0).default(16),
-  read_buffer_size: z.number().int().min(0).optional(),
-  write_buffer_size: z.number().int().min(0).optional(),
-  keepalive: keepalive.optional(),
-  include_metadata: z.boolean().default(false),
-  /** otel-audit: calls handled at once; more get UNAVAILABLE with RetryInfo. Bounds memory like HTTP's. */
-  max_concurrent_requests: z.number().int().min(1).default(64),
-  /**
-   * otel-audit: connections open at once (per listening address; Node `net.Server.maxConnections`); more are
-   * closed as soon as they are accepted, and the client reconnects with backoff. 0: no limit.
-   */
-  max_connections: z.number().int().min(0).default(1024),
-  /**
-   * otel-audit: a call's request message must arrive whole within it, from the call's headers; the call is
-   * then ended with DEADLINE_EXCEEDED (retryable). Like `http::read_timeout`. 0: no limit.
-   */
-  read_timeout: timerDurationMs().default(30_000),
-  /**
-   * otel-audit: a new connection must send its HTTP/2 preface within it (after the TLS handshake, which Node
-   * bounds at 120 s), or it is closed. Every HTTP/2 client sends it at once. 0: no limit.
-   */
-  preface_timeout: timerDurationMs().default(10_000),
-  /**
-   * otel-audit: HTTP/2 receive windows (grpc-go's InitialWindowSize / InitialConnWindowSize). Node's default,
-   * 64 KiB, makes a client wait for WINDOW_UPDATEs several times per ordinary request (512 records ≈ 190 KB).
-   * A connection buffers at most `initial_conn_window_size` that the server has not read yet.
-   */
-  initial_window_size: z
-    .number()
-    .int()
-    .min(65_535)
-    .max(2 ** 31 - 1)
-    .default(1024 * 1024),
-  initial_conn_window_size: z
-    .number()
-    .int()
-    .min(65_535)
-    .max(2 ** 31 - 1)
-    .default(4 * 1024 * 1024),
-});
+const MIB = 1024 * 1024;
+const INFLIGHT_DEFAULT_MIB = 128;
+
+/** The largest call a gRPC server must be able to admit on its own, or its sender retries it forever. */
+function largestCallBytes(c: {
+  readonly initial_window_size: number;
+  readonly max_recv_msg_size_mib: number;
+}): number {
+  return c.initial_window_size + 5 + 2 * c.max_recv_msg_size_mib * MIB;
+}
+
+export const grpcSchema = z
+  .strictObject({
+    endpoint: z.string().min(1).default('localhost:4317'),
+    transport: z.enum(['tcp', 'unix']).default('tcp'),
+    tls: tls.optional(),
+    auth: auth.optional(),
+    max_recv_msg_size_mib: z.number().int().min(1).max(1024).default(4),
+    /**
+     * HTTP/2 streams (calls) per connection (the Collector's configgrpc key). grpc-js reads a whole message
+     * before the handler's `max_concurrent_requests` check, so this bounds what one connection can have in
+     * flight: streams × max_recv_msg_size_mib (16 × 4 MiB). 0: no limit (grpc-js's default).
+     */
+    max_concurrent_streams: z.number().int().min(0).default(16),
+    read_buffer_size: z.number().int().min(0).optional(),
+    write_buffer_size: z.number().int().min(0).optional(),
+    keepalive: keepalive.optional(),
+    include_metadata: z.boolean().default(false),
+    /** otel-audit: calls handled at once; more get UNAVAILABLE with RetryInfo. Bounds memory like HTTP's. */
+    max_concurrent_requests: z.number().int().min(1).default(64),
+    /**
+     * otel-audit: connections open at once (per listening address; Node `net.Server.maxConnections`); more are
+     * closed as soon as they are accepted, and the client reconnects with backoff. 0: no limit.
+     */
+    max_connections: z.number().int().min(0).default(1024),
+    /**
+     * otel-audit: a call's request message must arrive whole within it, from the call's headers; the call is
+     * then ended with DEADLINE_EXCEEDED (retryable). Like `http::read_timeout`. 0: no limit.
+     */
+    read_timeout: timerDurationMs().default(30_000),
+    /**
+     * otel-audit: a new connection must send its HTTP/2 preface within it (after the TLS handshake, which Node
+     * bounds at 120 s), or it is closed. Every HTTP/2 client sends it at once. 0: no limit.
+     */
+    preface_timeout: timerDurationMs().default(10_000),
+    /**
+     * otel-audit: HTTP/2 receive windows (grpc-go's InitialWindowSize / InitialConnWindowSize). Node's default,
+     * 64 KiB, makes a client wait for WINDOW_UPDATEs several times per ordinary request (512 records ≈ 190 KB).
+     * A connection buffers at most `initial_conn_window_size` that the server has not read yet.
+     */
+    initial_window_size: z
+      .number()
+      .int()
+      .min(65_535)
+      .max(2 ** 31 - 1)
+      .default(1024 * 1024),
+    initial_conn_window_size: z
+      .number()
+      .int()
+      .min(65_535)
+      .max(2 ** 31 - 1)
+      .default(4 * 1024 * 1024),
+    /**
+     * otel-audit: gRPC request data held in memory by this server, all connections together (MiB). A call
+     * reserves `initial_window_size` from its headers until its request is read, and its message's size from
+     * the message's 5-byte prefix, before the message is read (plus max_recv_msg_size_mib for its decompressed
+     * copy if compressed, until that is decompressed); a call whose reservation does not fit gets UNAVAILABLE
+     * with RetryInfo at once. Unset: 128, or the largest call if that is more (`inflightBudgetBytesOf`).
+     * 0: no limit (then at most max_connections × max_concurrent_streams × max_recv_msg_size_mib). No
+     * Collector equivalent in configgrpc; otelarrowreceiver's `admission::request_limit_mib` (also 128) is
+     * the nearest.
+     */
+    max_inflight_bytes_mib: z
+      .number()
+      .int()
+      .min(0)
+      .max(1024 * 1024)
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.max_inflight_bytes_mib === undefined || c.max_inflight_bytes_mib === 0) return;
+    const largest = largestCallBytes(c);
+    if (c.max_inflight_bytes_mib * MIB < largest)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_inflight_bytes_mib'],
+        message: `must hold the largest call: initial_window_size + 5 + 2 × max_recv_msg_size_mib (a compressed message and its decompressed copy) = ${largest} bytes (${Math.ceil(largest / MIB)} MiB), or be 0 (no limit)`,
+      });
+  });
 
 export const httpSchema = z.strictObject({
   endpoint: z.string().min(1).default('localhost:4318'),
@@ -191,6 +229,12 @@ export type OtlpLimitsConfig = z.output<typeof limitsSchema>;
 export function grpcConfigOf(c: OtlpConfig): OtlpGrpcConfig | undefined {
   if (c.protocols.grpc === undefined) return undefined;
   return c.protocols.grpc ?? grpcSchema.parse({});
+}
+
+/** `max_inflight_bytes_mib` in bytes: 0 for no limit; unset, 128 MiB or the largest call if that is more. */
+export function inflightBudgetBytesOf(c: OtlpGrpcConfig): number {
+  if (c.max_inflight_bytes_mib !== undefined) return c.max_inflight_bytes_mib * MIB;
+  return Math.max(INFLIGHT_DEFAULT_MIB * MIB, largestCallBytes(c));
 }
 
 export function httpConfigOf(c: OtlpConfig): OtlpHttpConfig | undefined {

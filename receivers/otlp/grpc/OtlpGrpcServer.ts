@@ -6,9 +6,12 @@
  * limit (`max_recv_msg_size_mib`) applies to the decompressed message.
  * Refusals carry `google.rpc.RetryInfo` in `grpc-status-details-bin`.
  * HTTP/2 windows, the connection bound and the preface deadline are set on
- * grpc-js's HTTP/2 servers, and so is `read_timeout` (http2Transport.ts).
+ * grpc-js's HTTP/2 servers, and so are `read_timeout` (http2Transport.ts) and
+ * the budget of request bytes in flight, `max_inflight_bytes_mib`
+ * (streamAdmission.ts; `inflightStats()` is its gauge).
  */
 import fs from 'node:fs';
+import type http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { OtelAuditError } from '../../../src/errors.ts';
@@ -17,13 +20,15 @@ import type { LogsConsumer } from '../../../src/pipeline/consumer.ts';
 import type { DecodeLimits } from '../../../src/record/DecodeLimits.ts';
 import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
 import { stampClient } from '../clientAttributes.ts';
-import type { OtlpGrpcConfig } from '../config.ts';
+import { inflightBudgetBytesOf, type OtlpGrpcConfig } from '../config.ts';
 import { describeTarget, parseEndpoint, type ListenTarget } from '../endpoint.ts';
 import { mapPipelineError, partialSuccessOf, RETRY_AFTER_MS } from '../errorMapping.ts';
 import { peerIdentity } from '../peerIdentity.ts';
 import { encodeResponseProtobuf, encodeStatusProtobuf, GrpcCode, type RpcStatus } from '../rpcStatus.ts';
 import { resolveTls } from '../tlsOptions.ts';
 import { tuneHttp2Transport } from './http2Transport.ts';
+import { InflightBudget, type InflightStats } from './inflightBudget.ts';
+import { callEnded, callStarted } from './streamAdmission.ts';
 
 const identity = (b: Buffer): Buffer => b;
 
@@ -62,6 +67,7 @@ export class OtlpGrpcServer {
   private boundPort = 0;
   private draining = false;
   private inFlight = 0;
+  private readonly budget: InflightBudget | undefined;
 
   constructor(o: OtlpGrpcServerOptions) {
     this.o = o;
@@ -97,6 +103,8 @@ export class OtlpGrpcServer {
         : {}),
     };
     this.server = new grpc.Server(options);
+    const budgetBytes = inflightBudgetBytesOf(o.config);
+    this.budget = budgetBytes > 0 ? new InflightBudget(budgetBytes) : undefined;
     this.server.addService(LOGS_SERVICE, {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
         void this.export(call, cb),
@@ -131,6 +139,11 @@ export class OtlpGrpcServer {
             maxConnections: this.o.config.max_connections,
             prefaceTimeoutMs: this.o.config.preface_timeout,
             readTimeoutMs: this.o.config.read_timeout,
+            admission: this.budget && {
+              budget: this.budget,
+              streamWindowBytes: this.o.config.initial_window_size,
+              maxMessageBytes: this.o.config.max_recv_msg_size_mib * 1024 * 1024,
+            },
           });
         } catch (tuneErr) {
           this.server.forceShutdown();
@@ -139,6 +152,11 @@ export class OtlpGrpcServer {
         resolve();
       });
     });
+  }
+
+  /** The budget of request bytes in flight (`max_inflight_bytes_mib`); undefined when it is 0 (no limit). */
+  inflightStats(): InflightStats | undefined {
+    return this.budget?.stats();
   }
 
   /** Refuses new calls, waits for in-flight ones (their records become durable or fail), then closes. */
@@ -161,6 +179,21 @@ export class OtlpGrpcServer {
     call: grpc.ServerUnaryCall<Buffer, Buffer>,
     cb: grpc.sendUnaryData<Buffer>,
   ): Promise<void> {
+    // The request's bytes stay reserved while this handler holds them, even if the client has gone.
+    const stream = http2StreamOf(call);
+    callStarted(stream, call.request.length);
+    try {
+      await this.exportAdmitted(call, cb, stream);
+    } finally {
+      callEnded(stream);
+    }
+  }
+
+  private async exportAdmitted(
+    call: grpc.ServerUnaryCall<Buffer, Buffer>,
+    cb: grpc.sendUnaryData<Buffer>,
+    stream: http2.ServerHttp2Stream | undefined,
+  ): Promise<void> {
     if (this.inFlight >= this.o.config.max_concurrent_requests) {
       return cb(
         statusError({
@@ -172,7 +205,7 @@ export class OtlpGrpcServer {
     }
     this.inFlight++;
     try {
-      await this.exportCounted(call, cb);
+      await this.exportCounted(call, cb, stream);
     } finally {
       this.inFlight--;
     }
@@ -181,6 +214,7 @@ export class OtlpGrpcServer {
   private async exportCounted(
     call: grpc.ServerUnaryCall<Buffer, Buffer>,
     cb: grpc.sendUnaryData<Buffer>,
+    stream: http2.ServerHttp2Stream | undefined,
   ): Promise<void> {
     if (this.draining) {
       return cb(
@@ -195,8 +229,7 @@ export class OtlpGrpcServer {
     // fire-and-forget promise, so an escaped error would leave the call unanswered and the rejection unhandled.
     try {
       // grpc-js does not expose the connection: its internal HTTP/2 session carries the socket.
-      const socket = (call as unknown as { call?: { stream?: { session?: { socket?: unknown } } } }).call
-        ?.stream?.session?.socket as TLSSocket | undefined;
+      const socket = stream?.session?.socket as TLSSocket | undefined;
       const client: { authenticatedAs?: string; address?: string; protocol: string } = {
         protocol: 'otlp/grpc',
         address: this.target.kind === 'unix' ? 'unix' : peerAddress(call.getPeer(), socket),
@@ -228,6 +261,11 @@ export class OtlpGrpcServer {
       cb(statusError(mapPipelineError(err)));
     }
   }
+}
+
+/** The HTTP/2 stream under a grpc-js call (a private field; undefined if this grpc-js has another shape). */
+function http2StreamOf(call: grpc.ServerUnaryCall<Buffer, Buffer>): http2.ServerHttp2Stream | undefined {
+  return (call as unknown as { call?: { stream?: http2.ServerHttp2Stream } }).call?.stream;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * HTTP/2 transport settings grpc-js's server does not offer as options
  * (grpc-js 1.14): the flow-control windows, a bound on connections, a
- * deadline for a new connection's HTTP/2 preface and one for each call's
- * request (`read_timeout`). They are set on the Node
+ * deadline for a new connection's HTTP/2 preface, one for each call's
+ * request (`read_timeout`) and the shared budget of request bytes in flight
+ * (`max_inflight_bytes_mib`, streamAdmission.ts). They are set on the Node
  * `http2` servers grpc-js listens with, which it keeps in a private field;
  * `http2ServersOf` checks that field's shape and fails the start loudly
  * (receivers/otlp/grpc/OtlpGrpcServer.test.ts pins it) rather than letting a
@@ -21,6 +22,7 @@ import type net from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { OtelAuditError } from '../../../src/errors.ts';
 import { armReadTimeout } from './readTimeout.ts';
+import { admitStream, type StreamAdmissionOptions } from './streamAdmission.ts';
 
 /** Node's HTTP/2 servers (`Http2Server` / `Http2SecureServer`) grpc-js bound, at least one after `bindAsync`. */
 type AnyHttp2Server = http2.Http2Server | http2.Http2SecureServer;
@@ -36,6 +38,8 @@ export interface Http2TransportOptions {
   readonly prefaceTimeoutMs: number;
   /** A call whose request has not fully arrived this long after its headers is answered and reset (readTimeout.ts). 0: no limit. */
   readonly readTimeoutMs: number;
+  /** The shared budget for request data in flight (streamAdmission.ts). Absent: no limit. */
+  readonly admission?: StreamAdmissionOptions | undefined;
 }
 
 export function http2ServersOf(server: grpc.Server): AnyHttp2Server[] {
@@ -65,6 +69,9 @@ export function tuneHttp2Transport(server: grpc.Server, o: Http2TransportOptions
     });
     if (o.readTimeoutMs > 0)
       h.on('stream', (stream: http2.ServerHttp2Stream) => armReadTimeout(stream, o.readTimeoutMs));
+    // Added after grpc-js's own 'stream' listener (bindAsync): the call exists when a stream is admitted.
+    const admission = o.admission;
+    if (admission) h.on('stream', (stream: http2.ServerHttp2Stream) => admitStream(stream, admission));
   }
 }
 

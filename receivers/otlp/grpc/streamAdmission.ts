@@ -1,0 +1,168 @@
+/**
+ * Admission of OTLP/gRPC calls against the server's shared byte budget
+ * (inflightBudget.ts, `grpc::max_inflight_bytes_mib`), on grpc-js's HTTP/2
+ * streams. grpc-js reads a call's whole message before any handler runs, so
+ * the bound has to sit under it, on the stream. What a call reserves:
+ *
+ * - from its headers until its request has been read to END_STREAM: the
+ *   stream window (`initial_window_size`), what the client may send that
+ *   Node buffers before anything reads it;
+ * - from each gRPC message prefix (flag byte + 4-byte length), read as the
+ *   data arrives and before grpc-js has the message: 5 + the length (when
+ *   the length is over `max_recv_msg_size_mib`, grpc-js refuses the call on
+ *   that prefix and holds nothing of it), plus, for a compressed message,
+ *   `max_recv_msg_size_mib` for its decompressed copy, cut down to the real
+ *   size when the handler receives it (`callStarted`);
+ * - all of it until the stream has closed AND the handler (if it started)
+ *   has finished: the handler holds the message until its records are
+ *   durable, even when the client has gone.
+ *
+ * A reservation that does not fit ends the call at once, before any more of
+ * it is read: a trailers-only UNAVAILABLE with RetryInfo (the sender keeps
+ * its records and retries), then RST_STREAM(NO_ERROR) so the client stops
+ * sending (RFC 9113 §8.1), as readTimeout.ts does. grpc-js's call, whose
+ * handler has not run, ends as cancelled. Every byte grpc-js is given
+ * belongs to a prefix or a body already reserved, so the bytes held never
+ * exceed the budget; Buffer.concat of a completed message copies it once,
+ * transiently.
+ */
+import http2 from 'node:http2';
+import { RETRY_AFTER_MS } from '../errorMapping.ts';
+import { encodeStatusProtobuf, GrpcCode } from '../rpcStatus.ts';
+import type { InflightBudget } from './inflightBudget.ts';
+
+const PREFIX_BYTES = 5;
+const MIB = 1024 * 1024;
+
+export interface StreamAdmissionOptions {
+  readonly budget: InflightBudget;
+  /** SETTINGS_INITIAL_WINDOW_SIZE: what a client may send on a stream before the server reads it. */
+  readonly streamWindowBytes: number;
+  /** grpc-js's `grpc.max_receive_message_length` (a message after decompression). */
+  readonly maxMessageBytes: number;
+}
+
+const accounts = new WeakMap<http2.ServerHttp2Stream, StreamAccount>();
+
+/** Called for every new stream, after grpc-js's own 'stream' listener (it has created the call). */
+export function admitStream(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions): void {
+  if (stream.closed || stream.destroyed) return;
+  if (!o.budget.tryReserve(o.streamWindowBytes)) return refuse(stream, o);
+  accounts.set(stream, new StreamAccount(stream, o));
+}
+
+/** The handler has the (decompressed) request of `stream`: settle its size, hold the bytes until `callEnded`. */
+export function callStarted(stream: http2.ServerHttp2Stream | undefined, requestBytes: number): void {
+  if (stream) accounts.get(stream)?.handlerStarted(requestBytes);
+}
+
+export function callEnded(stream: http2.ServerHttp2Stream | undefined): void {
+  if (stream) accounts.get(stream)?.handlerEnded();
+}
+
+class StreamAccount {
+  private readonly stream: http2.ServerHttp2Stream;
+  private readonly o: StreamAdmissionOptions;
+  private windowBytes: number;
+  private messageBytes = 0;
+  private inflateBytes = 0;
+  private handlers = 0;
+  private streamClosed = false;
+  // gRPC message framing, parsed across chunks
+  private prefixFill = 0;
+  private compressed = false;
+  private length = 0;
+  private bodyLeft = 0;
+  private readonly onData = (chunk: Buffer): void => this.read(chunk);
+
+  constructor(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions) {
+    this.stream = stream;
+    this.o = o;
+    this.windowBytes = o.streamWindowBytes;
+    // Before grpc-js's listener: a call refused here never hands grpc-js the chunk (it finds the stream closed).
+    stream.prependListener('data', this.onData);
+    stream.once('end', () => {
+      o.budget.release(this.windowBytes);
+      this.windowBytes = 0;
+    });
+    stream.once('close', () => {
+      this.streamClosed = true;
+      this.stream.off('data', this.onData);
+      this.releaseIfDone();
+    });
+  }
+
+  handlerStarted(requestBytes: number): void {
+    this.handlers++;
+    if (this.inflateBytes > requestBytes) {
+      this.o.budget.release(this.inflateBytes - requestBytes);
+      this.inflateBytes = requestBytes;
+    }
+  }
+
+  handlerEnded(): void {
+    this.handlers--;
+    this.releaseIfDone();
+  }
+
+  private releaseIfDone(): void {
+    if (!this.streamClosed || this.handlers > 0) return;
+    this.o.budget.release(this.windowBytes + this.messageBytes + this.inflateBytes);
+    this.windowBytes = this.messageBytes = this.inflateBytes = 0;
+  }
+
+  private read(chunk: Buffer): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.bodyLeft > 0) {
+        const n = Math.min(this.bodyLeft, chunk.length - i);
+        this.bodyLeft -= n;
+        i += n;
+        continue;
+      }
+      const byte = chunk[i++] as number;
+      if (this.prefixFill === 0) this.compressed = byte === 1;
+      else this.length = this.length * 256 + byte;
+      if (++this.prefixFill < PREFIX_BYTES) continue;
+      this.prefixFill = 0;
+      if (!this.announce(this.compressed, this.length)) return;
+      this.bodyLeft = this.length;
+      this.length = 0;
+    }
+  }
+
+  /** Reserves a message whose prefix just arrived; false if it did not fit (the call is refused). */
+  private announce(compressed: boolean, length: number): boolean {
+    const body = length <= this.o.maxMessageBytes ? length : 0;
+    const inflate = compressed && body > 0 ? this.o.maxMessageBytes : 0;
+    if (!this.o.budget.tryReserve(PREFIX_BYTES + body + inflate)) {
+      this.stream.off('data', this.onData);
+      refuse(this.stream, this.o);
+      return false;
+    }
+    this.messageBytes += PREFIX_BYTES + body;
+    this.inflateBytes += inflate;
+    return true;
+  }
+}
+
+function refuse(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions): void {
+  o.budget.countRefusal();
+  if (stream.closed || stream.destroyed) return;
+  if (!stream.headersSent) {
+    const message = `too much gRPC request data in flight (max_inflight_bytes_mib ${o.budget.limitBytes / MIB})`;
+    const retryDelayMs = RETRY_AFTER_MS.queueFull;
+    const details = encodeStatusProtobuf({ code: GrpcCode.UNAVAILABLE, message, retryDelayMs });
+    stream.respond(
+      {
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'grpc-status': String(GrpcCode.UNAVAILABLE),
+        'grpc-message': encodeURI(message),
+        'grpc-status-details-bin': Buffer.from(details).toString('base64'),
+      },
+      { endStream: true },
+    );
+  }
+  stream.close(http2.constants.NGHTTP2_NO_ERROR);
+}

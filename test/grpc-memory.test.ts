@@ -1,0 +1,306 @@
+/**
+ * OTLP/gRPC request memory is bounded by `grpc::max_inflight_bytes_mib`,
+ * shared by all connections of a server (receivers/otlp/grpc/streamAdmission.ts).
+ * Real receiver, real grpc-js, raw node:http2 clients that announce large
+ * messages and never finish them. An observer on the server's HTTP/2 streams
+ * counts the request bytes Node has handed to grpc-js on calls still open —
+ * what grpc-js holds — independently of the receiver's own accounting:
+ * before the budget it reached every stalled call's bytes (24 × 512 KiB
+ * against a 4 MiB budget here).
+ */
+import http2 from 'node:http2';
+import { gzipSync } from 'node:zlib';
+import type * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { http2ServersOf } from '../receivers/otlp/grpc/http2Transport.ts';
+import { OtlpGrpcServer } from '../receivers/otlp/grpc/OtlpGrpcServer.ts';
+import { grpcSchema, limitsSchema } from '../receivers/otlp/config.ts';
+import { decodeLimitsOf } from '../receivers/otlp/OtlpReceiver.ts';
+import { decodeStatusProtobuf } from '../receivers/otlp/rpcStatus.ts';
+import type { LogBatch, LogsConsumer } from '../src/pipeline/consumer.ts';
+import { exportRaw } from './helpers/rawOtlpGrpc.ts';
+
+const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+const MIB = 1024 * 1024;
+const WINDOW = 65_535;
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
+  out.push(n);
+  return Buffer.from(out);
+}
+const field = (tag: number, body: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([tag]), varint(body.length), body]);
+/** ExportLogsServiceRequest { resource_logs { scope_logs { log_records { body: string of `n` bytes } } } }. */
+function oneRecord(n: number): Buffer {
+  return field(0x0a, field(0x12, field(0x12, field(0x2a, field(0x0a, Buffer.alloc(n, 0x61))))));
+}
+const ONE_RECORD = oneRecord(2);
+
+class Sink implements LogsConsumer {
+  records = 0;
+  hold: Promise<void> | undefined;
+  async consumeLogs(batch: LogBatch): Promise<void> {
+    if (this.hold) await this.hold;
+    this.records += batch.records.length;
+  }
+}
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Request bytes handed to grpc-js on streams not yet closed, sampled after every chunk's listeners ran. */
+class HeldBytesObserver {
+  maxHeld = 0;
+  private readonly delivered = new Map<http2.ServerHttp2Stream, number>();
+
+  constructor(server: OtlpGrpcServer, onSample: () => void) {
+    const grpcServer = (server as unknown as { server: grpc.Server }).server;
+    for (const h of http2ServersOf(grpcServer))
+      h.on('stream', (stream: http2.ServerHttp2Stream) => {
+        this.delivered.set(stream, 0);
+        stream.once('close', () => this.delivered.delete(stream));
+        // prepended, so the stream's flowing state is not changed; runs before the receiver's own listener
+        stream.prependListener('data', (chunk: Buffer) => {
+          this.delivered.set(stream, (this.delivered.get(stream) ?? 0) + chunk.length);
+          queueMicrotask(() => {
+            this.maxHeld = Math.max(this.maxHeld, this.held());
+            onSample();
+          });
+        });
+      });
+  }
+
+  /** Open streams that have been handed exactly `bytes`. */
+  holding(bytes: number): number {
+    let count = 0;
+    for (const [stream, n] of this.delivered) if (!stream.closed && !stream.destroyed && n === bytes) count++;
+    return count;
+  }
+
+  held(): number {
+    let sum = 0;
+    for (const [stream, n] of this.delivered) if (!stream.closed && !stream.destroyed) sum += n;
+    return sum;
+  }
+}
+
+async function startServer(config: Record<string, unknown>): Promise<{ server: OtlpGrpcServer; sink: Sink }> {
+  const sink = new Sink();
+  const server = new OtlpGrpcServer({
+    config: grpcSchema.parse({
+      endpoint: '127.0.0.1:0',
+      max_recv_msg_size_mib: 1,
+      initial_window_size: WINDOW,
+      read_timeout: '0s',
+      ...config,
+    }),
+    limits: decodeLimitsOf(limitsSchema.parse({})),
+    next: sink,
+    authenticator: undefined,
+    baseDir: process.cwd(),
+  });
+  await server.listen();
+  cleanups.push(() => server.close(500));
+  return { server, sink };
+}
+
+function connect(endpoint: string): http2.ClientHttp2Session {
+  const session = http2.connect(`http://${endpoint}`);
+  session.on('error', () => undefined);
+  cleanups.push(() => session.destroy());
+  return session;
+}
+
+interface Call {
+  readonly stream: http2.ClientHttp2Stream;
+  /** grpc-status and RetryInfo delay once the call is answered. */
+  readonly answer: Promise<{ status: string | undefined; retryDelayMs: number | undefined }>;
+}
+
+/** A call announcing a `announced`-byte message (prefix flag `flag`), of which `sent` bytes are sent; never ended. */
+function stalledCall(
+  session: http2.ClientHttp2Session,
+  announced: number,
+  sent: number,
+  headers: http2.OutgoingHttpHeaders = {},
+  flag = 0,
+): Call {
+  const stream = session.request({
+    ':method': 'POST',
+    ':path': EXPORT_PATH,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    ...headers,
+  });
+  stream.on('error', () => undefined);
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt8(flag, 0);
+  prefix.writeUInt32BE(announced, 1);
+  stream.write(Buffer.concat([prefix, Buffer.alloc(sent)]));
+  const answer = new Promise<{ status: string | undefined; retryDelayMs: number | undefined }>((resolve) => {
+    let h: http2.IncomingHttpHeaders = {};
+    stream.on('response', (r) => (h = { ...h, ...r }));
+    stream.on('trailers', (t) => (h = { ...h, ...t }));
+    stream.resume();
+    stream.on('close', () => {
+      const details = h['grpc-status-details-bin'];
+      const retryDelayMs =
+        typeof details === 'string'
+          ? decodeStatusProtobuf(Buffer.from(details, 'base64')).retryDelayMs
+          : undefined;
+      resolve({ status: h['grpc-status'] as string | undefined, retryDelayMs });
+    });
+  });
+  return { stream, answer };
+}
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_mib', () => {
+  it('24 stalled 1 MiB calls on 6 connections: held bytes stay within 4 MiB, the rest are refused retryably, a small call is acked', async () => {
+    const limit = 4 * MIB;
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 4 });
+    let maxReserved = 0;
+    const observer = new HeldBytesObserver(server, () => {
+      maxReserved = Math.max(maxReserved, server.inflightStats()?.reservedBytes ?? 0);
+    });
+    const sessions = Array.from({ length: 6 }, () => connect(server.endpoint));
+    const calls = sessions.flatMap((s) => Array.from({ length: 4 }, () => stalledCall(s, MIB, 512 * 1024)));
+    const answered = new Set<Call>();
+    for (const c of calls) void c.answer.then(() => answered.add(c));
+    // every call is either refused or has been read as far as it was sent (512 KiB + the prefix)
+    const sentBytes = MIB / 2 + 5;
+    await until(() => answered.size + observer.holding(sentBytes) === calls.length, 'the flood to settle');
+    const admitted = calls.length - answered.size;
+
+    expect(observer.maxHeld).toBeLessThanOrEqual(limit);
+    expect(maxReserved).toBeLessThanOrEqual(limit);
+    // an admitted call reserves 64 KiB + 1 MiB + 5: at most 3 fit in 4 MiB (fewer when stream windows of
+    // calls whose prefix had not yet arrived held the rest)
+    expect(admitted).toBeGreaterThanOrEqual(2);
+    expect(admitted).toBeLessThanOrEqual(3);
+    expect(observer.held()).toBe(admitted * sentBytes);
+    const stats = server.inflightStats();
+    expect(stats?.reservedBytes).toBe(admitted * (WINDOW + MIB + 5));
+    expect(stats?.peakBytes).toBeLessThanOrEqual(limit);
+    for (const c of answered) expect(await c.answer).toEqual({ status: '14', retryDelayMs: 1000 });
+    expect(stats?.refusedCalls).toBe(calls.length - admitted);
+
+    // a normal client on its own connection still has room in the budget
+    expect(await exportRaw(server.endpoint, ONE_RECORD)).toBeNull();
+    expect(sink.records).toBe(1);
+
+    // the flood's connections die: everything they reserved is given back, the server is still up
+    for (const s of sessions) s.destroy();
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the reservations to be released');
+    expect(await exportRaw(server.endpoint, ONE_RECORD)).toBeNull();
+    expect(sink.records).toBe(2);
+  });
+
+  it('a normal call refused while the budget is full is acked once the flood ends', async () => {
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 3 });
+    const session = connect(server.endpoint);
+    // 2 × (64 KiB + 1 MiB + 5) reserved; what is left (< 1 MiB) cannot take another announced 1 MiB message
+    const flood = [stalledCall(session, MIB, 1024), stalledCall(session, MIB, 1024)];
+    await until(() => server.inflightStats()?.reservedBytes === 2 * (WINDOW + MIB + 5), 'the flood');
+    const big = oneRecord(MIB - 1024);
+    const refused = await exportRaw(server.endpoint, big);
+    expect(refused?.code).toBe(14); // UNAVAILABLE: retryable
+    for (const c of flood) c.stream.close(http2.constants.NGHTTP2_CANCEL);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the flood to be released');
+    expect(await exportRaw(server.endpoint, big)).toBeNull();
+    expect(sink.records).toBe(1);
+  });
+
+  it('reset streams give their bytes back', async () => {
+    const { server } = await startServer({ max_inflight_bytes_mib: 8 });
+    const session = connect(server.endpoint);
+    const calls = Array.from({ length: 5 }, () => stalledCall(session, MIB, 100_000));
+    await until(() => server.inflightStats()?.reservedBytes === 5 * (WINDOW + MIB + 5), 'the calls');
+    for (const [i, c] of calls.entries()) {
+      c.stream.close(http2.constants.NGHTTP2_CANCEL);
+      await until(
+        () => server.inflightStats()?.reservedBytes === (4 - i) * (WINDOW + MIB + 5),
+        `call ${i} to be released`,
+      );
+    }
+    expect(session.closed).toBe(false);
+  });
+
+  it('a compressed message reserves max_recv_msg_size_mib for its decompressed copy', async () => {
+    const { server } = await startServer({ max_inflight_bytes_mib: 8 });
+    const session = connect(server.endpoint);
+    const call = stalledCall(session, 1000, 10, { 'grpc-encoding': 'gzip' }, 1);
+    await until(() => server.inflightStats()?.reservedBytes === WINDOW + 5 + 1000 + MIB, 'the reservation');
+    call.stream.close(http2.constants.NGHTTP2_CANCEL);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+  });
+
+  it('a compressed message, once decompressed, keeps only its real size reserved while its handler runs', async () => {
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 8 });
+    let unblock = (): void => undefined;
+    sink.hold = new Promise((r) => (unblock = r));
+    const gz = gzipSync(ONE_RECORD);
+    const call = stalledCall(connect(server.endpoint), gz.length, 0, { 'grpc-encoding': 'gzip' }, 1);
+    call.stream.end(gz);
+    // the message and its decompressed copy, no longer max_recv_msg_size_mib for the copy
+    await until(
+      () => server.inflightStats()?.reservedBytes === 5 + gz.length + ONE_RECORD.length,
+      'the decompressed size to be settled',
+    );
+    unblock();
+    expect(await call.answer).toEqual({ status: '0', retryDelayMs: undefined });
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+    expect(sink.records).toBe(1);
+  });
+
+  it('a stream grpc-js answered itself (unknown method) gives its reservation back', async () => {
+    const { server } = await startServer({ max_inflight_bytes_mib: 8 });
+    const stream = connect(server.endpoint).request({
+      ':method': 'POST',
+      ':path': '/no.Such/Method',
+      'content-type': 'application/grpc',
+    });
+    stream.on('error', () => undefined);
+    stream.write(Buffer.alloc(WINDOW));
+    let status: string | undefined;
+    stream.on('response', (h) => (status = h['grpc-status'] as string | undefined));
+    stream.resume();
+    await new Promise((resolve) => stream.on('close', resolve));
+    expect(status).toBe('12'); // UNIMPLEMENTED
+    expect(server.inflightStats()?.reservedBytes).toBe(0);
+  });
+
+  it("keeps a call's bytes reserved while its handler holds them, after the client has gone", async () => {
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 8 });
+    let unblock = (): void => undefined;
+    sink.hold = new Promise((r) => (unblock = r));
+    const pending = exportRaw(server.endpoint, ONE_RECORD, { deadlineMs: 300 });
+    await until(
+      () => server.inflightStats()?.reservedBytes === 5 + ONE_RECORD.length,
+      'the request to arrive',
+    );
+    expect((await pending)?.code).toBe(4); // the client's deadline: it cancelled the call
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.inflightStats()?.reservedBytes).toBe(5 + ONE_RECORD.length);
+    unblock();
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the handler to finish');
+    expect(sink.records).toBe(1);
+  });
+
+  it('max_inflight_bytes_mib 0: no budget', async () => {
+    const { server } = await startServer({ max_inflight_bytes_mib: 0 });
+    expect(server.inflightStats()).toBeUndefined();
+    expect(await exportRaw(server.endpoint, ONE_RECORD)).toBeNull();
+  });
+});
