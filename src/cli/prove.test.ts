@@ -5,16 +5,21 @@
  * would; tampered proofs exit 3, malformed ones 1, usage errors 2.
  */
 import { execFile } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChainSequencer, type CheckpointSigner } from '../integrity/chain/ChainSequencer.ts';
+import { ChainState } from '../integrity/chain/ChainState.ts';
 import { sampleRecord, writeChainedWal } from '../integrity/proof/testutil/chainedWal.ts';
+import { keyId } from '../integrity/sign/keyId.ts';
+import { signBytes } from '../integrity/sign/signBytes.ts';
 import { RECORD_ELEMENTS_MAX_DEFAULT } from '../integrity/verify/verifyWal.ts';
 import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
 import { generateKeyPair } from '../integrity/sign/generateKeyPair.ts';
-import { createAuditRecord } from '../record/AuditRecord.ts';
+import { createAuditRecord, type AuditRecord } from '../record/AuditRecord.ts';
 import { openWalReadOnly } from '../wal/readOnly.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { Wal } from '../wal/Wal.ts';
@@ -315,5 +320,56 @@ describe('prove on a hostile WAL (a valid frame built to exhaust memory)', () =>
     }
     expect((await proveIn(leafWal, '--record', '1')).code).toBe(0);
     expect((await proveIn(leafWal, '--seq', String(leafSeq))).code).toBe(0);
+  });
+});
+
+/**
+ * A chain of `records` in this order (chain numbers 1..n, unlike the Service's concurrent callers), signed
+ * checkpoint after the last.
+ */
+async function writeOrderedChain(dir: string, records: readonly AuditRecord[]): Promise<void> {
+  const key = createPrivateKey(keys.privateKeyPem);
+  const signer: CheckpointSigner = {
+    algorithm: 'EdDSA',
+    keyId: keyId(key),
+    sign: (d) => signBytes('EdDSA', key, d),
+  };
+  const w = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+  const sequencer = new ChainSequencer(
+    {
+      chain: new ChainState(STREAM),
+      signer,
+      checkpointEveryRecords: 1000,
+      checkpointEveryMs: 3_600_000,
+      clock: () => 1n,
+    },
+    0,
+  );
+  w.setSequencer(sequencer);
+  try {
+    await w.appendDeferred(records.map((r, i) => sequencer.deferredRecord(r, BigInt(i + 1), 256)));
+    await w.appendDeferred([sequencer.deferredCheckpoint()]);
+  } finally {
+    await w.close();
+  }
+}
+
+describe('prove: limits met at the end of what it reads', () => {
+  const proveIn = (dir: string, ...args: string[]) =>
+    runCli(['prove', '--wal', dir, ...args], { cwd: auditor });
+
+  it('the last record before the checkpoint beyond --record-elements-max: SIZE_MISMATCH (exit 3) naming it', async () => {
+    const dir = path.join(tmp.dir, 'last-undecoded');
+    const extra = Array.from({ length: 20_000 }, (_, i) => ({ key: `k${i}`, value: i % 2 === 0 }));
+    const big = createAuditRecord({ ...sampleRecord(4), attributes: extra });
+    await writeOrderedChain(dir, [0, 1, 2, 3].map(sampleRecord).concat(big));
+    const r = await proveIn(dir, '--record', '2', '--record-elements-max', '10000');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    // No later record of the stream shows a gap: only the count tells, and the message names the frame.
+    expect(r.stderr).toMatch(
+      /^otel-audit: PROOF_INVALID: SIZE_MISMATCH: the checkpoint at seq 6 covers 5 records but only 4 are readable \(the record at WAL seq 5 \(\d+ bytes\) holds more than 10000 protobuf elements, the limit per record \(--record-elements-max\): not decoded\); run otel-audit verify\n$/,
+    );
+    expect((await proveIn(dir, '--record', '2')).code).toBe(0);
   });
 });

@@ -19,6 +19,11 @@
  * to prove beyond it fails with DECODE_LIMIT (exit 1) naming its seq; one
  * met on the way is skipped, and the proof fails naming it if it was one of
  * the records the proof covers (WalLeafHashSource).
+ *
+ * A proof whose text would be larger than verify-proof reads (PROOF_BYTES_MAX,
+ * 64 MiB: a record of more than ~11 MiB of control characters, each `\u00XX`
+ * in JSON) is not written: `ProofTooLargeError` (INVALID_ARGUMENT, exit 1),
+ * also when it would not even fit in a JavaScript string.
  */
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

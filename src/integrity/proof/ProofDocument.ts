@@ -18,6 +18,9 @@
  *     "consistency_path": [hex, ...] }                 — RFC 9162 §2.1.4 consistency path
  */
 
+import { ProofTooLargeError } from './errors.ts';
+import { jsonStringUnits } from './jsonTextUnits.ts';
+
 export const PROOF_FORMAT_VERSION = 1;
 
 export type JsonRecord = Record<string, unknown>;
@@ -75,7 +78,28 @@ export const SIGNED_CHECKPOINT_KEYS = [
 /** Proof files larger than this are refused unread (a record is at most a few MiB). */
 export const PROOF_BYTES_MAX = 64 * 1024 * 1024;
 
-/** The document as text: indented JSON, a final newline. */
-export function formatProof(proof: ProofDocument): string {
-  return `${JSON.stringify(proof, null, 2)}\n`;
+/**
+ * The document as text: indented JSON, a final newline. Throws `ProofTooLargeError` (INVALID_ARGUMENT)
+ * for a text over `proofBytesMax` bytes of UTF-8 (default `PROOF_BYTES_MAX`, what verify-proof reads) —
+ * refused before the text is built when its strings alone are over it, and when it would be longer than
+ * a JavaScript string can be (V8: ~2^29 characters; a record of ~86 MiB of control characters, each
+ * `\u00XX` in JSON), which JSON.stringify reports as a bare RangeError.
+ */
+export function formatProof(proof: ProofDocument, proofBytesMax: number = PROOF_BYTES_MAX): string {
+  const what =
+    proof.type === 'inclusion'
+      ? `the inclusion proof of record ${proof.leaf_index + 1} of stream ${proof.stream_id}`
+      : `the consistency proof of stream ${proof.stream_id}`;
+  const units = jsonStringUnits(proof, proofBytesMax);
+  if (units > proofBytesMax) throw new ProofTooLargeError(what, proofBytesMax, units, true);
+  let text: string;
+  try {
+    text = `${JSON.stringify(proof, null, 2)}\n`;
+  } catch (err) {
+    if (err instanceof RangeError) throw new ProofTooLargeError(what, proofBytesMax, undefined);
+    throw err;
+  }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > proofBytesMax) throw new ProofTooLargeError(what, proofBytesMax, bytes);
+  return text;
 }

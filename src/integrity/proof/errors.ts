@@ -27,3 +27,27 @@ export class ProofInvalidError extends OtelAuditError {
     this.failure = failure;
   }
 }
+
+/**
+ * A proof `prove` does not write: its text would be larger than `verify-proof` reads (`PROOF_BYTES_MAX`),
+ * or than a JavaScript string can hold (a record of tens of MiB of control characters, each `\u00XX` in
+ * JSON). INVALID_ARGUMENT (CLI exit 1): the record cannot be proven, the WAL is not damaged.
+ */
+export class ProofTooLargeError extends OtelAuditError {
+  /** The proof's size in bytes when known (undefined: beyond a string, or refused before it was built). */
+  readonly proofBytes: number | undefined;
+  readonly proofBytesMax: number;
+
+  constructor(what: string, proofBytesMax: number, proofBytes: number | undefined, atLeast = false) {
+    const size =
+      proofBytes === undefined
+        ? 'longer than a JavaScript string can be'
+        : `${atLeast ? 'at least ' : ''}${proofBytes} bytes`;
+    super(
+      'INVALID_ARGUMENT',
+      `${what} would be ${size}, more than the ${proofBytesMax} bytes verify-proof reads (PROOF_BYTES_MAX): not written`,
+    );
+    this.proofBytes = proofBytes;
+    this.proofBytesMax = proofBytesMax;
+  }
+}

@@ -22,4 +22,4 @@ export type {
   ProofCheckFailure,
   ProofRejected,
 } from './ProofCheck.ts';
-export { ProofInvalidError, ProofMalformedError } from './errors.ts';
+export { ProofInvalidError, ProofMalformedError, ProofTooLargeError } from './errors.ts';
