@@ -15,12 +15,13 @@ import { ChainSequencer, type CheckpointSigner } from '../integrity/chain/ChainS
 import { ChainState } from '../integrity/chain/ChainState.ts';
 import { sampleRecord, writeChainedWal } from '../integrity/proof/testutil/chainedWal.ts';
 import { keyId } from '../integrity/sign/keyId.ts';
+import { writeOversizeFrameWal } from '../integrity/verify/testutil/oversizeFrameWal.ts';
 import { signBytes } from '../integrity/sign/signBytes.ts';
 import { RECORD_ELEMENTS_MAX_DEFAULT } from '../integrity/verify/verifyWal.ts';
 import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
 import { generateKeyPair } from '../integrity/sign/generateKeyPair.ts';
 import { createAuditRecord, type AuditRecord } from '../record/AuditRecord.ts';
-import { openWalReadOnly } from '../wal/readOnly.ts';
+import { openWalReadOnly, WAL_FRAME_BYTES_MAX } from '../wal/readOnly.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { Wal } from '../wal/Wal.ts';
 import { runCli, writeWal } from './testutil/runCli.ts';
@@ -371,5 +372,26 @@ describe('prove: limits met at the end of what it reads', () => {
       /^otel-audit: PROOF_INVALID: SIZE_MISMATCH: the checkpoint at seq 6 covers 5 records but only 4 are readable \(the record at WAL seq 5 \(\d+ bytes\) holds more than 10000 protobuf elements, the limit per record \(--record-elements-max\): not decoded\); run otel-audit verify\n$/,
     );
     expect((await proveIn(dir, '--record', '2')).code).toBe(0);
+  });
+
+  it('a frame claiming more than any WAL writer writes: not read, named with its position in the failure', async () => {
+    const chained = path.join(tmp.dir, 'to-copy');
+    await writeOrderedChain(chained, [0, 1, 2, 3, 4].map(sampleRecord));
+    const frames = [...openWalReadOnly({ dir: chained }).reader.records()];
+    expect(frames.map((f) => f.type)).toEqual([1, 1, 1, 1, 1, 3]);
+    const spec = frames.map((f) => ({ type: f.type, payload: f.payload }));
+    // Record 5 replaced by a frame claiming one byte more than the largest a writer writes (sparse, valid CRC).
+    const dir = path.join(tmp.dir, 'oversize');
+    const at = writeOversizeFrameWal(dir, {
+      before: spec.slice(0, 4),
+      frameBytes: WAL_FRAME_BYTES_MAX + 1,
+      after: spec.slice(5),
+    });
+    const r = await proveIn(dir, '--record', '2');
+    expect(r).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: `otel-audit: PROOF_INVALID: SIZE_MISMATCH: the checkpoint at seq 6 covers 5 records but only 4 are readable (1 unreadable frame, the first in ${at.segment} at offset ${at.offset} (too-large: the frame claims ${WAL_FRAME_BYTES_MAX + 1} bytes, more than the ${WAL_FRAME_BYTES_MAX} a WAL writer writes)); run otel-audit verify\n`,
+    });
   });
 });

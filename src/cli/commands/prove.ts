@@ -127,7 +127,7 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
   const recordElementsMax = o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT;
   let proof: ProofDocument;
   let said: string;
-  let undecoded: string | undefined;
+  let skipped: string | undefined;
   if (o.consistency === true) {
     const first = o.from as number;
     const second = o.to as number;
@@ -141,7 +141,7 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
       recordElementsMax,
     });
     const r = buildConsistencyProof(source, { first, second });
-    undecoded = source.undecoded;
+    skipped = source.skipped;
     proof = r.proof;
     said = `consistency of stream ${source.streamId} from tree size ${first} (seq ${r.first.seq}) to ${second} (seq ${r.second.seq}), ${r.second.algorithm} key ${r.second.keyId}`;
   } else {
@@ -162,7 +162,7 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
         'INVALID_ARGUMENT',
         `stream ${source.streamId} has no record ${target.leafIndex + 1} (${source.size} records read` +
           (source.damage === undefined ? '' : `; reading stopped: ${source.damage}`) +
-          (source.undecoded === undefined || source.damage !== undefined ? ')' : `; ${source.undecoded})`),
+          (source.skipped === undefined || source.damage !== undefined ? ')' : `; ${source.skipped})`),
       );
     }
     const r = buildInclusionProof(source, {
@@ -171,11 +171,11 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
       ...(o.checkpoint === undefined ? {} : { treeSize: o.checkpoint }),
     });
     proof = r.proof;
-    undecoded = source.undecoded;
+    skipped = source.skipped;
     said = `inclusion of record ${target.leafIndex + 1} (seq ${recordSeq}) of stream ${source.streamId} in the tree of ${r.checkpoint.treeSize} records (checkpoint seq ${r.checkpoint.seq}, ${r.checkpoint.algorithm} key ${r.checkpoint.keyId})`;
   }
-  if (undecoded !== undefined) {
-    log(`notice: ${undecoded}; the chain numbers show it is none of the records proven`);
+  if (skipped !== undefined) {
+    log(`notice: ${skipped}; the chain numbers show it is none of the records proven`);
   }
   const text = formatProof(proof);
   if (o.out === undefined) {

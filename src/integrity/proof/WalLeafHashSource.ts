@@ -35,7 +35,7 @@ import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { FileSystem } from '../../wal/fs/FileSystem.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
-import type { WalReader, WalRecord } from '../../wal/WalReader.ts';
+import type { ReadDamage, WalReader, WalRecord } from '../../wal/WalReader.ts';
 import { recordHash } from '../canonical/projection.ts';
 import { decodeSignedCheckpoint, type SignedCheckpoint } from '../chain/checkpoint.ts';
 import { attr } from '../chain/recoverChain.ts';
@@ -101,6 +101,11 @@ export class WalLeafHashSource implements LeafHashSource {
    * than any payload the WAL writer stores: its WAL seq and why.
    */
   readonly undecoded: string | undefined;
+  /**
+   * Frames of the pass the reader could not read (damaged, or claiming more bytes than any WAL writer
+   * writes): how many, and where the first is and why.
+   */
+  readonly unreadable: string | undefined;
   /** Frames read in the pass. */
   readonly framesRead: number;
   readonly #leaves: LeafHashArray;
@@ -114,6 +119,7 @@ export class WalLeafHashSource implements LeafHashSource {
     damage: string | undefined;
     modified: string | undefined;
     undecoded: string | undefined;
+    unreadable: string | undefined;
     recordElementsMax: number;
     framesRead: number;
     leaves: LeafHashArray;
@@ -125,6 +131,7 @@ export class WalLeafHashSource implements LeafHashSource {
     this.damage = o.damage;
     this.modified = o.modified;
     this.undecoded = o.undecoded;
+    this.unreadable = o.unreadable;
     this.#recordElementsMax = o.recordElementsMax;
     this.framesRead = o.framesRead;
     this.#leaves = o.leaves;
@@ -146,8 +153,15 @@ export class WalLeafHashSource implements LeafHashSource {
     let modified: string | undefined;
     let undecoded: string | undefined;
     let badFrames = 0;
+    let firstBad: ReadDamage | undefined;
     let frames = 0;
-    const onDamage = (): void => void badFrames++;
+    const onDamage = (d: ReadDamage): void => {
+      badFrames++;
+      firstBad ??= d;
+    };
+    const unreadable = (): string | undefined =>
+      firstBad &&
+      `${badFrames} unreadable ${badFrames === 1 ? 'frame' : 'frames'}, the first in ${firstBad.segment} at offset ${firstBad.offset} (${firstBad.reason})`;
     for (const f of reader.records({ types: [FrameType.RECORD, FrameType.CHECKPOINT], onDamage })) {
       if (++frames % 100_000 === 0) o.onProgress?.(frames);
       if (f.type === FrameType.CHECKPOINT) {
@@ -174,7 +188,7 @@ export class WalLeafHashSource implements LeafHashSource {
       const number = attr(record, ATTR_SEQUENCE_NUMBER);
       if (number !== BigInt(leaves.size + 1)) {
         const lost =
-          (badFrames > 0 ? ` (${badFrames} unreadable frames before it)` : '') +
+          (firstBad === undefined ? '' : ` (${unreadable()} before it)`) +
           (undecoded === undefined ? '' : ` (${undecoded})`);
         damage = `record at seq ${f.seq} has chain number ${String(number)} where ${leaves.size + 1} belongs${lost}`;
         break;
@@ -211,12 +225,19 @@ export class WalLeafHashSource implements LeafHashSource {
       damage,
       modified,
       undecoded,
+      unreadable: unreadable(),
       recordElementsMax: elementsMax,
       framesRead: frames,
       leaves,
       located,
       reader,
     });
+  }
+
+  /** Frames of the pass skipped, not decoded or not read (`undecoded`, `unreadable`), if any. */
+  get skipped(): string | undefined {
+    const both = [this.undecoded, this.unreadable].filter((s) => s !== undefined);
+    return both.length === 0 ? undefined : both.join('; ');
   }
 
   /** Leaves read (records 1..size of the stream). */

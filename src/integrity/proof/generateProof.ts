@@ -156,7 +156,7 @@ export function selectCheckpoint(
         (sizes.length > 0 ? ` (signed tree sizes: ${shown.join(', ')})` : ' (no signed checkpoints)') +
         (unsigned > 0 ? `; ${unsigned} unsigned checkpoints are not usable for proofs` : '') +
         (source.damage === undefined ? '' : `; reading stopped: ${source.damage}`) +
-        (source.undecoded === undefined || source.damage !== undefined ? '' : `; ${source.undecoded}`),
+        (source.skipped === undefined || source.damage !== undefined ? '' : `; ${source.skipped}`),
     );
   }
   if (ref.treeSize > source.size) {
@@ -164,7 +164,7 @@ export function selectCheckpoint(
       'SIZE_MISMATCH',
       `the checkpoint at seq ${ref.seq} covers ${ref.treeSize} records but only ${source.size} are readable` +
         (source.damage === undefined ? '' : ` (${source.damage})`) +
-        (source.undecoded === undefined || source.damage !== undefined ? '' : ` (${source.undecoded})`) +
+        (source.skipped === undefined || source.damage !== undefined ? '' : ` (${source.skipped})`) +
         '; run otel-audit verify',
     );
   }

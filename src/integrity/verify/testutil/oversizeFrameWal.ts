@@ -29,10 +29,13 @@ export interface OversizeFrameWal {
   readonly segment: string;
 }
 
-/** Writes `dir`/00000000000000000001.wal: `before` records, the oversize frame, `after` records. */
+/** A frame to write around the oversize one: a record payload, or a payload of another type. */
+export type FrameSpec = Uint8Array | { readonly type: number; readonly payload: Uint8Array };
+
+/** Writes `dir`/00000000000000000001.wal: the `before` frames, the oversize frame, the `after` frames. */
 export function writeOversizeFrameWal(
   dir: string,
-  o: { before: readonly Uint8Array[]; frameBytes: number; after: readonly Uint8Array[] },
+  o: { before: readonly FrameSpec[]; frameBytes: number; after: readonly FrameSpec[] },
 ): OversizeFrameWal {
   fs.mkdirSync(dir, { recursive: true });
   const segment = segmentFileName(1);
@@ -49,8 +52,9 @@ export function writeOversizeFrameWal(
     fs.writeSync(fd, header, 0, header.length, 0);
     let pos = SEGMENT_HEADER_BYTES;
     let seq = 1;
-    const write = (payload: Uint8Array): void => {
-      const frame = buildFrame(FrameType.RECORD, 1_000n, payload);
+    const write = (spec: FrameSpec): void => {
+      const { type, payload } = spec instanceof Uint8Array ? { type: FrameType.RECORD, payload: spec } : spec;
+      const frame = buildFrame(type, 1_000n, payload);
       sealFrame(frame, seq++, FRAME_FLAG_BATCH_START);
       fs.writeSync(fd, frame, 0, frame.length, pos);
       pos += frame.length;
