@@ -73,9 +73,8 @@ export const grpcSchema = z
     auth: auth.optional(),
     max_recv_msg_size_mib: z.number().int().min(1).max(1024).default(4),
     /**
-     * HTTP/2 streams (calls) per connection (the Collector's configgrpc key). grpc-js reads a whole message
-     * before the handler's `max_concurrent_requests` check, so this bounds what one connection can have in
-     * flight: streams × max_recv_msg_size_mib (16 × 4 MiB). 0: no limit (grpc-js's default).
+     * HTTP/2 streams (calls) per connection (the Collector's configgrpc key). 0: no limit (grpc-js's
+     * default). Request memory is bounded by `max_inflight_bytes_mib`, all connections together.
      */
     max_concurrent_streams: z.number().int().min(0).default(16),
     read_buffer_size: z.number().int().min(0).optional(),
