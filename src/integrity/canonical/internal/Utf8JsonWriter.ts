@@ -29,6 +29,25 @@ export class Utf8JsonWriter {
     return this.#buf.subarray(0, this.#pos);
   }
 
+  /** Bytes written since `reset`. */
+  get length(): number {
+    return this.#pos;
+  }
+
+  /** A copy of what was written from `start` on (kept when the buffer is written again). */
+  copyFrom(start: number): Uint8Array {
+    return this.#buf.slice(start, this.#pos);
+  }
+
+  /** `bytes` as they are (UTF-8 this writer wrote before: see `copyFrom`). */
+  append(bytes: Uint8Array): this {
+    const n = bytes.length;
+    if (this.#pos + n > this.#buf.length) this.#grow(n);
+    this.#buf.set(bytes, this.#pos);
+    this.#pos += n;
+    return this;
+  }
+
   /** `text`, all ASCII (punctuation and key names, numbers, base64). */
   raw(text: string): this {
     const n = text.length;

@@ -19,6 +19,7 @@ import { ANY_VALUE_DEPTH_CEILING, type AnyValue, type KeyValue } from '../../../
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { isIntegrityAttribute } from '../../names.ts';
 import { CanonicalEncodingError } from '../CanonicalEncodingError.ts';
+import { cachePart, sameAsCached, type CachedPart } from './partCache.ts';
 import { Utf8JsonWriter } from './Utf8JsonWriter.ts';
 
 /**
@@ -81,29 +82,69 @@ class ProjectionWriter extends Utf8JsonWriter {
     this.raw(',"event_name":').string(record.eventName, 'event_name');
     this.raw(',"flags":').number(record.flags, 'flags');
     this.raw(',"observed_timestamp":').decimal(record.observedTimeUnixNano, 'observed_timestamp');
-    this.raw(',"resource":{"attributes":');
-    this.attributes(resource.attributes, 'resource.attributes');
-    this.raw(',"dropped_attributes_count":').number(
-      resource.droppedAttributesCount,
-      'resource.dropped_attributes_count',
-    );
-    this.raw(',"schema_url":').string(resource.schemaUrl, 'resource.schema_url');
-    this.raw('},"scope":{"attributes":');
-    this.attributes(scope.attributes, 'scope.attributes');
-    this.raw(',"dropped_attributes_count":').number(
-      scope.droppedAttributesCount,
-      'scope.dropped_attributes_count',
-    );
-    this.raw(',"name":').string(scope.name, 'scope.name');
-    this.raw(',"schema_url":').string(scope.schemaUrl, 'scope.schema_url');
-    this.raw(',"version":').string(scope.version, 'scope.version');
-    this.raw('},"severity_number":').number(record.severityNumber, 'severity_number');
+    this.raw(',"resource":');
+    this.#resource(resource);
+    this.raw(',"scope":');
+    this.#scope(scope);
+    this.raw(',"severity_number":').number(record.severityNumber, 'severity_number');
     this.raw(',"severity_text":').string(record.severityText, 'severity_text');
     this.raw(',"span_id":').string(record.spanId, 'span_id');
     this.raw(',"timestamp":').decimal(record.timeUnixNano, 'timestamp');
     this.raw(',"trace_id":').string(record.traceId, 'trace_id');
     this.raw(',"v":').number(version, 'v');
     this.raw('}');
+  }
+
+  /*
+   * The last resource and scope written, as bytes (partCache.ts): records of a batch share them, and
+   * they are often most of the projection. Measured (CPU time per record, 200,000 bench records, two
+   * interleaved A/B runs of 4 rounds, process.threadCpuUsage): projectionBytes 2.7–3.4 → 2.0–2.2 µs
+   * with the bench's 2-attribute resource, 3.9–4.3 → 2.1–2.4 µs with a 10-attribute SDK-like one;
+   * ChainState.link 7.2–7.5 → 6.2–6.4 and 8.2–8.9 → 6.6–6.9 µs.
+   */
+  #resourcePart: CachedPart | undefined;
+  #scopePart: CachedPart | undefined;
+
+  #resource(resource: AuditRecord['resource']): void {
+    const { droppedAttributesCount: dropped, schemaUrl, attributes } = resource;
+    if (sameAsCached(this.#resourcePart, dropped, schemaUrl, undefined, undefined, attributes)) {
+      this.append(this.#resourcePart.bytes);
+      return;
+    }
+    const start = this.length;
+    this.raw('{"attributes":');
+    this.attributes(attributes, 'resource.attributes');
+    this.raw(',"dropped_attributes_count":').number(dropped, 'resource.dropped_attributes_count');
+    this.raw(',"schema_url":').string(schemaUrl, 'resource.schema_url');
+    this.raw('}');
+    const bytes = (): Uint8Array => this.copyFrom(start);
+    this.#resourcePart = cachePart(
+      dropped,
+      schemaUrl,
+      undefined,
+      undefined,
+      attributes,
+      bytes,
+      this.length - start,
+    );
+  }
+
+  #scope(scope: AuditRecord['scope']): void {
+    const { droppedAttributesCount: dropped, name, schemaUrl, version, attributes } = scope;
+    if (sameAsCached(this.#scopePart, dropped, name, schemaUrl, version, attributes)) {
+      this.append(this.#scopePart.bytes);
+      return;
+    }
+    const start = this.length;
+    this.raw('{"attributes":');
+    this.attributes(attributes, 'scope.attributes');
+    this.raw(',"dropped_attributes_count":').number(dropped, 'scope.dropped_attributes_count');
+    this.raw(',"name":').string(name, 'scope.name');
+    this.raw(',"schema_url":').string(schemaUrl, 'scope.schema_url');
+    this.raw(',"version":').string(version, 'scope.version');
+    this.raw('}');
+    const bytes = (): Uint8Array => this.copyFrom(start);
+    this.#scopePart = cachePart(dropped, name, schemaUrl, version, attributes, bytes, this.length - start);
   }
 
   /** `relative`: `path` is the last segment after the current position (a value's string), not a field. */
