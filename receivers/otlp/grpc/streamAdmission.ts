@@ -32,7 +32,6 @@ import { encodeStatusProtobuf, GrpcCode } from '../rpcStatus.ts';
 import type { InflightBudget } from './inflightBudget.ts';
 
 const PREFIX_BYTES = 5;
-const MIB = 1024 * 1024;
 
 export interface StreamAdmissionOptions {
   readonly budget: InflightBudget;
@@ -150,7 +149,7 @@ function refuse(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions): voi
   o.budget.countRefusal();
   if (stream.closed || stream.destroyed) return;
   if (!stream.headersSent) {
-    const message = `too much gRPC request data in flight (max_inflight_bytes_mib ${o.budget.limitBytes / MIB})`;
+    const message = `too much gRPC request data in flight (max_inflight_bytes_mib: ${o.budget.limitBytes} bytes)`;
     const retryDelayMs = RETRY_AFTER_MS.queueFull;
     const details = encodeStatusProtobuf({ code: GrpcCode.UNAVAILABLE, message, retryDelayMs });
     stream.respond(
