@@ -10,7 +10,10 @@
  * report as one JSON document instead. A record frame larger than
  * `--record-elements-max` protobuf elements (default 2 Mi) is not decoded:
  * it is reported `unverifiable` with its WAL seq, so a hostile WAL cannot
- * make verify run out of memory.
+ * make verify run out of memory. A frame claiming more bytes than a WAL
+ * writer writes is reported as bit rot at its position, unread; a
+ * `--published` file over 1 MiB, or not a regular file, is reported
+ * `published-unreadable`, unread.
  *
  * Exit code: 0 when everything is intact, 3 when damage is found, 1 for bad
  * input (no such directory, an unreadable key) and when signed checkpoints
