@@ -6,9 +6,9 @@
  *
  * The subject is read BEFORE anything is encrypted (the subject attribute may
  * itself be encrypted). Its key is looked up only when a record has something
- * to encrypt; creating a subject's first key writes and links one small file
- * on the record path, WITHOUT fsync: the key store syncs new keys (all of a
- * batch's, in parallel, off the main thread) in `flushBeforeExport`, which the
+ * to encrypt; a subject's first key is created in memory, with no file work
+ * on the record path: the key store writes and syncs new keys (all of a
+ * batch's, in parallel, on the thread pool) in `flushBeforeExport`, which the
  * pipeline awaits before the batch reaches an exporter — a key is durable
  * before anything encrypted with it is. A key store failure (disk full, a
  * failed fsync) rejects the batch as retryable; a subject-less record under

@@ -49,12 +49,15 @@ async function setup(
     });
   return {
     dir,
+    // As the pipeline does before anything reaches an exporter: new keys are written and synced.
     run: (record) => {
       p.process(auditRecordView(record));
+      p.flushBeforeExportSync?.();
       return record;
     },
     process: (view) => {
       p.process(view);
+      p.flushBeforeExportSync?.();
     },
     store,
     reveal: (record, problems = []) => new RecordDecryptor(store()).reveal(record, (m) => problems.push(m)),

@@ -4,83 +4,28 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isRetryable } from '../pipeline/consumer.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { KeyStoreBacklogError, KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
-import { fsEntrySyncer, type EntrySyncer } from './internal/entrySyncer.ts';
-import { entryPath } from './internal/keyStoreFormat.ts';
-import { KeyStore, type KeyStoreOptions } from './KeyStore.ts';
+import { KeyStore } from './KeyStore.ts';
 import { SecretKeyRing } from './SecretKey.ts';
+import { deferredStores, fileOf, LoggingSyncer, master } from './testutil/deferredStores.ts';
 import { randomSecretKey } from './testutil/keys.ts';
 
 const tmp = makeTempDir('otel-audit-keystore-deferred-');
 afterAll(() => tmp.cleanup());
-let n = 0;
-const master = randomSecretKey();
-
-/** The real fsyncs, logged in call order ('file <path>' / 'dir <path>'); `fail` makes matching ones throw. */
-class LoggingSyncer implements EntrySyncer {
-  readonly log: string[] = [];
-  fail: ((what: string) => boolean) | undefined;
-  /** While set, asynchronous syncs wait for it. */
-  gate: Promise<void> | undefined;
-  /** Holds asynchronous syncs until the returned function is called. */
-  hold(): () => void {
-    let release = (): void => undefined;
-    this.gate = new Promise<void>((r) => (release = r));
-    return () => release();
-  }
-  async file(file: string): Promise<void> {
-    await this.gate;
-    this.run(`file ${file}`, () => fsEntrySyncer.fileSync(file));
-  }
-  async directory(dir: string): Promise<void> {
-    await this.gate;
-    this.run(`dir ${dir}`, () => fsEntrySyncer.directorySync(dir));
-  }
-  fileSync(file: string): void {
-    this.run(`file ${file}`, () => fsEntrySyncer.fileSync(file));
-  }
-  directorySync(dir: string): void {
-    this.run(`dir ${dir}`, () => fsEntrySyncer.directorySync(dir));
-  }
-  private run(what: string, fn: () => void): void {
-    if (this.fail?.(what)) throw Object.assign(new Error(`EIO: i/o error, fsync`), { code: 'EIO' });
-    fn();
-    this.log.push(what);
-  }
-}
-
-function open(
-  syncer: LoggingSyncer,
-  directory = path.join(tmp.dir, `store-${n++}`),
-  more: Partial<KeyStoreOptions> = {},
-): KeyStore {
-  return KeyStore.open({
-    directory,
-    masterKeys: new SecretKeyRing([master], 'master'),
-    create: true,
-    deferSync: true,
-    syncer,
-    ...more,
-  });
-}
-
-/** A store whose key cache entries expire after 1 s of `clock.nowMs`. */
-function openWithClock(syncer: LoggingSyncer, clock: { nowMs: number }): KeyStore {
-  return open(syncer, undefined, { cacheTtlMs: 1_000, nowMs: () => clock.nowMs });
-}
-
-const fileOf = (store: KeyStore, subject: string): string =>
-  entryPath(store.directory, store.subjectRef(subject));
+const { open, openWithClock, linkedByAnother } = deferredStores(tmp.dir);
 
 describe('KeyStore with deferSync', () => {
-  it('creates a new key without syncing it, then syncs each file and each directory once in flushPending', async () => {
+  it('creates a new key without writing or syncing it, then writes and syncs each file and each directory once in flushPending', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);
     const subjects = Array.from({ length: 40 }, (_, i) => `patient-${i}`);
     const keys = subjects.map((s) => store.keyForSubject(s));
     expect(syncer.log).toEqual([]); // nothing synced on the record path
     expect(store.hasPending).toBe(true);
-    for (const s of subjects) expect(existsSync(fileOf(store, s))).toBe(true); // linked: visible, no-clobber
+    // Not even written: the file work is the flush's, on the thread pool.
+    for (const s of subjects) expect(existsSync(fileOf(store, s))).toBe(false);
+    expect(store.keyForSubject('patient-0')).toBe(keys[0]); // the same key until it is written
     await store.flushPending();
+    for (const s of subjects) expect(existsSync(fileOf(store, s))).toBe(true);
     expect(store.hasPending).toBe(false);
     const files = subjects.map((s) => `file ${fileOf(store, s)}`);
     const shards = new Set(subjects.map((s) => `dir ${path.dirname(fileOf(store, s))}`));
@@ -98,10 +43,10 @@ describe('KeyStore with deferSync', () => {
 
   it('a key read from the store on the record path is synced too (another process may not have synced it yet)', async () => {
     const first = open(new LoggingSyncer());
-    first.keyForSubject('alice'); // linked, never flushed: as another process a moment before its flush
+    const alice = linkedByAnother(first.directory, 'alice'); // another process a moment before its syncs
     const syncer = new LoggingSyncer();
     const second = open(syncer, first.directory);
-    second.keyForSubject('alice');
+    expect(second.keyForSubject('alice').id).toBe(alice.id);
     expect(second.hasPending).toBe(true);
     await second.flushPending();
     expect(syncer.log).toContain(`file ${fileOf(second, 'alice')}`);
@@ -110,7 +55,7 @@ describe('KeyStore with deferSync', () => {
 
   it('without deferSync, a key read from the store is synced before keyForSubject returns it', () => {
     const first = open(new LoggingSyncer());
-    first.keyForSubject('abel'); // linked by a deferring process, not synced yet
+    linkedByAnother(first.directory, 'abel'); // linked by a deferring process, not synced yet
     const syncer = new LoggingSyncer();
     const second = KeyStore.open({
       directory: first.directory,
@@ -139,9 +84,8 @@ describe('KeyStore with deferSync', () => {
     expect(store.keyForSubject('otto').id).toBe(key.id);
     expect(store.hasPending).toBe(false); // every batch of known subjects would wait for fsyncs
     // A different key at that name (shredded and created again by another process) is synced.
-    const other = open(new LoggingSyncer(), store.directory);
-    other.shred('otto');
-    const replacement = other.keyForSubject('otto'); // linked, not synced by its creator yet
+    open(new LoggingSyncer(), store.directory).shred('otto');
+    const replacement = linkedByAnother(store.directory, 'otto'); // not synced by its creator yet
     clock.nowMs += 5_000;
     expect(store.keyForSubject('otto').id).toBe(replacement.id);
     expect(store.hasPending).toBe(true);
@@ -151,7 +95,7 @@ describe('KeyStore with deferSync', () => {
 
   it('a key read by id (decryption) and then used to encrypt is synced too', async () => {
     const first = open(new LoggingSyncer());
-    const id = first.keyForSubject('alma').id; // linked, never flushed
+    const id = linkedByAnother(first.directory, 'alma').id; // linked, never synced
     const syncer = new LoggingSyncer();
     const second = open(syncer, first.directory);
     expect(second.keyById(id)?.id).toBe(id); // cached on the way
@@ -166,9 +110,14 @@ describe('KeyStore with deferSync', () => {
     const store = open(syncer);
     const key = store.keyForSubject('bob');
     const file = fileOf(store, 'bob');
-    const inode = statSync(file).ino;
-    const bytes = readFileSync(file);
-    syncer.fail = (what) => what === `file ${file}`;
+    let inode = 0;
+    let bytes = Buffer.alloc(0);
+    syncer.fail = (what) => {
+      if (what !== `file ${file}`) return false;
+      inode = statSync(file).ino; // the entry the flush wrote
+      bytes = readFileSync(file);
+      return true;
+    };
     const err = await store.flushPending().then(
       () => expect.unreachable('resolved'),
       (e: unknown) => e,
@@ -189,8 +138,8 @@ describe('KeyStore with deferSync', () => {
     const store = open(syncer);
     const key = store.keyForSubject('bea');
     const file = fileOf(store, 'bea');
-    const inode = statSync(file).ino;
-    syncer.fail = (what) => what === `file ${file}`;
+    let inode = 0;
+    syncer.fail = (what) => what === `file ${file}` && (inode = statSync(file).ino) > 0;
     const lock = path.join(store.directory, 'lock');
     writeFileSync(lock, '4242\n'); // a rewrap running elsewhere
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
@@ -260,8 +209,12 @@ describe('KeyStore with deferSync', () => {
     const other = [...byShard].find(([d]) => d !== shard)?.[1][0] as string;
     const subjects = [...same, other];
     for (const s of subjects) store.keyForSubject(s);
-    const inodes = subjects.map((s) => statSync(fileOf(store, s)).ino);
-    syncer.fail = (what) => what === `dir ${shard}`;
+    let inodes: number[] = [];
+    syncer.fail = (what) => {
+      if (what !== `dir ${shard}`) return false;
+      inodes = subjects.map((s) => statSync(fileOf(store, s)).ino); // as the flush wrote them
+      return true;
+    };
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
     const after = subjects.map((s) => statSync(fileOf(store, s)).ino);
     expect(after.map((ino, k) => ino !== inodes[k])).toEqual([true, true, false]);
@@ -291,8 +244,10 @@ describe('KeyStore with deferSync', () => {
     const release = syncer.hold();
     const erin = store.keyForSubject('erin');
     const erinFile = fileOf(store, 'erin');
-    const inodeBefore = statSync(erinFile).ino;
+    const entered = syncer.entered();
     const inFlight = store.flushPending();
+    await entered; // erin's entry is written, its fsync held
+    const inodeBefore = statSync(erinFile).ino;
     store.keyForSubject('frank');
     store.flushPendingSync();
     // A second fsync of a file whose first one is in flight may report success after a write-back
@@ -311,7 +266,7 @@ describe('KeyStore with deferSync', () => {
     const store = open(syncer);
     const key = store.keyForSubject('gina');
     const file = fileOf(store, 'gina');
-    expect(store.shred('gina')).toBe(key.id);
+    expect(store.shred('gina')).toBe(key.id); // not written yet: it never will be
     expect(existsSync(file)).toBe(false);
     expect(store.hasPending).toBe(false);
     await store.flushPending();
@@ -325,8 +280,9 @@ describe('KeyStore with deferSync', () => {
     const store = openWithClock(syncer, clock);
     const key = store.keyForSubject('paul');
     const file = fileOf(store, 'paul');
-    const inode = statSync(file).ino;
-    syncer.fail = (what) => what === `file ${file}`; // for good: a later fsync would lie
+    let inode = 0;
+    // For good: a later fsync would lie.
+    syncer.fail = (what) => what === `file ${file}` && (inode ||= statSync(file).ino) > 0;
     const lock = path.join(store.directory, 'lock');
     writeFileSync(lock, '4242\n'); // no rewrite at once: the key stays pending, marked failed
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
@@ -404,6 +360,7 @@ describe('KeyStore: an entry a crash left torn', () => {
   it('does not stop a rewrap: the torn entry is removed, the others are rewrapped', () => {
     const store = open(new LoggingSyncer());
     const kept = store.keyForSubject('kate');
+    store.flushPendingSync();
     const file = fileOf(store, 'ivan');
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, Buffer.alloc(310));

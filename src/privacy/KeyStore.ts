@@ -13,29 +13,43 @@
  * recognisably shredded, not "tampered".
  *
  * Invariants and recovery:
- * - An entry is created once, by a no-clobber link: two processes racing for
- *   the same subject both end up using the one that won.
+ * - An entry is created once, by a no-clobber link. By default
+ *   `keyForSubject` links it before it returns: two processes racing for the
+ *   same subject both end up using the one that won.
  * - An entry is durable before anything encrypted with it is. By default
  *   `keyForSubject` makes it durable before it returns (createFileOnce:
  *   fsync, link, directory fsync: ~2 synchronous fsyncs per new subject; an
  *   entry it reads is fsynced too, with its directories: a deferring process
  *   may not have synced it yet).
- *   With `deferSync` (the `audit_encrypt` processor) it only writes and links
- *   the entry (no fsync on the record path) and registers it as pending, as
- *   it does an entry it reads (another process may not have synced it yet);
- *   the caller MUST await `flushPending()` (or call `flushPendingSync()`)
- *   before anything encrypted with a key it got is made durable — the
- *   pipeline does, through `RecordProcessor.flushBeforeExport`. Details and
- *   failure handling: internal/pendingEntries.ts.
- * - `shred` destroys the entry durably (overwrite, unlink, directory fsync)
- *   under the store lock. Nothing else can bring it back: no log of keys, no
- *   tombstone holding key material. Copies the operator made (backups,
+ *   With `deferSync` (the `audit_encrypt` processor) a new key is returned at
+ *   once, its entry not written yet: the next flush writes and links it on
+ *   the thread pool (no file work on the record path: 0.5-2.5 ms of blocking
+ *   metadata operations per new subject on a busy ext4 journal), then syncs
+ *   it; entries it reads are registered as pending too (another process may
+ *   not have synced them yet). The caller MUST await `flushPending()` (or
+ *   call `flushPendingSync()`) before anything encrypted with a key it got is
+ *   made durable — the pipeline does, through
+ *   `RecordProcessor.flushBeforeExport`. If another process created the
+ *   subject's key in between, the key is kept at its alternate name
+ *   (`<key id>.json`, keyStoreFormat.ts): records were encrypted with it; it
+ *   is found by id and shredded with the subject, and the subject's next
+ *   record uses the other process's key. A key stays in memory (`creating`)
+ *   until its entry is written, so the cache dropping it cannot make a
+ *   second key for the subject. Details and failure handling:
+ *   internal/pendingEntries.ts, internal/entryCreation.ts.
+ * - `shred` destroys the entry (and any alternate entries of the subject)
+ *   durably (overwrite, unlink, directory fsync) under the store lock.
+ *   Nothing else can bring it back: no log of keys, no tombstone holding key
+ *   material. Copies the operator made (backups,
  *   snapshots) are outside the store's reach — docs/privacy.md.
  * - A crash can leave an entry that was linked but never synced empty or
  *   zero-filled; `keyForSubject` removes such an entry (under the store lock)
  *   and creates a new key: nothing durable was encrypted with it.
  * - A running processor may use a cached key for up to `cacheTtlMs` after a
  *   shred by another process; values encrypted in that window are shredded too.
+ *   With `deferSync`, a new key whose entry a flush writes after a shred of
+ *   its subject (by another process) is not shredded: its records count as
+ *   arriving after the shred, as records still queued at the time would.
  * - Master key rotation: entries name the master key that wrapped them; new
  *   entries use the ring's active key; `rewrap()` moves everything to it.
  * - The directory must support hard links (any local POSIX file system).
@@ -50,16 +64,20 @@ import {
   destroyFile,
   ensureDirectory,
   isTornFile,
-  linkFileOnce,
+  listDirectory,
   makeDirectory,
+  makeDirectoryAsync,
   readSmallFile,
 } from './internal/durableFiles.ts';
+import type { EntryCreation } from './internal/entryCreation.ts';
 import { fsEntrySyncer, type EntrySyncer } from './internal/entrySyncer.ts';
 import { KeyCache } from './internal/KeyCache.ts';
 import {
+  alternateEntryPath,
   DATA_KEY_ID_PATTERN,
   entryFileBytes,
   entryPath,
+  isAlternateEntryName,
   KEYS_DIR,
   parseEntryFile,
   parseStoreFile,
@@ -146,6 +164,11 @@ export class KeyStore {
    * that is free: an entry still holding the same id is still durable. Bounded like `refs`.
    */
   private readonly durableIds = new Set<string>();
+  /**
+   * New keys handed out whose entry is not written yet (only with `deferSync`), by ref: returned
+   * for their subject (and id) until it is, whatever the cache dropped meanwhile.
+   */
+  private readonly creating = new Map<string, DataKey>();
   /** Entries not yet known durable (only with `deferSync`). */
   private readonly pending: PendingEntries | undefined;
   private readonly pendingMax: number;
@@ -180,6 +203,18 @@ export class KeyStore {
             if (this.durableIds.size >= this.refsMax) this.durableIds.clear();
             if (this.refsMax > 0) this.durableIds.add(keyId);
           },
+          onCreated: (ref, keyId, file) => {
+            if (this.creating.get(ref)?.id === keyId) this.creating.delete(ref);
+            // At its alternate name: another process's key is the subject's now.
+            if (file !== entryPath(this.directory, ref)) this.cache.deleteKey(ref, keyId);
+          },
+          onCreateFailed: (ref, keyId) => {
+            if (this.creating.get(ref)?.id === keyId) this.creating.delete(ref);
+            this.cache.deleteKey(ref, keyId);
+            this.shards.delete(path.dirname(entryPath(this.directory, ref))); // removed by hand? made again
+          },
+          ensureShard: (file) => this.ensureShard(path.dirname(file)),
+          ensureShardSync: (file) => this.ensureShardSync(path.dirname(file)),
         })
       : undefined;
   }
@@ -233,6 +268,11 @@ export class KeyStore {
     const ref = this.subjectRef(subject);
     const cached = this.cache.get(ref);
     if (cached) return cached;
+    const creating = this.creating.get(ref);
+    if (creating) {
+      this.cache.set(ref, creating);
+      return creating;
+    }
     const loaded = this.loadOrRemoveTorn(ref);
     if (loaded !== null) {
       // Another process may have linked it and not synced it yet (deferSync): sync it before use.
@@ -275,7 +315,15 @@ export class KeyStore {
     if (ref === undefined) return undefined;
     const cached = this.cache.get(ref);
     if (cached?.id === id) return cached;
+    const creating = this.creating.get(ref);
+    if (creating?.id === id) return creating;
     const key = this.load(ref);
+    if (key?.id !== id) {
+      const alternate = this.loadAlternate(id);
+      if (alternate) return alternate; // not the subject's key for new records: not cached
+    }
+    // The subject's key for new records is the one being created: the one read is not cached.
+    if (creating) return key?.id === id ? key : undefined;
     // keyForSubject will take it from the cache: not durable yet, as far as this process knows.
     if (key !== null && this.pending && !this.durableIds.has(key.id)) {
       // At the bound: not cached (nor registered); keyForSubject reads it again and is refused.
@@ -286,7 +334,11 @@ export class KeyStore {
     return key?.id === id ? key : undefined;
   }
 
-  /** Destroys the subject's data key; returns its id, or undefined when the subject had none. */
+  /**
+   * Destroys the subject's data key (and its alternate entries); returns its id, or undefined when
+   * the subject had none. With `deferSync`, a new key of the subject whose entry is not written yet is
+   * dropped too, but not one a flush in flight is writing (as for a shred by another process).
+   */
   shred(subject: Subject): string | undefined {
     const ref = this.subjectRef(subject);
     return withStoreLock(this.directory, () => {
@@ -297,10 +349,19 @@ export class KeyStore {
         if (!(error instanceof KeyStoreCorruptError)) throw error;
         keyId = `${ref}.(unreadable)`; // destroyed all the same
       }
-      const destroyed = destroyFile(entryPath(this.directory, ref));
+      let destroyed = destroyFile(entryPath(this.directory, ref));
+      const shard = path.join(this.directory, KEYS_DIR, ref.slice(0, 2));
+      for (const name of listDirectory(shard)) {
+        if (!isAlternateEntryName(name, ref)) continue;
+        keyId ??= name.slice(0, -'.json'.length);
+        destroyed = destroyFile(path.join(shard, name)) || destroyed;
+      }
+      // A key whose entry is not written yet never will be: destroyed as well.
+      const unwritten = this.creating.get(ref);
+      this.creating.delete(ref);
       this.cache.delete(ref);
       this.pending?.forget(ref); // destroyed durably: nothing left to sync
-      return destroyed ? keyId : undefined;
+      return destroyed ? keyId : unwritten?.id;
     });
   }
 
@@ -332,6 +393,30 @@ export class KeyStore {
       if (outcome === 'removed') this.onTornEntryRemoved?.(file);
       return this.load(ref); // null, or what another process created meanwhile
     }
+  }
+
+  /** The key `id` at its alternate name, or undefined. */
+  private loadAlternate(id: string): DataKey | undefined {
+    const file = alternateEntryPath(this.directory, id);
+    const bytes = readSmallFile(file, STORE_FILE_BYTES_MAX);
+    if (bytes === undefined) return undefined;
+    const entry = parseEntryFile(bytes, file);
+    if (entry.keyId !== id)
+      throw new KeyStoreCorruptError(`key store file ${file}: holds key_id ${entry.keyId}`);
+    const raw = unwrapKey(this.masterKeys, entry.masterKeyId, entry.wrapped, ['data key', entry.keyId], file);
+    return { id: entry.keyId, key: createSecretKey(raw) };
+  }
+
+  private async ensureShard(shard: string): Promise<void> {
+    if (this.shards.has(shard)) return;
+    await makeDirectoryAsync(shard); // synced with the entry (pendingEntries.ts)
+    this.shards.add(shard);
+  }
+
+  private ensureShardSync(shard: string): void {
+    if (this.shards.has(shard)) return;
+    makeDirectory(shard);
+    this.shards.add(shard);
   }
 
   private load(ref: string): DataKey | null {
@@ -379,26 +464,22 @@ export class KeyStore {
       wrapped,
       created: new Date().toISOString(),
     });
-    let created: boolean;
     if (this.pending) {
-      const shard = path.dirname(file);
-      if (!this.shards.has(shard)) {
-        makeDirectory(shard); // synced with the entry (pendingEntries.ts)
-        this.shards.add(shard);
-      }
-      try {
-        created = linkFileOnce(file, bytes);
-      } catch (error) {
-        this.shards.delete(shard); // removed by hand? made again on the retry
-        throw error;
-      }
-    } else {
-      ensureDirectory(path.dirname(file));
-      created = createFileOnce(file, bytes);
+      // The entry is written by the next flush, off the main thread (internal/entryCreation.ts).
+      const key = { id: keyId, key: createSecretKey(raw) };
+      const creation: EntryCreation = {
+        bytes,
+        alternateFile: alternateEntryPath(this.directory, keyId),
+        state: 'queued',
+      };
+      this.pending.add({ ref, file, keyId, creation });
+      this.creating.set(ref, key);
+      return key;
     }
+    ensureDirectory(path.dirname(file));
+    const created = createFileOnce(file, bytes);
     const key = created ? { id: keyId, key: createSecretKey(raw) } : this.load(ref); // else another process won
     if (key === null) throw new KeyStoreIoError(`key store: ${file} vanished while it was created`);
-    this.pending?.add({ ref, file, keyId: key.id });
     return key;
   }
 }

@@ -61,6 +61,11 @@ export class KeyCache {
     this.entries.delete(ref);
   }
 
+  /** Removes the entry of `ref` if it holds the key `keyId` (fresh or not). */
+  deleteKey(ref: string, keyId: string): void {
+    if (this.entries.get(ref)?.key?.id === keyId) this.entries.delete(ref);
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -7,13 +7,16 @@
  * - `linkFileOnce`: the same without either fsync: the file is complete and
  *   visible at its final name when it returns, NOT durable (see
  *   pendingEntries.ts, which syncs it before anything depends on it);
- * - `makeDirectory`: mkdir without syncing its parent;
+ *   `linkFileOnceAsync` does it on the thread pool;
+ * - `makeDirectory`: mkdir without syncing its parent (`makeDirectoryAsync`
+ *   on the thread pool);
  * - `replaceFile`: temporary file, fsync, rename over the final name, fsync
  *   the directory (only under the store lock);
  * - `destroyFile`: overwrite with zeros and fsync (best effort: SSDs and
  *   copy-on-write file systems may keep old blocks), unlink, fsync the
  *   directory — after it returns a crash cannot bring the file back;
- * - `readSmallFile`: bounded read; undefined when the file does not exist.
+ * - `readSmallFile`: bounded read; undefined when the file does not exist
+ *   (`readSmallFileAsync` on the thread pool).
  * Errors are `KeyStoreIoError` naming the path and errno code.
  */
 import {
@@ -30,6 +33,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { KeyStoreCorruptError, KeyStoreIoError } from '../errors.ts';
@@ -71,6 +75,63 @@ export function linkFileOnce(file: string, bytes: Uint8Array): boolean {
   }
   io(`remove ${temporary}`, () => unlinkSync(temporary));
   return true;
+}
+
+/**
+ * `linkFileOnce` on the thread pool (the main thread only starts each step): write a temporary file
+ * (exclusive create, the whole of `bytes`, no fsync), hard-link it to `file` (no-clobber), remove it.
+ */
+export async function linkFileOnceAsync(file: string, bytes: Uint8Array): Promise<boolean> {
+  const temporary = temporaryName(file);
+  try {
+    await writeFile(temporary, bytes, { flag: 'wx', mode: FILE_MODE }); // writes all or rejects
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined); // a partial one: not left behind (disk full)
+    throw ioError(`write ${temporary}`, error);
+  }
+  try {
+    await link(temporary, file);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw ioError(`create ${file}`, error);
+  }
+  try {
+    await unlink(temporary);
+  } catch (error) {
+    throw ioError(`remove ${temporary}`, error);
+  }
+  return true;
+}
+
+/** `makeDirectory` on the thread pool (a missing parent, which only a hand-made change causes, is made blocking). */
+export async function makeDirectoryAsync(dir: string): Promise<boolean> {
+  try {
+    await mkdir(dir, { mode: DIRECTORY_MODE });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`create directory ${dir}`, error);
+  }
+  return makeDirectory(dir);
+}
+
+/** `readSmallFile` on the thread pool. */
+export async function readSmallFileAsync(file: string, bytesMax: number): Promise<Buffer | undefined> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(`stat ${file}`, error);
+  }
+  if (size > bytesMax) throw new KeyStoreCorruptError(`${file}: ${size} bytes, more than ${bytesMax}`);
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(`read ${file}`, error);
+  }
 }
 
 /**
@@ -185,8 +246,12 @@ export function fsyncDirectory(dir: string): void {
   });
 }
 
+function temporaryName(file: string): string {
+  return path.join(path.dirname(file), `.tmp-${randomBytes(8).toString('hex')}`);
+}
+
 function writeTemporary(file: string, bytes: Uint8Array, sync = true): string {
-  const temporary = path.join(path.dirname(file), `.tmp-${randomBytes(8).toString('hex')}`);
+  const temporary = temporaryName(file);
   io(`write ${temporary}`, () => {
     const fd = openSync(temporary, 'wx', FILE_MODE);
     let written = false;

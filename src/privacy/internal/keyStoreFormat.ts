@@ -6,6 +6,11 @@
  *   keys/<ref[0..2]>/<ref>.json, one per data subject:
  *     {"format":"otel-audit-data-key","version":1,"key_id":"<ref>.<12 hex>",
  *      "master_key_id":"<16 hex>","wrapped":"<sealed>","created":"<RFC 3339>"}
+ *   keys/<ref[0..2]>/<key_id>.json, the same format: a key of the subject that
+ *     lost the race for <ref>.json (two processes created the subject's first
+ *     key at once, and this one had already encrypted with it: KeyStore.ts).
+ *     Found by id (decryption), destroyed with the subject; never used for
+ *     new records.
  *
  * `sealed` is unpadded base64url of AES-256-GCM nonce || ciphertext || tag of
  * the 32-byte key under the master key `master_key_id`, with associated data
@@ -30,6 +35,16 @@ export const WRAP_AAD_LABEL = 'otel-audit key store v1';
 /** `<dir>/keys/<ref[0..2]>/<ref>.json`: 256 shards keep directories small. */
 export function entryPath(directory: string, ref: string): string {
   return path.join(directory, KEYS_DIR, ref.slice(0, 2), `${ref}.json`);
+}
+
+/** `<dir>/keys/<ref[0..2]>/<key id>.json`: a key of the subject kept beside its current entry. */
+export function alternateEntryPath(directory: string, keyId: string): string {
+  return path.join(directory, KEYS_DIR, keyId.slice(0, 2), `${keyId}.json`);
+}
+
+/** True for the file name of an alternate entry of `ref` (`<ref>.<12 hex>.json`). */
+export function isAlternateEntryName(name: string, ref: string): boolean {
+  return name.length === ref.length + 18 && name.startsWith(`${ref}.`) && name.endsWith('.json');
 }
 
 export interface StoreFile {

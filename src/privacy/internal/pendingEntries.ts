@@ -1,13 +1,18 @@
 /**
- * Key store entries that are at their final name but not yet known to be
- * durable (a KeyStore opened with `deferSync`): entries this process created
- * on the record path (`linkFileOnce`: no fsync there), and entries it read
+ * Key store entries not yet known to be durable (a KeyStore opened with
+ * `deferSync`): keys this process created on the record path, whose entry is
+ * not even written yet (`creation`: entryCreation.ts), and entries it read
  * there (another process may have linked one a moment ago and not synced it
- * yet). `flush()` makes all of them durable — an fsync of each file and ONE
- * fsync per directory (the entry's shard directory and `keys/`, which may
- * have just got that shard), on the thread pool, in parallel — and the
- * pipeline awaits it before anything encrypted with those keys is made
- * durable (RecordProcessor.flushBeforeExport).
+ * yet). `flush()` makes all of them durable — writes and links the new
+ * entries, then an fsync of each file and ONE fsync per directory (the
+ * entry's shard directory and `keys/`, which may have just got that shard),
+ * all on the thread pool, in parallel — and the pipeline awaits it before
+ * anything encrypted with those keys is made durable
+ * (RecordProcessor.flushBeforeExport).
+ *
+ * - A new entry that cannot be written fails the flush (KeyStoreIoError,
+ *   retryable) and its key is forgotten (`onCreateFailed`): what was
+ *   encrypted with it is refused, the subject's next record gets a new key.
  *
  * - A flush also waits for the flushes already in flight: a batch that used a
  *   key another batch created must not go ahead before that key is durable.
@@ -31,6 +36,7 @@
 import path from 'node:path';
 import { KeyStoreIoError } from '../errors.ts';
 import { fsyncDirectory, readSmallFile, replaceFile } from './durableFiles.ts';
+import { createEntry, createEntrySync, type EntryCreation } from './entryCreation.ts';
 import type { EntrySyncer } from './entrySyncer.ts';
 import { parseEntryFile, STORE_FILE_BYTES_MAX } from './keyStoreFormat.ts';
 import { withStoreLock } from './storeLock.ts';
@@ -41,6 +47,8 @@ export interface PendingEntry {
   readonly keyId: string;
   /** Set when an fsync covering it failed: it is rewritten, not fsynced again. */
   readonly failed?: boolean;
+  /** Set for a key this process created: its entry is still to be written (and then `file` may be its alternate name). */
+  readonly creation?: EntryCreation;
 }
 
 export interface PendingEntriesOptions {
@@ -51,6 +59,13 @@ export interface PendingEntriesOptions {
   readonly onLost: (ref: string) => void;
   /** The entry holding key `keyId` is durable (synced or rewritten). */
   readonly onDurable: (keyId: string) => void;
+  /** The entry of a new key was linked at `file` (its subject's name, or its alternate name). */
+  readonly onCreated: (ref: string, keyId: string, file: string) => void;
+  /** The entry of a new key could not be written: the key must not be used any more. */
+  readonly onCreateFailed: (ref: string, keyId: string) => void;
+  /** Makes the shard directory of `file` exist, on the thread pool / blocking. */
+  readonly ensureShard: (file: string) => Promise<void>;
+  readonly ensureShardSync: (file: string) => void;
 }
 
 interface SyncPlan {
@@ -90,10 +105,13 @@ export class PendingEntries {
     // The same key read again (cache expiry) while its failed sync waits to be rewritten: it stays
     // marked failed, so it is rewritten, never fsynced again.
     if (now?.failed && now.keyId === entry.keyId) return;
+    // A key being created is never replaced: records were encrypted with it (KeyStore never asks).
+    if (now?.creation && now.keyId !== entry.keyId)
+      throw new Error(`key store: ${entry.ref} already has a key being created (${now.keyId})`);
     this.pending.set(entry.ref, entry);
   }
 
-  /** The entry of `ref` was destroyed durably (shred): nothing to sync any more. */
+  /** The entry of `ref` was destroyed durably (shred): nothing to sync (or create) any more. */
   forget(ref: string): void {
     this.pending.delete(ref);
   }
@@ -119,18 +137,46 @@ export class PendingEntries {
    * second time: if the fsync in flight meets a write-back error, a second fsync through another
    * descriptor may report success with the data not on disk, while records encrypted with the key are
    * made durable. So their entries are rewritten (new file, fsync, rename, directory fsyncs) as after a
-   * failed sync. A rare cost: only a forced synchronous commit during a flush does it.
+   * failed sync. A rare cost: only a forced synchronous commit during a flush does it. New entries are
+   * written here, blocking — also those a flush in flight is still writing (taken over: the thread
+   * pool's result is then ignored; entryCreation.ts).
    */
   flushSync(): void {
     if (!this.any) return;
-    const inFlight = [...this.inFlight.values()].flat().map((e) => ({ ...e, failed: true }));
-    const entries = [...this.pending.values(), ...inFlight];
+    const failures: unknown[] = [];
+    const bad = new Set<PendingEntry>();
+    const entries: PendingEntry[] = [];
+    const toCreate: PendingEntry[] = [];
+    for (const e of this.pending.values()) (e.creation ? toCreate : entries).push(e);
+    for (const e of [...this.inFlight.values()].flat()) {
+      const c = e.creation;
+      if (c === undefined) entries.push({ ...e, failed: true });
+      else if (c.state === 'done' && c.file !== undefined)
+        entries.push({ ref: e.ref, file: c.file, keyId: e.keyId, failed: true });
+      else if (c.state !== 'takenOver') toCreate.push(e);
+    }
     this.pending.clear();
-    const { plan, failures, bad } = this.rewriteFailed(entries);
+    const created = new Map<PendingEntry, EntryCreation>();
+    for (const e of toCreate) {
+      const c = e.creation as EntryCreation;
+      try {
+        const file = createEntrySync(e.file, e.keyId, c, () => this.o.ensureShardSync(e.file));
+        this.o.onCreated(e.ref, e.keyId, file);
+        const entry = { ref: e.ref, file, keyId: e.keyId };
+        entries.push(entry);
+        created.set(entry, c);
+      } catch (error) {
+        c.takenOverOutcome = 'failed';
+        failures.push(error);
+        this.o.onCreateFailed(e.ref, e.keyId);
+      }
+    }
+    const plan = this.rewriteFailed(entries, failures, bad);
     for (const e of plan.files) this.attempt(failures, bad, [e], () => this.o.syncer.fileSync(e.file));
     for (const [dir, covered] of plan.directories)
       this.attempt(failures, bad, covered, () => this.o.syncer.directorySync(dir));
     this.durable(plan.files, bad);
+    for (const [entry, c] of created) c.takenOverOutcome = bad.has(entry) ? 'failed' : 'durable';
     this.settle(failures, bad);
     // Everything in flight was rewritten here: later flushes need not wait for it. (If one of those
     // fsyncs fails after all, its entries come back marked failed and are rewritten once more.)
@@ -138,7 +184,18 @@ export class PendingEntries {
   }
 
   private async syncAll(entries: readonly PendingEntry[]): Promise<void> {
-    const { plan, failures, bad } = this.rewriteFailed(entries);
+    const failures: unknown[] = [];
+    const bad = new Set<PendingEntry>();
+    // New entries first: a directory fsync covers only the links made before it.
+    const created = await this.createAll(
+      entries.filter((e) => e.creation !== undefined),
+      failures,
+    );
+    const plan = this.rewriteFailed(
+      [...entries.filter((e) => e.creation === undefined), ...created],
+      failures,
+      bad,
+    );
     const dirs = [...plan.directories];
     const results = await Promise.allSettled([
       ...plan.files.map((e) => this.o.syncer.file(e.file)),
@@ -154,18 +211,46 @@ export class PendingEntries {
     this.settle(failures, bad);
   }
 
+  /** Writes the new entries on the thread pool; returns them as entries to sync (where each was linked). */
+  private async createAll(entries: readonly PendingEntry[], failures: unknown[]): Promise<PendingEntry[]> {
+    if (entries.length === 0) return [];
+    const results = await Promise.allSettled(
+      entries.map((e) =>
+        createEntry(e.file, e.keyId, e.creation as EntryCreation, () => this.o.ensureShard(e.file)),
+      ),
+    );
+    const created: PendingEntry[] = [];
+    results.forEach((r, i) => {
+      const e = entries[i] as PendingEntry;
+      // Taken over by a synchronous flush: durable, or this flush fails too (its batch used the key).
+      if (e.creation?.state === 'takenOver') {
+        if (e.creation.takenOverOutcome !== 'durable')
+          failures.push(
+            new KeyStoreIoError(`key store: key ${e.keyId} could not be made durable (${e.file})`),
+          );
+        return;
+      }
+      if (r.status === 'rejected') {
+        failures.push(r.reason);
+        this.o.onCreateFailed(e.ref, e.keyId);
+      } else if (r.value !== undefined) {
+        this.o.onCreated(e.ref, e.keyId, r.value);
+        created.push({ ref: e.ref, file: r.value, keyId: e.keyId });
+      }
+    });
+    return created;
+  }
+
   private durable(synced: readonly PendingEntry[], bad: ReadonlySet<PendingEntry>): void {
     for (const e of synced) if (!bad.has(e)) this.o.onDurable(e.keyId);
   }
 
   /** Rewrites the entries whose earlier sync failed; plans the fsyncs of the others. */
-  private rewriteFailed(entries: readonly PendingEntry[]): {
-    plan: SyncPlan;
-    failures: unknown[];
-    bad: Set<PendingEntry>;
-  } {
-    const failures: unknown[] = [];
-    const bad = new Set<PendingEntry>();
+  private rewriteFailed(
+    entries: readonly PendingEntry[],
+    failures: unknown[],
+    bad: Set<PendingEntry>,
+  ): SyncPlan {
     const files: PendingEntry[] = [];
     const directories = new Map<string, PendingEntry[]>();
     for (const e of entries) {
@@ -183,7 +268,7 @@ export class PendingEntries {
         else directories.set(dir, [e]);
       }
     }
-    return { plan: { files, directories }, failures, bad };
+    return { files, directories };
   }
 
   private attempt(

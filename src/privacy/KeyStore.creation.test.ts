@@ -1,0 +1,140 @@
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRetryable } from '../pipeline/consumer.ts';
+import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { KeyStoreBacklogError, KeyStoreIoError } from './errors.ts';
+import { alternateEntryPath } from './internal/keyStoreFormat.ts';
+import { KeyStore } from './KeyStore.ts';
+import { SecretKeyRing } from './SecretKey.ts';
+import { deferredStores, fileOf, LoggingSyncer, master } from './testutil/deferredStores.ts';
+import { randomSecretKey } from './testutil/keys.ts';
+
+const tmp = makeTempDir('otel-audit-keystore-creation-');
+afterAll(() => tmp.cleanup());
+const { open } = deferredStores(tmp.dir);
+
+/** The store as a process that only reads it (the CLI) sees it: no deferSync, nothing cached from before. */
+const reader = (directory: string, masterKeys = new SecretKeyRing([master], 'master')): KeyStore =>
+  KeyStore.open({ directory, masterKeys, create: false });
+
+const sameKey = (a: { key: { export(): Buffer } }, b: { key: { export(): Buffer } }): boolean =>
+  a.key.export().equals(b.key.export());
+
+const temporaries = (store: KeyStore, subject: string): string[] =>
+  readdirSync(path.dirname(fileOf(store, subject))).filter((name) => name.startsWith('.tmp-'));
+
+describe('KeyStore with deferSync: a new key entry is written by the flush, off the record path', () => {
+  it('a key whose subject another process created meanwhile is kept at its alternate name: found by id, rewrapped, shredded with the subject', async () => {
+    const syncer = new LoggingSyncer();
+    const a = open(syncer);
+    const mine = a.keyForSubject('zoe'); // records are encrypted with it; its entry is not written yet
+    const other = open(new LoggingSyncer(), a.directory);
+    const theirs = other.keyForSubject('zoe');
+    await other.flushPending(); // the other process won the subject's name
+    await a.flushPending(); // resolves: the key is durable, at its alternate name
+    const alternate = alternateEntryPath(a.directory, mine.id);
+    expect(syncer.log).toContain(`file ${alternate}`);
+    expect(reader(a.directory).keyForSubject('zoe').id).toBe(theirs.id);
+    const found = reader(a.directory).keyById(mine.id);
+    expect(found?.id).toBe(mine.id);
+    expect(found && sameKey(found, mine)).toBe(true);
+    // The subject's next records use the key its name holds, in this process too.
+    expect(a.keyForSubject('zoe').id).toBe(theirs.id);
+    expect(a.keyById(mine.id)?.id).toBe(mine.id);
+    await a.flushPending();
+    // A master key rotation rewraps it like any entry.
+    const next = randomSecretKey();
+    expect(reader(a.directory, new SecretKeyRing([next, master], 'master')).rewrap()).toBe(3);
+    expect(reader(a.directory, new SecretKeyRing([next], 'master')).keyById(mine.id)?.id).toBe(mine.id);
+    // A shred of the subject destroys both keys.
+    expect(reader(a.directory, new SecretKeyRing([next], 'master')).shred('zoe')).toBe(theirs.id);
+    expect(existsSync(alternate)).toBe(false);
+    expect(existsSync(fileOf(a, 'zoe'))).toBe(false);
+    const after = reader(a.directory, new SecretKeyRing([next], 'master'));
+    expect(after.keyById(mine.id)).toBeUndefined();
+    expect(after.keyById(theirs.id)).toBeUndefined();
+  });
+
+  it('flushPendingSync takes over entries a flush in flight is still writing: one entry, synced once, no temporary file left', async () => {
+    for (let turns = 0; turns < 12; turns++) {
+      const syncer = new LoggingSyncer();
+      const store = open(syncer);
+      const subject = `tom-${turns}`;
+      const key = store.keyForSubject(subject);
+      const inFlight = store.flushPending();
+      // The thread pool's writing gets further each time (and is done in the last ones).
+      for (let t = 0; t < turns; t++) await nextTurn();
+      if (turns > 6) await delay(turns - 6);
+      store.flushPendingSync();
+      const file = fileOf(store, subject);
+      expect(reader(store.directory).keyForSubject(subject).id).toBe(key.id);
+      expect(store.hasPending).toBe(false);
+      await inFlight;
+      const fsyncs = syncer.log.filter((l) => l === `file ${file}`).length;
+      expect(fsyncs).toBeGreaterThanOrEqual(1);
+      expect(temporaries(store, subject)).toEqual([]);
+      expect(existsSync(alternateEntryPath(store.directory, key.id))).toBe(false);
+      expect(reader(store.directory).keyForSubject(subject).id).toBe(key.id);
+    }
+  });
+
+  it('when the synchronous flush that took an entry over fails, the flush in flight that started it fails too', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    store.keyForSubject('yan');
+    const inFlight = store.flushPending(); // its batch used the key too
+    const file = fileOf(store, 'yan');
+    syncer.fail = (what) => what === `file ${file}`;
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError);
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
+  });
+
+  it('an entry that cannot be written fails the flush (retryable) and its key is forgotten; the disk repaired, a new key goes through', async () => {
+    for (const flush of ['async', 'sync'] as const) {
+      const store = open(new LoggingSyncer());
+      const subject = `ulla-${flush}`;
+      const lost = store.keyForSubject(subject);
+      const shard = path.dirname(fileOf(store, subject));
+      writeFileSync(shard, 'not a directory'); // the entry cannot be written there
+      let error: unknown;
+      try {
+        if (flush === 'async') await store.flushPending();
+        else store.flushPendingSync();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(KeyStoreIoError);
+      expect(isRetryable(error)).toBe(true);
+      expect(store.hasPending).toBe(false);
+      rmSync(shard);
+      const retried = store.keyForSubject(subject);
+      expect(retried.id).not.toBe(lost.id); // what used the lost key was refused with its batch
+      await store.flushPending();
+      expect(reader(store.directory).keyForSubject(subject).id).toBe(retried.id);
+      expect(reader(store.directory).keyById(lost.id)).toBeUndefined();
+    }
+  });
+
+  it('a key whose entry is not written yet stays the subject’s key when the cache drops it', async () => {
+    const store = open(new LoggingSyncer(), undefined, { cacheEntriesMax: 1 });
+    const key = store.keyForSubject('vera');
+    store.keyForSubject('walt'); // evicts vera's key from the cache
+    expect(store.keyForSubject('vera')).toBe(key);
+    expect(store.keyById(key.id)).toBe(key);
+    await store.flushPending();
+    expect(reader(store.directory).keyForSubject('vera').id).toBe(key.id);
+    expect(existsSync(alternateEntryPath(store.directory, key.id))).toBe(false);
+  });
+
+  it('keys whose entry is not written yet count toward pendingEntriesMax', async () => {
+    const store = open(new LoggingSyncer(), undefined, { pendingEntriesMax: 2 });
+    store.keyForSubject('x');
+    store.keyForSubject('y');
+    expect(() => store.keyForSubject('z')).toThrow(KeyStoreBacklogError);
+    await store.flushPending();
+    expect(store.keyForSubject('z').id).toMatch(/^[0-9a-f]{32}\.[0-9a-f]{12}$/);
+    await store.flushPending();
+  });
+});
