@@ -28,7 +28,14 @@ import {
 import { CursorStore } from './CursorStore.ts';
 import path from 'node:path';
 import { ensureDurableDir, type FileHandle } from './fs/FileSystem.ts';
-import { buildFrame, frameAround, FRAME_BYTES_LIMIT, FRAME_OVERHEAD_BYTES, FrameType } from './format.ts';
+import {
+  buildFrame,
+  frameAround,
+  FRAME_BYTES_LIMIT,
+  FRAME_HEADER_BYTES,
+  FRAME_OVERHEAD_BYTES,
+  FrameType,
+} from './format.ts';
 import { WalLock } from './lock.ts';
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.ts';
 import { recoverWal, type RecoveryReport } from './recover.ts';
@@ -80,6 +87,12 @@ export interface DeferredBuild {
   /** Frame type; default RECORD. */
   readonly type?: number;
   readonly payload: Uint8Array;
+  /**
+   * When set, `payload` lies inside it with FRAME_HEADER_BYTES of room before and FRAME_CRC_BYTES after
+   * (`encodeRecordWithRoom`): the WAL writes the frame's header and CRC there instead of copying the
+   * payload into a new frame (as `appendFramedBatch` does).
+   */
+  readonly framed?: Buffer;
   readonly timeUnixNano: bigint;
   readonly extra?: ReadonlyArray<{
     readonly type: number;
@@ -705,7 +718,14 @@ export class Wal {
           // would be a frame too large to read back, so the batch fails (retryably) instead.
           if (built.payload.length > this.options.payloadBytesMax)
             throw new WalPayloadTooLargeError(built.payload.length, this.options.payloadBytesMax);
-          frames.push(buildFrame(built.type ?? FrameType.RECORD, built.timeUnixNano, built.payload));
+          const type = built.type ?? FrameType.RECORD;
+          const framed = built.framed;
+          if (framed !== undefined && isFrameAround(framed, built.payload)) {
+            frameAround(framed, type, built.timeUnixNano);
+            frames.push(framed);
+          } else {
+            frames.push(buildFrame(type, built.timeUnixNano, built.payload));
+          }
           times.push(built.timeUnixNano);
           for (const x of built.extra ?? []) {
             frames.push(buildFrame(x.type, x.timeUnixNano, x.payload));
@@ -891,4 +911,13 @@ export class Wal {
       this.durableListeners.add(l);
     });
   }
+}
+
+/** True when `payload` is exactly the payload room of `frame` (same memory): the frame can be written in place. */
+function isFrameAround(frame: Buffer, payload: Uint8Array): boolean {
+  return (
+    payload.buffer === frame.buffer &&
+    payload.byteOffset === frame.byteOffset + FRAME_HEADER_BYTES &&
+    payload.byteLength === frame.byteLength - FRAME_OVERHEAD_BYTES
+  );
 }

@@ -3,7 +3,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SimDisk } from './fs/SimDisk.ts';
-import { encodeSegmentHeader, segmentFileName } from './format.ts';
+import {
+  encodeSegmentHeader,
+  FRAME_CRC_BYTES,
+  FRAME_HEADER_BYTES,
+  FRAME_OVERHEAD_BYTES,
+  segmentFileName,
+} from './format.ts';
 import { openWalReadOnly } from './readOnly.ts';
 import { frameLocations } from './testutil/frames.ts';
 import { Wal } from './Wal.ts';
@@ -223,6 +229,58 @@ describe('deferred records and the sequencer', () => {
       '1:f#6',
       '3:checkpoint@6',
     ]);
+    await again.close();
+  });
+});
+
+describe('deferred records built inside their frame (DeferredBuild.framed)', () => {
+  /** `text` with FRAME_HEADER_BYTES of room before it and FRAME_CRC_BYTES after, as encodeRecordWithRoom gives. */
+  function withRoom(text: string): { framed: Buffer; payload: Buffer } {
+    const framed = Buffer.alloc(FRAME_OVERHEAD_BYTES + Buffer.byteLength(text), 0xee);
+    framed.write(text, FRAME_HEADER_BYTES);
+    return { framed, payload: framed.subarray(FRAME_HEADER_BYTES, framed.length - FRAME_CRC_BYTES) };
+  }
+
+  it('a frame built in place is written as it is (header and CRC filled in), the same as a copied payload', async () => {
+    const disk = new SimDisk(17);
+    const wal = Wal.open({ ...O, fs: disk });
+    wal.setSequencer({ snapshot: () => 0, restore: () => undefined });
+    const inPlace = withRoom('in place');
+    const framedRecord = { estimatedBytes: 64, build: () => ({ ...inPlace, timeUnixNano: 5n }) };
+    const copied = {
+      estimatedBytes: 64,
+      build: () => ({ payload: Buffer.from('copied'), timeUnixNano: 6n }),
+    };
+    expect(await wal.appendDeferred([framedRecord, copied])).toBe(1);
+    expect(
+      wal.appendDeferredSync({
+        estimatedBytes: 64,
+        build: () => ({ ...withRoom('sync'), timeUnixNano: 7n }),
+      }),
+    ).toBe(3);
+    // The frame handed to the WAL is the one written: its header now holds the length, type, seq and time.
+    expect(inPlace.framed.readUInt32LE(0)).toBe(inPlace.framed.length);
+    expect(inPlace.framed.readBigUInt64LE(8)).toBe(1n);
+    await wal.close();
+    const again = Wal.open({ ...O, fs: disk });
+    expect([...again.read()].map((r) => `${r.seq}:${r.timeUnixNano}:${r.payload.toString()}`)).toEqual([
+      '1:5:in place',
+      '2:6:copied',
+      '3:7:sync',
+    ]);
+    await again.close();
+  });
+
+  it('a `framed` buffer the payload does not lie in exactly is not trusted: the payload is copied', async () => {
+    const disk = new SimDisk(18);
+    const wal = Wal.open({ ...O, fs: disk });
+    wal.setSequencer({ snapshot: () => 0, restore: () => undefined });
+    const { framed } = withRoom('the frame says this');
+    const build = () => ({ framed, payload: Buffer.from('the payload says that'), timeUnixNano: 1n });
+    expect(await wal.appendDeferred([{ estimatedBytes: 64, build }])).toBe(1);
+    await wal.close();
+    const again = Wal.open({ ...O, fs: disk });
+    expect([...again.read()].map((r) => r.payload.toString())).toEqual(['the payload says that']);
     await again.close();
   });
 });

@@ -6,8 +6,8 @@
  * record that completes it. A failed batch rolls the whole state back.
  */
 import type { AuditRecord } from '../../record/AuditRecord.ts';
-import { encodeRecord } from '../../record/walCodec.ts';
-import { FrameType } from '../../wal/format.ts';
+import { encodeRecordWithRoom } from '../../record/walCodec.ts';
+import { FRAME_CRC_BYTES, FRAME_HEADER_BYTES, FrameType } from '../../wal/format.ts';
 import type { DeferredBuild, DeferredRecord, WalSequencer } from '../../wal/Wal.ts';
 import type { ChainState } from './ChainState.ts';
 import { type ChainSnapshot } from './ChainState.ts';
@@ -115,15 +115,17 @@ export class ChainSequencer implements WalSequencer {
       build: (): DeferredBuild => {
         this.o.chain.link(record);
         this.o.afterLink?.(record);
-        const payload = encodeRecord(record);
+        // Encoded inside its frame's room: the WAL writes the header and CRC around it (no copy).
+        const framed = encodeRecordWithRoom(record, FRAME_HEADER_BYTES, FRAME_CRC_BYTES);
+        const payload = framed.subarray(FRAME_HEADER_BYTES, framed.length - FRAME_CRC_BYTES);
         const time = timeUnixNano ?? this.o.clock();
         const now = this.o.clock();
         const due =
           this.pending >= this.o.checkpointEveryRecords ||
           (this.pending > 0 && now - this.lastCheckpointNs >= BigInt(this.o.checkpointEveryMs) * 1_000_000n);
         return due
-          ? { payload, timeUnixNano: time, extra: [this.checkpointFrame(now)] }
-          : { payload, timeUnixNano: time };
+          ? { payload, framed, timeUnixNano: time, extra: [this.checkpointFrame(now)] }
+          : { payload, framed, timeUnixNano: time };
       },
     };
   }
