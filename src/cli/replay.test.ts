@@ -18,6 +18,7 @@ import {
 import { groupedOrder, recordArb } from '../record/testutil/arbitraries.ts';
 import { encodeRecord } from '../record/walCodec.ts';
 import { FrameType } from '../wal/format.ts';
+import { RECORD_PAYLOAD_BYTES_MAX } from '../wal/options.ts';
 import { Wal } from '../wal/Wal.ts';
 import { tempDirsRemovedAfterEach } from './testutil/tempDirs.ts';
 import { BATCH_RECORDS_MAX } from './internal/replayFormats.ts';
@@ -467,7 +468,7 @@ describe('otel-audit replay: a hostile record (a valid frame built to exhaust me
       dir,
       syncPolicy: 'none',
       preallocate: 'off',
-      payloadBytesMax: 128 * 1024 * 1024,
+      payloadBytesMax: RECORD_PAYLOAD_BYTES_MAX,
       segmentBytesMax: 256 * 1024 * 1024,
       queueBytesMax: 256 * 1024 * 1024,
     });
