@@ -4,7 +4,12 @@
 import { WalBadOptionsError } from '../errors.ts';
 import type { FileSystem } from './fs/FileSystem.ts';
 import { nodeFileSystem } from './fs/NodeFileSystem.ts';
-import { FRAME_OVERHEAD_BYTES, SEGMENT_HEADER_BYTES } from './format.ts';
+import {
+  FOOTER_FIXED_BYTES,
+  FRAME_OVERHEAD_BYTES,
+  INDEX_ENTRY_BYTES,
+  SEGMENT_HEADER_BYTES,
+} from './format.ts';
 import type { PreallocateMode } from './SegmentWriter.ts';
 
 /**
@@ -122,6 +127,17 @@ export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
   int('failureBackoffMs', 0, 600_000);
   if (r.segmentBytesMax < SEGMENT_HEADER_BYTES + FRAME_OVERHEAD_BYTES + r.payloadBytesMax) {
     problems.push('segmentBytesMax must hold at least one frame of payloadBytesMax');
+  }
+  // A sealed segment's footer holds one index entry per indexIntervalBytes of data: it must stay a frame
+  // every reader reads (read-only readers refuse frames over WAL_FRAME_BYTES_MAX as damage).
+  const indexEntriesMax = Math.floor(r.segmentBytesMax / r.indexIntervalBytes) + 1;
+  if (FOOTER_FIXED_BYTES + indexEntriesMax * INDEX_ENTRY_BYTES > RECORD_PAYLOAD_BYTES_MAX) {
+    const intervalMin = Math.ceil(
+      r.segmentBytesMax / ((RECORD_PAYLOAD_BYTES_MAX - FOOTER_FIXED_BYTES) / INDEX_ENTRY_BYTES - 1),
+    );
+    problems.push(
+      `indexIntervalBytes ${r.indexIntervalBytes} gives a segment of segmentBytesMax ${r.segmentBytesMax} an index footer over ${RECORD_PAYLOAD_BYTES_MAX} bytes, which readers refuse; use at least ${intervalMin}`,
+    );
   }
   if (r.queueBytesMax < r.payloadBytesMax + FRAME_OVERHEAD_BYTES) {
     problems.push('queueBytesMax must hold at least one frame of payloadBytesMax');
