@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RECORD_ELEMENTS_MAX_DEFAULT } from '../integrity/verify/verifyWal.ts';
 import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
+import { writeOversizeFrameWal } from '../integrity/verify/testutil/oversizeFrameWal.ts';
 import { decodeOtlpLogsJson } from '../otlp/jsonCodec.ts';
 import { kvlist } from '../record/AnyValue.ts';
 import {
@@ -19,6 +20,7 @@ import { groupedOrder, recordArb } from '../record/testutil/arbitraries.ts';
 import { encodeRecord } from '../record/walCodec.ts';
 import { FrameType } from '../wal/format.ts';
 import { RECORD_PAYLOAD_BYTES_MAX } from '../wal/options.ts';
+import { WAL_FRAME_BYTES_MAX } from '../wal/readOnly.ts';
 import { Wal } from '../wal/Wal.ts';
 import { tempDirsRemovedAfterEach } from './testutil/tempDirs.ts';
 import { BATCH_RECORDS_MAX } from './internal/replayFormats.ts';
@@ -357,6 +359,23 @@ describe('otel-audit replay: damage and errors', () => {
     expect(jsonl(r.stdout)).toHaveLength(39);
     // Read-only: nothing was quarantined or changed.
     expect(fs.readdirSync(dir).sort()).toEqual([segment]);
+  });
+
+  it('names a frame refused for claiming more than a WAL writer writes (not read), and shows the records around it', async () => {
+    const dir = tempDir();
+    const [first, second] = sampleRecords(2) as [AuditRecord, AuditRecord];
+    const at = writeOversizeFrameWal(dir, {
+      before: [encodeRecord(first)],
+      frameBytes: WAL_FRAME_BYTES_MAX + 1,
+      after: [encodeRecord(second)],
+    });
+    const r = await runCli(['replay', '--wal', dir, '--verify', 'full']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`corruption: ${at.segment} at offset ${at.offset}`);
+    expect(r.stderr).toContain(
+      `(bad-frame: the frame there claims ${WAL_FRAME_BYTES_MAX + 1} bytes, more than the ${WAL_FRAME_BYTES_MAX} a WAL writer writes; not read)`,
+    );
+    expect(jsonl(r.stdout).map((line) => line.seq)).toEqual([1, 3]);
   });
 
   it('damage outside the selected range: unseen with --verify tail (exit 0), found by --verify full (exit 3)', async () => {

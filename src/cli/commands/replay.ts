@@ -35,7 +35,7 @@ import {
 } from '../../integrity/verify/decodeStoredRecord.ts';
 import { validateRecord } from '../../record/validateRecord.ts';
 import { FrameType } from '../../wal/format.ts';
-import { openWalReadOnly } from '../../wal/readOnly.ts';
+import { openWalReadOnly, WAL_FRAME_BYTES_MAX } from '../../wal/readOnly.ts';
 import type { RecoveryReport } from '../../wal/recover.ts';
 import type { ReadDamage, WalRecord } from '../../wal/WalReader.ts';
 import type { CliIo } from '../CliIo.ts';
@@ -120,9 +120,9 @@ export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> 
   const decryptor = openRecordDecryptor({ keyStore: o.keyStore, masterKey: o.masterKey, cwd: io.cwd });
   const log = (line: string) => io.stderr.write(`otel-audit: replay: ${line}\n`);
   const elementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
-  const { report, reader } = openWalReadOnly({ dir, verify: o.verify });
+  const { report, reader, frameTooLarge } = openWalReadOnly({ dir, verify: o.verify });
   if (report.segments === 0) log(`notice: no WAL segments in ${o.wal}`);
-  let damage = reportRecovery(report, log);
+  let damage = reportRecovery(report, frameTooLarge, log);
   // Recovery has already named these places; reading meets them again.
   const known = new Set(report.corruptions.map((c) => `${c.segment}@${c.offsetFrom}`));
   const onDamage = (d: ReadDamage) => {
@@ -218,7 +218,11 @@ function checkDirectory(dir: string, given: string): void {
 }
 
 /** Prints what recovery found; returns how many problems count as damage (torn tails do not). */
-function reportRecovery(report: RecoveryReport, log: (line: string) => void): number {
+function reportRecovery(
+  report: RecoveryReport,
+  frameTooLarge: (segment: string, offset: number) => number | undefined,
+  log: (line: string) => void,
+): number {
   for (const t of report.tornTails) {
     const discarded =
       t.discardedSeqFrom === undefined
@@ -231,7 +235,16 @@ function reportRecovery(report: RecoveryReport, log: (line: string) => void): nu
   for (const c of report.corruptions) {
     const where = c.offsetFrom === undefined ? '' : ` at offset ${range(c.offsetFrom, c.offsetTo)}`;
     const lost = c.seqFrom === undefined ? '' : `; records ${range(c.seqFrom, c.seqTo)} affected`;
-    log(`corruption: ${c.segment}${where} (${c.kind})${lost}`);
+    // A frame claiming more than any WAL writer writes was refused unread: say so, not just "bad-frame".
+    const claimed =
+      c.kind === 'bad-frame' && c.offsetFrom !== undefined
+        ? frameTooLarge(c.segment, c.offsetFrom)
+        : undefined;
+    const why =
+      claimed === undefined
+        ? ''
+        : `: the frame there claims ${claimed} bytes, more than the ${WAL_FRAME_BYTES_MAX} a WAL writer writes; not read`;
+    log(`corruption: ${c.segment}${where} (${c.kind}${why})${lost}`);
   }
   return report.corruptions.length;
 }
