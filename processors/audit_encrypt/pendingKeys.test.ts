@@ -21,6 +21,32 @@ const tmp = makeTempDir('otel-audit-encrypt-pending-');
 afterAll(() => tmp.cleanup());
 const master = randomBytes(32).toString('base64');
 
+const readStore = (dir: string): KeyStore =>
+  KeyStore.open({
+    directory: dir,
+    masterKeys: new SecretKeyRing([secretKeyFromBytes(Buffer.from(master, 'base64'), 'master')], 'master'),
+    create: false,
+  });
+
+function inProcess(root: string, durability: 'group_commit' | 'strict') {
+  return createAuditLogging({
+    config: {
+      receivers: { audit_sdk: null },
+      processors: {
+        audit_encrypt: { body: true, key_store: { directory: 'keys', master_keys: [{ value: master }] } },
+      },
+      exporters: { audit_wal: { directory: 'wal', durability } },
+      service: {
+        pipelines: {
+          logs: { receivers: ['audit_sdk'], processors: ['audit_encrypt'], exporters: ['audit_wal'] },
+        },
+      },
+    },
+    baseDir: root,
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
+}
+
 describe('audit_encrypt: new subjects keys are synced in flushBeforeExport, not in process()', () => {
   it('process() of a new subject leaves work for flushBeforeExport; a known subject none', async () => {
     const p = auditEncryptProcessorFactory.create(
@@ -48,22 +74,7 @@ describe('audit_encrypt: new subjects keys are synced in flushBeforeExport, not 
   // src/inprocess/flushBeforeExport.test.ts; here: the real store and WAL end to end.)
   it('in process with a real WAL: every record reaches the WAL and decrypts with the key the store holds', async () => {
     const root = path.join(tmp.dir, 'inprocess');
-    const audit = await createAuditLogging({
-      config: {
-        receivers: { audit_sdk: null },
-        processors: {
-          audit_encrypt: { body: true, key_store: { directory: 'keys', master_keys: [{ value: master }] } },
-        },
-        exporters: { audit_wal: { directory: 'wal' } },
-        service: {
-          pipelines: {
-            logs: { receivers: ['audit_sdk'], processors: ['audit_encrypt'], exporters: ['audit_wal'] },
-          },
-        },
-      },
-      baseDir: root,
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    });
+    const audit = await inProcess(root, 'group_commit');
     const provider = new LoggerProvider({ processors: audit.processors });
     const logger = provider.getLogger('t');
     for (let i = 0; i < 300; i++)
@@ -77,11 +88,7 @@ describe('audit_encrypt: new subjects keys are synced in flushBeforeExport, not 
     expect(keyIds.size).toBe(150);
     await provider.shutdown();
     // A fresh reader of the store (as after a restart): each record's key is there, and is its key.
-    const store = KeyStore.open({
-      directory: path.join(root, 'keys'),
-      masterKeys: new SecretKeyRing([secretKeyFromBytes(Buffer.from(master, 'base64'), 'master')], 'master'),
-      create: false,
-    });
+    const store = readStore(path.join(root, 'keys'));
     const bodies = records.map((r) => {
       const parsed = parseEncryptedValue(String(r.body));
       const key = parsed && store.keyById(parsed.keyId);
@@ -89,6 +96,21 @@ describe('audit_encrypt: new subjects keys are synced in flushBeforeExport, not 
       return decryptValue(parsed, key.key, { path: ['body'], timeUnixNano: r.timeUnixNano });
     });
     expect(bodies.sort()).toEqual(Array.from({ length: 300 }, (_, i) => `visit ${i}`).sort());
+  });
+  it('durability strict: when emit returns, the record is in the WAL and its new key in the store', async () => {
+    const root = path.join(tmp.dir, 'strict');
+    const audit = await inProcess(root, 'strict');
+    const provider = new LoggerProvider({ processors: audit.processors });
+    const logger = provider.getLogger('t');
+    for (let i = 0; i < 20; i++) {
+      logger.emit({ body: `visit ${i}`, attributes: { 'user.id': `strict-patient-${i}` } });
+      // Nothing awaited: the write (and the key's entry, written and synced first) happened in emit.
+      const last = [...audit.wal.read({ fromSeq: 1 })].filter((e) => e.type === FrameType.RECORD).at(-1);
+      const parsed = last && parseEncryptedValue(String(decodeRecord(last.payload).body));
+      expect(parsed && readStore(path.join(root, 'keys')).keyById(parsed.keyId)?.id).toBe(parsed?.keyId);
+    }
+    expect(audit.wal.status().durableSeq).toBeGreaterThanOrEqual(20);
+    await provider.shutdown();
   });
 });
 
