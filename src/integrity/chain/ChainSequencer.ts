@@ -61,11 +61,14 @@ export class ChainSequencer implements WalSequencer {
   private builtTotal = 0;
   /** The last checkpoint frame built (for a standalone checkpoint that finds nothing new to cover). */
   private lastFrame: CheckpointFrame | undefined;
+  /** `checkpointEveryMs` in ns (a BigInt made once, not per record). */
+  private readonly checkpointEveryNs: bigint;
 
   constructor(o: ChainSequencerOptions, lastCheckpointSize: number) {
     this.o = o;
     this.lastCheckpointSize = lastCheckpointSize;
     this.lastCheckpointNs = o.clock();
+    this.checkpointEveryNs = BigInt(o.checkpointEveryMs) * 1_000_000n;
   }
 
   get chain(): ChainState {
@@ -118,11 +121,11 @@ export class ChainSequencer implements WalSequencer {
         // Encoded inside its frame's room: the WAL writes the header and CRC around it (no copy).
         const framed = encodeRecordWithRoom(record, FRAME_HEADER_BYTES, FRAME_CRC_BYTES);
         const payload = framed.subarray(FRAME_HEADER_BYTES, framed.length - FRAME_CRC_BYTES);
-        const time = timeUnixNano ?? this.o.clock();
         const now = this.o.clock();
+        const time = timeUnixNano ?? now;
         const due =
           this.pending >= this.o.checkpointEveryRecords ||
-          (this.pending > 0 && now - this.lastCheckpointNs >= BigInt(this.o.checkpointEveryMs) * 1_000_000n);
+          (this.pending > 0 && now - this.lastCheckpointNs >= this.checkpointEveryNs);
         return due
           ? { payload, framed, timeUnixNano: time, extra: [this.checkpointFrame(now)] }
           : { payload, framed, timeUnixNano: time };
