@@ -8,7 +8,7 @@
  */
 import type { Scanner, Span } from '../engine/Span.ts';
 import { cardDigits } from './card.ts';
-import { forEachCluster, type Cluster } from './numericClusters.ts';
+import { Cluster, readNextCluster } from './numericClusters.ts';
 import { isIpv4 } from './ipv4.ts';
 import { isPhone } from './phone.ts';
 import { isSsn } from './ssn.ts';
@@ -27,6 +27,7 @@ export function numericScanner(enabled: ReadonlySet<string>): Scanner | undefine
     ipv4: enabled.has('ipv4'),
     phone: enabled.has('phone'),
   };
+  const cluster = new Cluster();
 
   function classify(text: string, start: number, end: number, digits: number, groups: number) {
     const card = on.card && digits >= 14 && digits <= 19;
@@ -42,9 +43,9 @@ export function numericScanner(enabled: ReadonlySet<string>): Scanner | undefine
     return undefined;
   }
 
-  function scanCluster(text: string, cluster: Cluster, out: Span[]): void {
-    const { groups } = cluster;
-    const last = groups.length - 1;
+  function scanCluster(text: string, out: Span[]): void {
+    const { starts, ends } = cluster;
+    const last = cluster.count - 1;
     for (let j = 0; j <= last;) {
       const start = windowStart(text, cluster, j);
       let claimed = -1;
@@ -52,8 +53,8 @@ export function numericScanner(enabled: ReadonlySet<string>): Scanner | undefine
         for (let k = Math.min(last, j + WINDOW_GROUPS_MAX - 1); k >= j && claimed < 0; k--) {
           if (!validEnd(text, cluster, k) || !standsApart(text, cluster, j, k)) continue;
           let digits = 0;
-          for (let g = j; g <= k; g++) digits += (groups[g]?.end ?? 0) - (groups[g]?.start ?? 0);
-          const end = groups[k]?.end ?? start;
+          for (let g = j; g <= k; g++) digits += (ends[g] as number) - (starts[g] as number);
+          const end = ends[k] as number;
           const type = classify(text, start, end, digits, k - j + 1);
           if (type !== undefined) {
             out.push({ start, end, type });
@@ -65,13 +66,26 @@ export function numericScanner(enabled: ReadonlySet<string>): Scanner | undefine
     }
   }
 
-  const anyDigit = /\d/;
   return {
     types,
     scan(text: string, out: Span[]): void {
-      if (anyDigit.test(text)) forEachCluster(text, (cluster) => scanCluster(text, cluster, out));
+      for (let from = 0; readNextCluster(text, from, cluster); from = cluster.resume) {
+        // No window of fewer than 8 digits and 4 groups can be any numeric type (classify):
+        // such a cluster (`/documents/20000`, `request 5000000`) needs no window search.
+        if (cluster.digits >= PHONE_DIGITS_MIN || cluster.count >= IPV4_GROUPS) scanCluster(text, out);
+      }
     },
   };
+}
+
+/** The fewest digits any numeric type has (phone: 8; SSN 9, card 14), and IPv4's group count. */
+const PHONE_DIGITS_MIN = 8;
+const IPV4_GROUPS = 4;
+
+/** True when `text[from, to)` contains a space. */
+function hasSpace(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 32) return true;
+  return false;
 }
 
 /**
@@ -82,35 +96,25 @@ export function numericScanner(enabled: ReadonlySet<string>): Scanner | undefine
  * neighbours of a compact window (`4111111111111111 2027`) are fine.
  */
 function standsApart(text: string, cluster: Cluster, j: number, k: number): boolean {
-  const { groups } = cluster;
-  const first = groups[j];
-  const last = groups[k];
-  if (first === undefined || last === undefined || j === k) return true;
-  if (!text.slice(first.end, last.start).includes(' ')) return true;
-  const before = groups[j - 1];
-  const after = groups[k + 1];
+  if (j === k) return true;
+  const { starts, ends } = cluster;
+  if (!hasSpace(text, ends[j] as number, starts[k] as number)) return true;
   return (
-    (before === undefined || before.end - before.start < 3) &&
-    (after === undefined || after.end - after.start < 3)
+    (j === 0 || (ends[j - 1] as number) - (starts[j - 1] as number) < 3) &&
+    (k === cluster.count - 1 || (ends[k + 1] as number) - (starts[k + 1] as number) < 3)
   );
 }
 
 /** Where a window starting at group `j` begins, or -1 when no window may start there. */
 function windowStart(text: string, cluster: Cluster, j: number): number {
   if (j === 0) return cluster.start;
-  const group = cluster.groups[j];
-  const previous = cluster.groups[j - 1];
-  if (group === undefined || previous === undefined) return -1;
-  const separator = text.slice(previous.end, group.start);
-  if (!separator.includes(' ')) return -1;
-  return separator.endsWith('(') ? group.start - 1 : group.start;
+  const groupStart = cluster.starts[j] as number;
+  if (!hasSpace(text, cluster.ends[j - 1] as number, groupStart)) return -1;
+  return text.charCodeAt(groupStart - 1) === 40 /* ( */ ? groupStart - 1 : groupStart;
 }
 
 /** True when a window may end after group `k`: the cluster's clean end, or a separator with a space. */
 function validEnd(text: string, cluster: Cluster, k: number): boolean {
-  const group = cluster.groups[k];
-  const next = cluster.groups[k + 1];
-  if (group === undefined) return false;
-  if (next === undefined) return !cluster.gluedEnd;
-  return text.slice(group.end, next.start).includes(' ');
+  if (k === cluster.count - 1) return !cluster.gluedEnd;
+  return hasSpace(text, cluster.ends[k] as number, cluster.starts[k + 1] as number);
 }
