@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { randomSecretKey } from './testutil/keys.ts';
 
 const tmp = makeTempDir('otel-audit-keystore-creation-');
 afterAll(() => tmp.cleanup());
-const { open } = deferredStores(tmp.dir);
+const { open, linkedByAnother } = deferredStores(tmp.dir);
 
 /** The store as a process that only reads it (the CLI) sees it: no deferSync, nothing cached from before. */
 const reader = (directory: string, masterKeys = new SecretKeyRing([master], 'master')): KeyStore =>
@@ -86,6 +86,34 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     store.keyForSubject('yan');
     const inFlight = store.flushPending(); // its batch used the key too
     const file = fileOf(store, 'yan');
+    syncer.fail = (what) => what === `file ${file}`;
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError);
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
+  });
+
+  it('flushPendingSync syncs, instead of rewriting, an entry whose fsync a flush in flight has not issued yet; that flush leaves it alone', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    linkedByAnother(store.directory, 'abe'); // a key read from the store: pending, to be synced
+    const key = store.keyForSubject('abe');
+    const file = fileOf(store, 'abe');
+    const inode = statSync(file).ino;
+    const inFlight = store.flushPending(); // has not issued its fsyncs yet
+    store.flushPendingSync();
+    expect(statSync(file).ino).toBe(inode); // synced, not rewritten
+    await inFlight;
+    expect(syncer.log.filter((l) => l === `file ${file}`)).toHaveLength(1);
+    expect(store.hasPending).toBe(false);
+    expect(reader(store.directory).keyForSubject('abe').id).toBe(key.id);
+  });
+
+  it('when that fsync fails, the flush in flight fails too', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    linkedByAnother(store.directory, 'bert');
+    store.keyForSubject('bert');
+    const file = fileOf(store, 'bert');
+    const inFlight = store.flushPending();
     syncer.fail = (what) => what === `file ${file}`;
     expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError);
     await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);

@@ -32,11 +32,6 @@ export interface EntryCreation {
   state: 'queued' | 'running' | 'done' | 'takenOver';
   /** Where the entry was linked (the subject's name or the alternate one), once done. */
   file?: string;
-  /**
-   * Set by the synchronous flush that took it over: whether it made the entry durable. The flush in
-   * flight that started it reports a failure unless it did — its batch used the key too.
-   */
-  takenOverOutcome?: 'durable' | 'failed';
 }
 
 /** Makes the entry's shard directory exist (not synced: the entry's syncs cover it). */

@@ -68,6 +68,19 @@ export interface PendingEntriesOptions {
   readonly ensureShardSync: (file: string) => void;
 }
 
+/** An entry of a flush in flight, and how far that flush got with it. */
+interface Flight {
+  readonly entry: PendingEntry;
+  /** The entry to sync: `entry`, or for a new key once written, where it was linked. */
+  toSync: PendingEntry | undefined;
+  /**
+   * `waiting`: its fsync is not issued yet; `issued`; `takenOver`: a synchronous flush wrote and/or
+   * synced it instead (`outcome`), and the flush in flight does not touch it any more.
+   */
+  sync: 'waiting' | 'issued' | 'takenOver';
+  outcome?: 'durable' | 'failed';
+}
+
 interface SyncPlan {
   readonly files: readonly PendingEntry[];
   /** Each directory to fsync once, with the entries that depend on it. */
@@ -77,7 +90,7 @@ interface SyncPlan {
 export class PendingEntries {
   private readonly o: PendingEntriesOptions;
   private readonly pending = new Map<string, PendingEntry>();
-  private readonly inFlight = new Map<Promise<void>, readonly PendingEntry[]>();
+  private readonly inFlight = new Map<Promise<void>, readonly Flight[]>();
 
   constructor(o: PendingEntriesOptions) {
     this.o = o;
@@ -91,7 +104,7 @@ export class PendingEntries {
   /** Entries not yet known durable: pending (failed ones included) and being synced. */
   get size(): number {
     let n = this.pending.size;
-    for (const entries of this.inFlight.values()) n += entries.length; // as many as flushes in flight
+    for (const flights of this.inFlight.values()) n += flights.length; // as many as flushes in flight
     return n;
   }
 
@@ -120,10 +133,14 @@ export class PendingEntries {
   flush(): Promise<void> {
     const waits = [...this.inFlight.keys()];
     if (this.pending.size > 0) {
-      const entries = [...this.pending.values()];
+      const flights: Flight[] = [...this.pending.values()].map((entry) => ({
+        entry,
+        toSync: entry.creation ? undefined : entry,
+        sync: 'waiting',
+      }));
       this.pending.clear();
-      const work = this.syncAll(entries);
-      this.inFlight.set(work, entries);
+      const work = this.syncAll(flights);
+      this.inFlight.set(work, flights);
       const done = (): void => void this.inFlight.delete(work);
       work.then(done, done);
       waits.push(work);
@@ -133,40 +150,55 @@ export class PendingEntries {
   }
 
   /**
-   * `flush()`, blocking. It cannot wait for the flushes in flight, and must not fsync their entries a
-   * second time: if the fsync in flight meets a write-back error, a second fsync through another
-   * descriptor may report success with the data not on disk, while records encrypted with the key are
-   * made durable. So their entries are rewritten (new file, fsync, rename, directory fsyncs) as after a
-   * failed sync. A rare cost: only a forced synchronous commit during a flush does it. New entries are
-   * written here, blocking — also those a flush in flight is still writing (taken over: the thread
-   * pool's result is then ignored; entryCreation.ts).
+   * `flush()`, blocking. It cannot wait for the flushes in flight; it does their work instead, and
+   * they leave that part alone (their result depends on its outcome): it writes the new entries they
+   * have not written yet (taking over those the thread pool is writing: its result is then ignored,
+   * entryCreation.ts), and syncs the entries whose fsync they have not issued yet. It must not fsync
+   * an entry whose fsync a flush in flight has issued: if that one meets a write-back error, a second
+   * fsync through another descriptor may report success with the data not on disk, while records
+   * encrypted with the key are made durable. Those are rewritten (new file, fsync, rename, directory
+   * fsyncs) as after a failed sync. Only a forced synchronous commit during a flush does any of this.
    */
   flushSync(): void {
     if (!this.any) return;
     const failures: unknown[] = [];
     const bad = new Set<PendingEntry>();
     const entries: PendingEntry[] = [];
-    const toCreate: PendingEntry[] = [];
-    for (const e of this.pending.values()) (e.creation ? toCreate : entries).push(e);
-    for (const e of [...this.inFlight.values()].flat()) {
-      const c = e.creation;
-      if (c === undefined) entries.push({ ...e, failed: true });
-      else if (c.state === 'done' && c.file !== undefined)
-        entries.push({ ref: e.ref, file: c.file, keyId: e.keyId, failed: true });
-      else if (c.state !== 'takenOver') toCreate.push(e);
+    const taken = new Map<PendingEntry, Flight>();
+    const toCreate: { readonly entry: PendingEntry; readonly flight?: Flight }[] = [];
+    for (const e of this.pending.values()) {
+      if (e.creation) toCreate.push({ entry: e });
+      else entries.push(e);
+    }
+    for (const f of [...this.inFlight.values()].flat()) {
+      const c = f.entry.creation;
+      if (f.sync === 'issued') {
+        if (f.toSync) entries.push({ ...f.toSync, failed: true });
+      } else if (f.sync === 'waiting') {
+        if (f.toSync === undefined) {
+          // Not written yet (or its writing failed: done again here).
+          if (c !== undefined && c.state !== 'takenOver') toCreate.push({ entry: f.entry, flight: f });
+        } else if (f.toSync.failed) {
+          entries.push(f.toSync); // rewritten here (and there: harmless)
+        } else {
+          f.sync = 'takenOver';
+          entries.push(f.toSync);
+          taken.set(f.toSync, f);
+        }
+      }
     }
     this.pending.clear();
-    const created = new Map<PendingEntry, EntryCreation>();
-    for (const e of toCreate) {
+    for (const { entry: e, flight } of toCreate) {
       const c = e.creation as EntryCreation;
+      if (flight) flight.sync = 'takenOver';
       try {
         const file = createEntrySync(e.file, e.keyId, c, () => this.o.ensureShardSync(e.file));
         this.o.onCreated(e.ref, e.keyId, file);
         const entry = { ref: e.ref, file, keyId: e.keyId };
         entries.push(entry);
-        created.set(entry, c);
+        if (flight) taken.set(entry, flight);
       } catch (error) {
-        c.takenOverOutcome = 'failed';
+        if (flight) flight.outcome = 'failed';
         failures.push(error);
         this.o.onCreateFailed(e.ref, e.keyId);
       }
@@ -176,26 +208,37 @@ export class PendingEntries {
     for (const [dir, covered] of plan.directories)
       this.attempt(failures, bad, covered, () => this.o.syncer.directorySync(dir));
     this.durable(plan.files, bad);
-    for (const [entry, c] of created) c.takenOverOutcome = bad.has(entry) ? 'failed' : 'durable';
+    for (const [entry, f] of taken) f.outcome = bad.has(entry) ? 'failed' : 'durable';
     this.settle(failures, bad);
-    // Everything in flight was rewritten here: later flushes need not wait for it. (If one of those
-    // fsyncs fails after all, its entries come back marked failed and are rewritten once more.)
+    // Everything in flight was done here: later flushes need not wait for it. (If an fsync of theirs
+    // fails after all, its entries come back marked failed and are rewritten once more.)
     this.inFlight.clear();
   }
 
-  private async syncAll(entries: readonly PendingEntry[]): Promise<void> {
+  private async syncAll(flights: readonly Flight[]): Promise<void> {
     const failures: unknown[] = [];
     const bad = new Set<PendingEntry>();
     // New entries first: a directory fsync covers only the links made before it.
-    const created = await this.createAll(
-      entries.filter((e) => e.creation !== undefined),
+    await this.createAll(
+      flights.filter((f) => f.toSync === undefined),
       failures,
     );
-    const plan = this.rewriteFailed(
-      [...entries.filter((e) => e.creation === undefined), ...created],
-      failures,
-      bad,
-    );
+    const entries: PendingEntry[] = [];
+    for (const f of flights) {
+      if (f.sync === 'takenOver') {
+        // A synchronous flush did it: durable, or this flush fails too (its batch used the key).
+        if (f.outcome !== 'durable')
+          failures.push(
+            new KeyStoreIoError(
+              `key store: key ${f.entry.keyId} could not be made durable (${f.toSync?.file ?? f.entry.file})`,
+            ),
+          );
+      } else if (f.toSync) {
+        f.sync = 'issued';
+        entries.push(f.toSync);
+      }
+    }
+    const plan = this.rewriteFailed(entries, failures, bad);
     const dirs = [...plan.directories];
     const results = await Promise.allSettled([
       ...plan.files.map((e) => this.o.syncer.file(e.file)),
@@ -211,34 +254,27 @@ export class PendingEntries {
     this.settle(failures, bad);
   }
 
-  /** Writes the new entries on the thread pool; returns them as entries to sync (where each was linked). */
-  private async createAll(entries: readonly PendingEntry[], failures: unknown[]): Promise<PendingEntry[]> {
-    if (entries.length === 0) return [];
+  /** Writes the new entries on the thread pool; sets `toSync` of each written (where it was linked). */
+  private async createAll(flights: readonly Flight[], failures: unknown[]): Promise<void> {
+    if (flights.length === 0) return;
     const results = await Promise.allSettled(
-      entries.map((e) =>
+      flights.map(({ entry: e }) =>
         createEntry(e.file, e.keyId, e.creation as EntryCreation, () => this.o.ensureShard(e.file)),
       ),
     );
-    const created: PendingEntry[] = [];
     results.forEach((r, i) => {
-      const e = entries[i] as PendingEntry;
-      // Taken over by a synchronous flush: durable, or this flush fails too (its batch used the key).
-      if (e.creation?.state === 'takenOver') {
-        if (e.creation.takenOverOutcome !== 'durable')
-          failures.push(
-            new KeyStoreIoError(`key store: key ${e.keyId} could not be made durable (${e.file})`),
-          );
-        return;
-      }
+      const f = flights[i] as Flight;
+      const e = f.entry;
+      if (f.sync === 'takenOver') return; // a synchronous flush wrote it (syncAll reports its outcome)
       if (r.status === 'rejected') {
+        f.sync = 'issued'; // done with: a synchronous flush must not write the forgotten key
         failures.push(r.reason);
         this.o.onCreateFailed(e.ref, e.keyId);
       } else if (r.value !== undefined) {
         this.o.onCreated(e.ref, e.keyId, r.value);
-        created.push({ ref: e.ref, file: r.value, keyId: e.keyId });
+        f.toSync = { ref: e.ref, file: r.value, keyId: e.keyId };
       }
     });
-    return created;
   }
 
   private durable(synced: readonly PendingEntry[], bad: ReadonlySet<PendingEntry>): void {
