@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
 import { KeyStoreIoError } from '../errors.ts';
-import { createFileOnce, linkFileOnce } from './durableFiles.ts';
+import { createFileOnce, linkFileOnce, linkFileOnceAsync } from './durableFiles.ts';
 
 /** While `on`, writeSync fails as on a full disk; while `short`, it writes half and says so. */
 const full = vi.hoisted(() => ({ on: false, short: false }));
@@ -18,6 +18,17 @@ vi.mock('node:fs', async (importOriginal) => {
       if (full.short && data instanceof Uint8Array)
         return real.writeSync(fd, data.subarray(0, data.length >> 1));
       return real.writeSync(...args);
+    },
+    // The callback form (linkFileOnceAsync): (fd, buffer, offset, length, position, callback).
+    write: (...args: unknown[]) => {
+      const callback = args.at(-1) as (error: Error | null, written?: number) => void;
+      if (full.on)
+        return process.nextTick(() =>
+          callback(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })),
+        );
+      const [fd, data, offset, length, position] = args as [number, Uint8Array, number, number, number];
+      const n = full.short ? length >> 1 : length;
+      return real.write(fd, data, offset, n, position, callback);
     },
   };
 });
@@ -43,6 +54,23 @@ describe('durableFiles on a full disk', () => {
       expect(fs.readdirSync(dir)).toEqual([]);
     });
   }
+
+  it('linkFileOnceAsync too: a full disk or a short write fails with KEY_STORE_IO, no temporary file left, nothing linked', async () => {
+    for (const mode of ['on', 'short'] as const) {
+      const dir = path.join(tmp.dir, `async-${mode}`);
+      fs.mkdirSync(dir);
+      full[mode] = true;
+      try {
+        for (let i = 0; i < 3; i++)
+          await expect(
+            linkFileOnceAsync(path.join(dir, 'entry.json'), Buffer.from('{"key_id":"0123456789"}')),
+          ).rejects.toThrow(KeyStoreIoError);
+      } finally {
+        full[mode] = false;
+      }
+      expect(fs.readdirSync(dir)).toEqual([]);
+    }
+  });
 
   it('a short write is an error, never a truncated entry (corrupt for ever, its key already in use)', () => {
     const dir = path.join(tmp.dir, 'short');
