@@ -10,7 +10,14 @@
 import path from 'node:path';
 import { unlinkSync } from 'node:fs';
 import type { SecretKeyRing } from '../SecretKey.ts';
-import { destroyFile, isTornFile, listDirectory, readSmallFile, replaceFile } from './durableFiles.ts';
+import {
+  destroyFile,
+  ioError,
+  isTornFile,
+  listDirectory,
+  readSmallFile,
+  replaceFile,
+} from './durableFiles.ts';
 import {
   entryFileBytes,
   KEYS_DIR,
@@ -38,7 +45,7 @@ export function rewrapStore(directory: string, masterKeys: SecretKeyRing): numbe
     const dir = path.join(directory, KEYS_DIR, shard);
     for (const name of listDirectory(dir)) {
       const file = path.join(dir, name);
-      if (name.startsWith('.tmp-')) unlinkSync(file);
+      if (name.startsWith('.tmp-')) removeTemporary(file);
       if (!name.endsWith('.json')) continue;
       const bytes = readSmallFile(file, STORE_FILE_BYTES_MAX) as Buffer;
       if (isTornFile(bytes)) {
@@ -57,4 +64,17 @@ export function rewrapStore(directory: string, masterKeys: SecretKeyRing): numbe
     }
   }
   return changed;
+}
+
+/**
+ * A temporary file may also be one a processor is writing (a new entry, about to be linked, then
+ * removed by its writer): gone meanwhile is not an error. (Removed before its link, that entry
+ * fails to be written, retryably.)
+ */
+function removeTemporary(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`remove ${file}`, error);
+  }
 }
