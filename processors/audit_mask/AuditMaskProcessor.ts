@@ -31,6 +31,12 @@ export class AuditMaskProcessor implements RecordProcessor {
   readonly mutates = true;
   private readonly compiled: CompiledMask;
   private readonly hashKey: Uint8Array | undefined;
+  // Per-record state, reset at the start of every `process` (which is synchronous, so one set serves all
+  // records): allocating these five objects per record was ~10% of audit_mask's allocation on the bench records.
+  private readonly budget: ScanBudget;
+  private readonly work: PatternWork;
+  private readonly tally: MaskTally;
+  private readonly masker: ValueMasker;
 
   constructor(settings: CreateSettings, config: AuditMaskConfig) {
     const problems = new ProblemList();
@@ -41,15 +47,29 @@ export class AuditMaskProcessor implements RecordProcessor {
       source === undefined
         ? undefined
         : loadHashKey(source, { component: settings.id, baseDir: settings.baseDir });
+    const { plan, summary, scanBytesMax, patternWorkMax } = this.compiled;
+    this.budget = new ScanBudget(scanBytesMax);
+    this.work = new PatternWork(patternWorkMax);
+    this.tally = new MaskTally(summary === 'debug');
+    this.masker = new ValueMasker({
+      plan,
+      hashKey: this.hashKey,
+      budget: this.budget,
+      work: this.work,
+      tally: this.tally,
+    });
   }
 
   process(record: MutableLogRecordView): boolean {
-    const { plan, summary, scanBytesMax, patternWorkMax } = this.compiled;
-    const budget = new ScanBudget(scanBytesMax);
-    const work = new PatternWork(patternWorkMax);
-    const tally = new MaskTally(summary === 'debug');
-    const masker = new ValueMasker({ plan, hashKey: this.hashKey, budget, work, tally });
-    if (this.compiled.applyToAttributes) maskAttributes(record, masker, tally.paths !== undefined);
+    const { summary, scanBytesMax, patternWorkMax } = this.compiled;
+    const { budget, work, tally, masker } = this;
+    budget.reset(scanBytesMax);
+    work.reset(patternWorkMax);
+    tally.reset();
+    // Whether the record may already carry a summary (an earlier audit_mask): unknown unless its attributes were read.
+    let summaryPresent = true;
+    if (this.compiled.applyToAttributes)
+      summaryPresent = maskAttributes(record, masker, tally.paths !== undefined);
     if (this.compiled.applyToBody) {
       const body = record.getBody();
       if (body !== undefined) {
@@ -58,7 +78,7 @@ export class AuditMaskProcessor implements RecordProcessor {
       }
     }
     if (summary !== 'silent' && (tally.count > 0 || budget.unscannedBytes > 0)) {
-      writeMaskSummary(record, tally, budget.unscannedBytes);
+      writeMaskSummary(record, tally, budget.unscannedBytes, summaryPresent);
     }
     return true;
   }
@@ -67,17 +87,30 @@ export class AuditMaskProcessor implements RecordProcessor {
 /**
  * Attributes in order. With duplicate keys (which OTLP forbids but a sender
  * can still send) the view can only hold one entry per key: when any of them
- * is masked, the masked value replaces them all.
+ * is masked, the masked value replaces them all. Returns whether the record
+ * has a summary attribute (`audit.mask.*`).
  */
-function maskAttributes(record: MutableLogRecordView, masker: ValueMasker, paths: boolean): void {
+function maskAttributes(record: MutableLogRecordView, masker: ValueMasker, paths: boolean): boolean {
   const attributes = record.attributes();
+  let summaryPresent = false;
   for (let i = 0; i < attributes.length; i++) {
     const { key, value } = attributes[i] as KeyValue;
-    if (key.startsWith(SUMMARY_PREFIX)) continue;
+    if (key.startsWith(SUMMARY_PREFIX)) {
+      summaryPresent = true;
+      continue;
+    }
     const outcome = masker.maskEntry(key, value, 1, paths ? `attributes[${JSON.stringify(key)}]` : '');
     if (outcome === KEEP) continue;
-    if (outcome === DROP || attributes.some((kv, j) => j !== i && kv.key === key))
-      record.deleteAttribute(key);
+    if (outcome === DROP || hasDuplicate(attributes, i)) record.deleteAttribute(key);
     if (outcome !== DROP) record.setAttribute(key, outcome);
   }
+  return summaryPresent;
+}
+
+/** True when another attribute has the key of attribute `i`. */
+function hasDuplicate(attributes: readonly KeyValue[], i: number): boolean {
+  const key = (attributes[i] as KeyValue).key;
+  for (let j = 0; j < attributes.length; j++)
+    if (j !== i && (attributes[j] as KeyValue).key === key) return true;
+  return false;
 }

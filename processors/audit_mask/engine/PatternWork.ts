@@ -29,6 +29,13 @@ export class PatternWork {
     this.remaining = unitsMax;
   }
 
+  /** Starts a new record's budget, counters at zero (for an owner that keeps one PatternWork). */
+  reset(unitsMax: number): void {
+    this.remaining = unitsMax;
+    this.used = 0;
+    this.refused = 0;
+  }
+
   /** True (and charged) when `units` of work may be done; false (and counted) otherwise. */
   take(units: number): boolean {
     if (units > this.remaining) {

@@ -14,6 +14,12 @@ export class ScanBudget {
     this.remaining = bytesMax;
   }
 
+  /** Starts a new record's budget (the processor keeps one ScanBudget and resets it per record). */
+  reset(bytesMax: number): void {
+    this.remaining = bytesMax;
+    this.unscannedBytes = 0;
+  }
+
   /** How many leading UTF-16 code units of `text` may be scanned (all of them, some, or 0). */
   take(text: string): number {
     const bytes = Buffer.byteLength(text, 'utf8');
