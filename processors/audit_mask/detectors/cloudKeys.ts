@@ -13,7 +13,7 @@
  * - `bearer_token`: the credential after `Bearer ` (any case), RFC 6750
  *   token characters, at least 8 (the scheme word is kept).
  */
-import type { Span } from '../engine/Span.ts';
+import type { SpanSink } from '../engine/Span.ts';
 
 export interface PatternRule {
   readonly type: string;
@@ -61,7 +61,7 @@ export const CLOUD_KEY_RULES: readonly PatternRule[] = [
 ];
 
 /** Appends the matches of `rule` in `text`. */
-export function findRule(rule: PatternRule, text: string, out: Span[]): void {
+export function findRule(rule: PatternRule, text: string, out: SpanSink): void {
   const { regex, group, type } = rule;
   regex.lastIndex = 0;
   for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {

@@ -4,7 +4,7 @@
  * is paid from the record's `PatternWork` budget by the StringScanner.
  */
 import type { LinearRegex } from '../engine/linearRegex.ts';
-import type { Span } from '../engine/Span.ts';
+import type { SpanSink } from '../engine/Span.ts';
 
 export interface CustomPattern {
   readonly type: string;
@@ -12,7 +12,7 @@ export interface CustomPattern {
 }
 
 /** Appends the non-empty matches of `pattern` in `text`. */
-export function findCustom(pattern: CustomPattern, text: string, out: Span[]): void {
+export function findCustom(pattern: CustomPattern, text: string, out: SpanSink): void {
   const { type, regex } = pattern;
   regex.forEachMatch(text, (start, end) => {
     if (end > start) out.push({ start, end, type });

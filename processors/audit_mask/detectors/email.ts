@@ -9,7 +9,7 @@
  * are not addresses. Quoted local parts and IP-literal domains are not
  * recognised. Work per `@` is bounded (64 + 253 characters).
  */
-import type { Scanner, Span } from '../engine/Span.ts';
+import type { Scanner, Span, SpanSink } from '../engine/Span.ts';
 import { codeAt, isAlnum, isAlpha } from './chars.ts';
 import { GENERIC_TLDS } from './tlds.ts';
 
@@ -28,7 +28,7 @@ const isDomainChar = (c: number): boolean => isAlnum(c) || c === 45 || isWideLet
 export function emailScanner(): Scanner {
   return {
     types: ['email'],
-    scan(text: string, out: Span[]): void {
+    scan(text: string, out: SpanSink): void {
       let at = text.indexOf('@');
       while (at !== -1) {
         const span = emailAt(text, at);

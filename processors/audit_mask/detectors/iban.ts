@@ -6,7 +6,7 @@
  * (remainder 1). Lower-case IBANs are not recognised. Work per candidate is
  * bounded by the longest IBAN (34 characters plus spaces).
  */
-import type { Scanner, Span } from '../engine/Span.ts';
+import type { Scanner, SpanSink } from '../engine/Span.ts';
 import { codeAt, isAlnum, isDigit, isUpper } from './chars.ts';
 
 /** Registered IBAN lengths per country (SWIFT IBAN registry). */
@@ -28,7 +28,7 @@ export function ibanScanner(): Scanner {
   const start = /(?<![A-Za-z0-9])([A-Z]{2})\d\d/g;
   return {
     types: ['iban'],
-    scan(text: string, out: Span[]): void {
+    scan(text: string, out: SpanSink): void {
       start.lastIndex = 0;
       for (let m = start.exec(text); m !== null; m = start.exec(text)) {
         const length = LENGTHS[m[1] ?? ''];

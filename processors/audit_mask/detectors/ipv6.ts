@@ -8,7 +8,7 @@
  * `::1`. Times (`10:30:00`) and MAC addresses (six groups) do not parse.
  * Each run is examined once, so the work is linear.
  */
-import type { Scanner, Span } from '../engine/Span.ts';
+import type { Scanner, Span, SpanSink } from '../engine/Span.ts';
 import { codeAt, isHex, isWord } from './chars.ts';
 
 const TEXT_MAX = 45;
@@ -18,7 +18,7 @@ const inRun = (c: number): boolean => isHex(c) || c === 58 || c === 46;
 export function ipv6Scanner(): Scanner {
   return {
     types: ['ipv6'],
-    scan(text: string, out: Span[]): void {
+    scan(text: string, out: SpanSink): void {
       let colon = text.indexOf(':');
       while (colon !== -1) {
         let start = colon;

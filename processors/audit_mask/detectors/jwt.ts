@@ -5,12 +5,12 @@
  * or a dotted identifier, is not reported. The token must not be glued to
  * other base64url characters. Each run is read once: linear work.
  */
-import type { Span } from '../engine/Span.ts';
+import type { SpanSink } from '../engine/Span.ts';
 import { codeAt, isBase64Url } from './chars.ts';
 
 const HEADER_LENGTH_MAX = 2048;
 
-export function findJwts(text: string, out: Span[]): void {
+export function findJwts(text: string, out: SpanSink): void {
   let i = text.indexOf('eyJ');
   while (i !== -1) {
     const end = isBase64Url(codeAt(text, i - 1)) ? -1 : jwtEnd(text, i);

@@ -6,7 +6,7 @@
  * first, longest first, and the first detector that accepts a window claims
  * it. Windows and their text are bounded, so the work is linear in the input.
  */
-import type { Scanner, Span } from '../engine/Span.ts';
+import type { Scanner, SpanSink } from '../engine/Span.ts';
 import { cardDigits } from './card.ts';
 import { Cluster, readNextCluster } from './numericClusters.ts';
 import { isIpv4 } from './ipv4.ts';
@@ -43,7 +43,7 @@ export function numericScanner(enabled: ReadonlySet<string>): Scanner | undefine
     return undefined;
   }
 
-  function scanCluster(text: string, out: Span[]): void {
+  function scanCluster(text: string, out: SpanSink): void {
     const { starts, ends } = cluster;
     const last = cluster.count - 1;
     for (let j = 0; j <= last;) {
@@ -68,7 +68,7 @@ export function numericScanner(enabled: ReadonlySet<string>): Scanner | undefine
 
   return {
     types,
-    scan(text: string, out: Span[]): void {
+    scan(text: string, out: SpanSink): void {
       for (let from = 0; readNextCluster(text, from, cluster); from = cluster.resume) {
         // No window of fewer than 8 digits and 4 groups can be any numeric type (classify):
         // such a cluster (`/documents/20000`, `request 5000000`) needs no window search.

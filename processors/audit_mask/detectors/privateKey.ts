@@ -6,9 +6,9 @@
  * search resumes behind it, and a block without END ends the search, so the
  * work is linear.
  */
-import type { Span } from '../engine/Span.ts';
+import type { SpanSink } from '../engine/Span.ts';
 
-export function findPrivateKeys(text: string, out: Span[]): void {
+export function findPrivateKeys(text: string, out: SpanSink): void {
   const header = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY( BLOCK)?-----/g;
   for (let m = header.exec(text); m !== null; m = header.exec(text)) {
     const endLine = `-----END ${m[1] ?? ''}PRIVATE KEY${m[2] ?? ''}-----`;

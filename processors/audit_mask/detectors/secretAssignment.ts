@@ -11,7 +11,7 @@
  * characters, starting with a letter), so the work is linear.
  */
 import type { KeyMatcher } from '../engine/KeyMatcher.ts';
-import type { Scanner, Span } from '../engine/Span.ts';
+import type { Scanner, Span, SpanSink } from '../engine/Span.ts';
 import { codeAt, isAlpha, isWord } from './chars.ts';
 
 const VALUE_LENGTH_MAX = 512;
@@ -25,7 +25,7 @@ const UNQUOTED_STOP = new Set(' \t\r\n,;&"\'<>()[]{}'.split('').map((c) => c.cha
 export function secretAssignmentScanner(keys: KeyMatcher): Scanner {
   return {
     types: ['secret_assignment'],
-    scan(text: string, out: Span[]): void {
+    scan(text: string, out: SpanSink): void {
       let colon = text.indexOf(':');
       let equals = text.indexOf('=');
       while (colon >= 0 || equals >= 0) {

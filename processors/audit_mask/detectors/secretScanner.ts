@@ -6,7 +6,7 @@
  * the detectors whose trigger it contains. Most strings pay for one regex
  * test.
  */
-import type { Scanner, Span } from '../engine/Span.ts';
+import type { Scanner, SpanSink } from '../engine/Span.ts';
 import { CLOUD_KEY_RULES, findRule } from './cloudKeys.ts';
 import { findJwts } from './jwt.ts';
 import { findPrivateKeys } from './privateKey.ts';
@@ -14,7 +14,7 @@ import { findPrivateKeys } from './privateKey.ts';
 interface Finder {
   readonly type: string;
   readonly triggers: readonly string[];
-  find(text: string, out: Span[]): void;
+  find(text: string, out: SpanSink): void;
 }
 
 const FINDERS: readonly Finder[] = [
@@ -23,7 +23,7 @@ const FINDERS: readonly Finder[] = [
   ...CLOUD_KEY_RULES.map((rule) => ({
     type: rule.type,
     triggers: rule.triggers,
-    find: (text: string, out: Span[]) => findRule(rule, text, out),
+    find: (text: string, out: SpanSink) => findRule(rule, text, out),
   })),
 ];
 
@@ -36,7 +36,7 @@ export function secretScanner(enabled: ReadonlySet<string>): Scanner | undefined
   const anyTrigger = new RegExp(finders.flatMap((f) => f.triggers.map(escape)).join('|'));
   return {
     types: finders.map((f) => f.type),
-    scan(text: string, out: Span[]): void {
+    scan(text: string, out: SpanSink): void {
       if (!anyTrigger.test(text)) return;
       for (const finder of finders) {
         if (finder.triggers.some((t) => text.includes(t))) finder.find(text, out);

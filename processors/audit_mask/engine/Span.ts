@@ -18,5 +18,30 @@ export interface Span {
  */
 export interface Scanner {
   readonly types: readonly string[];
-  scan(text: string, out: Span[]): void;
+  scan(text: string, out: SpanSink): void;
+}
+
+/** Where scanners put the spans they find: an array, or the StringScanner's reused `SpanList`. */
+export interface SpanSink {
+  push(span: Span): unknown;
+}
+
+/**
+ * The StringScanner's scratch list of found spans, reused from string to
+ * string: a fresh array per scanned string (grown on its first `push`) was
+ * ~150 bytes of garbage per string, and `length = 0` frees the backing store,
+ * so the list keeps its own count.
+ */
+export class SpanList implements SpanSink {
+  readonly items: Span[] = [];
+  count = 0;
+
+  push(span: Span): void {
+    this.items[this.count++] = span;
+  }
+
+  /** Empties the list, keeping its capacity (spans hold positions and detector names, no data). */
+  clear(): void {
+    this.count = 0;
+  }
 }
