@@ -20,6 +20,13 @@ export class ScanBudget {
     this.unscannedBytes = 0;
   }
 
+  /** Charges `bytes` (a whole string's UTF-8 length, already known) when they fit: true; else charges nothing. */
+  takeWhole(bytes: number): boolean {
+    if (bytes > this.remaining) return false;
+    this.remaining -= bytes;
+    return true;
+  }
+
   /** How many leading UTF-16 code units of `text` may be scanned (all of them, some, or 0). */
   take(text: string): number {
     const bytes = Buffer.byteLength(text, 'utf8');

@@ -30,7 +30,8 @@ export class StringScanner {
   private readonly scanners: readonly Scanner[];
   private readonly customs: readonly CustomPattern[];
   private readonly rank: ReadonlyMap<string, number>;
-  private readonly clean = new Set<string>();
+  /** Clean strings and their UTF-8 length (so the scan budget can be charged without measuring them again). */
+  private readonly clean = new Map<string, number>();
   /** Scratch list the scanners fill; `scan` is synchronous, so one serves every call. */
   private readonly found = new SpanList();
   /** Where spans overlap: the one that starts first, then the longer one, then the detector listed first. */
@@ -44,6 +45,11 @@ export class StringScanner {
     const rank = this.rank;
     this.order = (a, b) =>
       a.start - b.start || b.end - a.end || (rank.get(a.type) ?? 0) - (rank.get(b.type) ?? 0);
+  }
+
+  /** The UTF-8 length of `text` when it is a remembered clean string (scanning it finds nothing), else undefined. */
+  cleanBytes(text: string): number | undefined {
+    return text.length <= CLEAN_CACHE_LENGTH_MAX ? this.clean.get(text) : undefined;
   }
 
   /**
@@ -66,7 +72,7 @@ export class StringScanner {
     if (count === 0) {
       if (cacheable) {
         if (this.clean.size >= CLEAN_CACHE_ENTRIES_MAX) this.clean.clear();
-        this.clean.add(text);
+        this.clean.set(text, Buffer.byteLength(text, 'utf8'));
       }
       return NONE;
     }

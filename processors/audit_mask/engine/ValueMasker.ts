@@ -134,6 +134,10 @@ export class ValueMasker {
 
   private maskString(text: string, path: string, keyed: boolean): Outcome {
     if (text.length === 0) return KEEP;
+    // A string known clean (StringScanner's cache) that the budget can pay for whole is kept as it is, as a
+    // full scan would keep it, without measuring it again (Buffer.byteLength) or looking it up twice.
+    const cleanBytes = this.plan.scanner.cleanBytes(text);
+    if (cleanBytes !== undefined && this.budget.takeWhole(cleanBytes)) return KEEP;
     const scannable = this.budget.take(text);
     if (scannable === 0) return this.limit('scan_limit', path);
     const scanned = scannable === text.length ? text : text.slice(0, scannable);
@@ -147,9 +151,10 @@ export class ValueMasker {
       const action = this.action(span.type);
       this.tally.add(span.type, path);
       if (action.action === 'drop' && keyed) drop = true;
-      out +=
-        scanned.slice(at, span.start) +
-        replacementFor(span.type, scanned.slice(span.start, span.end), action, this.hashKey);
+      // `redact` and `drop` do not read the value: no need to cut it out.
+      const raw =
+        action.action === 'partial' || action.action === 'hash' ? scanned.slice(span.start, span.end) : '';
+      out += scanned.slice(at, span.start) + replacementFor(span.type, raw, action, this.hashKey);
       at = span.end;
     }
     if (drop) return DROP;

@@ -51,9 +51,9 @@ function added(existing: AnyValue | undefined, n: number): bigint {
   return SMALL_BIGINTS[n] ?? BigInt(n);
 }
 
-/** The names of `existing` (when an array) and `added`, each once, sorted; a new array. */
+/** The names of `existing` (when an array) and `added` (an array is taken over and sorted), each once, sorted. */
 function union(existing: AnyValue | undefined, added: Iterable<string>): string[] {
-  if (!Array.isArray(existing)) return sortNames([...added]);
+  if (!Array.isArray(existing)) return sortNames(Array.isArray(added) ? added : [...added]);
   const all = new Set<string>(added);
   for (const v of existing) if (typeof v === 'string') all.add(v);
   return sortNames([...all]);
