@@ -10,7 +10,7 @@
  * recognised. Work per `@` is bounded (64 + 253 characters).
  */
 import type { Scanner, Span, SpanSink } from '../engine/Span.ts';
-import { codeAt, isAlnum, isAlpha } from './chars.ts';
+import { CLASS_AT, codeAt, isAlnum, isAlpha } from './chars.ts';
 import { GENERIC_TLDS } from './tlds.ts';
 
 const LOCAL_MAX = 64;
@@ -28,6 +28,7 @@ const isDomainChar = (c: number): boolean => isAlnum(c) || c === 45 || isWideLet
 export function emailScanner(): Scanner {
   return {
     types: ['email'],
+    requires: CLASS_AT,
     scan(text: string, out: SpanSink): void {
       let at = text.indexOf('@');
       while (at !== -1) {

@@ -7,7 +7,7 @@
  * bounded by the longest IBAN (34 characters plus spaces).
  */
 import type { Scanner, SpanSink } from '../engine/Span.ts';
-import { codeAt, isAlnum, isDigit, isUpper } from './chars.ts';
+import { CLASS_DIGIT, CLASS_UPPER, codeAt, isAlnum, isDigit, isUpper } from './chars.ts';
 
 /** Registered IBAN lengths per country (SWIFT IBAN registry). */
 const LENGTHS: Readonly<Record<string, number>> = Object.fromEntries(
@@ -28,6 +28,7 @@ export function ibanScanner(): Scanner {
   const start = /(?<![A-Za-z0-9])([A-Z]{2})\d\d/g;
   return {
     types: ['iban'],
+    requires: CLASS_UPPER | CLASS_DIGIT, // `[A-Z]{2}\d\d`
     scan(text: string, out: SpanSink): void {
       start.lastIndex = 0;
       for (let m = start.exec(text); m !== null; m = start.exec(text)) {

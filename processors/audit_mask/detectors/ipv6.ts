@@ -9,7 +9,7 @@
  * Each run is examined once, so the work is linear.
  */
 import type { Scanner, Span, SpanSink } from '../engine/Span.ts';
-import { codeAt, isHex, isWord } from './chars.ts';
+import { CLASS_COLON, codeAt, isHex, isWord } from './chars.ts';
 
 const TEXT_MAX = 45;
 
@@ -18,6 +18,7 @@ const inRun = (c: number): boolean => isHex(c) || c === 58 || c === 46;
 export function ipv6Scanner(): Scanner {
   return {
     types: ['ipv6'],
+    requires: CLASS_COLON,
     scan(text: string, out: SpanSink): void {
       let colon = text.indexOf(':');
       while (colon !== -1) {

@@ -8,6 +8,7 @@
  */
 import type { Scanner, SpanSink } from '../engine/Span.ts';
 import { cardDigits } from './card.ts';
+import { CLASS_DIGIT } from './chars.ts';
 import { Cluster, readNextCluster } from './numericClusters.ts';
 import { isIpv4 } from './ipv4.ts';
 import { isPhone } from './phone.ts';
@@ -68,6 +69,7 @@ export function numericScanner(enabled: ReadonlySet<string>): Scanner | undefine
 
   return {
     types,
+    requires: CLASS_DIGIT, // clusters start at a digit
     scan(text: string, out: SpanSink): void {
       for (let from = 0; readNextCluster(text, from, cluster); from = cluster.resume) {
         // No window of fewer than 8 digits and 4 groups can be any numeric type (classify):

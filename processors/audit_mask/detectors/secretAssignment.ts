@@ -12,7 +12,7 @@
  */
 import type { KeyMatcher } from '../engine/KeyMatcher.ts';
 import type { Scanner, Span, SpanSink } from '../engine/Span.ts';
-import { codeAt, isAlpha, isWord } from './chars.ts';
+import { CLASS_ALPHA, CLASS_ASSIGN, codeAt, isAlpha, isWord } from './chars.ts';
 
 const VALUE_LENGTH_MAX = 512;
 const KEY_LENGTH_MAX = 64;
@@ -25,6 +25,7 @@ const UNQUOTED_STOP = new Set(' \t\r\n,;&"\'<>()[]{}'.split('').map((c) => c.cha
 export function secretAssignmentScanner(keys: KeyMatcher): Scanner {
   return {
     types: ['secret_assignment'],
+    requires: CLASS_ASSIGN | CLASS_ALPHA, // a `:` or `=`, after a key that starts with a letter
     scan(text: string, out: SpanSink): void {
       let colon = text.indexOf(':');
       let equals = text.indexOf('=');

@@ -7,6 +7,7 @@
  * test.
  */
 import type { Scanner, SpanSink } from '../engine/Span.ts';
+import { CLASS_ALPHA } from './chars.ts';
 import { CLOUD_KEY_RULES, findRule } from './cloudKeys.ts';
 import { findJwts } from './jwt.ts';
 import { findPrivateKeys } from './privateKey.ts';
@@ -36,6 +37,7 @@ export function secretScanner(enabled: ReadonlySet<string>): Scanner | undefined
   const anyTrigger = new RegExp(finders.flatMap((f) => f.triggers.map(escape)).join('|'));
   return {
     types: finders.map((f) => f.type),
+    requires: CLASS_ALPHA, // every trigger has a letter
     scan(text: string, out: SpanSink): void {
       if (!anyTrigger.test(text)) return;
       for (const finder of finders) {

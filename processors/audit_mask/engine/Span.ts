@@ -18,6 +18,12 @@ export interface Span {
  */
 export interface Scanner {
   readonly types: readonly string[];
+  /**
+   * Character classes (detectors/chars.ts `CLASS_*`) that every match needs,
+   * OR-ed: the StringScanner does not run the scanner on a short string that
+   * lacks one of them. 0 or absent: always run.
+   */
+  readonly requires?: number;
   scan(text: string, out: SpanSink): void;
 }
 

@@ -14,6 +14,7 @@
  * `CLEAN_CACHE_LENGTH_MAX` characters, cleared when full. Only clean strings
  * are kept: no detected value outlives the record it came in.
  */
+import { CLASS_ALL, charClasses } from '../detectors/chars.ts';
 import { findCustom, type CustomPattern } from '../detectors/customScanner.ts';
 import { patternWorkUnits } from './linearRegex.ts';
 import type { PatternWork } from './PatternWork.ts';
@@ -25,9 +26,13 @@ export const PATTERN_LIMIT: unique symbol = Symbol('pattern_limit');
 const NONE: readonly Span[] = Object.freeze([]);
 export const CLEAN_CACHE_LENGTH_MAX = 64;
 export const CLEAN_CACHE_ENTRIES_MAX = 8192;
+/** Strings up to this length get the character-class pre-check. */
+const CLASS_CHECK_LENGTH_MAX = 48;
 
 export class StringScanner {
   private readonly scanners: readonly Scanner[];
+  /** `requires` of each scanner (0: always run). */
+  private readonly requires: readonly number[];
   private readonly customs: readonly CustomPattern[];
   private readonly rank: ReadonlyMap<string, number>;
   /** Clean strings and their UTF-8 length (so the scan budget can be charged without measuring them again). */
@@ -39,6 +44,7 @@ export class StringScanner {
 
   constructor(scanners: readonly Scanner[], customs: readonly CustomPattern[] = []) {
     this.scanners = scanners;
+    this.requires = scanners.map((s) => s.requires ?? 0);
     this.customs = customs;
     const types = [...scanners.flatMap((s) => s.types), ...customs.map((c) => c.type)];
     this.rank = new Map(types.map((type, i) => [type, i]));
@@ -61,7 +67,15 @@ export class StringScanner {
     if (cacheable && this.clean.has(text)) return NONE;
     const found = this.found;
     found.clear();
-    for (const scanner of this.scanners) scanner.scan(text, found);
+    // Short strings (ids, IPs, paths: most attribute values) first get one pass over their characters so
+    // the scanners that need a character class they lack are not run; on longer ones that pass costs more
+    // than it saves (most scanners start with a native indexOf / regex search).
+    const classes = text.length <= CLASS_CHECK_LENGTH_MAX ? charClasses(text) : CLASS_ALL;
+    const { scanners, requires } = this;
+    for (let i = 0; i < scanners.length; i++) {
+      const needed = requires[i] as number;
+      if ((classes & needed) === needed) (scanners[i] as Scanner).scan(text, found);
+    }
     if (this.customs.length > 0) {
       let units = 0;
       for (const custom of this.customs) units += patternWorkUnits(custom.regex, text);
