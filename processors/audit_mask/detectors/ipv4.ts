@@ -6,13 +6,14 @@
  * (`255.255.255.0`) are not personal data and are left alone.
  */
 
-export function isIpv4(text: string): boolean {
+/** True when `text[start, end)` (default: all of it) is such an address. */
+export function isIpv4(text: string, start = 0, end = text.length): boolean {
   let octets = 0;
   let value = 0;
   let digits = 0;
   let first = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 46;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? text.charCodeAt(i) : 46;
     if (c === 46 /* . */) {
       if (digits === 0 || value > 255 || (digits > 1 && text.charCodeAt(i - digits) === 48)) return false;
       if (first < 0) first = value;

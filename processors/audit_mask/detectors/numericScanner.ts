@@ -36,11 +36,12 @@ export function numericScanner(enabled: ReadonlySet<string>): Scanner | undefine
     const ipv4 = on.ipv4 && groups === 4 && digits <= 12;
     const phone = on.phone && digits >= 8 && digits <= 15;
     if (!card && !ssn && !ipv4 && !phone) return undefined;
-    const window = text.slice(start, end);
-    if (card && cardDigits(window) !== undefined) return 'credit_card';
-    if (ssn && isSsn(window, text.slice(Math.max(0, start - 40), start))) return 'ssn';
-    if (ipv4 && isIpv4(window)) return 'ipv4';
-    if (phone && isPhone(window, digits)) return 'phone';
+    // IPv4 is checked in place: most windows that reach here are addresses, and need no copy.
+    const window = card || ssn ? text.slice(start, end) : undefined;
+    if (card && cardDigits(window as string) !== undefined) return 'credit_card';
+    if (ssn && isSsn(window as string, text.slice(Math.max(0, start - 40), start))) return 'ssn';
+    if (ipv4 && isIpv4(text, start, end)) return 'ipv4';
+    if (phone && isPhone(window ?? text.slice(start, end), digits)) return 'phone';
     return undefined;
   }
 
