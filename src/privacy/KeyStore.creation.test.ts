@@ -119,6 +119,60 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
   });
 
+  it('flushPendingSync fails, and keeps failing, while a flush in flight holds a key a failed takeover could not write (its batch must not go down)', async () => {
+    const store = open(new LoggingSyncer());
+    const lost = store.keyForSubject('ida'); // batch A's records are encrypted with it
+    const shard = path.dirname(fileOf(store, 'ida'));
+    writeFileSync(shard, 'not a directory'); // the entry cannot be written (a transient disk error)
+    const inFlight = store.flushPending(); // batch A waits for it
+    inFlight.catch(() => undefined);
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError); // took the creation over: failed
+    rmSync(shard); // the disk is fine again
+    const next = store.keyForSubject('ida'); // the next batch's key
+    expect(next.id).not.toBe(lost.id);
+    // The flush in flight has not failed yet: a synchronous flush that returned now would let a
+    // forced commit release batch A (its records under a key that is nowhere) into the WAL.
+    let error: unknown;
+    try {
+      store.flushPendingSync();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(KeyStoreIoError);
+    expect(isRetryable(error)).toBe(true);
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
+    store.flushPendingSync(); // the failed flush is over (its batch failed): nothing holds the key any more
+    expect(reader(store.directory).keyForSubject('ida').id).toBe(next.id);
+    expect(reader(store.directory).keyById(lost.id)).toBeUndefined();
+  });
+
+  it('flushPendingSync fails while a flush in flight holds a key whose entry the thread pool could not write', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    // Two subjects in different shards: one entry cannot be written, the other's fsync is held.
+    const subjects = Array.from({ length: 40 }, (_, i) => `jo-${i}`);
+    const bad = subjects[0] as string;
+    const good = subjects.find(
+      (s) => path.dirname(fileOf(store, s)) !== path.dirname(fileOf(store, bad)),
+    ) as string;
+    const lost = store.keyForSubject(bad);
+    store.keyForSubject(good);
+    const shard = path.dirname(fileOf(store, bad));
+    writeFileSync(shard, 'not a directory');
+    const release = syncer.hold();
+    const entered = syncer.entered();
+    const inFlight = store.flushPending(); // batch A: the write of `bad` fails, `good` is being synced
+    inFlight.catch(() => undefined);
+    await entered; // the writes are done (one failed: its key is forgotten); the fsyncs wait
+    rmSync(shard);
+    expect(store.keyForSubject(bad).id).not.toBe(lost.id);
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError);
+    release();
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
+    store.flushPendingSync();
+    expect(reader(store.directory).keyById(lost.id)).toBeUndefined();
+  });
+
   it('an entry that cannot be written fails the flush (retryable) and its key is forgotten; the disk repaired, a new key goes through', async () => {
     for (const flush of ['async', 'sync'] as const) {
       const store = open(new LoggingSyncer());

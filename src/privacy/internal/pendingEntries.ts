@@ -158,6 +158,10 @@ export class PendingEntries {
    * fsync through another descriptor may report success with the data not on disk, while records
    * encrypted with the key are made durable. Those are rewritten (new file, fsync, rename, directory
    * fsyncs) as after a failed sync. Only a forced synchronous commit during a flush does any of this.
+   * A flush in flight that holds a key whose entry could not be written (by itself, or by an earlier
+   * `flushSync` that took it over and failed) makes this one fail too, for as long as it is in flight:
+   * that key was handed out and will never be durable, and a caller whose `flushSync` returns may
+   * hand down everything waiting for the flushes in flight (the in-process writer's held batches).
    */
   flushSync(): void {
     if (!this.any) return;
@@ -174,6 +178,10 @@ export class PendingEntries {
       const c = f.entry.creation;
       if (f.sync === 'issued') {
         if (f.toSync) entries.push({ ...f.toSync, failed: true });
+        // Its entry could not be written (the key is forgotten): the flush in flight fails, later.
+        else failures.push(notDurable(f));
+      } else if (f.sync === 'takenOver') {
+        if (f.outcome !== 'durable') failures.push(notDurable(f)); // an earlier flushSync failed it
       } else if (f.sync === 'waiting') {
         if (f.toSync === undefined) {
           // Not written yet (or its writing failed: done again here).
@@ -227,12 +235,7 @@ export class PendingEntries {
     for (const f of flights) {
       if (f.sync === 'takenOver') {
         // A synchronous flush did it: durable, or this flush fails too (its batch used the key).
-        if (f.outcome !== 'durable')
-          failures.push(
-            new KeyStoreIoError(
-              `key store: key ${f.entry.keyId} could not be made durable (${f.toSync?.file ?? f.entry.file})`,
-            ),
-          );
+        if (f.outcome !== 'durable') failures.push(notDurable(f));
       } else if (f.toSync) {
         f.sync = 'issued';
         entries.push(f.toSync);
@@ -374,6 +377,12 @@ export class PendingEntries {
       return undefined;
     });
   }
+}
+
+function notDurable(f: Flight): KeyStoreIoError {
+  return new KeyStoreIoError(
+    `key store: key ${f.entry.keyId} could not be made durable (${f.toSync?.file ?? f.entry.file})`,
+  );
 }
 
 /** Makes one entry durable, blocking: its file, its shard directory and `keys/`. */
