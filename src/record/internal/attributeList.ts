@@ -8,9 +8,14 @@ export function getFirst(list: readonly KeyValue[], key: string): AnyValue | und
 
 /** Replaces the first entry with `key` (keeping its position), or appends one. */
 export function setFirst(list: KeyValue[], key: string, value: AnyValue): void {
-  const index = list.findIndex((kv) => kv.key === key);
-  if (index === -1) list.push({ key, value });
-  else list[index] = { key, value };
+  // A loop, not findIndex with a closure: audit_mask sets 2-3 summary attributes on every masked record.
+  for (let i = 0; i < list.length; i++) {
+    if ((list[i] as KeyValue).key === key) {
+      list[i] = { key, value };
+      return;
+    }
+  }
+  list.push({ key, value });
 }
 
 /** Removes every entry with `key` in place; true when one was present. */
