@@ -62,6 +62,33 @@ describe('KeyStore', () => {
     expect(existsSync(path.join(dir, 'lock'))).toBe(false);
   });
 
+  it("a shred also destroys a temporary file a crash left holding a key of the subject (a rewrap killed before its rename); other subjects' stay", () => {
+    const dir = freshDir();
+    const store = open(dir);
+    const a = store.keyForSubject('amy');
+    const ref = store.subjectRef('amy');
+    // Another subject in the same shard directory (no key is created for the ones tried).
+    const other = Array.from({ length: 5000 }, (_, i) => `neighbour-${i}`).find(
+      (s) => store.subjectRef(s).slice(0, 2) === ref.slice(0, 2),
+    ) as string;
+    const b = store.keyForSubject(other);
+    const shard = path.join(dir, 'keys', ref.slice(0, 2));
+    const entryOf = (id: string) => path.join(shard, `${id.split('.')[0]}.json`);
+    // What a rewrap (or a processor's rewrite after a failed fsync) killed between its temporary
+    // file and the rename leaves behind: the entry, (re)wrapped, under a temporary name.
+    const leftover = path.join(shard, '.tmp-00112233aabbccdd');
+    const theirs = path.join(shard, '.tmp-44556677eeff0011');
+    writeFileSync(leftover, readFileSync(entryOf(a.id)));
+    writeFileSync(theirs, readFileSync(entryOf(b.id)));
+    expect(open(dir).shred('amy')).toBe(a.id);
+    // Nothing in the store holds amy's key any more (renamed back, the leftover would decrypt again).
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    for (const f of files) expect(readFileSync(path.join(f.parentPath, f.name), 'utf8')).not.toContain(a.id);
+    expect(existsSync(leftover)).toBe(false);
+    expect(readFileSync(theirs, 'utf8')).toContain(b.id); // another subject's: not this shred's business
+    expect(open(dir).keyById(b.id)?.id).toBe(b.id);
+  });
+
   it('a shred by another process is seen once the cache entry expires', () => {
     const dir = freshDir();
     let now = 0;

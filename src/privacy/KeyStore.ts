@@ -37,8 +37,9 @@
  *   until its entry is written, so the cache dropping it cannot make a
  *   second key for the subject. Details and failure handling:
  *   internal/pendingEntries.ts, internal/entryCreation.ts.
- * - `shred` destroys the entry (and any alternate entries of the subject)
- *   durably (overwrite, unlink, directory fsync) under the store lock.
+ * - `shred` destroys the entry (and any alternate entries of the subject, and
+ *   temporary files a crash left holding one of its keys) durably
+ *   (overwrite, unlink, directory fsync) under the store lock.
  *   Nothing else can bring it back: no log of keys, no tombstone holding key
  *   material. Copies the operator made (backups,
  *   snapshots) are outside the store's reach — docs/privacy.md.
@@ -62,7 +63,9 @@ import { KeyStoreBacklogError, KeyStoreCorruptError, KeyStoreIoError } from './e
 import {
   createFileOnce,
   destroyFile,
+  destroyTemporaryHolding,
   ensureDirectory,
+  isTemporaryName,
   isTornFile,
   listDirectory,
   makeDirectory,
@@ -76,6 +79,7 @@ import {
   alternateEntryPath,
   DATA_KEY_ID_PATTERN,
   entryFileBytes,
+  entryKeyIdMarker,
   entryPath,
   isAlternateEntryName,
   KEYS_DIR,
@@ -352,9 +356,14 @@ export class KeyStore {
       let destroyed = destroyFile(entryPath(this.directory, ref));
       const shard = path.join(this.directory, KEYS_DIR, ref.slice(0, 2));
       for (const name of listDirectory(shard)) {
-        if (!isAlternateEntryName(name, ref)) continue;
-        keyId ??= name.slice(0, -'.json'.length);
-        destroyed = destroyFile(path.join(shard, name)) || destroyed;
+        if (isAlternateEntryName(name, ref)) {
+          keyId ??= name.slice(0, -'.json'.length);
+          destroyed = destroyFile(path.join(shard, name)) || destroyed;
+        } else if (isTemporaryName(name)) {
+          // A crash can leave a copy of an entry under a temporary name (a rewrap or a rewrite
+          // killed before its rename): the key would survive the shred there.
+          destroyTemporaryHolding(path.join(shard, name), entryKeyIdMarker(ref), STORE_FILE_BYTES_MAX);
+        }
       }
       // A key whose entry is not written yet never will be: destroyed as well.
       const unwritten = this.creating.get(ref);

@@ -14,7 +14,8 @@
  *   the directory (only under the store lock);
  * - `destroyFile`: overwrite with zeros and fsync (best effort: SSDs and
  *   copy-on-write file systems may keep old blocks), unlink, fsync the
- *   directory — after it returns a crash cannot bring the file back;
+ *   directory — after it returns a crash cannot bring the file back
+ *   (`destroyTemporaryHolding`: the same for a leftover temporary file);
  * - `readSmallFile`: bounded read; undefined when the file does not exist
  *   (`readSmallFileAsync` on the thread pool).
  * Errors are `KeyStoreIoError` naming the path and errno code.
@@ -185,6 +186,34 @@ export function replaceFile(file: string, bytes: Uint8Array): void {
 
 /** Overwrites, unlinks and forgets `file`; false when it did not exist. */
 export function destroyFile(file: string): boolean {
+  return destroy(file, false);
+}
+
+/** True for the name of a temporary file of this module (`createFileOnce`, `linkFileOnce`, `replaceFile`). */
+export function isTemporaryName(name: string): boolean {
+  return name.startsWith(TEMPORARY_PREFIX);
+}
+
+/**
+ * `destroyFile` for a temporary file whose bytes contain `marker`; false when they do not, or it is
+ * gone or larger than `bytesMax` (not one of ours). One a crash left behind can hold a key (a rewrap
+ * or a rewrite killed before its rename; a new entry's writer killed before its link). Left alone
+ * while it has another name: a writer has just linked it and removes it itself (its other name is an
+ * entry made after the caller's destruction; overwriting the shared data would destroy that too).
+ */
+export function destroyTemporaryHolding(file: string, marker: string, bytesMax: number): boolean {
+  let bytes: Buffer | undefined;
+  try {
+    bytes = readSmallFile(file, bytesMax);
+  } catch (error) {
+    if (error instanceof KeyStoreCorruptError) return false;
+    throw error;
+  }
+  if (bytes === undefined || !bytes.includes(marker)) return false;
+  return destroy(file, true);
+}
+
+function destroy(file: string, unlessLinked: boolean): boolean {
   let fd: number;
   try {
     fd = openSync(file, 'r+');
@@ -193,9 +222,10 @@ export function destroyFile(file: string): boolean {
     throw ioError(`open ${file}`, error);
   }
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (unlessLinked && stat.nlink > 1) return false;
     io(`overwrite ${file}`, () => {
-      writeSync(fd, Buffer.alloc(size), 0, size, 0);
+      writeSync(fd, Buffer.alloc(stat.size), 0, stat.size, 0);
       fsyncSync(fd);
     });
   } finally {
@@ -262,8 +292,10 @@ export function fsyncDirectory(dir: string): void {
   });
 }
 
+const TEMPORARY_PREFIX = '.tmp-';
+
 function temporaryName(file: string): string {
-  return path.join(path.dirname(file), `.tmp-${randomBytes(8).toString('hex')}`);
+  return path.join(path.dirname(file), `${TEMPORARY_PREFIX}${randomBytes(8).toString('hex')}`);
 }
 
 function writeTemporary(file: string, bytes: Uint8Array, sync = true): string {

@@ -47,6 +47,15 @@ export function isAlternateEntryName(name: string, ref: string): boolean {
   return name.length === ref.length + 18 && name.startsWith(`${ref}.`) && name.endsWith('.json');
 }
 
+/**
+ * Bytes that every entry file holding a key of `ref` contains (`entryFileBytes` writes compact JSON,
+ * `key_id` before `wrapped`): how a shred recognises the subject's key in a leftover temporary file,
+ * even one a crash cut short.
+ */
+export function entryKeyIdMarker(ref: string): string {
+  return `"key_id":"${ref}.`;
+}
+
 export interface StoreFile {
   readonly masterKeyId: string;
   readonly indexKey: Buffer;
