@@ -9,9 +9,9 @@
  * against a 4 MiB budget here).
  */
 import http2 from 'node:http2';
-import { gzipSync } from 'node:zlib';
+import zlib, { deflateSync, gzipSync } from 'node:zlib';
 import type * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { http2ServersOf } from '../receivers/otlp/grpc/http2Transport.ts';
 import { OtlpGrpcServer } from '../receivers/otlp/grpc/OtlpGrpcServer.ts';
 import { grpcSchema, limitsSchema } from '../receivers/otlp/config.ts';
@@ -50,6 +50,7 @@ class Sink implements LogsConsumer {
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  vi.restoreAllMocks();
 });
 
 /** Request bytes handed to grpc-js on streams not yet closed, sampled after every chunk's listeners ran. */
@@ -262,6 +263,72 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(await call.answer).toEqual({ status: '0', retryDelayMs: undefined });
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
     expect(sink.records).toBe(1);
+  });
+
+  it('gzip bombs reset as soon as they are sent: nothing is decompressed outside the budget', async () => {
+    // grpc-js 1.14 decompresses a message with zlib.createGunzip / createInflate, and goes on after its
+    // call was reset: 1 KiB bombs of 1 MiB each, reset at once, had ~400 MiB of decompressed output
+    // held at once against this 4 MiB budget, none of it reserved (released at the stream's close).
+    let live = 0;
+    let maxLive = 0;
+    for (const name of ['createGunzip', 'createInflate'] as const) {
+      const original = zlib[name];
+      vi.spyOn(zlib, name).mockImplementation((options?: zlib.ZlibOptions) => {
+        const z = original(options);
+        let out = 0;
+        z.on('data', (c: Buffer) => {
+          out += c.length;
+          live += c.length;
+          maxLive = Math.max(maxLive, live);
+        });
+        z.once('close', () => (live -= out));
+        return z;
+      });
+    }
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 4 });
+    const bomb = gzipSync(Buffer.alloc(MIB - 100));
+    const sessions = Array.from({ length: 4 }, () => connect(server.endpoint));
+    await Promise.all(sessions.map((s) => new Promise((r) => s.once('remoteSettings', r))));
+    const closed: Array<Promise<unknown>> = [];
+    for (let round = 0; round < 10; round++) {
+      for (const s of sessions)
+        for (let i = 0; i < 8; i++) {
+          const call = stalledCall(s, bomb.length, 0, { 'grpc-encoding': 'gzip' }, 1);
+          call.stream.end(bomb, () => call.stream.close(http2.constants.NGHTTP2_CANCEL));
+          closed.push(call.answer);
+        }
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(closed);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the reservations to be released');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(maxLive).toBeLessThanOrEqual(4 * MIB);
+    // gzip and deflate calls that are not reset are decompressed, acked and stored
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(ONE_RECORD)],
+      ['deflate', deflateSync(ONE_RECORD)],
+    ] as const) {
+      const call = stalledCall(connect(server.endpoint), body.length, 0, { 'grpc-encoding': encoding }, 1);
+      call.stream.end(body);
+      expect(await call.answer).toEqual({ status: '0', retryDelayMs: undefined });
+    }
+    expect(sink.records).toBe(2);
+    expect(server.inflightStats()?.reservedBytes).toBe(0);
+  });
+
+  it('a compressed message that decompresses past max_recv_msg_size_mib, or is not valid gzip, is refused as grpc-js refuses it; its bytes are given back', async () => {
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 8 });
+    const cases = [
+      { body: gzipSync(Buffer.alloc(MIB + 1)), status: '8' }, // RESOURCE_EXHAUSTED
+      { body: Buffer.from('not gzip at all'), status: '13' }, // INTERNAL
+    ];
+    for (const c of cases) {
+      const call = stalledCall(connect(server.endpoint), c.body.length, 0, { 'grpc-encoding': 'gzip' }, 1);
+      call.stream.end(c.body);
+      expect((await call.answer).status).toBe(c.status);
+    }
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+    expect(sink.records).toBe(0);
   });
 
   it('a stream grpc-js answered itself (unknown method) gives its reservation back', async () => {

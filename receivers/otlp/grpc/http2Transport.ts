@@ -71,7 +71,10 @@ export function tuneHttp2Transport(server: grpc.Server, o: Http2TransportOptions
       h.on('stream', (stream: http2.ServerHttp2Stream) => armReadTimeout(stream, o.readTimeoutMs));
     // Added after grpc-js's own 'stream' listener (bindAsync): the call exists when a stream is admitted.
     const admission = o.admission;
-    if (admission) h.on('stream', (stream: http2.ServerHttp2Stream) => admitStream(stream, admission));
+    if (admission)
+      h.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) =>
+        admitStream(stream, headers, admission),
+      );
   }
 }
 

@@ -12,7 +12,7 @@
  *   the length is over `max_recv_msg_size_mib`, grpc-js refuses the call on
  *   that prefix and holds nothing of it), plus, for a compressed message,
  *   `max_recv_msg_size_mib` for its decompressed copy, cut down to the real
- *   size when the handler receives it (`callStarted`);
+ *   size once it is decompressed (`callStarted`, `callInflated`);
  * - all of it until the stream has closed AND the handler (if it started)
  *   has finished: the handler holds the message until its records are
  *   durable, even when the client has gone.
@@ -25,6 +25,17 @@
  * belongs to a prefix or a body already reserved, so the bytes held never
  * exceed the budget; Buffer.concat of a completed message copies it once,
  * transiently.
+ *
+ * gzip and deflate messages are decompressed by the handler, not by grpc-js
+ * (`takenCompression`): grpc-js 1.14 decompresses a message as soon as it is
+ * read and goes on after the call was reset, when its reservation is gone —
+ * 1 KiB gzip bombs of 1 MiB, each reset at once, had ~400 MiB decompressed
+ * at once against a 4 MiB budget (test/grpc-memory.test.ts). So the message's
+ * compressed flag is cleared in the chunk, before grpc-js's own 'data'
+ * listener gets that same Buffer (grpc-js then hands the handler the bytes
+ * as they are), and the handler, which holds the call's reservation until it
+ * ends, decompresses them. Other encodings are left to grpc-js (which
+ * refuses them without decompressing anything).
  */
 import http2 from 'node:http2';
 import { RETRY_AFTER_MS } from '../errorMapping.ts';
@@ -43,16 +54,45 @@ export interface StreamAdmissionOptions {
 
 const accounts = new WeakMap<http2.ServerHttp2Stream, StreamAccount>();
 
-/** Called for every new stream, after grpc-js's own 'stream' listener (it has created the call). */
-export function admitStream(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions): void {
+/** Encodings whose messages the handler decompresses instead of grpc-js (what grpc-js 1.14 decompresses). */
+const TAKEN_ENCODINGS: ReadonlySet<string> = new Set(['gzip', 'deflate']);
+
+/**
+ * Called for every new stream, after grpc-js's own 'stream' listener (it has created the call).
+ * `headers`: the request's, for its `grpc-encoding`.
+ */
+export function admitStream(
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  o: StreamAdmissionOptions,
+): void {
   if (stream.closed || stream.destroyed) return;
   if (!o.budget.tryReserve(o.streamWindowBytes)) return refuse(stream, o);
-  accounts.set(stream, new StreamAccount(stream, o));
+  const encoding = headers['grpc-encoding'];
+  const taken = typeof encoding === 'string' && TAKEN_ENCODINGS.has(encoding) ? encoding : undefined;
+  accounts.set(stream, new StreamAccount(stream, o, taken));
 }
 
-/** The handler has the (decompressed) request of `stream`: settle its size, hold the bytes until `callEnded`. */
+/**
+ * The handler has the request of `stream` as grpc-js gives it (compressed if `takenCompression`): hold
+ * the bytes until `callEnded`; when it is not compressed, its size is settled now.
+ */
 export function callStarted(stream: http2.ServerHttp2Stream | undefined, requestBytes: number): void {
   if (stream) accounts.get(stream)?.handlerStarted(requestBytes);
+}
+
+/**
+ * The encoding (`gzip`, `deflate`) of the request of `stream` when its compressed flag was cleared here, so
+ * that grpc-js handed it over still compressed: the handler must decompress it (at most
+ * `max_recv_msg_size_mib`), then call `callInflated`. Undefined: the request is as sent, decompressed.
+ */
+export function takenCompression(stream: http2.ServerHttp2Stream | undefined): string | undefined {
+  return stream ? accounts.get(stream)?.takenEncoding() : undefined;
+}
+
+/** The handler decompressed the request of `stream` to `requestBytes` (or gave up: 0): settle its size. */
+export function callInflated(stream: http2.ServerHttp2Stream | undefined, requestBytes: number): void {
+  if (stream) accounts.get(stream)?.settleInflate(requestBytes);
 }
 
 export function callEnded(stream: http2.ServerHttp2Stream | undefined): void {
@@ -72,11 +112,16 @@ class StreamAccount {
   private compressed = false;
   private length = 0;
   private bodyLeft = 0;
+  /** The request's encoding when its compressed messages are decompressed by the handler (see above). */
+  private readonly taken: string | undefined;
+  /** A compressed flag was cleared: grpc-js hands the handler compressed bytes. */
+  private flagCleared = false;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
 
-  constructor(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions) {
+  constructor(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions, taken: string | undefined) {
     this.stream = stream;
     this.o = o;
+    this.taken = taken;
     this.windowBytes = o.streamWindowBytes;
     // Before grpc-js's listener: a call refused here never hands grpc-js the chunk (it finds the stream closed).
     stream.prependListener('data', this.onData);
@@ -93,6 +138,14 @@ class StreamAccount {
 
   handlerStarted(requestBytes: number): void {
     this.handlers++;
+    if (!this.flagCleared) this.settleInflate(requestBytes);
+  }
+
+  takenEncoding(): string | undefined {
+    return this.flagCleared ? this.taken : undefined;
+  }
+
+  settleInflate(requestBytes: number): void {
     if (this.inflateBytes > requestBytes) {
       this.o.budget.release(this.inflateBytes - requestBytes);
       this.inflateBytes = requestBytes;
@@ -120,8 +173,14 @@ class StreamAccount {
         continue;
       }
       const byte = chunk[i++] as number;
-      if (this.prefixFill === 0) this.compressed = byte === 1;
-      else this.length = this.length * 256 + byte;
+      if (this.prefixFill === 0) {
+        this.compressed = byte === 1;
+        if (this.compressed && this.taken !== undefined) {
+          // grpc-js's listener, after this one, reads the same Buffer: it takes the message as identity.
+          chunk[i - 1] = 0;
+          this.flagCleared = true;
+        }
+      } else this.length = this.length * 256 + byte;
       if (++this.prefixFill < PREFIX_BYTES) continue;
       this.prefixFill = 0;
       if (!this.announce(this.compressed, this.length)) return;
