@@ -119,34 +119,34 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
   });
 
-  it('flushPendingSync fails, and keeps failing, while a flush in flight holds a key a failed takeover could not write (its batch must not go down)', async () => {
+  it('a flushPendingSync that returns while a flush in flight failed to write a key (taken over by an earlier flushPendingSync that failed) has made that key durable (batch A, released by it, used the key)', async () => {
     const store = open(new LoggingSyncer());
-    const lost = store.keyForSubject('ida'); // batch A's records are encrypted with it
+    const key = store.keyForSubject('ida'); // batch A's records are encrypted with it
     const shard = path.dirname(fileOf(store, 'ida'));
     writeFileSync(shard, 'not a directory'); // the entry cannot be written (a transient disk error)
     const inFlight = store.flushPending(); // batch A waits for it
     inFlight.catch(() => undefined);
-    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError); // took the creation over: failed
-    rmSync(shard); // the disk is fine again
-    const next = store.keyForSubject('ida'); // the next batch's key
-    expect(next.id).not.toBe(lost.id);
-    // The flush in flight has not failed yet: a synchronous flush that returned now would let a
-    // forced commit release batch A (its records under a key that is nowhere) into the WAL.
     let error: unknown;
     try {
-      store.flushPendingSync();
+      store.flushPendingSync(); // took the creation over: failed
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(KeyStoreIoError);
     expect(isRetryable(error)).toBe(true);
+    rmSync(shard); // the disk is fine again
+    expect(store.keyForSubject('ida')).toBe(key); // the next batch's key too
+    // The flush in flight has not failed yet; a forced commit whose synchronous flush returns
+    // releases batch A into the WAL: the key must be in the store by then.
+    store.flushPendingSync();
+    expect(reader(store.directory).keyById(key.id)?.id).toBe(key.id);
     await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
-    store.flushPendingSync(); // the failed flush is over (its batch failed): nothing holds the key any more
-    expect(reader(store.directory).keyForSubject('ida').id).toBe(next.id);
-    expect(reader(store.directory).keyById(lost.id)).toBeUndefined();
+    expect(store.hasPending).toBe(false);
+    expect(reader(store.directory).keyForSubject('ida').id).toBe(key.id);
+    expect(temporaries(store, 'ida')).toEqual([]);
   });
 
-  it('flushPendingSync fails while a flush in flight holds a key whose entry the thread pool could not write', async () => {
+  it('the same when the thread pool could not write the key (the flush in flight is still syncing others)', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);
     // Two subjects in different shards: one entry cannot be written, the other's fsync is held.
@@ -155,7 +155,7 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     const good = subjects.find(
       (s) => path.dirname(fileOf(store, s)) !== path.dirname(fileOf(store, bad)),
     ) as string;
-    const lost = store.keyForSubject(bad);
+    const key = store.keyForSubject(bad);
     store.keyForSubject(good);
     const shard = path.dirname(fileOf(store, bad));
     writeFileSync(shard, 'not a directory');
@@ -163,21 +163,44 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     const entered = syncer.entered();
     const inFlight = store.flushPending(); // batch A: the write of `bad` fails, `good` is being synced
     inFlight.catch(() => undefined);
-    await entered; // the writes are done (one failed: its key is forgotten); the fsyncs wait
+    await entered; // the writes are done (one failed); the fsyncs wait
     rmSync(shard);
-    expect(store.keyForSubject(bad).id).not.toBe(lost.id);
-    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError);
+    expect(store.keyForSubject(bad)).toBe(key);
+    store.flushPendingSync();
+    expect(reader(store.directory).keyById(key.id)?.id).toBe(key.id);
     release();
     await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
-    store.flushPendingSync();
-    expect(reader(store.directory).keyById(lost.id)).toBeUndefined();
+    expect(reader(store.directory).keyForSubject(bad).id).toBe(key.id);
   });
 
-  it('an entry that cannot be written fails the flush (retryable) and its key is forgotten; the disk repaired, a new key goes through', async () => {
+  it("a key handed out stays the subject's when its entry cannot be written: a batch that used it and flushes after that failure gets it written, not a resolved flush for a key that is nowhere", async () => {
+    for (const flush of ['async', 'sync'] as const) {
+      const store = open(new LoggingSyncer());
+      const subject = `kim-${flush}`;
+      const key = store.keyForSubject(subject); // batch A
+      const shard = path.dirname(fileOf(store, subject));
+      writeFileSync(shard, 'not a directory');
+      const a = flush === 'async' ? store.flushPending() : undefined;
+      // Batch B is encrypted with the key before batch A's flush has failed ...
+      expect(store.keyForSubject(subject)).toBe(key);
+      if (a) await expect(a).rejects.toBeInstanceOf(KeyStoreIoError);
+      else expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError);
+      rmSync(shard);
+      // ... and calls its flush after: when that resolves, B's records may be stored.
+      if (flush === 'async') await store.flushPending();
+      else store.flushPendingSync();
+      expect(reader(store.directory).keyById(key.id)?.id).toBe(key.id);
+      expect(reader(store.directory).keyForSubject(subject).id).toBe(key.id);
+      expect(store.keyForSubject(subject).id).toBe(key.id);
+      expect(temporaries(store, subject)).toEqual([]);
+    }
+  });
+
+  it('an entry that cannot be written fails the flush (retryable); the disk repaired, the next flush writes the same key', async () => {
     for (const flush of ['async', 'sync'] as const) {
       const store = open(new LoggingSyncer());
       const subject = `ulla-${flush}`;
-      const lost = store.keyForSubject(subject);
+      const key = store.keyForSubject(subject);
       const shard = path.dirname(fileOf(store, subject));
       writeFileSync(shard, 'not a directory'); // the entry cannot be written there
       let error: unknown;
@@ -189,13 +212,12 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
       }
       expect(error).toBeInstanceOf(KeyStoreIoError);
       expect(isRetryable(error)).toBe(true);
-      expect(store.hasPending).toBe(false);
+      expect(store.hasPending).toBe(true); // the key is still to be written
       rmSync(shard);
-      const retried = store.keyForSubject(subject);
-      expect(retried.id).not.toBe(lost.id); // what used the lost key was refused with its batch
+      expect(store.keyForSubject(subject)).toBe(key); // the retried batch uses it again
       await store.flushPending();
-      expect(reader(store.directory).keyForSubject(subject).id).toBe(retried.id);
-      expect(reader(store.directory).keyById(lost.id)).toBeUndefined();
+      expect(store.hasPending).toBe(false);
+      expect(reader(store.directory).keyForSubject(subject).id).toBe(key.id);
     }
   });
 

@@ -35,7 +35,8 @@
  *   is found by id and shredded with the subject, and the subject's next
  *   record uses the other process's key. A key stays in memory (`creating`)
  *   until its entry is written, so the cache dropping it cannot make a
- *   second key for the subject. Details and failure handling:
+ *   second key for the subject; a failed write fails the flush and the next
+ *   one writes it again (never given up: a batch flushing later may use it). Details and failure handling:
  *   internal/pendingEntries.ts, internal/entryCreation.ts.
  * - `shred` destroys the entry (and any alternate entries of the subject, and
  *   temporary files a crash left holding one of its keys) durably
@@ -213,9 +214,9 @@ export class KeyStore {
             if (file !== entryPath(this.directory, ref)) this.cache.deleteKey(ref, keyId);
           },
           onCreateFailed: (ref, keyId) => {
-            if (this.creating.get(ref)?.id === keyId) this.creating.delete(ref);
-            this.cache.deleteKey(ref, keyId);
             this.shards.delete(path.dirname(entryPath(this.directory, ref))); // removed by hand? made again
+            // Still the subject's key (not shredded meanwhile): kept, its entry written by the next flush.
+            return this.creating.get(ref)?.id === keyId;
           },
           ensureShard: (file) => this.ensureShard(path.dirname(file)),
           ensureShardSync: (file) => this.ensureShardSync(path.dirname(file)),

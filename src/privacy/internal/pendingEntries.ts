@@ -11,8 +11,12 @@
  * (RecordProcessor.flushBeforeExport).
  *
  * - A new entry that cannot be written fails the flush (KeyStoreIoError,
- *   retryable) and its key is forgotten (`onCreateFailed`): what was
- *   encrypted with it is refused, the subject's next record gets a new key.
+ *   retryable); the key stays the subject's and pending, with a new
+ *   `creation`, and the next flush writes it again (`onCreateFailed`). It is
+ *   never given up while it is handed out: a batch that used it may call
+ *   its flush only after this one has failed, and that flush must not
+ *   resolve with the key nowhere (nor may a synchronous flush, which lets
+ *   the in-process writer hand down every batch held for flushes in flight).
  *
  * - A flush also waits for the flushes already in flight: a batch that used a
  *   key another batch created must not go ahead before that key is durable.
@@ -61,8 +65,11 @@ export interface PendingEntriesOptions {
   readonly onDurable: (keyId: string) => void;
   /** The entry of a new key was linked at `file` (its subject's name, or its alternate name). */
   readonly onCreated: (ref: string, keyId: string, file: string) => void;
-  /** The entry of a new key could not be written: the key must not be used any more. */
-  readonly onCreateFailed: (ref: string, keyId: string) => void;
+  /**
+   * The entry of a new key could not be written; true when the key is still handed out for its
+   * subject (not shredded meanwhile): it is then pending again, to be written by the next flush.
+   */
+  readonly onCreateFailed: (ref: string, keyId: string) => boolean;
   /** Makes the shard directory of `file` exist, on the thread pool / blocking. */
   readonly ensureShard: (file: string) => Promise<void>;
   readonly ensureShardSync: (file: string) => void;
@@ -158,10 +165,10 @@ export class PendingEntries {
    * fsync through another descriptor may report success with the data not on disk, while records
    * encrypted with the key are made durable. Those are rewritten (new file, fsync, rename, directory
    * fsyncs) as after a failed sync. Only a forced synchronous commit during a flush does any of this.
-   * A flush in flight that holds a key whose entry could not be written (by itself, or by an earlier
-   * `flushSync` that took it over and failed) makes this one fail too, for as long as it is in flight:
-   * that key was handed out and will never be durable, and a caller whose `flushSync` returns may
-   * hand down everything waiting for the flushes in flight (the in-process writer's held batches).
+   * A key whose entry a flush in flight (or an earlier `flushSync`) could not write is pending
+   * again: written here. When this returns, every key handed out so far is durable — a caller may
+   * then hand down everything waiting for the flushes in flight (the in-process writer's held
+   * batches), even those whose own flush is still to fail.
    */
   flushSync(): void {
     if (!this.any) return;
@@ -177,11 +184,8 @@ export class PendingEntries {
     for (const f of [...this.inFlight.values()].flat()) {
       const c = f.entry.creation;
       if (f.sync === 'issued') {
+        // (Without `toSync`: its entry could not be written; pending again, done above.)
         if (f.toSync) entries.push({ ...f.toSync, failed: true });
-        // Its entry could not be written (the key is forgotten): the flush in flight fails, later.
-        else failures.push(notDurable(f));
-      } else if (f.sync === 'takenOver') {
-        if (f.outcome !== 'durable') failures.push(notDurable(f)); // an earlier flushSync failed it
       } else if (f.sync === 'waiting') {
         if (f.toSync === undefined) {
           // Not written yet (or its writing failed: done again here).
@@ -208,7 +212,7 @@ export class PendingEntries {
       } catch (error) {
         if (flight) flight.outcome = 'failed';
         failures.push(error);
-        this.o.onCreateFailed(e.ref, e.keyId);
+        this.createFailed(e);
       }
     }
     const plan = this.rewriteFailed(entries, failures, bad);
@@ -235,7 +239,12 @@ export class PendingEntries {
     for (const f of flights) {
       if (f.sync === 'takenOver') {
         // A synchronous flush did it: durable, or this flush fails too (its batch used the key).
-        if (f.outcome !== 'durable') failures.push(notDurable(f));
+        if (f.outcome !== 'durable')
+          failures.push(
+            new KeyStoreIoError(
+              `key store: key ${f.entry.keyId} could not be made durable (${f.toSync?.file ?? f.entry.file})`,
+            ),
+          );
       } else if (f.toSync) {
         f.sync = 'issued';
         entries.push(f.toSync);
@@ -270,14 +279,25 @@ export class PendingEntries {
       const e = f.entry;
       if (f.sync === 'takenOver') return; // a synchronous flush wrote it (syncAll reports its outcome)
       if (r.status === 'rejected') {
-        f.sync = 'issued'; // done with: a synchronous flush must not write the forgotten key
+        f.sync = 'issued'; // done with here: the key is pending again, with a new creation
         failures.push(r.reason);
-        this.o.onCreateFailed(e.ref, e.keyId);
+        this.createFailed(e);
       } else if (r.value !== undefined) {
         this.o.onCreated(e.ref, e.keyId, r.value);
         f.toSync = { ref: e.ref, file: r.value, keyId: e.keyId };
       }
     });
+  }
+
+  /**
+   * A new key's entry could not be written: pending again (with a new creation: a write the thread
+   * pool may still be doing for the old one is ignored), unless the key is no longer handed out.
+   */
+  private createFailed(e: PendingEntry): void {
+    const c = e.creation as EntryCreation;
+    if (!this.o.onCreateFailed(e.ref, e.keyId) || this.pending.has(e.ref)) return;
+    const creation: EntryCreation = { bytes: c.bytes, alternateFile: c.alternateFile, state: 'queued' };
+    this.pending.set(e.ref, { ref: e.ref, file: e.file, keyId: e.keyId, creation });
   }
 
   private durable(synced: readonly PendingEntry[], bad: ReadonlySet<PendingEntry>): void {
@@ -377,12 +397,6 @@ export class PendingEntries {
       return undefined;
     });
   }
-}
-
-function notDurable(f: Flight): KeyStoreIoError {
-  return new KeyStoreIoError(
-    `key store: key ${f.entry.keyId} could not be made durable (${f.toSync?.file ?? f.entry.file})`,
-  );
 }
 
 /** Makes one entry durable, blocking: its file, its shard directory and `keys/`. */
