@@ -6,7 +6,7 @@ import { KeyStoreIoError } from '../errors.ts';
 import { createFileOnce, linkFileOnce, linkFileOnceAsync } from './durableFiles.ts';
 
 /** While `on`, writeSync fails as on a full disk; while `short`, it writes half and says so. */
-const full = vi.hoisted(() => ({ on: false, short: false }));
+const full = vi.hoisted(() => ({ on: false, short: false, rewrapRemovesTemporary: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof fs>();
   return {
@@ -19,6 +19,16 @@ vi.mock('node:fs', async (importOriginal) => {
         return real.writeSync(fd, data.subarray(0, data.length >> 1));
       return real.writeSync(...args);
     },
+    // A rewrap removing the temporary file (it lists `.tmp-*` names) just after the link.
+    linkSync: (from: string, to: string) => {
+      real.linkSync(from, to);
+      if (full.rewrapRemovesTemporary) real.unlinkSync(from);
+    },
+    link: (from: string, to: string, callback: (error: Error | null) => void) =>
+      real.link(from, to, (error) => {
+        if (!error && full.rewrapRemovesTemporary) real.unlinkSync(from);
+        callback(error);
+      }),
     // The callback form (linkFileOnceAsync): (fd, buffer, offset, length, position, callback).
     write: (...args: unknown[]) => {
       const callback = args.at(-1) as (error: Error | null, written?: number) => void;
@@ -83,5 +93,20 @@ describe('durableFiles on a full disk', () => {
       full.short = false;
     }
     expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('an entry whose temporary file a rewrap removed right after the link is created all the same (the link is what counts)', async () => {
+    const dir = path.join(tmp.dir, 'rewrap-removed');
+    fs.mkdirSync(dir);
+    full.rewrapRemovesTemporary = true;
+    try {
+      expect(linkFileOnce(path.join(dir, 'a.json'), Buffer.from('{"a":1}'))).toBe(true);
+      expect(createFileOnce(path.join(dir, 'b.json'), Buffer.from('{"b":1}'))).toBe(true);
+      expect(await linkFileOnceAsync(path.join(dir, 'c.json'), Buffer.from('{"c":1}'))).toBe(true);
+    } finally {
+      full.rewrapRemovesTemporary = false;
+    }
+    expect(fs.readdirSync(dir)).toEqual(['a.json', 'b.json', 'c.json']);
+    expect(fs.readFileSync(path.join(dir, 'c.json'), 'utf8')).toBe('{"c":1}');
   });
 });

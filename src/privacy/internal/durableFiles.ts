@@ -54,7 +54,7 @@ export function createFileOnce(file: string, bytes: Uint8Array): boolean {
     removeQuietly(temporary);
     return false;
   }
-  io(`remove ${temporary}`, () => unlinkSync(temporary));
+  removeLinkedTemporary(temporary);
   fsyncDirectory(path.dirname(file));
   return true;
 }
@@ -75,7 +75,7 @@ export function linkFileOnce(file: string, bytes: Uint8Array): boolean {
       throw error;
     return false;
   }
-  io(`remove ${temporary}`, () => unlinkSync(temporary));
+  removeLinkedTemporary(temporary);
   return true;
 }
 
@@ -109,7 +109,7 @@ export async function linkFileOnceAsync(file: string, bytes: Uint8Array): Promis
     throw ioError(`create ${file}`, error);
   }
   await call((done) => unlink(temporary, done)).catch((error: unknown) => {
-    throw ioError(`remove ${temporary}`, error);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`remove ${temporary}`, error);
   });
   return true;
 }
@@ -317,6 +317,19 @@ function writeTemporary(file: string, bytes: Uint8Array, sync = true): string {
     }
   });
   return temporary;
+}
+
+/**
+ * Removes the temporary name of a file just linked to its final name. Gone already is not an error:
+ * a rewrap removes the temporary files it lists (rewrap.ts), and the file is at its final name — a
+ * failure here used to fail the creation of an entry that was created.
+ */
+function removeLinkedTemporary(temporary: string): void {
+  try {
+    unlinkSync(temporary);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`remove ${temporary}`, error);
+  }
 }
 
 function removeQuietly(file: string): void {
