@@ -3,10 +3,15 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
 import { KeyStoreIoError } from '../errors.ts';
-import { createFileOnce, linkFileOnce, linkFileOnceAsync } from './durableFiles.ts';
+import { createFileOnce, linkFileOnce, linkFileOnceAsync, replaceFile } from './durableFiles.ts';
 
 /** While `on`, writeSync fails as on a full disk; while `short`, it writes half and says so. */
-const full = vi.hoisted(() => ({ on: false, short: false, rewrapRemovesTemporary: false }));
+const full = vi.hoisted(() => ({
+  on: false,
+  short: false,
+  rewrapRemovesTemporary: false,
+  renameFails: false,
+}));
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof fs>();
   return {
@@ -18,6 +23,10 @@ vi.mock('node:fs', async (importOriginal) => {
       if (full.short && data instanceof Uint8Array)
         return real.writeSync(fd, data.subarray(0, data.length >> 1));
       return real.writeSync(...args);
+    },
+    renameSync: (from: string, to: string) => {
+      if (full.renameFails) throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
+      real.renameSync(from, to);
     },
     // A rewrap removing the temporary file (it lists `.tmp-*` names) just after the link.
     linkSync: (from: string, to: string) => {
@@ -108,5 +117,20 @@ describe('durableFiles on a full disk', () => {
     }
     expect(fs.readdirSync(dir)).toEqual(['a.json', 'b.json', 'c.json']);
     expect(fs.readFileSync(path.join(dir, 'c.json'), 'utf8')).toBe('{"c":1}');
+  });
+
+  it('replaceFile whose rename fails leaves no temporary file (it holds the entry: a key a shred would miss) and the old file as it was', () => {
+    const dir = path.join(tmp.dir, 'rename-fails');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'entry.json');
+    fs.writeFileSync(file, 'old');
+    full.renameFails = true;
+    try {
+      expect(() => replaceFile(file, Buffer.from('new'))).toThrow(KeyStoreIoError);
+    } finally {
+      full.renameFails = false;
+    }
+    expect(fs.readdirSync(dir)).toEqual(['entry.json']);
+    expect(fs.readFileSync(file, 'utf8')).toBe('old');
   });
 });

@@ -180,7 +180,12 @@ export function makeDirectory(dir: string): boolean {
 /** Replaces `file` atomically with `bytes`. */
 export function replaceFile(file: string, bytes: Uint8Array): void {
   const temporary = writeTemporary(file, bytes);
-  io(`replace ${file}`, () => renameSync(temporary, file));
+  try {
+    io(`replace ${file}`, () => renameSync(temporary, file));
+  } catch (error) {
+    removeQuietly(temporary); // not left behind: it holds the entry (a key that a shred would miss there)
+    throw error;
+  }
   fsyncDirectory(path.dirname(file));
 }
 
