@@ -57,6 +57,20 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     expect(after.keyById(theirs.id)).toBeUndefined();
   });
 
+  it("a key at its alternate name is found by id when the subject's name holds an entry a crash left torn", async () => {
+    const a = open(new LoggingSyncer());
+    const mine = a.keyForSubject('zed');
+    const other = open(new LoggingSyncer(), a.directory);
+    other.keyForSubject('zed');
+    await other.flushPending();
+    await a.flushPending(); // mine is at its alternate name, durable; records use it
+    // The other process's entry: never synced, zero-filled by a power loss (what isTornFile accepts).
+    writeFileSync(fileOf(a, 'zed'), Buffer.alloc(180));
+    const found = reader(a.directory).keyById(mine.id);
+    expect(found?.id).toBe(mine.id);
+    expect(found && sameKey(found, mine)).toBe(true);
+  });
+
   it('flushPendingSync takes over entries a flush in flight is still writing: one entry, synced once, no temporary file left', async () => {
     for (let turns = 0; turns < 12; turns++) {
       const syncer = new LoggingSyncer();

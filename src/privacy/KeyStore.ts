@@ -322,7 +322,16 @@ export class KeyStore {
     if (cached?.id === id) return cached;
     const creating = this.creating.get(ref);
     if (creating?.id === id) return creating;
-    const key = this.load(ref);
+    let key: DataKey | null;
+    try {
+      key = this.load(ref);
+    } catch (error) {
+      // The subject's name unreadable (e.g. an entry a crash left torn, not removed yet by a
+      // processor): a key at its alternate name is intact all the same.
+      const alternate = error instanceof KeyStoreCorruptError ? this.loadAlternate(id) : undefined;
+      if (alternate) return alternate;
+      throw error;
+    }
     if (key?.id !== id) {
       const alternate = this.loadAlternate(id);
       if (alternate) return alternate; // not the subject's key for new records: not cached
