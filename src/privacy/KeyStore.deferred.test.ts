@@ -274,6 +274,26 @@ describe('KeyStore with deferSync', () => {
     expect(store.keyForSubject('gina').id).not.toBe(key.id); // a new key, as after any shred
   });
 
+  it('a shred never reports destroyed a key that a flush in flight is writing (it would be linked after): it fails, retryable, and destroys it once written', async () => {
+    const store = open(new LoggingSyncer());
+    const key = store.keyForSubject('hugo');
+    const inFlight = store.flushPending(); // the thread pool is writing the entry
+    let destroyed: string | undefined;
+    try {
+      destroyed = store.shred('hugo');
+    } catch (error) {
+      expect(error).toBeInstanceOf(KeyStoreIoError);
+      expect(isRetryable(error)).toBe(true);
+    }
+    await inFlight;
+    destroyed ??= store.shred('hugo'); // the retry
+    expect(destroyed).toBe(key.id);
+    expect(open(new LoggingSyncer(), store.directory).keyById(key.id)).toBeUndefined();
+    expect(store.keyById(key.id)).toBeUndefined();
+    expect(store.keyForSubject('hugo').id).not.toBe(key.id);
+    await store.flushPending();
+  });
+
   it('a key whose sync failed, read again when its cache entry expires, is still rewritten, not fsynced again', async () => {
     const clock = { nowMs: 0 };
     const syncer = new LoggingSyncer();

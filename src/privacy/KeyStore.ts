@@ -351,10 +351,18 @@ export class KeyStore {
   /**
    * Destroys the subject's data key (and its alternate entries); returns its id, or undefined when
    * the subject had none. With `deferSync`, a new key of the subject whose entry is not written yet is
-   * dropped too, but not one a flush in flight is writing (as for a shred by another process).
+   * dropped too; while a flush in flight is writing it (it would be linked after the shred) the shred
+   * fails with `KeyStoreIoError` (retryable) before destroying anything: shred again once that flush
+   * has settled.
    */
   shred(subject: Subject): string | undefined {
     const ref = this.subjectRef(subject);
+    const writing = this.creating.get(ref);
+    if (writing !== undefined && !(this.pending?.has(ref) ?? false)) {
+      throw new KeyStoreIoError(
+        `key store ${this.directory}: a new key of the subject (${writing.id}) is being written by a flush in flight; shred again once it has completed`,
+      );
+    }
     return withStoreLock(this.directory, () => {
       let keyId: string | undefined;
       try {
