@@ -34,7 +34,13 @@ export interface RecordProcessor {
    * batch whose dispatch makes the next call), or a failure may be reported to the wrong batch.
    */
   flushBeforeExport?(): Promise<void> | undefined;
-  /** `flushBeforeExport`, blocking: for a runner that cannot await (in-process `durability: strict`, synchronous commits). */
+  /**
+   * `flushBeforeExport`, blocking: for a runner that cannot await (in-process `durability: strict`,
+   * synchronous commits). When it returns, EVERYTHING records processed so far depend on is durable —
+   * including work of `flushBeforeExport` calls still in flight, whose promises may settle (even reject)
+   * later: the in-process writer's forced commit releases every held batch on its return
+   * (`HeldBatches.allFlushed`) without waiting for their own flushes. If that cannot be done, throw.
+   */
   flushBeforeExportSync?(): void;
   start?(): Promise<void>;
   shutdown?(): Promise<void>;
