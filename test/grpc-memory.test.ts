@@ -159,6 +159,12 @@ function stalledCall(
   return { stream, answer };
 }
 
+/** Reserved for messages, windows and decompressed copies: all but the socket reads kept beyond messages. */
+function reservedButReads(server: OtlpGrpcServer): number | undefined {
+  const stats = server.inflightStats();
+  return stats && stats.reservedBytes - stats.keptReadsBytes;
+}
+
 async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
@@ -256,9 +262,11 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     call.stream.end(gz);
     // the message and its decompressed copy, no longer max_recv_msg_size_mib for the copy
     await until(
-      () => server.inflightStats()?.reservedBytes === 5 + gz.length + ONE_RECORD.length,
+      () => reservedButReads(server) === 5 + gz.length + ONE_RECORD.length,
       'the decompressed size to be settled',
     );
+    // the request's one read: its HEADERS and DATA frames
+    expect(server.inflightStats()?.keptReadsBytes).toBeLessThan(1024);
     unblock();
     expect(await call.answer).toEqual({ status: '0', retryDelayMs: undefined });
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
@@ -331,6 +339,80 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(sink.records).toBe(0);
   });
 
+  it('a stalled call sent one byte per socket read cannot keep more reads alive than the budget', async () => {
+    // Node hands a stream's DATA as views of the socket read they came in, and grpc-js keeps the views of
+    // an unfinished message: one byte per ~60 KB read (filled with the skipped body of a message over
+    // max_recv_msg_size_mib) kept ~59 MiB alive for 3 calls with 1.8 MiB reserved, against 4 MiB.
+    const limit = 4 * MIB;
+    const { server } = await startServer({ max_inflight_bytes_mib: 4 });
+    const holders = new Map<ArrayBufferLike, number>();
+    let kept = 0;
+    let maxKept = 0;
+    const grpcServer = (server as unknown as { server: grpc.Server }).server;
+    for (const h of http2ServersOf(grpcServer))
+      h.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+        if (headers['x-role'] !== 'stalled') return;
+        const mine = new Set<ArrayBufferLike>();
+        // prepended: runs before the receiver's listener, so it also counts the read of a refused call
+        stream.prependListener('data', (chunk: Buffer) => {
+          if (mine.has(chunk.buffer)) return;
+          mine.add(chunk.buffer);
+          const n = holders.get(chunk.buffer) ?? 0;
+          holders.set(chunk.buffer, n + 1);
+          if (n === 0) kept += chunk.buffer.byteLength;
+          maxKept = Math.max(maxKept, kept);
+        });
+        stream.once('close', () => {
+          for (const b of mine) {
+            const n = holders.get(b) ?? 0;
+            if (n > 1) holders.set(b, n - 1);
+            else {
+              holders.delete(b);
+              kept -= b.byteLength;
+            }
+          }
+        });
+      });
+    const session = connect(server.endpoint);
+    await new Promise((r) => session.once('remoteSettings', r));
+    const carrier = stalledCall(session, 0xffff_ffff, 0); // refused by grpc-js on its prefix: its body is skipped
+    const stalled = Array.from({ length: 3 }, () =>
+      stalledCall(session, MIB / 2, 0, { 'x-role': 'stalled' }),
+    );
+    await until(() => reservedButReads(server) === 4 * WINDOW + 3 * (MIB / 2 + 5) + 5, 'the calls');
+    for (let i = 0; i < 1500 && !carrier.stream.closed; i++) {
+      carrier.stream.write(Buffer.alloc(60_000));
+      for (const c of stalled) if (!c.stream.closed) c.stream.write(Buffer.from([0]));
+      await new Promise((r) => setImmediate(r));
+    }
+    // at most the read that made a call not fit, per call, comes on top of the budget
+    expect(maxKept).toBeLessThanOrEqual(limit + 3 * 64 * 1024);
+    for (const c of stalled) expect(await c.answer).toEqual({ status: '14', retryDelayMs: 1000 });
+    carrier.stream.close(http2.constants.NGHTTP2_CANCEL);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+    expect(server.inflightStats()?.keptReadsBytes).toBe(0);
+  });
+
+  it('16 calls of 1 MiB multiplexed on one connection fit in 32 MiB: reads they share are counted once', async () => {
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 32 });
+    const big = oneRecord(MIB - 1024);
+    for (let round = 0; round < 3; round++) {
+      let unblock = (): void => undefined;
+      sink.hold = new Promise((r) => (unblock = r));
+      const calls = Array.from({ length: 16 }, () => exportRaw(server.endpoint, big));
+      await until(() => reservedButReads(server) === 16 * (5 + big.length), 'every request to arrive');
+      const stats = server.inflightStats();
+      // the reads hold the 16 messages and little else: frame headers, HEADERS frames
+      expect(stats?.keptReadsBytes).toBeLessThan(MIB);
+      unblock();
+      expect(await Promise.all(calls)).toEqual(Array.from({ length: 16 }, () => null));
+      await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+    }
+    expect(server.inflightStats()?.refusedCalls).toBe(0);
+    expect(server.inflightStats()?.keptReadsBytes).toBe(0);
+    expect(sink.records).toBe(48);
+  });
+
   it('a stream grpc-js answered itself (unknown method) gives its reservation back', async () => {
     const { server } = await startServer({ max_inflight_bytes_mib: 8 });
     const stream = connect(server.endpoint).request({
@@ -353,13 +435,12 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     let unblock = (): void => undefined;
     sink.hold = new Promise((r) => (unblock = r));
     const pending = exportRaw(server.endpoint, ONE_RECORD, { deadlineMs: 300 });
-    await until(
-      () => server.inflightStats()?.reservedBytes === 5 + ONE_RECORD.length,
-      'the request to arrive',
-    );
+    await until(() => reservedButReads(server) === 5 + ONE_RECORD.length, 'the request to arrive');
+    const keptReads = server.inflightStats()?.keptReadsBytes ?? -1;
+    expect(keptReads).toBeLessThan(1024);
     expect((await pending)?.code).toBe(4); // the client's deadline: it cancelled the call
     await new Promise((r) => setTimeout(r, 50));
-    expect(server.inflightStats()?.reservedBytes).toBe(5 + ONE_RECORD.length);
+    expect(server.inflightStats()?.reservedBytes).toBe(5 + ONE_RECORD.length + keptReads);
     unblock();
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the handler to finish');
     expect(sink.records).toBe(1);

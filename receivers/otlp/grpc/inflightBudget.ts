@@ -7,6 +7,7 @@
  * held never exceed `limitBytes`; `reservedBytes` is the gauge.
  */
 import assert from 'node:assert/strict';
+import { PinnedBuffers } from './pinnedBuffers.ts';
 
 export interface InflightStats {
   /** The budget; `Infinity` when `max_inflight_bytes_mib` is 0 (no limit). */
@@ -17,6 +18,8 @@ export interface InflightStats {
   readonly peakBytes: number;
   /** Calls refused (UNAVAILABLE with RetryInfo) because their reservation did not fit. */
   readonly refusedCalls: number;
+  /** Part of `reservedBytes`: socket reads kept by calls' chunks beyond their messages (pinnedBuffers.ts). */
+  readonly keptReadsBytes: number;
 }
 
 export class InflightBudget {
@@ -24,6 +27,8 @@ export class InflightBudget {
   private reserved = 0;
   private peak = 0;
   private refused = 0;
+  /** The socket reads calls' chunks keep alive (streamAdmission.ts). */
+  readonly pinned: PinnedBuffers = new PinnedBuffers(this);
 
   constructor(limitBytes: number) {
     assert.ok(limitBytes > 0, 'inflight budget must be positive');
@@ -36,6 +41,12 @@ export class InflightBudget {
     this.reserved += bytes;
     if (this.reserved > this.peak) this.peak = this.reserved;
     return true;
+  }
+
+  /** Reserves `bytes` even over the limit: for memory already held (pinnedBuffers.ts); later calls are refused until it is back under. */
+  reserveOverLimit(bytes: number): void {
+    this.reserved += bytes;
+    if (this.reserved > this.peak) this.peak = this.reserved;
   }
 
   release(bytes: number): void {
@@ -53,6 +64,7 @@ export class InflightBudget {
       reservedBytes: this.reserved,
       peakBytes: this.peak,
       refusedCalls: this.refused,
+      keptReadsBytes: this.pinned.reservedBytes,
     };
   }
 }

@@ -13,6 +13,8 @@
  *   that prefix and holds nothing of it), plus, for a compressed message,
  *   `max_recv_msg_size_mib` for its decompressed copy, cut down to the real
  *   size once it is decompressed (`callStarted`, `callInflated`);
+ * - the socket reads its chunks are views of, beyond what the messages
+ *   reserve (pinnedBuffers.ts: grpc-js keeps those views);
  * - all of it until the stream has closed AND the handler (if it started)
  *   has finished: the handler holds the message until its records are
  *   durable, even when the client has gone.
@@ -22,9 +24,10 @@
  * its records and retries), then RST_STREAM(NO_ERROR) so the client stops
  * sending (RFC 9113 §8.1), as readTimeout.ts does. grpc-js's call, whose
  * handler has not run, ends as cancelled. Every byte grpc-js is given
- * belongs to a prefix or a body already reserved, so the bytes held never
- * exceed the budget; Buffer.concat of a completed message copies it once,
- * transiently.
+ * belongs to a prefix or a body already reserved, and every read its chunks
+ * keep alive is counted (pinnedBuffers.ts). Not counted: grpc-js's
+ * Buffer.concat copy of a completed message, which lives as long as the call
+ * (up to about twice the budget while handlers hold their messages).
  *
  * gzip and deflate messages are decompressed by the handler, not by grpc-js
  * (`takenCompression`): grpc-js 1.14 decompresses a message as soon as it is
@@ -41,6 +44,7 @@ import http2 from 'node:http2';
 import { RETRY_AFTER_MS } from '../errorMapping.ts';
 import { encodeStatusProtobuf, GrpcCode } from '../rpcStatus.ts';
 import type { InflightBudget } from './inflightBudget.ts';
+import type { PinnedBuffers } from './pinnedBuffers.ts';
 
 const PREFIX_BYTES = 5;
 
@@ -112,6 +116,11 @@ class StreamAccount {
   private compressed = false;
   private length = 0;
   private bodyLeft = 0;
+  /** The body being read is one grpc-js refused (over `maxMessageBytes`): it keeps none of it. */
+  private skipping = false;
+  /** The read buffers this call's chunks are views of (grpc-js keeps them), and where they are counted. */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  private readonly pinned: PinnedBuffers;
   /** The request's encoding when its compressed messages are decompressed by the handler (see above). */
   private readonly taken: string | undefined;
   /** A compressed flag was cleared: grpc-js hands the handler compressed bytes. */
@@ -122,6 +131,7 @@ class StreamAccount {
     this.stream = stream;
     this.o = o;
     this.taken = taken;
+    this.pinned = o.budget.pinned;
     this.windowBytes = o.streamWindowBytes;
     // Before grpc-js's listener: a call refused here never hands grpc-js the chunk (it finds the stream closed).
     stream.prependListener('data', this.onData);
@@ -160,20 +170,26 @@ class StreamAccount {
   private releaseIfDone(): void {
     if (!this.streamClosed || this.handlers > 0) return;
     this.o.budget.release(this.windowBytes + this.messageBytes + this.inflateBytes);
+    this.pinned.release(this.buffers, this.messageBytes);
+    this.buffers.clear();
     this.windowBytes = this.messageBytes = this.inflateBytes = 0;
   }
 
   private read(chunk: Buffer): void {
+    // grpc-js keeps a view of this chunk: it holds a message's flag byte or body bytes grpc-js reads.
+    let kept = false;
     let i = 0;
     while (i < chunk.length) {
       if (this.bodyLeft > 0) {
         const n = Math.min(this.bodyLeft, chunk.length - i);
         this.bodyLeft -= n;
         i += n;
+        if (!this.skipping) kept = true;
         continue;
       }
       const byte = chunk[i++] as number;
       if (this.prefixFill === 0) {
+        kept = true;
         this.compressed = byte === 1;
         if (this.compressed && this.taken !== undefined) {
           // grpc-js's listener, after this one, reads the same Buffer: it takes the message as identity.
@@ -185,7 +201,15 @@ class StreamAccount {
       this.prefixFill = 0;
       if (!this.announce(this.compressed, this.length)) return;
       this.bodyLeft = this.length;
+      this.skipping = this.length > this.o.maxMessageBytes;
       this.length = 0;
+    }
+    if (kept && !this.buffers.has(chunk.buffer)) {
+      this.buffers.add(chunk.buffer);
+      if (!this.pinned.pin(chunk.buffer)) {
+        this.stream.off('data', this.onData);
+        refuse(this.stream, this.o);
+      }
     }
   }
 
@@ -200,6 +224,7 @@ class StreamAccount {
     }
     this.messageBytes += PREFIX_BYTES + body;
     this.inflateBytes += inflate;
+    this.pinned.credit(PREFIX_BYTES + body);
     return true;
   }
 }

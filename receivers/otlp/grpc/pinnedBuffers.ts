@@ -1,0 +1,86 @@
+/**
+ * Socket read buffers that calls' request chunks keep alive, counted toward
+ * the server's byte budget (streamAdmission.ts). Node's HTTP/2 session hands
+ * each stream its DATA as views of one ArrayBuffer per socket read, and
+ * grpc-js's decoder keeps views of a message's chunks (its flag byte, its
+ * body) until the message is done and the call is gone: a 1-byte chunk that
+ * arrived in a 60 KB read keeps 60 KB. Reserving each message's size at its
+ * prefix does not bound that: 3 stalled calls sent one byte per read, each
+ * read filled with another call's skipped body, kept ~59 MiB of reads alive
+ * with 1.8 MiB reserved against a 4 MiB budget (test/grpc-memory.test.ts).
+ *
+ * So every ArrayBuffer a kept chunk is a view of is counted once, whichever
+ * calls' chunks it holds, until the last of those calls is released. The
+ * message reservations already cover the bytes a message's chunks hold in
+ * their reads, and legitimate reads hold little else (frame headers, other
+ * calls' messages): only what the reads hold beyond every reserved message
+ * (`pinnedBytes - creditBytes`) is reserved on top. It grows when a call
+ * pins a new read (a call whose growth does not fit is refused, retryably)
+ * and may grow when a call is released while others still keep reads that
+ * held its bytes: that is reserved even over the limit (the memory is held),
+ * and new calls are refused until it shrinks.
+ */
+import type { InflightBudget } from './inflightBudget.ts';
+
+export class PinnedBuffers {
+  private readonly budget: InflightBudget;
+  /** Every kept read buffer with the number of calls keeping it. */
+  private readonly holders = new Map<ArrayBufferLike, number>();
+  private pinnedBytes = 0;
+  /** Message bytes reserved by calls (5 + length per message). */
+  private creditBytes = 0;
+  /** Reserved in the budget for `pinnedBytes - creditBytes`. */
+  private extraBytes = 0;
+
+  constructor(budget: InflightBudget) {
+    this.budget = budget;
+  }
+
+  /** A call reserved `bytes` more of messages. */
+  credit(bytes: number): void {
+    this.creditBytes += bytes;
+    this.settle(false);
+  }
+
+  /** A call keeps `buffer` (not kept by it before); false if what that adds does not fit in the budget. */
+  pin(buffer: ArrayBufferLike): boolean {
+    const n = this.holders.get(buffer) ?? 0;
+    this.holders.set(buffer, n + 1);
+    if (n === 0) this.pinnedBytes += buffer.byteLength;
+    return this.settle(false);
+  }
+
+  /** A call is released: the buffers it kept, the message bytes it had reserved. */
+  release(buffers: Iterable<ArrayBufferLike>, creditBytes: number): void {
+    for (const buffer of buffers) {
+      const n = this.holders.get(buffer) ?? 0;
+      if (n > 1) this.holders.set(buffer, n - 1);
+      else if (n === 1) {
+        this.holders.delete(buffer);
+        this.pinnedBytes -= buffer.byteLength;
+      }
+    }
+    this.creditBytes -= creditBytes;
+    this.settle(true);
+  }
+
+  /** Bytes reserved for kept reads beyond the messages (part of the budget's `reservedBytes`). */
+  get reservedBytes(): number {
+    return this.extraBytes;
+  }
+
+  /** Brings the reservation to what the kept reads need; `force`: even over the limit (memory already held). */
+  private settle(force: boolean): boolean {
+    const target = Math.max(0, this.pinnedBytes - this.creditBytes);
+    if (target < this.extraBytes) {
+      this.budget.release(this.extraBytes - target);
+      this.extraBytes = target;
+      return true;
+    }
+    if (target === this.extraBytes) return true;
+    if (force) this.budget.reserveOverLimit(target - this.extraBytes);
+    else if (!this.budget.tryReserve(target - this.extraBytes)) return false;
+    this.extraBytes = target;
+    return true;
+  }
+}
