@@ -413,6 +413,20 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(sink.records).toBe(48);
   });
 
+  it('the largest call config.ts allows for a budget fits it, reads kept included: a compressed message of max_recv_msg_size_mib', async () => {
+    // initial_window_size + 5 + 2 × max_recv_msg_size_mib = 3 MiB: the smallest budget config.ts accepts
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 3, initial_window_size: MIB - 5 });
+    let n = MIB - 64;
+    while (gzipSync(oneRecord(n), { level: 0 }).length > MIB - 8) n -= 8;
+    const gz = gzipSync(oneRecord(n), { level: 0 }); // stored: as large compressed as decompressed
+    const call = stalledCall(connect(server.endpoint), gz.length, 0, { 'grpc-encoding': 'gzip' }, 1);
+    call.stream.end(gz);
+    expect(await call.answer).toEqual({ status: '0', retryDelayMs: undefined });
+    expect(sink.records).toBe(1);
+    expect(server.inflightStats()?.refusedCalls).toBe(0);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+  });
+
   it('a stream grpc-js answered itself (unknown method) gives its reservation back', async () => {
     const { server } = await startServer({ max_inflight_bytes_mib: 8 });
     const stream = connect(server.endpoint).request({

@@ -133,10 +133,13 @@ class StreamAccount {
     this.taken = taken;
     this.pinned = o.budget.pinned;
     this.windowBytes = o.streamWindowBytes;
+    this.pinned.credit(this.windowBytes);
     // Before grpc-js's listener: a call refused here never hands grpc-js the chunk (it finds the stream closed).
     stream.prependListener('data', this.onData);
     stream.once('end', () => {
       o.budget.release(this.windowBytes);
+      // Reads kept beyond the messages no longer count on the window (reserved again at most what it was).
+      this.pinned.debit(this.windowBytes);
       this.windowBytes = 0;
     });
     stream.once('close', () => {
@@ -170,7 +173,7 @@ class StreamAccount {
   private releaseIfDone(): void {
     if (!this.streamClosed || this.handlers > 0) return;
     this.o.budget.release(this.windowBytes + this.messageBytes + this.inflateBytes);
-    this.pinned.release(this.buffers, this.messageBytes);
+    this.pinned.release(this.buffers, this.windowBytes + this.messageBytes);
     this.buffers.clear();
     this.windowBytes = this.messageBytes = this.inflateBytes = 0;
   }
