@@ -427,6 +427,52 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
   });
 
+  it('random calls (sizes, chunking, gzip, resets, dead connections) on a small budget: everything is given back', async () => {
+    const { server } = await startServer({ max_inflight_bytes_mib: 3 });
+    let seed = 12345;
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const sessions = Array.from({ length: 3 }, () => connect(server.endpoint));
+    const answers: Array<Promise<unknown>> = [];
+    for (let round = 0; round < 8; round++) {
+      const calls = Array.from({ length: 12 }, () => {
+        const session = sessions[Math.floor(random() * sessions.length)] as http2.ClientHttp2Session;
+        const gzip = random() < 0.3;
+        const body = gzip
+          ? gzipSync(oneRecord(Math.floor(random() * 200_000)))
+          : oneRecord(Math.floor(random() * 600_000));
+        const call = stalledCall(
+          session,
+          body.length,
+          0,
+          gzip ? { 'grpc-encoding': 'gzip' } : {},
+          gzip ? 1 : 0,
+        );
+        answers.push(call.answer);
+        return { call, body, sent: 0, fate: random() };
+      });
+      for (let step = 0; step < 20; step++) {
+        for (const c of calls) {
+          if (c.call.stream.closed || c.sent >= c.body.length) continue;
+          const n = Math.min(c.body.length - c.sent, 1 + Math.floor(random() * 40_000));
+          c.call.stream.write(c.body.subarray(c.sent, c.sent + n));
+          c.sent += n;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      for (const c of calls) {
+        if (c.call.stream.closed) continue;
+        if (c.fate < 0.5 && c.sent >= c.body.length) c.call.stream.end();
+        else c.call.stream.close(http2.constants.NGHTTP2_CANCEL);
+      }
+      if (round === 5) (sessions[0] as http2.ClientHttp2Session).destroy();
+    }
+    await Promise.all(answers);
+    for (const s of sessions) s.destroy();
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'everything to be given back');
+    expect(server.inflightStats()?.keptReadsBytes).toBe(0);
+    expect(await exportRaw(server.endpoint, ONE_RECORD)).toBeNull();
+  });
+
   it('a stream grpc-js answered itself (unknown method) gives its reservation back', async () => {
     const { server } = await startServer({ max_inflight_bytes_mib: 8 });
     const stream = connect(server.endpoint).request({
