@@ -100,6 +100,21 @@ export class HeldBatches {
  */
 function payloadBytesBound(records: readonly AuditRecord[]): number {
   let n = 0;
-  for (const r of records) n += recordPayloadBytesUpperBound(r);
+  for (const r of records) n += recordBoundOrZero(r);
   return n;
+}
+
+/**
+ * 0 for a record the bound cannot be computed for: not a valid AuditRecord (`write(record)` takes
+ * records from JavaScript callers), which the exporter refuses when its batch goes down. Throwing here
+ * rejected the held batch's promise (its waiters never settled; an unhandled rejection), and a NaN
+ * would have turned the byte bound off for good.
+ */
+function recordBoundOrZero(record: AuditRecord): number {
+  try {
+    const bytes = recordPayloadBytesUpperBound(record);
+    return Number.isFinite(bytes) ? bytes : 0;
+  } catch {
+    return 0;
+  }
 }
