@@ -176,3 +176,31 @@ describe('projection writer: cached resource and scope bytes', () => {
     );
   });
 });
+
+describe('a record whose attribute reads differ each time does not leave wrong bytes for the next records', () => {
+  it('a value getter (read once to write, again to snapshot) or a Proxy: the next, plain record gets its own bytes', () => {
+    // The part's bytes came from the first read; a snapshot from a second read named a value the bytes
+    // do not hold, and a later plain record with that value was given them (a wrong hash in the chain).
+    const withResource = (attributes: readonly KeyValue[]): AuditRecord =>
+      createAuditRecord({ ...record(), resource: { attributes, droppedAttributesCount: 0, schemaUrl: '' } });
+    let reads = 0;
+    const flipping = {
+      key: 'service.name',
+      get value(): AnyValue {
+        return reads++ === 0 ? 'first' : 'second';
+      },
+    } as KeyValue;
+    let proxied = 0;
+    const proxy = new Proxy([{ key: 'host', value: 'a' }] as KeyValue[], {
+      get: (target, p, receiver): unknown =>
+        p === '0' && proxied++ > 0 ? { key: 'host', value: 'b' } : Reflect.get(target, p, receiver),
+    });
+    for (const [odd, plain] of [
+      [[flipping], { key: 'service.name', value: 'second' }],
+      [proxy, { key: 'host', value: 'b' }],
+    ] as const) {
+      canonicalRecordBytes(withResource(odd));
+      expectReference(withResource([plain]));
+    }
+  });
+});

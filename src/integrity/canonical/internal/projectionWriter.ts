@@ -112,8 +112,9 @@ class ProjectionWriter extends Utf8JsonWriter {
       return;
     }
     const start = this.length;
+    const written: unknown[] = [];
     this.raw('{"attributes":');
-    this.attributes(attributes, 'resource.attributes');
+    this.attributes(attributes, 'resource.attributes', written);
     this.raw(',"dropped_attributes_count":').number(dropped, 'resource.dropped_attributes_count');
     this.raw(',"schema_url":').string(schemaUrl, 'resource.schema_url');
     this.raw('}');
@@ -123,7 +124,7 @@ class ProjectionWriter extends Utf8JsonWriter {
       schemaUrl,
       undefined,
       undefined,
-      attributes,
+      written,
       bytes,
       this.length - start,
     );
@@ -136,15 +137,16 @@ class ProjectionWriter extends Utf8JsonWriter {
       return;
     }
     const start = this.length;
+    const written: unknown[] = [];
     this.raw('{"attributes":');
-    this.attributes(attributes, 'scope.attributes');
+    this.attributes(attributes, 'scope.attributes', written);
     this.raw(',"dropped_attributes_count":').number(dropped, 'scope.dropped_attributes_count');
     this.raw(',"name":').string(name, 'scope.name');
     this.raw(',"schema_url":').string(schemaUrl, 'scope.schema_url');
     this.raw(',"version":').string(version, 'scope.version');
     this.raw('}');
     const bytes = (): Uint8Array => this.copyFrom(start);
-    this.#scopePart = cachePart(dropped, name, schemaUrl, version, attributes, bytes, this.length - start);
+    this.#scopePart = cachePart(dropped, name, schemaUrl, version, written, bytes, this.length - start);
   }
 
   /** `relative`: `path` is the last segment after the current position (a value's string), not a field. */
@@ -204,8 +206,11 @@ class ProjectionWriter extends Utf8JsonWriter {
     return path + last;
   }
 
-  /** A top-level attribute list: `audit.integrity.*` entries are left out. */
-  attributes(list: readonly KeyValue[], path: string): void {
+  /**
+   * A top-level attribute list: `audit.integrity.*` entries are left out. `written`: receives each
+   * entry's key and value as read here to write them, each read once (partCache.ts snapshots them).
+   */
+  attributes(list: readonly KeyValue[], path: string, written?: unknown[]): void {
     if (!Array.isArray(list)) throw unsupported(path, 'expected an array of { key, value }');
     this.#enter(path);
     this.raw('[');
@@ -214,10 +219,15 @@ class ProjectionWriter extends Utf8JsonWriter {
       const kv = list[i] as KeyValue;
       this.#enter(i);
       this.#checkKeyValue(kv);
-      if (!isIntegrityAttribute(kv.key)) {
+      const key = kv.key;
+      if (typeof key !== 'string') throw unsupported(this.#path(), 'expected { key: string, value }');
+      // A left-out entry's value makes no bytes; it is still snapshot (read once), as any other.
+      const value = kv.value;
+      written?.push(key, value);
+      if (!isIntegrityAttribute(key)) {
         if (!first) this.raw(',');
         first = false;
-        this.#keyValue(kv, 1);
+        this.#keyValueOf(key, value, 1);
       }
       this.#leave();
     }
@@ -295,9 +305,13 @@ class ProjectionWriter extends Utf8JsonWriter {
   }
 
   #keyValue(kv: KeyValue, level: number): void {
-    this.raw('{"key":').#string(kv.key, '.key').raw(',"value":');
+    this.#keyValueOf(kv.key, kv.value, level);
+  }
+
+  #keyValueOf(key: string, value: AnyValue, level: number): void {
+    this.raw('{"key":').#string(key, '.key').raw(',"value":');
     this.#enter('.value');
-    this.tagged(kv.value, level);
+    this.tagged(value, level);
     this.#leave();
     this.raw('}');
   }
