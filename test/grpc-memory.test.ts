@@ -473,6 +473,23 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(await exportRaw(server.endpoint, ONE_RECORD)).toBeNull();
   });
 
+  it('two messages on one unary call: grpc-js refuses the call, no handler runs, both reservations are given back', async () => {
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 8 });
+    const framed = (body: Buffer, flag = 0): Buffer => {
+      const prefix = Buffer.alloc(5);
+      prefix.writeUInt8(flag, 0);
+      prefix.writeUInt32BE(body.length, 1);
+      return Buffer.concat([prefix, body]);
+    };
+    const gz = gzipSync(ONE_RECORD);
+    const call = stalledCall(connect(server.endpoint), ONE_RECORD.length, 0);
+    call.stream.end(Buffer.concat([ONE_RECORD, framed(gz, 1)]));
+    expect((await call.answer).status).toBe('12'); // UNIMPLEMENTED: a second request message
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+    expect(server.inflightStats()?.keptReadsBytes).toBe(0);
+    expect(sink.records).toBe(0);
+  });
+
   it('a stream grpc-js answered itself (unknown method) gives its reservation back', async () => {
     const { server } = await startServer({ max_inflight_bytes_mib: 8 });
     const stream = connect(server.endpoint).request({
