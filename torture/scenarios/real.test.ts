@@ -72,6 +72,24 @@ async function iterate(s: Scenario, iterations: number): Promise<Outcome> {
   return { results, ms };
 }
 
+describe('real-process torture scenarios stopped by the time budget', () => {
+  it(`${realDiskFull.name}: an iteration stopped while filling does not claim the disk never filled`, async (ctx) => {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `torture-${realDiskFull.name}-`));
+    const stopped = new AbortController();
+    stopped.abort();
+    try {
+      const r = await realDiskFull.run({ seed: SEED, iteration: 0, workDir, signal: stopped.signal });
+      expect(r.violations).toEqual([]);
+    } catch (err) {
+      const reason = skipReasonOfError(err);
+      if (reason === undefined) throw err;
+      ctx.skip(reason);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('real-process torture scenarios', () => {
   afterAll(() => releaseSpareChildren());
 

@@ -210,7 +210,9 @@ async function run(ctx: IterationContext): Promise<IterationResult> {
     await Promise.all(loops);
     metrics.refusals = refusals.length;
     metrics.ackedWhileFilling = oracle.acknowledged;
-    if (refusals.length === 0)
+    // Only a fill that ran its whole time proves the disk never filled: one the run's time budget stopped
+    // early (the signal) has not (npm run torture reported it as a failure at the budget's end).
+    if (refusals.length === 0 && Date.now() - t0 >= FILL_MS_MAX)
       v.add(`the WAL never refused an append in ${FILL_MS_MAX} ms: the disk never filled`);
     const byCode = new Map<string, number>();
     for (const r of refusals) {
