@@ -69,6 +69,23 @@ function writerFor(
   return { writer, emit: (body) => logger.emit({ body }) };
 }
 
+/**
+ * A processor with work pending before its first batch (as audit_encrypt's new key) whose async flush
+ * never settles (a producer that never yields never lets it); its blocking flush logs to `log`.
+ */
+function neverSettlingKeys(log: string[]): RecordProcessor {
+  let pending = true;
+  return {
+    mutates: false,
+    process: () => true,
+    flushBeforeExport: () => (pending ? new Promise<void>(() => undefined) : undefined),
+    flushBeforeExportSync: () => {
+      log.push(pending ? 'flush sync' : 'flush sync (nothing)');
+      pending = false;
+    },
+  };
+}
+
 describe('SdkWalWriter: the synchronous commit of a producer that never yields', () => {
   it('commits at the bound, in emit order', () => {
     const exporter = new MemoryWalExporter();
@@ -81,17 +98,8 @@ describe('SdkWalWriter: the synchronous commit of a producer that never yields',
   it('batches held for their processors flush (new keys) count too: the commit hands them down, in order', async () => {
     // A processor with work pending before its first batch (as audit_encrypt's new key): its async
     // flush can settle only when the event loop runs, which a producer that never yields never lets.
-    let pending = true;
     const log: string[] = [];
-    const keys: RecordProcessor = {
-      mutates: false,
-      process: () => true,
-      flushBeforeExport: () => (pending ? new Promise<void>(() => undefined) : undefined),
-      flushBeforeExportSync: () => {
-        log.push(pending ? 'flush sync' : 'flush sync (nothing)');
-        pending = false;
-      },
-    };
+    const keys = neverSettlingKeys(log);
     const exporter = new MemoryWalExporter();
     const { writer, emit } = writerFor(exporter, 'error', undefined, [keys]);
     const n = 3 * BATCH_RECORDS_MAX;
@@ -110,17 +118,8 @@ describe('SdkWalWriter: the synchronous commit of a producer that never yields',
   it('the bytes of held batches count toward the byte bound: large records do not pile up in memory', () => {
     // A new data key whose async flush never settles while the producer does not yield; records of
     // 16 KiB: 3 batches are 48 MiB. The record bound (100,000) is far away; the byte bound is 1 MiB.
-    let pending = true;
     const log: string[] = [];
-    const keys: RecordProcessor = {
-      mutates: false,
-      process: () => true,
-      flushBeforeExport: () => (pending ? new Promise<void>(() => undefined) : undefined),
-      flushBeforeExportSync: () => {
-        log.push(pending ? 'flush sync' : 'flush sync (nothing)');
-        pending = false;
-      },
-    };
+    const keys = neverSettlingKeys(log);
     const exporter = new MemoryWalExporter();
     const { emit } = writerFor(exporter, 'error', undefined, [keys], {
       pendingRecordsMax: 100_000,
