@@ -303,10 +303,7 @@ describe('KeyStore with deferSync', () => {
     let inode = 0;
     // For good: a later fsync would lie.
     syncer.fail = (what) => what === `file ${file}` && (inode ||= statSync(file).ino) > 0;
-    const lock = path.join(store.directory, 'lock');
-    writeFileSync(lock, '4242\n'); // no rewrite at once: the key stays pending, marked failed
-    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
-    rmSync(lock);
+    await failFlushWhileLocked(store);
     clock.nowMs += 5_000;
     expect(store.keyForSubject('paul').id).toBe(key.id); // read from the store again
     await store.flushPending(); // rewritten: the failing fsync is not tried again
@@ -319,10 +316,7 @@ describe('KeyStore with deferSync', () => {
     const key = store.keyForSubject('hank');
     const file = fileOf(store, 'hank');
     syncer.fail = (what) => what === `file ${file}`;
-    const lock = path.join(store.directory, 'lock');
-    writeFileSync(lock, '4242\n'); // no rewrite at once: the key stays pending, marked failed
-    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
-    rmSync(lock);
+    await failFlushWhileLocked(store);
     // Another process shreds the subject (the entry is gone from disk).
     open(new LoggingSyncer(), store.directory).shred('hank');
     // What this process encrypted with the key since the failure must not be stored: the flush fails.
@@ -338,10 +332,7 @@ describe('KeyStore with deferSync', () => {
     const key = store.keyForSubject('iris');
     const file = fileOf(store, 'iris');
     syncer.fail = (what) => what === `file ${file}`;
-    const lock = path.join(store.directory, 'lock');
-    writeFileSync(lock, '4242\n'); // no rewrite at once: the key stays pending, marked failed
-    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
-    rmSync(lock);
+    await failFlushWhileLocked(store);
     syncer.fail = undefined;
     // A batch retried meanwhile still gets the cached key and encrypts with it...
     expect(store.keyForSubject('iris')).toBe(key);
@@ -409,3 +400,14 @@ describe('KeyStore: an entry a crash left torn', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"not": "an entry"}');
   });
 });
+
+/**
+ * A flush whose key fsync fails while another process holds the store lock: the entry cannot be
+ * rewritten at once, so the key stays pending, marked failed (the lock is then released).
+ */
+async function failFlushWhileLocked(store: KeyStore): Promise<void> {
+  const lock = path.join(store.directory, 'lock');
+  writeFileSync(lock, '4242\n');
+  await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+  rmSync(lock);
+}
