@@ -97,4 +97,34 @@ describe('PipelineConsumer: RecordProcessor.flushBeforeExport', () => {
     expect(log).toEqual(['export 2']); // synchronously, as before the hook existed
     await done;
   });
+  it("a processor whose flushBeforeExport throws fails the batch, and an earlier processor's pending flush failing later is no unhandled rejection", async () => {
+    // The earlier processor's promise was collected, then dropped by the throw: its later rejection
+    // reached nobody (an unhandled rejection ends a Node process by default).
+    const log: string[] = [];
+    const first = new PendingWorkProcessor(log);
+    const buggy: RecordProcessor = {
+      mutates: false,
+      process: () => true,
+      flushBeforeExport: () => {
+        throw new Error('buggy flush');
+      },
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const pipeline = new PipelineConsumer('logs', [first, buggy], [new LoggingExporter(log)]);
+      const err = await pipeline.consumeLogs(batch()).then(
+        () => expect.unreachable('resolved'),
+        (e: unknown) => e,
+      );
+      expect((err as Error).message).toBe('buggy flush');
+      first.finish(new OtelAuditError('KEY_STORE_IO', 'fsync failed', { retryable: true }));
+      await tick();
+      expect(unhandled).toEqual([]);
+      expect(log).toEqual(['flush started', 'flush failed']);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

@@ -76,9 +76,17 @@ export function runRecordProcessors(
  */
 export function flushBeforeExport(processors: readonly RecordProcessor[]): Promise<void> | undefined {
   let waits: Promise<void>[] | undefined;
-  for (const p of processors) {
-    const w = p.flushBeforeExport?.();
-    if (w !== undefined) (waits ??= []).push(w);
+  try {
+    for (const p of processors) {
+      const w = p.flushBeforeExport?.();
+      if (w !== undefined) (waits ??= []).push(w);
+    }
+  } catch (err) {
+    // The throw fails the batch; the earlier processors' promises reach nobody now, so their later
+    // failure must not become an unhandled rejection (fatal under Node's default). Their processors keep
+    // that work pending and redo it in a later flush.
+    for (const w of waits ?? []) w.catch(() => undefined);
+    throw err;
   }
   if (waits === undefined) return undefined;
   return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
