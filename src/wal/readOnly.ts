@@ -29,10 +29,9 @@ import {
 /**
  * The largest frame a WAL writer writes: a record of the largest `payloadBytesMax` it accepts
  * (`RECORD_PAYLOAD_BYTES_MAX`) with its header and CRC. Footers are far smaller (32 bytes per
- * `indexIntervalBytes` of segment: 2 MiB for a 4 GiB segment at the default 64 KiB); only a
- * segment of more than ~4 million index intervals (segmentBytesMax / indexIntervalBytes) could
- * have a larger footer, which a read-only reader then treats as unreadable bytes after the
- * segment's last record.
+ * `indexIntervalBytes` of segment: 2 MiB for a 4 GiB segment at the default 64 KiB). The options
+ * refuse a segmentBytesMax / indexIntervalBytes that would give a larger footer (options.ts); a
+ * segment an older writer sealed with one is read as unreadable bytes after its last record.
  */
 export const WAL_FRAME_BYTES_MAX = RECORD_PAYLOAD_BYTES_MAX + FRAME_OVERHEAD_BYTES;
 
