@@ -94,6 +94,25 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     }
   });
 
+  it('a key taken over by flushPendingSync and then shredded (keys shred) is not linked again by the thread pool writing it', async () => {
+    // The thread pool's link may be issued before the takeover and run after the shred: the key came
+    // back at the subject's name, decrypting records acknowledged before the shred.
+    for (let turns = 0; turns < 16; turns++) {
+      const store = open(new LoggingSyncer());
+      const subject = `sid-${turns}`;
+      const key = store.keyForSubject(subject);
+      const inFlight = store.flushPending();
+      for (let t = 0; t < turns; t++) await nextTurn();
+      store.flushPendingSync(); // durable: the batch's records go to the WAL
+      expect(reader(store.directory).shred(subject)).toBe(key.id);
+      await inFlight.catch(() => undefined);
+      await delay(2);
+      expect(existsSync(fileOf(store, subject)), `turn ${turns}`).toBe(false);
+      expect(reader(store.directory).keyById(key.id), `turn ${turns}`).toBeUndefined();
+      expect(temporaries(store, subject)).toEqual([]);
+    }
+  });
+
   it('when the synchronous flush that took an entry over fails, the flush in flight that started it fails too', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);

@@ -17,7 +17,13 @@
  * thread pool's creation running at once end with one entry holding the key.
  */
 import { KeyStoreIoError } from '../errors.ts';
-import { linkFileOnce, linkFileOnceAsync, readSmallFile, readSmallFileAsync } from './durableFiles.ts';
+import {
+  destroyFile,
+  linkFileOnce,
+  linkFileOnceAsync,
+  readSmallFile,
+  readSmallFileAsync,
+} from './durableFiles.ts';
 import { parseEntryFile, STORE_FILE_BYTES_MAX } from './keyStoreFormat.ts';
 
 export interface EntryCreation {
@@ -32,6 +38,8 @@ export interface EntryCreation {
   state: 'queued' | 'running' | 'done' | 'takenOver';
   /** Where the entry was linked (the subject's name or the alternate one), once done. */
   file?: string;
+  /** Set when a synchronous flush linked the entry itself (not found linked by the thread pool). */
+  syncLinked?: boolean;
 }
 
 /** Makes the entry's shard directory exist (not synced: the entry's syncs cover it). */
@@ -51,9 +59,14 @@ export async function createEntry(
   await ensureShard();
   for (const target of [file, c.alternateFile]) {
     if (takenOver(c)) return undefined;
-    const linked =
-      (await linkFileOnceAsync(target, c.bytes)) ||
-      holdsKey(await readSmallFileAsync(target, STORE_FILE_BYTES_MAX), target, keyId);
+    const made = await linkFileOnceAsync(target, c.bytes);
+    if (takenOver(c)) {
+      // The link was issued before a synchronous flush linked its own copy: it could succeed only
+      // because that entry was destroyed since (a shred): the key must not come back.
+      if (made && c.syncLinked === true) destroyFile(target);
+      return undefined;
+    }
+    const linked = made || holdsKey(await readSmallFileAsync(target, STORE_FILE_BYTES_MAX), target, keyId);
     if (takenOver(c)) return undefined;
     if (linked) {
       c.state = 'done';
@@ -74,11 +87,10 @@ export function createEntrySync(
   c.state = 'takenOver';
   ensureShard();
   for (const target of [file, c.alternateFile]) {
-    if (
-      linkFileOnce(target, c.bytes) ||
-      holdsKey(readSmallFile(target, STORE_FILE_BYTES_MAX), target, keyId)
-    ) {
+    const made = linkFileOnce(target, c.bytes);
+    if (made || holdsKey(readSmallFile(target, STORE_FILE_BYTES_MAX), target, keyId)) {
       c.file = target;
+      c.syncLinked = made;
       return target;
     }
   }
