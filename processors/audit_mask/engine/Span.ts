@@ -32,6 +32,9 @@ export interface SpanSink {
   push(span: Span): unknown;
 }
 
+/** Spans a `SpanList` keeps room for across strings (more than a typical record ever finds). */
+export const SPANS_KEPT_MAX = 1024;
+
 /**
  * The StringScanner's scratch list of found spans, reused from string to
  * string: a fresh array per scanned string (grown on its first `push`) was
@@ -46,8 +49,13 @@ export class SpanList implements SpanSink {
     this.items[this.count++] = span;
   }
 
-  /** Empties the list, keeping its capacity (spans hold positions and detector names, no data). */
+  /**
+   * Empties the list, keeping its capacity (spans hold positions and detector names, no data) up to
+   * `SPANS_KEPT_MAX`: a larger store is freed, else one body full of matches (scan_bytes_max allows up to
+   * 64 MiB: millions of spans) would stay referenced by the processor for the life of the process.
+   */
   clear(): void {
+    if (this.items.length > SPANS_KEPT_MAX) this.items.length = 0;
     this.count = 0;
   }
 }
