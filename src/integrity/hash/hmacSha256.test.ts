@@ -51,3 +51,27 @@ describe('HmacSha256', () => {
     expect(mb.digest(m).toString('hex')).toBe(reference(b, m));
   });
 });
+
+describe('HmacSha256 key bytes', () => {
+  it.each([32, 100])('zeroes the copy of a %i-byte key it exported once the padded blocks are made', (n) => {
+    const real = createSecretKey(randomBytes(n));
+    const exported: Buffer[] = [];
+    const spy = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'export')
+          return () => {
+            const b = real.export();
+            exported.push(b);
+            return b;
+          };
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const mac = new HmacSha256(spy);
+    expect(exported.length).toBe(1);
+    expect((exported[0] as Buffer).every((b) => b === 0)).toBe(true);
+    const m = Buffer.from('value');
+    expect(mac.digest(m).toString('hex')).toBe(reference(real.export(), m));
+  });
+});

@@ -34,8 +34,8 @@ export class HmacSha256 {
   /** `key`: a secret KeyObject (its bytes are read once; keys over 64 bytes are hashed first, as RFC 2104 says). */
   constructor(key: KeyObject) {
     this.#key = key;
-    let k: Uint8Array = key.export();
-    if (k.length > BLOCK_BYTES) k = hash('sha256', k, 'buffer');
+    const exported: Uint8Array = key.export(); // a copy of the key's bytes: zeroed below
+    const k = exported.length > BLOCK_BYTES ? hash('sha256', exported, 'buffer') : exported;
     const pad = new Uint8Array(BLOCK_BYTES);
     for (const [state, byte] of [
       [this.#inner, 0x36],
@@ -45,7 +45,10 @@ export class HmacSha256 {
       state.set(SHA256_H0);
       sha256Compress(state, pad, 0);
     }
+    // No copy of the key or of its padded blocks is left in the heap for a later dump to find.
     pad.fill(0);
+    k.fill(0);
+    exported.fill(0);
   }
 
   /** HMAC-SHA256(key, message): 32 bytes. */
