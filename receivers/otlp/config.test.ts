@@ -8,7 +8,7 @@
  * within 1 ms.
  */
 import { describe, expect, it } from 'vitest';
-import { grpcSchema, inflightBudgetBytesOf } from './config.ts';
+import { grpcSchema, inflightBudgetBytesOf, otlpConfigSchema } from './config.ts';
 
 const TIMER_MS_MAX = 2 ** 31 - 1;
 /** grpc-js adds up to +10% jitter to max_connection_age. */
@@ -80,4 +80,34 @@ describe('otlp grpc config: max_inflight_bytes_mib', () => {
       false,
     );
   });
+});
+
+describe('otlp config: every duration key fits a Node timer', () => {
+  // Before: HTTP's durations were only checked to be non-negative; `read_timeout: 3000000000h` failed the
+  // start with Node's ERR_OUT_OF_RANGE (requestTimeout), and `idle_timeout: 600h` (keepAliveTimeout, a socket
+  // timer) closed idle keep-alive connections after 1 ms.
+  const cases: Array<[path: string[], value: Record<string, unknown>]> = [
+    [['protocols', 'http', 'read_timeout'], { http: { read_timeout: '3000000000h' } }],
+    [['protocols', 'http', 'read_timeout'], { http: { read_timeout: '600h' } }],
+    [['protocols', 'http', 'read_header_timeout'], { http: { read_header_timeout: '600h' } }],
+    [['protocols', 'http', 'write_timeout'], { http: { write_timeout: '600h' } }],
+    [['protocols', 'http', 'idle_timeout'], { http: { idle_timeout: '600h' } }],
+    [['protocols', 'http', 'tls', 'reload_interval'], { http: { tls: { reload_interval: '600h' } } }],
+    [['protocols', 'grpc', 'tls', 'reload_interval'], { grpc: { tls: { reload_interval: '600h' } } }],
+    [
+      ['protocols', 'grpc', 'keepalive', 'enforcement_policy', 'min_time'],
+      { grpc: { keepalive: { enforcement_policy: { min_time: '600h' } } } },
+    ],
+    [['protocols', 'grpc', 'read_timeout'], { grpc: { read_timeout: '600h' } }],
+  ];
+  for (const [path, protocols] of cases) {
+    it(`${path.join('::')}: refused beyond 596h31m23.647s with the key's path`, () => {
+      const over = otlpConfigSchema.safeParse({ protocols });
+      expect(over.success).toBe(false);
+      expect(over.error?.issues[0]?.path).toEqual(path);
+      expect(over.error?.issues[0]?.message).toBe('must be at most 596h31m23.647s (the longest Node timer)');
+      const atMost = JSON.parse(JSON.stringify(protocols).replace(/"(3000000000|600)h"/, '"596h31m23.647s"'));
+      expect(otlpConfigSchema.safeParse({ protocols: atMost }).success).toBe(true);
+    });
+  }
 });

@@ -1,10 +1,13 @@
 /**
  * `otlp` receiver configuration: the Collector's `otlpreceiver` keys
  * (confighttp / configgrpc / configtls), plus otel-audit's `limits`.
- * Durations are Go duration strings. See README.md in this folder.
+ * Durations are Go duration strings, each at most Node's longest timer
+ * (2^31-1 ms, 596h31m23.647s): refused at config load beyond it, with the
+ * key's path, instead of failing at start (Node's ERR_OUT_OF_RANGE) or
+ * running a timer after 1 ms. See README.md in this folder.
  */
 import { z } from 'zod';
-import { goDurationMs, TIMER_MS_MAX, timerDurationMs } from '../../config/duration.ts';
+import { TIMER_MS_MAX, timerDurationMs } from '../../config/duration.ts';
 
 export const OTLP_TYPE = 'otlp';
 
@@ -18,7 +21,7 @@ const tls = z.strictObject({
   ca_file: z.string().min(1).optional(),
   min_version: z.enum(['1.0', '1.1', '1.2', '1.3']).optional(),
   max_version: z.enum(['1.0', '1.1', '1.2', '1.3']).optional(),
-  reload_interval: goDurationMs.optional(),
+  reload_interval: timerDurationMs().optional(),
 });
 
 const auth = z.strictObject({
@@ -50,7 +53,7 @@ const keepalive = z.strictObject({
     })
     .optional(),
   enforcement_policy: z
-    .strictObject({ min_time: goDurationMs.optional(), permit_without_stream: z.boolean().optional() })
+    .strictObject({ min_time: timerDurationMs().optional(), permit_without_stream: z.boolean().optional() })
     .optional(),
 });
 
@@ -164,11 +167,12 @@ export const httpSchema = z.strictObject({
     .optional(),
   response_headers: z.record(z.string(), z.string()).optional(),
   /** Whole request, headers and body (Node `requestTimeout`); a slow sender holds a `max_concurrent_requests` slot until it. 0: none. */
-  read_timeout: goDurationMs.default(30_000),
+  read_timeout: timerDurationMs().default(30_000),
   /** Request headers (Node `headersTimeout`, at most `read_timeout`). 0: `read_timeout`. */
-  read_header_timeout: goDurationMs.default(10_000),
-  write_timeout: goDurationMs.optional(),
-  idle_timeout: goDurationMs.optional(),
+  read_header_timeout: timerDurationMs().default(10_000),
+  write_timeout: timerDurationMs().optional(),
+  /** Node `keepAliveTimeout`: a socket timer. */
+  idle_timeout: timerDurationMs().optional(),
   keep_alives_enabled: z.boolean().optional(),
   /**
    * otel-audit: requests handled at once; more get 503 with Retry-After before their body is read.
