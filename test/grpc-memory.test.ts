@@ -23,6 +23,10 @@ import { exportRaw } from './helpers/rawOtlpGrpc.ts';
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const MIB = 1024 * 1024;
 const WINDOW = 65_535;
+/** What a call reserves for one message of `length` bytes: its chunks and grpc-js's joined copy, prefixes included. */
+const message = (length: number): number => 2 * (5 + length);
+/** A call stalled in a 1 MiB message: its stream window and the message. */
+const STALLED_MIB_CALL = WINDOW + message(MIB);
 
 function varint(n: number): Buffer {
   const out: number[] = [];
@@ -40,8 +44,11 @@ const ONE_RECORD = oneRecord(2);
 
 class Sink implements LogsConsumer {
   records = 0;
+  /** Calls whose handler reached the pipeline (it holds their message while `hold` is pending). */
+  entered = 0;
   hold: Promise<void> | undefined;
   async consumeLogs(batch: LogBatch): Promise<void> {
+    this.entered++;
     if (this.hold) await this.hold;
     this.records += batch.records.length;
   }
@@ -174,9 +181,9 @@ async function until(cond: () => boolean, what: string, ms = 10_000): Promise<vo
 }
 
 describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_mib', () => {
-  it('24 stalled 1 MiB calls on 6 connections: held bytes stay within 4 MiB, the rest are refused retryably, a small call is acked', async () => {
-    const limit = 4 * MIB;
-    const { server, sink } = await startServer({ max_inflight_bytes_mib: 4 });
+  it('24 stalled 1 MiB calls on 6 connections: held bytes stay within 8 MiB, the rest are refused retryably, a small call is acked', async () => {
+    const limit = 8 * MIB;
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 8 });
     let maxReserved = 0;
     const observer = new HeldBytesObserver(server, () => {
       maxReserved = Math.max(maxReserved, server.inflightStats()?.reservedBytes ?? 0);
@@ -192,13 +199,13 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
 
     expect(observer.maxHeld).toBeLessThanOrEqual(limit);
     expect(maxReserved).toBeLessThanOrEqual(limit);
-    // an admitted call reserves 64 KiB + 1 MiB + 5: at most 3 fit in 4 MiB (fewer when stream windows of
-    // calls whose prefix had not yet arrived held the rest)
+    // an admitted call reserves 64 KiB + 2 × (1 MiB + 5): at most 3 fit in 8 MiB (fewer when stream windows
+    // of calls whose prefix had not yet arrived held the rest)
     expect(admitted).toBeGreaterThanOrEqual(2);
     expect(admitted).toBeLessThanOrEqual(3);
     expect(observer.held()).toBe(admitted * sentBytes);
     const stats = server.inflightStats();
-    expect(stats?.reservedBytes).toBe(admitted * (WINDOW + MIB + 5));
+    expect(stats?.reservedBytes).toBe(admitted * STALLED_MIB_CALL);
     expect(stats?.peakBytes).toBeLessThanOrEqual(limit);
     for (const c of answered) expect(await c.answer).toEqual({ status: '14', retryDelayMs: 1000 });
     expect(stats?.refusedCalls).toBe(calls.length - admitted);
@@ -215,11 +222,11 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
   });
 
   it('a normal call refused while the budget is full is acked once the flood ends', async () => {
-    const { server, sink } = await startServer({ max_inflight_bytes_mib: 3 });
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 5 });
     const session = connect(server.endpoint);
-    // 2 × (64 KiB + 1 MiB + 5) reserved; what is left (< 1 MiB) cannot take another announced 1 MiB message
+    // 2 × (64 KiB + 2 × (1 MiB + 5)) reserved; what is left (< 1 MiB) cannot take another 1 MiB message
     const flood = [stalledCall(session, MIB, 1024), stalledCall(session, MIB, 1024)];
-    await until(() => server.inflightStats()?.reservedBytes === 2 * (WINDOW + MIB + 5), 'the flood');
+    await until(() => server.inflightStats()?.reservedBytes === 2 * STALLED_MIB_CALL, 'the flood');
     const big = oneRecord(MIB - 1024);
     const refused = await exportRaw(server.endpoint, big);
     expect(refused?.code).toBe(14); // UNAVAILABLE: retryable
@@ -229,15 +236,43 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(sink.records).toBe(1);
   });
 
+  it("grpc-js's joined copy of each completed message is reserved: messages held by handlers stay within the budget", async () => {
+    // grpc-js joins a message's chunks into one Buffer (Buffer.concat) and keeps both for the whole call; the
+    // handler holds the call until its records are durable. Before, only the chunks were reserved: 7 calls of
+    // 1 MiB were admitted into 8 MiB and held 14 MiB while their handlers waited.
+    const limit = 8 * MIB;
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 8 });
+    let unblock = (): void => undefined;
+    sink.hold = new Promise((r) => (unblock = r));
+    const big = oneRecord(MIB - 1024);
+    let refused = 0;
+    const calls = Array.from({ length: 8 }, () =>
+      exportRaw(server.endpoint, big).then((err) => {
+        if (err) refused++;
+        return err;
+      }),
+    );
+    await until(() => sink.entered + refused === calls.length, 'every call to be admitted or refused');
+    // each admitted handler holds its message's chunks and grpc-js's copy of it
+    expect(sink.entered * message(big.length)).toBeLessThanOrEqual(limit);
+    expect(reservedButReads(server)).toBe(sink.entered * message(big.length));
+    expect(sink.entered).toBeGreaterThanOrEqual(1);
+    unblock();
+    const errors = await Promise.all(calls);
+    for (const err of errors) if (err) expect(err.code).toBe(14); // UNAVAILABLE: retryable
+    expect(sink.records).toBe(sink.entered);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+  });
+
   it('reset streams give their bytes back', async () => {
-    const { server } = await startServer({ max_inflight_bytes_mib: 8 });
+    const { server } = await startServer({ max_inflight_bytes_mib: 16 });
     const session = connect(server.endpoint);
     const calls = Array.from({ length: 5 }, () => stalledCall(session, MIB, 100_000));
-    await until(() => server.inflightStats()?.reservedBytes === 5 * (WINDOW + MIB + 5), 'the calls');
+    await until(() => server.inflightStats()?.reservedBytes === 5 * STALLED_MIB_CALL, 'the calls');
     for (const [i, c] of calls.entries()) {
       c.stream.close(http2.constants.NGHTTP2_CANCEL);
       await until(
-        () => server.inflightStats()?.reservedBytes === (4 - i) * (WINDOW + MIB + 5),
+        () => server.inflightStats()?.reservedBytes === (4 - i) * STALLED_MIB_CALL,
         `call ${i} to be released`,
       );
     }
@@ -248,7 +283,10 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     const { server } = await startServer({ max_inflight_bytes_mib: 8 });
     const session = connect(server.endpoint);
     const call = stalledCall(session, 1000, 10, { 'grpc-encoding': 'gzip' }, 1);
-    await until(() => server.inflightStats()?.reservedBytes === WINDOW + 5 + 1000 + MIB, 'the reservation');
+    await until(
+      () => server.inflightStats()?.reservedBytes === WINDOW + message(1000) + MIB,
+      'the reservation',
+    );
     call.stream.close(http2.constants.NGHTTP2_CANCEL);
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
   });
@@ -260,9 +298,9 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     const gz = gzipSync(ONE_RECORD);
     const call = stalledCall(connect(server.endpoint), gz.length, 0, { 'grpc-encoding': 'gzip' }, 1);
     call.stream.end(gz);
-    // the message and its decompressed copy, no longer max_recv_msg_size_mib for the copy
+    // the message (chunks and joined copy) and its decompressed copy, no longer max_recv_msg_size_mib for it
     await until(
-      () => reservedButReads(server) === 5 + gz.length + ONE_RECORD.length,
+      () => reservedButReads(server) === message(gz.length) + ONE_RECORD.length,
       'the decompressed size to be settled',
     );
     // the request's one read: its HEADERS and DATA frames
@@ -379,7 +417,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     const stalled = Array.from({ length: 3 }, () =>
       stalledCall(session, MIB / 2, 0, { 'x-role': 'stalled' }),
     );
-    await until(() => reservedButReads(server) === 4 * WINDOW + 3 * (MIB / 2 + 5) + 5, 'the calls');
+    await until(() => reservedButReads(server) === 4 * WINDOW + 3 * message(MIB / 2), 'the calls');
     for (let i = 0; i < 1500 && !carrier.stream.closed; i++) {
       carrier.stream.write(Buffer.alloc(60_000));
       for (const c of stalled) if (!c.stream.closed) c.stream.write(Buffer.from([0]));
@@ -393,14 +431,14 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(server.inflightStats()?.keptReadsBytes).toBe(0);
   });
 
-  it('16 calls of 1 MiB multiplexed on one connection fit in 32 MiB: reads they share are counted once', async () => {
-    const { server, sink } = await startServer({ max_inflight_bytes_mib: 32 });
+  it('16 calls of 1 MiB multiplexed on one connection fit in 40 MiB: reads they share are counted once', async () => {
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 40 });
     const big = oneRecord(MIB - 1024);
     for (let round = 0; round < 3; round++) {
       let unblock = (): void => undefined;
       sink.hold = new Promise((r) => (unblock = r));
       const calls = Array.from({ length: 16 }, () => exportRaw(server.endpoint, big));
-      await until(() => reservedButReads(server) === 16 * (5 + big.length), 'every request to arrive');
+      await until(() => reservedButReads(server) === 16 * message(big.length), 'every request to arrive');
       const stats = server.inflightStats();
       // the reads hold the 16 messages and little else: frame headers, HEADERS frames
       expect(stats?.keptReadsBytes).toBeLessThan(MIB);
@@ -414,8 +452,9 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
   });
 
   it('the largest call config.ts allows for a budget fits it, reads kept included: a compressed message of max_recv_msg_size_mib', async () => {
-    // initial_window_size + 5 + 2 × max_recv_msg_size_mib = 3 MiB: the smallest budget config.ts accepts
-    const { server, sink } = await startServer({ max_inflight_bytes_mib: 3, initial_window_size: MIB - 5 });
+    // initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib = 4 MiB: the smallest
+    // budget config.ts accepts
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 4, initial_window_size: MIB - 10 });
     let n = MIB - 64;
     while (gzipSync(oneRecord(n), { level: 0 }).length > MIB - 8) n -= 8;
     const gz = gzipSync(oneRecord(n), { level: 0 }); // stored: as large compressed as decompressed
@@ -428,7 +467,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
   });
 
   it('random calls (sizes, chunking, gzip, resets, dead connections) on a small budget: everything is given back', async () => {
-    const { server } = await startServer({ max_inflight_bytes_mib: 3 });
+    const { server } = await startServer({ max_inflight_bytes_mib: 4 });
     let seed = 12345;
     const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const sessions = Array.from({ length: 3 }, () => connect(server.endpoint));
@@ -512,12 +551,12 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     let unblock = (): void => undefined;
     sink.hold = new Promise((r) => (unblock = r));
     const pending = exportRaw(server.endpoint, ONE_RECORD, { deadlineMs: 300 });
-    await until(() => reservedButReads(server) === 5 + ONE_RECORD.length, 'the request to arrive');
+    await until(() => reservedButReads(server) === message(ONE_RECORD.length), 'the request to arrive');
     const keptReads = server.inflightStats()?.keptReadsBytes ?? -1;
     expect(keptReads).toBeLessThan(1024);
     expect((await pending)?.code).toBe(4); // the client's deadline: it cancelled the call
     await new Promise((r) => setTimeout(r, 50));
-    expect(server.inflightStats()?.reservedBytes).toBe(5 + ONE_RECORD.length + keptReads);
+    expect(server.inflightStats()?.reservedBytes).toBe(message(ONE_RECORD.length) + keptReads);
     unblock();
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the handler to finish');
     expect(sink.records).toBe(1);

@@ -57,26 +57,22 @@ describe('otlp grpc config: max_inflight_bytes_mib', () => {
   it('defaults to 128 MiB, or the largest call if max_recv_msg_size_mib makes it larger; 0 means no limit', () => {
     const MIB = 1024 * 1024;
     expect(inflightBudgetBytesOf(grpcSchema.parse({}))).toBe(128 * MIB);
-    expect(inflightBudgetBytesOf(grpcSchema.parse({ max_recv_msg_size_mib: 100 }))).toBe(201 * MIB + 5);
+    expect(inflightBudgetBytesOf(grpcSchema.parse({ max_recv_msg_size_mib: 100 }))).toBe(301 * MIB + 10);
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 0 }))).toBe(0);
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 64 }))).toBe(64 * MIB);
   });
 
-  it('must hold the largest call (window + prefix + a compressed message and its copy), or its sender retries forever', () => {
-    // 1 MiB window + 5 + 2 × 4 MiB = 9 MiB + 5 bytes: 9 is too small, 10 fits
-    const tooSmall = grpcSchema.safeParse({ max_inflight_bytes_mib: 9 });
+  it("must hold the largest call (window + a compressed message and grpc-js's joined copy, with their prefixes, + its decompressed copy), or its sender retries forever", () => {
+    // 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB = 13 MiB + 10 bytes: 13 is too small, 14 fits
+    const tooSmall = grpcSchema.safeParse({ max_inflight_bytes_mib: 13 });
     expect(tooSmall.success).toBe(false);
     expect(tooSmall.error?.issues[0]?.path).toEqual(['max_inflight_bytes_mib']);
-    expect(tooSmall.error?.issues[0]?.message).toContain('= 9437189 bytes (10 MiB)');
-    expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 10 }).success).toBe(true);
-    expect(
-      grpcSchema.safeParse({
-        max_inflight_bytes_mib: 3,
-        max_recv_msg_size_mib: 1,
-        initial_window_size: 65_535,
-      }).success,
-    ).toBe(true);
-    expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 40, max_recv_msg_size_mib: 20 }).success).toBe(
+    expect(tooSmall.error?.issues[0]?.message).toContain('= 13631498 bytes (14 MiB)');
+    expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 14 }).success).toBe(true);
+    const small = { max_recv_msg_size_mib: 1, initial_window_size: 65_535 };
+    expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 3, ...small }).success).toBe(false);
+    expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 4, ...small }).success).toBe(true);
+    expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 61, max_recv_msg_size_mib: 20 }).success).toBe(
       false,
     );
   });

@@ -60,12 +60,16 @@ const keepalive = z.strictObject({
 const MIB = 1024 * 1024;
 const INFLIGHT_DEFAULT_MIB = 128;
 
-/** The largest call a gRPC server must be able to admit on its own, or its sender retries it forever. */
+/**
+ * The largest call a gRPC server must be able to admit on its own, or its sender retries it forever
+ * (streamAdmission.ts): its stream window, a compressed message of max_recv_msg_size_mib twice with its
+ * 5-byte prefix (the chunks it arrived in and grpc-js's joined copy) and its decompressed copy.
+ */
 function largestCallBytes(c: {
   readonly initial_window_size: number;
   readonly max_recv_msg_size_mib: number;
 }): number {
-  return c.initial_window_size + 5 + 2 * c.max_recv_msg_size_mib * MIB;
+  return c.initial_window_size + 2 * 5 + 3 * c.max_recv_msg_size_mib * MIB;
 }
 
 export const grpcSchema = z
@@ -120,9 +124,9 @@ export const grpcSchema = z
       .default(4 * 1024 * 1024),
     /**
      * otel-audit: gRPC request data held in memory by this server, all connections together (MiB). A call
-     * reserves `initial_window_size` from its headers until its request is read, and its message's size from
-     * the message's 5-byte prefix, before the message is read (plus max_recv_msg_size_mib for its decompressed
-     * copy if compressed, until that is decompressed); a call whose reservation does not fit gets UNAVAILABLE
+     * reserves `initial_window_size` from its headers until its request is read, and twice its message's size
+     * (the chunks and grpc-js's joined copy) from the message's 5-byte prefix, before the message is read (plus
+     * max_recv_msg_size_mib for its decompressed copy if compressed, until that is decompressed); a call whose reservation does not fit gets UNAVAILABLE
      * with RetryInfo at once. Unset: 128, or the largest call if that is more (`inflightBudgetBytesOf`).
      * 0: no limit (then at most max_connections × max_concurrent_streams × max_recv_msg_size_mib). No
      * Collector equivalent in configgrpc; otelarrowreceiver's `admission::request_limit_mib` (also 128) is
@@ -142,7 +146,7 @@ export const grpcSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['max_inflight_bytes_mib'],
-        message: `must hold the largest call: initial_window_size + 5 + 2 × max_recv_msg_size_mib (a compressed message and its decompressed copy) = ${largest} bytes (${Math.ceil(largest / MIB)} MiB), or be 0 (no limit)`,
+        message: `must hold the largest call: initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib (a compressed message, grpc-js's joined copy of it and its decompressed copy) = ${largest} bytes (${Math.ceil(largest / MIB)} MiB), or be 0 (no limit)`,
       });
   });
 

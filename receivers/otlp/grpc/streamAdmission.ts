@@ -8,9 +8,12 @@
  *   stream window (`initial_window_size`), what the client may send that
  *   Node buffers before anything reads it;
  * - from each gRPC message prefix (flag byte + 4-byte length), read as the
- *   data arrives and before grpc-js has the message: 5 + the length (when
- *   the length is over `max_recv_msg_size_mib`, grpc-js refuses the call on
- *   that prefix and holds nothing of it), plus, for a compressed message,
+ *   data arrives and before grpc-js has the message: 5 + the length for the
+ *   chunks it arrives in, and 5 + the length again for the copy grpc-js's
+ *   decoder joins them into once it is complete (Buffer.concat, kept with
+ *   the chunks for the whole call: the handler's request is a view of it);
+ *   when the length is over `max_recv_msg_size_mib`, grpc-js refuses the
+ *   call on that prefix and holds nothing of it; plus, for a compressed message,
  *   `max_recv_msg_size_mib` for its decompressed copy, cut down to the real
  *   size once it is decompressed (`callStarted`, `callInflated`);
  * - the socket reads its chunks are views of, beyond what the messages
@@ -25,9 +28,7 @@
  * sending (RFC 9113 §8.1), as readTimeout.ts does. grpc-js's call, whose
  * handler has not run, ends as cancelled. Every byte grpc-js is given
  * belongs to a prefix or a body already reserved, and every read its chunks
- * keep alive is counted (pinnedBuffers.ts). Not counted: grpc-js's
- * Buffer.concat copy of a completed message, which lives as long as the call
- * (up to about twice the budget while handlers hold their messages).
+ * keep alive is counted (pinnedBuffers.ts).
  *
  * gzip and deflate messages are decompressed by the handler, not by grpc-js
  * (`takenCompression`): grpc-js 1.14 decompresses a message as soon as it is
@@ -107,7 +108,10 @@ class StreamAccount {
   private readonly stream: http2.ServerHttp2Stream;
   private readonly o: StreamAdmissionOptions;
   private windowBytes: number;
+  /** Reserved for messages: their chunks and grpc-js's joined copy, 2 × (5 + length) each. */
   private messageBytes = 0;
+  /** Part of `messageBytes` the socket reads hold (the chunks, 5 + length each): credit in `pinned`. */
+  private chunkBytes = 0;
   private inflateBytes = 0;
   private handlers = 0;
   private streamClosed = false;
@@ -173,9 +177,9 @@ class StreamAccount {
   private releaseIfDone(): void {
     if (!this.streamClosed || this.handlers > 0) return;
     this.o.budget.release(this.windowBytes + this.messageBytes + this.inflateBytes);
-    this.pinned.release(this.buffers, this.windowBytes + this.messageBytes);
+    this.pinned.release(this.buffers, this.windowBytes + this.chunkBytes);
     this.buffers.clear();
-    this.windowBytes = this.messageBytes = this.inflateBytes = 0;
+    this.windowBytes = this.messageBytes = this.chunkBytes = this.inflateBytes = 0;
   }
 
   private read(chunk: Buffer): void {
@@ -216,18 +220,23 @@ class StreamAccount {
     }
   }
 
-  /** Reserves a message whose prefix just arrived; false if it did not fit (the call is refused). */
+  /**
+   * Reserves a message whose prefix just arrived: its chunks, grpc-js's joined copy (both 5 + length) and,
+   * compressed, its decompressed copy; false if that did not fit (the call is refused).
+   */
   private announce(compressed: boolean, length: number): boolean {
-    const body = length <= this.o.maxMessageBytes ? length : 0;
-    const inflate = compressed && body > 0 ? this.o.maxMessageBytes : 0;
-    if (!this.o.budget.tryReserve(PREFIX_BYTES + body + inflate)) {
+    if (length > this.o.maxMessageBytes) return true; // grpc-js refuses the call on this prefix
+    const framed = PREFIX_BYTES + length;
+    const inflate = compressed && length > 0 ? this.o.maxMessageBytes : 0;
+    if (!this.o.budget.tryReserve(2 * framed + inflate)) {
       this.stream.off('data', this.onData);
       refuse(this.stream, this.o);
       return false;
     }
-    this.messageBytes += PREFIX_BYTES + body;
+    this.messageBytes += 2 * framed;
+    this.chunkBytes += framed;
     this.inflateBytes += inflate;
-    this.pinned.credit(PREFIX_BYTES + body);
+    this.pinned.credit(framed);
     return true;
   }
 }
