@@ -130,6 +130,24 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
   });
 
+  it('a flushPendingSync that fails still lets go of the flushes in flight it did the work of: a later flush does not fail with them', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('una');
+    const inFlight = store.flushPending(); // fails: the takeover below could not sync the entry
+    inFlight.catch(() => undefined);
+    const file = fileOf(store, 'una');
+    syncer.fail = (what) => what === `file ${file}`;
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError); // the entry is rewritten all the same
+    syncer.fail = undefined;
+    // A batch flushing now waits for nothing the synchronous flush did not already settle: the key is
+    // durable (rewritten), so its flush resolves. It waited for (and failed with) the flush in flight.
+    await expect(store.flushPending()).resolves.toBeUndefined();
+    expect(store.hasPending).toBe(false);
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
+    expect(reader(store.directory).keyById(key.id)?.id).toBe(key.id);
+  });
+
   it('flushPendingSync syncs, instead of rewriting, an entry whose fsync a flush in flight has not issued yet; that flush leaves it alone', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);

@@ -221,10 +221,15 @@ export class PendingEntries {
       this.attempt(failures, bad, covered, () => this.o.syncer.directorySync(dir));
     this.durable(plan.files, bad);
     for (const [entry, f] of taken) f.outcome = bad.has(entry) ? 'failed' : 'durable';
-    this.settle(failures, bad);
-    // Everything in flight was done here: later flushes need not wait for it. (If an fsync of theirs
-    // fails after all, its entries come back marked failed and are rewritten once more.)
-    this.inFlight.clear();
+    try {
+      this.settle(failures, bad);
+    } finally {
+      // Everything in flight was done here, whatever the outcome: what failed is pending again (or
+      // forgotten), so later flushes need not wait for those flushes — nor fail with them. (If an
+      // fsync of theirs fails after all, its entries come back marked failed and are rewritten once
+      // more.)
+      this.inFlight.clear();
+    }
   }
 
   private async syncAll(flights: readonly Flight[]): Promise<void> {
