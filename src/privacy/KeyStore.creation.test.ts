@@ -289,6 +289,23 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     expect(existsSync(alternateEntryPath(store.directory, key.id))).toBe(false);
   });
 
+  it('entries of a flush still running count toward pendingEntriesMax after flushPendingSync did its work (they are held until it ends)', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer, undefined, { pendingEntriesMax: 2 });
+    const release = syncer.hold(); // the thread pool's fsyncs do not complete (a stuck disk queue)
+    store.keyForSubject('a');
+    const entered = syncer.entered();
+    const inFlight = store.flushPending();
+    await entered;
+    store.flushPendingSync(); // a forced commit: 'a' rewritten, durable; the flush in flight still holds it
+    store.keyForSubject('b');
+    expect(() => store.keyForSubject('c')).toThrow(KeyStoreBacklogError);
+    release();
+    await inFlight;
+    store.keyForSubject('c'); // that flush has ended: room again
+    await store.flushPending();
+  });
+
   it('keys whose entry is not written yet count toward pendingEntriesMax', async () => {
     const store = open(new LoggingSyncer(), undefined, { pendingEntriesMax: 2 });
     store.keyForSubject('x');

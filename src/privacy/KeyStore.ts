@@ -128,7 +128,8 @@ export interface KeyStoreOptions {
   readonly onTornEntryRemoved?: (file: string) => void;
   /**
    * With `deferSync`: at most this many keys not yet known durable (created or read, pending, being
-   * synced, or whose sync failed and awaits its rewrite). Beyond it `keyForSubject` refuses a subject
+   * synced — by a flush still running, even after `flushPendingSync` did its work — or whose sync
+   * failed and awaits its rewrite). Beyond it `keyForSubject` refuses a subject
    * whose key would add one — before writing anything — with `KeyStoreBacklogError` (retryable).
    * Default `PENDING_ENTRIES_MAX_DEFAULT`.
    */

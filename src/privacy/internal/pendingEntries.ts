@@ -33,9 +33,12 @@
  * - `flushSync()` does the same work blocking, for runners that cannot await
  *   (in-process `durability: strict`); entries of flushes in flight are
  *   rewritten there, not fsynced a second time.
- * - Bounded: `size` counts the entries pending, failed or being synced; the
- *   key store refuses a new one beyond its maximum (KeyStore.ts), so a disk
- *   whose syncs keep failing cannot fill the memory with keys.
+ * - Bounded: `size` counts the entries pending, failed or being synced (by
+ *   any flush still running, also after a `flushSync` did its work: until it
+ *   ends it holds them); the key store refuses a new one beyond its maximum
+ *   (KeyStore.ts), so a disk whose syncs keep failing — or a thread pool that
+ *   is stuck while forced commits keep calling `flushSync` — cannot fill the
+ *   memory with keys.
  */
 import path from 'node:path';
 import { KeyStoreIoError } from '../errors.ts';
@@ -97,7 +100,13 @@ interface SyncPlan {
 export class PendingEntries {
   private readonly o: PendingEntriesOptions;
   private readonly pending = new Map<string, PendingEntry>();
+  /** Flushes in flight that later flushes wait for (`flushSync` lets go of them: it did their work). */
   private readonly inFlight = new Map<Promise<void>, readonly Flight[]>();
+  /**
+   * Entries of flushes whose work has not ended, whether or not a `flushSync` let go of them: they are
+   * held (and their files worked on by the thread pool) until it ends, so they count toward `size`.
+   */
+  private runningEntries = 0;
 
   constructor(o: PendingEntriesOptions) {
     this.o = o;
@@ -108,11 +117,12 @@ export class PendingEntries {
     return this.pending.size > 0 || this.inFlight.size > 0;
   }
 
-  /** Entries not yet known durable: pending (failed ones included) and being synced. */
+  /**
+   * Entries not yet known durable: pending (failed ones included) and being synced — by a flush still
+   * running, even one a `flushSync` took over (the thread pool may be stuck: they stay in memory).
+   */
   get size(): number {
-    let n = this.pending.size;
-    for (const flights of this.inFlight.values()) n += flights.length; // as many as flushes in flight
-    return n;
+    return this.pending.size + this.runningEntries; // an entry counts once per flush syncing it
   }
 
   /** True when `ref` is pending (adding it again replaces the entry: `size` does not grow). */
@@ -148,7 +158,11 @@ export class PendingEntries {
       this.pending.clear();
       const work = this.syncAll(flights);
       this.inFlight.set(work, flights);
-      const done = (): void => void this.inFlight.delete(work);
+      this.runningEntries += flights.length;
+      const done = (): void => {
+        this.inFlight.delete(work);
+        this.runningEntries -= flights.length;
+      };
       work.then(done, done);
       waits.push(work);
     }
