@@ -5,7 +5,8 @@
  * Records a processor refuses are refused on their own: the rest of the batch
  * is written, then `RecordsRejectedError` reports the refused ones.
  */
-import { isRetryable, type LogBatch, type LogsConsumer } from './consumer.ts';
+import { OtelAuditError } from '../errors.ts';
+import { isDataError, isRetryable, type LogBatch, type LogsConsumer } from './consumer.ts';
 import type { LogsExporter } from './factories.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
 import { RecordsRejectedError, type RejectedRecord } from './RecordsRejectedError.ts';
@@ -92,19 +93,33 @@ export class FanOutConsumer implements LogsConsumer {
 
 /**
  * Waits for every consumer (an early permanent error must not answer the sender while another
- * consumer's write can still fail retryably); then throws, in this order of precedence: a retryable
- * error (the sender keeps and resends everything), a permanent error of the whole batch, or the
- * union of the records refused by any consumer (a record is durable only if no consumer refused it).
+ * consumer's write can still fail retryably); then throws the refusal that keeps the most records,
+ * in this order of precedence:
+ * 1. a retryable error (a full queue or disk, a closed WAL): the sender keeps and resends everything
+ *    (records another consumer stored are stored again: at-least-once, docs/guarantees.md);
+ * 2. a typed error that is not retryable but not about the data either (a component not started, a
+ *    corrupt key store): the service's problem, which the receiver answers retryably too;
+ * 3. an `INTERNAL` error (a bug, a broken invariant): not retried, but not the data's fault;
+ * 4. a refusal of the whole batch for its data (malformed, over a configured limit);
+ * 5. the union of the records refused on their own by any consumer (a record is durable only if no
+ *    consumer refused it).
+ * A data refusal (4) used to win over a service error (2) that came after it in `work`: the sender was
+ * told to drop a batch that a retry could have stored.
  */
 export async function settleAll(work: readonly Promise<void>[]): Promise<void> {
   const results = await Promise.allSettled(work);
-  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-  if (errors.length === 0) return;
-  const retryable = errors.find(isRetryable);
-  if (retryable !== undefined) throw retryable;
-  const whole = errors.find((e) => !(e instanceof RecordsRejectedError));
-  if (whole !== undefined) throw whole;
-  const partial = errors as RecordsRejectedError[];
+  let chosen: unknown;
+  let chosenRank = REFUSED_RECORDS + 1;
+  let partial: RecordsRejectedError[] | undefined;
+  for (const r of results) {
+    if (r.status === 'fulfilled') continue;
+    const err = r.reason as unknown;
+    const rank = refusalRank(err);
+    if (rank === REFUSED_RECORDS) (partial ??= []).push(err as RecordsRejectedError);
+    if (rank < chosenRank) [chosen, chosenRank] = [err, rank];
+  }
+  if (chosenRank < REFUSED_RECORDS) throw chosen;
+  if (partial === undefined) return;
   if (partial.length === 1) throw partial[0];
   const byIndex = new Map<number, RejectedRecord>();
   for (const e of partial) for (const r of e.rejected) if (!byIndex.has(r.index)) byIndex.set(r.index, r);
@@ -117,4 +132,15 @@ export async function settleAll(work: readonly Promise<void>[]): Promise<void> {
     acceptedCount: total - byIndex.size,
     droppedUnknown,
   });
+}
+
+const REFUSED_RECORDS = 4;
+
+/** Its place in `settleAll`'s order, 0-based: 0 retryable ... 4 records refused on their own. */
+function refusalRank(err: unknown): number {
+  if (isRetryable(err)) return 0;
+  if (err instanceof RecordsRejectedError) return REFUSED_RECORDS;
+  if (isDataError(err)) return 3;
+  if (err instanceof OtelAuditError && err.code === 'INTERNAL') return 2;
+  return 1;
 }
