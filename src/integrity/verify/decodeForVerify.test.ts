@@ -10,12 +10,18 @@ import { encodeRecord } from '../../record/walCodec.ts';
 import { catchError } from '../../otlp/testutil/wire.ts';
 import { RECORD_PAYLOAD_BYTES_MAX } from '../../wal/options.ts';
 import { STORED_PAYLOAD_BYTES_MAX } from './decodeStoredRecord.ts';
-import { decodeForVerify, RecordPayloadTooLargeError } from './internal/decodeForVerify.ts';
+import {
+  decodeForVerify,
+  RecordPayloadTooLargeError,
+  WAL_RECORD_PAYLOAD_BYTES_MAX,
+} from './internal/decodeForVerify.ts';
 import { factsOfPayload } from './internal/recordFacts.ts';
 
 describe('decodeForVerify', () => {
   it('shares its payload cap with decodeStoredRecord: the WAL writer ceiling on payloadBytesMax', () => {
     expect(STORED_PAYLOAD_BYTES_MAX).toBe(RECORD_PAYLOAD_BYTES_MAX);
+    // Restated in decodeForVerify.ts, which the verify workers load without src/wal/ (verifyWorker.ts).
+    expect(WAL_RECORD_PAYLOAD_BYTES_MAX).toBe(RECORD_PAYLOAD_BYTES_MAX);
     expect(RECORD_PAYLOAD_BYTES_MAX).toBe(128 * 1024 * 1024);
   });
 

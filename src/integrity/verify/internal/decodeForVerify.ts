@@ -17,7 +17,7 @@
  * limit, or by the in-process SDK without one, may need a larger budget
  * (`recordElementsMax`, `otel-audit verify --record-elements-max`).
  *
- * A payload larger than `RECORD_PAYLOAD_BYTES_MAX` (the largest
+ * A payload larger than `WAL_RECORD_PAYLOAD_BYTES_MAX` (the largest
  * `payloadBytesMax` the WAL writer accepts, 128 MiB) is not decoded at all:
  * no WAL writer stored it, so it is damage (`RecordPayloadTooLargeError`,
  * RECORD_DECODE; verify reports it `undecodable` at its WAL seq). The
@@ -29,7 +29,15 @@ import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { resolveDecodeLimits, type DecodeLimits } from '../../../record/DecodeLimits.ts';
 import { DecodeLimitError, RecordDecodeError } from '../../../record/errors.ts';
 import { decodeRecord, WAL_DECODE_LIMITS } from '../../../record/walCodec.ts';
-import { RECORD_PAYLOAD_BYTES_MAX } from '../../../wal/options.ts';
+
+/**
+ * The WAL writer's ceiling on `payloadBytesMax`: `RECORD_PAYLOAD_BYTES_MAX` of src/wal/options.ts,
+ * restated here because this module runs in the verify worker threads, which must not import
+ * src/wal/options.ts: it imports src/wal/format.ts and with it the native @node-rs/crc32, and a
+ * native addon in a worker thread that exits is a known cause of segfaults (see verifyWorker.ts).
+ * decodeForVerify.test.ts checks that the two are equal.
+ */
+export const WAL_RECORD_PAYLOAD_BYTES_MAX = 128 * 1024 * 1024;
 
 /** Default `recordElementsMax`: the `otlp` receiver's default `limits::max_elements_per_request`. */
 export const RECORD_ELEMENTS_MAX_DEFAULT = 2_097_152;
@@ -41,13 +49,13 @@ export class NotVerifiableError extends OtelAuditError {
   }
 }
 
-/** A record payload larger than any the WAL writer stores (`RECORD_PAYLOAD_BYTES_MAX`): damage, not decoded. */
+/** A record payload larger than any the WAL writer stores (`WAL_RECORD_PAYLOAD_BYTES_MAX`): damage, not decoded. */
 export class RecordPayloadTooLargeError extends RecordDecodeError {
   readonly payloadBytes: number;
 
   constructor(payloadBytes: number) {
     super(
-      `record of ${payloadBytes} bytes, more than the WAL writer ever stores (payloadBytesMax is at most ${RECORD_PAYLOAD_BYTES_MAX}): damaged, not decoded`,
+      `record of ${payloadBytes} bytes, more than the WAL writer ever stores (payloadBytesMax is at most ${WAL_RECORD_PAYLOAD_BYTES_MAX}): damaged, not decoded`,
     );
     this.payloadBytes = payloadBytes;
   }
@@ -55,11 +63,11 @@ export class RecordPayloadTooLargeError extends RecordDecodeError {
 
 /**
  * `decodeRecord` within `recordElementsMax` protobuf elements (messages). Throws
- * `RecordPayloadTooLargeError` for a payload over `RECORD_PAYLOAD_BYTES_MAX`, `NotVerifiableError`
+ * `RecordPayloadTooLargeError` for a payload over `WAL_RECORD_PAYLOAD_BYTES_MAX`, `NotVerifiableError`
  * beyond the element budget, and what `decodeRecord` throws otherwise.
  */
 export function decodeForVerify(payload: Uint8Array, recordElementsMax: number): AuditRecord {
-  if (payload.length > RECORD_PAYLOAD_BYTES_MAX) throw new RecordPayloadTooLargeError(payload.length);
+  if (payload.length > WAL_RECORD_PAYLOAD_BYTES_MAX) throw new RecordPayloadTooLargeError(payload.length);
   try {
     return decodeRecord(payload, { limits: limitsFor(recordElementsMax) });
   } catch (err) {

@@ -9,7 +9,6 @@
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { decodeForVerify, NotVerifiableError } from './decodeForVerify.ts';
 import { recordHash } from '../../canonical/projection.ts';
-import { attr } from '../../chain/recoverChain.ts';
 import { hashLeaf } from '../../merkle/hash.ts';
 import {
   ATTR_INTEGRITY_HASH,
@@ -127,6 +126,15 @@ export function recordFacts(record: AuditRecord): RecordFacts {
     prevHex,
     signed,
   };
+}
+
+/**
+ * The value of attribute `key`. The same as `attr` of chain/recoverChain.ts, which this module (run
+ * in the verify worker threads) does not import: it loads src/wal/format.ts and with it the native
+ * @node-rs/crc32 (see verifyWorker.ts).
+ */
+function attr(record: AuditRecord, key: string): unknown {
+  return record.attributes.find((kv) => kv.key === key)?.value;
 }
 
 function hexOf(b: Uint8Array): string {

@@ -3,6 +3,15 @@
  * canonical projection, SHA-256, leaf hash) of each batch of record payloads
  * it is sent, and sends them back packed, in the order received. Records are
  * decoded within the element budget it is started with (decodeForVerify.ts).
+ *
+ * It loads no native addon, and must not: a worker thread that exits or is
+ * terminated with an N-API addon loaded is a known cause of segfaults
+ * (napi-rs/package-template#308, nodejs/node#43534), and verifyWalParallel
+ * ends its workers after every run and replaces the ones that die. The
+ * workers compute no CRC, yet used to load @node-rs/crc32 through
+ * src/wal/format.ts (by way of src/wal/options.ts and chain/recoverChain.ts);
+ * nothing in their import graph may import src/wal/ or another module that
+ * loads an addon. verifyWorker.test.ts checks it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { packFacts, transferables, type PayloadBatch } from './factsBatch.ts';
