@@ -5,14 +5,14 @@
  * Plain JavaScript loops instead of string concatenation and a conversion:
  * see projectionWriter.ts for the measurement.
  */
-/** Buffer's native Latin-1 writer (what `buf.write(s, offset, 'latin1')` calls, without its argument juggling). */
-interface Latin1Writer {
-  latin1Write(text: string, offset: number, length: number): number;
-}
+import { selectLatin1Copy } from './latin1Copy.ts';
+
+/** Buffer's native Latin-1 writer when it passes a check at load, else `buf.write(..., 'latin1')` (latin1Copy.ts). */
+const latin1Copy = selectLatin1Copy();
 
 /**
  * Strings at least this long that are printable ASCII without `"` or `\\` (what JSON copies as it is)
- * are written by Buffer's native Latin-1 writer after one regular-expression check; shorter ones by
+ * are copied by `latin1Copy` after one regular-expression check; shorter ones by
  * the loop in `quoted`. Measured (ns of CPU per `quoted` call, bench-like ASCII text, 1,000,000 calls x 3
  * rounds, old and new writer interleaved in one process, threadCpuUsage): 48 units 139-144 vs 142-146
  * (no gain: the check and the native call cost what the loop saves), 64 units 183-250 -> 124-131,
@@ -94,7 +94,7 @@ export class Utf8JsonWriter {
     let pos = start;
     buf[pos++] = 0x22;
     if (n >= NATIVE_COPY_UNITS_MIN && COPIED_AS_IS.test(value)) {
-      (buf as unknown as Latin1Writer).latin1Write(value, pos, n);
+      latin1Copy(buf, value, pos, n);
       pos += n;
       buf[pos++] = 0x22;
       this.#pos = pos;
