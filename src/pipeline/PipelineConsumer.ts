@@ -7,6 +7,7 @@
  */
 import { OtelAuditError } from '../errors.ts';
 import { isDataError, isRetryable, type LogBatch, type LogsConsumer } from './consumer.ts';
+import { typedExporterError } from './ExporterFailedError.ts';
 import type { LogsExporter } from './factories.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
 import { RecordsRejectedError, type RejectedRecord } from './RecordsRejectedError.ts';
@@ -17,6 +18,7 @@ export class PipelineConsumer implements LogsConsumer {
   private readonly processors: readonly RecordProcessor[];
   private readonly exporters: readonly LogsExporter[];
   private readonly processorIds: readonly string[];
+  private readonly exporterIds: readonly string[];
 
   constructor(
     id: string,
@@ -24,11 +26,14 @@ export class PipelineConsumer implements LogsConsumer {
     exporters: readonly LogsExporter[],
     /** `processorIds[i]` names `processors[i]` in errors. */
     processorIds: readonly string[] = [],
+    /** `exporterIds[i]` names `exporters[i]` in errors. */
+    exporterIds: readonly string[] = [],
   ) {
     this.id = id;
     this.processors = processors;
     this.exporters = exporters;
     this.processorIds = processorIds;
+    this.exporterIds = exporterIds;
   }
 
   async consumeLogs(batch: LogBatch): Promise<void> {
@@ -40,12 +45,14 @@ export class PipelineConsumer implements LogsConsumer {
       if (pending !== undefined) await pending;
       const out: LogBatch = batch.client ? { records: kept, client: batch.client } : { records: kept };
       try {
+        // One exporter: called directly (its untyped failure is typed below, nothing added on success).
         if (this.exporters.length === 1) await (this.exporters[0] as LogsExporter).consumeLogs(out);
-        else await settleAll(this.exporters.map((e) => e.consumeLogs(out)));
+        else await settleAll(this.exporters.map((_, i) => this.export(i, out)));
       } catch (err) {
         // An exporter refused some records on their own (e.g. over payload_bytes_max): its indices are
         // positions in `kept`; report them as positions in the batch, with the processors' refusals.
-        if (!(err instanceof RecordsRejectedError)) throw err;
+        if (!(err instanceof RecordsRejectedError))
+          throw typedExporterError(err, this.exporterIds[0] ?? '#0');
         refused = mergeRejected(rejected, toBatchIndices(err.rejected, kept, batch.records));
       }
     }
@@ -53,6 +60,18 @@ export class PipelineConsumer implements LogsConsumer {
       const acceptedCount = batch.records.length - refused.length;
       const droppedCount = batch.records.length - rejected.length - kept.length;
       throw new RecordsRejectedError({ rejected: refused, acceptedCount, droppedCount });
+    }
+  }
+
+  /**
+   * Exporter `i`'s write; an untyped failure (a bug) becomes `ExporterFailedError` naming the exporter,
+   * before `settleAll` ranks it (untyped, it would count as retryable).
+   */
+  private async export(i: number, batch: LogBatch): Promise<void> {
+    try {
+      await (this.exporters[i] as LogsExporter).consumeLogs(batch);
+    } catch (err) {
+      throw typedExporterError(err, this.exporterIds[i] ?? `#${i}`);
     }
   }
 }
@@ -99,7 +118,7 @@ export class FanOutConsumer implements LogsConsumer {
  *    (records another consumer stored are stored again: at-least-once, docs/guarantees.md);
  * 2. a typed error that is not retryable but not about the data either (a component not started, a
  *    corrupt key store): the service's problem, which the receiver answers retryably too;
- * 3. an `INTERNAL` error (a bug, a broken invariant): not retried, but not the data's fault;
+ * 3. an `INTERNAL` error (a bug, e.g. `ExporterFailedError`): not retried, but not the data's fault;
  * 4. a refusal of the whole batch for its data (malformed, over a configured limit);
  * 5. the union of the records refused on their own by any consumer (a record is durable only if no
  *    consumer refused it).

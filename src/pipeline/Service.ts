@@ -116,6 +116,7 @@ export class Service {
         p.processors.map((id) => s.processors.get(id) as RecordProcessor),
         p.exporters.map((id) => s.exporters.get(id) as LogsExporter),
         p.processors,
+        p.exporters,
       );
       s.pipelines.set(pid, pipeline);
       for (const r of p.receivers) entry.set(r, [...(entry.get(r) ?? []), pipeline]);

@@ -12,7 +12,8 @@ import { startService, walRecords, type RunningService } from '../../test/helper
 import { OtelAuditError } from '../errors.ts';
 import { createAuditRecord } from '../record/AuditRecord.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
-import { PermanentError, type LogBatch } from './consumer.ts';
+import { isRetryable, PermanentError, type LogBatch } from './consumer.ts';
+import { ExporterFailedError } from './ExporterFailedError.ts';
 import type { LogsExporter } from './factories.ts';
 import { FanOutConsumer, PipelineConsumer } from './PipelineConsumer.ts';
 import { RecordsRejectedError } from './RecordsRejectedError.ts';
@@ -98,6 +99,16 @@ describe('fan-out to two real audit_wal exporters, one refusing the batch whole'
   }
 });
 
+class StoringExporter implements LogsExporter {
+  readonly bodies: unknown[] = [];
+  start = (): Promise<void> => Promise.resolve();
+  shutdown = (): Promise<void> => Promise.resolve();
+  consumeLogs(batch: LogBatch): Promise<void> {
+    for (const r of batch.records) this.bodies.push(r.body);
+    return Promise.resolve();
+  }
+}
+
 /** An exporter whose every write fails with `make()`. */
 const failing = (make: () => unknown): LogsExporter => ({
   start: () => Promise.resolve(),
@@ -156,5 +167,47 @@ describe('settleAll: which refusal answers the sender', () => {
     expect(await all([new PermanentError('data'), internal])).toBe(internal);
     expect(await all([partial, new PermanentError('data')])).toMatchObject({ code: 'PIPELINE_PERMANENT' });
     expect(await all([new PermanentError('data'), partial])).toMatchObject({ code: 'PIPELINE_PERMANENT' });
+  });
+});
+
+describe('an untyped exporter failure', () => {
+  it('is an ExporterFailedError (INTERNAL, not retryable) naming the exporter, alone or in a fan-out', async () => {
+    const stored = new StoringExporter();
+    const bug = failing(() => new TypeError("Cannot read properties of undefined (reading 'x')"));
+    for (const exporters of [[bug], [stored, bug]]) {
+      const pipeline = new PipelineConsumer(
+        'logs',
+        [],
+        exporters,
+        [],
+        exporters.length === 1 ? ['buggy'] : ['ok', 'buggy'],
+      );
+      const err = await rejection(pipeline.consumeLogs(batch()));
+      expect(err).toBeInstanceOf(ExporterFailedError);
+      expect(err).toMatchObject({ code: 'INTERNAL', retryable: false, exporterId: 'buggy' });
+      expect(isRetryable(err)).toBe(false); // a failure that happens every time is not resent for ever
+      expect((err as Error).message).toMatch(/exporter "buggy" failed.*TypeError: Cannot read/);
+      expect((err as Error).cause).toBeInstanceOf(TypeError);
+    }
+    expect(stored.bodies).toEqual(['a', 'b']);
+  });
+
+  it('loses to a retryable refusal and to a service error, wins over a data refusal', async () => {
+    const bug = failing(() => new Error('bug'));
+    const run = (other: unknown): Promise<unknown> =>
+      rejection(
+        new PipelineConsumer('p', [], [bug, failing(() => other)], [], ['bug', 'other']).consumeLogs(batch()),
+      );
+    expect(await run(new OtelAuditError('WAL_CLOSED', 'closed', { retryable: true }))).toMatchObject({
+      code: 'WAL_CLOSED',
+    });
+    expect(await run(new OtelAuditError('LIFECYCLE', 'not started'))).toMatchObject({ code: 'LIFECYCLE' });
+    expect(await run(new PermanentError('data'))).toBeInstanceOf(ExporterFailedError);
+  });
+
+  it('typed errors keep their own code', async () => {
+    const typed = new OtelAuditError('WAL_IO', 'io', { retryable: true });
+    const pipeline = new PipelineConsumer('p', [], [failing(() => typed)], [], ['w']);
+    expect(await rejection(pipeline.consumeLogs(batch()))).toBe(typed);
   });
 });
