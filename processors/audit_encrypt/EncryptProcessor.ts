@@ -129,6 +129,9 @@ export class EncryptProcessor implements RecordProcessor {
         this.settings.logger.warn(
           `${id}: key store entry ${file} was left empty or zero-filled by a crash; removed, its subject gets a new key (records that named the old key, if any, cannot be decrypted)`,
         ),
+      // A shredded key readable again until destroyed (retried): an operator runs `keys shred` again
+      // for the subject if this process stops first (docs/privacy.md).
+      onError: (error) => this.settings.logger.error(`${id}: ${error.message}`),
     });
     const c = this.config;
     if (!c.body && c.body_paths.length === 0 && c.attributes.length === 0) {

@@ -127,6 +127,13 @@ export interface KeyStoreOptions {
    */
   readonly onTornEntryRemoved?: (file: string) => void;
   /**
+   * With `deferSync`: called with a failure no call can return (default: a process warning). Today
+   * one: the entry of a shredded key that this process's writing linked again after the shred (a
+   * thread-pool link issued before `flushPendingSync` took the creation over) could not be destroyed
+   * at once — the key is readable until it is; every flush and a timer retry (relinkedEntries.ts).
+   */
+  readonly onError?: (error: KeyStoreIoError) => void;
+  /**
    * With `deferSync`: at most this many keys not yet known durable (created or read, pending, being
    * synced — by a flush still running, even after `flushPendingSync` did its work — or whose sync
    * failed and awaits its rewrite). Beyond it `keyForSubject` refuses a subject
@@ -221,6 +228,7 @@ export class KeyStore {
           },
           ensureShard: (file) => this.ensureShard(path.dirname(file)),
           ensureShardSync: (file) => this.ensureShardSync(path.dirname(file)),
+          onError: o.onError ?? ((error) => process.emitWarning(error.message, 'KeyStoreWarning')),
         })
       : undefined;
   }

@@ -17,13 +17,7 @@
  * thread pool's creation running at once end with one entry holding the key.
  */
 import { KeyStoreIoError } from '../errors.ts';
-import {
-  destroyFile,
-  linkFileOnce,
-  linkFileOnceAsync,
-  readSmallFile,
-  readSmallFileAsync,
-} from './durableFiles.ts';
+import { linkFileOnce, linkFileOnceAsync, readSmallFile, readSmallFileAsync } from './durableFiles.ts';
 import { parseEntryFile, STORE_FILE_BYTES_MAX } from './keyStoreFormat.ts';
 
 export interface EntryCreation {
@@ -48,12 +42,16 @@ export type EnsureShard = () => Promise<void>;
 /**
  * On the thread pool: links the entry; resolves with where it is, or undefined when a synchronous
  * flush took the creation over meanwhile. Rejects with KeyStoreIoError (nothing usable was linked).
+ * `relinked` gets a file this call linked after the synchronous flush had linked its own copy: only
+ * a shred since can have freed the name, so it holds a shredded key and must be destroyed (it may
+ * fail: the caller reports and retries, relinkedEntries.ts).
  */
 export async function createEntry(
   file: string,
   keyId: string,
   c: EntryCreation,
   ensureShard: EnsureShard,
+  relinked: (file: string) => void,
 ): Promise<string | undefined> {
   c.state = 'running';
   await ensureShard();
@@ -63,7 +61,7 @@ export async function createEntry(
     if (takenOver(c)) {
       // The link was issued before a synchronous flush linked its own copy: it could succeed only
       // because that entry was destroyed since (a shred): the key must not come back.
-      if (made && c.syncLinked === true) destroyFile(target);
+      if (made && c.syncLinked === true) relinked(target);
       return undefined;
     }
     const linked = made || holdsKey(await readSmallFileAsync(target, STORE_FILE_BYTES_MAX), target, keyId);

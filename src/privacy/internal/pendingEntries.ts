@@ -46,6 +46,7 @@ import { fsyncDirectory, readSmallFile, replaceFile } from './durableFiles.ts';
 import { createEntry, createEntrySync, type EntryCreation } from './entryCreation.ts';
 import type { EntrySyncer } from './entrySyncer.ts';
 import { parseEntryFile, STORE_FILE_BYTES_MAX } from './keyStoreFormat.ts';
+import { RelinkedEntries } from './relinkedEntries.ts';
 import { withStoreLock } from './storeLock.ts';
 
 export interface PendingEntry {
@@ -76,6 +77,11 @@ export interface PendingEntriesOptions {
   /** Makes the shard directory of `file` exist, on the thread pool / blocking. */
   readonly ensureShard: (file: string) => Promise<void>;
   readonly ensureShardSync: (file: string) => void;
+  /**
+   * A failure no flush can return: the entry of a shredded key that this process's writing linked
+   * again could not be destroyed yet (retried by every flush and a timer: relinkedEntries.ts).
+   */
+  readonly onError: (error: KeyStoreIoError) => void;
 }
 
 /** An entry of a flush in flight, and how far that flush got with it. */
@@ -107,9 +113,16 @@ export class PendingEntries {
    * held (and their files worked on by the thread pool) until it ends, so they count toward `size`.
    */
   private runningEntries = 0;
+  private readonly relinked: RelinkedEntries;
 
   constructor(o: PendingEntriesOptions) {
     this.o = o;
+    this.relinked = new RelinkedEntries(o.directory, o.onError);
+  }
+
+  /** Entries of shredded keys linked again by this process's writing and not destroyed yet. */
+  get relinkedLeft(): number {
+    return this.relinked.size;
   }
 
   /** True when an entry is pending or being synced. */
@@ -148,6 +161,7 @@ export class PendingEntries {
 
   /** Resolves when every entry added so far is durable; rejects (KeyStoreIoError) when one could not be made so. */
   flush(): Promise<void> {
+    if (this.relinked.size > 0) this.relinked.retry();
     const waits = [...this.inFlight.keys()];
     if (this.pending.size > 0) {
       const flights: Flight[] = [...this.pending.values()].map((entry) => ({
@@ -185,6 +199,7 @@ export class PendingEntries {
    * batches), even those whose own flush is still to fail.
    */
   flushSync(): void {
+    if (this.relinked.size > 0) this.relinked.retry();
     if (!this.any) return;
     const failures: unknown[] = [];
     const bad = new Set<PendingEntry>();
@@ -290,7 +305,13 @@ export class PendingEntries {
     if (flights.length === 0) return;
     const results = await Promise.allSettled(
       flights.map(({ entry: e }) =>
-        createEntry(e.file, e.keyId, e.creation as EntryCreation, () => this.o.ensureShard(e.file)),
+        createEntry(
+          e.file,
+          e.keyId,
+          e.creation as EntryCreation,
+          () => this.o.ensureShard(e.file),
+          (file) => this.relinked.destroy(file, e.keyId),
+        ),
       ),
     );
     results.forEach((r, i) => {
