@@ -17,6 +17,7 @@ import { OtlpGrpcServer } from '../receivers/otlp/grpc/OtlpGrpcServer.ts';
 import { grpcSchema, limitsSchema } from '../receivers/otlp/config.ts';
 import { decodeLimitsOf } from '../receivers/otlp/OtlpReceiver.ts';
 import { decodeStatusProtobuf } from '../receivers/otlp/rpcStatus.ts';
+import type { AuthOutcome, AuthRequest, ServerAuthenticator } from '../extensions/Authenticator.ts';
 import type { LogBatch, LogsConsumer } from '../src/pipeline/consumer.ts';
 import { exportRaw } from './helpers/rawOtlpGrpc.ts';
 
@@ -27,6 +28,8 @@ const WINDOW = 65_535;
 const message = (length: number): number => 2 * (5 + length);
 /** A call stalled in a 1 MiB message: its stream window and the message. */
 const STALLED_MIB_CALL = WINDOW + message(MIB);
+/** For tests of the whole budget with calls on one connection: no per-connection share. */
+const NO_CONNECTION_SHARE = { max_inflight_bytes_per_connection_mib: 0 };
 
 function varint(n: number): Buffer {
   const out: number[] = [];
@@ -46,9 +49,12 @@ class Sink implements LogsConsumer {
   records = 0;
   /** Calls whose handler reached the pipeline (it holds their message while `hold` is pending). */
   entered = 0;
+  /** `audit.client.identity` of each batch. */
+  readonly identities: Array<string | undefined> = [];
   hold: Promise<void> | undefined;
   async consumeLogs(batch: LogBatch): Promise<void> {
     this.entered++;
+    this.identities.push(batch.client?.authenticatedAs);
     if (this.hold) await this.hold;
     this.records += batch.records.length;
   }
@@ -96,7 +102,10 @@ class HeldBytesObserver {
   }
 }
 
-async function startServer(config: Record<string, unknown>): Promise<{ server: OtlpGrpcServer; sink: Sink }> {
+async function startServer(
+  config: Record<string, unknown>,
+  authenticator?: ServerAuthenticator,
+): Promise<{ server: OtlpGrpcServer; sink: Sink }> {
   const sink = new Sink();
   const server = new OtlpGrpcServer({
     config: grpcSchema.parse({
@@ -108,7 +117,7 @@ async function startServer(config: Record<string, unknown>): Promise<{ server: O
     }),
     limits: decodeLimitsOf(limitsSchema.parse({})),
     next: sink,
-    authenticator: undefined,
+    authenticator,
     baseDir: process.cwd(),
   });
   await server.listen();
@@ -222,7 +231,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
   });
 
   it('a normal call refused while the budget is full is acked once the flood ends', async () => {
-    const { server, sink } = await startServer({ max_inflight_bytes_mib: 5 });
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 5, ...NO_CONNECTION_SHARE });
     const session = connect(server.endpoint);
     // 2 × (64 KiB + 2 × (1 MiB + 5)) reserved; what is left (< 1 MiB) cannot take another 1 MiB message
     const flood = [stalledCall(session, MIB, 1024), stalledCall(session, MIB, 1024)];
@@ -265,7 +274,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
   });
 
   it('reset streams give their bytes back', async () => {
-    const { server } = await startServer({ max_inflight_bytes_mib: 16 });
+    const { server } = await startServer({ max_inflight_bytes_mib: 16, ...NO_CONNECTION_SHARE });
     const session = connect(server.endpoint);
     const calls = Array.from({ length: 5 }, () => stalledCall(session, MIB, 100_000));
     await until(() => server.inflightStats()?.reservedBytes === 5 * STALLED_MIB_CALL, 'the calls');
@@ -382,7 +391,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     // an unfinished message: one byte per ~60 KB read (filled with the skipped body of a message over
     // max_recv_msg_size_mib) kept ~59 MiB alive for 3 calls with 1.8 MiB reserved, against 4 MiB.
     const limit = 4 * MIB;
-    const { server } = await startServer({ max_inflight_bytes_mib: 4 });
+    const { server } = await startServer({ max_inflight_bytes_mib: 4, ...NO_CONNECTION_SHARE });
     const holders = new Map<ArrayBufferLike, number>();
     let kept = 0;
     let maxKept = 0;
@@ -432,7 +441,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
   });
 
   it('16 calls of 1 MiB multiplexed on one connection fit in 40 MiB: reads they share are counted once', async () => {
-    const { server, sink } = await startServer({ max_inflight_bytes_mib: 40 });
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 40, ...NO_CONNECTION_SHARE });
     const big = oneRecord(MIB - 1024);
     for (let round = 0; round < 3; round++) {
       let unblock = (): void => undefined;
@@ -566,5 +575,124 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     const { server } = await startServer({ max_inflight_bytes_mib: 0 });
     expect(server.inflightStats()).toBeUndefined();
     expect(await exportRaw(server.endpoint, ONE_RECORD)).toBeNull();
+  });
+});
+
+/** Accepts `authorization: Bearer good`; counts its calls. */
+class CountingAuthenticator implements ServerAuthenticator {
+  calls = 0;
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+  authenticate(request: AuthRequest): AuthOutcome {
+    this.calls++;
+    return request.headers.get('authorization') === 'Bearer good'
+      ? { ok: true, identity: 'bearer:good' }
+      : { ok: false, reason: 'invalid token' };
+  }
+}
+
+/** Streams the server has seen (headers received), counted on its HTTP/2 servers. */
+function countStreams(server: OtlpGrpcServer): () => number {
+  let n = 0;
+  const grpcServer = (server as unknown as { server: grpc.Server }).server;
+  for (const h of http2ServersOf(grpcServer)) h.on('stream', () => n++);
+  return () => n;
+}
+
+describe('OTLP/gRPC: one connection cannot stall intake for the others', () => {
+  it('streams that send only headers reserve nothing: 100 of them on one connection do not stall an authorized client', async () => {
+    // Before, each reserved its 64 KiB window at its headers: ~64 of them held this 4 MiB budget until
+    // read_timeout, and every other sender got UNAVAILABLE.
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 4, max_concurrent_streams: 200 });
+    const streams = countStreams(server);
+    const hostile = connect(server.endpoint);
+    const held = Array.from({ length: 100 }, () =>
+      hostile.request({
+        ':method': 'POST',
+        ':path': EXPORT_PATH,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      }),
+    );
+    for (const s of held) s.on('error', () => undefined);
+    await until(() => streams() === 100, 'the hostile streams');
+    await new Promise((r) => setImmediate(r));
+    expect(server.inflightStats()?.reservedBytes).toBe(0);
+    const big = oneRecord(MIB - 1024);
+    for (let i = 0; i < 3; i++) expect(await exportRaw(server.endpoint, big)).toBeNull();
+    expect(sink.records).toBe(3);
+    expect(held.every((s) => !s.closed)).toBe(true);
+    expect(server.inflightStats()?.refusedCalls).toBe(0);
+  });
+
+  it("a connection's calls reserve at most its share (max_inflight_bytes_per_connection_mib): the rest of the budget stays for the others", async () => {
+    const share = 4 * MIB;
+    const { server, sink } = await startServer({
+      max_inflight_bytes_mib: 16,
+      max_inflight_bytes_per_connection_mib: 4,
+      max_concurrent_streams: 100,
+    });
+    expect(server.inflightStats()?.connectionLimitBytes).toBe(share);
+    // one byte of each message, then stalled: 64 KiB window + 2 × (1 MiB + 5) each, 1 fits in 4 MiB
+    const hostile = connect(server.endpoint);
+    const calls = Array.from({ length: 20 }, () => stalledCall(hostile, MIB, 1));
+    const answered = new Set<Call>();
+    for (const c of calls) void c.answer.then(() => answered.add(c));
+    await until(() => answered.size === calls.length - 1, 'all but the first call to be refused');
+    for (const c of answered) expect(await c.answer).toEqual({ status: '14', retryDelayMs: 1000 });
+    const stats = server.inflightStats();
+    expect(stats?.reservedBytes).toBeLessThanOrEqual(share);
+    expect(reservedButReads(server)).toBe(STALLED_MIB_CALL);
+    expect(stats?.connectionRefusedCalls).toBe(calls.length - 1);
+    expect(stats?.refusedCalls).toBe(calls.length - 1);
+    // 3 other connections: a call of 1 MiB each, held by their handlers at once, next to the hostile connection
+    let unblock = (): void => undefined;
+    sink.hold = new Promise((r) => (unblock = r));
+    const big = oneRecord(MIB - 1024);
+    const ownConnection = { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } };
+    const others = Array.from({ length: 3 }, () => exportRaw(server.endpoint, big, ownConnection));
+    await until(() => sink.entered === 3, 'the other calls to reach the pipeline');
+    unblock();
+    expect(await Promise.all(others)).toEqual([null, null, null]);
+    hostile.destroy();
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+  });
+
+  it('with an authenticator, calls whose credentials are refused are answered UNAUTHENTICATED at their headers and reserve nothing', async () => {
+    const auth = new CountingAuthenticator();
+    const { server, sink } = await startServer(
+      { max_inflight_bytes_mib: 4, max_concurrent_streams: 200 },
+      auth,
+    );
+    const hostile = connect(server.endpoint);
+    const refused = [
+      ...Array.from({ length: 50 }, () => stalledCall(hostile, MIB, 0)), // no credentials
+      ...Array.from({ length: 50 }, () => stalledCall(hostile, MIB, 1000, { authorization: 'Bearer bad' })),
+    ];
+    // answered without the client ending its request (before, only the handler authenticated, once the
+    // request had been read: these were never answered, and held the budget)
+    const answers = await Promise.race([
+      Promise.all(refused.map((c) => c.answer)),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000)),
+    ]);
+    expect(answers).toBeDefined();
+    for (const a of answers ?? []) expect(a).toEqual({ status: '16', retryDelayMs: undefined });
+    const stats = server.inflightStats();
+    expect(stats?.unauthenticatedCalls).toBe(100);
+    expect(stats?.refusedCalls).toBe(0);
+    expect(stats?.peakBytes).toBe(0);
+    // an authorized call is authenticated once, at its headers; its records carry the identity
+    auth.calls = 0;
+    expect(await exportRaw(server.endpoint, ONE_RECORD, { bearerToken: 'good' })).toBeNull();
+    expect(auth.calls).toBe(1);
+    expect(sink.identities).toEqual(['bearer:good']);
+    const wrong = await exportRaw(server.endpoint, ONE_RECORD, { bearerToken: 'bad' });
+    expect(wrong?.code).toBe(16);
+    expect(wrong?.details).toBe('unauthenticated: invalid token');
+    expect(sink.records).toBe(1);
   });
 });

@@ -8,7 +8,7 @@
  * within 1 ms.
  */
 import { describe, expect, it } from 'vitest';
-import { grpcSchema, inflightBudgetBytesOf, otlpConfigSchema } from './config.ts';
+import { connectionShareBytesOf, grpcSchema, inflightBudgetBytesOf, otlpConfigSchema } from './config.ts';
 
 const TIMER_MS_MAX = 2 ** 31 - 1;
 /** grpc-js adds up to +10% jitter to max_connection_age. */
@@ -106,4 +106,37 @@ describe('otlp config: every duration key fits a Node timer', () => {
       expect(otlpConfigSchema.safeParse({ protocols: atMost }).success).toBe(true);
     });
   }
+});
+
+describe('otlp grpc config: max_inflight_bytes_per_connection_mib', () => {
+  const MIB = 1024 * 1024;
+  it('defaults to a quarter of the budget, or the largest call if more; 0 or more than the budget: the budget', () => {
+    expect(connectionShareBytesOf(grpcSchema.parse({}))).toBe(32 * MIB);
+    expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 400 }))).toBe(100 * MIB);
+    // 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB is more than a quarter of 20 MiB
+    expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 20 }))).toBe(13 * MIB + 10);
+    expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_per_connection_mib: 0 }))).toBe(
+      128 * MIB,
+    );
+    expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_per_connection_mib: 20 }))).toBe(
+      20 * MIB,
+    );
+    expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_per_connection_mib: 200 }))).toBe(
+      128 * MIB,
+    );
+    expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 0 }))).toBe(0);
+  });
+
+  it('must hold the largest call, and needs a budget', () => {
+    const tooSmall = grpcSchema.safeParse({ max_inflight_bytes_per_connection_mib: 13 });
+    expect(tooSmall.error?.issues[0]?.path).toEqual(['max_inflight_bytes_per_connection_mib']);
+    expect(tooSmall.error?.issues[0]?.message).toContain('must hold the largest call');
+    expect(grpcSchema.safeParse({ max_inflight_bytes_per_connection_mib: 14 }).success).toBe(true);
+    const noBudget = grpcSchema.safeParse({
+      max_inflight_bytes_mib: 0,
+      max_inflight_bytes_per_connection_mib: 16,
+    });
+    expect(noBudget.error?.issues[0]?.path).toEqual(['max_inflight_bytes_per_connection_mib']);
+    expect(noBudget.error?.issues[0]?.message).toContain('max_inflight_bytes_mib: 0');
+  });
 });

@@ -59,6 +59,8 @@ const keepalive = z.strictObject({
 
 const MIB = 1024 * 1024;
 const INFLIGHT_DEFAULT_MIB = 128;
+/** Unset `max_inflight_bytes_per_connection_mib`: a quarter of the budget (4 connections to hold all of it). */
+const CONNECTION_SHARE_DEFAULT_DIVISOR = 4;
 
 /**
  * The largest call a gRPC server must be able to admit on its own, or its sender retries it forever
@@ -138,8 +140,37 @@ export const grpcSchema = z
       .min(0)
       .max(1024 * 1024)
       .optional(),
+    /**
+     * otel-audit: what one HTTP/2 connection's calls may reserve of `max_inflight_bytes_mib` (MiB), so that one
+     * connection (a peer that opens streams and stalls them, a client multiplexing many calls) cannot hold the
+     * whole budget and stall intake for the others. Unset: a quarter of the budget (32 MiB by default), or the
+     * largest call if that is more. 0: no per-connection limit (the whole budget). More than the budget: the
+     * budget.
+     */
+    max_inflight_bytes_per_connection_mib: z
+      .number()
+      .int()
+      .min(0)
+      .max(1024 * 1024)
+      .optional(),
   })
   .superRefine((c, ctx) => {
+    const perConnection = c.max_inflight_bytes_per_connection_mib;
+    if (perConnection !== undefined && perConnection > 0) {
+      if (c.max_inflight_bytes_mib === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['max_inflight_bytes_per_connection_mib'],
+          message:
+            'has no effect with max_inflight_bytes_mib: 0 (no budget to share); remove it or set max_inflight_bytes_mib',
+        });
+      else if (perConnection * MIB < largestCallBytes(c))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['max_inflight_bytes_per_connection_mib'],
+          message: `must hold the largest call (as max_inflight_bytes_mib must): ${largestCallBytes(c)} bytes (${Math.ceil(largestCallBytes(c) / MIB)} MiB) with this initial_window_size and max_recv_msg_size_mib, or be 0 (no per-connection limit)`,
+        });
+    }
     if (c.max_inflight_bytes_mib === undefined || c.max_inflight_bytes_mib === 0) return;
     const largest = largestCallBytes(c);
     if (c.max_inflight_bytes_mib * MIB < largest)
@@ -242,6 +273,23 @@ export function grpcConfigOf(c: OtlpConfig): OtlpGrpcConfig | undefined {
 export function inflightBudgetBytesOf(c: OtlpGrpcConfig): number {
   if (c.max_inflight_bytes_mib !== undefined) return c.max_inflight_bytes_mib * MIB;
   return Math.max(INFLIGHT_DEFAULT_MIB * MIB, largestCallBytes(c));
+}
+
+/**
+ * Each connection's share of the budget in bytes (`max_inflight_bytes_per_connection_mib`): unset, a quarter
+ * of the budget or the largest call if that is more; 0, or more than the budget, the budget. 0 when there is no
+ * budget.
+ */
+export function connectionShareBytesOf(c: OtlpGrpcConfig): number {
+  const budget = inflightBudgetBytesOf(c);
+  const perConnection = c.max_inflight_bytes_per_connection_mib;
+  if (budget === 0) return 0;
+  if (perConnection === 0) return budget;
+  if (perConnection !== undefined) return Math.min(budget, perConnection * MIB);
+  return Math.min(
+    budget,
+    Math.max(Math.ceil(budget / CONNECTION_SHARE_DEFAULT_DIVISOR), largestCallBytes(c)),
+  );
 }
 
 export function httpConfigOf(c: OtlpConfig): OtlpHttpConfig | undefined {

@@ -20,16 +20,23 @@ import type { LogsConsumer } from '../../../src/pipeline/consumer.ts';
 import type { DecodeLimits } from '../../../src/record/DecodeLimits.ts';
 import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
 import { stampClient } from '../clientAttributes.ts';
-import { inflightBudgetBytesOf, type OtlpGrpcConfig } from '../config.ts';
+import { connectionShareBytesOf, inflightBudgetBytesOf, type OtlpGrpcConfig } from '../config.ts';
 import { describeTarget, parseEndpoint, type ListenTarget } from '../endpoint.ts';
 import { mapPipelineError, partialSuccessOf, RETRY_AFTER_MS } from '../errorMapping.ts';
 import { peerIdentity } from '../peerIdentity.ts';
 import { encodeResponseProtobuf, encodeStatusProtobuf, GrpcCode, type RpcStatus } from '../rpcStatus.ts';
 import { resolveTls } from '../tlsOptions.ts';
+import { authRequestOfMetadata } from './callMetadata.ts';
 import { tuneHttp2Transport } from './http2Transport.ts';
 import { InflightBudget, type InflightStats } from './inflightBudget.ts';
 import { inflateRequest } from './inflateRequest.ts';
-import { callEnded, callInflated, callStarted, takenCompression } from './streamAdmission.ts';
+import {
+  admittedIdentity,
+  callEnded,
+  callInflated,
+  callStarted,
+  takenCompression,
+} from './streamAdmission.ts';
 
 const identity = (b: Buffer): Buffer => b;
 const MIB = 1024 * 1024;
@@ -106,7 +113,8 @@ export class OtlpGrpcServer {
     };
     this.server = new grpc.Server(options);
     const budgetBytes = inflightBudgetBytesOf(o.config);
-    this.budget = budgetBytes > 0 ? new InflightBudget(budgetBytes) : undefined;
+    this.budget =
+      budgetBytes > 0 ? new InflightBudget(budgetBytes, connectionShareBytesOf(o.config)) : undefined;
     this.server.addService(LOGS_SERVICE, {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
         void this.export(call, cb),
@@ -145,6 +153,7 @@ export class OtlpGrpcServer {
               budget: this.budget,
               streamWindowBytes: this.o.config.initial_window_size,
               maxMessageBytes: this.o.config.max_recv_msg_size_mib * MIB,
+              authenticator: this.o.authenticator,
             },
           });
         } catch (tuneErr) {
@@ -253,15 +262,18 @@ export class OtlpGrpcServer {
         if (id) client.authenticatedAs = id;
       }
       if (this.o.authenticator) {
-        const headers = new Map<string, string>();
-        for (const [k, v] of Object.entries(call.metadata.getMap()))
-          if (typeof v === 'string') headers.set(k.toLowerCase(), v);
-        const outcome = this.o.authenticator.authenticate({ headers });
-        if (!outcome.ok)
-          return cb(
-            statusError({ code: GrpcCode.UNAUTHENTICATED, message: `unauthenticated: ${outcome.reason}` }),
-          );
-        client.authenticatedAs = outcome.identity;
+        // Authenticated at the stream's headers, before anything was reserved (streamAdmission.ts); here only
+        // without a budget (or if the authenticator threw there).
+        const admitted = admittedIdentity(stream);
+        if (admitted !== undefined) client.authenticatedAs = admitted;
+        else {
+          const outcome = this.o.authenticator.authenticate(authRequestOfMetadata(call.metadata));
+          if (!outcome.ok)
+            return cb(
+              statusError({ code: GrpcCode.UNAUTHENTICATED, message: `unauthenticated: ${outcome.reason}` }),
+            );
+          client.authenticatedAs = outcome.identity;
+        }
       }
       let request = call.request;
       const encoding = takenCompression(stream);

@@ -4,10 +4,11 @@
  * buffered by Node's HTTP/2 stream, decompressed — is reserved here before it
  * can arrive (streamAdmission.ts says what a call reserves and when), and a
  * call whose reservation does not fit is refused, retryably. So the bytes
- * held never exceed `limitBytes`; `reservedBytes` is the gauge.
+ * held never exceed `limitBytes`; `reservedBytes` is the gauge. Each
+ * connection's reservations are also bounded by its share,
+ * `connectionLimitBytes` (connectionShare.ts).
  */
 import assert from 'node:assert/strict';
-import { PinnedBuffers } from './pinnedBuffers.ts';
 
 export interface InflightStats {
   /** The budget; `Infinity` when `max_inflight_bytes_mib` is 0 (no limit). */
@@ -20,19 +21,31 @@ export interface InflightStats {
   readonly refusedCalls: number;
   /** Part of `reservedBytes`: socket reads kept by calls' chunks beyond their messages (pinnedBuffers.ts). */
   readonly keptReadsBytes: number;
+  /** What one connection may reserve (`max_inflight_bytes_per_connection_mib`); `limitBytes` when unbounded. */
+  readonly connectionLimitBytes: number;
+  /** Part of `refusedCalls`: refused because their connection's share was full, not the whole budget. */
+  readonly connectionRefusedCalls: number;
+  /** Calls refused UNAUTHENTICATED at their headers, before anything was reserved for them. */
+  readonly unauthenticatedCalls: number;
 }
 
 export class InflightBudget {
   readonly limitBytes: number;
+  readonly connectionLimitBytes: number;
   private reserved = 0;
   private peak = 0;
   private refused = 0;
-  /** The socket reads calls' chunks keep alive (streamAdmission.ts). */
-  readonly pinned: PinnedBuffers = new PinnedBuffers(this);
+  private refusedByConnection = 0;
+  private unauthenticated = 0;
+  /** Reserved for socket reads kept beyond the messages, all connections together (pinnedBuffers.ts). */
+  private keptReads = 0;
 
-  constructor(limitBytes: number) {
+  /** `connectionLimitBytes`: each connection's share (connectionShare.ts); default `limitBytes` (no share). */
+  constructor(limitBytes: number, connectionLimitBytes: number = limitBytes) {
     assert.ok(limitBytes > 0, 'inflight budget must be positive');
+    assert.ok(connectionLimitBytes > 0, "a connection's share of the inflight budget must be positive");
     this.limitBytes = limitBytes;
+    this.connectionLimitBytes = Math.min(connectionLimitBytes, limitBytes);
   }
 
   /** Reserves `bytes` if they fit under the limit; false (and nothing reserved) otherwise. */
@@ -54,8 +67,19 @@ export class InflightBudget {
     assert.ok(this.reserved >= 0, `inflight budget released more than reserved (${this.reserved})`);
   }
 
-  countRefusal(): void {
+  /** A call was refused; `by`: its connection's share was full (rather than the budget). */
+  countRefusal(by: 'connection' | 'budget' = 'budget'): void {
     this.refused++;
+    if (by === 'connection') this.refusedByConnection++;
+  }
+
+  countUnauthenticated(): void {
+    this.unauthenticated++;
+  }
+
+  /** Kept reads' part of `reservedBytes` changed by `bytes` (pinnedBuffers.ts; the bytes are reserved there). */
+  addKeptReads(bytes: number): void {
+    this.keptReads += bytes;
   }
 
   stats(): InflightStats {
@@ -64,7 +88,10 @@ export class InflightBudget {
       reservedBytes: this.reserved,
       peakBytes: this.peak,
       refusedCalls: this.refused,
-      keptReadsBytes: this.pinned.reservedBytes,
+      keptReadsBytes: this.keptReads,
+      connectionLimitBytes: this.connectionLimitBytes,
+      connectionRefusedCalls: this.refusedByConnection,
+      unauthenticatedCalls: this.unauthenticated,
     };
   }
 }

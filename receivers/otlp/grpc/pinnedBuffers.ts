@@ -23,11 +23,17 @@
  * credit goes (its request read to the end, or the call released) while
  * reads it counted on stay kept: that is reserved even over the limit (the
  * memory is held; new calls are refused until it shrinks).
+ *
+ * One per connection (connectionShare.ts): a socket read belongs to one
+ * connection, and what its calls keep is reserved in its share.
  */
+import type { Reservations } from './connectionShare.ts';
 import type { InflightBudget } from './inflightBudget.ts';
 
 export class PinnedBuffers {
-  private readonly budget: InflightBudget;
+  private readonly reservations: Reservations;
+  /** Where `extraBytes` is added up over all connections, for `keptReadsBytes`. */
+  private readonly gauge: InflightBudget;
   /** Every kept read buffer with the number of calls keeping it. */
   private readonly holders = new Map<ArrayBufferLike, number>();
   private pinnedBytes = 0;
@@ -36,8 +42,9 @@ export class PinnedBuffers {
   /** Reserved in the budget for `pinnedBytes - creditBytes`. */
   private extraBytes = 0;
 
-  constructor(budget: InflightBudget) {
-    this.budget = budget;
+  constructor(reservations: Reservations, gauge: InflightBudget) {
+    this.reservations = reservations;
+    this.gauge = gauge;
   }
 
   /** A call reserved `bytes` more (a stream window, messages). */
@@ -83,13 +90,15 @@ export class PinnedBuffers {
   private settle(force: boolean): boolean {
     const target = Math.max(0, this.pinnedBytes - this.creditBytes);
     if (target < this.extraBytes) {
-      this.budget.release(this.extraBytes - target);
+      this.reservations.release(this.extraBytes - target);
+      this.gauge.addKeptReads(target - this.extraBytes);
       this.extraBytes = target;
       return true;
     }
     if (target === this.extraBytes) return true;
-    if (force) this.budget.reserveOverLimit(target - this.extraBytes);
-    else if (!this.budget.tryReserve(target - this.extraBytes)) return false;
+    if (force) this.reservations.reserveOverLimit(target - this.extraBytes);
+    else if (!this.reservations.tryReserve(target - this.extraBytes)) return false;
+    this.gauge.addKeptReads(target - this.extraBytes);
     this.extraBytes = target;
     return true;
   }

@@ -2,11 +2,23 @@
  * Admission of OTLP/gRPC calls against the server's shared byte budget
  * (inflightBudget.ts, `grpc::max_inflight_bytes_mib`), on grpc-js's HTTP/2
  * streams. grpc-js reads a call's whole message before any handler runs, so
- * the bound has to sit under it, on the stream. What a call reserves:
+ * the bound has to sit under it, on the stream. Every reservation is made
+ * in the call's connection's share (connectionShare.ts,
+ * `max_inflight_bytes_per_connection_mib`) as well as in the budget: one
+ * connection cannot hold the whole budget. A stream's headers reserve
+ * nothing: with an authenticator configured, they are authenticated first,
+ * and a call whose credentials are refused is answered UNAUTHENTICATED at
+ * once (its handler's answer) without reserving or reading anything; the
+ * handler then uses that outcome (`admittedIdentity`). What a call reserves:
  *
- * - from its headers until its request has been read to END_STREAM: the
- *   stream window (`initial_window_size`), what the client may send that
- *   Node buffers before anything reads it;
+ * - from its first DATA chunk until its request has been read to
+ *   END_STREAM: the stream window (`initial_window_size`), what the client
+ *   may send that Node buffers before anything reads it. Not at its
+ *   headers: streams that send nothing (~128 of them held the whole default
+ *   budget until `read_timeout`, for every connection) hold none. Every
+ *   chunk of a stream reaches the listener here as it arrives (grpc-js
+ *   reads the stream from its headers, and this listener makes it flow if
+ *   grpc-js does not), so the first chunk is seen before Node buffers more;
  * - from each gRPC message prefix (flag byte + 4-byte length), read as the
  *   data arrives and before grpc-js has the message: 5 + the length for the
  *   chunks it arrives in, and 5 + the length again for the copy grpc-js's
@@ -22,10 +34,11 @@
  *   has finished: the handler holds the message until its records are
  *   durable, even when the client has gone.
  *
- * A reservation that does not fit ends the call at once, before any more of
- * it is read: a trailers-only UNAVAILABLE with RetryInfo (the sender keeps
- * its records and retries), then RST_STREAM(NO_ERROR) so the client stops
- * sending (RFC 9113 §8.1), as readTimeout.ts does. grpc-js's call, whose
+ * A reservation that does not fit (in the connection's share or in the
+ * budget) ends the call at once, before any more of it is read: a
+ * trailers-only UNAVAILABLE with RetryInfo (the sender keeps its records and
+ * retries), then RST_STREAM(NO_ERROR) so the client stops sending (RFC 9113
+ * §8.1), as readTimeout.ts does (refuseStream.ts). grpc-js's call, whose
  * handler has not run, ends as cancelled. Every byte grpc-js is given
  * belongs to a prefix or a body already reserved, and every read its chunks
  * keep alive is counted (pinnedBuffers.ts).
@@ -41,11 +54,15 @@
  * ends, decompresses them. Other encodings are left to grpc-js (which
  * refuses them without decompressing anything).
  */
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
+import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
 import { RETRY_AFTER_MS } from '../errorMapping.ts';
-import { encodeStatusProtobuf, GrpcCode } from '../rpcStatus.ts';
+import { GrpcCode } from '../rpcStatus.ts';
+import { authRequestOfHeaders } from './callMetadata.ts';
+import { ConnectionShare } from './connectionShare.ts';
 import type { InflightBudget } from './inflightBudget.ts';
 import type { PinnedBuffers } from './pinnedBuffers.ts';
+import { refuseStream } from './refuseStream.ts';
 
 const PREFIX_BYTES = 5;
 
@@ -55,9 +72,12 @@ export interface StreamAdmissionOptions {
   readonly streamWindowBytes: number;
   /** grpc-js's `grpc.max_receive_message_length` (a message after decompression). */
   readonly maxMessageBytes: number;
+  /** The receiver's authenticator: a call is authenticated at its headers, before it reserves anything. */
+  readonly authenticator?: ServerAuthenticator | undefined;
 }
 
 const accounts = new WeakMap<http2.ServerHttp2Stream, StreamAccount>();
+const shares = new WeakMap<http2.Http2Session, ConnectionShare>();
 
 /** Encodings whose messages the handler decompresses instead of grpc-js (what grpc-js 1.14 decompresses). */
 const TAKEN_ENCODINGS: ReadonlySet<string> = new Set(['gzip', 'deflate']);
@@ -71,11 +91,48 @@ export function admitStream(
   headers: http2.IncomingHttpHeaders,
   o: StreamAdmissionOptions,
 ): void {
-  if (stream.closed || stream.destroyed) return;
-  if (!o.budget.tryReserve(o.streamWindowBytes)) return refuse(stream, o);
+  const session = stream.session;
+  if (stream.closed || stream.destroyed || session === undefined) return;
+  let identity: string | undefined;
+  if (o.authenticator) {
+    const outcome = authenticate(o.authenticator, headers);
+    if (outcome?.ok === false) {
+      o.budget.countUnauthenticated();
+      return refuseStream(stream, {
+        code: GrpcCode.UNAUTHENTICATED,
+        message: `unauthenticated: ${outcome.reason}`,
+      });
+    }
+    identity = outcome?.identity;
+  }
+  let share = shares.get(session);
+  if (share === undefined) {
+    share = new ConnectionShare(o.budget, o.budget.connectionLimitBytes);
+    shares.set(session, share);
+  }
   const encoding = headers['grpc-encoding'];
   const taken = typeof encoding === 'string' && TAKEN_ENCODINGS.has(encoding) ? encoding : undefined;
-  accounts.set(stream, new StreamAccount(stream, o, taken));
+  accounts.set(stream, new StreamAccount(stream, o, share, taken, identity));
+}
+
+/** The authenticator's outcome for `headers`; undefined if it threw (the handler authenticates the call again). */
+function authenticate(
+  authenticator: ServerAuthenticator,
+  headers: http2.IncomingHttpHeaders,
+): { ok: true; identity: string } | { ok: false; reason: string } | undefined {
+  try {
+    return authenticator.authenticate(authRequestOfHeaders(headers));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The identity the authenticator gave the call of `stream` at its headers; undefined when it was not
+ * authenticated there (no authenticator, no budget, or the authenticator threw): the handler authenticates it.
+ */
+export function admittedIdentity(stream: http2.ServerHttp2Stream | undefined): string | undefined {
+  return stream ? accounts.get(stream)?.identity : undefined;
 }
 
 /**
@@ -107,7 +164,13 @@ export function callEnded(stream: http2.ServerHttp2Stream | undefined): void {
 class StreamAccount {
   private readonly stream: http2.ServerHttp2Stream;
   private readonly o: StreamAdmissionOptions;
-  private windowBytes: number;
+  /** The connection's share: every reservation of this call is made in it (and so in the budget). */
+  private readonly share: ConnectionShare;
+  /** From the authenticator at the stream's headers (see `admittedIdentity`). */
+  readonly identity: string | undefined;
+  /** The stream window, reserved from the first DATA chunk until END_STREAM. */
+  private windowBytes = 0;
+  private windowReserved = false;
   /** Reserved for messages: their chunks and grpc-js's joined copy, 2 × (5 + length) each. */
   private messageBytes = 0;
   /** Part of `messageBytes` the socket reads hold (the chunks, 5 + length each): credit in `pinned`. */
@@ -131,17 +194,23 @@ class StreamAccount {
   private flagCleared = false;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
 
-  constructor(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions, taken: string | undefined) {
+  constructor(
+    stream: http2.ServerHttp2Stream,
+    o: StreamAdmissionOptions,
+    share: ConnectionShare,
+    taken: string | undefined,
+    identity: string | undefined,
+  ) {
     this.stream = stream;
     this.o = o;
+    this.share = share;
+    this.identity = identity;
     this.taken = taken;
-    this.pinned = o.budget.pinned;
-    this.windowBytes = o.streamWindowBytes;
-    this.pinned.credit(this.windowBytes);
+    this.pinned = share.pinned;
     // Before grpc-js's listener: a call refused here never hands grpc-js the chunk (it finds the stream closed).
     stream.prependListener('data', this.onData);
     stream.once('end', () => {
-      o.budget.release(this.windowBytes);
+      share.release(this.windowBytes);
       // Reads kept beyond the messages no longer count on the window (reserved again at most what it was).
       this.pinned.debit(this.windowBytes);
       this.windowBytes = 0;
@@ -164,7 +233,7 @@ class StreamAccount {
 
   settleInflate(requestBytes: number): void {
     if (this.inflateBytes > requestBytes) {
-      this.o.budget.release(this.inflateBytes - requestBytes);
+      this.share.release(this.inflateBytes - requestBytes);
       this.inflateBytes = requestBytes;
     }
   }
@@ -176,13 +245,14 @@ class StreamAccount {
 
   private releaseIfDone(): void {
     if (!this.streamClosed || this.handlers > 0) return;
-    this.o.budget.release(this.windowBytes + this.messageBytes + this.inflateBytes);
+    this.share.release(this.windowBytes + this.messageBytes + this.inflateBytes);
     this.pinned.release(this.buffers, this.windowBytes + this.chunkBytes);
     this.buffers.clear();
     this.windowBytes = this.messageBytes = this.chunkBytes = this.inflateBytes = 0;
   }
 
   private read(chunk: Buffer): void {
+    if (!this.windowReserved && !this.reserveWindow()) return;
     // grpc-js keeps a view of this chunk: it holds a message's flag byte or body bytes grpc-js reads.
     let kept = false;
     let i = 0;
@@ -213,11 +283,36 @@ class StreamAccount {
     }
     if (kept && !this.buffers.has(chunk.buffer)) {
       this.buffers.add(chunk.buffer);
-      if (!this.pinned.pin(chunk.buffer)) {
-        this.stream.off('data', this.onData);
-        refuse(this.stream, this.o);
-      }
+      if (!this.pinned.pin(chunk.buffer)) this.refuse();
     }
+  }
+
+  /** At the first DATA chunk (before it is parsed or handed to grpc-js); false if it did not fit. */
+  private reserveWindow(): boolean {
+    this.windowReserved = true;
+    if (!this.share.tryReserve(this.o.streamWindowBytes)) {
+      this.refuse();
+      return false;
+    }
+    this.windowBytes = this.o.streamWindowBytes;
+    this.pinned.credit(this.windowBytes);
+    return true;
+  }
+
+  /** Ends the call: a reservation did not fit (see the top of this file). */
+  private refuse(): void {
+    this.stream.off('data', this.onData);
+    const by = this.share.lastRefusal;
+    this.o.budget.countRefusal(by);
+    const message =
+      by === 'connection'
+        ? `too much gRPC request data in flight on this connection (max_inflight_bytes_per_connection_mib: ${this.share.limitBytes} bytes)`
+        : `too much gRPC request data in flight (max_inflight_bytes_mib: ${this.o.budget.limitBytes} bytes)`;
+    refuseStream(this.stream, {
+      code: GrpcCode.UNAVAILABLE,
+      message,
+      retryDelayMs: RETRY_AFTER_MS.queueFull,
+    });
   }
 
   /**
@@ -228,9 +323,8 @@ class StreamAccount {
     if (length > this.o.maxMessageBytes) return true; // grpc-js refuses the call on this prefix
     const framed = PREFIX_BYTES + length;
     const inflate = compressed && length > 0 ? this.o.maxMessageBytes : 0;
-    if (!this.o.budget.tryReserve(2 * framed + inflate)) {
-      this.stream.off('data', this.onData);
-      refuse(this.stream, this.o);
+    if (!this.share.tryReserve(2 * framed + inflate)) {
+      this.refuse();
       return false;
     }
     this.messageBytes += 2 * framed;
@@ -239,25 +333,4 @@ class StreamAccount {
     this.pinned.credit(framed);
     return true;
   }
-}
-
-function refuse(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions): void {
-  o.budget.countRefusal();
-  if (stream.closed || stream.destroyed) return;
-  if (!stream.headersSent) {
-    const message = `too much gRPC request data in flight (max_inflight_bytes_mib: ${o.budget.limitBytes} bytes)`;
-    const retryDelayMs = RETRY_AFTER_MS.queueFull;
-    const details = encodeStatusProtobuf({ code: GrpcCode.UNAVAILABLE, message, retryDelayMs });
-    stream.respond(
-      {
-        ':status': 200,
-        'content-type': 'application/grpc',
-        'grpc-status': String(GrpcCode.UNAVAILABLE),
-        'grpc-message': encodeURI(message),
-        'grpc-status-details-bin': Buffer.from(details).toString('base64'),
-      },
-      { endStream: true },
-    );
-  }
-  stream.close(http2.constants.NGHTTP2_NO_ERROR);
 }
