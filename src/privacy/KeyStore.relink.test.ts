@@ -4,28 +4,59 @@
  */
 import * as fs from 'node:fs';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { pbkdf2 } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { createAuditRecord } from '../record/AuditRecord.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { KeyStoreIoError } from './errors.ts';
+import { RecordDecryptor, SHREDDED_MARKER } from './RecordDecryptor.ts';
+import { encryptValue } from './encryptedValue.ts';
 import { KeyStore } from './KeyStore.ts';
 import { SecretKeyRing } from './SecretKey.ts';
 import { deferredStores, fileOf, LoggingSyncer, master } from './testutil/deferredStores.ts';
 
-/** `unlinkFails(file)`: unlinkSync of that file fails with EIO. */
+type LinkCallback = (error: NodeJS.ErrnoException | null) => void;
+interface HeldLink {
+  readonly from: string;
+  readonly to: string;
+  readonly callback: LinkCallback;
+}
+/**
+ * `unlinkFails(file)`: unlinkSync of that file fails with EIO. `holdLink`: the next asynchronous link
+ * of a temporary file is not run but kept in `held`. `linkBeforeUnlink`: that link runs (for real)
+ * just before an unlinkSync of its temporary file — the thread pool's link landing between a
+ * shred's overwrite of the file and its unlink.
+ */
 const hooks = vi.hoisted(() => ({
   unlinkFails: undefined as ((file: string) => boolean) | undefined,
+  holdLink: false,
+  held: undefined as HeldLink | undefined,
+  linkBeforeUnlink: undefined as HeldLink | undefined,
 }));
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof fs>();
   return {
     ...real,
     unlinkSync: (file: fs.PathLike) => {
-      if (hooks.unlinkFails?.(String(file)))
-        throw Object.assign(new Error('EIO: i/o error, unlink'), { code: 'EIO' });
+      const f = String(file);
+      const link = hooks.linkBeforeUnlink;
+      if (link?.from === f) {
+        hooks.linkBeforeUnlink = undefined;
+        real.linkSync(link.from, link.to);
+      }
+      if (hooks.unlinkFails?.(f)) throw Object.assign(new Error('EIO: i/o error, unlink'), { code: 'EIO' });
       real.unlinkSync(file);
+    },
+    link: (from: fs.PathLike, to: fs.PathLike, callback: LinkCallback) => {
+      if (hooks.holdLink && path.basename(String(from)).startsWith('.tmp-')) {
+        hooks.holdLink = false;
+        hooks.held = { from: String(from), to: String(to), callback };
+        return;
+      }
+      real.link(from, to, callback);
     },
   };
 });
@@ -35,6 +66,9 @@ const tmp = makeTempDir('otel-audit-keystore-relink-');
 afterAll(() => tmp.cleanup());
 afterEach(() => {
   hooks.unlinkFails = undefined;
+  hooks.holdLink = false;
+  hooks.held = undefined;
+  hooks.linkBeforeUnlink = undefined;
 });
 const { open } = deferredStores(tmp.dir);
 
@@ -93,5 +127,33 @@ describe('KeyStore: a shredded key linked again by a write in flight', () => {
     store.flushPendingSync(); // the synchronous flush retries too
     expect(existsSync(fileOf(store, 'sue'))).toBe(false);
     expect(reader(store.directory).keyById(keyId)).toBeUndefined();
+  });
+});
+
+describe('KeyStore: a shred racing the link of a new entry', () => {
+  it('the link landing between the overwrite and the unlink of the temporary file leaves no zero-filled entry: the key reads as shredded, not damaged', async () => {
+    const store = open(new LoggingSyncer());
+    const key = store.keyForSubject('ria');
+    const value = encryptValue('secret', key.id, key.key, { path: ['body'], timeUnixNano: 1n });
+    hooks.holdLink = true;
+    const inFlight = store.flushPending(); // the thread pool writes the temporary file, then links it
+    for (let i = 0; i < 200 && hooks.held === undefined; i++) await delay(1);
+    const held = hooks.held as HeldLink | undefined;
+    expect(held?.to).toBe(fileOf(store, 'ria'));
+    // keys shred (another process) zero-fills the temporary file holding the key; the link runs
+    // before its unlink: the subject's name now holds those zeros.
+    hooks.linkBeforeUnlink = held;
+    reader(store.directory).shred('ria');
+    held?.callback(null); // the thread pool reports its link
+    await inFlight; // the records of that batch are acknowledged: they count as shredded
+    expect(existsSync(fileOf(store, 'ria'))).toBe(false);
+    const r = reader(store.directory);
+    expect(r.keyById(key.id)).toBeUndefined();
+    const problems: string[] = [];
+    const shown = new RecordDecryptor(r).reveal(createAuditRecord({ timeUnixNano: 1n, body: value }), (m) =>
+      problems.push(m),
+    );
+    expect(shown.body).toBe(SHREDDED_MARKER);
+    expect(problems).toEqual([]);
   });
 });

@@ -97,6 +97,23 @@ import { rewrapStore } from './internal/rewrap.ts';
 import { withStoreLock } from './internal/storeLock.ts';
 import { SECRET_KEY_BYTES, type SecretKeyRing } from './SecretKey.ts';
 
+/** Destroys the entries of `ref` (its name, its alternate names) that hold only zeros (under the store lock). */
+function destroyZeroFilledEntries(directory: string, ref: string): void {
+  const shard = path.dirname(entryPath(directory, ref));
+  const names = listDirectory(shard).filter((n) => n === `${ref}.json` || isAlternateEntryName(n, ref));
+  for (const name of names) {
+    const file = path.join(shard, name);
+    let bytes: Buffer | undefined;
+    try {
+      bytes = readSmallFile(file, STORE_FILE_BYTES_MAX);
+    } catch (error) {
+      if (error instanceof KeyStoreCorruptError) continue; // too large: not zeros a shred wrote
+      throw error;
+    }
+    if (bytes !== undefined && isTornFile(bytes)) destroyFile(file);
+  }
+}
+
 /** The subject of records that have none (`missing_subject: default_key`). */
 export const DEFAULT_SUBJECT: unique symbol = Symbol('default subject');
 export type Subject = string | typeof DEFAULT_SUBJECT;
@@ -382,16 +399,24 @@ export class KeyStore {
       }
       let destroyed = destroyFile(entryPath(this.directory, ref));
       const shard = path.join(this.directory, KEYS_DIR, ref.slice(0, 2));
+      let temporaries = 0;
       for (const name of listDirectory(shard)) {
         if (isAlternateEntryName(name, ref)) {
           keyId ??= name.slice(0, -'.json'.length);
           destroyed = destroyFile(path.join(shard, name)) || destroyed;
         } else if (isTemporaryName(name)) {
           // A crash can leave a copy of an entry under a temporary name (a rewrap or a rewrite
-          // killed before its rename): the key would survive the shred there.
-          destroyTemporaryHolding(path.join(shard, name), entryKeyIdMarker(ref), STORE_FILE_BYTES_MAX);
+          // killed before its rename), and a processor's writing holds one until its link: the key
+          // would survive the shred there.
+          const file = path.join(shard, name);
+          if (destroyTemporaryHolding(file, entryKeyIdMarker(ref), STORE_FILE_BYTES_MAX)) temporaries++;
         }
       }
+      // A writer's link of a temporary file can run between its overwrite and its unlink above: the
+      // zeros are then at an entry name too, which a reader takes for a damaged entry
+      // ([undecryptable]) instead of a shredded key. Those names are looked at again, now that the
+      // temporary name is gone (no link of it can follow): what holds only zeros is destroyed.
+      if (temporaries > 0) destroyZeroFilledEntries(this.directory, ref);
       // A key whose entry is not written yet never will be: destroyed as well.
       const unwritten = this.creating.get(ref);
       this.creating.delete(ref);
