@@ -134,3 +134,51 @@ describe('an authenticator that throws', () => {
     }
   });
 });
+
+describe('inflightStats(): the OTLP/gRPC budget of request bytes in flight', () => {
+  const MIB = 1024 * 1024;
+  it('gives the limits, what is reserved, the peak and the refusals, as a frozen snapshot', async () => {
+    const before = receiver.inflightStats();
+    expect(before).toMatchObject({
+      limitBytes: 128 * MIB,
+      connectionLimitBytes: 32 * MIB,
+      refusedCalls: 0,
+      connectionRefusedCalls: 0,
+      unauthenticatedCalls: 0,
+    });
+    consumer.failWith = undefined;
+    expect(await exportCode()).toBe(grpc.status.OK);
+    const after = receiver.inflightStats();
+    expect(after?.reservedBytes).toBe(0);
+    // at least the window and the message (its chunks and grpc-js's copy), while the call was open
+    expect(after?.peakBytes).toBeGreaterThanOrEqual(1024 * 1024 + 2 * (5 + body.length));
+    expect(Object.isFrozen(after)).toBe(true);
+    expect(() => {
+      (after as { reservedBytes: number }).reservedBytes = 1;
+    }).toThrow(TypeError);
+    expect(receiver.inflightStats()?.reservedBytes).toBe(0);
+  });
+
+  it('undefined before start, without gRPC, or with max_inflight_bytes_mib: 0', async () => {
+    const make = (protocols: Record<string, unknown>): OtlpReceiver =>
+      new OtlpReceiver(
+        { id: 'otlp', baseDir: process.cwd(), logger: silent },
+        otlpConfigSchema.parse({ protocols }),
+        consumer,
+      );
+    const notStarted = make({ grpc: { endpoint: '127.0.0.1:0' } });
+    expect(notStarted.inflightStats()).toBeUndefined();
+    for (const protocols of [
+      { http: { endpoint: '127.0.0.1:0' } },
+      { grpc: { endpoint: '127.0.0.1:0', max_inflight_bytes_mib: 0 } },
+    ]) {
+      const r = make(protocols);
+      await r.start();
+      try {
+        expect(r.inflightStats()).toBeUndefined();
+      } finally {
+        await r.shutdown(5_000);
+      }
+    }
+  });
+});

@@ -10,8 +10,11 @@ import { DEFAULT_SHUTDOWN_DEADLINE_MS, Lifecycle } from '../../src/pipeline/life
 import { resolveDecodeLimits, type DecodeLimits } from '../../src/record/DecodeLimits.ts';
 import { isServerAuthenticator, type ServerAuthenticator } from '../../extensions/Authenticator.ts';
 import { grpcConfigOf, httpConfigOf, type OtlpConfig, type OtlpLimitsConfig } from './config.ts';
+import type { InflightStats } from './grpc/inflightBudget.ts';
 import { OtlpGrpcServer } from './grpc/OtlpGrpcServer.ts';
 import { OtlpHttpServer } from './http/OtlpHttpServer.ts';
+
+export type { InflightStats } from './grpc/inflightBudget.ts';
 
 export function decodeLimitsOf(l: OtlpLimitsConfig): DecodeLimits {
   return resolveDecodeLimits({
@@ -50,6 +53,16 @@ export class OtlpReceiver implements Receiver {
       ...(this.grpc ? { grpc: this.grpc.endpoint } : {}),
       ...(this.http ? { http: this.http.endpoint } : {}),
     };
+  }
+
+  /**
+   * The OTLP/gRPC budget of request bytes in flight (`grpc::max_inflight_bytes_mib`): limit, reserved now,
+   * peak, refused calls, the per-connection share (docs/receiver.md). A frozen snapshot, taken at each call;
+   * undefined before start, without gRPC, or with `max_inflight_bytes_mib: 0` (no budget).
+   */
+  inflightStats(): Readonly<InflightStats> | undefined {
+    const stats = this.grpc?.inflightStats();
+    return stats && Object.freeze(stats);
   }
 
   start(): Promise<void> {
