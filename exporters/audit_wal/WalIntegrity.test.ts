@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { verifyWal } from '../../src/integrity/verify/verifyWal.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { SimDisk } from '../../src/wal/fs/SimDisk.ts';
 import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
@@ -129,5 +131,63 @@ describe('WalIntegrity', () => {
     expect(resumed.sequencer.chain.size).toBe(1);
     await resumed.stop(again);
     await again.close();
+  });
+
+  it('an undecodable last frame starts one new stream, not one per restart; verify names it once', async () => {
+    const dir = makeTempDir('otel-audit-integrity-undecodable-');
+    cleanups.push(dir.cleanup);
+    const walOptions = { dir: dir.dir, syncPolicy: 'none' as const, preallocate: 'off' as const };
+    const chain = { streamId: 's', checkpointEveryRecords: 1000, checkpointEveryMs: 3_600_000 };
+    const errors: string[] = [];
+    const logger = { ...silent, error: (m: string): void => void errors.push(m) };
+    const run = async (write: (i: WalIntegrity, w: Wal) => Promise<unknown>): Promise<string> => {
+      const wal = Wal.open(walOptions);
+      const integrity = new WalIntegrity([{ kind: 'chain', config: chain }], 'audit_wal', logger);
+      try {
+        integrity.start(wal);
+        await write(integrity, wal);
+        return integrity.sequencer.chain.streamId;
+      } finally {
+        await integrity.stop(wal);
+        await wal.close();
+      }
+    };
+    const record = (i: WalIntegrity, w: Wal, body: string): Promise<number> =>
+      w.appendDeferred([i.deferred(createAuditRecord({ body, timeUnixNano: 1n }), 1n)]);
+    await run(async (i, w) => {
+      for (const body of ['a', 'b', 'c']) await record(i, w, body);
+    });
+    // Then a record frame with a valid CRC that does not decode (an unknown encoding version), last in the WAL.
+    const badSeq = await (async () => {
+      const wal = Wal.open(walOptions);
+      try {
+        return await wal.append(Uint8Array.of(0x7f, 1, 2, 3));
+      } finally {
+        await wal.close();
+      }
+    })();
+
+    const ids: string[] = [];
+    for (let restart = 0; restart < 3; restart++) ids.push(await run(() => Promise.resolve()));
+    const renames = errors.filter((e) => e.includes('continuing as new stream'));
+    expect(renames).toEqual([`audit_wal: chain s lost records; continuing as new stream s-r${badSeq + 1}`]);
+    expect(ids).toEqual([`s-r${badSeq + 1}`, `s-r${badSeq + 1}`, `s-r${badSeq + 1}`]);
+    // Logged at the first restart only (the new stream is read from its first seq on).
+    expect(errors.filter((e) => e.includes(`seq ${badSeq}`)).length).toBe(2);
+    expect(fs.readFileSync(path.join(dir.dir, 'stream_id'), 'utf8')).toBe(`s-r${badSeq + 1}\n`);
+
+    // The new stream goes on from there, and verify names the damage once.
+    const last = await run(async (i, w) => {
+      await record(i, w, 'd');
+      await record(i, w, 'e');
+    });
+    expect(last).toBe(`s-r${badSeq + 1}`);
+    const report = verifyWal({ dir: dir.dir });
+    expect(report.issues.map((x) => [x.kind, x.seq])).toEqual([['undecodable', badSeq]]);
+    const streams = report.streams.map((x) => [x.streamId, x.records]);
+    expect(streams).toEqual([
+      ['s', 3],
+      [`s-r${badSeq + 1}`, 2],
+    ]);
   });
 });

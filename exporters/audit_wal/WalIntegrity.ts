@@ -20,7 +20,12 @@ import path from 'node:path';
 import { OtelAuditError, WalPayloadTooLargeError } from '../../src/errors.ts';
 import { ChainSequencer, UNSIGNED, type CheckpointSigner } from '../../src/integrity/chain/ChainSequencer.ts';
 import { encodeSignedCheckpoint, type SignedCheckpoint } from '../../src/integrity/chain/checkpoint.ts';
-import { recoverChain } from '../../src/integrity/chain/recoverChain.ts';
+import { ChainRecoveryError } from '../../src/integrity/chain/ChainRecoveryError.ts';
+import {
+  recoverChain,
+  type RecoverChainOptions,
+  type RecoveredChain,
+} from '../../src/integrity/chain/recoverChain.ts';
 import { RECORD_ELEMENTS_MAX_DEFAULT } from '../../src/integrity/verify/decodeStoredRecord.ts';
 import { encodeIntegrityValue } from '../../src/integrity/sign/integrityValue.ts';
 import { collectorPayloadBytes } from '../../src/integrity/canonical/collectorPayload.ts';
@@ -42,6 +47,8 @@ import {
 import type { DeferredRecord, Wal } from '../../src/wal/Wal.ts';
 
 const STREAM_ID_FILE = 'stream_id';
+/** `<seq> <stream id>`: the WAL seq at which a stream started after damage (see `start`). */
+const FIRST_SEQ_FILE = 'stream_first_seq';
 
 export class WalIntegrity {
   private readonly chainConfig: ChainStageConfig;
@@ -75,23 +82,35 @@ export class WalIntegrity {
 
   start(wal: Wal): void {
     if (this.signConfig) this.signer = this.signConfig.loadKey();
-    let streamId = this.streamId(wal.options.dir);
+    const dir = wal.options.dir;
+    let streamId = this.streamId(dir);
     // Every record this WAL can have stored decodes within the budget (a protobuf element is at least 2
     // bytes of payload), so a legitimate large record never breaks the chain at start; past it, a frame was
     // not written by this WAL's writer.
-    const recovery = {
-      recordElementsMax: Math.max(RECORD_ELEMENTS_MAX_DEFAULT, Math.ceil(wal.options.payloadBytesMax / 2)),
-    };
-    let recovered = recoverChain(wal.reader(), streamId, recovery);
-    for (const p of recovered.problems) this.logger.error(`${this.id}: chain recovery: ${p}`);
+    const recordElementsMax = Math.max(
+      RECORD_ELEMENTS_MAX_DEFAULT,
+      Math.ceil(wal.options.payloadBytesMax / 2),
+    );
+    let recovered = this.recover(wal, streamId, {
+      recordElementsMax,
+      firstSeq: this.firstSeq(dir, streamId),
+    });
     if (recovered.broken) {
       // Records of this stream were lost to damage: continuing would reuse chain numbers (a fork). The old
-      // stream ends where it is (verify names the damage); new records start a new stream.
-      const next = `${streamId.replace(/-r\d+$/, '')}-r${recovered.chain.size}`;
+      // stream ends where it is (verify names the damage); new records start a new stream at the WAL's next
+      // seq, named after it (unique in this WAL). Its first seq is kept first, then its id: a restart reads
+      // the new stream only from there, so the damage before it does not start yet another stream.
+      const firstSeq = wal.status().nextSeq;
+      const next = `${this.baseStreamId(streamId)}-r${firstSeq}`;
+      if (next === streamId) throw new ChainRecoveryError(streamId, ['a new stream would have the same id']);
       this.logger.error(`${this.id}: chain ${streamId} lost records; continuing as new stream ${next}`);
-      durableWrite(path.join(wal.options.dir, STREAM_ID_FILE), `${next}\n`);
+      durableWrite(path.join(dir, FIRST_SEQ_FILE), `${firstSeq} ${next}\n`);
+      durableWrite(path.join(dir, STREAM_ID_FILE), `${next}\n`);
       streamId = next;
-      recovered = recoverChain(wal.reader(), streamId, recovery);
+      recovered = this.recover(wal, streamId, { recordElementsMax, firstSeq });
+      // The new stream has nothing before the WAL's end: broken here means the WAL is not what it was read
+      // as a moment ago. Do not write records onto a chain that cannot be resumed.
+      if (recovered.broken) throw new ChainRecoveryError(streamId, recovered.problems);
     }
     const perRecord = this.signConfig?.perRecord === true;
     this.payloadBytesMax = wal.options.payloadBytesMax;
@@ -175,6 +194,36 @@ export class WalIntegrity {
     }
   }
 
+  /** `recoverChain`, its problems logged. */
+  private recover(wal: Wal, streamId: string, options: RecoverChainOptions): RecoveredChain {
+    const recovered = recoverChain(wal.reader(), streamId, options);
+    for (const p of recovered.problems) this.logger.error(`${this.id}: chain recovery: ${streamId}: ${p}`);
+    return recovered;
+  }
+
+  /** The stream id new streams are derived from: the configured one, else the kept one without `-r<seq>`. */
+  private baseStreamId(streamId: string): string {
+    const configured = this.chainConfig.streamId;
+    return configured !== '' ? configured : streamId.replace(/-r\d+$/, '');
+  }
+
+  /**
+   * The WAL seq at which `streamId` started, kept in `<wal>/stream_first_seq` (`<seq> <stream id>`) when
+   * damage started it; 1 otherwise (the whole log is read for it — at worst one more new stream).
+   */
+  private firstSeq(dir: string, streamId: string): number {
+    const file = path.join(dir, FIRST_SEQ_FILE);
+    if (!existsSync(file)) return 1;
+    const text = readFileSync(file, 'utf8');
+    const m = /^([1-9]\d{0,15}) (.+)\n$/.exec(text);
+    if (m === null || m[2] !== streamId) {
+      if (m === null) this.logger.warn(`${this.id}: ${file} is not '<seq> <stream id>': ignored`);
+      return 1;
+    }
+    const seq = Number(m[1]);
+    return Number.isSafeInteger(seq) ? seq : 1;
+  }
+
   private signRecord(record: AuditRecord): void {
     const value = encodeIntegrityValue(this.signer.sign(collectorPayloadBytes(record)));
     record.attributes = record.attributes.filter(
@@ -186,7 +235,6 @@ export class WalIntegrity {
     );
   }
 
-  /** The configured stream id, or the one kept in the WAL directory (created durably on first use). */
   /**
    * The stream id: the one kept in `<wal>/stream_id` (it may carry a `-r<n>` suffix after damage forced a
    * new stream), else the configured one, else a new UUID kept there durably.

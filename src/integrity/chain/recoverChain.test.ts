@@ -127,4 +127,34 @@ describe('recoverChain on a hostile WAL', () => {
     const big = Buffer.alloc(CHECKPOINT_PAYLOAD_BYTES_MAX + 1, 0x20);
     expect(() => decodeSignedCheckpoint(big)).toThrow(/not parsed/);
   });
+
+  it('reads a stream only from its firstSeq: damage before it does not break it', async () => {
+    const dir = path.join(root, 'first-seq');
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    let badSeq: number;
+    let nextSeq: number;
+    try {
+      await chainedWriter(wal, new ChainState(STREAM))(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
+      badSeq = await wal.append(Uint8Array.of(0x7f)); // a record frame that does not decode, last
+      nextSeq = wal.status().nextSeq;
+    } finally {
+      await wal.close();
+    }
+    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    try {
+      const fromStart = recoverChain(readBack.reader(), 's-2');
+      expect(fromStart.broken).toBe(true);
+      expect(fromStart.problems.join('\n')).toMatch(new RegExp(`seq ${badSeq}`));
+      const fromFirst = recoverChain(readBack.reader(), 's-2', { firstSeq: nextSeq });
+      expect(fromFirst).toMatchObject({ broken: false, problems: [], replayed: 0, lastCheckpointSize: 0 });
+      expect(fromFirst.chain.size).toBe(0);
+      // Checkpoints before firstSeq are not the stream's either: STREAM's own, read from after them, is empty.
+      const after = recoverChain(readBack.reader(), STREAM, { firstSeq: badSeq + 1 });
+      expect(after).toMatchObject({ broken: false, problems: [], lastCheckpointSize: 0 });
+      expect(after.chain.size).toBe(0);
+      expect(() => recoverChain(readBack.reader(), STREAM, { firstSeq: 0 })).toThrow(/firstSeq/);
+    } finally {
+      await readBack.close();
+    }
+  });
 });

@@ -10,6 +10,7 @@
  * decoded with no record of the stream after it makes the chain `broken`
  * (it may have been the stream's last record: resuming before it would fork).
  */
+import { OtelAuditError } from '../../errors.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { WalReader } from '../../wal/WalReader.ts';
@@ -47,6 +48,12 @@ export function attr(record: AuditRecord, key: string): unknown {
 export interface RecoverChainOptions {
   /** Protobuf elements a record may decode into; default `RECORD_ELEMENTS_MAX_DEFAULT` (verify's). */
   readonly recordElementsMax?: number;
+  /**
+   * The WAL seq at which the stream started (default 1): it has no record nor checkpoint before it,
+   * so frames before it are not read for it. A stream started after damage (`<id>-r<seq>`) is not
+   * broken by that damage, which it follows.
+   */
+  readonly firstSeq?: number;
 }
 
 export function recoverChain(
@@ -55,9 +62,17 @@ export function recoverChain(
   options: RecoverChainOptions = {},
 ): RecoveredChain {
   const recordElementsMax = checkRecordElementsMax(options.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
+  const firstSeq = options.firstSeq ?? 1;
+  if (!Number.isSafeInteger(firstSeq) || firstSeq < 1)
+    throw new OtelAuditError('INVALID_ARGUMENT', `firstSeq must be an integer >= 1, got ${firstSeq}`);
   const problems: string[] = [];
   let last: { seq: number; cp: SignedCheckpoint } | undefined;
-  for (const f of reader.records({ types: [FrameType.CHECKPOINT], onDamage: () => undefined })) {
+  const checkpoints = reader.records({
+    fromSeq: firstSeq,
+    types: [FrameType.CHECKPOINT],
+    onDamage: () => undefined,
+  });
+  for (const f of checkpoints) {
     try {
       const cp = decodeSignedCheckpoint(f.payload);
       if (cp.checkpoint.streamId === streamId) last = { seq: f.seq, cp };
@@ -66,7 +81,8 @@ export function recoverChain(
     }
   }
   let chain = new ChainState(streamId);
-  let fromSeq = 1;
+  let fromSeq = firstSeq;
+  let fromCheckpoint = false;
   if (last) {
     const c = last.cp.checkpoint;
     const tree = { size: c.treeSize, frontier: last.cp.frontier };
@@ -74,6 +90,7 @@ export function recoverChain(
       if (equalBytes(MerkleTree.fromState(tree).root(), c.rootHash)) {
         chain = new ChainState(streamId, { count: c.treeSize, head: c.chainHead, tree });
         fromSeq = last.seq + 1;
+        fromCheckpoint = true;
       } else
         problems.push(
           `checkpoint at seq ${last.seq}: frontier does not match its root; replaying from the start`,
@@ -125,7 +142,7 @@ export function recoverChain(
   }
   return {
     chain,
-    lastCheckpointSize: last && fromSeq > 1 ? last.cp.checkpoint.treeSize : 0,
+    lastCheckpointSize: last && fromCheckpoint ? last.cp.checkpoint.treeSize : 0,
     replayed,
     problems,
     broken,
