@@ -8,7 +8,8 @@
  *       never overwritten), and prints the key id on stdout. The key id's
  *       `:` becomes `-` in file names (`sha256-<hex>.key.pem`). All or
  *       nothing: if any file cannot be written (one exists already, disk
- *       full), none is left behind (internal/writeKeyFiles.ts).
+ *       full), none is left behind (internal/writeKeyFiles.ts), nor any
+ *       directory level the command created (keysDirectory.ts).
  *   keys id (--public-key FILE | --hmac-key FILE)
  *       prints the key id of a public key, certificate or HMAC secret
  *       (docs/integrity.md, section 4.4).
@@ -40,6 +41,7 @@ import type { CliIo } from '../CliIo.ts';
 import type { AddCommand } from '../CommandContext.ts';
 import { EXIT, type ExitCode } from '../exitCodes.ts';
 import { writeKeyFiles, type KeyFile } from '../internal/writeKeyFiles.ts';
+import { makeKeyDirectory, removeKeyDirectories, syncKeyDirectories } from './keysDirectory.ts';
 
 export interface KeysGenerateOptions {
   readonly algorithm: SignatureAlgorithm;
@@ -101,8 +103,16 @@ export function runKeysGenerate(o: KeysGenerateOptions, io: CliIo): ExitCode {
       { name: `${keyFileStem(id)}.key.pem`, text: pair.privateKeyPem, mode: 0o600 },
     ];
   }
-  // All or nothing, and durable before the id is printed.
-  const written = writeKeyFiles(dir, files);
+  // All or nothing (directories it created included), and durable before the id is printed.
+  const created = makeKeyDirectory(dir);
+  let written: string[];
+  try {
+    syncKeyDirectories(created); // first: a failure here leaves no key file to take back
+    written = writeKeyFiles(dir, files);
+  } catch (error) {
+    removeKeyDirectories(created);
+    throw error;
+  }
   io.stdout.write(`${id}\n`);
   for (const file of written.reverse()) io.stderr.write(`otel-audit: keys generate: wrote ${file}\n`);
   return EXIT.OK;
