@@ -175,7 +175,8 @@ async function watchWorkers(
   const watch = { posts: 0, outstandingBytesMax: 0 };
   const sent = new Map<Worker, number[]>();
   let outstanding = 0;
-  Worker.prototype.postMessage = function (this: Worker, message: { bytes: ArrayBuffer }, transfer) {
+  Worker.prototype.postMessage = function (this: Worker, message: { bytes: ArrayBuffer } | null, transfer) {
+    if (message === null) return post.call(this, message, transfer); // the end: no more batches
     const bytes = message.bytes.byteLength; // before the transfer detaches it
     watch.posts++;
     outstanding += bytes;
@@ -279,6 +280,77 @@ describe('verifyWalParallel when a worker fails', () => {
       code: 'INTERNAL',
       message: expect.stringMatching(/^verify workers died 17 times; the last failed: .*null/),
     });
+  });
+});
+
+describe('verifyWalParallel ends its workers', () => {
+  /**
+   * Runs `verify` counting `Worker.terminate` calls and the exit codes of the workers, with the posts
+   * of `null` (the end: no more batches) dropped when `dropStops`.
+   */
+  async function watchEnds<T>(
+    dropStops: boolean,
+    verify: () => Promise<T>,
+  ): Promise<{ result: T; terminated: number; exitCodes: number[] }> {
+    const post = Worker.prototype.postMessage;
+    const terminate = Worker.prototype.terminate;
+    const on = Worker.prototype.on;
+    const exitCodes: number[] = [];
+    const watched = new WeakSet<Worker>();
+    let terminated = 0;
+    Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer) {
+      if (!watched.has(this)) {
+        watched.add(this);
+        on.call(this, 'exit', (code: number) => exitCodes.push(code));
+      }
+      if (message === null && dropStops) return;
+      post.call(this, message, transfer);
+    };
+    Worker.prototype.terminate = function (this: Worker) {
+      terminated++;
+      return terminate.call(this);
+    };
+    try {
+      const result = await verify();
+      return { result, terminated, exitCodes };
+    } finally {
+      Worker.prototype.postMessage = post;
+      Worker.prototype.terminate = terminate;
+    }
+  }
+
+  it('lets them exit on their own once verification is done: none is terminated', async () => {
+    const seen = await watchEnds(false, () =>
+      // A grace no loaded machine reaches: an idle worker exits within milliseconds.
+      verifyWalParallel({
+        dir: original,
+        keys: ring,
+        workers: 2,
+        batchRecords: 8,
+        workerStopGraceMs: 100_000,
+      }),
+    );
+    expect(seen.result).toEqual(verifyWal({ dir: original, keys: ring }));
+    expect(seen.terminated).toBe(0);
+    expect(seen.exitCodes).toEqual([0, 0]); // both exited, normally, before verifyWalParallel resolved
+  });
+
+  it('terminates one that has not exited workerStopGraceMs after it was asked to', async () => {
+    const seen = await watchEnds(true, () =>
+      verifyWalParallel({ dir: original, keys: ring, workers: 1, batchRecords: 8, workerStopGraceMs: 50 }),
+    );
+    expect(seen.result).toEqual(verifyWal({ dir: original, keys: ring }));
+    expect(seen.terminated).toBe(1);
+    expect(seen.exitCodes).toEqual([1]); // terminated, before verifyWalParallel resolved
+  });
+
+  it('refuses a workerStopGraceMs that is not a number >= 0', async () => {
+    await expect(verifyWalParallel({ dir: original, workerStopGraceMs: -1 })).rejects.toThrow(
+      /workerStopGraceMs/,
+    );
+    await expect(verifyWalParallel({ dir: original, workerStopGraceMs: NaN })).rejects.toThrow(
+      /workerStopGraceMs/,
+    );
   });
 });
 

@@ -19,6 +19,13 @@
  * verification: the records of the batches it held are reported
  * `unverifiable`, naming their WAL seqs and why, and a new worker takes its
  * place (at most `WORKER_RESPAWNS_MAX` times; then verify fails as before).
+ *
+ * At the end the workers are asked to stop (no more batches) and exit on
+ * their own once they have answered what they hold; `Worker.terminate` is
+ * only the fallback for one still running `workerStopGraceMs` later.
+ * Ending a thread from outside, possibly while it is still loading its
+ * modules (a fresh replacement) or mid-batch, is the riskier teardown path
+ * (see internal/verifyWorker.ts for what the workers must not load).
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -31,7 +38,7 @@ import {
   RECORD_ELEMENTS_MAX_DEFAULT,
 } from './internal/decodeForVerify.ts';
 import { FactsReader, packFacts, type PackedFacts, type PayloadBatch } from './internal/factsBatch.ts';
-import type { VerifyWorkerData } from './internal/verifyWorker.ts';
+import type { VerifyWorkerData, VerifyWorkerMessage } from './internal/verifyWorker.ts';
 import { beginVerification, type Verification } from './internal/WalVerification.ts';
 import type { VerifyReport } from './VerifyReport.ts';
 import { verifyWal, type VerifyOptions } from './verifyWal.ts';
@@ -46,6 +53,11 @@ export interface ParallelVerifyOptions extends VerifyOptions {
    * A worker beyond it dies and its records are reported `unverifiable`.
    */
   readonly workerHeapMb?: number;
+  /**
+   * How long the end of a verification waits for a worker to exit on its own once asked to stop before
+   * terminating it; default `WORKER_STOP_GRACE_MS`.
+   */
+  readonly workerStopGraceMs?: number;
 }
 
 /** Workers that die (out of memory) are replaced at most this often in one verification. */
@@ -60,6 +72,13 @@ export function workerHeapMbFor(recordElementsMax: number): number | undefined {
   if (recordElementsMax === Infinity) return undefined;
   return 256 + Math.ceil((recordElementsMax * 400) / (1024 * 1024));
 }
+
+/**
+ * How long the end of a verification waits for a worker to exit on its own once asked to stop, before
+ * terminating it: an idle worker exits within milliseconds; one still answering batches (the end of a
+ * failed verification) has at most `IN_FLIGHT_PER_WORKER` of them.
+ */
+export const WORKER_STOP_GRACE_MS = 10_000;
 
 /** Records per batch (a batch also ends at `BATCH_BYTES` of payloads). */
 export const BATCH_RECORDS = 1024;
@@ -100,11 +119,15 @@ export async function verifyWalParallel(o: ParallelVerifyOptions): Promise<Verif
   if (heapMb !== undefined && !(Number.isSafeInteger(heapMb) && heapMb >= 1)) {
     throw new OtelAuditError('INVALID_ARGUMENT', `workerHeapMb must be an integer >= 1, got ${heapMb}`);
   }
+  const graceMs = o.workerStopGraceMs ?? WORKER_STOP_GRACE_MS;
+  if (!(Number.isFinite(graceMs) && graceMs >= 0)) {
+    throw new OtelAuditError('INVALID_ARGUMENT', `workerStopGraceMs must be a number >= 0, got ${graceMs}`);
+  }
   const pool = new WorkerPool(Math.min(workers, WORKERS_MAX), { recordElementsMax }, heapMb);
   try {
     return await run(o, pool, recordElementsMax);
   } finally {
-    await pool.close();
+    await pool.close(graceMs);
   }
 }
 
@@ -241,6 +264,8 @@ type Waiting = Array<{ resolve(p: PackedFacts): void; reject(e: Error): void }>;
  */
 class WorkerPool {
   private readonly workers: Worker[] = [];
+  /** Per worker: settles with its exit code when its thread has exited. */
+  private readonly exited: Array<Promise<number>> = [];
   /** Per worker: the callbacks of its outstanding batches, oldest first. */
   private readonly waiting: Waiting[] = [];
   private next = 0;
@@ -264,6 +289,7 @@ class WorkerPool {
     // Its own list: an answer a dead worker sent late must never settle its successor's batches.
     const waiting: Waiting = [];
     this.waiting[i] = waiting;
+    this.exited[i] = new Promise((resolve) => worker.once('exit', resolve));
     let reason: string | undefined;
     worker.on('message', (p: PackedFacts) => waiting.shift()?.resolve(p));
     worker.on('error', (err: Error & { code?: string }) => {
@@ -306,8 +332,26 @@ class WorkerPool {
     });
   }
 
-  async close(): Promise<void> {
+  /** Stops every worker: asks each to exit on its own, terminating one still running after the grace. */
+  async close(graceMs: number): Promise<void> {
     this.closing = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w, i) => stopWorker(w, this.exited[i] as Promise<number>, graceMs)));
+  }
+}
+
+/** The message that tells a verify worker there are no more batches (internal/verifyWorker.ts). */
+const STOP: VerifyWorkerMessage = null;
+
+/** Asks `worker` to exit on its own and waits for it; terminates it if it has not exited after `graceMs`. */
+async function stopWorker(worker: Worker, exited: Promise<number>, graceMs: number): Promise<void> {
+  worker.postMessage(STOP); // a no-op for a worker that has exited already
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(resolve, graceMs, 'late');
+  });
+  try {
+    if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Worker thread of `verifyWalParallel`: computes the record facts (decode,
  * canonical projection, SHA-256, leaf hash) of each batch of record payloads
- * it is sent, and sends them back packed, in the order received. Records are
+ * it is sent, and sends them back packed, in the order received; it exits on
+ * its own when sent `null` (no more batches). Records are
  * decoded within the element budget it is started with (decodeForVerify.ts).
  *
  * It loads no native addon, and must not: a worker thread that exits or is
@@ -17,6 +18,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { packFacts, transferables, type PayloadBatch } from './factsBatch.ts';
 import { factsOfPayload } from './recordFacts.ts';
 
+/** What `verifyWalParallel` sends a worker: a batch, or `null` when there are no more (then it exits). */
+export type VerifyWorkerMessage = PayloadBatch | null;
+
 /** What `verifyWalParallel` starts each worker with. */
 export interface VerifyWorkerData {
   /** `decodeForVerify`'s element budget per record. */
@@ -26,7 +30,12 @@ export interface VerifyWorkerData {
 const port = parentPort;
 if (port === null) throw new Error('verifyWorker.ts runs as a worker thread');
 const { recordElementsMax } = workerData as VerifyWorkerData;
-port.on('message', (batch: PayloadBatch) => {
+port.on('message', (batch: VerifyWorkerMessage) => {
+  if (batch === null) {
+    // Closing the port lets the thread end on its own, after the answers already posted.
+    port.close();
+    return;
+  }
   const packed = packFacts(batch, (payload) => factsOfPayload(payload, recordElementsMax));
   port.postMessage(packed, transferables(packed));
 });
