@@ -26,10 +26,16 @@
  *   the thread pool (no file work on the record path: 0.5-2.5 ms of blocking
  *   metadata operations per new subject on a busy ext4 journal), then syncs
  *   it; entries it reads are registered as pending too (another process may
- *   not have synced them yet). The caller MUST await `flushPending()` (or
- *   call `flushPendingSync()`) before anything encrypted with a key it got is
- *   made durable — the pipeline does, through
- *   `RecordProcessor.flushBeforeExport`. If another process created the
+ *   not have synced them yet). The caller MUST call `flushPending()` (or
+ *   `flushPendingSync()`) in the same event-loop turn as it got the keys of a
+ *   batch (before yielding to I/O; microtasks are the same turn), and await
+ *   it before anything encrypted with them is made durable — the pipeline
+ *   does, through `RecordProcessor.flushBeforeExport` (PipelineConsumer: in
+ *   the same synchronous call; the in-process writer: in the microtask that
+ *   dispatches the batch). A key whose entry could not be written is written
+ *   by every later flush and its subject refused until then
+ *   (`KeyStoreWriteFailedError`); the same-turn rule is what lets flushes
+ *   after that turn ignore its failures (internal/failingCreations.ts). If another process created the
  *   subject's key in between, the key is kept at its alternate name
  *   (`<key id>.json`, keyStoreFormat.ts): records were encrypted with it; it
  *   is found by id and shredded with the subject, and the subject's next
@@ -60,7 +66,12 @@ import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:c
 import path from 'node:path';
 import { OtelAuditError } from '../errors.ts';
 import { associatedData } from './aead.ts';
-import { KeyStoreBacklogError, KeyStoreCorruptError, KeyStoreIoError } from './errors.ts';
+import {
+  KeyStoreBacklogError,
+  KeyStoreCorruptError,
+  KeyStoreIoError,
+  KeyStoreWriteFailedError,
+} from './errors.ts';
 import {
   createFileOnce,
   destroyFile,
@@ -144,10 +155,13 @@ export interface KeyStoreOptions {
    */
   readonly onTornEntryRemoved?: (file: string) => void;
   /**
-   * With `deferSync`: called with a failure no call can return (default: a process warning). Today
-   * one: the entry of a shredded key that this process's writing linked again after the shred (a
-   * thread-pool link issued before `flushPendingSync` took the creation over) could not be destroyed
-   * at once — the key is readable until it is; every flush and a timer retry (relinkedEntries.ts).
+   * With `deferSync`: called with a failure no call returns as such (default: a process warning):
+   * - the entry of a new key could not be written (`KeyStoreWriteFailedError`, once per key): its
+   *   subject is refused until a flush writes it (internal/failingCreations.ts);
+   * - the entry of a shredded key that this process's writing linked again after the shred (a
+   *   thread-pool link issued before `flushPendingSync` took the creation over) could not be
+   *   destroyed at once — the key is readable until it is; every flush and a timer retry
+   *   (internal/relinkedEntries.ts).
    */
   readonly onError?: (error: KeyStoreIoError) => void;
   /**
@@ -199,6 +213,12 @@ export class KeyStore {
    * for their subject (and id) until it is, whatever the cache dropped meanwhile.
    */
   private readonly creating = new Map<string, DataKey>();
+  /**
+   * Refs of keys in `creating` whose entry could not be written: their subject is refused
+   * (`KeyStoreWriteFailedError`) until a flush writes it, the failure that refused it kept for the message.
+   */
+  private readonly refused = new Map<string, unknown>();
+  private readonly onError: (error: KeyStoreIoError) => void;
   /** Entries not yet known durable (only with `deferSync`). */
   private readonly pending: PendingEntries | undefined;
   private readonly pendingMax: number;
@@ -217,6 +237,7 @@ export class KeyStore {
     );
     this.syncer = o.syncer ?? fsEntrySyncer;
     this.onTornEntryRemoved = o.onTornEntryRemoved;
+    this.onError = o.onError ?? ((error) => process.emitWarning(error.message, 'KeyStoreWarning'));
     this.pendingMax = o.pendingEntriesMax ?? PENDING_ENTRIES_MAX_DEFAULT;
     if (!Number.isSafeInteger(this.pendingMax) || this.pendingMax < 1) {
       throw new OtelAuditError(
@@ -234,18 +255,34 @@ export class KeyStore {
             if (this.refsMax > 0) this.durableIds.add(keyId);
           },
           onCreated: (ref, keyId, file) => {
-            if (this.creating.get(ref)?.id === keyId) this.creating.delete(ref);
+            if (this.creating.get(ref)?.id === keyId) {
+              this.creating.delete(ref);
+              this.refused.delete(ref);
+            }
             // At its alternate name: another process's key is the subject's now.
             if (file !== entryPath(this.directory, ref)) this.cache.deleteKey(ref, keyId);
           },
-          onCreateFailed: (ref, keyId) => {
+          onCreateFailed: (ref, keyId, error) => {
             this.shards.delete(path.dirname(entryPath(this.directory, ref))); // removed by hand? made again
-            // Still the subject's key (not shredded meanwhile): kept, its entry written by the next flush.
-            return this.creating.get(ref)?.id === keyId;
+            // Still the subject's key (not shredded meanwhile): kept, its entry written by every flush,
+            // and its subject refused until then (no more records encrypted with it: the batches that
+            // did not use it need not wait for it, internal/failingCreations.ts).
+            if (this.creating.get(ref)?.id !== keyId) return false;
+            this.cache.delete(ref);
+            if (!this.refused.has(ref)) {
+              this.refused.set(ref, error);
+              this.onError(
+                new KeyStoreWriteFailedError(
+                  `key store ${this.directory}: the entry of the new key ${keyId} could not be written (${String(error)}); records of its data subject are refused (retryable) until a flush writes it`,
+                  error,
+                ),
+              );
+            }
+            return true;
           },
           ensureShard: (file) => this.ensureShard(path.dirname(file)),
           ensureShardSync: (file) => this.ensureShardSync(path.dirname(file)),
-          onError: o.onError ?? ((error) => process.emitWarning(error.message, 'KeyStoreWarning')),
+          onError: (error) => this.onError(error),
         })
       : undefined;
   }
@@ -301,6 +338,14 @@ export class KeyStore {
     if (cached) return cached;
     const creating = this.creating.get(ref);
     if (creating) {
+      if (this.refused.has(ref)) {
+        // Its entry is written by any flush; this subject's batches fail before theirs: one is started
+        // here (on the thread pool) unless one in flight is writing it already.
+        if (this.pending?.has(ref)) void this.pending.flush().catch(() => undefined);
+        throw new KeyStoreWriteFailedError(
+          `key store ${this.directory}: the new key of this data subject (${creating.id}) could not be written (${String(this.refused.get(ref))}); its records are refused until a flush writes it`,
+        );
+      }
       this.cache.set(ref, creating);
       return creating;
     }
@@ -420,6 +465,7 @@ export class KeyStore {
       // A key whose entry is not written yet never will be: destroyed as well.
       const unwritten = this.creating.get(ref);
       this.creating.delete(ref);
+      this.refused.delete(ref);
       this.cache.delete(ref);
       this.pending?.forget(ref); // destroyed durably: nothing left to sync
       return destroyed ? keyId : unwritten?.id;

@@ -55,3 +55,11 @@ export class KeyStoreIoError extends OtelAuditError {
  * file is written, instead of piling more keys up in memory. Retryable: the sender keeps its records.
  */
 export class KeyStoreBacklogError extends KeyStoreIoError {}
+
+/**
+ * The data subject's new key could not be written to the key store (disk, permissions, its shard
+ * directory): the subject's records are refused until a flush writes it (retried by every flush; the
+ * key is kept, records were encrypted with it). Only that subject's records: other subjects go on.
+ * Retryable: the sender keeps its records.
+ */
+export class KeyStoreWriteFailedError extends KeyStoreIoError {}

@@ -31,4 +31,5 @@ export {
   KeyNotFoundError,
   KeyStoreCorruptError,
   KeyStoreIoError,
+  KeyStoreWriteFailedError,
 } from './errors.ts';

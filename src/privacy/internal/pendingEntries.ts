@@ -17,6 +17,9 @@
  *   its flush only after this one has failed, and that flush must not
  *   resolve with the key nowhere (nor may a synchronous flush, which lets
  *   the in-process writer hand down every batch held for flushes in flight).
+ *   The key store then refuses the key's subject, and once no batch can be
+ *   waiting for the key any more its writing goes on in the background: its
+ *   failures fail no flush (failingCreations.ts).
  *
  * - A flush also waits for the flushes already in flight: a batch that used a
  *   key another batch created must not go ahead before that key is durable.
@@ -46,6 +49,7 @@ import { fsyncDirectory, readSmallFile, replaceFile } from './durableFiles.ts';
 import { createEntry, createEntrySync, type EntryCreation } from './entryCreation.ts';
 import type { EntrySyncer } from './entrySyncer.ts';
 import { parseEntryFile, STORE_FILE_BYTES_MAX } from './keyStoreFormat.ts';
+import { FailingCreations } from './failingCreations.ts';
 import { RelinkedEntries } from './relinkedEntries.ts';
 import { withStoreLock } from './storeLock.ts';
 
@@ -73,7 +77,7 @@ export interface PendingEntriesOptions {
    * The entry of a new key could not be written; true when the key is still handed out for its
    * subject (not shredded meanwhile): it is then pending again, to be written by the next flush.
    */
-  readonly onCreateFailed: (ref: string, keyId: string) => boolean;
+  readonly onCreateFailed: (ref: string, keyId: string, error: unknown) => boolean;
   /** Makes the shard directory of `file` exist, on the thread pool / blocking. */
   readonly ensureShard: (file: string) => Promise<void>;
   readonly ensureShardSync: (file: string) => void;
@@ -95,6 +99,13 @@ interface Flight {
    */
   sync: 'waiting' | 'issued' | 'takenOver';
   outcome?: 'durable' | 'failed';
+  /**
+   * False for the writing of a key whose writing failed before and that no batch can still be waiting
+   * for (failingCreations.ts): its failure does not fail the flush.
+   */
+  readonly charged: boolean;
+  /** Keys the flush of this flight keeps charged until it settles (shared by its flights). */
+  readonly holds: string[];
 }
 
 interface SyncPlan {
@@ -114,6 +125,7 @@ export class PendingEntries {
    */
   private runningEntries = 0;
   private readonly relinked: RelinkedEntries;
+  private readonly failing = new FailingCreations();
 
   constructor(o: PendingEntriesOptions) {
     this.o = o;
@@ -156,6 +168,8 @@ export class PendingEntries {
 
   /** The entry of `ref` was destroyed durably (shred): nothing to sync (or create) any more. */
   forget(ref: string): void {
+    const e = this.pending.get(ref);
+    if (e?.creation) this.failing.forget(e.keyId);
     this.pending.delete(ref);
   }
 
@@ -164,11 +178,13 @@ export class PendingEntries {
     if (this.relinked.size > 0) this.relinked.retry();
     const waits = [...this.inFlight.keys()];
     if (this.pending.size > 0) {
-      const flights: Flight[] = [...this.pending.values()].map((entry) => ({
-        entry,
-        toSync: entry.creation ? undefined : entry,
-        sync: 'waiting',
-      }));
+      const holds: string[] = [];
+      const flights: Flight[] = [...this.pending.values()].map((entry) => {
+        const charged = entry.creation === undefined || this.failing.charged(entry.keyId);
+        if (charged && entry.creation !== undefined && this.failing.has(entry.keyId))
+          this.hold(holds, entry.keyId);
+        return { entry, toSync: entry.creation ? undefined : entry, sync: 'waiting', charged, holds };
+      });
       this.pending.clear();
       const work = this.syncAll(flights);
       this.inFlight.set(work, flights);
@@ -176,6 +192,7 @@ export class PendingEntries {
       const done = (): void => {
         this.inFlight.delete(work);
         this.runningEntries -= flights.length;
+        for (const keyId of holds) this.failing.release(keyId);
       };
       work.then(done, done);
       waits.push(work);
@@ -229,25 +246,34 @@ export class PendingEntries {
       }
     }
     this.pending.clear();
+    const background = new Set<PendingEntry>();
+    const ignored: unknown[] = []; // failures of background writings: they fail no flush
     for (const { entry: e, flight } of toCreate) {
       const c = e.creation as EntryCreation;
+      const charged = flight ? flight.charged : this.failing.charged(e.keyId);
       if (flight) flight.sync = 'takenOver';
       try {
         const file = createEntrySync(e.file, e.keyId, c, () => this.o.ensureShardSync(e.file));
-        this.o.onCreated(e.ref, e.keyId, file);
+        this.created(e, file);
         const entry = { ref: e.ref, file, keyId: e.keyId };
         entries.push(entry);
+        if (!charged) background.add(entry);
         if (flight) taken.set(entry, flight);
       } catch (error) {
-        if (flight) flight.outcome = 'failed';
-        failures.push(error);
-        this.createFailed(e);
+        (charged ? failures : ignored).push(error);
+        this.createFailed(e, error);
+        if (flight) {
+          flight.outcome = 'failed'; // its flush fails (if charged): it keeps the key charged until then
+          if (charged) this.hold(flight.holds, e.keyId);
+        }
       }
     }
+    const sink = (covered: readonly PendingEntry[]): unknown[] =>
+      covered.every((e) => background.has(e)) ? ignored : failures;
     const plan = this.rewriteFailed(entries, failures, bad);
-    for (const e of plan.files) this.attempt(failures, bad, [e], () => this.o.syncer.fileSync(e.file));
+    for (const e of plan.files) this.attempt(sink([e]), bad, [e], () => this.o.syncer.fileSync(e.file));
     for (const [dir, covered] of plan.directories)
-      this.attempt(failures, bad, covered, () => this.o.syncer.directorySync(dir));
+      this.attempt(sink(covered), bad, covered, () => this.o.syncer.directorySync(dir));
     this.durable(plan.files, bad);
     for (const [entry, f] of taken) f.outcome = bad.has(entry) ? 'failed' : 'durable';
     try {
@@ -270,10 +296,11 @@ export class PendingEntries {
       failures,
     );
     const entries: PendingEntry[] = [];
+    const background = new Set<PendingEntry>();
     for (const f of flights) {
       if (f.sync === 'takenOver') {
         // A synchronous flush did it: durable, or this flush fails too (its batch used the key).
-        if (f.outcome !== 'durable')
+        if (f.outcome !== 'durable' && f.charged)
           failures.push(
             new KeyStoreIoError(
               `key store: key ${f.entry.keyId} could not be made durable (${f.toSync?.file ?? f.entry.file})`,
@@ -282,6 +309,7 @@ export class PendingEntries {
       } else if (f.toSync) {
         f.sync = 'issued';
         entries.push(f.toSync);
+        if (!f.charged) background.add(f.toSync);
       }
     }
     const plan = this.rewriteFailed(entries, failures, bad);
@@ -292,9 +320,10 @@ export class PendingEntries {
     ]);
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') return;
-      failures.push(r.reason);
-      const covered = i < plan.files.length ? [plan.files[i]] : dirs[i - plan.files.length]?.[1];
-      for (const e of covered ?? []) if (e) bad.add(e);
+      const covered = (i < plan.files.length ? [plan.files[i]] : dirs[i - plan.files.length]?.[1]) ?? [];
+      // Only background writings covered: rewritten all the same, but no batch waits for them.
+      if (!covered.every((e) => e !== undefined && background.has(e))) failures.push(r.reason);
+      for (const e of covered) if (e) bad.add(e);
     });
     this.durable(plan.files, bad);
     this.settle(failures, bad);
@@ -320,10 +349,11 @@ export class PendingEntries {
       if (f.sync === 'takenOver') return; // a synchronous flush wrote it (syncAll reports its outcome)
       if (r.status === 'rejected') {
         f.sync = 'issued'; // done with here: the key is pending again, with a new creation
-        failures.push(r.reason);
-        this.createFailed(e);
+        if (f.charged) failures.push(r.reason); // else: a background writing (failingCreations.ts)
+        this.createFailed(e, r.reason);
+        if (f.charged) this.hold(f.holds, e.keyId); // until this flush has failed
       } else if (r.value !== undefined) {
-        this.o.onCreated(e.ref, e.keyId, r.value);
+        this.created(e, r.value);
         f.toSync = { ref: e.ref, file: r.value, keyId: e.keyId };
       }
     });
@@ -333,11 +363,29 @@ export class PendingEntries {
    * A new key's entry could not be written: pending again (with a new creation: a write the thread
    * pool may still be doing for the old one is ignored), unless the key is no longer handed out.
    */
-  private createFailed(e: PendingEntry): void {
+  private createFailed(e: PendingEntry, error: unknown): void {
     const c = e.creation as EntryCreation;
-    if (!this.o.onCreateFailed(e.ref, e.keyId) || this.pending.has(e.ref)) return;
+    if (!this.o.onCreateFailed(e.ref, e.keyId, error)) {
+      this.failing.forget(e.keyId);
+      return;
+    }
+    this.failing.failed(e.keyId);
+    if (this.pending.has(e.ref)) return;
     const creation: EntryCreation = { bytes: c.bytes, alternateFile: c.alternateFile, state: 'queued' };
     this.pending.set(e.ref, { ref: e.ref, file: e.file, keyId: e.keyId, creation });
+  }
+
+  /** A new key's entry is linked at `file`: its writing no longer fails. */
+  private created(e: PendingEntry, file: string): void {
+    this.failing.forget(e.keyId);
+    this.o.onCreated(e.ref, e.keyId, file);
+  }
+
+  /** Keeps `keyId` charged until the flush owning `holds` settles (once per flush). */
+  private hold(holds: string[], keyId: string): void {
+    if (holds.includes(keyId)) return;
+    this.failing.hold(keyId);
+    holds.push(keyId);
   }
 
   private durable(synced: readonly PendingEntry[], bad: ReadonlySet<PendingEntry>): void {
@@ -391,7 +439,7 @@ export class PendingEntries {
    * (unless a newer entry took their place); throws. The flush fails either way: it is retried.
    */
   private settle(failures: unknown[], bad: ReadonlySet<PendingEntry>): void {
-    if (failures.length === 0) return;
+    if (failures.length === 0 && bad.size === 0) return; // (bad without failures: background writings)
     for (const e of bad) {
       if (!e.failed) {
         try {
@@ -405,6 +453,7 @@ export class PendingEntries {
       const now = this.pending.get(e.ref);
       if (now === undefined || now.keyId === e.keyId) this.pending.set(e.ref, { ...e, failed: true });
     }
+    if (failures.length === 0) return;
     const first = failures[0];
     throw first instanceof KeyStoreIoError
       ? first

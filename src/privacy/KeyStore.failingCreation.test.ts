@@ -1,0 +1,113 @@
+/**
+ * KeyStore with deferSync: a new key whose entry keeps failing to be written fails the batches of its
+ * subject only — never a flush whose batch may hold records encrypted with it.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRetryable } from '../pipeline/consumer.ts';
+import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { KeyStoreIoError, KeyStoreWriteFailedError } from './errors.ts';
+import { KeyStore } from './KeyStore.ts';
+import { SecretKeyRing } from './SecretKey.ts';
+import { deferredStores, fileOf, LoggingSyncer, master } from './testutil/deferredStores.ts';
+
+const tmp = makeTempDir('otel-audit-keystore-failing-');
+afterAll(() => tmp.cleanup());
+const { open } = deferredStores(tmp.dir);
+
+const reader = (directory: string): KeyStore =>
+  KeyStore.open({ directory, masterKeys: new SecretKeyRing([master], 'master'), create: false });
+
+const shardOf = (store: KeyStore, subject: string): string => path.dirname(fileOf(store, subject));
+
+/** `count` subjects whose entries go to other shard directories than `subject`'s. */
+function otherShards(store: KeyStore, subject: string, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < count; i++)
+    if (shardOf(store, `other-${i}`) !== shardOf(store, subject)) out.push(`other-${i}`);
+  return out;
+}
+
+/** Makes the entries of `subject`'s shard impossible to write (a file where the directory goes). */
+function blockShard(store: KeyStore, subject: string): () => void {
+  const shard = shardOf(store, subject);
+  writeFileSync(shard, 'not a directory');
+  return () => rmSync(shard);
+}
+
+describe('KeyStore: a new key whose entry cannot be written', () => {
+  it("fails its subject's records (retryable, reported once), not the batches of other subjects; written once the disk allows, same key", async () => {
+    const errors: KeyStoreIoError[] = [];
+    const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
+    const key = store.keyForSubject('xena'); // batch 1
+    const unblock = blockShard(store, 'xena');
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError); // batch 1 fails
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(KeyStoreWriteFailedError);
+    let refusal: unknown;
+    try {
+      store.keyForSubject('xena'); // batch 1 again, or any batch with the subject
+    } catch (e) {
+      refusal = e;
+    }
+    expect(refusal).toBeInstanceOf(KeyStoreWriteFailedError);
+    expect(refusal).toMatchObject({ code: 'KEY_STORE_IO' });
+    expect(isRetryable(refusal)).toBe(true);
+    // The refusal started a flush writing the key again (failing): once it has settled, a turn later,
+    // no batch can be waiting for the key any more.
+    await store.flushPending().catch(() => undefined);
+    await delay(1);
+    // Batches of other subjects (new or known) go on while the key still cannot be written.
+    for (const subject of otherShards(store, 'xena', 3)) {
+      store.keyForSubject(subject);
+      await expect(store.flushPending()).resolves.toBeUndefined();
+      expect(reader(store.directory).keyForSubject(subject).id).toBe(store.keyForSubject(subject).id);
+    }
+    expect(() => store.keyForSubject('xena')).toThrow(KeyStoreWriteFailedError);
+    expect(errors).toHaveLength(1); // reported once, not per batch
+    unblock();
+    await store.flushPending(); // waits for the flush the refusal above started (which failed to write it)
+    await store.flushPending(); // the next batch's flush writes it
+    expect(store.keyForSubject('xena').id).toBe(key.id); // never given up: records used it
+    expect(reader(store.directory).keyById(key.id)?.id).toBe(key.id);
+    expect(store.hasPending).toBe(false);
+  });
+
+  it('a batch that got the key before a synchronous flush failed to write it, flushing later in the same turn, still fails', async () => {
+    const store = open(new LoggingSyncer());
+    store.keyForSubject('lea'); // batch A's records are encrypted with it
+    const unblock = blockShard(store, 'lea');
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError); // a forced commit (batch B)
+    // Batch A calls its flush in the same turn: resolving would store records under a key that is nowhere.
+    const a = store.flushPending();
+    await expect(a).rejects.toBeInstanceOf(KeyStoreIoError);
+    unblock();
+    await store.flushPending();
+  });
+
+  it('a synchronous flush still fails for the key while a flush that tried to write it has not settled (a batch waiting for it would be released)', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('kai');
+    const [other] = otherShards(store, 'kai', 1) as [string];
+    store.keyForSubject(other);
+    const unblock = blockShard(store, 'kai');
+    const release = syncer.hold();
+    const entered = syncer.entered();
+    const inFlight = store.flushPending(); // kai's entry fails; other's fsync is held: not settled
+    inFlight.catch(() => undefined);
+    await entered;
+    await delay(5); // turns later
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError);
+    release();
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
+    await delay(5); // that flush has settled, a turn ago: no batch can be waiting for the key
+    store.flushPendingSync(); // other batches go on
+    expect(() => store.keyForSubject('kai')).toThrow(KeyStoreWriteFailedError);
+    unblock();
+    store.flushPendingSync();
+    expect(store.keyForSubject('kai').id).toBe(key.id);
+  });
+});
