@@ -52,6 +52,9 @@ export class Service {
   private readonly lifecycle: Lifecycle;
   private deadlineMs = DEFAULT_SHUTDOWN_DEADLINE_MS;
   private phase: ServicePhase = 'created';
+  private stopRequested = false;
+  /** Settles (never rejects) once `start()` has stopped starting components. */
+  private startEnded: Promise<void> | undefined;
 
   private constructor() {
     this.lifecycle = new Lifecycle(
@@ -148,17 +151,20 @@ export class Service {
    */
   shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_DEADLINE_MS): Promise<void> {
     this.deadlineMs = deadlineMs;
+    this.stopRequested = true;
     // The service bounds each stage itself; the outer bound only catches a stage that ignores its own.
     return this.lifecycle.shutdown(deadlineMs + 5000);
   }
 
   private async doStart(): Promise<void> {
     this.phase = 'starting';
+    const run = this.startComponents();
+    this.startEnded = run.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
-      for (const e of this.extensions.values()) await e.start();
-      for (const e of this.exporters.values()) await e.start();
-      for (const p of this.processors.values()) await p.start?.();
-      for (const r of this.receivers.values()) await r.start();
+      await run;
       if (this.phase === 'starting') this.phase = 'running';
     } catch (err) {
       // Release what did start (a WAL's directory lock, listening sockets, timers): the caller may build
@@ -168,9 +174,33 @@ export class Service {
     }
   }
 
+  /**
+   * Starts the components in order, one at a time; once `shutdown()` is called, starts no more and
+   * rejects (`LIFECYCLE`): a component started after its shutdown ran stays up for good (a receiver
+   * that binds its ports after being told to close keeps the process alive).
+   */
+  private async startComponents(): Promise<void> {
+    const groups: Iterable<{ start?: () => Promise<void> }>[] = [
+      this.extensions.values(),
+      this.exporters.values(),
+      this.processors.values(),
+      this.receivers.values(),
+    ];
+    for (const group of groups) {
+      for (const c of group) {
+        if (this.stopRequested)
+          throw new OtelAuditError('LIFECYCLE', 'the service was shut down while starting');
+        await c.start?.();
+      }
+    }
+  }
+
   private async doShutdown(): Promise<void> {
     this.phase = 'stopping';
     try {
+      // A component being started finishes starting first (shut down half-way, some leave a server
+      // bound or a file open); bounded, so a start that hangs cannot keep the rest from shutting down.
+      if (this.startEnded) await settledWithin(this.startEnded, Math.floor(this.deadlineMs / 2));
       await this.shutdownComponents();
     } finally {
       this.phase = 'stopped';
@@ -200,6 +230,16 @@ export class Service {
       });
     }
   }
+}
+
+/** Waits for `p` (which never rejects), at most `ms`. */
+async function settledWithin(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([p, elapsed]).finally(() => clearTimeout(timer));
 }
 
 /** Marker for processors after which records must not change (hash chain, signing). */
