@@ -24,6 +24,7 @@ vi.mock('../../src/integrity/chain/recoverChain.ts', async (importOriginal) => {
         lastCheckpointSize: 0,
         replayed: 0,
         problems: [`damage seen for ${streamId}`],
+        notes: [],
         broken: true,
       };
     },

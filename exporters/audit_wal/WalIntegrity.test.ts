@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { hostileRecordPayload } from '../../src/integrity/verify/testutil/hostilePayload.ts';
 import { verifyWal } from '../../src/integrity/verify/verifyWal.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { SimDisk } from '../../src/wal/fs/SimDisk.ts';
@@ -190,4 +192,59 @@ describe('WalIntegrity', () => {
       [`s-r${badSeq + 1}`, 2],
     ]);
   });
+
+  it('at start, a 24 MiB hostile last frame is read in bounded memory (a 384 MiB heap)', async () => {
+    const dir = makeTempDir('otel-audit-integrity-hostile-');
+    cleanups.push(dir.cleanup);
+    const payloadBytesMax = 32 << 20;
+    const walOptions = {
+      dir: dir.dir,
+      syncPolicy: 'none' as const,
+      preallocate: 'off' as const,
+      payloadBytesMax,
+      segmentBytesMax: 2 * payloadBytesMax,
+      queueBytesMax: 2 * payloadBytesMax,
+    };
+    const chain = { streamId: 's', checkpointEveryRecords: 1000, checkpointEveryMs: 3_600_000 };
+    const wal = Wal.open(walOptions);
+    const integrity = new WalIntegrity([{ kind: 'chain', config: chain }], 'audit_wal', silent);
+    integrity.start(wal);
+    for (const body of ['a', 'b']) {
+      await wal.appendDeferred([integrity.deferred(createAuditRecord({ body, timeUnixNano: 1n }), 1n)]);
+    }
+    await integrity.stop(wal);
+    // 12 million empty attributes (~0.7 GB of heap decoded): a CRC-valid frame no writer of this WAL wrote.
+    await wal.append(hostileRecordPayload(12_000_000));
+    await wal.close();
+
+    // In a child process with a 384 MiB heap: decoding the frame (the old budget) would end it out of memory.
+    const url = (p: string): string => JSON.stringify(new URL(p, import.meta.url).href);
+    const code = `
+      const { Wal } = await import(${url('../../src/wal/Wal.ts')});
+      const { WalIntegrity } = await import(${url('./WalIntegrity.ts')});
+      const { walOptions, chain } = JSON.parse(process.argv[1]);
+      const errors = [];
+      const logger = { info() {}, warn() {}, error: (m) => errors.push(m) };
+      const wal = Wal.open(walOptions);
+      const integrity = new WalIntegrity([{ kind: 'chain', config: chain }], 'audit_wal', logger);
+      integrity.start(wal);
+      const { streamId, size } = integrity.sequencer.chain;
+      await integrity.stop(wal);
+      await wal.close();
+      process.stdout.write(JSON.stringify({ streamId, size, errors }));
+    `;
+    const child = spawnSync(
+      process.execPath,
+      ['--max-old-space-size=384', '--input-type=module', '-e', code, JSON.stringify({ walOptions, chain })],
+      { encoding: 'utf8', timeout: 50_000 },
+    );
+    const outOfMemory = /heap out of memory/.test(child.stderr);
+    expect({ status: child.status, signal: child.signal, outOfMemory }).toEqual({
+      status: 0,
+      signal: null,
+      outOfMemory: false,
+    });
+    const result: unknown = JSON.parse(child.stdout);
+    expect(result).toEqual({ streamId: 's', size: 2, errors: [] });
+  }, 60_000);
 });

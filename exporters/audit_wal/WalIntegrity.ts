@@ -26,7 +26,6 @@ import {
   type RecoverChainOptions,
   type RecoveredChain,
 } from '../../src/integrity/chain/recoverChain.ts';
-import { RECORD_ELEMENTS_MAX_DEFAULT } from '../../src/integrity/verify/decodeStoredRecord.ts';
 import { encodeIntegrityValue } from '../../src/integrity/sign/integrityValue.ts';
 import { collectorPayloadBytes } from '../../src/integrity/canonical/collectorPayload.ts';
 import type { ComponentLogger } from '../../src/pipeline/factories.ts';
@@ -84,17 +83,10 @@ export class WalIntegrity {
     if (this.signConfig) this.signer = this.signConfig.loadKey();
     const dir = wal.options.dir;
     let streamId = this.streamId(dir);
-    // Every record this WAL can have stored decodes within the budget (a protobuf element is at least 2
-    // bytes of payload), so a legitimate large record never breaks the chain at start; past it, a frame was
-    // not written by this WAL's writer.
-    const recordElementsMax = Math.max(
-      RECORD_ELEMENTS_MAX_DEFAULT,
-      Math.ceil(wal.options.payloadBytesMax / 2),
-    );
-    let recovered = this.recover(wal, streamId, {
-      recordElementsMax,
-      firstSeq: this.firstSeq(dir, streamId),
-    });
+    // Records are decoded within recoverChain's default budget (verify's, 2 Mi elements): one beyond it, up
+    // to payload_bytes_max, is read without being decoded (its chain attributes and stored hash), so memory
+    // at start stays bounded and a legitimate large record still does not break the chain.
+    let recovered = this.recover(wal, streamId, { firstSeq: this.firstSeq(dir, streamId) });
     if (recovered.broken) {
       // Records of this stream were lost to damage: continuing would reuse chain numbers (a fork). The old
       // stream ends where it is (verify names the damage); new records start a new stream at the WAL's next
@@ -107,7 +99,7 @@ export class WalIntegrity {
       durableWrite(path.join(dir, FIRST_SEQ_FILE), `${firstSeq} ${next}\n`);
       durableWrite(path.join(dir, STREAM_ID_FILE), `${next}\n`);
       streamId = next;
-      recovered = this.recover(wal, streamId, { recordElementsMax, firstSeq });
+      recovered = this.recover(wal, streamId, { firstSeq });
       // The new stream has nothing before the WAL's end: broken here means the WAL is not what it was read
       // as a moment ago. Do not write records onto a chain that cannot be resumed.
       if (recovered.broken) throw new ChainRecoveryError(streamId, recovered.problems);
@@ -197,6 +189,7 @@ export class WalIntegrity {
   /** `recoverChain`, its problems logged. */
   private recover(wal: Wal, streamId: string, options: RecoverChainOptions): RecoveredChain {
     const recovered = recoverChain(wal.reader(), streamId, options);
+    for (const n of recovered.notes) this.logger.info(`${this.id}: chain recovery: ${streamId}: ${n}`);
     for (const p of recovered.problems) this.logger.error(`${this.id}: chain recovery: ${streamId}: ${p}`);
     return recovered;
   }

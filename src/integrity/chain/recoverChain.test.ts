@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditRecord, type AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
+import { encodeRecord } from '../../record/walCodec.ts';
 import { Wal } from '../../wal/Wal.ts';
 import { RECORD_ELEMENTS_MAX_DEFAULT } from '../verify/decodeStoredRecord.ts';
 import { hostileRecordPayload } from '../verify/testutil/hostilePayload.ts';
@@ -74,9 +75,12 @@ describe('recoverChain on a hostile WAL', () => {
             `^checkpoint at seq ${bigCheckpointSeq} is unreadable: .*more than a checkpoint can be.*not parsed`,
           ),
         ),
+      ]);
+      // Beyond the budget, so not decoded: its chain attributes are read from its bytes (it has none).
+      expect(recovered.notes).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^record at seq ${hostileSeq} cannot be decoded: the record at WAL seq ${hostileSeq} .* more than ${RECORD_ELEMENTS_MAX_DEFAULT} protobuf elements`,
+            `^record at seq ${hostileSeq} is beyond recovery's decode budget \\(the record at WAL seq ${hostileSeq} .* more than ${RECORD_ELEMENTS_MAX_DEFAULT} protobuf elements.*not a record of stream ${STREAM}$`,
           ),
         ),
       ]);
@@ -90,11 +94,11 @@ describe('recoverChain on a hostile WAL', () => {
     }
   });
 
-  it('does not resume over a record it cannot decode when no record of the stream follows it (no fork)', async () => {
+  it('continues from the stored hash of a record of the stream beyond the decode budget (not decoded)', async () => {
     // A chained record beyond the budget (a receiver with a larger max_elements_per_request, or the SDK,
-    // can store one) that is the stream's last: resuming at the record before it would give the next
-    // record its number again. The chain is reported broken, so the writer starts a new stream.
-    const dir = path.join(root, 'last-undecodable');
+    // can store one) that is the stream's last: its chain attributes are read from its protobuf bytes and
+    // the chain continues from its stored audit.integrity.hash — the hash recomputed by decoding it.
+    const dir = path.join(root, 'last-beyond-budget');
     const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
     const chain = new ChainState(STREAM);
     const many = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
@@ -110,14 +114,67 @@ describe('recoverChain on a hostile WAL', () => {
     const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
     try {
       const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
-      expect(recovered.broken).toBe(true);
-      expect(recovered.problems.join('\n')).toMatch(
-        new RegExp(`record at seq ${bigSeq} cannot be decoded: .*\\n.*seq ${bigSeq}.*may be`, 's'),
-      );
-      // With a budget that holds it, the same log recovers whole.
+      expect(recovered).toMatchObject({ broken: false, problems: [], replayed: 1, lastCheckpointSize: 3 });
+      expect(recovered.chain.size).toBe(4);
+      expect(recovered.chain.head).toEqual(chain.head);
+      expect(recovered.chain.root()).toEqual(chain.root());
+      expect(recovered.notes).toEqual([
+        expect.stringMatching(
+          new RegExp(`^record at seq ${bigSeq} is beyond .* continues from its stored audit.integrity.hash$`),
+        ),
+      ]);
+      // Decoded (a budget that holds it), the same.
       const whole = recoverChain(readBack.reader(), STREAM);
-      expect(whole.broken).toBe(false);
+      expect(whole).toMatchObject({ broken: false, problems: [], notes: [] });
       expect(whole.chain.head).toEqual(chain.head);
+    } finally {
+      await readBack.close();
+    }
+  });
+
+  it('does not resume over a record it cannot read when no record of the stream follows it (no fork)', async () => {
+    // The stream's last record may be the frame not read: resuming at the record before it would give the
+    // next record its number again. The chain is reported broken, so the writer starts a new stream.
+    const dir = path.join(root, 'last-unreadable');
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    const chain = new ChainState(STREAM);
+    const many = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
+    const seqs: number[] = [];
+    try {
+      const chained = chainedWriter(wal, chain);
+      await chained(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
+      // Undecodable (an unknown encoding version), then beyond the budget and of the stream, but without a
+      // stored hash (read without decoding, its hash is not known).
+      seqs.push(await wal.append(Uint8Array.of(0x7f, 1, 2)));
+      const noHash = createAuditRecord({
+        body: 'r4',
+        attributes: [
+          ...many,
+          { key: 'audit.sequence.stream_id', value: STREAM },
+          { key: 'audit.sequence.number', value: 4n },
+          {
+            key: 'audit.sequence.previous_hash',
+            value: Buffer.from(chain.head as Uint8Array).toString('hex'),
+          },
+        ],
+      });
+      seqs.push(await wal.append(encodeRecord(noHash)));
+    } finally {
+      await wal.close();
+    }
+    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    try {
+      const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
+      expect(recovered.broken).toBe(true);
+      expect(recovered.chain.size).toBe(3);
+      expect(recovered.problems.join('\n')).toMatch(
+        new RegExp(
+          `record at seq ${seqs[0]} cannot be decoded: .*\\n` +
+            `record at seq ${seqs[1]} is beyond .* carries no valid audit.integrity.hash.*\\n` +
+            `.*seq ${seqs[0]} was not decoded and no record of stream ${STREAM} follows it`,
+          's',
+        ),
+      );
     } finally {
       await readBack.close();
     }

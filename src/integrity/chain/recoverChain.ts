@@ -4,27 +4,33 @@
  * (their hashes recomputed and checked against their links). A crash
  * therefore never forks or breaks the chain: the next record continues from
  * exactly what is in the log. Records of another stream, or written before
- * chaining was enabled, are skipped. A frame that cannot be read (not a
- * record, beyond verify's element budget, an oversized checkpoint) is a
- * problem, never an out-of-memory abort of the start; a record frame not
- * decoded with no record of the stream after it makes the chain `broken`
- * (it may have been the stream's last record: resuming before it would fork).
+ * chaining was enabled, are skipped. Memory is bounded whatever the WAL
+ * holds: records are decoded within an element budget (verify's default,
+ * 2 Mi: at most ~600 MB to decode and hash one); a record beyond it is not
+ * decoded, its chain attributes are read from its protobuf bytes and its
+ * stored `audit.integrity.hash` continues the chain (internal/chainFacts.ts)
+ * — a note, not a problem: a legitimate large record does not break the
+ * chain. Measured (peak RSS of the audit_wal exporter's start, WAL whose last
+ * frame is 128 MiB of 67 M empty attributes, payload_bytes_max 128 MiB):
+ * 3.7-4.3 GB and 12.6-16.8 s CPU with the budget at payload_bytes_max / 2,
+ * as before; see docs/integrity.md for the figures after.
+ * A frame that cannot be read (not a record, a record frame beyond the budget
+ * whose chain attributes do not read, an oversized checkpoint) is a problem,
+ * never an out-of-memory abort of the start; a record frame not read with no
+ * record of the stream after it makes the chain `broken` (it may have been the
+ * stream's last record: resuming before it would fork).
  */
 import { OtelAuditError } from '../../errors.ts';
-import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { WalReader } from '../../wal/WalReader.ts';
-import { recordHash } from '../canonical/projection.ts';
 import { MerkleTree } from '../merkle/MerkleTree.ts';
-import {
-  checkRecordElementsMax,
-  decodeStoredRecord,
-  RECORD_ELEMENTS_MAX_DEFAULT,
-} from '../verify/decodeStoredRecord.ts';
+import { checkRecordElementsMax, RECORD_ELEMENTS_MAX_DEFAULT } from '../verify/decodeStoredRecord.ts';
 import { equalBytes } from '../merkle/hash.ts';
-import { ATTR_SEQUENCE_NUMBER, ATTR_SEQUENCE_PREVIOUS_HASH, ATTR_SEQUENCE_STREAM_ID } from '../names.ts';
 import { ChainState } from './ChainState.ts';
 import { decodeSignedCheckpoint, type SignedCheckpoint } from './checkpoint.ts';
+import { chainFacts, type ChainFacts } from './internal/chainFacts.ts';
+
+export { attr } from './internal/chainFacts.ts';
 
 export interface RecoveredChain {
   readonly chain: ChainState;
@@ -34,15 +40,13 @@ export interface RecoveredChain {
   readonly replayed: number;
   /** Problems met (a broken link, an unreadable checkpoint): the chain continues from what the log holds; `verify` names the damage. */
   readonly problems: readonly string[];
+  /** What was read in a way to know of, not a problem: a record beyond the decode budget, read without decoding it. */
+  readonly notes: readonly string[];
   /**
    * The log lost records of this stream (numbers skip or links break): the
    * chain cannot go on without forking, so the writer starts a new stream.
    */
   readonly broken: boolean;
-}
-
-export function attr(record: AuditRecord, key: string): unknown {
-  return record.attributes.find((kv) => kv.key === key)?.value;
 }
 
 export interface RecoverChainOptions {
@@ -99,15 +103,16 @@ export function recoverChain(
       problems.push(`checkpoint at seq ${last.seq}: ${String(err)}; replaying from the start`);
     }
   }
+  const notes: string[] = [];
   let replayed = 0;
   let broken = false;
   /** The first record frame not decoded since the last record of this stream replayed. */
   let undecodedSeq: number | undefined;
   for (const f of reader.records({ fromSeq, types: [FrameType.RECORD], onDamage: () => undefined })) {
-    let record: AuditRecord;
+    let facts: ChainFacts;
     try {
-      // Bounded as verify decodes: a CRC-valid hostile frame must not exhaust memory at start.
-      record = decodeStoredRecord(f, recordElementsMax);
+      // Bounded: a CRC-valid hostile frame must not exhaust memory at start (chainFacts.ts).
+      facts = chainFacts(f, recordElementsMax);
     } catch (err) {
       problems.push(
         `record at seq ${f.seq} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`,
@@ -115,12 +120,26 @@ export function recoverChain(
       undecodedSeq ??= f.seq;
       continue;
     }
-    if (attr(record, ATTR_SEQUENCE_STREAM_ID) !== streamId) continue;
+    const beyond = facts.beyondBudget;
+    const read = beyond
+      ? `record at seq ${f.seq} is beyond recovery's decode budget (${beyond.message}): its chain attributes were read without decoding it`
+      : '';
+    if (facts.streamId !== streamId) {
+      if (beyond) notes.push(`${read}; not a record of stream ${streamId}`);
+      continue;
+    }
+    const hash = facts.hash();
+    if (hash === undefined) {
+      problems.push(`${read}, and it carries no valid audit.integrity.hash: its hash is not known`);
+      undecodedSeq ??= f.seq;
+      continue;
+    }
+    if (beyond) notes.push(`${read}; the chain continues from its stored audit.integrity.hash`);
     // A record of the stream follows: if the frame not decoded was one of its records, the numbers or
     // links below show the gap (broken); if they run on, it was not.
     undecodedSeq = undefined;
-    const number = attr(record, ATTR_SEQUENCE_NUMBER);
-    const prev = attr(record, ATTR_SEQUENCE_PREVIOUS_HASH);
+    const number = facts.number;
+    const prev = facts.previousHash;
     const expectedPrev = chain.head ? Buffer.from(chain.head).toString('hex') : undefined;
     if (number !== BigInt(chain.size + 1) || prev !== expectedPrev) {
       broken = true;
@@ -128,7 +147,7 @@ export function recoverChain(
         `record at seq ${f.seq}: chain number ${String(number)} / previous hash do not follow record ${chain.size}`,
       );
     }
-    chain.adopt(recordHash(record));
+    chain.adopt(hash);
     replayed++;
   }
   if (undecodedSeq !== undefined) {
@@ -145,6 +164,7 @@ export function recoverChain(
     lastCheckpointSize: last && fromCheckpoint ? last.cp.checkpoint.treeSize : 0,
     replayed,
     problems,
+    notes,
     broken,
   };
 }
