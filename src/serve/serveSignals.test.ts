@@ -1,0 +1,123 @@
+/**
+ * `otel-audit serve` signals, with a real child process: a second SIGTERM during a shutdown exits at
+ * once with 130 and every acknowledged record is in the WAL; a SIGTERM during start-up lets the start
+ * finish, then shuts down cleanly (exit 0).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { walRecords } from '../../test/helpers/startService.ts';
+import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+
+const tmp = makeTempDir('otel-audit-serve-signals-');
+afterAll(() => tmp.cleanup());
+const CLI = path.resolve(import.meta.dirname, '../cli/main.ts');
+
+interface Serve {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | string>;
+  output(): string;
+  /** Resolves when `text` has appeared on stdout or stderr. */
+  waitFor(text: string): Promise<void>;
+}
+
+function serve(walDir: string, walOptions: string): Serve {
+  const config = `${walDir}.yaml`;
+  writeFileSync(
+    config,
+    `
+receivers:
+  otlp:
+    protocols:
+      http: { endpoint: 127.0.0.1:0 }
+exporters:
+  audit_wal: { directory: ${walDir}${walOptions} }
+service:
+  pipelines:
+    logs: { receivers: [otlp], exporters: [audit_wal] }
+`,
+  );
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const waiting: { text: string; resolve: () => void }[] = [];
+  const onData = (d: Buffer): void => {
+    out += d.toString();
+    for (const w of waiting.filter((x) => out.includes(x.text))) w.resolve();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | string>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve('still running after 20 s');
+    }, 20_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code ?? `killed by ${signal}`);
+    });
+  });
+  return {
+    child,
+    exited,
+    output: () => out,
+    waitFor: (text) =>
+      new Promise<void>((resolve, reject) => {
+        if (out.includes(text)) return resolve();
+        waiting.push({ text, resolve });
+        void exited.then(() => reject(new Error(`exited before "${text}": ${out}`)));
+      }),
+  };
+}
+
+async function post(url: string, body: string): Promise<boolean> {
+  const logRecords = [{ body: { stringValue: body } }];
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords }] }] }),
+    });
+    return res.status === 200;
+  } catch {
+    return false; // the connection was cut: not acknowledged
+  }
+}
+
+describe('serve: signals', () => {
+  it('a second SIGTERM during the shutdown exits 130 at once; every acknowledged record is durable', async () => {
+    const walDir = path.join(tmp.dir, 'twice');
+    // A commit waits 300 ms: the shutdown (which flushes the WAL) is still running at the second signal.
+    const s = serve(walDir, ', commit_delay_ms: 300');
+    await s.waitFor('otel-audit: ready');
+    const url = /OTLP\/HTTP +(http:\/\/\S+)/.exec(s.output())?.[1] ?? '';
+    const sent = Array.from({ length: 40 }, (_, i) => `r${i}`);
+    const first = await Promise.all(sent.slice(0, 20).map((b) => post(url, b)));
+    expect(first.every(Boolean)).toBe(true);
+    const late = sent.slice(20).map((b) => post(url, b)); // in flight when the signals arrive
+    await new Promise((r) => setTimeout(r, 50));
+    s.child.kill('SIGTERM');
+    await s.waitFor('shutting down');
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(130);
+    expect(s.output()).toMatch(/second SIGTERM: exiting now/);
+    const acked = sent.slice(0, 20);
+    const lateAcked = (await Promise.all(late)).flatMap((ok, i) => (ok ? [sent[20 + i]] : []));
+    const stored = new Set(walRecords(walDir).map((r) => r.body));
+    for (const b of [...acked, ...lateAcked])
+      expect(stored.has(b), `${b} acknowledged, not in the WAL`).toBe(true);
+  }, 30_000);
+
+  it('a SIGTERM sent before "ready" (as the receiver starts listening): a clean shutdown (exit 0)', async () => {
+    const walDir = path.join(tmp.dir, 'starting');
+    const s = serve(walDir, '');
+    // Logged by the receiver once listening, before the service has finished starting ("ready").
+    await s.waitFor('listening');
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect(s.output()).toMatch(/otel-audit: stopped/);
+    expect(walRecords(walDir)).toEqual([]);
+  }, 30_000);
+});
