@@ -110,4 +110,34 @@ describe('KeyStore: a new key whose entry cannot be written', () => {
     store.flushPendingSync();
     expect(store.keyForSubject('kai').id).toBe(key.id);
   });
+
+  it('once written in the background its fsync counts again: a batch that got the key after it was written fails with that fsync', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('noa');
+    const [other, next] = otherShards(store, 'noa', 2) as [string, string];
+    const unblock = blockShard(store, 'noa');
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    await delay(1); // background from now on
+    unblock();
+    const file = fileOf(store, 'noa');
+    let failed = false; // its first fsync fails (a later one may then report success, data not on disk)
+    syncer.fail = (what) => what === `file ${file}` && !failed && (failed = true);
+    const lock = path.join(store.directory, 'lock');
+    writeFileSync(lock, '4242\n'); // and the entry cannot be rewritten at once (a shred elsewhere)
+    const release = syncer.hold();
+    const entered = syncer.entered();
+    store.keyForSubject(other);
+    const x = store.flushPending(); // batch X (another subject) writes the key; its fsyncs wait
+    x.catch(() => undefined);
+    await entered;
+    expect(store.keyForSubject('noa').id).toBe(key.id); // written: batch Y gets the key again
+    store.keyForSubject(next);
+    const y = store.flushPending();
+    release();
+    await expect(y).rejects.toBeInstanceOf(KeyStoreIoError);
+    rmSync(lock);
+    await store.flushPending(); // rewritten
+    expect(reader(store.directory).keyById(key.id)?.id).toBe(key.id);
+  });
 });

@@ -98,7 +98,8 @@ interface Flight {
    * synced it instead (`outcome`), and the flush in flight does not touch it any more.
    */
   sync: 'waiting' | 'issued' | 'takenOver';
-  outcome?: 'durable' | 'failed';
+  /** `unwritten`: its entry could not be written (`failed`: written, not synced). */
+  outcome?: 'durable' | 'failed' | 'unwritten';
   /**
    * False for the writing of a key whose writing failed before and that no batch can still be waiting
    * for (failingCreations.ts): its failure does not fail the flush.
@@ -246,8 +247,9 @@ export class PendingEntries {
       }
     }
     this.pending.clear();
-    const background = new Set<PendingEntry>();
-    const ignored: unknown[] = []; // failures of background writings: they fail no flush
+    // Failures to write a key in the background (failingCreations.ts) fail no flush. (Once written, its
+    // syncs count as any other: the key may be handed out again from then on.)
+    const ignored: unknown[] = [];
     for (const { entry: e, flight } of toCreate) {
       const c = e.creation as EntryCreation;
       const charged = flight ? flight.charged : this.failing.charged(e.keyId);
@@ -257,23 +259,20 @@ export class PendingEntries {
         this.created(e, file);
         const entry = { ref: e.ref, file, keyId: e.keyId };
         entries.push(entry);
-        if (!charged) background.add(entry);
         if (flight) taken.set(entry, flight);
       } catch (error) {
         (charged ? failures : ignored).push(error);
         this.createFailed(e, error);
         if (flight) {
-          flight.outcome = 'failed'; // its flush fails (if charged): it keeps the key charged until then
+          flight.outcome = 'unwritten'; // its flush fails (if charged): it keeps the key charged until then
           if (charged) this.hold(flight.holds, e.keyId);
         }
       }
     }
-    const sink = (covered: readonly PendingEntry[]): unknown[] =>
-      covered.every((e) => background.has(e)) ? ignored : failures;
     const plan = this.rewriteFailed(entries, failures, bad);
-    for (const e of plan.files) this.attempt(sink([e]), bad, [e], () => this.o.syncer.fileSync(e.file));
+    for (const e of plan.files) this.attempt(failures, bad, [e], () => this.o.syncer.fileSync(e.file));
     for (const [dir, covered] of plan.directories)
-      this.attempt(sink(covered), bad, covered, () => this.o.syncer.directorySync(dir));
+      this.attempt(failures, bad, covered, () => this.o.syncer.directorySync(dir));
     this.durable(plan.files, bad);
     for (const [entry, f] of taken) f.outcome = bad.has(entry) ? 'failed' : 'durable';
     try {
@@ -296,11 +295,11 @@ export class PendingEntries {
       failures,
     );
     const entries: PendingEntry[] = [];
-    const background = new Set<PendingEntry>();
     for (const f of flights) {
       if (f.sync === 'takenOver') {
         // A synchronous flush did it: durable, or this flush fails too (its batch used the key).
-        if (f.outcome !== 'durable' && f.charged)
+        // (A background writing that failed fails nothing; once written, its syncs count.)
+        if (f.outcome !== 'durable' && (f.charged || f.outcome !== 'unwritten'))
           failures.push(
             new KeyStoreIoError(
               `key store: key ${f.entry.keyId} could not be made durable (${f.toSync?.file ?? f.entry.file})`,
@@ -309,7 +308,6 @@ export class PendingEntries {
       } else if (f.toSync) {
         f.sync = 'issued';
         entries.push(f.toSync);
-        if (!f.charged) background.add(f.toSync);
       }
     }
     const plan = this.rewriteFailed(entries, failures, bad);
@@ -320,10 +318,9 @@ export class PendingEntries {
     ]);
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') return;
-      const covered = (i < plan.files.length ? [plan.files[i]] : dirs[i - plan.files.length]?.[1]) ?? [];
-      // Only background writings covered: rewritten all the same, but no batch waits for them.
-      if (!covered.every((e) => e !== undefined && background.has(e))) failures.push(r.reason);
-      for (const e of covered) if (e) bad.add(e);
+      failures.push(r.reason);
+      const covered = i < plan.files.length ? [plan.files[i]] : dirs[i - plan.files.length]?.[1];
+      for (const e of covered ?? []) if (e) bad.add(e);
     });
     this.durable(plan.files, bad);
     this.settle(failures, bad);
@@ -439,7 +436,7 @@ export class PendingEntries {
    * (unless a newer entry took their place); throws. The flush fails either way: it is retried.
    */
   private settle(failures: unknown[], bad: ReadonlySet<PendingEntry>): void {
-    if (failures.length === 0 && bad.size === 0) return; // (bad without failures: background writings)
+    if (failures.length === 0) return;
     for (const e of bad) {
       if (!e.failed) {
         try {
@@ -453,7 +450,6 @@ export class PendingEntries {
       const now = this.pending.get(e.ref);
       if (now === undefined || now.keyId === e.keyId) this.pending.set(e.ref, { ...e, failed: true });
     }
-    if (failures.length === 0) return;
     const first = failures[0];
     throw first instanceof KeyStoreIoError
       ? first
