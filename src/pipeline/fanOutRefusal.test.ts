@@ -4,11 +4,14 @@
  * the data itself. An untyped exporter failure is a typed, non-retryable INTERNAL error naming the
  * exporter.
  */
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
 import { createDefaultAuditWalConfig } from '../../exporters/audit_wal/config.ts';
 import { mapPipelineError } from '../../receivers/otlp/errorMapping.ts';
+import { exportRaw } from '../../test/helpers/rawOtlpGrpc.ts';
 import { startService, walRecords, type RunningService } from '../../test/helpers/startService.ts';
+import { encodeOtlpLogsProtobuf } from '../otlp/protobufCodec.ts';
 import { OtelAuditError } from '../errors.ts';
 import { createAuditRecord } from '../record/AuditRecord.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
@@ -44,6 +47,7 @@ function twoWals(dir: string, aOptions: string, pipelines: 'one' | 'two'): strin
 receivers:
   otlp:
     protocols:
+      grpc: { endpoint: 127.0.0.1:0 }
       http: { endpoint: 127.0.0.1:0 }
 exporters:
   audit_wal/a: { directory: ${dir}/a${aOptions} }
@@ -81,7 +85,7 @@ describe('fan-out to two real audit_wal exporters, one refusing the batch whole'
   });
 
   for (const pipelines of ['one', 'two'] as const) {
-    it(`one shut down (${pipelines} pipeline(s)): 503 + Retry-After, the other stored the record`, async () => {
+    it(`one shut down (${pipelines} pipeline(s)): 503 + Retry-After, gRPC UNAVAILABLE + RetryInfo; the other stored the records`, async () => {
       const dir = `${tmp.dir}/down-${pipelines}`;
       const s = await startService(twoWals(dir, '', pipelines));
       try {
@@ -90,11 +94,15 @@ describe('fan-out to two real audit_wal exporters, one refusing the batch whole'
         expect(refused.status).toBe(503);
         expect(refused.headers.get('retry-after')).toBe('5');
         expect(await refused.json()).toMatchObject({ code: 14 }); // UNAVAILABLE
+        const grpcBody = encodeOtlpLogsProtobuf([createAuditRecord({ body: 'g' })]);
+        const grpcRefused = await exportRaw(s.grpcUrl, grpcBody);
+        expect(grpcRefused?.code).toBe(grpc.status.UNAVAILABLE);
+        expect(grpcRefused?.metadata.get('grpc-status-details-bin')).toHaveLength(1); // RetryInfo
       } finally {
         await s.stop();
       }
       expect(bodies(`${dir}/a`)).toEqual([]);
-      expect(bodies(`${dir}/b`)).toEqual(['x']);
+      expect(bodies(`${dir}/b`)).toEqual(['x', 'g']);
     });
   }
 });
