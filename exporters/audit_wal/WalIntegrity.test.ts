@@ -3,8 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { hostileRecordPayload } from '../../src/integrity/verify/testutil/hostilePayload.ts';
+import { recoverChain } from '../../src/integrity/chain/recoverChain.ts';
 import { verifyWal } from '../../src/integrity/verify/verifyWal.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
+import { encodeRecord } from '../../src/record/walCodec.ts';
 import { SimDisk } from '../../src/wal/fs/SimDisk.ts';
 import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
 import { Wal } from '../../src/wal/Wal.ts';
@@ -247,4 +249,50 @@ describe('WalIntegrity', () => {
     const result: unknown = JSON.parse(child.stdout);
     expect(result).toEqual({ streamId: 's', size: 2, errors: [] });
   }, 60_000);
+
+  it('a record modified after it was chained, last in the WAL: the chain continues from its stored hash, verify names it once', async () => {
+    const dir = makeTempDir('otel-audit-integrity-modified-');
+    cleanups.push(dir.cleanup);
+    const walOptions = { dir: dir.dir, syncPolicy: 'none' as const, preallocate: 'off' as const };
+    const chain = { streamId: 's', checkpointEveryRecords: 1000, checkpointEveryMs: 3_600_000 };
+    const errors: string[] = [];
+    const logger = { ...silent, error: (m: string): void => void errors.push(m) };
+    const run = async (bodies: string[]): Promise<void> => {
+      const wal = Wal.open(walOptions);
+      const integrity = new WalIntegrity([{ kind: 'chain', config: chain }], 'audit_wal', logger);
+      try {
+        integrity.start(wal);
+        for (const body of bodies) {
+          await wal.appendDeferred([integrity.deferred(createAuditRecord({ body, timeUnixNano: 1n }), 1n)]);
+        }
+      } finally {
+        await integrity.stop(wal);
+        await wal.close();
+      }
+    };
+    await run(['a', 'b', 'c']);
+    // Record 4, chained, then changed before it is stored (as by someone rewriting its frame, CRC and all).
+    let modifiedSeq: number;
+    {
+      const wal = Wal.open(walOptions);
+      try {
+        const { chain: state } = recoverChain(wal.reader(), 's');
+        const record = createAuditRecord({ body: 'd', timeUnixNano: 1n });
+        state.link(record);
+        record.body = 'd, changed';
+        modifiedSeq = await wal.append(encodeRecord(record));
+      } finally {
+        await wal.close();
+      }
+    }
+    await run(['e', 'f']);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        new RegExp(`^audit_wal: chain recovery: s: record at seq ${modifiedSeq}: .*modified`),
+      ),
+    ]);
+    const report = verifyWal({ dir: dir.dir });
+    expect(report.issues.map((x) => [x.kind, x.seq])).toEqual([['modified', modifiedSeq]]);
+    expect(report.streams.map((x) => [x.streamId, x.records])).toEqual([['s', 6]]);
+  });
 });

@@ -147,7 +147,11 @@ export function recoverChain(
         `record at seq ${f.seq}: chain number ${String(number)} / previous hash do not follow record ${chain.size}`,
       );
     }
-    chain.adopt(hash);
+    if (hash.modified)
+      problems.push(
+        `record at seq ${f.seq}: its audit.integrity.hash is not its recomputed hash (modified after it was chained); the chain continues from the stored one, as verify does`,
+      );
+    chain.adopt(hash.bytes);
     replayed++;
   }
   if (undecodedSeq !== undefined) {

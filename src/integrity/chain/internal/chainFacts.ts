@@ -1,7 +1,13 @@
 /**
  * What chain recovery needs of one stored record frame: its chain
- * attributes and its IntegrityHash. A record within the decode budget is
- * decoded and its hash recomputed (recordHash). One beyond it (a legitimate
+ * attributes and the IntegrityHash the chain continues from. A record within
+ * the decode budget is decoded and its hash recomputed (recordHash); when the
+ * hash it carries (`audit.integrity.hash`, 64 hex digits) differs — the record
+ * was modified after it was chained — the chain continues from the carried
+ * one, which is what the chain committed to and where verify continues from
+ * (recordFacts.ts): continuing from the recomputed one would make verify
+ * report a broken link at the next record and a root mismatch at every later
+ * checkpoint besides the modification. One beyond it (a legitimate
  * record with many elements, or a CRC-valid hostile frame) is not decoded —
  * that could take gigabytes (see scanChainAttributes.ts) — its chain
  * attributes are read from its protobuf bytes in constant memory, and its
@@ -16,17 +22,29 @@ import {
   RecordBudgetError,
   type StoredRecordFrame,
 } from '../../verify/decodeStoredRecord.ts';
-import { ATTR_SEQUENCE_NUMBER, ATTR_SEQUENCE_PREVIOUS_HASH, ATTR_SEQUENCE_STREAM_ID } from '../../names.ts';
+import { equalBytes } from '../../merkle/hash.ts';
+import {
+  ATTR_INTEGRITY_HASH,
+  ATTR_SEQUENCE_NUMBER,
+  ATTR_SEQUENCE_PREVIOUS_HASH,
+  ATTR_SEQUENCE_STREAM_ID,
+} from '../../names.ts';
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { scanChainAttributes } from './scanChainAttributes.ts';
+
+export interface ChainHash {
+  readonly bytes: Uint8Array;
+  /** Decoded, and the hash it carries differs from the recomputed one (then `bytes` is the carried one). */
+  readonly modified: boolean;
+}
 
 export interface ChainFacts {
   /** `audit.sequence.stream_id`, `.number`, `.previous_hash` as `attr` gives them (unknown: compared only). */
   readonly streamId: unknown;
   readonly number: unknown;
   readonly previousHash: unknown;
-  /** The IntegrityHash (computed on first use), or undefined when not known (beyond the budget, none stored). */
-  hash(): Uint8Array | undefined;
+  /** The hash the chain continues from (computed on first use), or undefined when not known (beyond the budget, none stored). */
+  hash(): ChainHash | undefined;
   /** Set when the frame was beyond the decode budget: its chain attributes were read without decoding it. */
   readonly beyondBudget: RecordBudgetError | undefined;
 }
@@ -44,11 +62,8 @@ export function chainFacts(frame: StoredRecordFrame, recordElementsMax: number):
   } catch (err) {
     if (!(err instanceof RecordBudgetError)) throw err;
     const s = scanChainAttributes(frame.payload);
-    const stored = s.integrityHash;
-    const hash =
-      typeof stored === 'string' && HASH_HEX.test(stored)
-        ? new Uint8Array(Buffer.from(stored, 'hex'))
-        : undefined;
+    const bytes = storedHash(s.integrityHash);
+    const hash = bytes ? { bytes, modified: false } : undefined;
     return {
       streamId: s.streamId,
       number: s.number,
@@ -61,9 +76,20 @@ export function chainFacts(frame: StoredRecordFrame, recordElementsMax: number):
     streamId: attr(record, ATTR_SEQUENCE_STREAM_ID),
     number: attr(record, ATTR_SEQUENCE_NUMBER),
     previousHash: attr(record, ATTR_SEQUENCE_PREVIOUS_HASH),
-    hash: () => recordHash(record),
+    hash: () => {
+      const computed = recordHash(record);
+      const stored = storedHash(attr(record, ATTR_INTEGRITY_HASH));
+      const modified = stored !== undefined && !equalBytes(stored, computed);
+      return { bytes: modified ? stored : computed, modified };
+    },
     beyondBudget: undefined,
   };
+}
+
+function storedHash(value: unknown): Uint8Array | undefined {
+  return typeof value === 'string' && HASH_HEX.test(value)
+    ? new Uint8Array(Buffer.from(value, 'hex'))
+    : undefined;
 }
 
 /** The value of the record's first attribute with `key`. */
