@@ -475,6 +475,32 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
   });
 
+  it('with a 64 KiB window and max_recv_msg_size_mib over ~119, the largest compressed call fits the default budget: frame headers included', async () => {
+    // The reads a message arrives in also hold its DATA frames' 9-byte headers (~0.055% in 16 KiB frames),
+    // beyond its reservation: the stream window covered them up to 65,535 × 16384 / 9 ≈ 119 MiB only. Unset,
+    // max_inflight_bytes_mib is the largest call to the byte when that is over 128 MiB, so a compressed
+    // message of 128 MiB was refused (UNAVAILABLE) every time it was retried.
+    const M = 128 * MIB;
+    const { server, sink } = await startServer({
+      max_recv_msg_size_mib: 128,
+      max_inflight_bytes_mib: undefined,
+    });
+    // valid gzip that decompresses to nothing: empty stored blocks (5 bytes each) fill the message
+    const gz = Buffer.alloc(M);
+    Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]).copy(gz, 0);
+    const blocks = Math.floor((M - 10 - 8) / 5);
+    // each: BFINAL/BTYPE 0 (stored), LEN 0, NLEN 0xffff
+    for (let i = 0; i < blocks; i++) gz.writeUInt16LE(0xffff, 10 + 5 * i + 3);
+    gz[10 + 5 * (blocks - 1)] = 1; // BFINAL
+    const message = gz.subarray(0, 10 + 5 * blocks + 8); // CRC32 and ISIZE of nothing: 0
+    const call = stalledCall(connect(server.endpoint), message.length, 0, { 'grpc-encoding': 'gzip' }, 1);
+    call.stream.end(message);
+    expect(await call.answer).toEqual({ status: '0', retryDelayMs: undefined });
+    expect(server.inflightStats()?.refusedCalls).toBe(0);
+    expect(sink.entered).toBe(0); // no records
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+  }, 60_000);
+
   it('random calls (sizes, chunking, gzip, resets, dead connections) on a small budget: everything is given back', async () => {
     const { server } = await startServer({ max_inflight_bytes_mib: 4 });
     let seed = 12345;

@@ -62,6 +62,26 @@ describe('otlp grpc config: max_inflight_bytes_mib', () => {
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 64 }))).toBe(64 * MIB);
   });
 
+  it("includes the largest message's HTTP/2 frame headers beyond initial_window_size (16 KiB frames, one more frame)", () => {
+    const MIB = 1024 * 1024;
+    const window = 65_535;
+    // 128 MiB + 5 in 8,193 frames of 16 KiB: 73,737 bytes of frame headers, + one frame, - the window
+    const framing = 9 * 8_193 + 9 + 16_384 - window;
+    const largest = window + 10 + 3 * 128 * MIB + framing;
+    expect(
+      inflightBudgetBytesOf(grpcSchema.parse({ initial_window_size: window, max_recv_msg_size_mib: 128 })),
+    ).toBe(largest);
+    // a window that covers them adds nothing
+    expect(inflightBudgetBytesOf(grpcSchema.parse({ max_recv_msg_size_mib: 128 }))).toBe(
+      MIB + 10 + 384 * MIB,
+    );
+    // the smallest budget accepted holds it
+    const minimum = Math.ceil(largest / MIB);
+    const c = { initial_window_size: window, max_recv_msg_size_mib: 128 };
+    expect(grpcSchema.safeParse({ ...c, max_inflight_bytes_mib: minimum - 1 }).success).toBe(false);
+    expect(grpcSchema.safeParse({ ...c, max_inflight_bytes_mib: minimum }).success).toBe(true);
+  });
+
   it("must hold the largest call (window + a compressed message and grpc-js's joined copy, with their prefixes, + its decompressed copy), or its sender retries forever", () => {
     // 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB = 13 MiB + 10 bytes: 13 is too small, 14 fits
     const tooSmall = grpcSchema.safeParse({ max_inflight_bytes_mib: 13 });

@@ -62,16 +62,28 @@ const INFLIGHT_DEFAULT_MIB = 128;
 /** Unset `max_inflight_bytes_per_connection_mib`: a quarter of the budget (4 connections to hold all of it). */
 const CONNECTION_SHARE_DEFAULT_DIVISOR = 4;
 
+/** HTTP/2's default SETTINGS_MAX_FRAME_SIZE, the DATA frames gRPC clients send; and a frame's header. */
+const FRAME_BYTES = 16_384;
+const FRAME_HEADER_BYTES = 9;
+
 /**
  * The largest call a gRPC server must be able to admit on its own, or its sender retries it forever
  * (streamAdmission.ts): its stream window, a compressed message of max_recv_msg_size_mib twice with its
- * 5-byte prefix (the chunks it arrived in and grpc-js's joined copy) and its decompressed copy.
+ * 5-byte prefix (the chunks it arrived in and grpc-js's joined copy) and its decompressed copy; plus what the
+ * socket reads the message arrives in hold beyond it (pinnedBuffers.ts) that its window does not cover: the
+ * 9-byte headers of its DATA frames (16 KiB frames) and one more frame for its HEADERS and whatever else shares
+ * those reads. Without that, with a 64 KiB window and max_recv_msg_size_mib over ~119 (65,535 × 16384 / 9),
+ * the largest compressed call did not fit an unset budget (the largest call to the byte): refused every time.
+ * Calls sent in smaller frames (e.g. re-framed by a proxy) hold more: MiB budgets usually leave room for them.
  */
 function largestCallBytes(c: {
   readonly initial_window_size: number;
   readonly max_recv_msg_size_mib: number;
 }): number {
-  return c.initial_window_size + 2 * 5 + 3 * c.max_recv_msg_size_mib * MIB;
+  const messageBytes = c.max_recv_msg_size_mib * MIB;
+  const framing =
+    FRAME_HEADER_BYTES * Math.ceil((5 + messageBytes) / FRAME_BYTES) + FRAME_HEADER_BYTES + FRAME_BYTES;
+  return c.initial_window_size + 2 * 5 + 3 * messageBytes + Math.max(0, framing - c.initial_window_size);
 }
 
 export const grpcSchema = z
@@ -177,7 +189,7 @@ export const grpcSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['max_inflight_bytes_mib'],
-        message: `must hold the largest call: initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib (a compressed message, grpc-js's joined copy of it and its decompressed copy) = ${largest} bytes (${Math.ceil(largest / MIB)} MiB), or be 0 (no limit)`,
+        message: `must hold the largest call: initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib (a compressed message, grpc-js's joined copy of it and its decompressed copy), plus its HTTP/2 frame headers beyond initial_window_size = ${largest} bytes (${Math.ceil(largest / MIB)} MiB), or be 0 (no limit)`,
       });
   });
 
