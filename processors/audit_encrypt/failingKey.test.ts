@@ -1,0 +1,100 @@
+/**
+ * audit_encrypt in a pipeline when one new subject's key entry cannot be written: only the batches
+ * holding that subject's records fail (retryable); the others reach the exporter.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LogsExporter } from '../../src/pipeline/factories.ts';
+import { isRetryable } from '../../src/pipeline/consumer.ts';
+import { PipelineConsumer } from '../../src/pipeline/PipelineConsumer.ts';
+import { decryptValue, parseEncryptedValue } from '../../src/privacy/encryptedValue.ts';
+import { entryPath } from '../../src/privacy/internal/keyStoreFormat.ts';
+import { KeyStore } from '../../src/privacy/KeyStore.ts';
+import { secretKeyFromBytes, SecretKeyRing } from '../../src/privacy/SecretKey.ts';
+import { createAuditRecord, type AuditRecord } from '../../src/record/AuditRecord.ts';
+import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
+import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
+import { auditEncryptConfigSchema } from './config.ts';
+import { auditEncryptProcessorFactory } from './factory.ts';
+
+const tmp = makeTempDir('otel-audit-encrypt-failing-key-');
+afterAll(() => tmp.cleanup());
+const master = randomBytes(32).toString('base64');
+
+const record = (subject: string): AuditRecord =>
+  createAuditRecord({ body: `visit of ${subject}`, attributes: [{ key: 'user.id', value: subject }] });
+
+async function outcome(p: Promise<void>): Promise<unknown> {
+  try {
+    await p;
+    return 'stored';
+  } catch (error) {
+    return error;
+  }
+}
+
+describe('audit_encrypt: a new key whose entry cannot be written', () => {
+  it("fails the batches holding its subject's records (retryable), not the others; once it can be written, they go through", async () => {
+    const settings = testSettings('audit_encrypt');
+    const directory = path.join(tmp.dir, 'keys');
+    const p = auditEncryptProcessorFactory.create(
+      settings,
+      auditEncryptConfigSchema.parse({
+        ...(auditEncryptProcessorFactory.createDefaultConfig() as object),
+        body: true,
+        key_store: { directory, master_keys: [{ value: master }] },
+      }),
+    );
+    await p.start?.();
+    const stored: AuditRecord[] = [];
+    const exporter: LogsExporter = {
+      start: async () => undefined,
+      shutdown: async () => undefined,
+      consumeLogs: async (batch) => void stored.push(...batch.records),
+    };
+    const consumer = new PipelineConsumer('logs', [p], [exporter]);
+    const store = KeyStore.open({
+      directory,
+      masterKeys: new SecretKeyRing([secretKeyFromBytes(Buffer.from(master, 'base64'), 'm')], 'master'),
+      create: false,
+    });
+    const shardOf = (s: string): string => path.dirname(entryPath(directory, store.subjectRef(s)));
+    const others = Array.from({ length: 40 }, (_, i) => `other-${i}`).filter(
+      (s) => shardOf(s) !== shardOf('xia'),
+    );
+    writeFileSync(shardOf('xia'), 'not a directory'); // its entries cannot be written there
+
+    const first = await outcome(consumer.consumeLogs({ records: [record('xia')] }));
+    expect(isRetryable(first)).toBe(true);
+    expect(
+      settings.logger.lines.filter((l) => l.startsWith('error:') && l.includes('could not be written')),
+    ).toHaveLength(1);
+    await outcome(consumer.consumeLogs({ records: [record('xia')] })); // the retry: refused (starts a flush)
+    await delay(20); // that flush has settled
+    for (const s of others.slice(0, 3))
+      expect(await outcome(consumer.consumeLogs({ records: [record(s)] }))).toBe('stored');
+    const mixed = await outcome(
+      consumer.consumeLogs({ records: [record(others[3] as string), record('xia')] }),
+    );
+    expect(isRetryable(mixed)).toBe(true);
+    expect(stored.map((r) => r.attributes[0]?.value)).toEqual(others.slice(0, 3));
+
+    rmSync(shardOf('xia')); // the disk is repaired
+    let last: unknown;
+    for (let i = 0; i < 10 && last !== 'stored'; i++) {
+      last = await outcome(consumer.consumeLogs({ records: [record('xia')] }));
+      if (last !== 'stored') await delay(10);
+    }
+    expect(last).toBe('stored');
+    const xia = stored.at(-1) as AuditRecord;
+    const parsed = parseEncryptedValue(String(xia.body));
+    const key = parsed && store.keyById(parsed.keyId);
+    expect(
+      parsed && key && decryptValue(parsed, key.key, { path: ['body'], timeUnixNano: xia.timeUnixNano }),
+    ).toBe('visit of xia');
+    await p.shutdown?.();
+  });
+});
