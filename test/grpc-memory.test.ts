@@ -581,6 +581,40 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(server.inflightStats()?.reservedBytes).toBe(0);
   });
 
+  it('a stream grpc-js answered itself (unknown method, wrong content-type) is closed at once: nothing it sends is held unreserved', async () => {
+    // A guard for streamAdmission.ts reserving a stream's window at its first DATA chunk, seen by a listener
+    // that does not make the stream flow: a stream nobody read would hold up to its window unreserved. grpc-js
+    // reads every call it handles; one it answers itself, without reading it, Node closes once answered.
+    const { server } = await startServer({ max_inflight_bytes_mib: 8 });
+    const serverStreams: http2.ServerHttp2Stream[] = [];
+    const grpcServer = (server as unknown as { server: grpc.Server }).server;
+    for (const h of http2ServersOf(grpcServer))
+      h.on('stream', (s: http2.ServerHttp2Stream) => serverStreams.push(s));
+    const session = connect(server.endpoint);
+    for (const headers of [
+      { ':path': '/no.Such/Method', 'content-type': 'application/grpc' },
+      { ':path': EXPORT_PATH, 'content-type': 'text/plain' },
+    ]) {
+      const stream = session.request({ ':method': 'POST', ...headers });
+      stream.on('error', () => undefined);
+      stream.write(Buffer.alloc(WINDOW - 1));
+      let status: string | undefined;
+      stream.on('response', (h) => (status = (h['grpc-status'] ?? h[':status']) as string | undefined));
+      stream.resume();
+      await until(() => status !== undefined, 'the answer');
+      await new Promise((r) => setTimeout(r, 100));
+      const s = serverStreams.at(-1);
+      const unread = s && !s.closed ? s.readableLength : 0;
+      expect({ path: headers[':path'], status, unread }).toEqual({
+        path: headers[':path'],
+        status: headers['content-type'] === 'text/plain' ? 415 : '12',
+        unread: 0,
+      });
+      expect(s?.closed).toBe(true);
+      expect(server.inflightStats()?.reservedBytes).toBe(0);
+    }
+  });
+
   it("keeps a call's bytes reserved while its handler holds them, after the client has gone", async () => {
     const { server, sink } = await startServer({ max_inflight_bytes_mib: 8 });
     let unblock = (): void => undefined;

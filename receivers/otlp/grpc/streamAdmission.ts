@@ -16,9 +16,12 @@
  *   may send that Node buffers before anything reads it. Not at its
  *   headers: streams that send nothing (~128 of them held the whole default
  *   budget until `read_timeout`, for every connection) hold none. Every
- *   chunk of a stream reaches the listener here as it arrives (grpc-js
- *   reads the stream from its headers, and this listener makes it flow if
- *   grpc-js does not), so the first chunk is seen before Node buffers more;
+ *   chunk of a stream reaches the listener here as it arrives, so the
+ *   first one is seen before Node buffers more: grpc-js reads the stream of
+ *   every call it handles from its headers, and one it answers itself
+ *   without reading it (unknown method, wrong content-type) Node closes once
+ *   answered (test/grpc-memory.test.ts; this listener, prepended, does not
+ *   make a stream flow);
  * - from each gRPC message prefix (flag byte + 4-byte length), read as the
  *   data arrives and before grpc-js has the message: 5 + the length for the
  *   chunks it arrives in, and 5 + the length again for the copy grpc-js's
