@@ -179,6 +179,13 @@ describe('WalIntegrity', () => {
     // Logged at the first restart only (the new stream is read from its first seq on).
     expect(errors.filter((e) => e.includes(`seq ${badSeq}`)).length).toBe(2);
     expect(fs.readFileSync(path.join(dir.dir, 'stream_id'), 'utf8')).toBe(`s-r${badSeq + 1}\n`);
+    // Without stream_first_seq (a copy of the directory without it), the name tells where the stream starts.
+    const firstSeqFile = path.join(dir.dir, 'stream_first_seq');
+    expect(fs.readFileSync(firstSeqFile, 'utf8')).toBe(`${badSeq + 1} s-r${badSeq + 1}\n`);
+    fs.rmSync(firstSeqFile);
+    expect(await run(() => Promise.resolve())).toBe(`s-r${badSeq + 1}`);
+    expect(errors.filter((e) => e.includes('continuing as new stream')).length).toBe(1);
+    expect(fs.readFileSync(firstSeqFile, 'utf8')).toBe(`${badSeq + 1} s-r${badSeq + 1}\n`);
 
     // The new stream goes on from there, and verify names the damage once.
     const last = await run(async (i, w) => {

@@ -94,10 +94,17 @@ export class WalIntegrity {
       // the new stream only from there, so the damage before it does not start yet another stream.
       const firstSeq = wal.status().nextSeq;
       const next = `${this.baseStreamId(streamId)}-r${firstSeq}`;
-      if (next === streamId) throw new ChainRecoveryError(streamId, ['a new stream would have the same id']);
-      this.logger.error(`${this.id}: chain ${streamId} lost records; continuing as new stream ${next}`);
+      if (next === streamId) {
+        // This stream was started here, at this WAL seq, and has no durable frame yet (its frames would be
+        // at or after the seq in its name): the first-seq file was lost (a copy of the directory without
+        // it). The damage is before it, so it goes on, its first seq kept again.
+        this.logger.warn(
+          `${this.id}: chain ${streamId} starts at WAL seq ${firstSeq} (${FIRST_SEQ_FILE} was missing): the damage before it is not its own`,
+        );
+      } else
+        this.logger.error(`${this.id}: chain ${streamId} lost records; continuing as new stream ${next}`);
       durableWrite(path.join(dir, FIRST_SEQ_FILE), `${firstSeq} ${next}\n`);
-      durableWrite(path.join(dir, STREAM_ID_FILE), `${next}\n`);
+      if (next !== streamId) durableWrite(path.join(dir, STREAM_ID_FILE), `${next}\n`);
       streamId = next;
       recovered = this.recover(wal, streamId, { firstSeq });
       // The new stream has nothing before the WAL's end: broken here means the WAL is not what it was read
