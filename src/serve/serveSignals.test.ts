@@ -1,7 +1,8 @@
 /**
  * `otel-audit serve` signals, with a real child process: a second SIGTERM during a shutdown exits at
  * once with 130 and every acknowledged record is in the WAL; a SIGTERM during start-up lets the start
- * finish, then shuts down cleanly (exit 0).
+ * finish, then shuts down cleanly (exit 0); a shutdown with a request waiting for a long commit delay
+ * commits it at once and exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ interface Serve {
   waitFor(text: string): Promise<void>;
 }
 
-function serve(walDir: string, walOptions: string): Serve {
+function serve(walDir: string, walOptions: string, args: readonly string[] = []): Serve {
   const config = `${walDir}.yaml`;
   writeFileSync(
     config,
@@ -38,7 +39,7 @@ service:
     logs: { receivers: [otlp], exporters: [audit_wal] }
 `,
   );
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', config, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -108,6 +109,21 @@ describe('serve: signals', () => {
     const stored = new Set(walRecords(walDir).map((r) => r.body));
     for (const b of [...acked, ...lateAcked])
       expect(stored.has(b), `${b} acknowledged, not in the WAL`).toBe(true);
+  }, 30_000);
+
+  it('a SIGTERM while a request waits for a 10 s commit delay: the WAL commits at once, a clean exit 0', async () => {
+    const walDir = path.join(tmp.dir, 'delayed');
+    // Closing the WAL used to wait out commit_delay_ms: past the 2 s deadline (exit 4, ~11 s).
+    const s = serve(walDir, ', commit_delay_ms: 10000', ['--shutdown-timeout', '2s']);
+    await s.waitFor('otel-audit: ready');
+    const url = /OTLP\/HTTP +(http:\/\/\S+)/.exec(s.output())?.[1] ?? '';
+    const inFlight = post(url, 'held');
+    await new Promise((r) => setTimeout(r, 100));
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect(s.output()).toMatch(/otel-audit: stopped/);
+    const stored = walRecords(walDir).map((r) => r.body);
+    if (await inFlight) expect(stored).toEqual(['held']);
   }, 30_000);
 
   it('a SIGTERM sent before "ready" (as the receiver starts listening): a clean shutdown (exit 0)', async () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FRAME_OVERHEAD_BYTES } from './format.ts';
 import { Wal } from './Wal.ts';
 import { openWalReadOnly } from './readOnly.ts';
@@ -77,6 +77,23 @@ describe('Wal on the real file system', () => {
     const ro = openWalReadOnly({ dir });
     expect([...ro.reader.records({ fromSeq: 10, toSeq: 12 })].map((r) => r.seq)).toEqual([10, 11, 12]);
     expect(ro.report.records).toBe(300);
+  });
+
+  it('close commits what waits for commitDelayMs at once instead of waiting out the delay', async () => {
+    const dir = tmp();
+    const wal = Wal.open({ dir, commitDelayMs: 10_000 });
+    // The delay's timer is faked and never advanced: on code that waits it out, close never resolves.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const acked = wal.append(enc('delayed'));
+      await wal.close();
+      expect(await acked).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect([...openWalReadOnly({ dir }).reader.records()].map((r) => r.payload.toString())).toEqual([
+      'delayed',
+    ]);
   });
 
   it('refuses a second writer on the same directory with WAL_LOCKED', async () => {

@@ -197,6 +197,8 @@ export class Wal {
   /** Set when the WAL cannot safely go on (a failed batch's segment could not be removed): reopen to recover. */
   private broken: Error | undefined;
   private flushScheduled = false;
+  /** The `commitDelayMs` timer of a scheduled flush: `close()` runs it at once instead of waiting it out. */
+  private flushTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private closingDone: Promise<void> | undefined;
   private closed = false;
@@ -463,6 +465,7 @@ export class Wal {
   private async closeOnce(): Promise<void> {
     if (this.closed) return;
     this.closing = true;
+    this.commitDelayedNow();
     try {
       await this.flush();
     } catch {
@@ -485,6 +488,15 @@ export class Wal {
       this.lock.release();
       for (const l of [...this.durableListeners]) l();
     }
+  }
+
+  /** Runs a flush waiting for its `commitDelayMs` timer now. */
+  private commitDelayedNow(): void {
+    if (this.flushTimer === undefined) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushScheduled = false;
+    void this.flushLoop();
   }
 
   private checkOpen(): void {
@@ -640,10 +652,13 @@ export class Wal {
     if (this.flushing || this.flushScheduled) return;
     this.flushScheduled = true;
     const run = (): void => {
+      this.flushTimer = undefined;
       this.flushScheduled = false;
       void this.flushLoop();
     };
-    if (this.options.commitDelayMs > 0) setTimeout(run, this.options.commitDelayMs);
+    // Closing commits at once: a shutdown must not wait out the delay (up to 10 s) past its deadline.
+    if (this.options.commitDelayMs > 0 && !this.closing)
+      this.flushTimer = setTimeout(run, this.options.commitDelayMs);
     // Without a sync nothing in a commit waits for I/O: appenders that append again when acknowledged
     // would commit in microtasks forever and starve timers and I/O. One event-loop turn per commit.
     else if (this.options.syncPolicy === 'none') setImmediate(run);
