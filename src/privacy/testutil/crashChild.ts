@@ -4,8 +4,9 @@
  * records — most of them for a subject never seen before — until it is
  * killed, yielding every 50 emits (and sometimes not, so forced synchronous
  * commits happen too) and sleeping 2 ms every 200, so that key flushes and
- * group commits make progress. Prints `ready`
- * once the pipeline is up.
+ * group commits make progress. Prints `ready <durable seq>` once the pipeline
+ * is up, then `durable <seq>` (the WAL's durable sequence number) every 200
+ * emits, so that the test can kill it after progress rather than after a time.
  *
  *   node crashChild.ts --dir DIR --tag T   (master key: env CRASH_MASTER_KEY, base64)
  */
@@ -36,10 +37,13 @@ const audit = await createAuditLogging({
   onFailure: () => undefined,
 });
 const logger = new LoggerProvider({ processors: audit.processors }).getLogger('crash');
-process.stdout.write('ready\n');
+process.stdout.write(`ready ${audit.wal.durableSeq}\n`);
 for (let i = 0; ; i++) {
   const subject = i % 4 === 0 ? `known-${i % 40}` : `new-${values.tag ?? ''}-${i}`;
   logger.emit({ body: `record ${i} of ${subject}`, attributes: { 'user.id': subject } });
   if (i % 50 === 49 && i % 1000 < 900) await yieldToEventLoop();
-  if (i % 200 === 199) await sleep(2); // lets the thread pool's callbacks and the commits run
+  if (i % 200 === 199) {
+    await sleep(2); // lets the thread pool's callbacks and the commits run
+    process.stdout.write(`durable ${audit.wal.durableSeq}\n`);
+  }
 }
