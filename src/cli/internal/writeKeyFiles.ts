@@ -28,7 +28,9 @@
  * are removed (so a conflict on the second file leaves no private key), then
  * the error is thrown. A crash (not an error) can leave `.*.tmp-*` files,
  * which hold key material in mode 0600 and may be deleted. Directories that
- * step 1 created are kept (empty ones are harmless).
+ * step 1 created are kept here; `keys generate` creates `--out` itself first,
+ * level by level, and on failure removes the empty levels it created
+ * (src/cli/commands/keysDirectory.ts).
  */
 import { randomBytes } from 'node:crypto';
 import {
