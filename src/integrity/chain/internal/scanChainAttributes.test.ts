@@ -160,6 +160,10 @@ describe('scanChainAttributes', () => {
       'field number 0': payload([0x02, 0]),
       'an overlong varint': payload([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
     };
+    // Fields in any order: the value before the key.
+    const valueFirst = payload(kv(strValue('s'), key(id)));
+    expect(scanChainAttributes(valueFirst).streamId).toBe('s');
+    expect(attr(decodeRecord(valueFirst), id)).toBe('s');
     for (const [name, bytes] of Object.entries(bad)) {
       expect(() => scanChainAttributes(bytes), name).toThrow(
         expect.objectContaining({ code: 'RECORD_DECODE' }),
@@ -175,5 +179,57 @@ describe('scanChainAttributes', () => {
     ]) {
       expect(() => decodeRecord(bad[name] as Uint8Array), name).toThrow();
     }
+  });
+
+  it('on damaged payloads, throws only RecordDecodeError, and agrees with decoding whenever both read', () => {
+    const base = createAuditRecord({
+      body: { values: [{ key: 'k', value: [1n, 'two', 3.5] }] },
+      attributes: [
+        { key: 'user', value: 'alice' },
+        { key: ATTR_SEQUENCE_STREAM_ID, value: 's' },
+        { key: ATTR_SEQUENCE_NUMBER, value: 12n },
+        { key: ATTR_SEQUENCE_PREVIOUS_HASH, value: 'ab'.repeat(32) },
+        { key: ATTR_INTEGRITY_HASH, value: 'cd'.repeat(32) },
+      ],
+    });
+    const good = encodeRecord(base);
+    let compared = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.option(fc.nat(good.length - 1), { nil: undefined }),
+        (changes, cut) => {
+          // A copy (encodeRecord's Buffer's own slice would be a view), maybe truncated.
+          const bytes = new Uint8Array(good.subarray(0, cut === undefined ? good.length : Math.max(1, cut)));
+          for (const [at, value] of changes) if (at > 0 && at < bytes.length) bytes[at] = value;
+          let scanned;
+          try {
+            scanned = scanChainAttributes(bytes);
+          } catch (err) {
+            expect(err).toMatchObject({ code: 'RECORD_DECODE' });
+            return;
+          }
+          let decoded;
+          try {
+            decoded = decodeRecord(bytes);
+          } catch {
+            return;
+          }
+          const want = CHAIN_KEYS.map((k) =>
+            expected(
+              attr(decoded, k),
+              decoded.attributes.some((kv) => kv.key === k),
+            ),
+          );
+          expect([scanned.streamId, scanned.number, scanned.previousHash, scanned.integrityHash]).toEqual(
+            want,
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
