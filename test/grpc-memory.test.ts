@@ -26,8 +26,10 @@ const MIB = 1024 * 1024;
 const WINDOW = 65_535;
 /** What a call reserves for one message of `length` bytes: its chunks and grpc-js's joined copy, prefixes included. */
 const message = (length: number): number => 2 * (5 + length);
-/** A call stalled in a 1 MiB message: its stream window and the message. */
-const STALLED_MIB_CALL = WINDOW + message(MIB);
+/** What an open stream reserves from its headers (receivers/otlp/grpc/streamCost.ts, headers up to 4 KiB). */
+const STREAM = 16 * 1024;
+/** A call stalled in a 1 MiB message: its stream, its window and the message. */
+const STALLED_MIB_CALL = STREAM + WINDOW + message(MIB);
 /** For tests of the whole budget with calls on one connection: no per-connection share. */
 const NO_CONNECTION_SHARE = { max_inflight_bytes_per_connection_mib: 0 };
 
@@ -264,7 +266,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     await until(() => sink.entered + refused === calls.length, 'every call to be admitted or refused');
     // each admitted handler holds its message's chunks and grpc-js's copy of it
     expect(sink.entered * message(big.length)).toBeLessThanOrEqual(limit);
-    expect(reservedButReads(server)).toBe(sink.entered * message(big.length));
+    expect(reservedButReads(server)).toBe(sink.entered * (STREAM + message(big.length)));
     expect(sink.entered).toBeGreaterThanOrEqual(1);
     unblock();
     const errors = await Promise.all(calls);
@@ -293,7 +295,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     const session = connect(server.endpoint);
     const call = stalledCall(session, 1000, 10, { 'grpc-encoding': 'gzip' }, 1);
     await until(
-      () => server.inflightStats()?.reservedBytes === WINDOW + message(1000) + MIB,
+      () => server.inflightStats()?.reservedBytes === STREAM + WINDOW + message(1000) + MIB,
       'the reservation',
     );
     call.stream.close(http2.constants.NGHTTP2_CANCEL);
@@ -309,7 +311,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     call.stream.end(gz);
     // the message (chunks and joined copy) and its decompressed copy, no longer max_recv_msg_size_mib for it
     await until(
-      () => reservedButReads(server) === message(gz.length) + ONE_RECORD.length,
+      () => reservedButReads(server) === STREAM + message(gz.length) + ONE_RECORD.length,
       'the decompressed size to be settled',
     );
     // the request's one read: its HEADERS and DATA frames
@@ -426,7 +428,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     const stalled = Array.from({ length: 3 }, () =>
       stalledCall(session, MIB / 2, 0, { 'x-role': 'stalled' }),
     );
-    await until(() => reservedButReads(server) === 4 * WINDOW + 3 * message(MIB / 2), 'the calls');
+    await until(() => reservedButReads(server) === 4 * (STREAM + WINDOW) + 3 * message(MIB / 2), 'the calls');
     for (let i = 0; i < 1500 && !carrier.stream.closed; i++) {
       carrier.stream.write(Buffer.alloc(60_000));
       for (const c of stalled) if (!c.stream.closed) c.stream.write(Buffer.from([0]));
@@ -447,7 +449,10 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
       let unblock = (): void => undefined;
       sink.hold = new Promise((r) => (unblock = r));
       const calls = Array.from({ length: 16 }, () => exportRaw(server.endpoint, big));
-      await until(() => reservedButReads(server) === 16 * message(big.length), 'every request to arrive');
+      await until(
+        () => reservedButReads(server) === 16 * (STREAM + message(big.length)),
+        'every request to arrive',
+      );
       const stats = server.inflightStats();
       // the reads hold the 16 messages and little else: frame headers, HEADERS frames
       expect(stats?.keptReadsBytes).toBeLessThan(MIB);
@@ -461,9 +466,12 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
   });
 
   it('the largest call config.ts allows for a budget fits it, reads kept included: a compressed message of max_recv_msg_size_mib', async () => {
-    // initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib = 4 MiB: the smallest
-    // budget config.ts accepts
-    const { server, sink } = await startServer({ max_inflight_bytes_mib: 4, initial_window_size: MIB - 10 });
+    // 16 KiB (the stream) + initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib
+    // = 4 MiB: the smallest budget config.ts accepts
+    const { server, sink } = await startServer({
+      max_inflight_bytes_mib: 4,
+      initial_window_size: MIB - 10 - STREAM,
+    });
     let n = MIB - 64;
     while (gzipSync(oneRecord(n), { level: 0 }).length > MIB - 8) n -= 8;
     const gz = gzipSync(oneRecord(n), { level: 0 }); // stored: as large compressed as decompressed
@@ -620,12 +628,15 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     let unblock = (): void => undefined;
     sink.hold = new Promise((r) => (unblock = r));
     const pending = exportRaw(server.endpoint, ONE_RECORD, { deadlineMs: 300 });
-    await until(() => reservedButReads(server) === message(ONE_RECORD.length), 'the request to arrive');
+    await until(
+      () => reservedButReads(server) === STREAM + message(ONE_RECORD.length),
+      'the request to arrive',
+    );
     const keptReads = server.inflightStats()?.keptReadsBytes ?? -1;
     expect(keptReads).toBeLessThan(1024);
     expect((await pending)?.code).toBe(4); // the client's deadline: it cancelled the call
     await new Promise((r) => setTimeout(r, 50));
-    expect(server.inflightStats()?.reservedBytes).toBe(message(ONE_RECORD.length) + keptReads);
+    expect(server.inflightStats()?.reservedBytes).toBe(STREAM + message(ONE_RECORD.length) + keptReads);
     unblock();
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the handler to finish');
     expect(sink.records).toBe(1);
@@ -664,9 +675,9 @@ function countStreams(server: OtlpGrpcServer): () => number {
 }
 
 describe('OTLP/gRPC: one connection cannot stall intake for the others', () => {
-  it('streams that send only headers reserve nothing: 100 of them on one connection do not stall an authorized client', async () => {
+  it('streams that send only headers reserve what an open stream costs, not their window: 100 of them on one connection do not stall an authorized client', async () => {
     // Before, each reserved its 64 KiB window at its headers: ~64 of them held this 4 MiB budget until
-    // read_timeout, and every other sender got UNAVAILABLE.
+    // read_timeout, and every other sender got UNAVAILABLE. Now 16 KiB each (receivers/otlp/grpc/streamCost.ts).
     const { server, sink } = await startServer({ max_inflight_bytes_mib: 4, max_concurrent_streams: 200 });
     const streams = countStreams(server);
     const hostile = connect(server.endpoint);
@@ -681,12 +692,38 @@ describe('OTLP/gRPC: one connection cannot stall intake for the others', () => {
     for (const s of held) s.on('error', () => undefined);
     await until(() => streams() === 100, 'the hostile streams');
     await new Promise((r) => setImmediate(r));
-    expect(server.inflightStats()?.reservedBytes).toBe(0);
+    expect(server.inflightStats()?.reservedBytes).toBe(100 * STREAM);
     const big = oneRecord(MIB - 1024);
     for (let i = 0; i < 3; i++) expect(await exportRaw(server.endpoint, big)).toBeNull();
     expect(sink.records).toBe(3);
     expect(held.every((s) => !s.closed)).toBe(true);
     expect(server.inflightStats()?.refusedCalls).toBe(0);
+  });
+
+  it('streams that send only headers are bounded by the budget all the same: 16 KiB each', async () => {
+    // an open stream costs ~5 KB of heap and ~12 KB of RSS (streamCost.ts): before they were counted, a
+    // connection's header-only streams reserved nothing, however many max_concurrent_streams allowed
+    const { server } = await startServer({ max_inflight_bytes_mib: 4, max_concurrent_streams: 300 });
+    const share = server.inflightStats()?.connectionLimitBytes ?? 0;
+    const fit = Math.floor(share / STREAM);
+    const hostile = connect(server.endpoint);
+    const answered: Array<string | undefined> = [];
+    const held = Array.from({ length: 300 }, () => {
+      const stream = hostile.request({
+        ':method': 'POST',
+        ':path': EXPORT_PATH,
+        'content-type': 'application/grpc',
+      });
+      stream.on('error', () => undefined);
+      stream.on('response', (h) => answered.push(h['grpc-status'] as string | undefined));
+      return stream;
+    });
+    await until(() => answered.length === 300 - fit, 'the streams over the share to be refused');
+    expect(new Set(answered)).toEqual(new Set(['14']));
+    expect(server.inflightStats()?.reservedBytes).toBe(fit * STREAM);
+    expect(server.inflightStats()?.connectionRefusedCalls).toBe(300 - fit);
+    for (const s of held) s.close(http2.constants.NGHTTP2_CANCEL);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
   });
 
   it("a connection's calls reserve at most its share (max_inflight_bytes_per_connection_mib): the rest of the budget stays for the others", async () => {

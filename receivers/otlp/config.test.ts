@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { connectionShareBytesOf, grpcSchema, inflightBudgetBytesOf, otlpConfigSchema } from './config.ts';
 
 const TIMER_MS_MAX = 2 ** 31 - 1;
+/** What an open gRPC stream reserves (grpc/streamCost.ts). */
+const STREAM = 16 * 1024;
 /** grpc-js adds up to +10% jitter to max_connection_age. */
 const AGE_MS_MAX = 1_952_257_860;
 
@@ -57,7 +59,9 @@ describe('otlp grpc config: max_inflight_bytes_mib', () => {
   it('defaults to 128 MiB, or the largest call if max_recv_msg_size_mib makes it larger; 0 means no limit', () => {
     const MIB = 1024 * 1024;
     expect(inflightBudgetBytesOf(grpcSchema.parse({}))).toBe(128 * MIB);
-    expect(inflightBudgetBytesOf(grpcSchema.parse({ max_recv_msg_size_mib: 100 }))).toBe(301 * MIB + 10);
+    expect(inflightBudgetBytesOf(grpcSchema.parse({ max_recv_msg_size_mib: 100 }))).toBe(
+      301 * MIB + 10 + STREAM,
+    );
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 0 }))).toBe(0);
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 64 }))).toBe(64 * MIB);
   });
@@ -67,13 +71,13 @@ describe('otlp grpc config: max_inflight_bytes_mib', () => {
     const window = 65_535;
     // 128 MiB + 5 in 8,193 frames of 16 KiB: 73,737 bytes of frame headers, + one frame, - the window
     const framing = 9 * 8_193 + 9 + 16_384 - window;
-    const largest = window + 10 + 3 * 128 * MIB + framing;
+    const largest = STREAM + window + 10 + 3 * 128 * MIB + framing;
     expect(
       inflightBudgetBytesOf(grpcSchema.parse({ initial_window_size: window, max_recv_msg_size_mib: 128 })),
     ).toBe(largest);
     // a window that covers them adds nothing
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_recv_msg_size_mib: 128 }))).toBe(
-      MIB + 10 + 384 * MIB,
+      STREAM + MIB + 10 + 384 * MIB,
     );
     // the smallest budget accepted holds it
     const minimum = Math.ceil(largest / MIB);
@@ -83,11 +87,11 @@ describe('otlp grpc config: max_inflight_bytes_mib', () => {
   });
 
   it("must hold the largest call (window + a compressed message and grpc-js's joined copy, with their prefixes, + its decompressed copy), or its sender retries forever", () => {
-    // 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB = 13 MiB + 10 bytes: 13 is too small, 14 fits
+    // 16 KiB (the stream) + 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB = 13 MiB + 16,394 bytes: 13 is too small, 14 fits
     const tooSmall = grpcSchema.safeParse({ max_inflight_bytes_mib: 13 });
     expect(tooSmall.success).toBe(false);
     expect(tooSmall.error?.issues[0]?.path).toEqual(['max_inflight_bytes_mib']);
-    expect(tooSmall.error?.issues[0]?.message).toContain('= 13631498 bytes (14 MiB)');
+    expect(tooSmall.error?.issues[0]?.message).toContain('= 13647882 bytes (14 MiB)');
     expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 14 }).success).toBe(true);
     const small = { max_recv_msg_size_mib: 1, initial_window_size: 65_535 };
     expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 3, ...small }).success).toBe(false);
@@ -133,8 +137,10 @@ describe('otlp grpc config: max_inflight_bytes_per_connection_mib', () => {
   it('defaults to a quarter of the budget, or the largest call if more; 0 or more than the budget: the budget', () => {
     expect(connectionShareBytesOf(grpcSchema.parse({}))).toBe(32 * MIB);
     expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 400 }))).toBe(100 * MIB);
-    // 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB is more than a quarter of 20 MiB
-    expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 20 }))).toBe(13 * MIB + 10);
+    // 16 KiB + 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB is more than a quarter of 20 MiB
+    expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 20 }))).toBe(
+      13 * MIB + 10 + STREAM,
+    );
     expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_per_connection_mib: 0 }))).toBe(
       128 * MIB,
     );

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { TIMER_MS_MAX, timerDurationMs } from '../../config/duration.ts';
+import { STREAM_BYTES } from './grpc/streamCost.ts';
 
 export const OTLP_TYPE = 'otlp';
 
@@ -75,6 +76,7 @@ const FRAME_HEADER_BYTES = 9;
  * those reads. Without that, with a 64 KiB window and max_recv_msg_size_mib over ~119 (65,535 × 16384 / 9),
  * the largest compressed call did not fit an unset budget (the largest call to the byte): refused every time.
  * Calls sent in smaller frames (e.g. re-framed by a proxy) hold more: MiB budgets usually leave room for them.
+ * And what its open stream costs (grpc/streamCost.ts: 16 KiB with headers up to 4 KiB).
  */
 function largestCallBytes(c: {
   readonly initial_window_size: number;
@@ -83,7 +85,8 @@ function largestCallBytes(c: {
   const messageBytes = c.max_recv_msg_size_mib * MIB;
   const framing =
     FRAME_HEADER_BYTES * Math.ceil((5 + messageBytes) / FRAME_BYTES) + FRAME_HEADER_BYTES + FRAME_BYTES;
-  return c.initial_window_size + 2 * 5 + 3 * messageBytes + Math.max(0, framing - c.initial_window_size);
+  const framingBeyondWindow = Math.max(0, framing - c.initial_window_size);
+  return STREAM_BYTES + c.initial_window_size + 2 * 5 + 3 * messageBytes + framingBeyondWindow;
 }
 
 export const grpcSchema = z
@@ -189,7 +192,7 @@ export const grpcSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['max_inflight_bytes_mib'],
-        message: `must hold the largest call: initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib (a compressed message, grpc-js's joined copy of it and its decompressed copy), plus its HTTP/2 frame headers beyond initial_window_size = ${largest} bytes (${Math.ceil(largest / MIB)} MiB), or be 0 (no limit)`,
+        message: `must hold the largest call: 16 KiB (its stream) + initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib (a compressed message, grpc-js's joined copy of it and its decompressed copy), plus its HTTP/2 frame headers beyond initial_window_size = ${largest} bytes (${Math.ceil(largest / MIB)} MiB), or be 0 (no limit)`,
       });
   });
 

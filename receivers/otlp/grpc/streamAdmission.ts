@@ -5,17 +5,20 @@
  * the bound has to sit under it, on the stream. Every reservation is made
  * in the call's connection's share (connectionShare.ts,
  * `max_inflight_bytes_per_connection_mib`) as well as in the budget: one
- * connection cannot hold the whole budget. A stream's headers reserve
- * nothing: with an authenticator configured, they are authenticated first,
- * and a call whose credentials are refused is answered UNAUTHENTICATED at
- * once (its handler's answer) without reserving or reading anything; the
- * handler then uses that outcome (`admittedIdentity`). What a call reserves:
+ * connection cannot hold the whole budget. With an authenticator
+ * configured, a stream's headers are authenticated first, and a call whose
+ * credentials are refused is answered UNAUTHENTICATED at once (its handler's
+ * answer) without reserving or reading anything; the handler then uses that
+ * outcome (`admittedIdentity`). What a call reserves:
  *
+ * - from its headers: what the open stream itself costs (streamCost.ts,
+ *   16 KiB, more with large headers), so that streams that send nothing
+ *   are bounded by the budget too;
  * - from its first DATA chunk until its request has been read to
  *   END_STREAM: the stream window (`initial_window_size`), what the client
  *   may send that Node buffers before anything reads it. Not at its
- *   headers: streams that send nothing (~128 of them held the whole default
- *   budget until `read_timeout`, for every connection) hold none. Every
+ *   headers: ~128 streams that sent nothing held the whole default budget
+ *   until `read_timeout`, for every connection (now 8,192 would). Every
  *   chunk of a stream reaches the listener here as it arrives, so the
  *   first one is seen before Node buffers more: grpc-js reads the stream of
  *   every call it handles from its headers, and one it answers itself
@@ -66,6 +69,7 @@ import { ConnectionShare } from './connectionShare.ts';
 import type { InflightBudget } from './inflightBudget.ts';
 import type { PinnedBuffers } from './pinnedBuffers.ts';
 import { refuseStream } from './refuseStream.ts';
+import { streamCostBytes } from './streamCost.ts';
 
 const PREFIX_BYTES = 5;
 
@@ -113,9 +117,11 @@ export function admitStream(
     share = new ConnectionShare(o.budget, o.budget.connectionLimitBytes);
     shares.set(session, share);
   }
+  const streamBytes = streamCostBytes(headers);
+  if (!share.tryReserve(streamBytes)) return refuse(stream, o, share);
   const encoding = headers['grpc-encoding'];
   const taken = typeof encoding === 'string' && TAKEN_ENCODINGS.has(encoding) ? encoding : undefined;
-  accounts.set(stream, new StreamAccount(stream, o, share, taken, identity));
+  accounts.set(stream, new StreamAccount(stream, o, share, streamBytes, taken, identity));
 }
 
 /** The authenticator's outcome for `headers`; undefined if it threw (the handler authenticates the call again). */
@@ -171,6 +177,8 @@ class StreamAccount {
   private readonly share: ConnectionShare;
   /** From the authenticator at the stream's headers (see `admittedIdentity`). */
   readonly identity: string | undefined;
+  /** What the open stream costs (streamCost.ts), reserved from its headers. */
+  private streamBytes: number;
   /** The stream window, reserved from the first DATA chunk until END_STREAM. */
   private windowBytes = 0;
   private windowReserved = false;
@@ -201,12 +209,14 @@ class StreamAccount {
     stream: http2.ServerHttp2Stream,
     o: StreamAdmissionOptions,
     share: ConnectionShare,
+    streamBytes: number,
     taken: string | undefined,
     identity: string | undefined,
   ) {
     this.stream = stream;
     this.o = o;
     this.share = share;
+    this.streamBytes = streamBytes;
     this.identity = identity;
     this.taken = taken;
     this.pinned = share.pinned;
@@ -248,10 +258,10 @@ class StreamAccount {
 
   private releaseIfDone(): void {
     if (!this.streamClosed || this.handlers > 0) return;
-    this.share.release(this.windowBytes + this.messageBytes + this.inflateBytes);
+    this.share.release(this.streamBytes + this.windowBytes + this.messageBytes + this.inflateBytes);
     this.pinned.release(this.buffers, this.windowBytes + this.chunkBytes);
     this.buffers.clear();
-    this.windowBytes = this.messageBytes = this.chunkBytes = this.inflateBytes = 0;
+    this.streamBytes = this.windowBytes = this.messageBytes = this.chunkBytes = this.inflateBytes = 0;
   }
 
   private read(chunk: Buffer): void {
@@ -302,20 +312,9 @@ class StreamAccount {
     return true;
   }
 
-  /** Ends the call: a reservation did not fit (see the top of this file). */
   private refuse(): void {
     this.stream.off('data', this.onData);
-    const by = this.share.lastRefusal;
-    this.o.budget.countRefusal(by);
-    const message =
-      by === 'connection'
-        ? `too much gRPC request data in flight on this connection (max_inflight_bytes_per_connection_mib: ${this.share.limitBytes} bytes)`
-        : `too much gRPC request data in flight (max_inflight_bytes_mib: ${this.o.budget.limitBytes} bytes)`;
-    refuseStream(this.stream, {
-      code: GrpcCode.UNAVAILABLE,
-      message,
-      retryDelayMs: RETRY_AFTER_MS.queueFull,
-    });
+    refuse(this.stream, this.o, this.share);
   }
 
   /**
@@ -336,4 +335,15 @@ class StreamAccount {
     this.pinned.credit(framed);
     return true;
   }
+}
+
+/** Ends the call of `stream`: a reservation did not fit in `share` (see the top of this file). */
+function refuse(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions, share: ConnectionShare): void {
+  const by = share.lastRefusal;
+  o.budget.countRefusal(by);
+  const message =
+    by === 'connection'
+      ? `too much gRPC request data in flight on this connection (max_inflight_bytes_per_connection_mib: ${share.limitBytes} bytes)`
+      : `too much gRPC request data in flight (max_inflight_bytes_mib: ${o.budget.limitBytes} bytes)`;
+  refuseStream(stream, { code: GrpcCode.UNAVAILABLE, message, retryDelayMs: RETRY_AFTER_MS.queueFull });
 }
