@@ -198,9 +198,13 @@ describe('scanChainAttributes', () => {
       fc.property(
         fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), {
           minLength: 1,
-          maxLength: 4,
+          maxLength: 2,
         }),
-        fc.option(fc.nat(good.length - 1), { nil: undefined }),
+        // Truncated in one case of five.
+        fc.oneof(
+          { arbitrary: fc.constant(undefined), weight: 4 },
+          { arbitrary: fc.nat(good.length - 1), weight: 1 },
+        ),
         (changes, cut) => {
           // A copy (encodeRecord's Buffer's own slice would be a view), maybe truncated.
           const bytes = new Uint8Array(good.subarray(0, cut === undefined ? good.length : Math.max(1, cut)));
@@ -227,9 +231,12 @@ describe('scanChainAttributes', () => {
           expect([scanned.streamId, scanned.number, scanned.previousHash, scanned.integrityHash]).toEqual(
             want,
           );
+          compared++;
         },
       ),
       { numRuns: 3000 },
     );
+    // About a quarter of the damaged payloads still decode (a changed string byte, an int): the comparison is not vacuous.
+    expect(compared).toBeGreaterThan(300);
   });
 });
