@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 
 export interface InflightStats {
-  /** The budget; `Infinity` when `max_inflight_bytes_mib` is 0 (no limit). */
+  /** The budget (`max_inflight_bytes_mib`; with 0, no limit, there are no stats). */
   readonly limitBytes: number;
   /** Reserved now by open calls. */
   readonly reservedBytes: number;
