@@ -114,8 +114,12 @@ export class SimWalHarness {
   private readonly rng: Prng;
   private sequencer: ChainSequencer | undefined;
   private chainProblems: readonly string[] = [];
+  /** Problems of a new stream broken as soon as it started (the exporter would refuse to start). */
+  private newStreamProblems: readonly string[] = [];
   /** The chain's stream (a new one after records of the previous were lost). */
   private streamId = TORTURE_STREAM_ID;
+  /** The WAL seq where `streamId` started (1 for the first stream). */
+  private streamFirstSeq = 1;
   private generation = 0;
   private outstanding: Array<Promise<void>> = [];
 
@@ -156,14 +160,22 @@ export class SimWalHarness {
     this.generation++;
     this.wal = wal;
     if (this.o.chained) {
-      let recovered = recoverChain(wal.reader(), this.streamId);
+      let recovered = recoverChain(wal.reader(), this.streamId, { firstSeq: this.streamFirstSeq });
       this.chainProblems = recovered.problems;
       if (recovered.broken) {
         // As the audit_wal exporter does (WalIntegrity.start): records of the stream were lost to damage, so
-        // it ends there and new records start a new stream rather than reuse chain numbers. (The exporter
-        // keeps the id in <wal>/stream_id through node:fs, outside the simulated disk: it is kept here.)
-        this.streamId = `${this.streamId.replace(/-r\d+$/, '')}-r${recovered.chain.size}`;
-        recovered = recoverChain(wal.reader(), this.streamId);
+        // it ends there and new records start a new stream, named after the WAL seq where it starts and
+        // read only from there at later starts (the exporter keeps both in <wal>/stream_id and
+        // <wal>/stream_first_seq through node:fs, outside the simulated disk: they are kept here).
+        const firstSeq = wal.status().nextSeq;
+        this.streamId = `${TORTURE_STREAM_ID}-r${firstSeq}`;
+        this.streamFirstSeq = firstSeq;
+        recovered = recoverChain(wal.reader(), this.streamId, { firstSeq });
+        // The exporter refuses to start (ChainRecoveryError) on a new stream that is broken at once: a
+        // violation even in damage scenarios (the damage is before the new stream).
+        if (recovered.broken) {
+          this.newStreamProblems = recovered.problems.map((p) => `new stream ${this.streamId} broken: ${p}`);
+        }
       }
       this.sequencer = new ChainSequencer(
         {
@@ -385,6 +397,7 @@ export class SimWalHarness {
     if (!opts.damage) {
       for (const p of this.chainProblems) violations.push(`${where}: chain recovery: ${p}`);
     }
+    for (const p of this.newStreamProblems) violations.push(`${where}: chain recovery: ${p}`);
     if (this.lateAcks > 0)
       violations.push(`${where}: ${this.lateAcks} appends were acknowledged after a crash`);
     this.lastRecords = records;
