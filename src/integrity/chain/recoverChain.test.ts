@@ -215,3 +215,65 @@ describe('recoverChain on a hostile WAL', () => {
     }
   });
 });
+
+describe('recoverChain over a damaged frame (bad CRC) the reader skips', () => {
+  /** Flips one byte of `marker` (a record's body) in the WAL's segment files: the frame's CRC no longer matches. */
+  function flipByteOf(dir: string, marker: string): void {
+    let flipped = 0;
+    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.wal'))) {
+      const file = path.join(dir, name);
+      const bytes = fs.readFileSync(file);
+      const at = bytes.indexOf(marker);
+      if (at < 0) continue;
+      bytes[at] = (bytes[at] as number) ^ 0x01;
+      fs.writeFileSync(file, bytes);
+      flipped++;
+    }
+    expect(flipped).toBe(1);
+  }
+
+  it("does not resume before the stream's last record when its frame is damaged in a sealed segment (no fork)", async () => {
+    const dir = path.join(root, 'damaged-last');
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    try {
+      await chainedWriter(wal, new ChainState(STREAM))(['r1', 'r2', 'r3', 'LAST-RECORD-r4']); // r1 r2 r3 cp(3) r4
+    } finally {
+      await wal.close(); // sealed: opening it again checks the footer, not each frame's CRC
+    }
+    flipByteOf(dir, 'LAST-RECORD-r4');
+    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    try {
+      const recovered = recoverChain(readBack.reader(), STREAM);
+      // Resumed at 3, the next record would be number 4 again: two records 4 in one stream.
+      expect(recovered.broken).toBe(true);
+      expect(recovered.problems.join('\n')).toMatch(
+        /damaged frame at .* was skipped and no record of stream s-1 follows it/,
+      );
+    } finally {
+      await readBack.close();
+    }
+  });
+
+  it('is not broken by a damaged frame that a record of the stream follows in sequence', async () => {
+    const dir = path.join(root, 'damaged-other');
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    try {
+      const chained = chainedWriter(wal, new ChainState(STREAM));
+      await chained(['r1']);
+      await wal.append(encodeRecord(createAuditRecord({ body: 'NOT-CHAINED' }))); // not of the stream
+      await chained(['r2']);
+    } finally {
+      await wal.close();
+    }
+    flipByteOf(dir, 'NOT-CHAINED');
+    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    try {
+      const recovered = recoverChain(readBack.reader(), STREAM);
+      expect(recovered.broken).toBe(false);
+      expect(recovered.chain.size).toBe(2);
+      expect(recovered.problems).toEqual([expect.stringMatching(/^the damaged frame at .* was skipped$/)]);
+    } finally {
+      await readBack.close();
+    }
+  });
+});

@@ -16,13 +16,15 @@
  * as before; see docs/integrity.md for the figures after.
  * A frame that cannot be read (not a record, a record frame beyond the budget
  * whose chain attributes do not read, an oversized checkpoint) is a problem,
- * never an out-of-memory abort of the start; a record frame not read with no
- * record of the stream after it makes the chain `broken` (it may have been the
- * stream's last record: resuming before it would fork).
+ * never an out-of-memory abort of the start; a record frame not read, or a
+ * damaged region the reader skips (a bad CRC in a sealed segment: opening the
+ * WAL does not check those frame by frame), with no record of the stream after
+ * it makes the chain `broken` (it may have held the stream's last record:
+ * resuming before it would fork).
  */
 import { OtelAuditError } from '../../errors.ts';
 import { FrameType } from '../../wal/format.ts';
-import type { WalReader } from '../../wal/WalReader.ts';
+import type { ReadDamage, WalReader } from '../../wal/WalReader.ts';
 import { MerkleTree } from '../merkle/MerkleTree.ts';
 import { checkRecordElementsMax, RECORD_ELEMENTS_MAX_DEFAULT } from '../verify/decodeStoredRecord.ts';
 import { equalBytes } from '../merkle/hash.ts';
@@ -106,9 +108,16 @@ export function recoverChain(
   const notes: string[] = [];
   let replayed = 0;
   let broken = false;
-  /** The first record frame not decoded since the last record of this stream replayed. */
-  let undecodedSeq: number | undefined;
-  for (const f of reader.records({ fromSeq, types: [FrameType.RECORD], onDamage: () => undefined })) {
+  /** The first frame not read (not decoded, or damaged) since the last record of this stream replayed. */
+  let unread: string | undefined;
+  // A damaged region (bad CRC, e.g. bit rot in a sealed segment, which opening the WAL does not check
+  // frame by frame) is skipped by the reader: it may have held the stream's last records, so it counts
+  // as a frame not read. Ignored, the chain resumed before the lost records and reused their numbers.
+  const onDamage = (d: ReadDamage): void => {
+    problems.push(`the damaged frame at ${d.segment} offset ${d.offset} (${d.reason}) was skipped`);
+    unread ??= `the damaged frame at ${d.segment} offset ${d.offset} was skipped`;
+  };
+  for (const f of reader.records({ fromSeq, types: [FrameType.RECORD], onDamage })) {
     let facts: ChainFacts;
     try {
       // Bounded: a CRC-valid hostile frame must not exhaust memory at start (chainFacts.ts).
@@ -117,7 +126,7 @@ export function recoverChain(
       problems.push(
         `record at seq ${f.seq} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`,
       );
-      undecodedSeq ??= f.seq;
+      unread ??= `record at seq ${f.seq} was not decoded`;
       continue;
     }
     const beyond = facts.beyondBudget;
@@ -131,13 +140,13 @@ export function recoverChain(
     const hash = facts.hash();
     if (hash === undefined) {
       problems.push(`${read}, and it carries no valid audit.integrity.hash: its hash is not known`);
-      undecodedSeq ??= f.seq;
+      unread ??= `record at seq ${f.seq} was not decoded`;
       continue;
     }
     if (beyond) notes.push(`${read}; the chain continues from its stored audit.integrity.hash`);
     // A record of the stream follows: if the frame not decoded was one of its records, the numbers or
     // links below show the gap (broken); if they run on, it was not.
-    undecodedSeq = undefined;
+    unread = undefined;
     const number = facts.number;
     const prev = facts.previousHash;
     const expectedPrev = chain.head ? Buffer.from(chain.head).toString('hex') : undefined;
@@ -154,13 +163,13 @@ export function recoverChain(
     chain.adopt(hash.bytes);
     replayed++;
   }
-  if (undecodedSeq !== undefined) {
+  if (unread !== undefined) {
     // Not read (damaged, not a record, or beyond the element budget without readable chain attributes or a
     // stored hash) and no record of the stream after it: it may be the stream's last record, and resuming
     // before it would give the next record its number (a fork).
     broken = true;
     problems.push(
-      `record at seq ${undecodedSeq} was not decoded and no record of stream ${streamId} follows it: it may be the stream's last record, so the chain is not resumed before it`,
+      `${unread} and no record of stream ${streamId} follows it: it may be the stream's last record, so the chain is not resumed before it`,
     );
   }
   return {
