@@ -197,17 +197,20 @@ export class Service {
 
   private async doShutdown(): Promise<void> {
     this.phase = 'stopping';
+    // The deadline counts from here: the wait below comes out of the stages' budgets, not on top of them.
+    const calledAt = Date.now();
     try {
       // A component being started finishes starting first (shut down half-way, some leave a server
       // bound or a file open); bounded, so a start that hangs cannot keep the rest from shutting down.
       if (this.startEnded) await settledWithin(this.startEnded, Math.floor(this.deadlineMs / 2));
-      await this.shutdownComponents();
+      await this.shutdownComponents(calledAt);
     } finally {
       this.phase = 'stopped';
     }
   }
 
-  private async shutdownComponents(): Promise<void> {
+  /** `started`: when the shutdown began (Date.now()); each stage's budget is what is left of the deadline. */
+  private async shutdownComponents(started: number): Promise<void> {
     const errors: unknown[] = [];
     const all = async (
       items: Iterable<
@@ -218,9 +221,9 @@ export class Service {
       const results = await Promise.allSettled([...items].map((i) => i.shutdown?.(ms)));
       for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
     };
-    const started = Date.now();
-    const left = (): number => Math.max(1000, this.deadlineMs - (Date.now() - started));
-    await all(this.receivers.values(), Math.max(500, Math.floor(this.deadlineMs * 0.6)));
+    const elapsed = (): number => Date.now() - started;
+    const left = (): number => Math.max(1000, this.deadlineMs - elapsed());
+    await all(this.receivers.values(), Math.max(500, Math.floor(this.deadlineMs * 0.6) - elapsed()));
     await all(this.processors.values(), left());
     await all(this.exporters.values(), left());
     await all(this.extensions.values(), left());
