@@ -141,10 +141,11 @@ export const grpcSchema = z
       .default(4 * 1024 * 1024),
     /**
      * otel-audit: gRPC request data held in memory by this server, all connections together (MiB). A call
-     * reserves `initial_window_size` from its headers until its request is read, and twice its message's size
+     * reserves what its open stream costs from its headers (16 KiB, more with headers over 4 KiB),
+     * `initial_window_size` from its first DATA frame until its request is read, and twice its message's size
      * (the chunks and grpc-js's joined copy) from the message's 5-byte prefix, before the message is read (plus
-     * max_recv_msg_size_mib for its decompressed copy if compressed, until that is decompressed); a call whose reservation does not fit gets UNAVAILABLE
-     * with RetryInfo at once. Unset: 128, or the largest call if that is more (`inflightBudgetBytesOf`).
+     * max_recv_msg_size_mib for its decompressed copy if compressed, until that is decompressed); a call whose
+     * reservation does not fit gets UNAVAILABLE with RetryInfo at once. Unset: 128, or the largest call if that is more (`inflightBudgetBytesOf`).
      * 0: no limit (then at most max_connections × max_concurrent_streams × max_recv_msg_size_mib). No
      * Collector equivalent in configgrpc; otelarrowreceiver's `admission::request_limit_mib` (also 128) is
      * the nearest.
