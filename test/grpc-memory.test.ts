@@ -792,4 +792,30 @@ describe('OTLP/gRPC: one connection cannot stall intake for the others', () => {
     expect(wrong?.details).toBe('unauthenticated: invalid token');
     expect(sink.records).toBe(1);
   });
+
+  it('an authenticator that throws at the headers lets nothing through: the handler authenticates the call again', async () => {
+    // streamAdmission.ts leaves the call to the handler when the authenticator throws there; a guard that
+    // such a call is not taken as admitted (no identity, no records) whatever the credentials
+    const auth = new CountingAuthenticator();
+    const real = auth.authenticate.bind(auth);
+    let throwNext = true;
+    auth.authenticate = (request: AuthRequest): AuthOutcome => {
+      if (throwNext) {
+        throwNext = false;
+        auth.calls++;
+        throw new Error('authenticator failure');
+      }
+      return real(request);
+    };
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 4 }, auth);
+    const refused = await exportRaw(server.endpoint, ONE_RECORD, { bearerToken: 'bad' });
+    expect(refused?.code).toBe(16);
+    expect(auth.calls).toBe(2); // at the headers (threw), then in the handler
+    expect(sink.records).toBe(0);
+    throwNext = true;
+    expect(await exportRaw(server.endpoint, ONE_RECORD, { bearerToken: 'good' })).toBeNull();
+    expect(auth.calls).toBe(4);
+    expect(sink.identities).toEqual(['bearer:good']);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+  });
 });
