@@ -1,0 +1,115 @@
+/**
+ * With a budget, a call is authenticated on its raw HTTP/2 headers
+ * (streamAdmission.ts) and the handler reuses that outcome: the
+ * authenticator must see there exactly what it would see from grpc-js's
+ * `call.metadata` in the handler, or a token could be read differently at
+ * admission. Real grpc-js server, raw HTTP/2 client with headers an exporter
+ * would not send (duplicates, binary and comma-joined binary entries, values
+ * grpc-js refuses, grpc-js's own headers).
+ */
+import http2 from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { authRequestOfHeaders, authRequestOfMetadata } from './callMetadata.ts';
+import { http2ServersOf } from './http2Transport.ts';
+
+const PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+const identity = (b: Buffer): Buffer => b;
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Sends one call with `headers`; resolves with the raw headers of its stream and grpc-js's `call.metadata`. */
+async function seen(
+  headers: http2.OutgoingHttpHeaders,
+): Promise<{ raw: http2.IncomingHttpHeaders; metadata: grpc.Metadata }> {
+  const server = new grpc.Server();
+  let metadata: grpc.Metadata | undefined;
+  server.addService(
+    {
+      Export: {
+        path: PATH,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+        metadata = call.metadata;
+        cb(null, Buffer.alloc(0));
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  cleanups.push(() => server.forceShutdown());
+  let raw: http2.IncomingHttpHeaders | undefined;
+  for (const h of http2ServersOf(server))
+    h.on('stream', (_s: http2.ServerHttp2Stream, hs: http2.IncomingHttpHeaders) => (raw = hs));
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  cleanups.push(() => session.destroy());
+  const stream = session.request({
+    ':method': 'POST',
+    ':path': PATH,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    ...headers,
+  });
+  const status = await new Promise<unknown>((resolve, reject) => {
+    let s: unknown;
+    stream.on('response', (h) => (s ??= h['grpc-status']));
+    stream.on('trailers', (t) => (s ??= t['grpc-status']));
+    stream.on('error', reject);
+    stream.on('close', () => resolve(s));
+    stream.resume();
+    stream.end(Buffer.alloc(5)); // one empty, uncompressed message
+  });
+  expect(status).toBe('0');
+  if (raw === undefined || metadata === undefined) throw new Error('the call was not seen');
+  return { raw, metadata };
+}
+
+describe('callMetadata: the authenticator sees the same request at admission and in the handler', () => {
+  it('for the headers an exporter sends and for odd ones', async () => {
+    const { raw, metadata } = await seen({
+      authorization: 'Bearer t0k3n',
+      'user-agent': 'grpc-go/1.70.0',
+      'grpc-timeout': '10S',
+      'grpc-encoding': 'identity',
+      'grpc-accept-encoding': 'gzip',
+      'accept-encoding': 'gzip',
+      'x-dup': ['first', 'second'],
+      'x-token-bin': Buffer.from('binary').toString('base64'),
+      'x-joined-bin': `${Buffer.from('a').toString('base64')},${Buffer.from('b').toString('base64')}`,
+      'x-latin': 'caf\u00e9',
+    });
+    const atAdmission = authRequestOfHeaders(raw).headers;
+    const inHandler = authRequestOfMetadata(metadata).headers;
+    expect([...atAdmission].sort()).toEqual([...inHandler].sort());
+    expect(atAdmission.get('authorization')).toBe('Bearer t0k3n');
+    expect(atAdmission.get('x-dup')).toBe('first, second'); // Node joins repeated fields
+    // grpc-js's own headers, pseudo-headers and binary entries are not offered to the authenticator
+    for (const key of [
+      'grpc-timeout',
+      'grpc-encoding',
+      'grpc-accept-encoding',
+      'accept-encoding',
+      'te',
+      'content-type',
+      ':path',
+      'x-token-bin',
+      'x-joined-bin',
+      'x-latin', // not printable ASCII: grpc-js drops it (and logs it)
+    ])
+      expect(atAdmission.has(key)).toBe(false);
+  });
+});
