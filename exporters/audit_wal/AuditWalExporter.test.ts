@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { decodeRecord } from '../../src/record/walCodec.ts';
+import { FrameType } from '../../src/wal/format.ts';
 import { SimDisk } from '../../src/wal/fs/SimDisk.ts';
+import { openWalReadOnly } from '../../src/wal/readOnly.ts';
 import { AuditWalExporter } from './AuditWalExporter.ts';
 import { createDefaultAuditWalConfig } from './config.ts';
 
@@ -100,4 +102,41 @@ describe('AuditWalExporter record times beyond the WAL frame time (int64)', () =
     expect(decodeRecord(read[0]?.payload ?? new Uint8Array()).timeUnixNano).toBe(max);
     await exporter.shutdown();
   });
+});
+
+describe('AuditWalExporter shutdown with audit_chain and commit_delay_ms', () => {
+  it('commits the final checkpoint at once instead of waiting out the delay', async () => {
+    const disk = new SimDisk(43);
+    const config = {
+      ...createDefaultAuditWalConfig(),
+      directory: '/w',
+      preallocate: 'off' as const,
+      commit_delay_ms: 10_000,
+    };
+    const exporter = new AuditWalExporter({ id: 'audit_wal', baseDir: '/', logger: silent }, config, {
+      fs: disk,
+    });
+    exporter.configureWalStages([
+      {
+        kind: 'chain',
+        config: { streamId: 's', checkpointEveryRecords: 1000, checkpointEveryMs: 3_600_000 },
+      },
+    ]);
+    await exporter.start();
+    // The delay's timers are faked: advanced to acknowledge the record, then never again. On code that
+    // queues the final checkpoint behind the delay (closing the WAL only after it is durable), the
+    // shutdown never resolves (the test times out); the WAL's close (59dc33e) commits at once.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const acked = exporter.consumeLogs({ records: [rec('a')] });
+      await vi.advanceTimersByTimeAsync(10_000);
+      await acked;
+      await exporter.shutdown();
+    } finally {
+      vi.useRealTimers();
+    }
+    const ro = openWalReadOnly({ dir: '/w', fs: disk });
+    const types = [...ro.reader.records()].map((r) => r.type);
+    expect(types).toEqual([FrameType.RECORD, FrameType.CHECKPOINT]);
+  }, 5_000);
 });

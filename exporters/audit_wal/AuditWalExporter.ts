@@ -74,8 +74,12 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
       logger: settings.logger,
       open: () => this.openWal(),
       close: async (wal) => {
-        await this.integrity?.stop(wal);
+        // The final checkpoint is queued (synchronously, by stop()) before the WAL closes, and the close
+        // commits it at once: awaited first, it waited out commit_delay_ms (up to 10 s) past a shutdown's
+        // deadline, the WAL not yet closing.
+        const stopped = this.integrity?.stop(wal);
         await wal.close();
+        await stopped;
       },
       backoffMinMs,
       backoffMaxMs: Math.max(backoffMinMs, 30_000),

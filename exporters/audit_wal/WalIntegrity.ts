@@ -169,10 +169,16 @@ export class WalIntegrity {
     for (const cp of built) this.writeCheckpointFile(this.signConfig.publishDir, cp);
   }
 
+  /**
+   * Stops the checkpoint timer and appends the final checkpoint (when records are pending) before it
+   * returns: a `wal.close()` called right after commits it at once, without waiting out
+   * `commitDelayMs`. Resolves once it is durable and published (or failed, logged).
+   */
   async stop(wal: Wal): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (this.sequencerInstance && this.sequencerInstance.pending > 0) {
+      // Appended in this synchronous part of stop(), before its first await (see above).
       try {
         await wal.appendDeferred([this.sequencerInstance.deferredCheckpoint()]);
         this.publish();
