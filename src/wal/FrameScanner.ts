@@ -69,7 +69,10 @@ export class FrameScanner {
     const limit = Math.min(end, this.fileBytes);
     let o = from;
     while (o + FRAME_OVERHEAD_BYTES <= limit) {
-      this.ensure(o, Math.min(CHUNK_BYTES, limit - o), limit);
+      // Only the length field is needed here (ensure reads a whole chunk when it reads). Asking for a
+      // chunk's worth from `o` re-read a chunk at every offset within a chunk of a buffer's end: 24.8
+      // CPU-s to step past a damaged 2.5 MiB frame followed by 4 MiB of frames, now 0.1.
+      this.ensure(o, 4, limit);
       const rel = o - this.bufStart;
       if (this.buf.length - rel < 4) return undefined;
       if (this.buf.readUInt32LE(rel) === 0) {
