@@ -61,9 +61,9 @@ service:
 describe('fan-out to two real audit_wal exporters, one refusing the batch whole', () => {
   it('one at its queue bound: 429 + Retry-After; the retry stores the record again where it was stored', async () => {
     const dir = `${tmp.dir}/bound`;
-    // audit_wal/a keeps one record queued for 1.5 s (its commit delay) and refuses what does not fit.
+    // audit_wal/a keeps one record queued for 5 s (its commit delay; ample on a loaded machine) and refuses what does not fit.
     const s = await startService(
-      twoWals(dir, ', commit_delay_ms: 1500, queue_records_max: 1, when_queue_full: reject', 'one'),
+      twoWals(dir, ', commit_delay_ms: 5000, queue_records_max: 1, when_queue_full: reject', 'one'),
     );
     try {
       const first = post(s, 'first');

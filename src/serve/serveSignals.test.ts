@@ -90,8 +90,9 @@ async function post(url: string, body: string): Promise<boolean> {
 describe('serve: signals', () => {
   it('a second SIGTERM during the shutdown exits 130 at once; every acknowledged record is durable', async () => {
     const walDir = path.join(tmp.dir, 'twice');
-    // A commit waits 300 ms: the shutdown (which flushes the WAL) is still running at the second signal.
-    const s = serve(walDir, ', commit_delay_ms: 300');
+    // A commit waits 2 s: the shutdown (which waits for the requests in flight) is still running at the
+    // second signal, even on a loaded machine.
+    const s = serve(walDir, ', commit_delay_ms: 2000');
     await s.waitFor('otel-audit: ready');
     const url = /OTLP\/HTTP +(http:\/\/\S+)/.exec(s.output())?.[1] ?? '';
     const sent = Array.from({ length: 40 }, (_, i) => `r${i}`);
