@@ -392,8 +392,13 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     // Node hands a stream's DATA as views of the socket read they came in, and grpc-js keeps the views of
     // an unfinished message: one byte per ~60 KB read (filled with the skipped body of a message over
     // max_recv_msg_size_mib) kept ~59 MiB alive for 3 calls with 1.8 MiB reserved, against 4 MiB.
+    // max_concurrent_streams: room for the short-lived carriers below.
     const limit = 4 * MIB;
-    const { server } = await startServer({ max_inflight_bytes_mib: 4, ...NO_CONNECTION_SHARE });
+    const { server } = await startServer({
+      max_inflight_bytes_mib: 4,
+      max_concurrent_streams: 0,
+      ...NO_CONNECTION_SHARE,
+    });
     const holders = new Map<ArrayBufferLike, number>();
     let kept = 0;
     let maxKept = 0;
@@ -424,20 +429,22 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
       });
     const session = connect(server.endpoint);
     await new Promise((r) => session.once('remoteSettings', r));
-    const carrier = stalledCall(session, 0xffff_ffff, 0); // refused by grpc-js on its prefix: its body is skipped
     const stalled = Array.from({ length: 3 }, () =>
       stalledCall(session, MIB / 2, 0, { 'x-role': 'stalled' }),
     );
-    await until(() => reservedButReads(server) === 4 * (STREAM + WINDOW) + 3 * message(MIB / 2), 'the calls');
-    for (let i = 0; i < 1500 && !carrier.stream.closed; i++) {
-      carrier.stream.write(Buffer.alloc(60_000));
+    await until(() => reservedButReads(server) === 3 * (STREAM + WINDOW) + 3 * message(MIB / 2), 'the calls');
+    // Each read is filled by a carrier: a call announcing a message over max_recv_msg_size_mib, refused by
+    // grpc-js on its prefix (it skips the body) and then reset (streamAdmission.ts), sent with 60 KB of body.
+    const carriers: Call[] = [];
+    for (let i = 0; i < 1500 && stalled.some((c) => !c.stream.closed); i++) {
+      carriers.push(stalledCall(session, 0xffff_ffff, 60_000));
       for (const c of stalled) if (!c.stream.closed) c.stream.write(Buffer.from([0]));
       await new Promise((r) => setImmediate(r));
     }
     // at most the read that made a call not fit, per call, comes on top of the budget
     expect(maxKept).toBeLessThanOrEqual(limit + 3 * 64 * 1024);
     for (const c of stalled) expect(await c.answer).toEqual({ status: '14', retryDelayMs: 1000 });
-    carrier.stream.close(http2.constants.NGHTTP2_CANCEL);
+    for (const c of carriers) c.stream.close(http2.constants.NGHTTP2_CANCEL);
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
     expect(server.inflightStats()?.keptReadsBytes).toBe(0);
   });
@@ -621,6 +628,35 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
       expect(s?.closed).toBe(true);
       expect(server.inflightStats()?.reservedBytes).toBe(0);
     }
+  });
+
+  it('a call grpc-js answers before its request has arrived (grpc-timeout deadline, message over max_recv_msg_size_mib) is reset and gives its reservation back while the client holds the stream open', async () => {
+    // Before, grpc-js answered (DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) and left the stream open: a client
+    // that kept it open held the call's reservation until read_timeout (forever with 0, as here).
+    const { server } = await startServer({ max_inflight_bytes_mib: 8 });
+    const serverStreams: http2.ServerHttp2Stream[] = [];
+    const grpcServer = (server as unknown as { server: grpc.Server }).server;
+    for (const h of http2ServersOf(grpcServer))
+      h.on('stream', (s: http2.ServerHttp2Stream) => serverStreams.push(s));
+    const session = connect(server.endpoint);
+    const cases = [
+      { call: () => stalledCall(session, MIB, 1000, { 'grpc-timeout': '200m' }), status: '4' },
+      { call: () => stalledCall(session, 2 * MIB, 1000), status: '8' },
+    ];
+    for (const c of cases) {
+      const call = c.call();
+      let status: string | undefined;
+      call.stream.on('response', (h) => (status = h['grpc-status'] as string | undefined));
+      await until(() => status !== undefined, 'the answer');
+      expect(status).toBe(c.status);
+      await until(() => serverStreams.at(-1)?.closed === true, "the server's stream to be closed", 2_000);
+      expect(await call.answer).toEqual({ status: c.status, retryDelayMs: undefined });
+      expect(call.stream.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
+      await until(() => server.inflightStats()?.reservedBytes === 0, 'the release', 2_000);
+    }
+    // the connection is still good
+    expect(session.closed).toBe(false);
+    expect(await exportRaw(server.endpoint, ONE_RECORD)).toBeNull();
   });
 
   it("keeps a call's bytes reserved while its handler holds them, after the client has gone", async () => {

@@ -60,7 +60,7 @@
  * ends, decompresses them. Other encodings are left to grpc-js (which
  * refuses them without decompressing anything).
  */
-import type http2 from 'node:http2';
+import http2 from 'node:http2';
 import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
 import { RETRY_AFTER_MS } from '../errorMapping.ts';
 import { GrpcCode } from '../rpcStatus.ts';
@@ -228,11 +228,31 @@ class StreamAccount {
       this.pinned.debit(this.windowBytes);
       this.windowBytes = 0;
     });
+    // After grpc-js's own answer (trailers-only, or its trailers once 'wantTrailers' is emitted, after 'finish').
+    stream.once('finish', () => this.endIfAnswered());
     stream.once('close', () => {
       this.streamClosed = true;
       this.stream.off('data', this.onData);
       this.releaseIfDone();
     });
+  }
+
+  /**
+   * Our side of the stream has finished: when the call was answered (its grpc-status sent) before the client
+   * ended its request — grpc-js answering by itself: the deadline of its `grpc-timeout`, a message over
+   * max_recv_msg_size_mib, a second message — the client may keep the stream open, and the call its
+   * reservation, until read_timeout (forever with 0). The stream is reset (RST_STREAM NO_ERROR, RFC 9113
+   * §8.1, after the answer), which closes it and releases what it reserved.
+   */
+  private endIfAnswered(): void {
+    const stream = this.stream;
+    if (this.streamClosed || stream.closed || stream.destroyed || stream.state.remoteClose) return;
+    if (stream.sentTrailers === undefined && !('grpc-status' in stream.sentHeaders)) {
+      // Trailers to come: grpc-js sends them in its 'wantTrailers' listener, registered before this one.
+      stream.once('wantTrailers', () => this.endIfAnswered());
+      return;
+    }
+    stream.close(http2.constants.NGHTTP2_NO_ERROR);
   }
 
   handlerStarted(requestBytes: number): void {
