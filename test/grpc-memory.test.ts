@@ -17,6 +17,11 @@ import { OtlpGrpcServer } from '../receivers/otlp/grpc/OtlpGrpcServer.ts';
 import { grpcSchema, limitsSchema } from '../receivers/otlp/config.ts';
 import { decodeLimitsOf } from '../receivers/otlp/OtlpReceiver.ts';
 import { decodeStatusProtobuf } from '../receivers/otlp/rpcStatus.ts';
+import {
+  MAX_HEADER_LIST_BYTES,
+  STREAM_BYTES_MAX,
+  streamCostBytes,
+} from '../receivers/otlp/grpc/streamCost.ts';
 import type { AuthOutcome, AuthRequest, ServerAuthenticator } from '../extensions/Authenticator.ts';
 import type { LogBatch, LogsConsumer } from '../src/pipeline/consumer.ts';
 import { exportRaw } from './helpers/rawOtlpGrpc.ts';
@@ -175,6 +180,37 @@ function stalledCall(
     });
   });
   return { stream, answer };
+}
+
+/** The header list size of a request sent by `stalledCall` to `endpoint`, as HTTP/2 counts it (name + value + 32). */
+function headersOfListBytes(
+  endpoint: string,
+  listBytes: number,
+  extra: http2.OutgoingHttpHeaders,
+): http2.OutgoingHttpHeaders {
+  const sent: Record<string, string> = {
+    ':method': 'POST',
+    ':path': EXPORT_PATH,
+    ':scheme': 'http',
+    ':authority': endpoint,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    ...(extra as Record<string, string>),
+  };
+  let bytes = 0;
+  for (const [name, value] of Object.entries(sent)) bytes += name.length + value.length + 32;
+  return { ...extra, 'x-filler': 'a'.repeat(listBytes - bytes - ('x-filler'.length + 32)) };
+}
+
+/** What each stream the server sees costs (streamCost.ts), in order. */
+function streamCosts(server: OtlpGrpcServer): number[] {
+  const costs: number[] = [];
+  const grpcServer = (server as unknown as { server: grpc.Server }).server;
+  for (const h of http2ServersOf(grpcServer))
+    h.on('stream', (_s: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) =>
+      costs.push(streamCostBytes(headers)),
+    );
+  return costs;
 }
 
 /** Reserved for messages, windows and decompressed copies: all but the socket reads kept beyond messages. */
@@ -472,22 +508,54 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(sink.records).toBe(48);
   });
 
-  it('the largest call config.ts allows for a budget fits it, reads kept included: a compressed message of max_recv_msg_size_mib', async () => {
-    // 16 KiB (the stream) + initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib
-    // = 4 MiB: the smallest budget config.ts accepts
+  it('the largest call config.ts allows for a budget fits it, reads kept included: a compressed message of max_recv_msg_size_mib with the largest header list accepted', async () => {
+    // 76 KiB (the stream, with 64 KiB of headers) + initial_window_size + 2 × (5 + max_recv_msg_size_mib) +
+    // max_recv_msg_size_mib = 4 MiB: the smallest budget config.ts accepts
     const { server, sink } = await startServer({
       max_inflight_bytes_mib: 4,
-      initial_window_size: MIB - 10 - STREAM,
+      initial_window_size: MIB - 10 - STREAM_BYTES_MAX,
     });
+    const costs = streamCosts(server);
     let n = MIB - 64;
     while (gzipSync(oneRecord(n), { level: 0 }).length > MIB - 8) n -= 8;
     const gz = gzipSync(oneRecord(n), { level: 0 }); // stored: as large compressed as decompressed
-    const call = stalledCall(connect(server.endpoint), gz.length, 0, { 'grpc-encoding': 'gzip' }, 1);
+    const session = connect(server.endpoint);
+    await new Promise((r) => session.once('remoteSettings', r));
+    const headers = headersOfListBytes(server.endpoint, MAX_HEADER_LIST_BYTES, { 'grpc-encoding': 'gzip' });
+    const call = stalledCall(session, gz.length, 0, headers, 1);
     call.stream.end(gz);
     expect(await call.answer).toEqual({ status: '0', retryDelayMs: undefined });
+    expect(costs).toEqual([STREAM_BYTES_MAX]); // the headers were as large as accepted
     expect(sink.records).toBe(1);
     expect(server.inflightStats()?.refusedCalls).toBe(0);
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+  });
+
+  it('a header list over 64 KiB is refused by HTTP/2 (RESOURCE_EXHAUSTED for grpc-js), not UNAVAILABLE on every retry', async () => {
+    // Before, Node and grpc-js advertised no limit (2^32 - 1): such a call was read, and at the smallest budget
+    // (or an unset one that is the largest call) it did not fit and was refused UNAVAILABLE on every retry.
+    const { server, sink } = await startServer({
+      max_inflight_bytes_mib: 4,
+      initial_window_size: MIB - 10 - STREAM_BYTES_MAX,
+    });
+    const session = connect(server.endpoint);
+    await new Promise((r) => session.once('remoteSettings', r));
+    const headers = headersOfListBytes(server.endpoint, MAX_HEADER_LIST_BYTES + 1, {
+      'grpc-encoding': 'gzip',
+    });
+    const gz = gzipSync(oneRecord(MIB - 1024), { level: 0 });
+    const call = stalledCall(session, gz.length, 0, headers, 1);
+    call.stream.end(gz);
+    expect(await call.answer).toEqual({ status: undefined, retryDelayMs: undefined });
+    expect(call.stream.rstCode).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    // a large JWT from grpc-js: a permanent error the sender reports, not a retry
+    const jwt = await exportRaw(server.endpoint, ONE_RECORD, { bearerToken: 'x'.repeat(70_000) });
+    expect(jwt?.code).toBe(8);
+    expect(sink.records).toBe(0);
+    expect(server.inflightStats()?.peakBytes).toBe(0);
+    expect(server.inflightStats()?.refusedCalls).toBe(0);
+    // the connection is still good
+    expect(session.closed).toBe(false);
   });
 
   it('with a 64 KiB window and max_recv_msg_size_mib over ~119, the largest compressed call fits the default budget: frame headers included', async () => {

@@ -13,6 +13,10 @@ import { connectionShareBytesOf, grpcSchema, inflightBudgetBytesOf, otlpConfigSc
 const TIMER_MS_MAX = 2 ** 31 - 1;
 /** What an open gRPC stream reserves (grpc/streamCost.ts). */
 const STREAM = 16 * 1024;
+/** A stream with the largest header list the server accepts (64 KiB, grpc/streamCost.ts): the largest call's. */
+const STREAM_MAX = STREAM + 64 * 1024 - 4 * 1024;
+/** An unset budget or share that comes to the largest call: a sixteenth more. */
+const withMargin = (largest: number): number => largest + Math.ceil(largest / 16);
 /** grpc-js adds up to +10% jitter to max_connection_age. */
 const AGE_MS_MAX = 1_952_257_860;
 
@@ -60,7 +64,7 @@ describe('otlp grpc config: max_inflight_bytes_mib', () => {
     const MIB = 1024 * 1024;
     expect(inflightBudgetBytesOf(grpcSchema.parse({}))).toBe(128 * MIB);
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_recv_msg_size_mib: 100 }))).toBe(
-      301 * MIB + 10 + STREAM,
+      withMargin(301 * MIB + 10 + STREAM_MAX),
     );
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 0 }))).toBe(0);
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 64 }))).toBe(64 * MIB);
@@ -71,13 +75,13 @@ describe('otlp grpc config: max_inflight_bytes_mib', () => {
     const window = 65_535;
     // 128 MiB + 5 in 8,193 frames of 16 KiB: 73,737 bytes of frame headers, + one frame, - the window
     const framing = 9 * 8_193 + 9 + 16_384 - window;
-    const largest = STREAM + window + 10 + 3 * 128 * MIB + framing;
+    const largest = STREAM_MAX + window + 10 + 3 * 128 * MIB + framing;
     expect(
       inflightBudgetBytesOf(grpcSchema.parse({ initial_window_size: window, max_recv_msg_size_mib: 128 })),
-    ).toBe(largest);
+    ).toBe(withMargin(largest));
     // a window that covers them adds nothing
     expect(inflightBudgetBytesOf(grpcSchema.parse({ max_recv_msg_size_mib: 128 }))).toBe(
-      STREAM + MIB + 10 + 384 * MIB,
+      withMargin(STREAM_MAX + MIB + 10 + 384 * MIB),
     );
     // the smallest budget accepted holds it
     const minimum = Math.ceil(largest / MIB);
@@ -87,17 +91,66 @@ describe('otlp grpc config: max_inflight_bytes_mib', () => {
   });
 
   it("must hold the largest call (window + a compressed message and grpc-js's joined copy, with their prefixes, + its decompressed copy), or its sender retries forever", () => {
-    // 16 KiB (the stream) + 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB = 13 MiB + 16,394 bytes: 13 is too small, 14 fits
+    // 76 KiB (the stream, 64 KiB of headers) + 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB = 13 MiB + 77,834 bytes:
+    // 13 is too small, 14 fits
     const tooSmall = grpcSchema.safeParse({ max_inflight_bytes_mib: 13 });
     expect(tooSmall.success).toBe(false);
     expect(tooSmall.error?.issues[0]?.path).toEqual(['max_inflight_bytes_mib']);
-    expect(tooSmall.error?.issues[0]?.message).toContain('= 13647882 bytes (14 MiB)');
+    expect(tooSmall.error?.issues[0]?.message).toContain('= 13709322 bytes (14 MiB)');
     expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 14 }).success).toBe(true);
     const small = { max_recv_msg_size_mib: 1, initial_window_size: 65_535 };
     expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 3, ...small }).success).toBe(false);
     expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 4, ...small }).success).toBe(true);
     expect(grpcSchema.safeParse({ max_inflight_bytes_mib: 61, max_recv_msg_size_mib: 20 }).success).toBe(
       false,
+    );
+  });
+});
+
+describe('otlp grpc config: the largest call has the largest header list the server accepts', () => {
+  const MIB = 1024 * 1024;
+  it('counts a stream with 64 KiB of headers: the smallest budget and share accepted hold a call with them', () => {
+    // Before, 4 KiB of headers were assumed while streamCost.ts charges every header byte over 4 KiB: this
+    // config (the largest call, counted so, 4 MiB to the byte) was accepted, and a 1 MiB compressed call with
+    // a 6,000-byte header was refused UNAVAILABLE on every retry.
+    const old = { max_recv_msg_size_mib: 1, initial_window_size: MIB - 10 - STREAM };
+    for (const key of ['max_inflight_bytes_mib', 'max_inflight_bytes_per_connection_mib'])
+      expect(grpcSchema.safeParse({ ...old, [key]: 4 }).error?.issues[0]?.path).toEqual([key]);
+    const edge = { max_recv_msg_size_mib: 1, initial_window_size: MIB - 10 - STREAM_MAX };
+    expect(grpcSchema.safeParse({ ...edge, max_inflight_bytes_mib: 4 }).success).toBe(true);
+    expect(
+      grpcSchema.safeParse({ ...edge, max_inflight_bytes_mib: 8, max_inflight_bytes_per_connection_mib: 4 })
+        .success,
+    ).toBe(true);
+    expect(
+      grpcSchema.safeParse({
+        ...edge,
+        initial_window_size: edge.initial_window_size + 1,
+        max_inflight_bytes_mib: 4,
+      }).success,
+    ).toBe(false);
+  });
+
+  it('an unset budget or share that comes to the largest call is a sixteenth more (smaller DATA frames, a proxy re-framing)', () => {
+    const c = { max_recv_msg_size_mib: 100 };
+    const largest = STREAM_MAX + MIB + 10 + 300 * MIB;
+    expect(inflightBudgetBytesOf(grpcSchema.parse(c))).toBe(largest + Math.ceil(largest / 16));
+    // the share of a small budget: the largest call (1 MiB messages, 64 KiB window) and a sixteenth
+    const small = grpcSchema.parse({
+      max_recv_msg_size_mib: 1,
+      initial_window_size: 65_535,
+      max_inflight_bytes_mib: 8,
+    });
+    const smallLargest = STREAM_MAX + 65_535 + 10 + 3 * MIB;
+    expect(connectionShareBytesOf(small)).toBe(smallLargest + Math.ceil(smallLargest / 16));
+    // never more than the budget
+    const tight = grpcSchema.parse({
+      max_recv_msg_size_mib: 1,
+      initial_window_size: 65_535,
+      max_inflight_bytes_mib: 4,
+    });
+    expect(connectionShareBytesOf(tight)).toBe(
+      Math.min(4 * MIB, smallLargest + Math.ceil(smallLargest / 16)),
     );
   });
 });
@@ -137,9 +190,9 @@ describe('otlp grpc config: max_inflight_bytes_per_connection_mib', () => {
   it('defaults to a quarter of the budget, or the largest call if more; 0 or more than the budget: the budget', () => {
     expect(connectionShareBytesOf(grpcSchema.parse({}))).toBe(32 * MIB);
     expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 400 }))).toBe(100 * MIB);
-    // 16 KiB + 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB is more than a quarter of 20 MiB
+    // 76 KiB + 1 MiB window + 2 × (5 + 4 MiB) + 4 MiB, and a sixteenth, is more than a quarter of 20 MiB
     expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_mib: 20 }))).toBe(
-      13 * MIB + 10 + STREAM,
+      withMargin(13 * MIB + 10 + STREAM_MAX),
     );
     expect(connectionShareBytesOf(grpcSchema.parse({ max_inflight_bytes_per_connection_mib: 0 }))).toBe(
       128 * MIB,

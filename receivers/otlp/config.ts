@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { TIMER_MS_MAX, timerDurationMs } from '../../config/duration.ts';
-import { STREAM_BYTES } from './grpc/streamCost.ts';
+import { MAX_HEADER_LIST_BYTES, STREAM_BYTES_MAX } from './grpc/streamCost.ts';
 
 export const OTLP_TYPE = 'otlp';
 
@@ -76,7 +76,10 @@ const FRAME_HEADER_BYTES = 9;
  * those reads. Without that, with a 64 KiB window and max_recv_msg_size_mib over ~119 (65,535 × 16384 / 9),
  * the largest compressed call did not fit an unset budget (the largest call to the byte): refused every time.
  * Calls sent in smaller frames (e.g. re-framed by a proxy) hold more: MiB budgets usually leave room for them.
- * And what its open stream costs (grpc/streamCost.ts: 16 KiB with headers up to 4 KiB).
+ * And what its open stream costs with the largest header list the server accepts (grpc/streamCost.ts: 16 KiB
+ * + every header byte over 4 KiB, up to MAX_HEADER_LIST_BYTES, 64 KiB: 77,824 bytes). Counting 4 KiB of
+ * headers only, a call near max_recv_msg_size_mib with more (a large JWT) was refused on every retry at the
+ * smallest budget or share accepted, and with the budget unset when that is the largest call.
  */
 function largestCallBytes(c: {
   readonly initial_window_size: number;
@@ -86,7 +89,19 @@ function largestCallBytes(c: {
   const framing =
     FRAME_HEADER_BYTES * Math.ceil((5 + messageBytes) / FRAME_BYTES) + FRAME_HEADER_BYTES + FRAME_BYTES;
   const framingBeyondWindow = Math.max(0, framing - c.initial_window_size);
-  return STREAM_BYTES + c.initial_window_size + 2 * 5 + 3 * messageBytes + framingBeyondWindow;
+  return STREAM_BYTES_MAX + c.initial_window_size + 2 * 5 + 3 * messageBytes + framingBeyondWindow;
+}
+
+/**
+ * What an unset `max_inflight_bytes_mib` or `max_inflight_bytes_per_connection_mib` gives beyond the largest
+ * call, when that is what it comes to: a sixteenth more. The reads a call arrives in hold 9 bytes per DATA
+ * frame beyond what it reserves, counted above for 16 KiB frames; a sender or proxy that re-frames into
+ * smaller DATA frames adds more (1 KiB frames: ~0.9% of the message), as would a grpc-js or Node change in
+ * what the largest call holds. With no margin the unset budget was the largest call to the byte.
+ */
+function largestCallWithMarginBytes(c: Parameters<typeof largestCallBytes>[0]): number {
+  const largest = largestCallBytes(c);
+  return largest + Math.ceil(largest / 16);
 }
 
 export const grpcSchema = z
@@ -141,11 +156,12 @@ export const grpcSchema = z
       .default(4 * 1024 * 1024),
     /**
      * otel-audit: gRPC request data held in memory by this server, all connections together (MiB). A call
-     * reserves what its open stream costs from its headers (16 KiB, more with headers over 4 KiB),
+     * reserves what its open stream costs from its headers (16 KiB, more with headers over 4 KiB; header lists
+     * over 64 KiB are refused by HTTP/2),
      * `initial_window_size` from its first DATA frame until its request is read, and twice its message's size
      * (the chunks and grpc-js's joined copy) from the message's 5-byte prefix, before the message is read (plus
      * max_recv_msg_size_mib for its decompressed copy if compressed, until that is decompressed); a call whose
-     * reservation does not fit gets UNAVAILABLE with RetryInfo at once. Unset: 128, or the largest call if that is more (`inflightBudgetBytesOf`).
+     * reservation does not fit gets UNAVAILABLE with RetryInfo at once. Unset: 128, or the largest call and a sixteenth if that is more (`inflightBudgetBytesOf`).
      * 0: no limit (then at most max_connections × max_concurrent_streams × max_recv_msg_size_mib). No
      * Collector equivalent in configgrpc; otelarrowreceiver's `admission::request_limit_mib` (also 128) is
      * the nearest.
@@ -160,7 +176,7 @@ export const grpcSchema = z
      * otel-audit: what one HTTP/2 connection's calls may reserve of `max_inflight_bytes_mib` (MiB), so that one
      * connection (a peer that opens streams and stalls them, a client multiplexing many calls) cannot hold the
      * whole budget and stall intake for the others. Unset: a quarter of the budget (32 MiB by default), or the
-     * largest call if that is more. 0: no per-connection limit (the whole budget). More than the budget: the
+     * largest call and a sixteenth if that is more. 0: no per-connection limit (the whole budget). More than the budget: the
      * budget.
      */
     max_inflight_bytes_per_connection_mib: z
@@ -193,7 +209,7 @@ export const grpcSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['max_inflight_bytes_mib'],
-        message: `must hold the largest call: 16 KiB (its stream) + initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib (a compressed message, grpc-js's joined copy of it and its decompressed copy), plus its HTTP/2 frame headers beyond initial_window_size = ${largest} bytes (${Math.ceil(largest / MIB)} MiB), or be 0 (no limit)`,
+        message: `must hold the largest call: ${STREAM_BYTES_MAX} bytes (its stream, with a header list of ${MAX_HEADER_LIST_BYTES} bytes, the most the server accepts) + initial_window_size + 2 × (5 + max_recv_msg_size_mib) + max_recv_msg_size_mib (a compressed message, grpc-js's joined copy of it and its decompressed copy), plus its HTTP/2 frame headers beyond initial_window_size = ${largest} bytes (${Math.ceil(largest / MIB)} MiB), or be 0 (no limit)`,
       });
   });
 
@@ -285,15 +301,15 @@ export function grpcConfigOf(c: OtlpConfig): OtlpGrpcConfig | undefined {
   return c.protocols.grpc ?? grpcSchema.parse({});
 }
 
-/** `max_inflight_bytes_mib` in bytes: 0 for no limit; unset, 128 MiB or the largest call if that is more. */
+/** `max_inflight_bytes_mib` in bytes: 0 for no limit; unset, 128 MiB or the largest call and a sixteenth if that is more. */
 export function inflightBudgetBytesOf(c: OtlpGrpcConfig): number {
   if (c.max_inflight_bytes_mib !== undefined) return c.max_inflight_bytes_mib * MIB;
-  return Math.max(INFLIGHT_DEFAULT_MIB * MIB, largestCallBytes(c));
+  return Math.max(INFLIGHT_DEFAULT_MIB * MIB, largestCallWithMarginBytes(c));
 }
 
 /**
  * Each connection's share of the budget in bytes (`max_inflight_bytes_per_connection_mib`): unset, a quarter
- * of the budget or the largest call if that is more; 0, or more than the budget, the budget. 0 when there is no
+ * of the budget or the largest call and a sixteenth if that is more; 0, or more than the budget, the budget. 0 when there is no
  * budget.
  */
 export function connectionShareBytesOf(c: OtlpGrpcConfig): number {
@@ -304,7 +320,7 @@ export function connectionShareBytesOf(c: OtlpGrpcConfig): number {
   if (perConnection !== undefined) return Math.min(budget, perConnection * MIB);
   return Math.min(
     budget,
-    Math.max(Math.ceil(budget / CONNECTION_SHARE_DEFAULT_DIVISOR), largestCallBytes(c)),
+    Math.max(Math.ceil(budget / CONNECTION_SHARE_DEFAULT_DIVISOR), largestCallWithMarginBytes(c)),
   );
 }
 

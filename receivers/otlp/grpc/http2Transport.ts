@@ -1,6 +1,7 @@
 /**
  * HTTP/2 transport settings grpc-js's server does not offer as options
- * (grpc-js 1.14): the flow-control windows, a bound on connections, a
+ * (grpc-js 1.14): the flow-control windows, the largest header list a
+ * stream may send (64 KiB, streamCost.ts), a bound on connections, a
  * deadline for a new connection's HTTP/2 preface, one for each call's
  * request (`read_timeout`) and the shared budget of request bytes in flight
  * (`max_inflight_bytes_mib`, streamAdmission.ts). They are set on the Node
@@ -23,6 +24,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { OtelAuditError } from '../../../src/errors.ts';
 import { armReadTimeout } from './readTimeout.ts';
 import { admitStream, type StreamAdmissionOptions } from './streamAdmission.ts';
+import { MAX_HEADER_LIST_BYTES } from './streamCost.ts';
 
 /** Node's HTTP/2 servers (`Http2Server` / `Http2SecureServer`) grpc-js bound, at least one after `bindAsync`. */
 type AnyHttp2Server = http2.Http2Server | http2.Http2SecureServer;
@@ -60,8 +62,9 @@ export function tuneHttp2Transport(server: grpc.Server, o: Http2TransportOptions
   if (servers.length === 0)
     throw new OtelAuditError('LIFECYCLE', 'otlp grpc: grpc-js bound no HTTP/2 server to tune');
   for (const h of servers) {
-    // Sent in the SETTINGS frame of every later session (none exists yet: the server just started).
-    h.updateSettings({ initialWindowSize: o.streamWindowBytes });
+    // Sent in the SETTINGS frame of every later session (none exists yet: the server just started). Node
+    // enforces maxHeaderListSize on every stream once the client has acknowledged it (streamCost.ts).
+    h.updateSettings({ initialWindowSize: o.streamWindowBytes, maxHeaderListSize: MAX_HEADER_LIST_BYTES });
     if (o.maxConnections > 0) (h as net.Server).maxConnections = o.maxConnections;
     h.on('session', (session: http2.ServerHttp2Session) => {
       session.setLocalWindowSize(o.connectionWindowBytes);

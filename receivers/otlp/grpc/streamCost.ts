@@ -14,6 +14,20 @@ import type http2 from 'node:http2';
 export const STREAM_BYTES = 16 * 1024;
 /** Header bytes included in `STREAM_BYTES`. */
 const HEADER_BYTES_INCLUDED = 4 * 1024;
+/**
+ * SETTINGS_MAX_HEADER_LIST_SIZE the gRPC server advertises (http2Transport.ts), counted as below. Node
+ * resets a stream whose header list is larger with ENHANCE_YOUR_CALM (grpc-js clients report
+ * RESOURCE_EXHAUSTED, "Bandwidth exhausted or memory limit exceeded"; Node's own client may refuse to send
+ * it, REFUSED_STREAM: measured, grpc-js 1.14.7), so the largest stream the server accepts, and so the largest call (config.ts), is bounded:
+ * without it Node 24 and grpc-js advertised no limit (2^32 - 1) and a call with more than ~4 KiB of headers
+ * (a large JWT) could cost more than the largest call the budget was checked to hold, and be refused
+ * UNAVAILABLE on every retry. 64 KiB: 8 times gRPC Java's and C-core's default (8 KiB), so any client that
+ * talks to those fits; grpc-go (the Collector) defaults to 16 MiB, which the budget could not absorb per
+ * stream.
+ */
+export const MAX_HEADER_LIST_BYTES = 64 * 1024;
+/** What a stream whose header list is as large as the server accepts costs: the most any stream reserves. */
+export const STREAM_BYTES_MAX = STREAM_BYTES + MAX_HEADER_LIST_BYTES - HEADER_BYTES_INCLUDED;
 /** Per header field, as HTTP/2 counts a header list's size (RFC 9113 §6.5.2). */
 const FIELD_OVERHEAD_BYTES = 32;
 
