@@ -14,34 +14,8 @@ import {
   SEGMENT_HEADER_BYTES,
   sealFrame,
 } from './format.ts';
-import type { FileHandle } from './fs/FileSystem.ts';
 import { FrameScanner } from './FrameScanner.ts';
-
-/** An in-memory read-only file that refuses to read more than `budgetBytes` in all. */
-function memoryFile(bytes: Buffer, budgetBytes: number): FileHandle & { readBytes: () => number } {
-  let total = 0;
-  const readOnly = (): never => {
-    throw new Error('read-only test file');
-  };
-  return {
-    path: 'memory',
-    write: readOnly,
-    read: (buffer, offset, length, position) => {
-      const n = Math.max(0, Math.min(length, bytes.length - position));
-      total += n;
-      if (total > budgetBytes) throw new Error(`read ${total} bytes, more than ${budgetBytes}`);
-      buffer.set(bytes.subarray(position, position + n), offset);
-      return n;
-    },
-    size: () => bytes.length,
-    truncate: readOnly,
-    datasync: readOnly,
-    datasyncSync: readOnly,
-    fsync: readOnly,
-    close: () => undefined,
-    readBytes: () => total,
-  };
-}
+import { memoryFile } from './testutil/memoryFile.ts';
 
 describe('findNextValid past a damaged 2.5 MiB frame followed by 4 MiB of frames', () => {
   it('finds the next frame reading each byte a bounded number of times', () => {

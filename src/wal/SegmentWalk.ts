@@ -13,8 +13,7 @@
  *   segment's data ends there (`tail`). Some: the bytes in between are a
  *   damaged region and the walk goes on from the next valid frame.
  */
-import type { FrameScanner } from './FrameScanner.ts';
-import { type ScanResult } from './FrameScanner.ts';
+import type { CheckedFrame, FrameScanner } from './FrameScanner.ts';
 import {
   FRAME_FLAG_BATCH_START,
   FrameType,
@@ -59,7 +58,10 @@ export interface SegmentWalkOptions {
   readonly seqLimit: number;
   readonly end?: number;
   readonly indexIntervalBytes: number;
-  /** Called for every accepted frame; the payload view is valid only during the call. */
+  /**
+   * Called for every accepted frame; the payload view is valid only during the call. Without it, frames
+   * are only checked (`FrameScanner.check`): a frame larger than the scanner's chunk is not held whole.
+   */
   readonly onFrame?: (meta: FrameMeta, payload: Buffer) => void;
 }
 
@@ -79,7 +81,7 @@ export function walkSegment(o: SegmentWalkOptions): SegmentWalkResult {
   let leftoverOffset: number | undefined;
   let block: IndexEntry | undefined;
 
-  const accept = (r: Extract<ScanResult, { ok: true }>): void => {
+  const accept = (r: CheckedFrame & { readonly payload?: Buffer }): void => {
     const m = r.meta;
     if (!block || m.offset - block.offset >= o.indexIntervalBytes) {
       block = {
@@ -94,14 +96,14 @@ export function walkSegment(o: SegmentWalkOptions): SegmentWalkResult {
     if (m.timeUnixNano > block.maxTimeUnixNano) block.maxTimeUnixNano = m.timeUnixNano;
     if (minTs === undefined || m.timeUnixNano < minTs) minTs = m.timeUnixNano;
     if (maxTs === undefined || m.timeUnixNano > maxTs) maxTs = m.timeUnixNano;
-    o.onFrame?.(m, r.payload);
+    if (o.onFrame && r.payload) o.onFrame(m, r.payload);
     count++;
     expect = m.seq + 1;
     dataEnd = m.offset + m.frameBytes;
   };
 
   while (pos < end) {
-    const r = scanner.at(pos, end);
+    const r = o.onFrame ? scanner.at(pos, end) : scanner.check(pos, end);
     if (r.ok) {
       const m = r.meta;
       if (m.type === FrameType.FOOTER) {
@@ -207,7 +209,7 @@ function region(
 function batchStartAfter(scanner: FrameScanner, from: FrameMeta, end: number): boolean {
   let pos = from.offset + from.frameBytes;
   while (pos < end) {
-    const r = scanner.at(pos, end);
+    const r = scanner.check(pos, end);
     const f = r.ok ? r : scanner.findNextValid(pos + 1, end);
     if (!f || !f.ok) return false;
     if (f.meta.type !== FrameType.FOOTER && (f.meta.flags & FRAME_FLAG_BATCH_START) !== 0) return true;

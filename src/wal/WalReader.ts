@@ -5,10 +5,10 @@
  * and resynchronises past damaged regions, reporting each through `onDamage`
  * (without `onDamage`, damage throws `WalCorruptError`).
  */
-import { WalCorruptError } from '../errors.ts';
+import { assert, WalCorruptError } from '../errors.ts';
 import type { FileSystem } from './fs/FileSystem.ts';
 import { FrameScanner } from './FrameScanner.ts';
-import { FrameType, type IndexEntry } from './format.ts';
+import { FrameType, type FrameMeta, type IndexEntry } from './format.ts';
 import { segmentOverlapsTime, type SegmentInfo } from './SegmentInfo.ts';
 
 export interface WalRecord {
@@ -110,10 +110,20 @@ export class WalReader {
       const scanner = new FrameScanner(file, this.src.frameBytesMax);
       const end = Math.min(seg.dataEnd, scanner.size);
       let lastSeq = lower - 1;
+      const matches = (m: FrameMeta): boolean =>
+        (!opts.types || opts.types.includes(m.type)) &&
+        (opts.fromTimeUnixNano === undefined || m.timeUnixNano >= opts.fromTimeUnixNano) &&
+        (opts.toTimeUnixNano === undefined || m.timeUnixNano <= opts.toTimeUnixNano);
+      // Judged on a frame's header before its CRC is checked, only to decide whether a frame larger
+      // than the scanner's chunk is read whole: one that is not returned is checked a chunk at a
+      // time instead (same checks, same damage reported), so a pass for checkpoints does not hold a
+      // 128 MiB record. The frame returned is judged again below on its checked header.
+      const keep = (h: FrameMeta): boolean =>
+        h.type !== FrameType.FOOTER && h.seq <= upper && h.seq > lastSeq && matches(h);
       for (const [from, to] of scanRanges(seg, lower, end, opts)) {
         let pos = from;
         while (pos < to) {
-          const r = scanner.at(pos, end);
+          const r = scanner.read(pos, end, keep);
           if (!r.ok) {
             const d = { segment: seg.name, offset: pos, reason: r.reason };
             if (!opts.onDamage)
@@ -129,10 +139,14 @@ export class WalReader {
           pos += m.frameBytes;
           if (m.seq <= lastSeq) continue;
           lastSeq = m.seq;
-          if (opts.types && !opts.types.includes(m.type)) continue;
-          if (opts.fromTimeUnixNano !== undefined && m.timeUnixNano < opts.fromTimeUnixNano) continue;
-          if (opts.toTimeUnixNano !== undefined && m.timeUnixNano > opts.toTimeUnixNano) continue;
-          yield { seq: m.seq, timeUnixNano: m.timeUnixNano, type: m.type, payload: Buffer.from(r.payload) };
+          if (!matches(m)) continue;
+          // keep() judged these same header bytes, now checked, and wanted the frame.
+          if (r.payload === undefined)
+            assert(false, `frame at ${seg.name}:${m.offset} was checked but not read`);
+          // A large frame read into its own buffer is handed over as it is; a view of the scanner's
+          // chunk buffer is copied (the buffer is reused).
+          const payload = r.detached ? r.payload : Buffer.from(r.payload);
+          yield { seq: m.seq, timeUnixNano: m.timeUnixNano, type: m.type, payload };
         }
       }
     } finally {
