@@ -115,6 +115,28 @@ describe('FrameScanner on a frame larger than its chunk', () => {
     for (const got of verdicts(odd, largeAt)) expect(got).toEqual({ ok: false, reason: 'header' });
   });
 
+  it('never returns header fields the CRC did not cover, even if the header reads differently the second time', () => {
+    // The same frame sealed as a CHECKPOINT: valid on its own, with another type and CRC.
+    const changed = Buffer.from(bytes);
+    changed[largeAt + 4] = FrameType.CHECKPOINT;
+    const end = largeAt + largeBytes - FRAME_CRC_BYTES;
+    changed.writeUInt32LE(crc32c(changed.subarray(largeAt, end)), end);
+    expect(checkFrame(changed, largeAt, 0, FRAME_BYTES_LIMIT)).toMatchObject({ ok: true });
+    // The first read (from the small frame before, taking in the large frame's header) sees the
+    // original bytes, every later read the changed ones.
+    let reads = 0;
+    const first = memoryFile(bytes);
+    const later = memoryFile(changed);
+    const file = {
+      ...first,
+      read: (b: Uint8Array, o: number, l: number, p: number) =>
+        (reads++ === 0 ? first : later).read(b, o, l, p),
+    };
+    const s = new FrameScanner(file, FRAME_BYTES_LIMIT);
+    expect(s.at(SEGMENT_HEADER_BYTES)).toMatchObject({ ok: true });
+    expect(s.check(largeAt)).toEqual({ ok: false, offset: largeAt, reason: 'crc' });
+  });
+
   it('findNextValid from inside a damaged large frame finds the next frame, as before', () => {
     const damaged = Buffer.from(bytes);
     damaged[largeAt + 1000] = (damaged[largeAt + 1000] ?? 0) ^ 1;

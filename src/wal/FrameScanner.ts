@@ -66,6 +66,8 @@ interface LargeFrame {
   readonly limit: number;
   /** The header's fields; seq undefined when it is beyond 2^53 - 1 (a 'header' failure once the CRC is checked). */
   readonly header: FrameMeta | undefined;
+  /** A copy of the header's bytes `header` was parsed from: the CRC checked in chunks starts from them. */
+  readonly headerBytes: Buffer;
 }
 
 export class FrameScanner {
@@ -178,7 +180,8 @@ export class FrameScanner {
                 seq,
                 timeUnixNano: this.buf.readBigInt64LE(rel + 16),
               };
-        return { large: true, offset, frameBytes: want, limit, header };
+        const headerBytes = Buffer.from(this.buf.subarray(rel, rel + FRAME_HEADER_BYTES));
+        return { large: true, offset, frameBytes: want, limit, header, headerBytes };
       }
       this.ensure(offset, want, limit);
       r = checkFrame(this.buf, offset - this.bufStart, this.bufStart, this.frameBytesMax);
@@ -204,12 +207,14 @@ export class FrameScanner {
 
   /**
    * Checks a large frame as `checkFrame` would (CRC, then the seq's range) through the chunk buffer,
-   * CHUNK_BYTES at a time: memory stays at one chunk whatever the frame's size.
+   * CHUNK_BYTES at a time: memory stays at one chunk whatever the frame's size. The CRC starts from
+   * the very header bytes the frame's fields were parsed from (not a second read of them), so the
+   * fields returned are always ones the CRC vouches for.
    */
   private checkInChunks(f: LargeFrame): CheckResult {
     const crcAt = f.offset + f.frameBytes - FRAME_CRC_BYTES;
-    let crc = 0;
-    for (let pos = f.offset; pos < crcAt;) {
+    let crc = crc32c(f.headerBytes);
+    for (let pos = f.offset + FRAME_HEADER_BYTES; pos < crcAt;) {
       const len = Math.min(CHUNK_BYTES, crcAt - pos);
       this.ensure(pos, len, f.limit);
       const rel = pos - this.bufStart;
