@@ -9,6 +9,7 @@
  * against a 4 MiB budget here).
  */
 import http2 from 'node:http2';
+import net from 'node:net';
 import zlib, { deflateSync, gzipSync } from 'node:zlib';
 import type * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -200,6 +201,48 @@ function headersOfListBytes(
   let bytes = 0;
   for (const [name, value] of Object.entries(sent)) bytes += name.length + value.length + 32;
   return { ...extra, 'x-filler': 'a'.repeat(listBytes - bytes - ('x-filler'.length + 32)) };
+}
+
+/** An HTTP/2 frame. */
+function h2Frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return Buffer.concat([header, payload]);
+}
+
+/** An HPACK integer with an `n`-bit prefix (RFC 7541 §5.1). */
+function hpackInt(value: number, n: number): number[] {
+  const max = (1 << n) - 1;
+  if (value < max) return [value];
+  const out = [max];
+  for (value -= max; value >= 128; value = Math.floor(value / 128)) out.push((value % 128) | 128);
+  out.push(value);
+  return out;
+}
+
+/** HEADERS (END_STREAM) and CONTINUATION frames of `headers`, as literals never indexed (RFC 7541 §6.2.3). */
+function headersFrames(streamId: number, headers: Record<string, string>): Buffer[] {
+  const block = Buffer.concat(
+    Object.entries(headers).map(([name, value]) =>
+      Buffer.concat([
+        Buffer.from([0x10, ...hpackInt(name.length, 7)]),
+        Buffer.from(name),
+        Buffer.from(hpackInt(value.length, 7)),
+        Buffer.from(value),
+      ]),
+    ),
+  );
+  const frames: Buffer[] = [];
+  for (let i = 0; i < block.length; i += 16_384) {
+    const last = i + 16_384 >= block.length ? 0x4 : 0; // END_HEADERS
+    frames.push(
+      h2Frame(i === 0 ? 0x1 : 0x9, (i === 0 ? 0x1 : 0) | last, streamId, block.subarray(i, i + 16_384)),
+    );
+  }
+  return frames;
 }
 
 /** What each stream the server sees costs (streamCost.ts), in order. */
@@ -556,6 +599,48 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(server.inflightStats()?.refusedCalls).toBe(0);
     // the connection is still good
     expect(session.closed).toBe(false);
+  });
+
+  it('a header list over 64 KiB sent with the preface, before the client has acknowledged the limit, is refused too', async () => {
+    // A raw client sends its preface, an empty SETTINGS and a request at once: Node 24 enforces the limit it
+    // advertises only once acknowledged, and read this request (70 KB of headers), which cost more than
+    // config.ts's largest call counts. streamAdmission.ts refuses it as Node does afterwards.
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 8 });
+    const costs = streamCosts(server);
+    const [host, port] = server.endpoint.split(':') as [string, string];
+    const socket = net.connect(Number(port), host);
+    cleanups.push(() => socket.destroy());
+    await new Promise((r) => socket.once('connect', r));
+    // the frames the server sends on stream 1 (type, and the error code of a RST_STREAM)
+    const frames: Array<{ type: number; code?: number }> = [];
+    socket.on('data', (d: Buffer) => {
+      for (let i = 0; i + 9 <= d.length; i += 9 + d.readUIntBE(i, 3)) {
+        if ((d.readUInt32BE(i + 5) & 0x7fff_ffff) !== 1) continue;
+        const type = d[i + 3] as number;
+        frames.push(type === 3 ? { type, code: d.readUInt32BE(i + 9) } : { type });
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.write(
+      Buffer.concat([
+        Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+        h2Frame(4, 0, 0, Buffer.alloc(0)), // SETTINGS, not waiting for the server's
+        ...headersFrames(1, {
+          ':method': 'POST',
+          ':path': EXPORT_PATH,
+          ':scheme': 'http',
+          ':authority': 'a',
+          'content-type': 'application/grpc',
+          // 70 KB in 7 fields (nghttp2 refuses one field over 64 KiB whatever the list limit)
+          ...Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`x-big-${i}`, 'a'.repeat(10_000)])),
+        }),
+      ]),
+    );
+    await until(() => frames.length > 0, 'an answer on the stream');
+    expect(frames).toEqual([{ type: 3, code: http2.constants.NGHTTP2_ENHANCE_YOUR_CALM }]); // RST_STREAM only
+    expect(costs.length).toBe(1);
+    expect(server.inflightStats()?.peakBytes).toBe(0);
+    expect(sink.records).toBe(0);
   });
 
   it('with a 64 KiB window and max_recv_msg_size_mib over ~119, the largest compressed call fits the default budget: frame headers included', async () => {

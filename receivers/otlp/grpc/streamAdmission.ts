@@ -69,7 +69,7 @@ import { ConnectionShare } from './connectionShare.ts';
 import type { InflightBudget } from './inflightBudget.ts';
 import type { PinnedBuffers } from './pinnedBuffers.ts';
 import { refuseStream } from './refuseStream.ts';
-import { streamCostBytes } from './streamCost.ts';
+import { STREAM_BYTES_MAX, streamCostBytes } from './streamCost.ts';
 
 const PREFIX_BYTES = 5;
 
@@ -100,6 +100,12 @@ export function admitStream(
 ): void {
   const session = stream.session;
   if (stream.closed || stream.destroyed || session === undefined) return;
+  const streamBytes = streamCostBytes(headers);
+  // Node enforces the header list limit it advertises (http2Transport.ts) only once the client has
+  // acknowledged it: a request sent with the client's preface was read whatever its headers (70 KB measured,
+  // raw client). Refused here as Node refuses it afterwards, so that no stream costs more than config.ts's
+  // largest call counts.
+  if (streamBytes > STREAM_BYTES_MAX) return stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
   let identity: string | undefined;
   if (o.authenticator) {
     const outcome = authenticate(o.authenticator, headers);
@@ -117,7 +123,6 @@ export function admitStream(
     share = new ConnectionShare(o.budget, o.budget.connectionLimitBytes);
     shares.set(session, share);
   }
-  const streamBytes = streamCostBytes(headers);
   if (!share.tryReserve(streamBytes)) return refuse(stream, o, share);
   const encoding = headers['grpc-encoding'];
   const taken = typeof encoding === 'string' && TAKEN_ENCODINGS.has(encoding) ? encoding : undefined;

@@ -18,7 +18,8 @@ const HEADER_BYTES_INCLUDED = 4 * 1024;
  * SETTINGS_MAX_HEADER_LIST_SIZE the gRPC server advertises (http2Transport.ts), counted as below. Node
  * resets a stream whose header list is larger with ENHANCE_YOUR_CALM (grpc-js clients report
  * RESOURCE_EXHAUSTED, "Bandwidth exhausted or memory limit exceeded"; Node's own client may refuse to send
- * it, REFUSED_STREAM: measured, grpc-js 1.14.7), so the largest stream the server accepts, and so the largest call (config.ts), is bounded:
+ * it, REFUSED_STREAM: measured, grpc-js 1.14.7) once the client has acknowledged it, and streamAdmission.ts
+ * refuses a larger one sent before that the same way, so the largest stream the server accepts, and so the largest call (config.ts), is bounded:
  * without it Node 24 and grpc-js advertised no limit (2^32 - 1) and a call with more than ~4 KiB of headers
  * (a large JWT) could cost more than the largest call the budget was checked to hold, and be refused
  * UNAVAILABLE on every retry. 64 KiB: 8 times gRPC Java's and C-core's default (8 KiB), so any client that
