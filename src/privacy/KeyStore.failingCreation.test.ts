@@ -75,6 +75,31 @@ describe('KeyStore: a new key whose entry cannot be written', () => {
     expect(store.hasPending).toBe(false);
   });
 
+  it('batches of other subjects go on also when each flushes in the microtasks after the previous one failed (a producer awaiting each write)', async () => {
+    const store = open(new LoggingSyncer(), undefined, { onError: () => undefined });
+    store.keyForSubject('ivy');
+    const unblock = blockShard(store, 'ivy');
+    const outcomes: string[] = [];
+    // No turn between one flush failing and the next starting: only the flushes that may carry a
+    // batch holding the key (started before its refusal, or in that turn) keep it charged.
+    for (const subject of otherShards(store, 'ivy', 30)) {
+      store.keyForSubject(subject);
+      outcomes.push(
+        await store.flushPending().then(
+          () => 'stored',
+          () => 'failed',
+        ),
+      );
+      if (outcomes.at(-1) === 'stored') break;
+    }
+    expect(outcomes.at(-1)).toBe('stored'); // old code: 30 of 30 failed (the key charged for ever)
+    expect(outcomes.length).toBeLessThan(10);
+    expect(() => store.keyForSubject('ivy')).toThrow(KeyStoreWriteFailedError);
+    unblock();
+    await store.flushPending().catch(() => undefined);
+    await store.flushPending();
+  });
+
   it('a batch that got the key before a synchronous flush failed to write it, flushing later in the same turn, still fails', async () => {
     const store = open(new LoggingSyncer());
     store.keyForSubject('lea'); // batch A's records are encrypted with it
@@ -84,6 +109,29 @@ describe('KeyStore: a new key whose entry cannot be written', () => {
     const a = store.flushPending();
     await expect(a).rejects.toBeInstanceOf(KeyStoreIoError);
     unblock();
+    await store.flushPending();
+  });
+
+  it('a flush started in the turn of the refusal (its batch got the key before) keeps the key charged until it settles', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    store.keyForSubject('max'); // batch B's records are encrypted with it
+    const [other] = otherShards(store, 'max', 1) as [string];
+    const unblock = blockShard(store, 'max');
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError); // a forced commit (batch A): refused now
+    store.keyForSubject(other); // batch C, same turn: its entry's fsync is held below
+    const release = syncer.hold();
+    const entered = syncer.entered();
+    const b = store.flushPending(); // B's (and C's) flush, same turn: writing the key fails; other's fsync waits
+    b.catch(() => undefined);
+    await entered;
+    await delay(5); // turns later, B's flush not settled: B is still held by the in-process writer
+    // A forced commit whose synchronous flush returned would hand B down into the WAL.
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreIoError);
+    release();
+    await expect(b).rejects.toBeInstanceOf(KeyStoreIoError);
+    unblock();
+    await store.flushPending().catch(() => undefined);
     await store.flushPending();
   });
 

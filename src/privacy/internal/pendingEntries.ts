@@ -105,6 +105,11 @@ interface Flight {
    * for (failingCreations.ts): its failure does not fail the flush.
    */
   readonly charged: boolean;
+  /**
+   * True for the writing of a new key when the flush may carry a batch holding records encrypted with
+   * it (failingCreations.ts `mayCarry`): only then does a failure keep the key charged until it settles.
+   */
+  readonly carries: boolean;
   /** Keys the flush of this flight keeps charged until it settles (shared by its flights). */
   readonly holds: string[];
 }
@@ -182,9 +187,10 @@ export class PendingEntries {
       const holds: string[] = [];
       const flights: Flight[] = [...this.pending.values()].map((entry) => {
         const charged = entry.creation === undefined || this.failing.charged(entry.keyId);
-        if (charged && entry.creation !== undefined && this.failing.has(entry.keyId))
-          this.hold(holds, entry.keyId);
-        return { entry, toSync: entry.creation ? undefined : entry, sync: 'waiting', charged, holds };
+        const carries = entry.creation !== undefined && this.failing.mayCarry(entry.keyId);
+        if (charged && carries && this.failing.has(entry.keyId)) this.hold(holds, entry.keyId);
+        const toSync = entry.creation ? undefined : entry;
+        return { entry, toSync, sync: 'waiting', charged, carries, holds };
       });
       this.pending.clear();
       const work = this.syncAll(flights);
@@ -265,7 +271,7 @@ export class PendingEntries {
         this.createFailed(e, error);
         if (flight) {
           flight.outcome = 'unwritten'; // its flush fails (if charged): it keeps the key charged until then
-          if (charged) this.hold(flight.holds, e.keyId);
+          if (charged && flight.carries) this.hold(flight.holds, e.keyId);
         }
       }
     }
@@ -348,7 +354,7 @@ export class PendingEntries {
         f.sync = 'issued'; // done with here: the key is pending again, with a new creation
         if (f.charged) failures.push(r.reason); // else: a background writing (failingCreations.ts)
         this.createFailed(e, r.reason);
-        if (f.charged) this.hold(f.holds, e.keyId); // until this flush has failed
+        if (f.charged && f.carries) this.hold(f.holds, e.keyId); // until this flush has failed
       } else if (r.value !== undefined) {
         this.created(e, r.value);
         f.toSync = { ref: e.ref, file: r.value, keyId: e.keyId };
