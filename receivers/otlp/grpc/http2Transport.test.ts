@@ -3,6 +3,7 @@
  * field: a grpc-js whose server no longer has it must fail the receiver's
  * start loudly (and free its port), never run without the limits.
  */
+import http2 from 'node:http2';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it, vi } from 'vitest';
@@ -12,6 +13,7 @@ import { decodeLimitsOf } from '../OtlpReceiver.ts';
 import type * as Http2TransportModule from './http2Transport.ts';
 import { http2ServersOf, tuneHttp2Transport } from './http2Transport.ts';
 import { OtlpGrpcServer } from './OtlpGrpcServer.ts';
+import { MAX_HEADER_LIST_BYTES } from './streamCost.ts';
 
 const tuning = vi.hoisted(() => ({ failWith: undefined as Error | undefined }));
 vi.mock('./http2Transport.ts', async (importOriginal) => {
@@ -68,6 +70,28 @@ describe('http2Transport: grpc-js private http2Servers', () => {
       expect(found.length).toBe(1);
       expect(found[0]?.listening).toBe(true);
     } finally {
+      server.forceShutdown();
+    }
+  });
+
+  it('advertises the stream window and a 64 KiB header list limit (streamCost.ts) in its SETTINGS', async () => {
+    // Node 24 and grpc-js advertised no header list limit (4294967295): the largest call config.ts counts
+    // could be exceeded by a call's headers alone
+    const server = new grpc.Server();
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    tuneHttp2Transport(server, OPTIONS);
+    const client = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const settings = await new Promise<http2.Settings>((r) => client.once('remoteSettings', r));
+      expect(settings.initialWindowSize).toBe(OPTIONS.streamWindowBytes);
+      expect(settings.maxHeaderListSize).toBe(MAX_HEADER_LIST_BYTES);
+      expect(MAX_HEADER_LIST_BYTES).toBe(64 * 1024);
+    } finally {
+      client.destroy();
       server.forceShutdown();
     }
   });
