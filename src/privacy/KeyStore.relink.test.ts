@@ -123,6 +123,14 @@ describe('KeyStore: a shredded key linked again by a write in flight', () => {
     const keyId = await relinkAfterShred(store, 'sue', () => fs.writeFileSync(lock, '4242\n'));
     expect(errors.length).toBeGreaterThanOrEqual(1);
     expect(errors[0]?.message).toMatch(/locked/);
+    // A lock left by a crashed shred stays until removed by hand: the batches' flushes retry without
+    // logging each time (the first attempt and the timer report it).
+    const reported = errors.length;
+    for (let i = 0; i < 20; i++) {
+      store.flushPendingSync();
+      await store.flushPending();
+    }
+    expect(errors.length - reported).toBeLessThanOrEqual(1); // the timer's, if 1 s has passed
     fs.rmSync(lock);
     store.flushPendingSync(); // the synchronous flush retries too
     expect(existsSync(fileOf(store, 'sue'))).toBe(false);

@@ -7,6 +7,11 @@
  * it is destroyed at once, and if that fails (the store locked by a shred or
  * rewrap of another process, an I/O error) it is reported through `onError`
  * and destroyed again by every flush and by a timer until it is gone. Only
+ * the first attempt and the timer's (1 s doubling to 60 s) report a failure:
+ * a flush's does not, or a lock left by a crashed shred (it stays until an
+ * operator removes it) logged an error per batch. The list is in memory only:
+ * a process that stops first leaves the entry (docs/privacy.md: the operator
+ * runs `keys shred` again). Only
  * an entry still holding that key (or left zero-filled by an earlier attempt,
  * which no key can be read from) is destroyed, under the store lock: a new
  * key linked at the name since is never touched.
@@ -41,22 +46,27 @@ export class RelinkedEntries {
   /** Destroys `file` if it still holds `keyId`; on failure reports it and keeps trying. */
   destroy(file: string, keyId: string): void {
     this.left.set(file, keyId);
-    this.retry();
+    this.attempt(true);
   }
 
-  /** Tries again to destroy each entry left (every flush calls it; so does a timer while any is left). */
+  /** Tries again to destroy each entry left (every flush calls it); a failure is left to the timer to report. */
   retry(): void {
+    this.attempt(false);
+  }
+
+  private attempt(report: boolean): void {
     for (const [file, keyId] of this.left) {
       try {
         this.destroyIfHolding(file, keyId);
         this.left.delete(file);
       } catch (error) {
-        this.onError(
-          new KeyStoreIoError(
-            `key store: ${file} holds the shredded key ${keyId} again (a write in flight linked it after the shred) and could not be destroyed: the key is readable until it is; retried by every flush and every ${Math.round(this.retryMs / 1000)} s (${(error as Error).message})`,
-            error,
-          ),
-        );
+        if (report)
+          this.onError(
+            new KeyStoreIoError(
+              `key store: ${file} holds the shredded key ${keyId} again (a write in flight linked it after the shred) and could not be destroyed: the key is readable until it is; retried by every flush and every ${Math.round(this.retryMs / 1000)} s (${(error as Error).message})`,
+              error,
+            ),
+          );
       }
     }
     this.schedule();
@@ -73,9 +83,11 @@ export class RelinkedEntries {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.retryMs = Math.min(this.retryMs * 2, RELINKED_RETRY_MS_MAX);
-      this.retry();
+      this.attempt(true);
     }, this.retryMs);
-    this.timer.unref(); // not a reason to keep the process alive (the next one's flushes retry)
+    // Not a reason to keep the process alive (nor to delay its exit by up to a minute); a process that
+    // stops first leaves the entry: the error logged tells the operator to shred again.
+    this.timer.unref();
   }
 
   private destroyIfHolding(file: string, keyId: string): void {
