@@ -18,7 +18,7 @@ export class ExporterFailedError extends OtelAuditError {
 
   constructor(o: { readonly exporterId: string; readonly cause: unknown }) {
     const reason = o.cause instanceof Error ? `${o.cause.name}: ${o.cause.message}` : String(o.cause);
-    super('INTERNAL', `exporter "${o.exporterId}" failed (a bug; not retried): ${reason}`, {
+    super('INTERNAL', `exporter "${o.exporterId}" failed (a bug): ${reason}`, {
       cause: o.cause,
       retryable: false,
     });
