@@ -1,9 +1,8 @@
-import { pbkdf2 } from 'node:crypto';
+import type * as fs from 'node:fs';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { isRetryable } from '../pipeline/consumer.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { KeyStoreBacklogError, KeyStoreIoError, KeyStoreWriteFailedError } from './errors.ts';
@@ -11,11 +10,18 @@ import { alternateEntryPath } from './internal/keyStoreFormat.ts';
 import { KeyStore } from './KeyStore.ts';
 import { SecretKeyRing } from './SecretKey.ts';
 import { deferredStores, fileOf, LoggingSyncer, master } from './testutil/deferredStores.ts';
+import { resetHeldOpen } from './testutil/heldOpen.ts';
 import { randomSecretKey } from './testutil/keys.ts';
+import { relinkAfterShred } from './testutil/relinkAfterShred.ts';
 
-const pbkdf2Async = promisify(pbkdf2);
+// The thread pool's writing of an entry can be held at the open of its temporary file (heldOpen.ts).
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('./testutil/heldOpen.ts')).withHeldOpen(await importOriginal<typeof fs>()),
+);
+
 const tmp = makeTempDir('otel-audit-keystore-creation-');
 afterAll(() => tmp.cleanup());
+afterEach(() => resetHeldOpen());
 const { open, linkedByAnother } = deferredStores(tmp.dir);
 
 /** The store as a process that only reads it (the CLI) sees it: no deferSync, nothing cached from before. */
@@ -98,24 +104,12 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
   });
 
   it('a key taken over by flushPendingSync and then shredded (keys shred) is not linked again by the thread pool writing it', async () => {
-    // The thread pool's link, issued before the takeover, ran after the shred: the key came back at
-    // the subject's name, decrypting records acknowledged before the shred.
+    // The thread pool's writing, begun before the takeover, linked the entry after the shred: the key
+    // came back at the subject's name, decrypting records acknowledged before the shred.
     const store = open(new LoggingSyncer());
-    store.keyForSubject('sid');
-    await store.flushPending(); // the subject's shard directory exists and is known
-    store.shred('sid');
-    const key = store.keyForSubject('sid'); // a new key, its entry not written yet
-    // The thread pool busy: the flush's writing (past its takeover check) waits behind these.
-    const busy = Array.from({ length: 8 }, () => pbkdf2Async('x', 'y', 300_000, 32, 'sha256'));
-    const inFlight = store.flushPending();
-    for (let i = 0; i < 10; i++) await Promise.resolve();
-    store.flushPendingSync(); // durable: the batch's records go to the WAL
-    expect(reader(store.directory).shred('sid')).toBe(key.id);
-    await Promise.all(busy);
-    await inFlight;
-    await delay(5);
+    const keyId = await relinkAfterShred(store, 'sid'); // the open of its temporary file held meanwhile
     expect(existsSync(fileOf(store, 'sid'))).toBe(false);
-    expect(reader(store.directory).keyById(key.id)).toBeUndefined();
+    expect(reader(store.directory).keyById(keyId)).toBeUndefined();
     expect(temporaries(store, 'sid')).toEqual([]);
   });
 
