@@ -5,18 +5,16 @@
 import * as fs from 'node:fs';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pbkdf2 } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditRecord } from '../record/AuditRecord.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { KeyStoreIoError } from './errors.ts';
 import { RecordDecryptor, SHREDDED_MARKER } from './RecordDecryptor.ts';
 import { encryptValue } from './encryptedValue.ts';
-import { KeyStore } from './KeyStore.ts';
-import { SecretKeyRing } from './SecretKey.ts';
-import { deferredStores, fileOf, LoggingSyncer, master } from './testutil/deferredStores.ts';
+import { deferredStores, fileOf, LoggingSyncer } from './testutil/deferredStores.ts';
+import { resetHeldOpen } from './testutil/heldOpen.ts';
+import { readerOf as reader, relinkAfterShred } from './testutil/relinkAfterShred.ts';
 
 type LinkCallback = (error: NodeJS.ErrnoException | null) => void;
 interface HeldLink {
@@ -28,7 +26,8 @@ interface HeldLink {
  * `unlinkFails(file)`: unlinkSync of that file fails with EIO. `holdLink`: the next asynchronous link
  * of a temporary file is not run but kept in `held`. `linkBeforeUnlink`: that link runs (for real)
  * just before an unlinkSync of its temporary file — the thread pool's link landing between a
- * shred's overwrite of the file and its unlink.
+ * shred's overwrite of the file and its unlink. Over heldOpen.ts (the open of a temporary file held:
+ * relinkAfterShred.ts).
  */
 const hooks = vi.hoisted(() => ({
   unlinkFails: undefined as ((file: string) => boolean) | undefined,
@@ -37,7 +36,7 @@ const hooks = vi.hoisted(() => ({
   linkBeforeUnlink: undefined as HeldLink | undefined,
 }));
 vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof fs>();
+  const real = (await import('./testutil/heldOpen.ts')).withHeldOpen(await importOriginal<typeof fs>());
   return {
     ...real,
     unlinkSync: (file: fs.PathLike) => {
@@ -61,7 +60,6 @@ vi.mock('node:fs', async (importOriginal) => {
   };
 });
 
-const pbkdf2Async = promisify(pbkdf2);
 const tmp = makeTempDir('otel-audit-keystore-relink-');
 afterAll(() => tmp.cleanup());
 afterEach(() => {
@@ -69,37 +67,17 @@ afterEach(() => {
   hooks.holdLink = false;
   hooks.held = undefined;
   hooks.linkBeforeUnlink = undefined;
+  resetHeldOpen();
+  vi.useRealTimers();
 });
 const { open } = deferredStores(tmp.dir);
 
-/** The store as a process that only reads it (the CLI) sees it. */
-const reader = (directory: string): KeyStore =>
-  KeyStore.open({ directory, masterKeys: new SecretKeyRing([master], 'master'), create: false });
-
-/**
- * A key taken over by flushPendingSync, then shredded by another process while the thread pool's link
- * of the same entry, issued before the takeover, still waits to run (8 pbkdf2 jobs keep the pool busy;
- * KeyStore.creation.test.ts). Returns once that link has run (after the shred: the key is back).
- */
-async function relinkAfterShred(store: KeyStore, subject: string, beforeLink: () => void): Promise<string> {
-  store.keyForSubject(subject);
-  await store.flushPending(); // the subject's shard directory exists and is known
-  store.shred(subject);
-  const key = store.keyForSubject(subject); // a new key, its entry not written yet
-  const busy = Array.from({ length: 8 }, () => pbkdf2Async('x', 'y', 300_000, 32, 'sha256'));
-  const inFlight = store.flushPending();
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-  store.flushPendingSync(); // durable: the batch's records go to the WAL
-  expect(reader(store.directory).shred(subject)).toBe(key.id);
-  beforeLink();
-  await Promise.all(busy);
-  await inFlight;
-  await delay(5);
-  return key.id;
-}
+/** RelinkedEntries' retry timer (1 s doubling to 60 s) runs only when a test advances it. */
+const fakeRetryTimer = (): void => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
 
 describe('KeyStore: a shredded key linked again by a write in flight', () => {
   it('is destroyed; when that fails it is reported (onError) and destroyed by the next flush, not left readable', async () => {
+    fakeRetryTimer();
     const errors: KeyStoreIoError[] = [];
     const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
     const file = fileOf(store, 'sid');
@@ -114,27 +92,38 @@ describe('KeyStore: a shredded key linked again by a write in flight', () => {
     expect(existsSync(file)).toBe(false);
     expect(reader(store.directory).keyById(keyId)).toBeUndefined();
     expect(errors).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0); // nothing left to retry
   });
 
   it('while the store is locked (a shred or rewrap elsewhere), it is destroyed once the lock is gone', async () => {
+    fakeRetryTimer();
     const errors: KeyStoreIoError[] = [];
     const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
     const lock = `${store.directory}/lock`;
     const keyId = await relinkAfterShred(store, 'sue', () => fs.writeFileSync(lock, '4242\n'));
-    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors).toHaveLength(1); // the first attempt's
     expect(errors[0]?.message).toMatch(/locked/);
+    expect(errors[0]?.message).toContain(keyId);
     // A lock left by a crashed shred stays until removed by hand: the batches' flushes retry without
     // logging each time (the first attempt and the timer report it).
-    const reported = errors.length;
     for (let i = 0; i < 20; i++) {
       store.flushPendingSync();
       await store.flushPending();
     }
-    expect(errors.length - reported).toBeLessThanOrEqual(1); // the timer's, if 1 s has passed
+    expect(errors).toHaveLength(1);
+    expect(existsSync(fileOf(store, 'sue'))).toBe(true); // still locked: not destroyed yet
+    vi.advanceTimersByTime(999);
+    expect(errors).toHaveLength(1);
+    vi.advanceTimersByTime(1); // the timer's first retry (1 s) reports, and says when it tries next
+    expect(errors).toHaveLength(2);
+    expect(errors[1]?.message).toMatch(/locked/);
+    expect(errors[1]?.message).toContain('every 2 s');
     fs.rmSync(lock);
     store.flushPendingSync(); // the synchronous flush retries too
     expect(existsSync(fileOf(store, 'sue'))).toBe(false);
     expect(reader(store.directory).keyById(keyId)).toBeUndefined();
+    expect(errors).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0); // the timer stopped with nothing left
   });
 });
 
