@@ -10,18 +10,18 @@ import { alternateEntryPath } from './internal/keyStoreFormat.ts';
 import { KeyStore } from './KeyStore.ts';
 import { SecretKeyRing } from './SecretKey.ts';
 import { deferredStores, fileOf, LoggingSyncer, master } from './testutil/deferredStores.ts';
-import { resetHeldOpen } from './testutil/heldOpen.ts';
+import { resetHeldFs } from './testutil/heldFs.ts';
 import { randomSecretKey } from './testutil/keys.ts';
 import { relinkAfterShred } from './testutil/relinkAfterShred.ts';
 
-// The thread pool's writing of an entry can be held at the open of its temporary file (heldOpen.ts).
+// The thread pool's writing of an entry can be held at the open of its temporary file (heldFs.ts).
 vi.mock('node:fs', async (importOriginal) =>
-  (await import('./testutil/heldOpen.ts')).withHeldOpen(await importOriginal<typeof fs>()),
+  (await import('./testutil/heldFs.ts')).withHeldFs(await importOriginal<typeof fs>()),
 );
 
 const tmp = makeTempDir('otel-audit-keystore-creation-');
 afterAll(() => tmp.cleanup());
-afterEach(() => resetHeldOpen());
+afterEach(() => resetHeldFs());
 const { open, linkedByAnother } = deferredStores(tmp.dir);
 
 /** The store as a process that only reads it (the CLI) sees it: no deferSync, nothing cached from before. */

@@ -4,8 +4,6 @@
  */
 import * as fs from 'node:fs';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditRecord } from '../record/AuditRecord.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
@@ -13,30 +11,20 @@ import { KeyStoreIoError } from './errors.ts';
 import { RecordDecryptor, SHREDDED_MARKER } from './RecordDecryptor.ts';
 import { encryptValue } from './encryptedValue.ts';
 import { deferredStores, fileOf, LoggingSyncer } from './testutil/deferredStores.ts';
-import { resetHeldOpen } from './testutil/heldOpen.ts';
+import { holdNextTemporaryLink, resetHeldFs } from './testutil/heldFs.ts';
 import { readerOf as reader, relinkAfterShred } from './testutil/relinkAfterShred.ts';
 
-type LinkCallback = (error: NodeJS.ErrnoException | null) => void;
-interface HeldLink {
-  readonly from: string;
-  readonly to: string;
-  readonly callback: LinkCallback;
-}
 /**
- * `unlinkFails(file)`: unlinkSync of that file fails with EIO. `holdLink`: the next asynchronous link
- * of a temporary file is not run but kept in `held`. `linkBeforeUnlink`: that link runs (for real)
- * just before an unlinkSync of its temporary file — the thread pool's link landing between a
- * shred's overwrite of the file and its unlink. Over heldOpen.ts (the open of a temporary file held:
- * relinkAfterShred.ts).
+ * `unlinkFails(file)`: unlinkSync of that file fails with EIO. `linkBeforeUnlink`: a held link of a
+ * temporary file (heldFs.ts) runs (for real) just before an unlinkSync of that file — the thread
+ * pool's link landing between a shred's overwrite of the file and its unlink.
  */
 const hooks = vi.hoisted(() => ({
   unlinkFails: undefined as ((file: string) => boolean) | undefined,
-  holdLink: false,
-  held: undefined as HeldLink | undefined,
-  linkBeforeUnlink: undefined as HeldLink | undefined,
+  linkBeforeUnlink: undefined as { readonly from: string; readonly to: string } | undefined,
 }));
 vi.mock('node:fs', async (importOriginal) => {
-  const real = (await import('./testutil/heldOpen.ts')).withHeldOpen(await importOriginal<typeof fs>());
+  const real = (await import('./testutil/heldFs.ts')).withHeldFs(await importOriginal<typeof fs>());
   return {
     ...real,
     unlinkSync: (file: fs.PathLike) => {
@@ -49,14 +37,6 @@ vi.mock('node:fs', async (importOriginal) => {
       if (hooks.unlinkFails?.(f)) throw Object.assign(new Error('EIO: i/o error, unlink'), { code: 'EIO' });
       real.unlinkSync(file);
     },
-    link: (from: fs.PathLike, to: fs.PathLike, callback: LinkCallback) => {
-      if (hooks.holdLink && path.basename(String(from)).startsWith('.tmp-')) {
-        hooks.holdLink = false;
-        hooks.held = { from: String(from), to: String(to), callback };
-        return;
-      }
-      real.link(from, to, callback);
-    },
   };
 });
 
@@ -64,10 +44,8 @@ const tmp = makeTempDir('otel-audit-keystore-relink-');
 afterAll(() => tmp.cleanup());
 afterEach(() => {
   hooks.unlinkFails = undefined;
-  hooks.holdLink = false;
-  hooks.held = undefined;
   hooks.linkBeforeUnlink = undefined;
-  resetHeldOpen();
+  resetHeldFs();
   vi.useRealTimers();
 });
 const { open } = deferredStores(tmp.dir);
@@ -132,16 +110,16 @@ describe('KeyStore: a shred racing the link of a new entry', () => {
     const store = open(new LoggingSyncer());
     const key = store.keyForSubject('ria');
     const value = encryptValue('secret', key.id, key.key, { path: ['body'], timeUnixNano: 1n });
-    hooks.holdLink = true;
+    const holding = holdNextTemporaryLink();
     const inFlight = store.flushPending(); // the thread pool writes the temporary file, then links it
-    for (let i = 0; i < 200 && hooks.held === undefined; i++) await delay(1);
-    const held = hooks.held as HeldLink | undefined;
-    expect(held?.to).toBe(fileOf(store, 'ria'));
+    const held = await holding;
+    expect(held.to).toBe(fileOf(store, 'ria'));
     // keys shred (another process) zero-fills the temporary file holding the key; the link runs
     // before its unlink: the subject's name now holds those zeros.
     hooks.linkBeforeUnlink = held;
     reader(store.directory).shred('ria');
-    held?.callback(null); // the thread pool reports its link
+    expect(hooks.linkBeforeUnlink).toBeUndefined(); // it did run there
+    held.complete(null); // the thread pool reports its link
     await inFlight; // the records of that batch are acknowledged: they count as shredded
     expect(existsSync(fileOf(store, 'ria'))).toBe(false);
     const r = reader(store.directory);

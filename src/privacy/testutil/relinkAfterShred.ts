@@ -1,17 +1,17 @@
 /**
  * The race fcebddd and 672d78f fixed (entryCreation.ts, `createEntry`), played in a fixed order: a
  * flush starts writing a new key's entry on the thread pool (past its takeover check, the open of
- * its temporary file held: heldOpen.ts), `flushPendingSync` takes the creation over and links its
+ * its temporary file held: heldFs.ts), `flushPendingSync` takes the creation over and links its
  * own copy, another process shreds the subject, then the thread pool's writing goes on: its link
  * succeeds (the name is free again) and would bring the shredded key back. Needs node:fs mocked
- * with `withHeldOpen`.
+ * with `withHeldFs`.
  */
 import path from 'node:path';
 import { expect } from 'vitest';
 import { KeyStore } from '../KeyStore.ts';
 import { SecretKeyRing } from '../SecretKey.ts';
 import { fileOf, master } from './deferredStores.ts';
-import { asyncLinksDone, holdNextTemporaryOpen } from './heldOpen.ts';
+import { asyncLinksDone, holdNextTemporaryOpen } from './heldFs.ts';
 
 /** The store as a process that only reads it (the CLI: `keys shred`) sees it. */
 export const readerOf = (directory: string): KeyStore =>
