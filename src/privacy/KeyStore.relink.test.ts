@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditRecord } from '../record/AuditRecord.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
-import { KeyStoreIoError } from './errors.ts';
+import { KeyStoreClosedError, KeyStoreIoError } from './errors.ts';
 import { RecordDecryptor, SHREDDED_MARKER } from './RecordDecryptor.ts';
 import { encryptValue } from './encryptedValue.ts';
 import { deferredStores, fileOf, LoggingSyncer } from './testutil/deferredStores.ts';
-import { holdNextTemporaryLink, resetHeldFs } from './testutil/heldFs.ts';
+import { asyncLinksDone, holdNextTemporaryLink, resetHeldFs } from './testutil/heldFs.ts';
 import { readerOf as reader, relinkAfterShred } from './testutil/relinkAfterShred.ts';
 
 /**
@@ -102,6 +102,87 @@ describe('KeyStore: a shredded key linked again by a write in flight', () => {
     expect(reader(store.directory).keyById(keyId)).toBeUndefined();
     expect(errors).toHaveLength(2);
     expect(vi.getTimerCount()).toBe(0); // the timer stopped with nothing left
+  });
+});
+
+describe('KeyStore.close: the last attempt at a shredded key linked again', () => {
+  it('still locked: reported as given up (the file, the key id, shred again), no timer left, nothing retries it', async () => {
+    fakeRetryTimer();
+    const errors: KeyStoreIoError[] = [];
+    const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
+    const file = fileOf(store, 'ida');
+    const lock = `${store.directory}/lock`;
+    const keyId = await relinkAfterShred(store, 'ida', () => fs.writeFileSync(lock, '4242\n'));
+    expect(errors).toHaveLength(1); // the first attempt's
+    expect(vi.getTimerCount()).toBe(1); // the retry timer
+    await store.close();
+    expect(errors).toHaveLength(2); // the last attempt's
+    expect(errors[1]).toBeInstanceOf(KeyStoreIoError);
+    const message = errors[1]?.message ?? '';
+    expect(message).toContain(file);
+    expect(message).toContain(keyId);
+    expect(message).toMatch(/locked/);
+    expect(message).toContain('`keys shred` again');
+    expect(message).not.toContain('retried by');
+    expect(vi.getTimerCount()).toBe(0);
+    fs.rmSync(lock);
+    vi.advanceTimersByTime(120_000); // no retry after close: the file stays, no more reports
+    expect(errors).toHaveLength(2);
+    expect(existsSync(file)).toBe(true);
+    expect(reader(store.directory).keyById(keyId)?.id).toBe(keyId); // readable: hence the report
+    await store.close(); // idempotent: no second report
+    expect(errors).toHaveLength(2);
+  });
+
+  it('now destroyable: destroyed by close (the entry file is gone), nothing reported', async () => {
+    fakeRetryTimer();
+    const errors: KeyStoreIoError[] = [];
+    const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
+    const file = fileOf(store, 'ivo');
+    const keyId = await relinkAfterShred(store, 'ivo', () => {
+      hooks.unlinkFails = (f) => f === file;
+    });
+    expect(errors).toHaveLength(1);
+    hooks.unlinkFails = undefined; // no flush comes before the shutdown: close destroys it
+    await store.close();
+    expect(existsSync(file)).toBe(false);
+    expect(reader(store.directory).keyById(keyId)).toBeUndefined();
+    expect(errors).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('waits for the flush in flight whose link brings the key back, then destroys it; refuses new work from the call on', async () => {
+    fakeRetryTimer();
+    const errors: KeyStoreIoError[] = [];
+    let lock = '';
+    const store = open(new LoggingSyncer(), undefined, {
+      onError: (e) => {
+        errors.push(e);
+        fs.rmSync(lock); // freed once the link's own attempt has failed: close's attempt succeeds
+      },
+    });
+    const file = fileOf(store, 'uma');
+    lock = `${store.directory}/lock`;
+    let closed: Promise<void> | undefined;
+    let linksWhenClosed = -1;
+    const keyId = await relinkAfterShred(store, 'uma', () => {
+      fs.writeFileSync(lock, '4242\n'); // the link's own attempt fails
+      closed = store.close(); // the shutdown begins while the thread pool still has to link the entry
+      void closed.then(() => (linksWhenClosed = asyncLinksDone().length));
+      expect(() => store.keyForSubject('other')).toThrow(KeyStoreClosedError);
+      expect(() => store.shred('other')).toThrow(KeyStoreClosedError);
+      expect(() => store.keyById(`${'0'.repeat(32)}.000000000000`)).toThrow(KeyStoreClosedError);
+    });
+    await closed;
+    expect(linksWhenClosed).toBeGreaterThan(0); // closed after the link, not before
+    expect(errors).toHaveLength(1); // the link's first attempt (locked); close's succeeded
+    expect(errors[0]?.message).toMatch(/locked/);
+    expect(existsSync(file)).toBe(false);
+    expect(reader(store.directory).keyById(keyId)).toBeUndefined();
+    expect(vi.getTimerCount()).toBe(0);
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreClosedError);
+    expect(() => store.flushPendingSync()).toThrow(KeyStoreClosedError);
+    expect(new KeyStoreClosedError('x').retryable).toBe(true);
   });
 });
 

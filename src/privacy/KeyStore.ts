@@ -61,6 +61,10 @@
  * - Master key rotation: entries name the master key that wrapped them; new
  *   entries use the ring's active key; `rewrap()` moves everything to it.
  * - The directory must support hard links (any local POSIX file system).
+ * - `close()` (the processor's shutdown): no new work from the call on
+ *   (`KeyStoreClosedError`); flushes may still run until those in flight
+ *   have ended (they may link a shredded key back, internal/relinkedEntries.ts),
+ *   then a last attempt at such entries, reported if it fails; no timer left.
  */
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
@@ -68,6 +72,7 @@ import { OtelAuditError } from '../errors.ts';
 import { associatedData } from './aead.ts';
 import {
   KeyStoreBacklogError,
+  KeyStoreClosedError,
   KeyStoreCorruptError,
   KeyStoreIoError,
   KeyStoreWriteFailedError,
@@ -224,6 +229,9 @@ export class KeyStore {
   private readonly pendingMax: number;
   private readonly syncer: EntrySyncer;
   private readonly onTornEntryRemoved: ((file: string) => void) | undefined;
+  /** `closing`: `close()` was called; `closed`: it has done its work (see `close`). */
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private closing: Promise<void> | undefined;
 
   private constructor(o: KeyStoreOptions, indexKey: KeyObject) {
     this.directory = o.directory;
@@ -333,6 +341,7 @@ export class KeyStore {
    * once `flushPending()` has resolved (so is a key read from the store here).
    */
   keyForSubject(subject: Subject): DataKey {
+    this.refuseIfClosing();
     const ref = this.subjectRef(subject);
     const cached = this.cache.get(ref);
     if (cached) return cached;
@@ -379,16 +388,54 @@ export class KeyStore {
    * was encrypted with those keys must not be made durable; a later flush repairs or forgets them.
    */
   flushPending(): Promise<void> {
+    if (this.state === 'closed') return Promise.reject(this.closedError());
     return this.pending?.flush() ?? Promise.resolve();
   }
 
   /** `flushPending()`, blocking (for callers that cannot await); throws `KeyStoreIoError`. */
   flushPendingSync(): void {
+    if (this.state === 'closed') throw this.closedError();
     this.pending?.flushSync();
+  }
+
+  /**
+   * Closes the store (idempotent; the same promise each call). From the call on, `keyForSubject`,
+   * `keyById`, `shred` and `rewrap` throw `KeyStoreClosedError`; flushes still run — the runner of a
+   * batch processed before may flush it now — until the work of every flush has ended (with
+   * `deferSync`; also of flushes a `flushPendingSync` took over: their thread-pool link may still
+   * bring a shredded key back, relinkedEntries.ts). Then one last synchronous attempt to destroy each
+   * entry of a shredded key linked back and not destroyed yet, the retry timer stopped, and each entry
+   * still left reported through `onError` (file, key id: an operator must shred its subject again —
+   * nothing retries it any more). From then on flushes are refused too (`KeyStoreClosedError`,
+   * retryable: what was processed with the store's keys is not acknowledged). A flush that never ends
+   * (a hung disk) keeps it from resolving: the caller's deadline applies.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.state = 'closing';
+    if (this.pending) {
+      await this.pending.settled();
+      this.pending.closeRelinked();
+    }
+    this.state = 'closed';
+  }
+
+  /** Throws `KeyStoreClosedError` once `close()` was called. */
+  private refuseIfClosing(): void {
+    if (this.state !== 'open') throw this.closedError();
+  }
+
+  private closedError(): KeyStoreClosedError {
+    return new KeyStoreClosedError(`key store ${this.directory} is closed`);
   }
 
   /** The data key with `id`, or undefined when it was shredded (or never was in this store). */
   keyById(id: string): DataKey | undefined {
+    this.refuseIfClosing();
     const ref = DATA_KEY_ID_PATTERN.exec(id)?.[1];
     if (ref === undefined) return undefined;
     const cached = this.cache.get(ref);
@@ -429,6 +476,7 @@ export class KeyStore {
    * has settled.
    */
   shred(subject: Subject): string | undefined {
+    this.refuseIfClosing();
     const ref = this.subjectRef(subject);
     const writing = this.creating.get(ref);
     if (writing !== undefined && !(this.pending?.has(ref) ?? false)) {
@@ -476,6 +524,7 @@ export class KeyStore {
 
   /** Re-wraps the index key and every data key under the active master key; returns how many files changed. */
   rewrap(): number {
+    this.refuseIfClosing();
     return withStoreLock(this.directory, () => rewrapStore(this.directory, this.masterKeys));
   }
 

@@ -63,3 +63,14 @@ export class KeyStoreBacklogError extends KeyStoreIoError {}
  * Retryable: the sender keeps its records.
  */
 export class KeyStoreWriteFailedError extends KeyStoreIoError {}
+
+/**
+ * The key store was closed (`KeyStore.close()`: its processor shut down) or is closing: it gives out no
+ * key, shreds nothing, and once closed flushes nothing. Code `LIFECYCLE` (a component stopped); retryable
+ * like a closed WAL: records refused here were not acknowledged, their sender keeps them.
+ */
+export class KeyStoreClosedError extends OtelAuditError {
+  constructor(message: string) {
+    super('LIFECYCLE', message, { retryable: true });
+  }
+}

@@ -130,6 +130,8 @@ export class PendingEntries {
    * held (and their files worked on by the thread pool) until it ends, so they count toward `size`.
    */
   private runningEntries = 0;
+  /** The work of every flush not ended, `flushSync` or not (`settled`: a shredded key may still be linked back there). */
+  private readonly running = new Set<Promise<void>>();
   private readonly relinked: RelinkedEntries;
   private readonly failing = new FailingCreations();
 
@@ -141,6 +143,20 @@ export class PendingEntries {
   /** Entries of shredded keys linked again by this process's writing and not destroyed yet. */
   get relinkedLeft(): number {
     return this.relinked.size;
+  }
+
+  /**
+   * Resolves once the work of every flush has ended — also of flushes a `flushSync` let go of, whose
+   * thread-pool link may still bring a shredded key back (relinkedEntries.ts) — including flushes
+   * started meanwhile. Never rejects (their callers get their failures).
+   */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /** The last attempt at the entries of shredded keys linked back, and no more retries (KeyStore.close). */
+  closeRelinked(): void {
+    this.relinked.close();
   }
 
   /** True when an entry is pending or being synced. */
@@ -195,9 +211,11 @@ export class PendingEntries {
       this.pending.clear();
       const work = this.syncAll(flights);
       this.inFlight.set(work, flights);
+      this.running.add(work);
       this.runningEntries += flights.length;
       const done = (): void => {
         this.inFlight.delete(work);
+        this.running.delete(work);
         this.runningEntries -= flights.length;
         for (const keyId of holds) this.failing.release(keyId);
       };
