@@ -36,16 +36,26 @@ export class EncryptProcessor implements RecordProcessor {
   private readonly config: AuditEncryptConfig;
   private readonly lifecycle: Lifecycle;
   private store: KeyStore | undefined;
-  /** Kept after shutdown: keys handed out before it must still be synced before their records go on. */
+  /**
+   * Kept after shutdown: a batch processed before it is flushed by its runner, maybe while the store
+   * closes (flushes run until those in flight have ended); once closed, a flush with keys still
+   * pending is refused (KeyStoreClosedError, retryable): those records are not acknowledged.
+   */
   private syncing: KeyStore | undefined;
+  private opening: Promise<void> | undefined;
 
   constructor(settings: CreateSettings, config: AuditEncryptConfig) {
     this.settings = settings;
     this.config = config;
     this.lifecycle = new Lifecycle(
-      () => this.open(),
+      () => (this.opening = this.open()),
       async () => {
+        this.store = undefined; // process() refuses from now on
+        await this.opening?.catch(() => undefined); // a store being opened is closed too
         this.store = undefined;
+        // After the last flush: waits for the flushes in flight, then the last attempt at a shredded
+        // key a write of theirs linked back, reported (logger.error) if it fails; no retry timer left.
+        await this.syncing?.close();
       },
     );
   }
@@ -129,8 +139,8 @@ export class EncryptProcessor implements RecordProcessor {
         this.settings.logger.warn(
           `${id}: key store entry ${file} was left empty or zero-filled by a crash; removed, its subject gets a new key (records that named the old key, if any, cannot be decrypted)`,
         ),
-      // A shredded key readable again until destroyed (retried): an operator runs `keys shred` again
-      // for the subject if this process stops first (docs/privacy.md).
+      // A shredded key readable again until destroyed (retried until shutdown, whose last attempt
+      // reports it as given up): an operator runs `keys shred` again for the subject (docs/privacy.md).
       onError: (error) => this.settings.logger.error(`${id}: ${error.message}`),
     });
     const c = this.config;
