@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config/resolve.ts';
-import type { AnyFactory } from '../src/pipeline/factories.ts';
+import type { AnyFactory, CreateSettings } from '../src/pipeline/factories.ts';
 import { BUILTIN_FACTORIES, createFactoryRegistry } from '../src/pipeline/registry.ts';
 import { Service } from '../src/pipeline/Service.ts';
 import { createAuditRecord } from '../src/record/AuditRecord.ts';
@@ -126,6 +126,54 @@ service:
     await service.start();
     await service.shutdown();
     expect(stopped).toEqual(['receiver', 'processor', 'exporter', 'extension']);
+  });
+});
+
+describe('Service and an exporter bug', () => {
+  it("logs an exporter's untyped failure (ExporterFailedError) naming the pipeline and the exporter", async () => {
+    const buggy = BUILTIN_FACTORIES.map((f): AnyFactory => {
+      if (f.kind !== 'exporter') return f;
+      return {
+        ...f,
+        create: (settings: CreateSettings, config: unknown) => {
+          const exporter = f.create(settings, config);
+          exporter.consumeLogs = () => Promise.reject(new TypeError('boom'));
+          return exporter;
+        },
+      };
+    });
+    const buggyRegistry = createFactoryRegistry(buggy);
+    const config = resolveConfig(
+      [
+        {
+          kind: 'yaml',
+          text: `
+receivers: { audit_sdk: }
+exporters: { audit_wal: { directory: ${tmp.dir}/bug } }
+service: { pipelines: { logs/x: { receivers: [audit_sdk], exporters: [audit_wal] } } }
+`,
+        },
+      ],
+      { catalog: buggyRegistry.catalog },
+    );
+    const errors: string[] = [];
+    const service = Service.build({
+      config,
+      registry: buggyRegistry,
+      logger: { ...quiet, error: (m) => errors.push(m) },
+    });
+    await service.start();
+    try {
+      const pipeline = service.pipelines.get('logs/x');
+      await expect(
+        pipeline?.consumeLogs({ records: [createAuditRecord({ body: 'x' })] }),
+      ).rejects.toMatchObject({ code: 'INTERNAL' });
+      expect(errors).toEqual([
+        'service::pipelines::logs/x: exporter "audit_wal" failed (a bug): TypeError: boom',
+      ]);
+    } finally {
+      await service.shutdown();
+    }
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { OtelAuditError } from '../errors.ts';
 import { isDataError, isRetryable, type LogBatch, type LogsConsumer } from './consumer.ts';
-import { typedExporterError } from './ExporterFailedError.ts';
+import { ExporterFailedError, typedExporterError } from './ExporterFailedError.ts';
 import type { LogsExporter } from './factories.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
 import { RecordsRejectedError, type RejectedRecord } from './RecordsRejectedError.ts';
@@ -19,6 +19,7 @@ export class PipelineConsumer implements LogsConsumer {
   private readonly exporters: readonly LogsExporter[];
   private readonly processorIds: readonly string[];
   private readonly exporterIds: readonly string[];
+  private readonly onExporterBug: ((err: ExporterFailedError) => void) | undefined;
 
   constructor(
     id: string,
@@ -28,8 +29,14 @@ export class PipelineConsumer implements LogsConsumer {
     processorIds: readonly string[] = [],
     /** `exporterIds[i]` names `exporters[i]` in errors. */
     exporterIds: readonly string[] = [],
+    /**
+     * Told of every untyped exporter failure (a bug) as it is turned into `ExporterFailedError`: the
+     * sender only sees it in its answer's message, so the service logs it here.
+     */
+    onExporterBug?: (err: ExporterFailedError) => void,
   ) {
     this.id = id;
+    this.onExporterBug = onExporterBug;
     this.processors = processors;
     this.exporters = exporters;
     this.processorIds = processorIds;
@@ -51,8 +58,7 @@ export class PipelineConsumer implements LogsConsumer {
       } catch (err) {
         // An exporter refused some records on their own (e.g. over payload_bytes_max): its indices are
         // positions in `kept`; report them as positions in the batch, with the processors' refusals.
-        if (!(err instanceof RecordsRejectedError))
-          throw typedExporterError(err, this.exporterIds[0] ?? '#0');
+        if (!(err instanceof RecordsRejectedError)) throw this.typed(err, 0);
         refused = mergeRejected(rejected, toBatchIndices(err.rejected, kept, batch.records));
       }
     }
@@ -71,8 +77,15 @@ export class PipelineConsumer implements LogsConsumer {
     try {
       await (this.exporters[i] as LogsExporter).consumeLogs(batch);
     } catch (err) {
-      throw typedExporterError(err, this.exporterIds[i] ?? `#${i}`);
+      throw this.typed(err, i);
     }
+  }
+
+  /** Exporter `i`'s failure as it leaves the pipeline (`typedExporterError`); a bug is reported. */
+  private typed(err: unknown, i: number): OtelAuditError {
+    const typed = typedExporterError(err, this.exporterIds[i] ?? `#${i}`);
+    if (typed !== err && typed instanceof ExporterFailedError) this.onExporterBug?.(typed);
+    return typed;
   }
 }
 

@@ -120,6 +120,7 @@ export class Service {
         p.exporters.map((id) => s.exporters.get(id) as LogsExporter),
         p.processors,
         p.exporters,
+        (err) => logger.error(`service::pipelines::${pid}: ${err.message}`),
       );
       s.pipelines.set(pid, pipeline);
       for (const r of p.receivers) entry.set(r, [...(entry.get(r) ?? []), pipeline]);

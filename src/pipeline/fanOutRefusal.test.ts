@@ -215,7 +215,20 @@ describe('an untyped exporter failure', () => {
 
   it('typed errors keep their own code', async () => {
     const typed = new OtelAuditError('WAL_IO', 'io', { retryable: true });
-    const pipeline = new PipelineConsumer('p', [], [failing(() => typed)], [], ['w']);
+    const bugs: ExporterFailedError[] = [];
+    const pipeline = new PipelineConsumer('p', [], [failing(() => typed)], [], ['w'], (e) => bugs.push(e));
     expect(await rejection(pipeline.consumeLogs(batch()))).toBe(typed);
+    expect(bugs).toEqual([]); // not a bug: not reported as one
+  });
+
+  it('is reported to the service (logged), alone or in a fan-out, once per failure', async () => {
+    const bug = failing(() => new TypeError('boom'));
+    for (const exporters of [[bug], [new StoringExporter(), bug]]) {
+      const bugs: ExporterFailedError[] = [];
+      const ids = exporters.length === 1 ? ['buggy'] : ['ok', 'buggy'];
+      const pipeline = new PipelineConsumer('logs', [], exporters, [], ids, (e) => bugs.push(e));
+      const err = await rejection(pipeline.consumeLogs(batch()));
+      expect(bugs).toEqual([err]);
+    }
   });
 });
