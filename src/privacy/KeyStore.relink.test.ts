@@ -165,8 +165,10 @@ describe('KeyStore.close: the last attempt at a shredded key linked again', () =
     lock = `${store.directory}/lock`;
     let closed: Promise<void> | undefined;
     let linksWhenClosed = -1;
+    let linksBefore = -1; // the first key's link (relinkAfterShred) is among them: counted from here
     const keyId = await relinkAfterShred(store, 'uma', () => {
       fs.writeFileSync(lock, '4242\n'); // the link's own attempt fails
+      linksBefore = asyncLinksDone().length;
       closed = store.close(); // the shutdown begins while the thread pool still has to link the entry
       void closed.then(() => (linksWhenClosed = asyncLinksDone().length));
       expect(() => store.keyForSubject('other')).toThrow(KeyStoreClosedError);
@@ -174,7 +176,7 @@ describe('KeyStore.close: the last attempt at a shredded key linked again', () =
       expect(() => store.keyById(`${'0'.repeat(32)}.000000000000`)).toThrow(KeyStoreClosedError);
     });
     await closed;
-    expect(linksWhenClosed).toBeGreaterThan(0); // closed after the link, not before
+    expect(linksWhenClosed).toBe(linksBefore + 1); // closed after the link, not before
     expect(errors).toHaveLength(1); // the link's first attempt (locked); close's succeeded
     expect(errors[0]?.message).toMatch(/locked/);
     expect(existsSync(file)).toBe(false);
