@@ -42,6 +42,8 @@ const realClearTimeout = globalThis.clearTimeout;
 let waitingOpen: ((held: HeldOpen) => void) | undefined;
 let waitingLink: ((held: HeldLink) => void) | undefined;
 const linksDone: string[] = [];
+/** The wait timers of the holds not reached yet (cleared by `resetHeldFs`). */
+const waitTimers = new Set<ReturnType<typeof setTimeout>>();
 
 /** The targets of the asynchronous links that succeeded, in order (since the last reset). */
 export function asyncLinksDone(): readonly string[] {
@@ -54,13 +56,19 @@ export function asyncLinksDone(): readonly string[] {
  */
 export function holdNextTemporaryOpen(waitMsMax = 10_000): Promise<HeldOpen> {
   if (waitingOpen !== undefined) throw new Error('holdNextTemporaryOpen: a hold is already waiting');
-  return waitFor<HeldOpen>('open', waitMsMax, (take) => (waitingOpen = take));
+  return waitFor<HeldOpen>('open', waitMsMax, {
+    get: () => waitingOpen,
+    set: (take) => (waitingOpen = take),
+  });
 }
 
 /** `holdNextTemporaryOpen` for the next asynchronous link of a temporary file. */
 export function holdNextTemporaryLink(waitMsMax = 10_000): Promise<HeldLink> {
   if (waitingLink !== undefined) throw new Error('holdNextTemporaryLink: a hold is already waiting');
-  return waitFor<HeldLink>('link', waitMsMax, (take) => (waitingLink = take));
+  return waitFor<HeldLink>('link', waitMsMax, {
+    get: () => waitingLink,
+    set: (take) => (waitingLink = take),
+  });
 }
 
 /** Drops the holds not reached and the links recorded (call it after each test). */
@@ -68,6 +76,9 @@ export function resetHeldFs(): void {
   waitingOpen = undefined;
   waitingLink = undefined;
   linksDone.length = 0;
+  // A dropped hold's wait must not end in a later test (it would disarm that test's hold).
+  for (const timer of waitTimers) realClearTimeout(timer);
+  waitTimers.clear();
 }
 
 /** `real` with its callback `open` and `link` able to hold, and its links recorded. */
@@ -118,20 +129,29 @@ function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => vo
   };
 }
 
-/** Arms a hold (`arm(take)`), disarmed (`arm(undefined)`) if not reached within `waitMsMax`. */
-function waitFor<T>(
-  what: string,
-  waitMsMax: number,
-  arm: (take: ((held: T) => void) | undefined) => void,
-): Promise<T> {
+/** Where a hold waits (`waitingOpen` or `waitingLink`). */
+interface HoldSlot<T> {
+  get(): ((held: T) => void) | undefined;
+  set(take: ((held: T) => void) | undefined): void;
+}
+
+/**
+ * Arms a hold in `slot`, disarmed if not reached within `waitMsMax` — only if it is still the one
+ * armed there: a hold of a later test (after `resetHeldFs`) is never disarmed by this one's wait.
+ */
+function waitFor<T>(what: string, waitMsMax: number, slot: HoldSlot<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    const take = (held: T): void => {
+      realClearTimeout(timer);
+      waitTimers.delete(timer);
+      resolve(held);
+    };
     const timer = realSetTimeout(() => {
-      arm(undefined);
+      waitTimers.delete(timer);
+      if (slot.get() === take) slot.set(undefined);
       reject(new Error(`no asynchronous ${what} of a temporary file within ${waitMsMax} ms`));
     }, waitMsMax);
-    arm((held) => {
-      realClearTimeout(timer);
-      resolve(held);
-    });
+    waitTimers.add(timer);
+    slot.set(take);
   });
 }
