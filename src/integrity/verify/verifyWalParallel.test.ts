@@ -344,11 +344,15 @@ describe('verifyWalParallel ends its workers', () => {
     expect(seen.exitCodes).toEqual([1]); // terminated, before verifyWalParallel resolved
   });
 
-  it('refuses a workerStopGraceMs that is not a number >= 0', async () => {
+  it("refuses a workerStopGraceMs that is not a number from 0 to 2^31 - 1 (a timer's range)", async () => {
     await expect(verifyWalParallel({ dir: original, workerStopGraceMs: -1 })).rejects.toThrow(
       /workerStopGraceMs/,
     );
     await expect(verifyWalParallel({ dir: original, workerStopGraceMs: NaN })).rejects.toThrow(
+      /workerStopGraceMs/,
+    );
+    // Over a timer's range Node fires the timer after 1 ms: every worker would be terminated at once.
+    await expect(verifyWalParallel({ dir: original, workerStopGraceMs: 2 ** 31 })).rejects.toThrow(
       /workerStopGraceMs/,
     );
   });

@@ -28,6 +28,7 @@
  * (see internal/verifyWorker.ts for what the workers must not load).
  */
 import os from 'node:os';
+import { TIMER_MS_MAX } from '../../../config/duration.ts';
 import { OtelAuditError } from '../../errors.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { ReadDamage } from '../../wal/WalReader.ts';
@@ -54,7 +55,7 @@ export interface ParallelVerifyOptions extends VerifyOptions {
   readonly workerHeapMb?: number;
   /**
    * How long the end of a verification waits for a worker to exit on its own once asked to stop before
-   * terminating it; default `WORKER_STOP_GRACE_MS`.
+   * terminating it; default `WORKER_STOP_GRACE_MS`, at most 2^31 - 1 (a timer's range).
    */
   readonly workerStopGraceMs?: number;
 }
@@ -113,8 +114,12 @@ export async function verifyWalParallel(o: ParallelVerifyOptions): Promise<Verif
     throw new OtelAuditError('INVALID_ARGUMENT', `workerHeapMb must be an integer >= 1, got ${heapMb}`);
   }
   const graceMs = o.workerStopGraceMs ?? WORKER_STOP_GRACE_MS;
-  if (!(Number.isFinite(graceMs) && graceMs >= 0)) {
-    throw new OtelAuditError('INVALID_ARGUMENT', `workerStopGraceMs must be a number >= 0, got ${graceMs}`);
+  // At most a timer's range: beyond it Node fires the timer after 1 ms (every worker terminated at once).
+  if (!(graceMs >= 0 && graceMs <= TIMER_MS_MAX)) {
+    throw new OtelAuditError(
+      'INVALID_ARGUMENT',
+      `workerStopGraceMs must be a number from 0 to ${TIMER_MS_MAX}, got ${graceMs}`,
+    );
   }
   const pool = new WorkerPool(Math.min(workers, WORKERS_MAX), { recordElementsMax }, heapMb);
   try {
