@@ -35,11 +35,19 @@ export async function relinkAfterShred(
   const held = holdNextTemporaryOpen();
   const inFlight = store.flushPending();
   const open = await held; // the thread pool's writing has begun: past its takeover check
-  expect(path.dirname(open.file)).toBe(path.dirname(fileOf(store, subject)));
-  store.flushPendingSync(); // takes the creation over, links and syncs its own copy
-  expect(readerOf(store.directory).shred(subject)).toBe(key.id);
-  beforeLink();
-  const linked = asyncLinksDone().length;
+  let linked: number;
+  try {
+    expect(path.dirname(open.file)).toBe(path.dirname(fileOf(store, subject)));
+    store.flushPendingSync(); // takes the creation over, links and syncs its own copy
+    expect(readerOf(store.directory).shred(subject)).toBe(key.id);
+    beforeLink();
+    linked = asyncLinksDone().length;
+  } catch (err) {
+    // A failed check must not leave the flush held for ever (a later close() of the store would wait for it).
+    open.release();
+    await inFlight.catch(() => undefined);
+    throw err;
+  }
   open.release(); // the open, write, close and link of the temporary file, after the shred
   await inFlight;
   // The race did happen: the thread pool linked the shredded key at the subject's name again.
