@@ -812,6 +812,26 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(await exportRaw(server.endpoint, ONE_RECORD)).toBeNull();
   });
 
+  it('(guard) grpc-js clients still get the status grpc-js answered when that stream is then reset: the RST_STREAM does not cut the answer', async () => {
+    // The reset above (RST_STREAM NO_ERROR once grpc-js has answered a request still arriving) must follow
+    // the answer on the wire: a client that got the RST first would report INTERNAL ("Call ended without gRPC
+    // status") or a write error instead, and a sender would retry a permanent refusal, or the reverse.
+    // Real grpc-js clients, each 1.5 MiB message (max 1 MiB) still being sent when grpc-js refuses it on its
+    // prefix, alongside calls that succeed. Passes on ff573ce (a guard, not a fix).
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 64, ...NO_CONNECTION_SHARE });
+    const oversize = oneRecord(1.5 * MIB);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => exportRaw(server.endpoint, i % 2 ? oversize : ONE_RECORD)),
+    );
+    for (const [i, err] of answers.entries())
+      if (i % 2) {
+        expect(err?.code).toBe(8);
+        expect(err?.details).toBe(`Received message larger than max (${oversize.length} vs ${MIB})`);
+      } else expect(err).toBeNull();
+    expect(sink.records).toBe(20);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release', 2_000);
+  });
+
   it("keeps a call's bytes reserved while its handler holds them, after the client has gone", async () => {
     const { server, sink } = await startServer({ max_inflight_bytes_mib: 8 });
     let unblock = (): void => undefined;
