@@ -137,6 +137,38 @@ describe('FrameScanner on a frame larger than its chunk', () => {
     expect(s.check(largeAt)).toEqual({ ok: false, offset: largeAt, reason: 'crc' });
   });
 
+  it('reading a large frame whole returns the payload of the frame it checked, even if its length reads differently the second time', () => {
+    // The second read finds a shorter valid frame at the same offset (a file changing under a
+    // read-only reader): the payload must end where that frame's CRC does, not at the first length.
+    const shorter = buildFrame(FrameType.RECORD, 2n, randomBytes(1.5 * 1024 * 1024));
+    sealFrame(shorter, 2, FRAME_FLAG_BATCH_START);
+    const changed = Buffer.from(bytes);
+    shorter.copy(changed, largeAt);
+    let reads = 0;
+    const first = memoryFile(bytes);
+    const later = memoryFile(changed);
+    const file = {
+      ...first,
+      read: (b: Uint8Array, o: number, l: number, p: number) =>
+        (reads++ === 0 ? first : later).read(b, o, l, p),
+    };
+    for (const read of [
+      (s: FrameScanner) => s.at(largeAt),
+      (s: FrameScanner) => s.read(largeAt, bytes.length, () => true),
+    ]) {
+      reads = 0;
+      const s = new FrameScanner(file, FRAME_BYTES_LIMIT);
+      expect(s.at(SEGMENT_HEADER_BYTES)).toMatchObject({ ok: true });
+      const r = read(s);
+      expect(r.ok && r.meta.frameBytes).toBe(shorter.length);
+      const payload = r.ok ? r.payload : undefined;
+      expect(payload?.length).toBe(shorter.length - FRAME_HEADER_BYTES - FRAME_CRC_BYTES);
+      expect(payload?.equals(shorter.subarray(FRAME_HEADER_BYTES, shorter.length - FRAME_CRC_BYTES))).toBe(
+        true,
+      );
+    }
+  });
+
   it('findNextValid from inside a damaged large frame finds the next frame, as before', () => {
     const damaged = Buffer.from(bytes);
     damaged[largeAt + 1000] = (damaged[largeAt + 1000] ?? 0) ^ 1;

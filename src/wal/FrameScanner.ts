@@ -201,7 +201,9 @@ export class FrameScanner {
     this.bufDetached = true;
     const r = checkFrame(this.buf, 0, f.offset, this.frameBytesMax);
     if (!r.ok) return { ok: false, offset: f.offset, reason: r.reason === 'eof' ? 'length' : r.reason };
-    const payload = this.buf.subarray(FRAME_HEADER_BYTES, f.frameBytes - FRAME_CRC_BYTES);
+    // Bounded by the checked frame's length, not `f.frameBytes` (the first read's): if the file changed
+    // in between, the bytes past the checked frame's CRC are not part of it.
+    const payload = this.buf.subarray(FRAME_HEADER_BYTES, r.meta.frameBytes - FRAME_CRC_BYTES);
     return { ok: true, meta: r.meta, payload, detached: true };
   }
 
