@@ -16,7 +16,15 @@ import {
   writeOversizeFrameWal,
   type OversizeFrameWal,
 } from '../integrity/verify/testutil/oversizeFrameWal.ts';
-import { FRAME_HEADER_BYTES, FRAME_OVERHEAD_BYTES, FrameType } from './format.ts';
+import {
+  buildFrame,
+  FRAME_FLAG_BATCH_START,
+  FRAME_HEADER_BYTES,
+  FRAME_OVERHEAD_BYTES,
+  FrameType,
+  SEGMENT_HEADER_BYTES,
+  sealFrame,
+} from './format.ts';
 import { nodeFileSystem } from './fs/NodeFileSystem.ts';
 import { openWalReadOnly } from './readOnly.ts';
 import { countingFileSystem } from './testutil/countingFs.ts';
@@ -140,4 +148,29 @@ describe('damage to a large frame of a type the pass does not return', () => {
       expect(() => [...reader.records(CHECKPOINTS)]).toThrow(`bad frame at offset ${at.offset} (crc)`);
     });
   }
+});
+
+describe('a small frame found inside a damaged large frame', () => {
+  it('is handed over as a copy, not as a view pinning the large frame’s whole buffer', () => {
+    // seq 2 is a 2 MiB record whose payload holds a valid frame (seq 2, 'inner') 1,000 bytes in; a
+    // flipped byte elsewhere in it breaks its CRC, so the reader resyncs inside its own buffer.
+    const inner = buildFrame(FrameType.RECORD, 1_000n, Buffer.from('inner'));
+    sealFrame(inner, 2, FRAME_FLAG_BATCH_START);
+    const big = Buffer.alloc(2 * MIB, 7);
+    inner.copy(big, 1000);
+    const dir = path.join(tmp.dir, 'embedded');
+    const at = writeOversizeFrameWal(dir, {
+      before: [Buffer.from('one'), big],
+      frameBytes: MIB + FRAME_OVERHEAD_BYTES,
+      after: [Buffer.from('six')],
+    });
+    const bigAt = SEGMENT_HEADER_BYTES + FRAME_OVERHEAD_BYTES + 3;
+    patch(dir, at, bigAt + FRAME_HEADER_BYTES + 500_000, Buffer.from([8]));
+    const damage: ReadDamage[] = [];
+    const got = [...openWalReadOnly({ dir }).reader.records({ ...RECORDS, onDamage: (d) => damage.push(d) })];
+    expect(damage.length).toBeGreaterThan(0);
+    const found = got.find((r) => r.payload.toString() === 'inner');
+    expect(found?.seq).toBe(2);
+    expect(found?.payload.buffer.byteLength).toBeLessThan(MIB);
+  });
 });

@@ -8,7 +8,7 @@
 import { assert, WalCorruptError } from '../errors.ts';
 import type { FileSystem } from './fs/FileSystem.ts';
 import { FrameScanner } from './FrameScanner.ts';
-import { FrameType, type FrameMeta, type IndexEntry } from './format.ts';
+import { FRAME_OVERHEAD_BYTES, FrameType, type FrameMeta, type IndexEntry } from './format.ts';
 import { segmentOverlapsTime, type SegmentInfo } from './SegmentInfo.ts';
 
 export interface WalRecord {
@@ -144,8 +144,10 @@ export class WalReader {
           if (r.payload === undefined)
             assert(false, `frame at ${seg.name}:${m.offset} was checked but not read`);
           // A large frame read into its own buffer is handed over as it is; a view of the scanner's
-          // chunk buffer is copied (the buffer is reused).
-          const payload = r.detached ? r.payload : Buffer.from(r.payload);
+          // chunk buffer is copied (the buffer is reused), and so is a frame found inside another
+          // frame's own buffer (after damage): kept as a view, it would pin that whole buffer.
+          const own = r.detached && r.payload.buffer.byteLength === r.payload.length + FRAME_OVERHEAD_BYTES;
+          const payload = own ? r.payload : Buffer.from(r.payload);
           yield { seq: m.seq, timeUnixNano: m.timeUnixNano, type: m.type, payload };
         }
       }
