@@ -137,6 +137,68 @@ describe('WalIntegrity', () => {
     await again.close();
   });
 
+  it('records lost at the end of the WAL that a published checkpoint covered start a new stream, not a fork', async () => {
+    const dir = makeTempDir('otel-audit-integrity-lost-');
+    const publish = makeTempDir('otel-audit-publish-lost-');
+    cleanups.push(dir.cleanup, publish.cleanup);
+    // Small segments: the records span several, and the newest segment file is then lost.
+    const walOptions = {
+      dir: dir.dir,
+      syncPolicy: 'none' as const,
+      preallocate: 'off' as const,
+      segmentBytesMax: 4096,
+      payloadBytesMax: 1024,
+    };
+    const stages = [
+      {
+        kind: 'chain' as const,
+        config: { streamId: 's', checkpointEveryRecords: 1, checkpointEveryMs: 3_600_000 },
+      },
+      {
+        kind: 'sign' as const,
+        config: {
+          algorithm: 'test',
+          loadKey: () => ({ algorithm: 'test', keyId: 'k', sign: () => new Uint8Array(8) }),
+          perRecord: false,
+          publishDir: publish.dir,
+        },
+      },
+    ];
+    const errors: string[] = [];
+    const logger = { ...silent, error: (m: string): void => void errors.push(m) };
+    const wal = Wal.open(walOptions);
+    const integrity = new WalIntegrity(stages, 'audit_wal', logger);
+    integrity.start(wal);
+    for (let i = 0; i < 30; i++) {
+      await wal.appendDeferred([
+        integrity.deferred(createAuditRecord({ body: `r${i}`, timeUnixNano: 1n }), 1n),
+      ]);
+      integrity.publish();
+    }
+    await integrity.stop(wal);
+    await wal.close();
+    const segments = fs
+      .readdirSync(dir.dir)
+      .filter((n) => n.endsWith('.wal'))
+      .sort();
+    expect(segments.length).toBeGreaterThan(2);
+    fs.rmSync(path.join(dir.dir, segments.at(-1) as string)); // the newest segment file is lost
+
+    const again = Wal.open(walOptions);
+    const resumed = new WalIntegrity(stages, 'audit_wal', logger);
+    resumed.start(again);
+    try {
+      const kept = resumed.sequencer.chain;
+      expect(kept.streamId).not.toBe('s'); // continuing 's' would give new records published numbers
+      expect(kept.streamId).toMatch(/^s-r\d+$/);
+      expect(kept.size).toBe(0);
+      expect(errors.some((e) => /a checkpoint of \d+ was published: records were lost/.test(e))).toBe(true);
+    } finally {
+      await resumed.stop(again);
+      await again.close();
+    }
+  });
+
   it('an undecodable last frame starts one new stream, not one per restart; verify names it once', async () => {
     const dir = makeTempDir('otel-audit-integrity-undecodable-');
     cleanups.push(dir.cleanup);

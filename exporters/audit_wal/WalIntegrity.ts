@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   writeFileSync,
@@ -87,7 +88,16 @@ export class WalIntegrity {
     // to payload_bytes_max, is read without being decoded (its chain attributes and stored hash), so memory
     // at start stays bounded and a legitimate large record still does not break the chain.
     let recovered = this.recover(wal, streamId, { firstSeq: this.firstSeq(dir, streamId) });
-    if (recovered.broken) {
+    const published = this.publishedTreeSizeMax(streamId);
+    if (!recovered.broken && published > recovered.chain.size) {
+      // A checkpoint of this stream was published (only ever once its records were durable) over more
+      // records than the WAL now holds: durable records were lost at the WAL's end (taken for a torn
+      // tail, or a lost segment). Continuing would give new records the published numbers: a fork.
+      this.logger.error(
+        `${this.id}: chain ${streamId} has ${recovered.chain.size} records in the WAL but a checkpoint of ${published} was published: records were lost`,
+      );
+    }
+    if (recovered.broken || published > recovered.chain.size) {
       // Records of this stream were lost to damage: continuing would reuse chain numbers (a fork). The old
       // stream ends where it is (verify names the damage); new records start a new stream at the WAL's next
       // seq, named after it (unique in this WAL). Its first seq is kept first, then its id: a restart reads
@@ -257,6 +267,32 @@ export class WalIntegrity {
     const id = randomUUID();
     durableWrite(file, `${id}\n`);
     return id;
+  }
+
+  /**
+   * The largest tree size of the checkpoints of `streamId` in the publish directory (from their file
+   * names, as `writeCheckpointFile` names them); 0 without one. A name is not signed: a forged one can
+   * only make the exporter start a new stream, never continue an old one.
+   */
+  private publishedTreeSizeMax(streamId: string): number {
+    const dir = this.signConfig?.publishDir ?? '';
+    if (dir === '') return 0;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.logger.warn(`${this.id}: cannot list the publish directory ${dir}: ${String(err)}`);
+      return 0;
+    }
+    let max = 0;
+    const prefix = `${streamId}-`;
+    for (const name of names) {
+      if (!name.startsWith(prefix) || !name.endsWith('.json')) continue;
+      const size = name.slice(prefix.length, -'.json'.length);
+      if (/^\d{20}$/.test(size)) max = Math.max(max, Number(size));
+    }
+    return max;
   }
 
   private writeCheckpointFile(dir: string, cp: SignedCheckpoint): void {
