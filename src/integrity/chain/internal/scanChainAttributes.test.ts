@@ -33,6 +33,20 @@ function expected(value: unknown, present: boolean): ScannedValue {
   return typeof value === 'string' || typeof value === 'bigint' ? value : OTHER_VALUE;
 }
 
+/** The scanner read the chain attributes that decoding then `attr()` reads. */
+function expectSameChainAttributes(
+  scanned: ReturnType<typeof scanChainAttributes>,
+  decoded: ReturnType<typeof decodeRecord>,
+): void {
+  const want = CHAIN_KEYS.map((k) =>
+    expected(
+      attr(decoded, k),
+      decoded.attributes.some((kv) => kv.key === k),
+    ),
+  );
+  expect([scanned.streamId, scanned.number, scanned.previousHash, scanned.integrityHash]).toEqual(want);
+}
+
 const chainKvArb: fc.Arbitrary<KeyValue> = fc.record({
   key: fc.constantFrom(...CHAIN_KEYS, 'audit.sequence.numbe', 'audit.integrity.hash2', ''),
   value: fc.oneof(fc.string({ maxLength: 70 }), int64Arb, anyValueArb, fc.constant(null)),
@@ -70,15 +84,7 @@ describe('scanChainAttributes', () => {
           fc.pre(payload !== undefined);
           const decoded = decodeRecord(payload);
           const scanned = scanChainAttributes(payload);
-          const want = CHAIN_KEYS.map((k) =>
-            expected(
-              attr(decoded, k),
-              decoded.attributes.some((kv) => kv.key === k),
-            ),
-          );
-          expect([scanned.streamId, scanned.number, scanned.previousHash, scanned.integrityHash]).toEqual(
-            want,
-          );
+          expectSameChainAttributes(scanned, decoded);
         },
       ),
       { numRuns: 2000 },
@@ -222,15 +228,7 @@ describe('scanChainAttributes', () => {
           } catch {
             return;
           }
-          const want = CHAIN_KEYS.map((k) =>
-            expected(
-              attr(decoded, k),
-              decoded.attributes.some((kv) => kv.key === k),
-            ),
-          );
-          expect([scanned.streamId, scanned.number, scanned.previousHash, scanned.integrityHash]).toEqual(
-            want,
-          );
+          expectSameChainAttributes(scanned, decoded);
           compared++;
         },
       ),
