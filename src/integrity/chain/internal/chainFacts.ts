@@ -88,9 +88,7 @@ export function chainFacts(frame: StoredRecordFrame, recordElementsMax: number):
 }
 
 function storedHash(value: unknown): Uint8Array | undefined {
-  return typeof value === 'string' && HASH_HEX.test(value)
-    ? new Uint8Array(Buffer.from(value, 'hex'))
-    : undefined;
+  return typeof value === 'string' && HASH_HEX.test(value) ? bytesOfDigestHex(value) : undefined;
 }
 
 /** The value of the record's first attribute with `key`. */
