@@ -10,7 +10,12 @@ import { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts'
 import { createDefaultAuditWalConfig } from '../../exporters/audit_wal/config.ts';
 import { mapPipelineError } from '../../receivers/otlp/errorMapping.ts';
 import { exportRaw } from '../../test/helpers/rawOtlpGrpc.ts';
-import { startService, walRecords, type RunningService } from '../../test/helpers/startService.ts';
+import {
+  quietLogger as quiet,
+  startService,
+  walRecords,
+  type RunningService,
+} from '../../test/helpers/startService.ts';
 import { encodeOtlpLogsProtobuf } from '../otlp/protobufCodec.ts';
 import { OtelAuditError } from '../errors.ts';
 import { createAuditRecord } from '../record/AuditRecord.ts';
@@ -23,7 +28,6 @@ import { RecordsRejectedError } from './RecordsRejectedError.ts';
 
 const tmp = makeTempDir('otel-audit-fanout-');
 afterAll(() => tmp.cleanup());
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function post(s: RunningService, body: string): Promise<Response> {
   const logRecords = [{ body: { stringValue: body } }];

@@ -25,20 +25,11 @@ function childScript(walDir: string, hooked: 'receivers' | 'exporters'): string 
 import { resolveConfig } from '${ROOT}/config/resolve.ts';
 import { createFactoryRegistry } from '${ROOT}/src/pipeline/registry.ts';
 import { Service } from '${ROOT}/src/pipeline/Service.ts';
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+import { basicConfig, quietLogger as quiet } from '${ROOT}/test/helpers/startService.ts';
 const registry = createFactoryRegistry();
-const config = resolveConfig([{ kind: 'yaml', text: \`
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:0 }
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  audit_wal: { directory: ${walDir} }
-service:
-  pipelines:
-    logs: { receivers: [otlp], exporters: [audit_wal] }
-\` }], { catalog: registry.catalog });
+const config = resolveConfig([{ kind: 'yaml', text: basicConfig(${JSON.stringify(walDir)}) }], {
+  catalog: registry.catalog,
+});
 const service = Service.build({ config, registry, logger: quiet });
 const component = [...service.${hooked}.values()][0];
 const start = component.start.bind(component);
