@@ -74,6 +74,22 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
+/** Calls `listener` with every stream the server's HTTP/2 servers see (headers received), after grpc-js's own. */
+function onServerStream(
+  server: OtlpGrpcServer,
+  listener: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+): void {
+  const grpcServer = (server as unknown as { server: grpc.Server }).server;
+  for (const h of http2ServersOf(grpcServer)) h.on('stream', listener);
+}
+
+/** Every stream the server sees, in order. */
+function serverStreamsOf(server: OtlpGrpcServer): http2.ServerHttp2Stream[] {
+  const streams: http2.ServerHttp2Stream[] = [];
+  onServerStream(server, (s) => streams.push(s));
+  return streams;
+}
+
 /** Request bytes handed to grpc-js on streams not yet closed, sampled after every chunk's listeners ran. */
 class HeldBytesObserver {
   maxHeld = 0;
@@ -248,11 +264,7 @@ function headersFrames(streamId: number, headers: Record<string, string>): Buffe
 /** What each stream the server sees costs (streamCost.ts), in order. */
 function streamCosts(server: OtlpGrpcServer): number[] {
   const costs: number[] = [];
-  const grpcServer = (server as unknown as { server: grpc.Server }).server;
-  for (const h of http2ServersOf(grpcServer))
-    h.on('stream', (_s: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) =>
-      costs.push(streamCostBytes(headers)),
-    );
+  onServerStream(server, (_s, headers) => costs.push(streamCostBytes(headers)));
   return costs;
 }
 
@@ -754,10 +766,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     // that does not make the stream flow: a stream nobody read would hold up to its window unreserved. grpc-js
     // reads every call it handles; one it answers itself, without reading it, Node closes once answered.
     const { server } = await startServer({ max_inflight_bytes_mib: 8 });
-    const serverStreams: http2.ServerHttp2Stream[] = [];
-    const grpcServer = (server as unknown as { server: grpc.Server }).server;
-    for (const h of http2ServersOf(grpcServer))
-      h.on('stream', (s: http2.ServerHttp2Stream) => serverStreams.push(s));
+    const serverStreams = serverStreamsOf(server);
     const session = connect(server.endpoint);
     for (const headers of [
       { ':path': '/no.Such/Method', 'content-type': 'application/grpc' },
@@ -787,10 +796,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     // Before, grpc-js answered (DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) and left the stream open: a client
     // that kept it open held the call's reservation until read_timeout (forever with 0, as here).
     const { server } = await startServer({ max_inflight_bytes_mib: 8 });
-    const serverStreams: http2.ServerHttp2Stream[] = [];
-    const grpcServer = (server as unknown as { server: grpc.Server }).server;
-    for (const h of http2ServersOf(grpcServer))
-      h.on('stream', (s: http2.ServerHttp2Stream) => serverStreams.push(s));
+    const serverStreams = serverStreamsOf(server);
     const session = connect(server.endpoint);
     const cases = [
       { call: () => stalledCall(session, MIB, 1000, { 'grpc-timeout': '200m' }), status: '4' },
@@ -878,8 +884,7 @@ class CountingAuthenticator implements ServerAuthenticator {
 /** Streams the server has seen (headers received), counted on its HTTP/2 servers. */
 function countStreams(server: OtlpGrpcServer): () => number {
   let n = 0;
-  const grpcServer = (server as unknown as { server: grpc.Server }).server;
-  for (const h of http2ServersOf(grpcServer)) h.on('stream', () => n++);
+  onServerStream(server, () => n++);
   return () => n;
 }
 

@@ -41,7 +41,8 @@ import {
 const identity = (b: Buffer): Buffer => b;
 const MIB = 1024 * 1024;
 
-const LOGS_SERVICE: grpc.ServiceDefinition = {
+/** OTLP's LogsService/Export with raw bytes in and out (the handler decodes the request itself). */
+export const LOGS_SERVICE: grpc.ServiceDefinition = {
   Export: {
     path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
     requestStream: false,

@@ -12,9 +12,9 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authRequestOfHeaders, authRequestOfMetadata } from './callMetadata.ts';
 import { http2ServersOf } from './http2Transport.ts';
+import { LOGS_SERVICE } from './OtlpGrpcServer.ts';
 
 const PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
-const identity = (b: Buffer): Buffer => b;
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -27,25 +27,12 @@ async function seen(
 ): Promise<{ raw: http2.IncomingHttpHeaders; metadata: grpc.Metadata }> {
   const server = new grpc.Server();
   let metadata: grpc.Metadata | undefined;
-  server.addService(
-    {
-      Export: {
-        path: PATH,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
+  server.addService(LOGS_SERVICE, {
+    Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      metadata = call.metadata;
+      cb(null, Buffer.alloc(0));
     },
-    {
-      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
-        metadata = call.metadata;
-        cb(null, Buffer.alloc(0));
-      },
-    },
-  );
+  });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
