@@ -12,13 +12,9 @@ import { isRetryable } from '../../src/pipeline/consumer.ts';
 import { PipelineConsumer } from '../../src/pipeline/PipelineConsumer.ts';
 import { decryptValue, parseEncryptedValue } from '../../src/privacy/encryptedValue.ts';
 import { entryPath } from '../../src/privacy/internal/keyStoreFormat.ts';
-import { KeyStore } from '../../src/privacy/KeyStore.ts';
-import { secretKeyFromBytes, SecretKeyRing } from '../../src/privacy/SecretKey.ts';
 import { createAuditRecord, type AuditRecord } from '../../src/record/AuditRecord.ts';
 import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
-import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
-import { auditEncryptConfigSchema } from './config.ts';
-import { auditEncryptProcessorFactory } from './factory.ts';
+import { startedWithStore } from './testing/startedWithStore.ts';
 
 const tmp = makeTempDir('otel-audit-encrypt-failing-key-');
 afterAll(() => tmp.cleanup());
@@ -38,17 +34,8 @@ async function outcome(p: Promise<void>): Promise<unknown> {
 
 describe('audit_encrypt: a new key whose entry cannot be written', () => {
   it("fails the batches holding its subject's records (retryable), not the others; once it can be written, they go through", async () => {
-    const settings = testSettings('audit_encrypt');
     const directory = path.join(tmp.dir, 'keys');
-    const p = auditEncryptProcessorFactory.create(
-      settings,
-      auditEncryptConfigSchema.parse({
-        ...(auditEncryptProcessorFactory.createDefaultConfig() as object),
-        body: true,
-        key_store: { directory, master_keys: [{ value: master }] },
-      }),
-    );
-    await p.start?.();
+    const { p, settings, store } = await startedWithStore(directory, master);
     const stored: AuditRecord[] = [];
     const exporter: LogsExporter = {
       start: async () => undefined,
@@ -56,11 +43,6 @@ describe('audit_encrypt: a new key whose entry cannot be written', () => {
       consumeLogs: async (batch) => void stored.push(...batch.records),
     };
     const consumer = new PipelineConsumer('logs', [p], [exporter]);
-    const store = KeyStore.open({
-      directory,
-      masterKeys: new SecretKeyRing([secretKeyFromBytes(Buffer.from(master, 'base64'), 'm')], 'master'),
-      create: false,
-    });
     const shardOf = (s: string): string => path.dirname(entryPath(directory, store.subjectRef(s)));
     const others = Array.from({ length: 40 }, (_, i) => `other-${i}`).filter(
       (s) => shardOf(s) !== shardOf('xia'),

@@ -7,8 +7,7 @@ import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
 import { createAuditLogging } from '../../src/inprocess/createAuditLogging.ts';
 import { decryptValue, parseEncryptedValue } from '../../src/privacy/encryptedValue.ts';
 import { entryPath } from '../../src/privacy/internal/keyStoreFormat.ts';
-import { KeyStore } from '../../src/privacy/KeyStore.ts';
-import { secretKeyFromBytes, SecretKeyRing } from '../../src/privacy/SecretKey.ts';
+import type { KeyStore } from '../../src/privacy/KeyStore.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { auditRecordView } from '../../src/record/AuditRecordView.ts';
 import { decodeRecord } from '../../src/record/walCodec.ts';
@@ -16,17 +15,13 @@ import { FrameType } from '../../src/wal/format.ts';
 import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
 import { auditEncryptConfigSchema } from './config.ts';
 import { auditEncryptProcessorFactory } from './factory.ts';
+import { readKeyStore, startedWithStore } from './testing/startedWithStore.ts';
 
 const tmp = makeTempDir('otel-audit-encrypt-pending-');
 afterAll(() => tmp.cleanup());
 const master = randomBytes(32).toString('base64');
 
-const readStore = (dir: string): KeyStore =>
-  KeyStore.open({
-    directory: dir,
-    masterKeys: new SecretKeyRing([secretKeyFromBytes(Buffer.from(master, 'base64'), 'master')], 'master'),
-    create: false,
-  });
+const readStore = (dir: string): KeyStore => readKeyStore(dir, master);
 
 function inProcess(root: string, durability: 'group_commit' | 'strict') {
   return createAuditLogging({
@@ -116,22 +111,8 @@ describe('audit_encrypt: new subjects keys are synced in flushBeforeExport, not 
 
 describe('audit_encrypt: an entry a crash left torn', () => {
   it('is replaced by a new key with a warning naming the file, never silently', async () => {
-    const settings = testSettings('audit_encrypt');
     const directory = path.join(tmp.dir, 'keys-torn');
-    const p = auditEncryptProcessorFactory.create(
-      settings,
-      auditEncryptConfigSchema.parse({
-        ...(auditEncryptProcessorFactory.createDefaultConfig() as object),
-        body: true,
-        key_store: { directory, master_keys: [{ value: master }] },
-      }),
-    );
-    await p.start?.();
-    const store = KeyStore.open({
-      directory,
-      masterKeys: new SecretKeyRing([secretKeyFromBytes(Buffer.from(master, 'base64'), 'master')], 'master'),
-      create: false,
-    });
+    const { p, settings, store } = await startedWithStore(directory, master);
     const file = entryPath(directory, store.subjectRef('zoe'));
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, Buffer.alloc(310));
