@@ -96,20 +96,18 @@ class HeldBytesObserver {
   private readonly delivered = new Map<http2.ServerHttp2Stream, number>();
 
   constructor(server: OtlpGrpcServer, onSample: () => void) {
-    const grpcServer = (server as unknown as { server: grpc.Server }).server;
-    for (const h of http2ServersOf(grpcServer))
-      h.on('stream', (stream: http2.ServerHttp2Stream) => {
-        this.delivered.set(stream, 0);
-        stream.once('close', () => this.delivered.delete(stream));
-        // prepended, so the stream's flowing state is not changed; runs before the receiver's own listener
-        stream.prependListener('data', (chunk: Buffer) => {
-          this.delivered.set(stream, (this.delivered.get(stream) ?? 0) + chunk.length);
-          queueMicrotask(() => {
-            this.maxHeld = Math.max(this.maxHeld, this.held());
-            onSample();
-          });
+    onServerStream(server, (stream) => {
+      this.delivered.set(stream, 0);
+      stream.once('close', () => this.delivered.delete(stream));
+      // prepended, so the stream's flowing state is not changed; runs before the receiver's own listener
+      stream.prependListener('data', (chunk: Buffer) => {
+        this.delivered.set(stream, (this.delivered.get(stream) ?? 0) + chunk.length);
+        queueMicrotask(() => {
+          this.maxHeld = Math.max(this.maxHeld, this.held());
+          onSample();
         });
       });
+    });
   }
 
   /** Open streams that have been handed exactly `bytes`. */
@@ -493,31 +491,29 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     const holders = new Map<ArrayBufferLike, number>();
     let kept = 0;
     let maxKept = 0;
-    const grpcServer = (server as unknown as { server: grpc.Server }).server;
-    for (const h of http2ServersOf(grpcServer))
-      h.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
-        if (headers['x-role'] !== 'stalled') return;
-        const mine = new Set<ArrayBufferLike>();
-        // prepended: runs before the receiver's listener, so it also counts the read of a refused call
-        stream.prependListener('data', (chunk: Buffer) => {
-          if (mine.has(chunk.buffer)) return;
-          mine.add(chunk.buffer);
-          const n = holders.get(chunk.buffer) ?? 0;
-          holders.set(chunk.buffer, n + 1);
-          if (n === 0) kept += chunk.buffer.byteLength;
-          maxKept = Math.max(maxKept, kept);
-        });
-        stream.once('close', () => {
-          for (const b of mine) {
-            const n = holders.get(b) ?? 0;
-            if (n > 1) holders.set(b, n - 1);
-            else {
-              holders.delete(b);
-              kept -= b.byteLength;
-            }
-          }
-        });
+    onServerStream(server, (stream, headers) => {
+      if (headers['x-role'] !== 'stalled') return;
+      const mine = new Set<ArrayBufferLike>();
+      // prepended: runs before the receiver's listener, so it also counts the read of a refused call
+      stream.prependListener('data', (chunk: Buffer) => {
+        if (mine.has(chunk.buffer)) return;
+        mine.add(chunk.buffer);
+        const n = holders.get(chunk.buffer) ?? 0;
+        holders.set(chunk.buffer, n + 1);
+        if (n === 0) kept += chunk.buffer.byteLength;
+        maxKept = Math.max(maxKept, kept);
       });
+      stream.once('close', () => {
+        for (const b of mine) {
+          const n = holders.get(b) ?? 0;
+          if (n > 1) holders.set(b, n - 1);
+          else {
+            holders.delete(b);
+            kept -= b.byteLength;
+          }
+        }
+      });
+    });
     const session = connect(server.endpoint);
     await new Promise((r) => session.once('remoteSettings', r));
     const stalled = Array.from({ length: 3 }, () =>
