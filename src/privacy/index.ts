@@ -29,6 +29,8 @@ export {
   CiphertextMalformedError,
   DecryptFailedError,
   KeyNotFoundError,
+  KeyStoreBacklogError,
+  KeyStoreClosedError,
   KeyStoreCorruptError,
   KeyStoreIoError,
   KeyStoreWriteFailedError,
