@@ -12,6 +12,7 @@ import { FanOutConsumer, PipelineConsumer } from './PipelineConsumer.ts';
 import { ProcessorFailedError } from './ProcessorFailedError.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
 import { RecordsRejectedError } from './RecordsRejectedError.ts';
+import { rejection } from '../../test/helpers/rejection.ts';
 
 class CollectingExporter implements LogsExporter {
   readonly bodies: unknown[] = [];
@@ -37,13 +38,6 @@ function throwingOn(make: () => unknown): RecordProcessor {
 const batchOf = (...bodies: string[]): LogBatch => ({
   records: bodies.map((body) => createAuditRecord({ body })),
 });
-
-async function rejection(p: Promise<void>): Promise<unknown> {
-  return p.then(
-    () => expect.unreachable('resolved'),
-    (err: unknown) => err,
-  );
-}
 
 describe('PipelineConsumer: a record a processor refuses is refused alone', () => {
   it('a processor bug (untyped throw) refuses only that record, permanently, naming processor and record', async () => {

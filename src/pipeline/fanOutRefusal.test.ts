@@ -25,6 +25,7 @@ import { ExporterFailedError } from './ExporterFailedError.ts';
 import type { LogsExporter } from './factories.ts';
 import { FanOutConsumer, PipelineConsumer } from './PipelineConsumer.ts';
 import { RecordsRejectedError } from './RecordsRejectedError.ts';
+import { rejection } from '../../test/helpers/rejection.ts';
 
 const tmp = makeTempDir('otel-audit-fanout-');
 afterAll(() => tmp.cleanup());
@@ -131,13 +132,6 @@ const failing = (make: () => unknown): LogsExporter => ({
 const batch = (): LogBatch => ({
   records: [createAuditRecord({ body: 'a' }), createAuditRecord({ body: 'b' })],
 });
-
-async function rejection(p: Promise<void>): Promise<unknown> {
-  return p.then(
-    () => expect.unreachable('resolved'),
-    (err: unknown) => err,
-  );
-}
 
 describe('settleAll: which refusal answers the sender', () => {
   it("a service error (a real exporter not started) wins over another exporter's data refusal listed first", async () => {
