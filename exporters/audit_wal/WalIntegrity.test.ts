@@ -199,6 +199,82 @@ describe('WalIntegrity', () => {
     }
   });
 
+  it('a new stream whose every record was lost, the WAL back at its first seq, is not continued when a checkpoint of it was published', async () => {
+    const dir = makeTempDir('otel-audit-integrity-lost-new-');
+    const publish = makeTempDir('otel-audit-publish-lost-new-');
+    cleanups.push(dir.cleanup, publish.cleanup);
+    const walOptions = {
+      dir: dir.dir,
+      syncPolicy: 'none' as const,
+      preallocate: 'off' as const,
+      segmentBytesMax: 4096,
+      payloadBytesMax: 1024,
+    };
+    const stages = [
+      {
+        kind: 'chain' as const,
+        config: { streamId: 's', checkpointEveryRecords: 1, checkpointEveryMs: 3_600_000 },
+      },
+      {
+        kind: 'sign' as const,
+        config: {
+          algorithm: 'test',
+          loadKey: () => ({ algorithm: 'test', keyId: 'k', sign: () => new Uint8Array(8) }),
+          perRecord: false,
+          publishDir: publish.dir,
+        },
+      },
+    ];
+    const errors: string[] = [];
+    const logger = { ...silent, error: (m: string): void => void errors.push(m) };
+    const segmentFiles = (): string[] => fs.readdirSync(dir.dir).filter((n) => n.endsWith('.wal'));
+    // 's', then an undecodable last frame: the next start continues as the new stream s-r<seq>.
+    const first = Wal.open(walOptions);
+    const chained = new WalIntegrity(stages, 'audit_wal', logger);
+    chained.start(first);
+    await first.appendDeferred([chained.deferred(createAuditRecord({ body: 'a', timeUnixNano: 1n }), 1n)]);
+    chained.publish();
+    await chained.stop(first);
+    await first.append(Uint8Array.of(0x7f, 1, 2, 3));
+    await first.close();
+    const before = new Set(segmentFiles());
+
+    const second = Wal.open(walOptions);
+    const renamed = new WalIntegrity(stages, 'audit_wal', logger);
+    renamed.start(second);
+    const streamId = renamed.sequencer.chain.streamId;
+    expect(streamId).toMatch(/^s-r\d+$/);
+    for (let i = 0; i < 20; i++) {
+      await second.appendDeferred([
+        renamed.deferred(createAuditRecord({ body: `r${i}`, timeUnixNano: 1n }), 1n),
+      ]);
+      renamed.publish();
+    }
+    await renamed.stop(second);
+    await second.close();
+    expect(fs.readdirSync(publish.dir).some((n) => n.startsWith(`${streamId}-`))).toBe(true);
+    // Every segment written since is lost: the WAL's next seq is again the one in the new stream's name.
+    const lost = segmentFiles().filter((n) => !before.has(n));
+    expect(lost.length).toBeGreaterThan(0);
+    for (const n of lost) fs.rmSync(path.join(dir.dir, n));
+
+    const third = Wal.open(walOptions);
+    const resumed = new WalIntegrity(stages, 'audit_wal', logger);
+    let started: unknown;
+    try {
+      resumed.start(third);
+      started = resumed.sequencer.chain.streamId;
+    } catch (err) {
+      started = err;
+    } finally {
+      await resumed.stop(third);
+      await third.close();
+    }
+    // Continuing it would give new records the published numbers 1, 2, ... again: a fork.
+    expect(started).not.toBe(streamId);
+    expect(started).toMatchObject({ code: 'WAL_CORRUPT' });
+  });
+
   it('an undecodable last frame starts one new stream, not one per restart; verify names it once', async () => {
     const dir = makeTempDir('otel-audit-integrity-undecodable-');
     cleanups.push(dir.cleanup);

@@ -104,6 +104,15 @@ export class WalIntegrity {
       // the new stream only from there, so the damage before it does not start yet another stream.
       const firstSeq = wal.status().nextSeq;
       const next = `${this.baseStreamId(streamId)}-r${firstSeq}`;
+      // The name was used before and its records are gone (e.g. every segment the new stream was written
+      // to lost, the WAL's next seq back at the one in its name): a checkpoint of it was published, so
+      // writing it again would give new records published numbers (a fork). Only a new stream id helps.
+      const publishedNext = next === streamId ? published : this.publishedTreeSizeMax(next);
+      if (publishedNext > 0) {
+        throw new ChainRecoveryError(next, [
+          `a checkpoint of ${publishedNext} records of stream ${next} was published but its records are not in the WAL: a new stream cannot take its name (configure another stream_id and remove ${STREAM_ID_FILE} from the WAL directory)`,
+        ]);
+      }
       if (next === streamId) {
         // This stream was started here, at this WAL seq, and has no durable frame yet (its frames would be
         // at or after the seq in its name): the first-seq file was lost (a copy of the directory without
