@@ -6,9 +6,9 @@
  * the directory existing; the caller fsyncs the parent of each level made
  * before the files are written (a failure then leaves nothing to take back).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { KEY_DIRECTORY_MODE } from '../internal/writeKeyFiles.ts';
+import { fsyncDirectory, KEY_DIRECTORY_MODE } from '../internal/writeKeyFiles.ts';
 
 /** Creates `dir` and its missing ancestors (mode 0700); returns the levels this call created, outermost first. */
 export function makeKeyDirectory(dir: string): string[] {
@@ -49,12 +49,5 @@ export function removeKeyDirectories(created: readonly string[]): void {
 
 /** Makes the levels created durable: an fsync of each one's parent (its entry is new). */
 export function syncKeyDirectories(created: readonly string[]): void {
-  for (const level of created) {
-    const fd = openSync(path.dirname(level), 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  for (const level of created) fsyncDirectory(path.dirname(level));
 }

@@ -170,7 +170,8 @@ function writeTemporary(dir: string, f: KeyFile): string {
   return temporary;
 }
 
-function fsyncDirectory(dir: string): void {
+/** fsyncs the directory `dir` (also keys generate's directory levels, commands/keysDirectory.ts). */
+export function fsyncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
