@@ -16,7 +16,9 @@ export function refuseStream(stream: http2.ServerHttp2Stream, status: RpcStatus)
         ':status': 200,
         'content-type': 'application/grpc',
         'grpc-status': String(status.code),
-        'grpc-message': encodeURI(status.message),
+        // well-formed first: encodeURI throws on a lone surrogate (an authenticator's reason), and a throw here,
+        // in the HTTP/2 server's 'stream' listener, would end the process
+        'grpc-message': encodeURI(status.message.toWellFormed()),
         'grpc-status-details-bin': Buffer.from(encodeStatusProtobuf(status)).toString('base64'),
       },
       { endStream: true },
