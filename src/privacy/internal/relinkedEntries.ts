@@ -51,8 +51,8 @@ export class RelinkedEntries {
   /** Destroys `file` if it still holds `keyId`; on failure reports it and keeps trying (until `close`). */
   destroy(file: string, keyId: string): void {
     this.left.set(file, keyId);
-    if (this.closed) this.attempt('last', [[file, keyId]]);
-    else this.attempt('first');
+    // This entry only: those left before it were reported at their own first attempt (the timer reports again).
+    this.attempt(this.closed ? 'last' : 'first', [[file, keyId]]);
   }
 
   /** Tries again to destroy each entry left (every flush calls it); a failure is left to the timer to report. */
