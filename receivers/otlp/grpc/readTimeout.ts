@@ -13,26 +13,18 @@
  * OTLP sender retries it; nothing of it was acknowledged) and the stream is
  * reset, which ends grpc-js's call as cancelled before its handler ran.
  */
-import http2 from 'node:http2';
-
-const DEADLINE_EXCEEDED = 4;
+import type http2 from 'node:http2';
+import { GrpcCode } from '../rpcStatus.ts';
+import { refuseStream } from './refuseStream.ts';
 
 export function armReadTimeout(stream: http2.ServerHttp2Stream, timeoutMs: number): void {
   const timer = setTimeout(() => {
-    if (stream.closed || stream.destroyed || stream.state.remoteClose) return;
-    if (!stream.headersSent) {
-      stream.respond(
-        {
-          ':status': 200,
-          'content-type': 'application/grpc',
-          'grpc-status': String(DEADLINE_EXCEEDED),
-          'grpc-message': encodeURI(`request not received within read_timeout (${timeoutMs} ms)`),
-        },
-        { endStream: true },
-      );
-    }
-    // RST_STREAM after the answer: the client must stop sending (RFC 9113 §8.1).
-    stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    if (stream.state.remoteClose) return;
+    // Answered, then RST_STREAM after the answer: the client must stop sending (RFC 9113 §8.1).
+    refuseStream(stream, {
+      code: GrpcCode.DEADLINE_EXCEEDED,
+      message: `request not received within read_timeout (${timeoutMs} ms)`,
+    });
   }, timeoutMs);
   timer.unref();
   stream.once('close', () => clearTimeout(timer));
