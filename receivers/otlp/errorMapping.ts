@@ -13,7 +13,8 @@
  * | anything else: disk full, I/O, sync failure, shutting down, a non-data error | 503 + Retry-After | UNAVAILABLE + RetryInfo |
  * | not authenticated                         | 401                  | UNAUTHENTICATED               |
  */
-import { OtelAuditError, type ErrorCode } from '../../src/errors.ts';
+import { OtelAuditError } from '../../src/errors.ts';
+import { DATA_ERROR_CODES } from '../../src/pipeline/consumer.ts';
 import type { DecodeLimitName } from '../../src/record/DecodeLimits.ts';
 import { DecodeLimitError } from '../../src/record/errors.ts';
 import { RecordsRejectedError } from '../../src/pipeline/RecordsRejectedError.ts';
@@ -26,22 +27,16 @@ export interface MappedError extends RpcStatus {
 /** How long a client is asked to wait before retrying a refused request. */
 export const RETRY_AFTER_MS = { queueFull: 1000, unavailable: 5000 } as const;
 
-/**
+/*
  * The only outcomes a sender is told never to retry: the data itself is
- * unacceptable (malformed, over a decode limit, an invalid record, a typed
- * `PermanentError`, a record over the WAL's payload maximum). Any other
- * error — including a typed one that is merely not retryable, such as a
- * corrupt key store, a missing master key or a component that is not
+ * unacceptable (`DATA_ERROR_CODES`, src/pipeline/consumer.ts: malformed, over
+ * a decode limit, an invalid record, a typed `PermanentError`, a record over
+ * the WAL's payload maximum), the same list the pipeline ranks refusals by.
+ * Any other error — including a typed one that is merely not retryable, such
+ * as a corrupt key store, a missing master key or a component that is not
  * started — is the service's problem, not the data's: the sender must keep
  * the records and retry, or they are lost.
  */
-const DATA_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'OTLP_DECODE',
-  'DECODE_LIMIT',
-  'RECORD_INVALID',
-  'PIPELINE_PERMANENT',
-  'WAL_PAYLOAD_TOO_LARGE',
-]);
 
 /** The receiver's config key (under `limits`) for each decode limit, named in a refusal. */
 export const LIMIT_CONFIG_KEYS: Readonly<Record<DecodeLimitName, string>> = {
