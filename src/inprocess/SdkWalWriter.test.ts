@@ -1,7 +1,9 @@
 import { LoggerProvider, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { describe, expect, it, vi } from 'vitest';
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
+import { OtelAuditError } from '../errors.ts';
 import { PermanentError, type LogBatch } from '../pipeline/consumer.ts';
+import { ExporterFailedError } from '../pipeline/ExporterFailedError.ts';
 import type { RecordProcessor } from '../pipeline/RecordProcessor.ts';
 import { RecordsRejectedError } from '../pipeline/RecordsRejectedError.ts';
 import { createAuditRecord, type AuditRecord } from '../record/AuditRecord.ts';
@@ -200,5 +202,101 @@ describe('SdkWalWriter: several exporters', () => {
       ['a', 'b', 'c'].map((body) => writer.write(createAuditRecord({ body }))),
     );
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  });
+});
+
+describe('SdkWalWriter: an exporter that refuses the whole batch permanently', () => {
+  /** An exporter that refuses every batch with `error` (or, given `bad`, only batches holding that body); counts its calls. */
+  function refusing(
+    error: Error,
+    bad?: string,
+  ): { calls: number[]; consumeLogs(batch: LogBatch): Promise<void> } {
+    const calls: number[] = [];
+    return {
+      calls,
+      consumeLogs: (batch: LogBatch) => {
+        calls.push(batch.records.length);
+        const refuse = bad === undefined || batch.records.some((r) => r.body === bad);
+        return refuse ? Promise.reject(error) : Promise.resolve();
+      },
+    };
+  }
+
+  function writerOver(exporters: readonly unknown[], seen: unknown[]): SdkWalWriter {
+    return new SdkWalWriter({
+      exporters: exporters as AuditWalExporter[],
+      strictWal: undefined,
+      dropped: new WeakSet<ReadWriteLogRecord>(),
+      onFailure: 'callback',
+      failureHandler: (err) => seen.push(err),
+      shutdown: () => Promise.resolve(),
+    });
+  }
+
+  const bodies = ['a', 'b', 'c', 'd'];
+
+  it('not for its data (a lifecycle error, a bug): every record fails with that error, none is sent again', async () => {
+    for (const error of [
+      new OtelAuditError('LIFECYCLE', 'exporter closed'),
+      new ExporterFailedError({ exporterId: 'x', cause: new Error('boom') }),
+    ]) {
+      const exporter = refusing(error);
+      const seen: unknown[] = [];
+      const writer = writerOver([exporter], seen);
+      const outcomes = await Promise.allSettled(
+        bodies.map((body) => writer.write(createAuditRecord({ body }))),
+      );
+      expect(outcomes.map((o) => (o.status === 'rejected' ? o.reason : 'durable'))).toEqual(
+        bodies.map(() => error),
+      );
+      // Old code: the batch of 4, then each record again on its own.
+      expect(exporter.calls).toEqual([4]);
+      expect(seen).toEqual(bodies.map(() => error));
+    }
+  });
+
+  it('for its data: the records are sent again one by one, so only the record at fault fails', async () => {
+    const error = new PermanentError('record c is invalid');
+    const exporter = refusing(error, 'c');
+    const seen: unknown[] = [];
+    const writer = writerOver([exporter], seen);
+    const outcomes = await Promise.allSettled(
+      bodies.map((body) => writer.write(createAuditRecord({ body }))),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(exporter.calls).toEqual([4, 1, 1, 1, 1]);
+    expect(seen).toEqual([error]);
+  });
+
+  it('several exporters: one refusing for the data, one not: nothing is resent; records refused on their own keep their reason', async () => {
+    const own = new PermanentError('b is too large');
+    const partial = {
+      calls: [] as number[],
+      consumeLogs(batch: LogBatch): Promise<void> {
+        this.calls.push(batch.records.length);
+        return Promise.reject(
+          new RecordsRejectedError({
+            rejected: [{ index: 1, error: own }],
+            acceptedCount: batch.records.length - 1,
+          }),
+        );
+      },
+    };
+    const dataRefusal = refusing(new PermanentError('bad batch'));
+    const lifecycle = new OtelAuditError('LIFECYCLE', 'exporter not started');
+    const closed = refusing(lifecycle);
+    const seen: unknown[] = [];
+    const writer = writerOver([partial, dataRefusal, closed], seen);
+    const outcomes = await Promise.allSettled(
+      bodies.map((body) => writer.write(createAuditRecord({ body }))),
+    );
+    expect(outcomes.map((o) => (o.status === 'rejected' ? o.reason : 'durable'))).toEqual([
+      lifecycle,
+      own,
+      lifecycle,
+      lifecycle,
+    ]);
+    expect([partial.calls, dataRefusal.calls, closed.calls]).toEqual([[4], [4], [4]]);
+    expect(seen).toHaveLength(4);
   });
 });

@@ -42,7 +42,7 @@ import type { AuditRecord } from '../record/AuditRecord.ts';
 import { fromSdkLogRecord } from '../record/fromSdkLogRecord.ts';
 import { AuditWriteFailedError } from './AuditWriteFailedError.ts';
 import { HeldBatches } from './internal/HeldBatches.ts';
-import { isRetryable } from '../pipeline/consumer.ts';
+import { isDataError, isRetryable } from '../pipeline/consumer.ts';
 import type { RecordProcessor } from '../pipeline/RecordProcessor.ts';
 import { flushBeforeExport, flushBeforeExportSync } from '../pipeline/runRecordProcessors.ts';
 import { settleAll } from '../pipeline/PipelineConsumer.ts';
@@ -278,10 +278,15 @@ export class SdkWalWriter implements LogRecordProcessor {
    * goes through the failure policy. With several exporters each one's outcome counts on its own:
    * - a retryable error fails every record (the sender keeps and resends everything);
    * - records an exporter refused on their own (`RecordsRejectedError`) fail;
-   * - an exporter that refused the whole batch permanently gets the other records again one by one, so
-   *   only the records at fault fail. Only that exporter: one that stored the batch would store every
-   *   record a second time (duplicates in an audit log), and a record another exporter refused fails
-   *   anyway, so it is not stored there either.
+   * - an exporter that refused the whole batch permanently for something other than its data (a typed
+   *   error outside `DATA_ERROR_CODES`: a bug (`INTERNAL`), a component not started or closed
+   *   (`LIFECYCLE`), a corrupt key store) fails every record with that error (records refused on their
+   *   own keep their own reason): no record is at fault, so resending them one by one could find none
+   *   and would only call a failing exporter once per record;
+   * - an exporter that refused the whole batch for its data (`isDataError`: one bad record spoils a
+   *   batch) gets the other records again one by one, so only the records at fault fail. Only that
+   *   exporter: one that stored the batch would store every record a second time (duplicates in an
+   *   audit log), and a record another exporter refused fails anyway, so it is not stored there either.
    */
   private send(records: AuditRecord[]): Promise<Array<unknown>> {
     let own: Promise<void> | undefined;
@@ -302,15 +307,25 @@ export class SdkWalWriter implements LogRecordProcessor {
     const refusedWhole: LogsExporter[] = [];
     let wholeError: unknown;
     let retryable: { error: unknown } | undefined;
+    let notData: { error: unknown } | undefined;
     for (const [i, o] of outcomes.entries()) {
       if (!o) continue;
       if (isRetryable(o.error)) retryable ??= o;
       else if (o.error instanceof RecordsRejectedError) {
         for (const r of o.error.rejected) if (errors[r.index] === undefined) errors[r.index] = r.error;
-      } else {
+      } else if (!isDataError(o.error)) notData ??= o;
+      else {
         refusedWhole.push(this.o.exporters[i] as LogsExporter);
         if (refusedWhole.length === 1) wholeError = o.error;
       }
+    }
+    if (!retryable && notData) {
+      // Not the data's fault: every record fails with it, none is resent (see above).
+      records.forEach((r, i) => {
+        errors[i] ??= notData.error;
+        this.fail(errors[i], r);
+      });
+      return errors;
     }
     if (retryable || (refusedWhole.length > 0 && records.length === 1)) {
       const err = retryable ? retryable.error : wholeError;
