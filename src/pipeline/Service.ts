@@ -20,7 +20,7 @@ import type {
   ExporterFactory,
   ExtensionFactory,
 } from './factories.ts';
-import { DEFAULT_SHUTDOWN_DEADLINE_MS, Lifecycle } from './lifecycle.ts';
+import { DEFAULT_SHUTDOWN_DEADLINE_MS } from './lifecycle.ts';
 import { summarizeHealth, type ServiceHealth, type ServicePhase } from './health.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
 import { isWalStageHost, isWalStageProcessor } from './WalStage.ts';
@@ -49,19 +49,22 @@ export class Service {
   readonly receivers = new Map<string, Receiver>();
   readonly extensions = new Map<string, Extension>();
   readonly processors = new Map<string, RecordProcessor>();
-  private readonly lifecycle: Lifecycle;
-  private deadlineMs = DEFAULT_SHUTDOWN_DEADLINE_MS;
   private phase: ServicePhase = 'created';
   private stopRequested = false;
+  /** `start()`'s outcome: starting runs once. */
+  private started: Promise<void> | undefined;
   /** Settles (never rejects) once `start()` has stopped starting components. */
   private startEnded: Promise<void> | undefined;
+  /** The shutdown work (`doShutdown`): runs once, for the first `shutdown()` or for a failed start. */
+  private shutdownWork: Promise<void> | undefined;
+  /** What every `shutdown()` call returns: the work, bounded by the earliest deadline asked for. */
+  private stopped: Promise<void> | undefined;
+  /** When the shutdown must be done (Date.now() ms): the earliest deadline of the `shutdown()` calls. */
+  private endsAt = Infinity;
+  /** Timers that depend on `endsAt`: re-armed when a `shutdown()` call brings it forward. */
+  private readonly endTimers = new Set<MovableTimer>();
 
-  private constructor() {
-    this.lifecycle = new Lifecycle(
-      () => this.doStart(),
-      () => this.doShutdown(),
-    );
-  }
+  private constructor() {}
 
   /** Creates every component of `config`; throws `PIPELINE_BUILD` for what the config layer cannot see. */
   static build(o: ServiceOptions): Service {
@@ -135,8 +138,12 @@ export class Service {
     return s;
   }
 
+  /** Starts every component once (a second call returns the same promise); rejects after `shutdown()`. */
   start(): Promise<void> {
-    return this.lifecycle.start();
+    if (this.stopRequested)
+      return Promise.reject(new OtelAuditError('LIFECYCLE', 'cannot start after shutdown'));
+    this.started ??= this.doStart();
+    return this.started;
   }
 
   /** Healthy: started, not shutting down, and every exporter that reports a state is `ok`. */
@@ -149,12 +156,61 @@ export class Service {
    * whatever they did, processors, exporters (sealing and closing the WAL)
    * and extensions are shut down. Records of requests cut off by the
    * deadline were never acknowledged: their senders retry.
+   *
+   * Idempotent: the shutdown runs once and every call returns the same promise. The earliest deadline
+   * wins (the end of each call's `deadlineMs`, counted from that call): a later call can bring the end
+   * forward — the stages not begun yet get what is left of it, and the promise rejects with
+   * `SHUTDOWN_TIMEOUT` 5 s after it — but never push it back (an operator who asked for 5 s is not
+   * kept waiting 60 s because something else asked for that). A stage already running keeps the
+   * budget it was given.
    */
   shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_DEADLINE_MS): Promise<void> {
-    this.deadlineMs = deadlineMs;
+    const endsAt = Date.now() + deadlineMs;
     this.stopRequested = true;
-    // The service bounds each stage itself; the outer bound only catches a stage that ignores its own.
-    return this.lifecycle.shutdown(deadlineMs + 5000);
+    if (endsAt < this.endsAt) {
+      this.endsAt = endsAt;
+      for (const t of this.endTimers) t.rearm();
+    }
+    this.stopped ??= this.boundedShutdown();
+    return this.stopped;
+  }
+
+  /**
+   * The shutdown work, or `SHUTDOWN_TIMEOUT` a grace period after the deadline: the service bounds each
+   * stage itself, this only catches a stage that ignores its own bound.
+   */
+  private async boundedShutdown(): Promise<void> {
+    const since = Date.now();
+    const work = this.shutdownOnce(); // begun before the first await: the phase is 'stopping' at once
+    const outcome = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (await this.timedOut(outcome, () => this.endsAt + OUTER_BOUND_GRACE_MS)) {
+      throw new OtelAuditError(
+        'SHUTDOWN_TIMEOUT',
+        `shutdown did not finish within ${this.endsAt + OUTER_BOUND_GRACE_MS - since} ms`,
+      );
+    }
+    return work;
+  }
+
+  /** Waits for `p` (which never rejects) until the time `at()` gives, read again when the deadline moves; true if that came first. */
+  private async timedOut(p: Promise<void>, at: () => number): Promise<boolean> {
+    const timer = new MovableTimer(at);
+    this.endTimers.add(timer);
+    try {
+      return await Promise.race([p.then(() => false), timer.fired.then(() => true)]);
+    } finally {
+      timer.cancel();
+      this.endTimers.delete(timer);
+    }
+  }
+
+  /** The shutdown work, started by whichever comes first: `shutdown()` or a failed start. */
+  private shutdownOnce(): Promise<void> {
+    this.shutdownWork ??= this.doShutdown();
+    return this.shutdownWork;
   }
 
   private async doStart(): Promise<void> {
@@ -170,7 +226,8 @@ export class Service {
     } catch (err) {
       // Release what did start (a WAL's directory lock, listening sockets, timers): the caller may build
       // a new service and retry, and a failed start must not leave the WAL locked by this process.
-      await this.doShutdown().catch(() => undefined);
+      // The same work as shutdown()'s: when it was called during the start, this waits for it.
+      await this.shutdownOnce().catch(() => undefined);
       throw err;
     }
   }
@@ -200,17 +257,25 @@ export class Service {
     this.phase = 'stopping';
     // The deadline counts from here: the wait below comes out of the stages' budgets, not on top of them.
     const calledAt = Date.now();
+    // A failed start shuts down without a shutdown() call: the default deadline.
+    if (this.endsAt === Infinity) this.endsAt = calledAt + DEFAULT_SHUTDOWN_DEADLINE_MS;
     try {
       // A component being started finishes starting first (shut down half-way, some leave a server
       // bound or a file open); bounded, so a start that hangs cannot keep the rest from shutting down.
-      if (this.startEnded) await settledWithin(this.startEnded, Math.floor(this.deadlineMs / 2));
+      const startEnded = this.startEnded;
+      if (startEnded)
+        await this.timedOut(startEnded, () => calledAt + Math.floor((this.endsAt - calledAt) / 2));
       await this.shutdownComponents(calledAt);
     } finally {
       this.phase = 'stopped';
     }
   }
 
-  /** `started`: when the shutdown began (Date.now()); each stage's budget is what is left of the deadline. */
+  /**
+   * `started`: when the shutdown began (Date.now()). Receivers get until 60% of the way to `endsAt`,
+   * each later stage what is left until `endsAt` (read as each stage begins: a later, earlier deadline
+   * counts).
+   */
   private async shutdownComponents(started: number): Promise<void> {
     const errors: unknown[] = [];
     const all = async (
@@ -222,9 +287,9 @@ export class Service {
       const results = await Promise.allSettled([...items].map((i) => i.shutdown?.(ms)));
       for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
     };
-    const elapsed = (): number => Date.now() - started;
-    const left = (): number => Math.max(1000, this.deadlineMs - elapsed());
-    await all(this.receivers.values(), Math.max(500, Math.floor(this.deadlineMs * 0.6) - elapsed()));
+    const left = (): number => Math.max(1000, this.endsAt - Date.now());
+    const receiversEnd = started + Math.floor((this.endsAt - started) * 0.6);
+    await all(this.receivers.values(), Math.max(500, receiversEnd - Date.now()));
     await all(this.processors.values(), left());
     await all(this.exporters.values(), left());
     await all(this.extensions.values(), left());
@@ -236,14 +301,35 @@ export class Service {
   }
 }
 
-/** Waits for `p` (which never rejects), at most `ms`. */
-async function settledWithin(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const elapsed = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  await Promise.race([p, elapsed]).finally(() => clearTimeout(timer));
+/** How long after the deadline the promise `shutdown()` returns rejects, if a stage ignores its own budget. */
+const OUTER_BOUND_GRACE_MS = 5000;
+/** The longest delay setTimeout takes (a longer one fires at once). */
+const TIMER_MS_MAX = 2 ** 31 - 1;
+
+/** Fires at the time `at()` gives (Date.now() ms; never when Infinity), read again on each `rearm()`. */
+class MovableTimer {
+  readonly fired: Promise<void>;
+  private fire: () => void = () => undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly at: () => number;
+
+  constructor(at: () => number) {
+    this.at = at;
+    this.fired = new Promise<void>((resolve) => (this.fire = resolve));
+    this.rearm();
+  }
+
+  rearm(): void {
+    clearTimeout(this.timer);
+    const at = this.at();
+    if (at === Infinity) return;
+    this.timer = setTimeout(this.fire, Math.min(TIMER_MS_MAX, Math.max(0, at - Date.now())));
+    this.timer.unref();
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 /** Marker for processors after which records must not change (hash chain, signing). */

@@ -12,6 +12,7 @@ import { resolveConfig } from '../../config/resolve.ts';
 import { openWalReadOnly } from '../wal/readOnly.ts';
 import { Wal } from '../wal/Wal.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import type { LogsExporter, Receiver } from './factories.ts';
 import { createFactoryRegistry } from './registry.ts';
 import { Service } from './Service.ts';
 
@@ -133,6 +134,142 @@ service:
       // call, not from the end of the wait (then the whole could take 1.5 times the deadline).
       expect(given.receiver).toBeLessThanOrEqual(0.6 * deadlineMs - 4_000);
       expect(given.exporter).toBeLessThanOrEqual(deadlineMs - 4_000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+/**
+ * A service of one receiver and one audit_wal exporter whose start and shutdown are replaced (nothing
+ * real runs): `calls` counts each component's shutdowns and keeps the budget each was given.
+ */
+function fakeService(name: string): {
+  service: Service;
+  receiver: Receiver;
+  exporter: LogsExporter;
+  shutdowns: { receiver: number[]; exporter: number[] };
+} {
+  const registry = createFactoryRegistry();
+  const config = resolveConfig(
+    [
+      {
+        kind: 'yaml',
+        text: `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
+exporters:
+  audit_wal: { directory: ${path.join(tmp.dir, name)} }
+service:
+  pipelines:
+    logs: { receivers: [otlp], exporters: [audit_wal] }
+`,
+      },
+    ],
+    { catalog: registry.catalog },
+  );
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const service = Service.build({ config, registry, logger: quiet });
+  const receiver = [...service.receivers.values()][0];
+  const exporter = [...service.exporters.values()][0];
+  if (receiver === undefined || exporter === undefined) throw new Error('no receiver or exporter');
+  const shutdowns = { receiver: [] as number[], exporter: [] as number[] };
+  receiver.start = () => Promise.resolve();
+  receiver.shutdown = (ms) => (shutdowns.receiver.push(ms ?? NaN), Promise.resolve());
+  exporter.start = () => Promise.resolve();
+  exporter.shutdown = (ms) => (shutdowns.exporter.push(ms ?? NaN), Promise.resolve());
+  return { service, receiver, exporter, shutdowns };
+}
+
+describe('Service: the shutdown runs once', () => {
+  it('shut down while starting, with components left to start: start() fails, the shutdown ran once', async () => {
+    const { service, exporter, shutdowns } = fakeService('once-during-start');
+    let stopped: Promise<void> | undefined;
+    exporter.start = () => {
+      stopped = service.shutdown(10_000); // the receiver is left to start: start() rejects (LIFECYCLE)
+      return Promise.resolve();
+    };
+    await expect(service.start()).rejects.toMatchObject({ code: 'LIFECYCLE' });
+    await stopped;
+    // Old code: the failed start shut everything down a second time (2 and 2).
+    expect(shutdowns).toEqual({ receiver: [expect.any(Number)], exporter: [expect.any(Number)] });
+  });
+
+  it('a start that failed (and cleaned up), then shutdown(): nothing is shut down twice', async () => {
+    const { service, exporter, shutdowns } = fakeService('once-after-failed-start');
+    exporter.start = () => Promise.reject(new Error('cannot open'));
+    await expect(service.start()).rejects.toThrow('cannot open');
+    await service.shutdown(10_000);
+    expect(shutdowns.exporter).toHaveLength(1);
+    expect(shutdowns.receiver).toHaveLength(1);
+    await expect(service.start()).rejects.toMatchObject({ code: 'LIFECYCLE' });
+  });
+
+  it('a second shutdown() returns the same promise', async () => {
+    const { service, shutdowns } = fakeService('same-promise');
+    await service.start();
+    const first = service.shutdown(10_000);
+    expect(service.shutdown(10_000)).toBe(first);
+    await first;
+    expect(service.shutdown()).toBe(first);
+    expect(shutdowns.exporter).toHaveLength(1);
+  });
+});
+
+describe('Service: the earliest shutdown deadline wins', () => {
+  /** Receiver's start hangs until `bind()`; Date and timers are fake. */
+  async function startingService(
+    name: string,
+  ): Promise<ReturnType<typeof fakeService> & { bind: () => void }> {
+    const fake = fakeService(name);
+    let bind: (() => void) | undefined;
+    fake.receiver.start = () => new Promise<void>((resolve) => (bind = resolve));
+    void fake.service.start().catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(0);
+    if (bind === undefined) throw new Error('the receiver is not starting');
+    return { ...fake, bind };
+  }
+
+  it('a later call with a longer deadline does not extend it', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    try {
+      const { service, shutdowns, bind } = await startingService('earliest-longer');
+      const stopped = service.shutdown(10_000);
+      await vi.advanceTimersByTimeAsync(1_000);
+      void service.shutdown(60_000); // e.g. a library's own shutdown hook, with its default deadline
+      await vi.advanceTimersByTimeAsync(1_000);
+      bind(); // 2 s into the shutdown
+      await vi.advanceTimersByTimeAsync(0);
+      await stopped;
+      // Old code: the second call's 60 s replaced the first's 10 s: the receiver got 34,000 ms, the exporter 58,000.
+      expect(shutdowns.receiver[0]).toBeLessThanOrEqual(0.6 * 10_000 - 2_000);
+      expect(shutdowns.exporter[0]).toBeLessThanOrEqual(10_000 - 2_000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a later call with a shorter deadline brings the end forward: the wait for the start, the budgets, the timeout', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    try {
+      const { service, exporter, shutdowns } = await startingService('earliest-shorter');
+      exporter.shutdown = (ms) => (shutdowns.exporter.push(ms ?? NaN), new Promise<void>(() => undefined));
+      const first = service.shutdown(30_000); // waits up to 15 s for the receiver's start, which hangs
+      const firstOutcome = first.then(
+        () => 'shut down',
+        (e: unknown) => (e as { code?: string }).code,
+      );
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(service.shutdown(4_000)).toBe(first); // ends 5 s after the first call
+      // The wait for the start ends at half the new deadline (2.5 s), not at 15 s.
+      await vi.advanceTimersByTimeAsync(1_600);
+      expect(shutdowns.receiver).toEqual([500]); // 60% of 5 s is 3 s, past: the minimum
+      expect(shutdowns.exporter).toEqual([2_500]); // what is left until 5 s
+      // The exporter never finishes: the promise rejects 5 s after the (new) deadline, at 10 s.
+      await vi.advanceTimersByTimeAsync(7_300);
+      expect(await Promise.race([firstOutcome, Promise.resolve('pending')])).toBe('pending');
+      await vi.advanceTimersByTimeAsync(200);
+      expect(await firstOutcome).toBe('SHUTDOWN_TIMEOUT');
     } finally {
       vi.useRealTimers();
     }
