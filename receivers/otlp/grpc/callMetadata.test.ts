@@ -9,7 +9,7 @@
  */
 import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { authRequestOfHeaders, authRequestOfMetadata } from './callMetadata.ts';
 import { http2ServersOf } from './http2Transport.ts';
 import { LOGS_SERVICE } from './OtlpGrpcServer.ts';
@@ -98,5 +98,45 @@ describe('callMetadata: the authenticator sees the same request at admission and
       'x-latin', // not printable ASCII: grpc-js drops it (and logs it)
     ])
       expect(atAdmission.has(key)).toBe(false);
+  });
+});
+
+describe('callMetadata: a header value grpc-js refuses is logged once per call', () => {
+  const refusedLogs = (spy: { mock: { calls: unknown[][] } }): number =>
+    spy.mock.calls.filter((c) => String(c[0]).includes('Failed to add metadata entry')).length;
+
+  it('not at admission: grpc-js logs it when it makes the handler its metadata, once', async () => {
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const { raw } = await seen({ authorization: 'Bearer t0k3n', 'x-latin': 'caf\u00e9' });
+      expect(refusedLogs(stderr)).toBe(1); // grpc-js, for call.metadata
+      const atAdmission = authRequestOfHeaders(raw).headers;
+      // Old code: grpc.Metadata.fromHttp2Headers logged it again here, for every call.
+      expect(refusedLogs(stderr)).toBe(1);
+      expect(atAdmission.has('x-latin')).toBe(false);
+      expect(atAdmission.get('authorization')).toBe('Bearer t0k3n');
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  it('the values grpc-js keeps: the first of a list when it is legal, none when the key is illegal', () => {
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const headers = {
+        'x-list': ['ok', 'caf\u00e9'],
+        'x-list-bad-first': ['caf\u00e9', 'ok'],
+        'x-empty': '',
+        'x key': 'v',
+        'X-Upper': 'v',
+      } as unknown as http2.IncomingHttpHeaders;
+      const metadata = grpc.Metadata.fromHttp2Headers(headers);
+      expect([...authRequestOfHeaders(headers).headers].sort()).toEqual(
+        [...authRequestOfMetadata(metadata).headers].sort(),
+      );
+      expect(authRequestOfHeaders(headers).headers.get('x-list')).toBe('ok');
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
