@@ -27,6 +27,13 @@ export interface InflightStats {
   readonly connectionRefusedCalls: number;
   /** Calls refused UNAUTHENTICATED at their headers, before anything was reserved for them. */
   readonly unauthenticatedCalls: number;
+  /**
+   * Calls refused at their headers (RST_STREAM ENHANCE_YOUR_CALM, nothing reserved) for a header list over
+   * the SETTINGS_MAX_HEADER_LIST_SIZE the server advertises (streamCost.ts): those sent before the client
+   * acknowledged it, which admission refuses (streamAdmission.ts). Once acknowledged, Node refuses them
+   * itself before the receiver sees the stream: not counted.
+   */
+  readonly headerListRefusedCalls: number;
 }
 
 export class InflightBudget {
@@ -37,6 +44,7 @@ export class InflightBudget {
   private refused = 0;
   private refusedByConnection = 0;
   private unauthenticated = 0;
+  private headerListRefused = 0;
   /** Reserved for socket reads kept beyond the messages, all connections together (pinnedBuffers.ts). */
   private keptReads = 0;
 
@@ -77,6 +85,10 @@ export class InflightBudget {
     this.unauthenticated++;
   }
 
+  countHeaderListRefusal(): void {
+    this.headerListRefused++;
+  }
+
   /** Kept reads' part of `reservedBytes` changed by `bytes` (pinnedBuffers.ts; the bytes are reserved there). */
   addKeptReads(bytes: number): void {
     this.keptReads += bytes;
@@ -92,6 +104,7 @@ export class InflightBudget {
       connectionLimitBytes: this.connectionLimitBytes,
       connectionRefusedCalls: this.refusedByConnection,
       unauthenticatedCalls: this.unauthenticated,
+      headerListRefusedCalls: this.headerListRefused,
     };
   }
 }

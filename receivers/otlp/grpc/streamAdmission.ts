@@ -105,7 +105,10 @@ export function admitStream(
   // acknowledged it: a request sent with the client's preface was read whatever its headers (70 KB measured,
   // raw client). Refused here as Node refuses it afterwards, so that no stream costs more than config.ts's
   // largest call counts.
-  if (streamBytes > STREAM_BYTES_MAX) return stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+  if (streamBytes > STREAM_BYTES_MAX) {
+    o.budget.countHeaderListRefusal();
+    return stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+  }
   let identity: string | undefined;
   if (o.authenticator) {
     const outcome = authenticate(o.authenticator, headers);
