@@ -91,6 +91,7 @@ export class SegmentWriter {
   private readonly preparing = new Set<Prepared>();
   private readonly retired: FileHandle[] = [];
   private nextSegmentNumber: number;
+  private sealed = 0;
 
   constructor(o: SegmentWriterOptions, nextSegmentNumber: number) {
     this.o = o;
@@ -99,6 +100,11 @@ export class SegmentWriter {
 
   get activeInfo(): SegmentInfo | undefined {
     return this.active?.info;
+  }
+
+  /** Segments this writer has sealed (rollovers, and the seal at close). */
+  get sealedSegments(): number {
+    return this.sealed;
   }
 
   /**
@@ -229,6 +235,7 @@ export class SegmentWriter {
     this.active = undefined;
     try {
       sealSegmentFile(a.syncFile, a.info);
+      this.sealed++;
     } catch (err) {
       a.info.state = 'unsealed';
       if (err instanceof WalSyncFailedError) this.o.onSyncFailed?.(a.file);

@@ -36,6 +36,7 @@ import {
   FRAME_OVERHEAD_BYTES,
   FrameType,
 } from './format.ts';
+import { HIGH_WATER_MARK_FILE, writeHighWaterMark } from './HighWaterMark.ts';
 import { WalLock } from './lock.ts';
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.ts';
 import { recoverWal, type RecoveryReport } from './recover.ts';
@@ -213,6 +214,10 @@ export class Wal {
   private lastFailure: Error | undefined;
   private readonly durableListeners = new Set<() => void>();
   private counters = { refusedAppends: 0, failedBatches: 0, commits: 0 };
+  /** The high-water mark on disk (0: none); never written lower. */
+  private markSeq: number;
+  /** A segment was created since the mark was last written (`addSegment`): write it when its commit is durable. */
+  private markDue = false;
 
   private constructor(options: ResolvedWalOptions, lock: WalLock, recovered: ReturnType<typeof recoverWal>) {
     this.options = options;
@@ -221,6 +226,7 @@ export class Wal {
     this.segments = recovered.segments;
     this.nextSeq = recovered.nextSeq;
     this.durable = recovered.nextSeq - 1;
+    this.markSeq = recovered.report.highWaterMark?.lastSeq ?? 0;
     this.writer = new SegmentWriter(
       {
         fs: options.fs,
@@ -255,6 +261,9 @@ export class Wal {
         frameBytesMax: FRAME_BYTES_LIMIT,
         indexIntervalBytes: options.indexIntervalBytes,
         verify: options.verifyOnOpen,
+        acceptLostRecordsThroughSeq: options.acceptLostRecordsThroughSeq,
+        segmentBytesMax: options.segmentBytesMax,
+        clock: options.clock,
       });
       const wal = new Wal(options, lock, recovered);
       if (options.syncPolicy === 'none') {
@@ -481,6 +490,7 @@ export class Wal {
       );
       this.writer.abandon();
     } finally {
+      this.writeMark();
       this.writer.close();
       // A cancelled background preparation may still have I/O in flight: it must not touch the directory
       // once another writer can hold it.
@@ -829,6 +839,37 @@ export class Wal {
     const last = this.segments[this.segments.length - 1];
     if (last && last.name === s.name && last.lastSeq < last.firstSeq) this.segments.pop();
     this.segments.push(s);
+    // A rollover; or the first segment since an open that found records beyond the mark (a crash since the
+    // mark was written, or a WAL from before marks). The first segment after a clean close adds nothing.
+    if (this.writer.sealedSegments > 0 || this.durable > this.markSeq) this.markDue = true;
+  }
+
+  /**
+   * Durably records `durable` as the high-water mark (HighWaterMark.ts) when it is above the one on disk.
+   * Called when a commit that created a segment is durable (its numbers can no longer be given back, nor its
+   * segment removed) and at close: a few syncs per rollover, nothing per append. Not with `syncPolicy:
+   * none` (nothing is durable). A failure is a warning: the mark on disk stays a true, lower, bound, and
+   * the next rollover or close tries again.
+   */
+  private writeMark(): void {
+    this.markDue = false;
+    const seq = this.durable;
+    if (this.options.syncPolicy === 'none' || seq <= this.markSeq) return;
+    let holder: SegmentInfo | undefined;
+    for (const s of this.segments) if (s.firstSeq <= seq) holder = s;
+    if (holder === undefined) return;
+    try {
+      writeHighWaterMark(this.options.fs, this.options.dir, {
+        lastSeq: seq,
+        segmentFirstSeq: holder.firstSeq,
+        updatedUnixNano: this.options.clock(),
+      });
+      this.markSeq = seq;
+    } catch (err) {
+      this.options.onWarning?.(
+        `WAL ${this.options.dir}: writing ${HIGH_WATER_MARK_FILE} (${seq}) failed, retried at the next rollover or close: ${String(err)}`,
+      );
+    }
   }
 
   private completeBatch(batch: Batch): void {
@@ -844,6 +885,7 @@ export class Wal {
     }
     this.admitBlocked();
     for (const l of [...this.durableListeners]) l();
+    if (this.markDue && batch.frames.length > 0) this.writeMark();
   }
 
   /**

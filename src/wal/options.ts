@@ -45,6 +45,12 @@ export interface WalOptions {
   /** The chain hash a new segment continues from (integrity layer); zeros by default. */
   readonly chainHead?: () => Uint8Array;
   readonly onWarning?: (message: string) => void;
+  /**
+   * The operator's way out after records were lost below the high-water mark (docs/recovery.md §9): the
+   * open then goes on when the mark is at most this number, reports the loss as corruption and numbers
+   * on after the mark. Unset (default): such an open fails with `WAL_CORRUPT` and changes nothing.
+   */
+  readonly acceptLostRecordsThroughSeq?: number;
 }
 
 /**
@@ -54,7 +60,9 @@ export interface WalOptions {
  */
 export const RECORD_PAYLOAD_BYTES_MAX = 128 * 1024 * 1024;
 
-export type ResolvedWalOptions = Required<Omit<WalOptions, 'onWarning'>> & Pick<WalOptions, 'onWarning'>;
+type OptionalWalOptions = 'onWarning' | 'acceptLostRecordsThroughSeq';
+export type ResolvedWalOptions = Required<Omit<WalOptions, OptionalWalOptions>> &
+  Pick<WalOptions, OptionalWalOptions>;
 
 export const WAL_DEFAULTS = {
   syncPolicy: 'fdatasync',
@@ -103,6 +111,9 @@ export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
     clock: o.clock ?? wallClockNs,
     chainHead: o.chainHead ?? (() => ZERO_HASH),
     onWarning: o.onWarning,
+    ...(o.acceptLostRecordsThroughSeq === undefined
+      ? {}
+      : { acceptLostRecordsThroughSeq: o.acceptLostRecordsThroughSeq }),
   };
   const problems: string[] = [];
   const int = (name: keyof ResolvedWalOptions, min: number, max = Number.MAX_SAFE_INTEGER): void => {
@@ -125,6 +136,7 @@ export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
   int('queueBytesMax', 1);
   int('indexIntervalBytes', 512);
   int('failureBackoffMs', 0, 600_000);
+  if (r.acceptLostRecordsThroughSeq !== undefined) int('acceptLostRecordsThroughSeq', 1);
   if (r.segmentBytesMax < SEGMENT_HEADER_BYTES + FRAME_OVERHEAD_BYTES + r.payloadBytesMax) {
     problems.push('segmentBytesMax must hold at least one frame of payloadBytesMax');
   }

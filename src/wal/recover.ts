@@ -11,6 +11,12 @@
  *   follows a sync, and the next write starts only after the previous sync).
  * - Anything else bad is corruption, including damage in a sealed segment,
  *   a gap between segments (missing segment) and an unreadable header.
+ * - The high-water mark (HighWaterMark.ts) is a lower bound on what must be
+ *   there: damage at or below it is never a torn write, and segments that end
+ *   before it lost durable records (`lost-tail`). In write mode that refuses
+ *   the open (`WalRecordsLostError`, WAL_CORRUPT) before the newest segment is
+ *   cut, sealed or removed — unless the operator accepts the loss
+ *   (`acceptLostRecordsThroughSeq`); read-only mode reports it.
  * In write mode recovery seals every clean unsealed segment so the writer
  * always starts a fresh one; read-only mode changes nothing on disk.
  */
@@ -27,15 +33,23 @@ import {
   FrameType,
   SEGMENT_FILE_PATTERN,
   SEGMENT_HEADER_BYTES,
+  segmentFileName,
   TRAILER_BYTES,
   type SegmentFooter,
   type SegmentHeader,
 } from './format.ts';
+import { createBoundarySegment } from './boundarySegment.ts';
+import { readHighWaterMark, type HighWaterMark } from './HighWaterMark.ts';
 import { sealSegmentFile, type SealInput } from './seal.ts';
 import type { SegmentInfo } from './SegmentInfo.ts';
 import { walkSegment, type DamageKind } from './SegmentWalk.ts';
+import { WalRecordsLostError } from './WalRecordsLostError.ts';
 
-export type CorruptionKind = DamageKind | 'missing-segment' | 'bad-header' | 'bad-footer';
+/**
+ * `lost-tail`: the segments end (cleanly) before the high-water mark: the newest segment was lost, cut at
+ * a frame boundary or zeroed to its end after its records were durable.
+ */
+export type CorruptionKind = DamageKind | 'missing-segment' | 'bad-header' | 'bad-footer' | 'lost-tail';
 
 export interface Corruption {
   readonly segment: string;
@@ -67,6 +81,13 @@ export interface RecoveryReport {
   readonly leftovers: readonly string[];
   readonly sealedOnOpen: readonly string[];
   readonly removedFiles: readonly string[];
+  /** The directory's high-water mark at open; undefined when it has none (a WAL from before marks). */
+  readonly highWaterMark?: { readonly lastSeq: number; readonly segment: string } | undefined;
+  /**
+   * Durable records missing below the high-water mark (also listed in `corruptions`). A write-mode open
+   * gets this far only when the operator accepted the loss (`acceptLostRecordsThroughSeq`).
+   */
+  readonly belowHighWaterMark?: { readonly fromSeq: number; readonly toSeq: number } | undefined;
 }
 
 export interface RecoverOptions {
@@ -76,6 +97,14 @@ export interface RecoverOptions {
   readonly frameBytesMax: number;
   readonly indexIntervalBytes: number;
   readonly verify: 'tail' | 'full';
+  /**
+   * Write mode: open even though records up to the high-water mark are missing, when the mark is at most
+   * this number (the operator archived the directory and accepts the loss). Default: refuse.
+   */
+  readonly acceptLostRecordsThroughSeq?: number | undefined;
+  /** For the header of a boundary segment written after an accepted loss (informative fields). */
+  readonly segmentBytesMax?: number;
+  readonly clock?: () => bigint;
 }
 
 export interface RecoveryResult {
@@ -102,8 +131,27 @@ export function listSegments(fs: FileSystem, dir: string): Found[] {
 }
 
 export function recoverWal(o: RecoverOptions): RecoveryResult {
+  // Read first: an unreadable mark refuses a write-mode open before anything changes.
+  const mark = readHighWaterMark(o.fs, o.dir);
+  const markLast = mark?.lastSeq ?? 0;
   const removed = o.mode === 'write' ? removeTransientFiles(o.fs, o.dir) : [];
   const found = listSegments(o.fs, o.dir);
+  /** Set when records at or below the mark are missing: `[fromSeq, toSeq]`. */
+  let belowMark: { fromSeq: number; toSeq: number } | undefined;
+  const refuseOrAccept = (foundLastSeq: number, newestSegment: string | undefined): void => {
+    belowMark = { fromSeq: foundLastSeq + 1, toSeq: markLast };
+    if (o.mode !== 'write') return;
+    const accepted = o.acceptLostRecordsThroughSeq;
+    if (accepted !== undefined && markLast <= accepted) return;
+    const m = mark as HighWaterMark;
+    throw new WalRecordsLostError(o.dir, {
+      expectedLastSeq: markLast,
+      foundLastSeq,
+      expectedSegment: segmentFileName(m.segmentFirstSeq),
+      expectedSegmentPresent: found.some((f) => f.firstSeq === m.segmentFirstSeq),
+      newestSegment,
+    });
+  };
   const segments: SegmentInfo[] = [];
   const corruptions: Corruption[] = [];
   const tornTails: TornTail[] = [];
@@ -121,6 +169,8 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
     const segPath = path.join(o.dir, f.name);
     const file = o.fs.open(segPath, o.mode === 'write' && newest ? 'readwrite' : 'read');
     const segCorruptions: Corruption[] = [];
+    /** A write-mode open refused below the high-water mark: nothing more is written, not even a quarantine copy. */
+    let refused = false;
     try {
       if (expectSeq !== undefined && f.firstSeq > expectSeq) {
         corruptions.push(
@@ -154,6 +204,15 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
           index: [...footer.index],
         });
         recordCount = footer.recordCount;
+        if (newest && footer.lastSeq < markLast) {
+          // A sealed newest segment: the segments after it are gone.
+          corruptions.push(
+            corruption(f.name, 'lost-tail', undefined, undefined, footer.lastSeq + 1, markLast),
+          );
+          refused = true;
+          refuseOrAccept(footer.lastSeq, f.name);
+          refused = false;
+        }
         if (o.mode === 'write' && newest) {
           // The newest segment may hold data a failed sync never persisted (see rewriteRange).
           rewriteRange(file, scanner.size);
@@ -168,21 +227,28 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
         });
         const first = w.damage[0];
         // A torn write leaves invalid bytes, never valid frames out of order: duplicates and gaps are corruption.
-        const torn =
+        const tornLike =
           newest &&
           first !== undefined &&
           (first.kind === 'bad-frame' || first.kind === 'zeroed') &&
           !first.laterBatchFollows &&
           w.footerOffset === undefined;
-        if (torn) {
-          // Re-walk up to the tear so the index and counts cover only what is kept.
-          const kept = walkSegment({
-            scanner,
-            firstSeq: header.firstSeq,
-            seqLimit,
-            end: first.offsetFrom,
-            indexIntervalBytes: o.indexIntervalBytes,
-          });
+        // Re-walk up to the tear so the index and counts cover only what is kept.
+        const kept =
+          tornLike && first !== undefined
+            ? walkSegment({
+                scanner,
+                firstSeq: header.firstSeq,
+                seqLimit,
+                end: first.offsetFrom,
+                indexIntervalBytes: o.indexIntervalBytes,
+              })
+            : undefined;
+        // Damage at or below the high-water mark was durable: corruption, not a torn write.
+        /** Set when damage at the end would pass for a torn write but lies at or below the mark: last record before it. */
+        let durableDamageAfter: number | undefined;
+        if (kept !== undefined && kept.lastSeq < markLast) durableDamageAfter = kept.lastSeq;
+        if (kept !== undefined && first !== undefined && kept.lastSeq >= markLast) {
           tornTails.push({
             segment: f.name,
             offset: first.offsetFrom,
@@ -198,7 +264,12 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
             segCorruptions.push(corruption(f.name, d.kind, d.offsetFrom, d.offsetTo, d.seqFrom, d.seqTo));
           }
           if (w.tailGarbageOffset !== undefined) {
-            if (newest)
+            if (newest && w.lastSeq < markLast) {
+              durableDamageAfter ??= w.lastSeq;
+              segCorruptions.push(
+                corruption(f.name, 'bad-frame', w.tailGarbageOffset, undefined, w.lastSeq + 1, markLast),
+              );
+            } else if (newest)
               tornTails.push({
                 segment: f.name,
                 offset: w.tailGarbageOffset,
@@ -212,6 +283,19 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
             }
           }
           if (w.leftoverOffset !== undefined) leftovers.push(f.name);
+        }
+        if (newest && markLast > 0) {
+          let through = info.lastSeq;
+          for (const c of [...corruptions, ...segCorruptions]) through = Math.max(through, c.seqTo ?? 0);
+          if (through < markLast) {
+            // Ends cleanly (zeros, end of file, a footer) before the mark: cut, zeroed, or the segments after it lost.
+            corruptions.push(corruption(f.name, 'lost-tail', undefined, undefined, through + 1, markLast));
+          }
+          if (through < markLast || durableDamageAfter !== undefined) {
+            refused = true;
+            refuseOrAccept(Math.min(through, durableDamageAfter ?? through), f.name);
+            refused = false;
+          }
         }
         info.damaged = segCorruptions.length > 0;
         if (!headerOk) info.segmentNumber = 0;
@@ -257,12 +341,18 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
         if (c.seqTo !== undefined && c.seqTo >= expectSeq) expectSeq = c.seqTo + 1;
       }
     } finally {
-      if (segCorruptions.length > 0) {
+      if (segCorruptions.length > 0 && !refused) {
         const q = quarantine(o, segPath, f.name);
         for (const c of segCorruptions) corruptions.push({ ...c, quarantinedAs: q });
       }
       file.close();
     }
+  }
+  if (found.length === 0 && markLast > 0) {
+    // Every segment is gone.
+    const name = segmentFileName((mark as HighWaterMark).segmentFirstSeq);
+    corruptions.push(corruption(name, 'lost-tail', undefined, undefined, 1, markLast));
+    refuseOrAccept(0, undefined);
   }
   const last = segments[segments.length - 1];
   // Never reuse a number that may have been written: past the last readable record, past every damaged
@@ -270,6 +360,21 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
   let nextSeq = last ? Math.max(last.lastSeq + 1, last.firstSeq) : 1;
   if (expectSeq !== undefined) nextSeq = Math.max(nextSeq, expectSeq);
   for (const c of corruptions) if (c.seqTo !== undefined) nextSeq = Math.max(nextSeq, c.seqTo + 1);
+  if (belowMark !== undefined && o.mode === 'write') {
+    // An accepted loss: an empty sealed segment at the next number becomes the newest, so that the damaged or
+    // short segment before it is judged as an older one at every later open (its loss reported as
+    // corruption, a gap before this one as missing-segment) instead of being refused again.
+    const boundary = createBoundarySegment({
+      fs: o.fs,
+      dir: o.dir,
+      firstSeq: nextSeq,
+      segmentNumber: nextSegmentNumber,
+      segmentBytesMax: o.segmentBytesMax ?? 0,
+      createdUnixNano: o.clock?.() ?? BigInt(Date.now()) * 1_000_000n,
+    });
+    nextSegmentNumber++;
+    segments.push(boundary);
+  }
   return {
     segments,
     nextSeq,
@@ -284,6 +389,8 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
       leftovers,
       sealedOnOpen,
       removedFiles: removed,
+      highWaterMark: mark && { lastSeq: mark.lastSeq, segment: segmentFileName(mark.segmentFirstSeq) },
+      belowHighWaterMark: belowMark,
     },
   };
 }

@@ -1,0 +1,41 @@
+/**
+ * Opening refused: the WAL ends before its high-water mark (HighWaterMark.ts),
+ * so records that were durable (acknowledged, or about to be) are missing —
+ * a lost or truncated newest segment, or damage at its end that would
+ * otherwise pass for a torn final write. Code `WAL_CORRUPT`. Nothing was cut,
+ * removed or sealed in the newest segment: the evidence stays as found.
+ */
+import { WalCorruptError } from '../errors.ts';
+import { HIGH_WATER_MARK_FILE } from './HighWaterMark.ts';
+
+export interface RecordsLost {
+  /** The high-water mark: the last sequence number that was durable. */
+  readonly expectedLastSeq: number;
+  /** The last sequence number the segments hold (readable or reported as damaged). */
+  readonly foundLastSeq: number;
+  /** The segment the mark names (the one that held `expectedLastSeq`). */
+  readonly expectedSegment: string;
+  /** Whether that segment file is there. */
+  readonly expectedSegmentPresent: boolean;
+  /** The newest segment found, undefined when there is none. */
+  readonly newestSegment: string | undefined;
+}
+
+export class WalRecordsLostError extends WalCorruptError {
+  readonly lost: RecordsLost;
+
+  constructor(dir: string, lost: RecordsLost) {
+    const l = lost;
+    super(
+      `WAL ${dir}: records ${l.foundLastSeq + 1}..${l.expectedLastSeq} are missing: the high-water mark ` +
+        `(${HIGH_WATER_MARK_FILE}) says sequence numbers up to ${l.expectedLastSeq} were durable in segment ` +
+        `${l.expectedSegment} (${l.expectedSegmentPresent ? 'present' : 'MISSING'}), but the segments end at ` +
+        `${l.foundLastSeq} (newest segment: ${l.newestSegment ?? 'none'}). Nothing was truncated or removed. ` +
+        `Restore the missing or damaged segment from a backup and open again; or archive the whole directory ` +
+        `and open once with acceptLostRecordsThroughSeq: ${l.expectedLastSeq} ` +
+        `(audit_wal: accept_lost_records_through_seq: ${l.expectedLastSeq}) to accept the loss ` +
+        `(docs/recovery.md §9)`,
+    );
+    this.lost = lost;
+  }
+}
