@@ -177,6 +177,12 @@ export interface KeyStoreOptions {
    * Default `PENDING_ENTRIES_MAX_DEFAULT`.
    */
   readonly pendingEntriesMax?: number;
+  /**
+   * With `deferSync`: how long `close()` waits for the flushes still running (a hung disk never ends
+   * them) before it closes the store all the same and reports them through `onError`. Default
+   * `CLOSE_TIMEOUT_MS_DEFAULT`; 0 waits for none.
+   */
+  readonly closeTimeoutMs?: number;
 }
 
 export const CACHE_ENTRIES_MAX_DEFAULT = 10_000;
@@ -187,6 +193,8 @@ export const CACHE_TTL_MS_DEFAULT = 60_000;
  * flush (milliseconds), so only a disk whose syncs keep failing, or hang, reaches it.
  */
 export const PENDING_ENTRIES_MAX_DEFAULT = 65_536;
+/** `KeyStoreOptions.closeTimeoutMs`: a healthy disk ends a flush in milliseconds. */
+export const CLOSE_TIMEOUT_MS_DEFAULT = 10_000;
 const REF_CACHE_SUBJECT_LENGTH_MAX = 256;
 
 export class KeyStore {
@@ -227,6 +235,7 @@ export class KeyStore {
   /** Entries not yet known durable (only with `deferSync`). */
   private readonly pending: PendingEntries | undefined;
   private readonly pendingMax: number;
+  private readonly closeTimeoutMs: number;
   private readonly syncer: EntrySyncer;
   private readonly onTornEntryRemoved: ((file: string) => void) | undefined;
   /** `closing`: `close()` was called; `closed`: it has done its work (see `close`). */
@@ -251,6 +260,13 @@ export class KeyStore {
       throw new OtelAuditError(
         'INVALID_ARGUMENT',
         `pendingEntriesMax must be a positive integer, not ${this.pendingMax}`,
+      );
+    }
+    this.closeTimeoutMs = o.closeTimeoutMs ?? CLOSE_TIMEOUT_MS_DEFAULT;
+    if (!Number.isSafeInteger(this.closeTimeoutMs) || this.closeTimeoutMs < 0) {
+      throw new OtelAuditError(
+        'INVALID_ARGUMENT',
+        `closeTimeoutMs must be a non-negative integer, not ${this.closeTimeoutMs}`,
       );
     }
     this.pending = o.deferSync
@@ -407,8 +423,10 @@ export class KeyStore {
    * entry of a shredded key linked back and not destroyed yet, the retry timer stopped, and each entry
    * still left reported through `onError` (file, key id: an operator must shred its subject again —
    * nothing retries it any more). From then on flushes are refused too (`KeyStoreClosedError`,
-   * retryable: what was processed with the store's keys is not acknowledged). A flush that never ends
-   * (a hung disk) keeps it from resolving: the caller's deadline applies.
+   * retryable: what was processed with the store's keys is not acknowledged). It resolves only when
+   * no flush runs (one started while it waits is waited for too), or after `closeTimeoutMs` (a hung
+   * disk): then it closes all the same — the last attempt and its reports as above — and reports the
+   * flushes still running through `onError`; they answer their callers whenever they end.
    */
   close(): Promise<void> {
     this.closing ??= this.doClose();
@@ -417,11 +435,45 @@ export class KeyStore {
 
   private async doClose(): Promise<void> {
     this.state = 'closing';
-    if (this.pending) {
-      await this.pending.settled();
-      this.pending.closeRelinked();
+    const pending = this.pending;
+    if (pending) {
+      const ended = await this.flushesEnded(pending);
+      // No await from the check of `runningFlushes` above to `closed`: no flush can start in between.
+      pending.closeRelinked();
+      if (!ended) {
+        this.onError(
+          new KeyStoreIoError(
+            `key store ${this.directory}: closed after waiting ${this.closeTimeoutMs} ms for ${pending.runningFlushes} flush(es) still running (a hung disk?): the keys they write are not known durable; their callers are answered when they end (nothing is acknowledged before)`,
+          ),
+        );
+      }
     }
     this.state = 'closed';
+  }
+
+  /**
+   * Waits until no flush runs — checked again after each wait: a flush can start between the end of
+   * `settled()` and this continuation — or `closeTimeoutMs` has passed (false).
+   */
+  private async flushesEnded(pending: PendingEntries): Promise<boolean> {
+    if (pending.runningFlushes === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    let late = false;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        late = true;
+        resolve();
+      }, this.closeTimeoutMs);
+    });
+    try {
+      while (pending.runningFlushes > 0) {
+        if (late) return false;
+        await Promise.race([pending.settled(), deadline]);
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Throws `KeyStoreClosedError` once `close()` was called. */

@@ -154,6 +154,14 @@ export class PendingEntries {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
+  /**
+   * Flushes whose work has not ended (`flushSync` or not). `settled()` resolving does not make it 0:
+   * a flush may start between its last check and its caller's continuation (KeyStore.close loops on it).
+   */
+  get runningFlushes(): number {
+    return this.running.size;
+  }
+
   /** The last attempt at the entries of shredded keys linked back, and no more retries (KeyStore.close). */
   closeRelinked(): void {
     this.relinked.close();

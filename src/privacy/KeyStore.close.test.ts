@@ -1,0 +1,89 @@
+/**
+ * KeyStore.close with deferSync: it resolves only when no flush runs (also one started at the last
+ * moment, after `settled()` found none), and no later than `closeTimeoutMs` when a flush never ends
+ * (a hung disk: the syncer's fsyncs held), reporting those flushes through `onError`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OtelAuditError } from '../errors.ts';
+import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { KeyStoreClosedError, KeyStoreIoError } from './errors.ts';
+import type { PendingEntries } from './internal/pendingEntries.ts';
+import { CLOSE_TIMEOUT_MS_DEFAULT } from './KeyStore.ts';
+import { deferredStores, LoggingSyncer } from './testutil/deferredStores.ts';
+
+const tmp = makeTempDir('otel-audit-keystore-close-');
+afterAll(() => tmp.cleanup());
+const { open } = deferredStores(tmp.dir);
+
+describe('KeyStore.close', () => {
+  it('a flush started after the flushes in flight have settled, before close goes on, is waited for too', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    store.keyForSubject('ada');
+    const releaseFirst = syncer.hold();
+    const first = store.flushPending(); // held at its fsyncs
+    store.keyForSubject('bob'); // pending: the next flush's
+    // A direct user of the store flushes in the gap between `settled()` finding nothing running and
+    // close's continuation (the first time only): played by wrapping `settled`.
+    const pending = (store as unknown as { pending: PendingEntries }).pending;
+    const settled = pending.settled.bind(pending);
+    let late: Promise<void> | undefined;
+    let lateEnded = false;
+    let releaseLate = (): void => undefined;
+    (pending as { settled: () => Promise<void> }).settled = async () => {
+      await settled();
+      if (late !== undefined) return;
+      releaseLate = syncer.hold();
+      late = store.flushPending().finally(() => (lateEnded = true));
+    };
+    let closed = false;
+    const closing = store.close().then(() => (closed = true));
+    releaseFirst();
+    await first;
+    await sleep(50); // the late flush runs, held at its fsyncs: close must not have resolved
+    expect(late).toBeDefined();
+    expect(closed).toBe(false);
+    releaseLate();
+    await closing;
+    expect(lateEnded).toBe(true); // resolved only once nothing ran
+    await late;
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreClosedError);
+  });
+
+  it('a flush that never ends (a hung disk): close resolves after closeTimeoutMs and reports it; the store is closed', async () => {
+    const syncer = new LoggingSyncer();
+    const errors: KeyStoreIoError[] = [];
+    const store = open(syncer, undefined, { closeTimeoutMs: 80, onError: (e) => errors.push(e) });
+    store.keyForSubject('cyd');
+    const release = syncer.hold(); // every asynchronous fsync waits: the flush hangs
+    let flushEnded = false;
+    const hung = store.flushPending().finally(() => (flushEnded = true));
+    const started = performance.now();
+    await store.close();
+    const waitedMs = performance.now() - started;
+    expect(waitedMs).toBeGreaterThanOrEqual(75);
+    expect(waitedMs).toBeLessThan(5_000);
+    expect(flushEnded).toBe(false);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(KeyStoreIoError);
+    expect(errors[0]?.message).toMatch(/80 ms for 1 flush\(es\) still running/);
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreClosedError);
+    expect(() => store.keyForSubject('dan')).toThrow(KeyStoreClosedError);
+    release(); // the disk comes back: the flush answers its caller
+    await hung;
+    expect(errors).toHaveLength(1);
+  });
+
+  it('nothing running: resolves at once, nothing reported; closeTimeoutMs must be a non-negative integer', async () => {
+    const errors: KeyStoreIoError[] = [];
+    const store = open(new LoggingSyncer(), undefined, { closeTimeoutMs: 0, onError: (e) => errors.push(e) });
+    store.keyForSubject('eve');
+    await store.flushPending();
+    await store.close();
+    expect(errors).toEqual([]);
+    expect(CLOSE_TIMEOUT_MS_DEFAULT).toBe(10_000);
+    for (const closeTimeoutMs of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => open(new LoggingSyncer(), undefined, { closeTimeoutMs })).toThrow(OtelAuditError);
+  });
+});
