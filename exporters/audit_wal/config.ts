@@ -35,6 +35,11 @@ export const auditWalConfigSchema = z
     durability: z.enum(['group_commit', 'strict']),
     /** In process only: what a failed write does — `error` (next onEmit/forceFlush throws), `callback`, or `exit`. */
     on_failure: z.enum(['error', 'callback', 'exit']),
+    /**
+     * The operator's way out after records were lost below the WAL's high-water mark: the open goes on when
+     * the mark is at most this number (docs/recovery.md §9). Unset by default: such an open fails.
+     */
+    accept_lost_records_through_seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .superRefine((c, ctx) => {
     // The WAL's own checks, made at load time so `validate` reports them with their YAML path.
