@@ -13,7 +13,8 @@ import { FrameType } from '../../wal/format.ts';
 import { encodeRecord } from '../../record/walCodec.ts';
 import { Wal } from '../../wal/Wal.ts';
 import { RECORD_ELEMENTS_MAX_DEFAULT } from '../verify/decodeStoredRecord.ts';
-import { hostileRecordPayload } from '../verify/testutil/hostilePayload.ts';
+import { hostileRecordPayload, withUnknownLogRecordField } from '../verify/testutil/hostilePayload.ts';
+import { recordHash } from '../canonical/projection.ts';
 import { ChainSequencer, UNSIGNED } from './ChainSequencer.ts';
 import { ChainState } from './ChainState.ts';
 import { CHECKPOINT_PAYLOAD_BYTES_MAX, decodeSignedCheckpoint } from './checkpoint.ts';
@@ -94,10 +95,10 @@ describe('recoverChain on a hostile WAL', () => {
     }
   });
 
-  it('continues from the stored hash of a record of the stream beyond the decode budget (not decoded)', async () => {
+  it('re-hashes a record of the stream beyond the decode budget from its protobuf bytes (not decoded)', async () => {
     // A chained record beyond the budget (a receiver with a larger max_elements_per_request, or the SDK,
-    // can store one) that is the stream's last: its chain attributes are read from its protobuf bytes and
-    // the chain continues from its stored audit.integrity.hash — the hash recomputed by decoding it.
+    // can store one) that is the stream's last: its hash is recomputed from its protobuf bytes in bounded
+    // memory (canonical/wireProjection.ts) — the hash decoding it gives.
     const dir = path.join(root, 'last-beyond-budget');
     const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
     const chain = new ChainState(STREAM);
@@ -120,7 +121,9 @@ describe('recoverChain on a hostile WAL', () => {
       expect(recovered.chain.root()).toEqual(chain.root());
       expect(recovered.notes).toEqual([
         expect.stringMatching(
-          new RegExp(`^record at seq ${bigSeq} is beyond .* continues from its stored audit.integrity.hash$`),
+          new RegExp(
+            `^record at seq ${bigSeq} is beyond .* re-hashed from its protobuf bytes without decoding it$`,
+          ),
         ),
       ]);
       // Decoded (a budget that holds it), the same.
@@ -158,7 +161,8 @@ describe('recoverChain on a hostile WAL', () => {
           },
         ],
       });
-      seqs.push(await wal.append(encodeRecord(noHash)));
+      // With a field the wire-level projection leaves to decoding: its chain attributes are only scanned.
+      seqs.push(await wal.append(withUnknownLogRecordField(encodeRecord(noHash))));
     } finally {
       await wal.close();
     }
@@ -175,6 +179,78 @@ describe('recoverChain on a hostile WAL', () => {
           's',
         ),
       );
+    } finally {
+      await readBack.close();
+    }
+  });
+
+  it('re-hashes a record beyond the budget that carries no stored hash: the chain goes on (was broken)', async () => {
+    const dir = path.join(root, 'beyond-budget-no-hash');
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    const chain = new ChainState(STREAM);
+    let noHash: AuditRecord;
+    let seq: number;
+    try {
+      await chainedWriter(wal, chain)(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
+      noHash = createAuditRecord({
+        body: 'r4',
+        attributes: [
+          ...Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' })),
+          { key: 'audit.sequence.stream_id', value: STREAM },
+          { key: 'audit.sequence.number', value: 4n },
+          {
+            key: 'audit.sequence.previous_hash',
+            value: Buffer.from(chain.head as Uint8Array).toString('hex'),
+          },
+        ],
+      });
+      seq = await wal.append(encodeRecord(noHash));
+    } finally {
+      await wal.close();
+    }
+    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    try {
+      const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
+      expect(recovered).toMatchObject({ broken: false, problems: [], replayed: 1 });
+      expect(recovered.notes).toEqual([
+        expect.stringMatching(new RegExp(`^record at seq ${seq} is beyond .* re-hashed`)),
+      ]);
+      expect(recovered.chain.size).toBe(4);
+      expect(recovered.chain.head).toEqual(recordHash(noHash));
+    } finally {
+      await readBack.close();
+    }
+  });
+
+  it('sees a record beyond the budget modified after it was chained, and continues from its stored hash', async () => {
+    const dir = path.join(root, 'beyond-budget-modified');
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    const chain = new ChainState(STREAM);
+    let seq = 0;
+    try {
+      for (const body of ['r1', 'r2', 'r3']) {
+        const r = createAuditRecord({
+          body,
+          attributes: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' })),
+        });
+        chain.link(r);
+        if (body === 'r2') r.body = 'changed';
+        seq = await wal.append(encodeRecord(r));
+      }
+    } finally {
+      await wal.close();
+    }
+    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
+    try {
+      const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
+      expect(recovered.problems).toEqual([
+        expect.stringMatching(
+          new RegExp(`^record at seq ${seq - 1}: its audit.integrity.hash is not its recomputed hash`),
+        ),
+      ]);
+      expect(recovered).toMatchObject({ broken: false, replayed: 3 });
+      expect(recovered.chain.head).toEqual(chain.head);
+      expect(recovered.chain.root()).toEqual(chain.root());
     } finally {
       await readBack.close();
     }

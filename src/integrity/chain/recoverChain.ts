@@ -130,9 +130,11 @@ export function recoverChain(
       continue;
     }
     const beyond = facts.beyondBudget;
-    const read = beyond
-      ? `record at seq ${f.seq} is beyond recovery's decode budget (${beyond.message}): its chain attributes were read without decoding it`
-      : '';
+    const read = !beyond
+      ? ''
+      : facts.rehashed
+        ? `record at seq ${f.seq} is beyond recovery's decode budget (${beyond.message}): it was re-hashed from its protobuf bytes without decoding it`
+        : `record at seq ${f.seq} is beyond recovery's decode budget (${beyond.message}): its chain attributes were read without decoding it`;
     if (facts.streamId !== streamId) {
       if (beyond) notes.push(`${read}; not a record of stream ${streamId}`);
       continue;
@@ -143,7 +145,8 @@ export function recoverChain(
       unread ??= `record at seq ${f.seq} was not decoded`;
       continue;
     }
-    if (beyond) notes.push(`${read}; the chain continues from its stored audit.integrity.hash`);
+    if (beyond)
+      notes.push(facts.rehashed ? read : `${read}; the chain continues from its stored audit.integrity.hash`);
     // A record of the stream follows: if the frame not decoded was one of its records, the numbers or
     // links below show the gap (broken); if they run on, it was not.
     unread = undefined;

@@ -22,13 +22,16 @@ import { WAL_FRAME_BYTES_MAX } from '../../wal/readOnly.ts';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-audit-hostile-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-/** A WAL: a record, a hostile frame of `attributes` empty attributes, a record. */
-async function hostileWal(name: string, attributes: number): Promise<string> {
+/**
+ * A WAL: a record, a hostile frame of `attributes` empty attributes, a record. `decoded`: the frame has a
+ * field the wire-level projection leaves to decoding (hostilePayload.ts), so it is decoded.
+ */
+async function hostileWal(name: string, attributes: number, decoded = false): Promise<string> {
   const dir = path.join(root, name);
   const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
   try {
     await wal.append(encodeRecord(createAuditRecord({ body: 'before' })));
-    await wal.append(hostileRecordPayload(attributes));
+    await wal.append(hostileRecordPayload(attributes, decoded));
     await wal.append(encodeRecord(createAuditRecord({ body: 'after' })));
   } finally {
     await wal.close();
@@ -105,7 +108,7 @@ describe('a frame claiming more than any WAL writer writes (a valid CRC; sparse,
 describe('a worker that runs out of memory', () => {
   it('does not end verification: the records it held are reported unverifiable, saying why', async () => {
     // 1 Mi attributes (2 MiB) need ~60 MB to decode and far more to hash: a 32 MiB worker dies.
-    const dir = await hostileWal('oom', 1024 * 1024);
+    const dir = await hostileWal('oom', 1024 * 1024, true);
     const report = await verifyWalParallel({
       dir,
       workers: 1,
@@ -122,6 +125,17 @@ describe('a worker that runs out of memory', () => {
     );
     // The record before it was answered before the worker died; nothing is reported as damage.
     expect(report.issues.every((i) => i.kind === 'unverifiable' && i.seq !== 1)).toBe(true);
+  });
+});
+
+describe('a record verified from its protobuf bytes (not decoded)', () => {
+  it('needs no memory per element: a 32 MiB worker checks 1 Mi attributes', async () => {
+    // The same frame as above without the field that makes the wire-level projection decline it.
+    const dir = await hostileWal('no-oom', 1024 * 1024);
+    const options = { dir, recordElementsMax: Infinity };
+    const report = await verifyWalParallel({ ...options, workers: 1, batchRecords: 1, workerHeapMb: 32 });
+    expect(report).toMatchObject({ ok: true, records: 3, unchainedRecords: 3, issues: [] });
+    expect(verifyWal(options)).toEqual(report);
   });
 });
 

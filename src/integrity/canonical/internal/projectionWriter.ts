@@ -339,7 +339,8 @@ const INITIAL_BYTES = 4096;
 export const SCRATCH_BYTES_KEPT_MAX = 1024 * 1024;
 const shared = new ProjectionWriter();
 
-function doubleJson(value: number): string {
+/** The projection's doubleValue text: a JSON number, or "NaN" / "Infinity" / "-Infinity" / "-0" as strings. */
+export function doubleJson(value: number): string {
   if (Number.isNaN(value)) return '"NaN"';
   if (value === Infinity) return '"Infinity"';
   if (value === -Infinity) return '"-Infinity"';

@@ -1,6 +1,13 @@
 /**
  * What chain recovery needs of one stored record frame: its chain
- * attributes and the IntegrityHash the chain continues from. A record within
+ * attributes and the IntegrityHash the chain continues from.
+ *
+ * First from its protobuf bytes, without decoding it (canonical/wireProjection.ts:
+ * the same hash and chain attributes as decoding, in bounded memory: a 64 KiB
+ * scratch, no object per element), whatever its number of elements: so a
+ * record beyond the decode budget is re-hashed too, and a modified one is
+ * seen as such (`rehashed`). A payload the wire projection does not take
+ * goes the way below, as before. A record within
  * the decode budget is decoded and its hash recomputed (recordHash); when the
  * hash it carries (`audit.integrity.hash`, 64 hex digits) differs — the record
  * was modified after it was chained — the chain continues from the carried
@@ -18,9 +25,11 @@
  */
 import { bytesOfDigestHex } from '../../canonical/internal/digestHex.ts';
 import { recordHashHex } from '../../canonical/projection.ts';
+import { wireRecordHash, type WireRecordHash } from '../../canonical/wireProjection.ts';
 import {
   decodeStoredRecord,
   RecordBudgetError,
+  STORED_PAYLOAD_BYTES_MAX,
   type StoredRecordFrame,
 } from '../../verify/decodeStoredRecord.ts';
 import {
@@ -47,6 +56,8 @@ export interface ChainFacts {
   hash(): ChainHash | undefined;
   /** Set when the frame was beyond the decode budget: its chain attributes were read without decoding it. */
   readonly beyondBudget: RecordBudgetError | undefined;
+  /** Its hash was recomputed from its protobuf bytes (not decoded): `hash()` is known as for a decoded record. */
+  readonly rehashed: boolean;
 }
 
 const HASH_HEX = /^[0-9a-f]{64}$/;
@@ -56,6 +67,10 @@ const HASH_HEX = /^[0-9a-f]{64}$/;
  * throws (other than beyond the budget), and `RecordDecodeError` when a frame beyond it cannot be read.
  */
 export function chainFacts(frame: StoredRecordFrame, recordElementsMax: number): ChainFacts {
+  const bytes = frame.payload.length;
+  // Not offered a payload decodeStoredRecord refuses by its size (it would decline it anyway).
+  const wire = bytes <= STORED_PAYLOAD_BYTES_MAX ? wireRecordHash(frame.payload, Infinity) : undefined;
+  if (wire !== undefined) return factsOfWire(frame.seq, bytes, wire, recordElementsMax);
   let record: AuditRecord;
   try {
     record = decodeStoredRecord(frame, recordElementsMax);
@@ -70,6 +85,7 @@ export function chainFacts(frame: StoredRecordFrame, recordElementsMax: number):
       previousHash: s.previousHash,
       hash: () => hash,
       beyondBudget: err,
+      rehashed: false,
     };
   }
   return {
@@ -84,6 +100,30 @@ export function chainFacts(frame: StoredRecordFrame, recordElementsMax: number):
       return { bytes: bytesOfDigestHex(modified ? stored : computed), modified };
     },
     beyondBudget: undefined,
+    rehashed: false,
+  };
+}
+
+function factsOfWire(
+  seq: number,
+  bytes: number,
+  wire: WireRecordHash,
+  recordElementsMax: number,
+): ChainFacts {
+  const computed = wire.hashHex;
+  const stored = wire.integrityHash;
+  const modified = typeof stored === 'string' && stored !== computed && HASH_HEX.test(stored);
+  const hash = { bytes: bytesOfDigestHex(modified ? stored : computed), modified };
+  return {
+    streamId: wire.streamId,
+    number: wire.number,
+    previousHash: wire.previousHash,
+    hash: () => hash,
+    beyondBudget:
+      wire.elements > recordElementsMax
+        ? new RecordBudgetError(seq, bytes, recordElementsMax, undefined)
+        : undefined,
+    rehashed: true,
   };
 }
 

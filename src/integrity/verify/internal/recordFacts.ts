@@ -8,7 +8,9 @@
  */
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { decodeForVerify, NotVerifiableError } from './decodeForVerify.ts';
+import { bytesOfDigestHex } from '../../canonical/internal/digestHex.ts';
 import { recordHash } from '../../canonical/projection.ts';
+import { wireRecordHash, type WireRecordHash } from '../../canonical/wireProjection.ts';
 import { hashLeaf } from '../../merkle/hash.ts';
 import {
   ATTR_INTEGRITY_HASH,
@@ -64,10 +66,25 @@ const HASH_HEX = /^[0-9a-f]{64}$/;
 const NO_HASH = new Uint8Array(32);
 
 /**
- * The facts of one record payload, decoding it within `recordElementsMax` (see `decodeForVerify`);
- * `onDecoded` is given the record when it decodes.
+ * The facts of one record payload: from its protobuf bytes without decoding it when the wire-level
+ * projection takes it (canonical/wireProjection.ts: the same hash and chain attributes as decoding,
+ * within the same element budget), else decoding it within `recordElementsMax` (see
+ * `decodeForVerify`); `onDecoded` is given the record when it was decoded (not on the wire path).
+ *
+ * Measured: see docs/integrity.md, section 8 ("Verifying without decoding").
  */
 export function factsOfPayload(
+  payload: Uint8Array,
+  recordElementsMax: number,
+  onDecoded?: (record: AuditRecord) => void,
+): RecordFacts {
+  const wire = wireRecordHash(payload, recordElementsMax);
+  if (wire !== undefined) return factsOfWire(wire);
+  return factsOfDecoded(payload, recordElementsMax, onDecoded);
+}
+
+/** `factsOfPayload` by decoding the record (the path for payloads the wire projection does not take). */
+export function factsOfDecoded(
   payload: Uint8Array,
   recordElementsMax: number,
   onDecoded?: (record: AuditRecord) => void,
@@ -125,6 +142,31 @@ export function recordFacts(record: AuditRecord): RecordFacts {
     leaf: hashLeaf(hash),
     prevHex,
     signed,
+  };
+}
+
+/** `recordFacts` of the record the wire projection read (its chain attributes as `attr` gives them). */
+export function factsOfWire(wire: WireRecordHash): RecordFacts {
+  const streamId = wire.streamId;
+  if (typeof streamId !== 'string') return { kind: 'unchained' };
+  const number = wire.number;
+  const prev = wire.previousHash;
+  const stored = wire.integrityHash;
+  const computedHex = wire.hashHex;
+  const modified = stored !== undefined && stored !== computedHex;
+  const hash = bytesOfDigestHex(
+    modified && typeof stored === 'string' && HASH_HEX.test(stored) ? stored : computedHex,
+  );
+  return {
+    kind: 'chained',
+    streamId,
+    n: typeof number === 'bigint' ? Number(number) : NaN,
+    noCanonicalForm: undefined,
+    modified,
+    hash,
+    leaf: hashLeaf(hash),
+    prevHex: typeof prev === 'string' ? prev : '',
+    signed: typeof wire.integrityValue === 'string',
   };
 }
 
