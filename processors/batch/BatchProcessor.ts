@@ -12,6 +12,8 @@ import type { BatchConfig } from './config.ts';
 
 export class BatchProcessor implements RecordProcessor {
   readonly mutates = false;
+  /** Records pass unchanged: they keep their wire bytes (src/record/recordWire.ts). */
+  readonly preservesContent = true;
 
   constructor(settings: CreateSettings, _config: BatchConfig) {
     settings.logger.info(

@@ -24,6 +24,8 @@ export const ERROR_LOG_INTERVAL = 1_000;
 
 export class FilterProcessor implements RecordProcessor {
   readonly mutates = false;
+  /** It only drops or refuses records: the kept ones keep their wire bytes (src/record/recordWire.ts). */
+  readonly preservesContent = true;
   private readonly id: string;
   private readonly logger: ComponentLogger;
   private readonly errorMode: FilterConfig['error_mode'];

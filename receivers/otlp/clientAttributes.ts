@@ -1,9 +1,16 @@
 /**
  * Stamps each record with who sent it. Values a sender put under these names
  * are removed first: a client cannot claim another identity.
+ *
+ * The stamp is appended to the record's attribute list in place, which keeps
+ * the record's wire bytes usable (src/record/recordWire.ts: the WAL writer
+ * copies them and splices the appended attributes in); a record whose
+ * sender supplied such attributes gets a new, filtered list, and is encoded
+ * from the record instead.
  */
 import type { ClientInfo } from '../../src/pipeline/consumer.ts';
 import type { AuditRecord } from '../../src/record/AuditRecord.ts';
+import { forgetWire } from '../../src/record/recordWire.ts';
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_CLIENT_IDENTITY,
@@ -14,6 +21,7 @@ import {
 export function stampClient(records: AuditRecord[], client: ClientInfo): void {
   for (const r of records) {
     if (r.attributes.some((kv) => RECEIVER_OWNED_ATTRIBUTES.includes(kv.key))) {
+      forgetWire(r);
       r.attributes = r.attributes.filter((kv) => !RECEIVER_OWNED_ATTRIBUTES.includes(kv.key));
     }
     if (client.authenticatedAs !== undefined)

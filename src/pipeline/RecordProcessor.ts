@@ -11,6 +11,14 @@ export interface RecordProcessor {
   /** True when the processor may change records (the chain/sign safety check uses it). */
   readonly mutates: boolean;
   /**
+   * True only when `process()` never changes a record's content (it may drop or refuse records): then
+   * a record keeps the wire bytes it was decoded from, which the WAL writer copies instead of encoding it
+   * (src/record/recordWire.ts). Unset or false (the default), `processRecords` drops them before the
+   * processor sees the record. Not the same as `mutates` (the chain/sign safety check: `audit_chain`
+   * does not mutate before the WAL but its records are changed at the WAL, so it leaves this unset).
+   */
+  readonly preservesContent?: boolean;
+  /**
    * Processes one record in place; returns false to drop it. Throws `PermanentError` for a record it
    * refuses (e.g. `filter` with `error_mode: propagate`): that record alone is refused
    * (`RecordsRejectedError` once the rest of its batch is durable), and in process the application's

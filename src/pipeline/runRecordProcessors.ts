@@ -11,6 +11,7 @@
 import { OtelAuditError } from '../errors.ts';
 import type { AuditRecord } from '../record/AuditRecord.ts';
 import { auditRecordView } from '../record/AuditRecordView.ts';
+import { forgetWire } from '../record/recordWire.ts';
 import { PermanentError } from './consumer.ts';
 import { ProcessorFailedError } from './ProcessorFailedError.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
@@ -32,10 +33,13 @@ export function processRecords(
   processorIds: readonly string[] = [],
 ): ProcessedRecords {
   if (processors.length === 0) return { kept: records, rejected: NONE };
+  // A processor that may change records: their wire bytes (recordWire.ts) go before any processor runs.
+  const changesContent = processors.some((p) => p.preservesContent !== true);
   const kept: AuditRecord[] = [];
   let rejected: RejectedRecord[] | undefined;
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as AuditRecord;
+    if (changesContent) forgetWire(record);
     const view = auditRecordView(record);
     let j = 0;
     try {

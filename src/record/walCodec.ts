@@ -81,7 +81,11 @@ export function decodeRecord(payload: Uint8Array, options: DecodeRecordOptions =
   }
   let records: AuditRecord[];
   try {
-    records = decodeOtlpLogsProtobuf(payload.subarray(1), { limits: walLimits(options.limits) });
+    // keepWireBytes: false: a stored record is not written again, and must not keep a WAL read buffer alive
+    records = decodeOtlpLogsProtobuf(payload.subarray(1), {
+      limits: walLimits(options.limits),
+      keepWireBytes: false,
+    });
   } catch (error) {
     if (!(error instanceof OtelAuditError)) {
       throw new RecordDecodeError(`record payload: ${String(error)}`, { cause: error });

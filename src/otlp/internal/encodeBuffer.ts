@@ -227,6 +227,12 @@ export class EncodeBuffer {
     this.pos += bytes.length;
   }
 
+  /** Bytes [start, end) of `source` as they are (reused wire bytes). */
+  copyFrom(source: Buffer, start: number, end: number): void {
+    this.ensure(end - start);
+    this.pos += source.copy(this.buf, this.pos, start, end);
+  }
+
   /** Writes `tag` and reserves one length byte; returns where the length goes, relative to `base` (pass it to `endMessage`). */
   beginMessage(tag: number): number {
     this.ensure(2);

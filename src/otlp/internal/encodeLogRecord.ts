@@ -142,12 +142,24 @@ for (let i = 0; i < 16; i++) HEX_DIGIT['0123456789abcdef'.charCodeAt(i)] = i;
 
 function attributeList(w: EncodeBuffer, tag: number, list: readonly KeyValue[]): void {
   if (!Array.isArray(list)) fail();
-  writeKeyValues(w, tag, list, 0);
+  writeKeyValues(w, tag, list, 0, 0);
 }
 
-/** Each entry as a KeyValue message under `tag`; values at `depth + 1`. */
-function writeKeyValues(w: EncodeBuffer, tag: number, list: readonly KeyValue[], depth: number): void {
-  for (let i = 0; i < list.length; i++) {
+/** LogRecord attributes (field 6) from entry `from` on: the entries appended to a record whose wire bytes are reused. */
+export function writeLogRecordAttributesFrom(w: EncodeBuffer, list: readonly KeyValue[], from: number): void {
+  if (!Array.isArray(list)) fail();
+  writeKeyValues(w, 0x32, list, 0, from);
+}
+
+/** Each entry from `from` on as a KeyValue message under `tag`; values at `depth + 1`. */
+function writeKeyValues(
+  w: EncodeBuffer,
+  tag: number,
+  list: readonly KeyValue[],
+  depth: number,
+  from: number,
+): void {
+  for (let i = from; i < list.length; i++) {
     const kv = list[i];
     if (typeof kv !== 'object' || kv === null) fail();
     const at = w.beginMessage(tag);
@@ -198,7 +210,7 @@ function writeAnyValue(w: EncodeBuffer, value: AnyValue, depth: number): void {
       const values = value.values;
       if (!Array.isArray(values)) fail();
       const at = w.beginMessage(0x32);
-      writeKeyValues(w, 0x0a, values, depth);
+      writeKeyValues(w, 0x0a, values, depth, 0);
       w.endMessage(at);
       return;
     }

@@ -24,6 +24,8 @@
 import type { AnyValue, KeyValue } from '../../record/AnyValue.ts';
 import type { AuditRecord, AuditResource, AuditScope } from '../../record/AuditRecord.ts';
 import type { DecodeLimits } from '../../record/DecodeLimits.ts';
+import { rememberWire } from '../../record/recordWire.ts';
+import { varintBytes } from './encodeBuffer.ts';
 import { WireStrings, type SlicingBuffer } from './wireStrings.ts';
 
 /** Thrown inside the decoder for input it leaves to the general decoder; never escapes `decodeFast`. */
@@ -44,10 +46,19 @@ const PENDING_SCOPE: AuditScope = Object.freeze({
 });
 const TWO_POW_32 = 4294967296;
 
-/** The records, or `undefined` when the general decoder must decode `bytes` (see above). */
-export function decodeFast(bytes: Uint8Array, limits: DecodeLimits): AuditRecord[] | undefined {
+/**
+ * The records, or `undefined` when the general decoder must decode `bytes` (see above).
+ * `keepWire`: remember, for each record whose LogRecord bytes are canonical (see `logRecord`), where
+ * they are in `bytes` (src/record/recordWire.ts), so that the WAL payload writer copies them instead of
+ * encoding the record again; the records then keep `bytes` alive, and `bytes` must not change.
+ */
+export function decodeFast(
+  bytes: Uint8Array,
+  limits: DecodeLimits,
+  keepWire = false,
+): AuditRecord[] | undefined {
   try {
-    return new FastDecoder(bytes, limits).request();
+    return new FastDecoder(bytes, limits, keepWire).request();
   } catch {
     // NOT_TAKEN, or anything unforeseen: the general decoder answers with the result or a typed error
     return undefined;
@@ -67,14 +78,24 @@ class FastDecoder {
   private elements = 0;
   /** The high 32 bits of the last varint (its low 32 bits are `varint`'s result). */
   private hi = 0;
+  private readonly keepWire: boolean;
+  /**
+   * False once anything read since `logRecord` set it is not exactly what the encoder
+   * (encodeLogRecord.ts) writes for the value decoded from it: a multi-byte tag, a non-minimal varint or
+   * length, an unknown field, fields out of the encoder's order, a repeated field, an empty key written
+   * out, a KeyValue without a value, a non-canonical NaN, a bool not 0 or 1, an int32 / uint32 written
+   * with other high bits. (A LogRecord field at its default value is left out instead: `holes`.)
+   */
+  private canonical = true;
 
-  constructor(bytes: Uint8Array, limits: DecodeLimits) {
+  constructor(bytes: Uint8Array, limits: DecodeLimits, keepWire: boolean) {
     this.buf = (
       Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     ) as SlicingBuffer;
     this.strings = new WireStrings(this.buf);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.limits = limits;
+    this.keepWire = keepWire;
   }
 
   request(): AuditRecord[] {
@@ -156,6 +177,13 @@ class FastDecoder {
   private logRecord(end: number): void {
     this.element();
     if (this.out.length >= this.limits.recordCountMax) throw NOT_TAKEN;
+    const start = this.pos;
+    this.canonical = true;
+    /** The last field number read: the encoder writes fields in ascending order, only attributes repeated. */
+    let lastField = 0;
+    let attributesEnd = start;
+    /** [start, end) pairs of fields at their default value, which the encoder omits: left out when copied. */
+    let holes: number[] | undefined;
     let time = 0n;
     let observed = 0n;
     let severityNumber = 0;
@@ -170,16 +198,28 @@ class FastDecoder {
     let spanLength = 0;
     let eventName = '';
     while (this.pos < end) {
+      const fieldStart = this.pos;
       const tag = this.tag(end);
+      const field = tag >>> 3;
+      if (field < lastField || (field === lastField && field !== 6)) this.canonical = false;
+      lastField = field;
       switch (tag) {
         case 0x09:
           time = this.fixed64(end);
+          if (time === 0n) (holes ??= []).push(fieldStart, this.pos);
           break;
-        case 0x10:
+        case 0x10: {
+          const at = this.pos;
           severityNumber = this.varint(end) | 0;
+          // written as an int32: positive minimal, negative sign-extended to 10 bytes, 0 omitted
+          if (severityNumber === 0) (holes ??= []).push(fieldStart, this.pos);
+          else if (this.hi !== (severityNumber > 0 ? 0 : 0xffff_ffff) || !this.minimalVarint(at))
+            this.canonical = false;
           break;
+        }
         case 0x1a:
           severityText = this.string(end);
+          if (severityText === '') (holes ??= []).push(fieldStart, this.pos);
           break;
         case 0x2a:
           if (body !== undefined) throw NOT_TAKEN; // merged with the earlier body
@@ -188,34 +228,45 @@ class FastDecoder {
         case 0x32:
           attributes = this.attribute(attributes, this.messageEnd(end));
           break;
-        case 0x38:
+        case 0x38: {
+          const at = this.pos;
           dropped = this.varint(end);
+          // the OTel JS exporter writes a count of 0 (`38 00`) on every record
+          if (dropped === 0) (holes ??= []).push(fieldStart, this.pos);
+          else if (this.hi !== 0 || !this.minimalVarint(at)) this.canonical = false;
           break;
+        }
         case 0x45:
           flags = this.fixed32(end);
+          if (flags === 0) (holes ??= []).push(fieldStart, this.pos);
           break;
         case 0x4a:
           traceLength = this.length(end);
           traceStart = this.pos;
           this.pos += traceLength;
+          if (traceLength === 0) (holes ??= []).push(fieldStart, this.pos);
           break;
         case 0x52:
           spanLength = this.length(end);
           spanStart = this.pos;
           this.pos += spanLength;
+          if (spanLength === 0) (holes ??= []).push(fieldStart, this.pos);
           break;
         case 0x59:
           observed = this.fixed64(end);
+          if (observed === 0n) (holes ??= []).push(fieldStart, this.pos);
           break;
         case 0x62:
           eventName = this.string(end);
+          if (eventName === '') (holes ??= []).push(fieldStart, this.pos);
           break;
         default:
           this.skipUnknown(tag, end, 13);
       }
+      if (field <= 6) attributesEnd = this.pos;
     }
     if ((traceLength !== 0 && traceLength !== 16) || (spanLength !== 0 && spanLength !== 8)) throw NOT_TAKEN;
-    this.out.push({
+    const record: RecordDraft = {
       resource: PENDING_RESOURCE,
       scope: PENDING_SCOPE,
       timeUnixNano: time,
@@ -229,7 +280,39 @@ class FastDecoder {
       traceId: traceLength === 0 ? '' : this.buf.hexSlice(traceStart, traceStart + 16),
       spanId: spanLength === 0 ? '' : this.buf.hexSlice(spanStart, spanStart + 8),
       eventName,
-    });
+    };
+    this.out.push(record);
+    if (this.keepWire && this.canonical) {
+      const list = record.attributes;
+      rememberWire(record, {
+        bytes: this.buf,
+        start,
+        end,
+        attributesEnd,
+        holes,
+        attributes: list,
+        attributeCount: list.length,
+        lastAttribute: list[list.length - 1],
+        timeUnixNano: time,
+        observedTimeUnixNano: observed,
+        severityNumber,
+        severityText,
+        body,
+        droppedAttributesCount: dropped,
+        flags,
+        traceId: record.traceId,
+        spanId: record.spanId,
+        eventName,
+      });
+    }
+  }
+
+  /** Whether the varint that started at `at` and was just read is the shortest encoding of its 64-bit value. */
+  private minimalVarint(at: number): boolean {
+    const n = this.pos - at;
+    const last = this.buf[this.pos - 1] as number;
+    // no trailing zero group; a 10th byte carries bit 63 only (more would be dropped by `varint`)
+    return n === 1 || (last !== 0 && (n < 10 || last === 1));
   }
 
   /** One more attribute (a KeyValue message ending at `end`) of a list, within `attributeCountMax`. */
@@ -244,16 +327,26 @@ class FastDecoder {
   private keyValue(end: number, depth: number): KeyValue {
     this.element();
     let key = '';
+    let keyRead = false;
     let value: AnyValue | undefined;
     while (this.pos < end) {
       const tag = this.tag(end);
-      if (tag === 0x0a) key = this.string(end);
-      else if (tag === 0x12) {
+      if (tag === 0x0a) {
+        // canonical: one non-empty key, before the value
+        if (keyRead || value !== undefined) this.canonical = false;
+        keyRead = true;
+        key = this.string(end);
+        if (key === '') this.canonical = false;
+      } else if (tag === 0x12) {
         if (value !== undefined) throw NOT_TAKEN; // merged with the earlier value
         value = this.anyValue(this.messageEnd(end), depth);
       } else this.skipUnknown(tag, end, 3);
     }
-    return { key, value: value ?? null };
+    if (value === undefined) {
+      this.canonical = false; // the encoder always writes the value (an empty message for null)
+      return { key, value: null };
+    }
+    return { key, value };
   }
 
   /** An AnyValue message at nesting depth `depth` (a top-level body or attribute value is 1). */
@@ -269,15 +362,28 @@ class FastDecoder {
         case 0x0a:
           value = this.string(end);
           break;
-        case 0x10:
+        case 0x10: {
+          const at = this.pos;
           value = this.bool(end);
+          if (this.pos - at !== 1 || (this.buf[at] as number) > 1) this.canonical = false;
           break;
-        case 0x18:
+        }
+        case 0x18: {
+          const at = this.pos;
           value = this.int64(end);
+          if (!this.minimalVarint(at)) this.canonical = false;
           break;
+        }
         case 0x21:
           if (end - this.pos < 8) throw NOT_TAKEN;
           value = this.view.getFloat64(this.pos, true);
+          // the encoder writes every NaN as 0x7FF8000000000000
+          if (
+            Number.isNaN(value) &&
+            (this.view.getUint32(this.pos, true) !== 0 ||
+              this.view.getUint32(this.pos + 4, true) !== 0x7ff8_0000)
+          )
+            this.canonical = false;
           this.pos += 8;
           break;
         case 0x2a:
@@ -335,6 +441,7 @@ class FastDecoder {
     const start = this.pos;
     const tag = this.varint(end);
     if (this.pos - start > 5 || this.hi !== 0 || tag < 8) throw NOT_TAKEN;
+    this.canonical = false; // every tag the encoder writes is one byte
     return tag;
   }
 
@@ -349,6 +456,7 @@ class FastDecoder {
       const start = this.pos;
       length = this.varint(end);
       if (this.pos - start > 5 || this.hi !== 0) throw NOT_TAKEN;
+      if (this.pos - start !== varintBytes(length)) this.canonical = false;
     }
     if (length > end - this.pos) throw NOT_TAKEN;
     return length;
@@ -439,6 +547,7 @@ class FastDecoder {
   /** Skips a field this message does not know; a known field number (≤ `knownBelow`) with another wire type is not taken. */
   private skipUnknown(tag: number, end: number, knownBelow: number): void {
     if (tag >>> 3 < knownBelow) throw NOT_TAKEN;
+    this.canonical = false; // the encoder writes no unknown fields
     switch (tag & 7) {
       case 0:
         this.varint(end);

@@ -29,6 +29,8 @@ import { assert } from '../../errors.ts';
 import { EncodeBuffer, varintBytes } from './encodeBuffer.ts';
 import { NOT_ENCODABLE, writeLogRecord } from './encodeLogRecord.ts';
 import { partsOfResource, partsOfScope, type EncodedParts } from './encodeParts.ts';
+import { validWireOf } from '../../record/recordWire.ts';
+import { writeWireLogRecord } from './writeWireLogRecord.ts';
 
 /** Tag + 5-byte length each for ResourceLogs, ScopeLogs and LogRecord, plus the prefix byte. */
 const FRAMING_BYTES_MAX = 1 + 3 * 6;
@@ -111,7 +113,10 @@ function encodeWithRoom(
   const guess = headBytes + FRAMING_BYTES_GUESS + rp.head.length + sp.head.length;
   w.ensure(guess);
   w.pos += guess;
-  writeLogRecord(w, record);
+  // The bytes the record was decoded from when they are still what writeLogRecord would write (recordWire.ts).
+  const wire = validWireOf(record);
+  if (wire === undefined) writeLogRecord(w, record);
+  else writeWireLogRecord(w, record, wire);
   const lrRelative = guess; // relative to w.base, which `ensure` may move
   const lrLength = w.pos - (w.base + lrRelative);
   w.raw(sp.schema);

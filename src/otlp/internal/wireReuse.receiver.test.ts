@@ -1,0 +1,132 @@
+/**
+ * End to end: requests made by the official OpenTelemetry exporter
+ * (@opentelemetry/exporter-logs-otlp-proto), captured as sent and replayed
+ * over OTLP/HTTP and OTLP/gRPC into a real Service (`otlp` → `audit_wal`),
+ * are stored byte for byte as before the wire bytes were reused: every WAL
+ * payload is what `encodeRecord` (which never reuses them) writes for the
+ * decoded, client-stamped record. And those requests do take the wire path.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OTLPLogExporter as HttpProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stampClient } from '../../../receivers/otlp/clientAttributes.ts';
+import { exportRaw } from '../../../test/helpers/rawOtlpGrpc.ts';
+import { basicConfig, startService, type RunningService } from '../../../test/helpers/startService.ts';
+import { validWireOf } from '../../record/recordWire.ts';
+import { encodeRecord } from '../../record/walCodec.ts';
+import { FrameType } from '../../wal/format.ts';
+import { openWalReadOnly } from '../../wal/readOnly.ts';
+import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
+import { decodeOtlpLogsProtobuf } from '../protobufCodec.ts';
+
+const tmp = makeTempDir('otel-audit-wire-');
+let svc: RunningService;
+beforeAll(async () => {
+  svc = await startService(basicConfig(tmp.dir));
+});
+afterAll(async () => {
+  await svc.stop();
+  tmp.cleanup();
+});
+
+/** The request bodies the official OTLP/HTTP protobuf exporter sends for `count` varied records. */
+async function officialExporterRequests(count: number): Promise<Buffer[]> {
+  const bodies: Buffer[] = [];
+  const capture = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks));
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
+  const { port } = capture.address() as AddressInfo;
+  try {
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'wire', 'deployment.environment': 'test' }),
+      processors: [
+        new BatchLogRecordProcessor({
+          exporter: new HttpProtoExporter({ url: `http://127.0.0.1:${port}/v1/logs` }),
+          maxExportBatchSize: 8,
+          scheduledDelayMillis: 5,
+        }),
+      ],
+    });
+    const logger = provider.getLogger('scope-wire', '1.2.3');
+    for (let i = 0; i < count; i++) {
+      logger.emit({
+        timestamp: [1_700_000_000 + i, 123_456_789],
+        severityNumber: (i % 24) + 1,
+        ...(i % 3 === 0 ? {} : { severityText: 'WARN' }),
+        body:
+          i % 4 === 0
+            ? `plain body ${i} é😀`
+            : { message: `transfer ${i}`, amount: i / 4, count: i, tags: ['a', 'b'], ok: i % 2 === 0 },
+        attributes: {
+          'user.id': `u-${i}`,
+          'http.status_code': 200 + i,
+          negative: -i,
+          ratio: 0.25,
+          ok: true,
+          ...(i % 5 === 0 ? { list: [1, 2, 3], empty: '' } : {}),
+        },
+        ...(i % 2 === 0 ? { eventName: 'audit.transfer' } : {}),
+      });
+    }
+    await provider.forceFlush();
+    await provider.shutdown();
+  } finally {
+    await new Promise<void>((resolve) => capture.close(() => resolve()));
+  }
+  return bodies;
+}
+
+function walPayloads(dir: string): Buffer[] {
+  const { reader } = openWalReadOnly({ dir, verify: 'full' });
+  return [...reader.records({ types: [FrameType.RECORD] })].map((r) => Buffer.from(r.payload));
+}
+
+/** What the WAL held for `body` before the wire bytes were reused: the stamped records through `encodeRecord`. */
+function expectedPayloads(body: Buffer, protocol: string): Buffer[] {
+  const records = decodeOtlpLogsProtobuf(body, { keepWireBytes: false });
+  stampClient(records, { address: '127.0.0.1', protocol });
+  return records.map((r) => Buffer.from(encodeRecord(r)));
+}
+
+describe('wire bytes reuse, end to end', () => {
+  it('the official exporter’s requests take the wire path and are stored byte for byte as before (HTTP and gRPC)', async () => {
+    const bodies = await officialExporterRequests(40);
+    expect(bodies.length).toBeGreaterThan(1);
+    for (const body of bodies) {
+      const records = decodeOtlpLogsProtobuf(body);
+      expect(records.length).toBeGreaterThan(0);
+      for (const r of records) expect(validWireOf(r)).toBeDefined();
+    }
+
+    const expected: Buffer[] = [];
+    for (const body of bodies) {
+      const res = await fetch(svc.logsUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body,
+      });
+      expect(res.status).toBe(200);
+      expected.push(...expectedPayloads(body, 'otlp/http+protobuf'));
+    }
+    for (const body of bodies) {
+      expect(await exportRaw(svc.grpcUrl, body)).toBeNull();
+      expected.push(...expectedPayloads(body, 'otlp/grpc'));
+    }
+
+    const stored = walPayloads(tmp.dir);
+    expect(stored).toHaveLength(80);
+    expect(stored.length).toBe(expected.length);
+    stored.forEach((payload, i) => {
+      expect(payload.equals(expected[i] as Buffer), `payload ${i}`).toBe(true);
+    });
+  });
+});
