@@ -39,7 +39,7 @@ import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-
 import type { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
 import type { LogsExporter } from '../pipeline/factories.ts';
 import type { AuditRecord } from '../record/AuditRecord.ts';
-import { fromSdkLogRecord } from '../record/fromSdkLogRecord.ts';
+import { fromSdkLogRecord, type FromSdkLogRecordOptions } from '../record/fromSdkLogRecord.ts';
 import { AuditWriteFailedError } from './AuditWriteFailedError.ts';
 import { HeldBatches } from './internal/HeldBatches.ts';
 import { isDataError, isRetryable } from '../pipeline/consumer.ts';
@@ -77,6 +77,14 @@ export interface SdkWalWriterOptions {
   readonly failureHandler: FailureHandler | undefined;
   readonly shutdown: () => Promise<void>;
   /**
+   * AnyValues and key-values one record may hold (`fromSdkLogRecord`'s `elementsMax`); more and
+   * `onEmit` throws `RecordInvalidError` before copying the record. Give the WALs' largest
+   * `payload_bytes_max`: every element takes at least a byte of payload, so nothing storable is refused,
+   * and a value that shares its parts (`a = [b, b]`, …) costs bounded time and memory. Default
+   * RECORD_ELEMENTS_CEILING.
+   */
+  readonly recordElementsMax?: number;
+  /**
    * Set when a non-yielding producer must block (`when_queue_full: block`, group commit, every
    * exporter an `audit_wal`): the exporters, and the bound on records not yet durable in each WAL.
    */
@@ -111,10 +119,12 @@ export class SdkWalWriter implements LogRecordProcessor {
   /** Batches waiting for what their records depend on (flushBeforeExport), or behind such a batch. */
   private readonly held: HeldBatches;
   private readonly processors: readonly RecordProcessor[];
+  private readonly convertOptions: FromSdkLogRecordOptions;
 
   constructor(o: SdkWalWriterOptions) {
     this.o = o;
     this.processors = o.processors ?? [];
+    this.convertOptions = o.recordElementsMax === undefined ? {} : { elementsMax: o.recordElementsMax };
     this.held = new HeldBatches(
       (h) =>
         h.state === 'ready' ? this.deliver(h.records) : Promise.resolve(this.failAll(h.records, h.error)),
@@ -133,7 +143,7 @@ export class SdkWalWriter implements LogRecordProcessor {
     if (this.o.dropped.has(sdkRecord)) return;
     // This record is taken first (a strict write that fails throws for it): reporting an earlier
     // failure must not cost this record too, so the error below says it was accepted.
-    const record = fromSdkLogRecord(sdkRecord);
+    const record = fromSdkLogRecord(sdkRecord, this.convertOptions);
     if (this.o.strictWal) void this.write(record).catch(() => undefined);
     else this.enqueue(record);
     const own = this.syncFailure;

@@ -131,6 +131,7 @@ export async function createAuditLogging(o: AuditLoggingOptions): Promise<AuditL
     onFailure: first.on_failure,
     failureHandler: o.onFailure,
     shutdown: () => service.shutdown(),
+    recordElementsMax: payloadBytesMax,
     ...(blocks
       ? {
           blocking: {

@@ -45,6 +45,19 @@ export type AnyValueKind = 'string' | 'bool' | 'int' | 'double' | 'bytes' | 'arr
  */
 export const ANY_VALUE_DEPTH_CEILING = 32;
 
+/**
+ * The most AnyValues and key-values one record may hold, everywhere in the
+ * product (a record's attributes, its body, its resource's and scope's
+ * attributes, at any depth, each counted once per place it appears). Every
+ * one of them takes at least one byte of the record's payload, and no WAL
+ * stores a payload over 128 MiB (`payload_bytes_max`'s maximum), so no
+ * storable record comes near it. What it bounds is a value built in process
+ * that shares its parts: `a = [b, b]`, `b = [c, c]`, … 32 levels deep is 2^32
+ * values for a few dozen objects, and walking it (to validate, bound or
+ * convert it) would run for hours instead of failing.
+ */
+export const RECORD_ELEMENTS_CEILING = 128 * 1024 * 1024;
+
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
 

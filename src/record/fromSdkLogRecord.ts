@@ -27,7 +27,8 @@ import {
   type AuditScope,
 } from './AuditRecord.ts';
 import { hexId, hrTimeToNanos, wellFormed } from './internal/sdkFields.ts';
-import { fromSdkAnyValue, fromSdkAttributes } from './sdkAnyValue.ts';
+import { RECORD_ELEMENTS_CEILING } from './AnyValue.ts';
+import { beginElementBudget, endElementBudget, fromSdkAnyValue, fromSdkAttributes } from './sdkAnyValue.ts';
 
 type SdkResource = ReadableLogRecord['resource'];
 type SdkScope = ReadableLogRecord['instrumentationScope'];
@@ -35,7 +36,27 @@ type SdkScope = ReadableLogRecord['instrumentationScope'];
 const resourceCache = new WeakMap<SdkResource, AuditResource>();
 const scopeCache = new WeakMap<SdkScope, AuditScope>();
 
-export function fromSdkLogRecord(record: ReadableLogRecord): AuditRecord {
+export interface FromSdkLogRecordOptions {
+  /**
+   * AnyValues and key-values the record may hold (body and attributes, at any depth, and the
+   * resource's and scope's attributes when first converted); more throws `RecordInvalidError`
+   * before the copy is built. Default RECORD_ELEMENTS_CEILING. A caller that knows the WAL's
+   * `payload_bytes_max` passes it: every element takes at least one byte of payload, so nothing
+   * storable is refused, and a value that shares its parts costs bounded time and memory.
+   */
+  readonly elementsMax?: number;
+}
+
+export function fromSdkLogRecord(record: ReadableLogRecord, options?: FromSdkLogRecordOptions): AuditRecord {
+  const started = beginElementBudget(options?.elementsMax ?? RECORD_ELEMENTS_CEILING);
+  try {
+    return convertRecord(record);
+  } finally {
+    if (started) endElementBudget();
+  }
+}
+
+function convertRecord(record: ReadableLogRecord): AuditRecord {
   const spanContext = record.spanContext;
   return {
     resource: convertResource(record.resource),

@@ -15,7 +15,12 @@
  * recursed until the stack overflowed on a value that contains itself.
  */
 import { OtelAuditError } from '../errors.ts';
-import { ANY_VALUE_DEPTH_CEILING, type AnyValue, type KeyValue } from './AnyValue.ts';
+import {
+  ANY_VALUE_DEPTH_CEILING,
+  RECORD_ELEMENTS_CEILING,
+  type AnyValue,
+  type KeyValue,
+} from './AnyValue.ts';
 import type { AuditRecord } from './AuditRecord.ts';
 import { RecordInvalidError } from './errors.ts';
 import { validateRecord } from './validateRecord.ts';
@@ -26,12 +31,21 @@ const FIELD_BYTES_MAX = 12;
 /** Thrown (and caught here) to abandon a bound deeper than `ANY_VALUE_DEPTH_CEILING`. */
 const TOO_DEEP = new RangeError(`AnyValue nested deeper than ${ANY_VALUE_DEPTH_CEILING} levels`);
 
+/** Thrown (and caught here) to abandon a bound over more than `RECORD_ELEMENTS_CEILING` elements. */
+const TOO_MANY = new RangeError(`more than ${RECORD_ELEMENTS_CEILING} values and key-values`);
+
+/** AnyValues and key-values the current bound may still visit (reset by each entry point). */
+let elementsLeft = RECORD_ELEMENTS_CEILING;
+
 function stringBound(s: string): number {
   return FIELD_BYTES_MAX + 3 * s.length;
 }
 
 /** `depth`: of `v` (1 at an attribute's value or the body), as `ANY_VALUE_DEPTH_CEILING` counts it. */
 function anyValueBound(v: AnyValue, depth: number): number {
+  // A value that shares its parts (`a = [b, b]`, `b = [c, c]`, …) is exponentially larger than its
+  // objects: stop past what any WAL can store; validateRecord names the place.
+  if (--elementsLeft < 0) throw TOO_MANY;
   // The AnyValue message itself, then its one field.
   if (typeof v === 'string') return FIELD_BYTES_MAX + stringBound(v);
   if (typeof v !== 'object' || v === null) return 2 * FIELD_BYTES_MAX; // bool, int, double, empty
@@ -52,6 +66,7 @@ function entriesBound(list: readonly KeyValue[], depth: number): number {
   let n = 0;
   for (let i = 0; i < list.length; i++) {
     const kv = list[i] as KeyValue;
+    if (--elementsLeft < 0) throw TOO_MANY;
     n += FIELD_BYTES_MAX + stringBound(kv.key) + anyValueBound(kv.value, depth + 1);
   }
   return n;
@@ -63,6 +78,7 @@ function entriesBound(list: readonly KeyValue[], depth: number): number {
  */
 export function keyValuesBound(list: readonly KeyValue[]): number {
   let n: number;
+  elementsLeft = RECORD_ELEMENTS_CEILING;
   try {
     n = entriesBound(list, 0);
   } catch (err) {
@@ -109,6 +125,7 @@ function reasonOf(err: unknown): string {
 }
 
 function uncheckedBound(record: AuditRecord): number {
+  elementsLeft = RECORD_ELEMENTS_CEILING;
   const { resource, scope } = record;
   const resourceBytes =
     FIELD_BYTES_MAX + // ResourceLogs

@@ -19,19 +19,70 @@
  *   `Object.entries` order, skipping `undefined`.
  * - null → empty value.
  * Nesting deeper than ANY_VALUE_DEPTH_CEILING (which a circular structure
- * always is) throws `RecordInvalidError`.
+ * always is) throws `RecordInvalidError`, and so does a conversion that would
+ * build more than its element budget of AnyValues and key-values (by default
+ * RECORD_ELEMENTS_CEILING; `fromSdkLogRecord` takes a smaller one): a value
+ * that shares its parts (`a = [b, b]`, `b = [c, c]`, …) would otherwise be
+ * copied into a tree exponentially larger than itself.
  *
  * Record → SDK (`toSdkAnyValue`): int64 → number when it is a safe integer,
  * else its decimal string (the SDK has no 64-bit integer); double → number;
  * kvlist → plain object (the first of duplicate keys wins); bytes → a copy.
  */
-import { ANY_VALUE_DEPTH_CEILING, INT64_MAX, INT64_MIN, type AnyValue, type KeyValue } from './AnyValue.ts';
+import {
+  ANY_VALUE_DEPTH_CEILING,
+  INT64_MAX,
+  INT64_MIN,
+  RECORD_ELEMENTS_CEILING,
+  type AnyValue,
+  type KeyValue,
+} from './AnyValue.ts';
 import { RecordInvalidError } from './errors.ts';
 import { wellFormed } from './internal/sdkFields.ts';
 
 const TWO_POW_63 = 2 ** 63;
 
+/** The budget of the conversion running now (`beginElementBudget`); the outermost call sets it. */
+let budgetActive = false;
+let budgetMax = RECORD_ELEMENTS_CEILING;
+let elementsLeft = RECORD_ELEMENTS_CEILING;
+
+/**
+ * Starts one budget of `elementsMax` AnyValues and key-values for everything converted until
+ * `endElementBudget` (the body and attributes of one record share one), unless one is already
+ * running: returns whether it started one (then the caller ends it, in a `finally`).
+ */
+export function beginElementBudget(elementsMax: number): boolean {
+  if (budgetActive) return false;
+  budgetActive = true;
+  budgetMax = elementsMax;
+  elementsLeft = elementsMax;
+  return true;
+}
+
+export function endElementBudget(): void {
+  budgetActive = false;
+}
+
+function overBudget(path: string): RecordInvalidError {
+  return new RecordInvalidError(
+    path,
+    `more than ${budgetMax} values and key-values in one record (larger than the WAL stores; a value that shares its parts many times?)`,
+  );
+}
+
 export function fromSdkAnyValue(value: unknown, path: string, depth = 1): AnyValue {
+  if (budgetActive) return convertValue(value, path, depth);
+  beginElementBudget(RECORD_ELEMENTS_CEILING);
+  try {
+    return convertValue(value, path, depth);
+  } finally {
+    endElementBudget();
+  }
+}
+
+function convertValue(value: unknown, path: string, depth: number): AnyValue {
+  if (--elementsLeft < 0) throw overBudget(path);
   if (depth > ANY_VALUE_DEPTH_CEILING) {
     throw new RecordInvalidError(
       path,
@@ -55,10 +106,10 @@ export function fromSdkAnyValue(value: unknown, path: string, depth = 1): AnyVal
       if (Array.isArray(value)) {
         const out: AnyValue[] = [];
         for (let i = 0; i < value.length; i++)
-          out.push(fromSdkAnyValue(value[i] ?? null, `${path}[${i}]`, depth + 1));
+          out.push(convertValue(value[i] ?? null, `${path}[${i}]`, depth + 1));
         return out;
       }
-      return { values: fromSdkAttributes(value as Record<string, unknown>, path, depth) };
+      return { values: convertAttributes(value as Record<string, unknown>, path, depth) };
     default:
       // undefined, function, symbol: not representable
       return null;
@@ -71,6 +122,20 @@ export function fromSdkAttributes(
   path: string,
   depth = 0,
 ): KeyValue[] {
+  if (budgetActive) return convertAttributes(attributes, path, depth);
+  beginElementBudget(RECORD_ELEMENTS_CEILING);
+  try {
+    return convertAttributes(attributes, path, depth);
+  } finally {
+    endElementBudget();
+  }
+}
+
+function convertAttributes(
+  attributes: Readonly<Record<string, unknown>>,
+  path: string,
+  depth: number,
+): KeyValue[] {
   const out: KeyValue[] = [];
   const keys = Object.keys(attributes);
   const valueDepth = depth + 1;
@@ -78,6 +143,8 @@ export function fromSdkAttributes(
     const key = keys[i] as string;
     const value = attributes[key];
     if (value === undefined) continue;
+    // The key-value and its value (at least one more): a scalar's own count then cannot fail.
+    if (--elementsLeft < 1) throw overBudget(`${path}.${key}`);
     // A scalar needs no path (it cannot fail) unless it is already too deep; building the
     // path for every attribute was measured at ~1/4 of this function's time.
     const scalar = typeof value !== 'object' || value === null;
@@ -85,8 +152,8 @@ export function fromSdkAttributes(
       key: wellFormed(key),
       value:
         scalar && valueDepth <= ANY_VALUE_DEPTH_CEILING
-          ? fromSdkAnyValue(value, '', valueDepth)
-          : fromSdkAnyValue(value, `${path}.${key}`, valueDepth),
+          ? convertValue(value, '', valueDepth)
+          : convertValue(value, `${path}.${key}`, valueDepth),
     });
   }
   return out;

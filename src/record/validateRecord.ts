@@ -5,7 +5,14 @@
  * on failure throws `RecordInvalidError` naming the path, e.g.
  * `attributes[2].value.values[0].value: int64 out of range`.
  */
-import { ANY_VALUE_DEPTH_CEILING, INT64_MAX, INT64_MIN, type AnyValue, type KeyValue } from './AnyValue.ts';
+import {
+  ANY_VALUE_DEPTH_CEILING,
+  INT64_MAX,
+  INT64_MIN,
+  RECORD_ELEMENTS_CEILING,
+  type AnyValue,
+  type KeyValue,
+} from './AnyValue.ts';
 import type { AuditRecord, AuditResource, AuditScope } from './AuditRecord.ts';
 import { RecordInvalidError } from './errors.ts';
 
@@ -16,6 +23,13 @@ interface Failure {
 }
 
 const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * AnyValues and key-values the current validation may still visit (reset by each entry point):
+ * bounds the walk over a value that shares its parts (see RECORD_ELEMENTS_CEILING).
+ */
+let elementsLeft = RECORD_ELEMENTS_CEILING;
+const TOO_MANY_ELEMENTS = `more than ${RECORD_ELEMENTS_CEILING} values and key-values in one record (more than any WAL can store; a value that shares its parts many times?)`;
 /** ASCII codes of the lowercase hex digits (a table: ~2x faster than /^[0-9a-f]{32}$/.test, measured). */
 const IS_HEX_DIGIT = new Uint8Array(0x80);
 for (const c of '0123456789abcdef') IS_HEX_DIGIT[c.charCodeAt(0)] = 1;
@@ -23,6 +37,7 @@ for (const c of '0123456789abcdef') IS_HEX_DIGIT[c.charCodeAt(0)] = 1;
 export function validateRecord(record: AuditRecord): void {
   if (typeof record !== 'object' || record === null)
     throw new RecordInvalidError('', 'expected an AuditRecord object');
+  elementsLeft = RECORD_ELEMENTS_CEILING;
   validateResource(record.resource, 'resource');
   validateScope(record.scope, 'scope');
   check(isFixed64(record.timeUnixNano), 'timeUnixNano', 'expected a bigint in [0, 2^64)');
@@ -57,6 +72,7 @@ function validateScope(scope: AuditScope, path: 'scope'): void {
 
 /** Checks one AnyValue (as in an attribute or body) and throws `RecordInvalidError` at `path`. */
 export function validateAnyValue(value: AnyValue, path: string): void {
+  elementsLeft = RECORD_ELEMENTS_CEILING;
   raise(path, anyValueFailure(value, 1));
 }
 
@@ -71,6 +87,8 @@ function keyValuesFailure(list: readonly KeyValue[], depth: number): Failure | u
     let failure: Failure | undefined;
     if (typeof kv !== 'object' || kv === null) {
       failure = { problem: 'expected { key, value }', segments: [] };
+    } else if (--elementsLeft < 0) {
+      failure = { problem: TOO_MANY_ELEMENTS, segments: [] };
     } else if (typeof kv.key !== 'string' || !kv.key.isWellFormed()) {
       failure = { problem: stringProblem(kv.key), segments: ['.key'] };
     } else {
@@ -92,6 +110,7 @@ function anyValueFailure(value: AnyValue, depth: number): Failure | undefined {
       segments: [],
     };
   }
+  if (--elementsLeft < 0) return { problem: TOO_MANY_ELEMENTS, segments: [] };
   switch (typeof value) {
     case 'string':
       return value.isWellFormed() ? undefined : { problem: stringProblem(value), segments: [] };
