@@ -2,7 +2,7 @@
  * The high-water mark: a durable LOWER BOUND on what the WAL must hold.
  *
  * File `high-water-mark` in the WAL directory, 48 bytes, all integers
- * little-endian (docs/wal-format.md §7a):
+ * little-endian (docs/wal-format.md §11):
  *
  *    0  8  magic "OTELAHWM"
  *    8  2  version = 1

@@ -304,16 +304,20 @@ describe('WAL high-water mark', () => {
     expect(none.exists(MARK)).toBe(false);
   });
 
-  it('an unreadable mark refuses a write-mode open (WAL_CORRUPT); a reader still opens', async () => {
+  it('an unreadable mark refuses a write-mode open (WAL_CORRUPT); a reader opens and reports it', async () => {
     const disk = new SimDisk(111);
     const wal = open(disk);
     await appendAcked(wal, 1, 3);
     await wal.close();
     disk.flipBit(MARK, 17, 0);
+    const before = snapshot(disk);
     expect(() => open(disk)).toThrow(expect.objectContaining({ code: 'WAL_CORRUPT' }));
-    expect(() => openWalReadOnly({ dir: DIR, fs: disk })).toThrow(
-      expect.objectContaining({ code: 'WAL_CORRUPT' }),
-    );
+    expect(snapshot(disk)).toEqual(before);
+    const ro = openWalReadOnly({ dir: DIR, fs: disk });
+    expect(ro.report.corruptions).toEqual([
+      expect.objectContaining({ kind: 'bad-high-water-mark', segment: HIGH_WATER_MARK_FILE }),
+    ]);
+    expect([...ro.reader.records()].map((r) => r.seq)).toEqual([1, 2, 3]);
   });
 
   it('file format: round trip, CRC, version, bounds', () => {

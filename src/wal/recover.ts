@@ -22,7 +22,7 @@
  */
 import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
-import { WalUnsupportedVersionError } from '../errors.ts';
+import { WalCorruptError, WalUnsupportedVersionError } from '../errors.ts';
 import type { FileHandle, FileSystem } from './fs/FileSystem.ts';
 import { FrameScanner } from './FrameScanner.ts';
 import {
@@ -39,7 +39,7 @@ import {
   type SegmentHeader,
 } from './format.ts';
 import { createBoundarySegment } from './boundarySegment.ts';
-import { readHighWaterMark, type HighWaterMark } from './HighWaterMark.ts';
+import { HIGH_WATER_MARK_FILE, readHighWaterMark, type HighWaterMark } from './HighWaterMark.ts';
 import { sealSegmentFile, type SealInput } from './seal.ts';
 import type { SegmentInfo } from './SegmentInfo.ts';
 import { walkSegment, type DamageKind } from './SegmentWalk.ts';
@@ -47,9 +47,11 @@ import { WalRecordsLostError } from './WalRecordsLostError.ts';
 
 /**
  * `lost-tail`: the segments end (cleanly) before the high-water mark: the newest segment was lost, cut at
- * a frame boundary or zeroed to its end after its records were durable.
+ * a frame boundary or zeroed to its end after its records were durable. `bad-high-water-mark`: the
+ * high-water mark file is unreadable (read-only opens; a write-mode open fails).
  */
-export type CorruptionKind = DamageKind | 'missing-segment' | 'bad-header' | 'bad-footer' | 'lost-tail';
+export type CorruptionKind =
+  DamageKind | 'missing-segment' | 'bad-header' | 'bad-footer' | 'lost-tail' | 'bad-high-water-mark';
 
 export interface Corruption {
   readonly segment: string;
@@ -131,8 +133,17 @@ export function listSegments(fs: FileSystem, dir: string): Found[] {
 }
 
 export function recoverWal(o: RecoverOptions): RecoveryResult {
-  // Read first: an unreadable mark refuses a write-mode open before anything changes.
-  const mark = readHighWaterMark(o.fs, o.dir);
+  const corruptions: Corruption[] = [];
+  // Read first: an unreadable mark refuses a write-mode open before anything changes; a reader reports it.
+  let mark: HighWaterMark | undefined;
+  try {
+    mark = readHighWaterMark(o.fs, o.dir);
+  } catch (err) {
+    if (o.mode === 'write' || !(err instanceof WalCorruptError)) throw err;
+    corruptions.push(
+      corruption(HIGH_WATER_MARK_FILE, 'bad-high-water-mark', undefined, undefined, undefined, undefined),
+    );
+  }
   const markLast = mark?.lastSeq ?? 0;
   const removed = o.mode === 'write' ? removeTransientFiles(o.fs, o.dir) : [];
   const found = listSegments(o.fs, o.dir);
@@ -153,7 +164,6 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
     });
   };
   const segments: SegmentInfo[] = [];
-  const corruptions: Corruption[] = [];
   const tornTails: TornTail[] = [];
   const leftovers: string[] = [];
   const sealedOnOpen: string[] = [];
