@@ -121,6 +121,8 @@ export class SimWalHarness {
   /** The WAL seq where `streamId` started (1 for the first stream). */
   private streamFirstSeq = 1;
   private generation = 0;
+  /** Set for the next open only: the operator accepts records lost below this high-water mark. */
+  private acceptLostRecordsThroughSeq: number | undefined;
   private outstanding: Array<Promise<void>> = [];
 
   constructor(o: HarnessOptions) {
@@ -143,6 +145,9 @@ export class SimWalHarness {
       dir: this.dir,
       fs: this.fs,
       clock: this.clock.now,
+      ...(this.acceptLostRecordsThroughSeq === undefined
+        ? {}
+        : { acceptLostRecordsThroughSeq: this.acceptLostRecordsThroughSeq }),
     };
   }
 
@@ -157,6 +162,7 @@ export class SimWalHarness {
     } catch (err) {
       return err ?? new Error('Wal.open threw nothing');
     }
+    this.acceptLostRecordsThroughSeq = undefined;
     this.generation++;
     this.wal = wal;
     if (this.o.chained) {
@@ -369,6 +375,7 @@ export class SimWalHarness {
   check(where: string, opts: { damage?: InjectedDamage; verify?: boolean | VerifyReport } = {}): string[] {
     this.collectArmedCrash();
     this.fs.disarm();
+    const refusal = this.expectRefusal(where, opts.damage?.lostBelowMark);
     const openError = this.open();
     const wal = this.wal;
     if (openError !== undefined || !wal) {
@@ -394,6 +401,7 @@ export class SimWalHarness {
       observation: { records, recovery: wal.recovery, readDamage, ...(verify ? { verify } : {}) },
       ...(opts.damage ? { damage: opts.damage } : {}),
     });
+    violations.unshift(...refusal);
     if (!opts.damage) {
       for (const p of this.chainProblems) violations.push(`${where}: chain recovery: ${p}`);
     }
@@ -403,6 +411,26 @@ export class SimWalHarness {
     this.lastRecords = records;
     if (violations.length === 0) this.ledger.adopt(records);
     return violations;
+  }
+
+  /**
+   * Damage destroyed records at or below the high-water mark: the writer's open must refuse with
+   * WAL_CORRUPT; then the operator accepts the loss for the next open. Returns the violations.
+   */
+  private expectRefusal(where: string, mark: number | undefined): string[] {
+    if (mark === undefined || this.wal) return [];
+    const err = this.open();
+    this.acceptLostRecordsThroughSeq = mark;
+    if (err === undefined) {
+      return [`${where}: the WAL opened although records up to its high-water mark ${mark} were lost`];
+    }
+    const code = (err as { code?: unknown }).code;
+    if (code !== 'WAL_CORRUPT') {
+      return [
+        `${where}: the open below the high-water mark ${mark} failed with ${describeError(err)}, not WAL_CORRUPT`,
+      ];
+    }
+    return [];
   }
 
   /** `verifyWal` of the directory as it is now, with the torture key trusted. */

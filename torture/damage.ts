@@ -19,8 +19,14 @@
  *   BATCH_START frame and no intact footer follow it — then everything from
  *   that run on may be discarded as the torn tail. Every other hit frame of
  *   the newest segment must be named like any other.
+ * - unless that torn zone starts at or below the WAL's high-water mark (the
+ *   `high-water-mark` file): those records were durable, so the writer's open
+ *   must refuse (`lostBelowMark`); accepted, every hit frame up to the mark
+ *   must be named, hit frames above it may be lost, intact ones are kept.
  */
+import path from 'node:path';
 import { SECTOR_SIZE, type SimDisk } from '../src/wal/fs/SimDisk.ts';
+import { readHighWaterMark } from '../src/wal/HighWaterMark.ts';
 import type { FrameExtent, SegmentLayout } from './frameMap.ts';
 import type { InjectedDamage } from './oracle.ts';
 import type { Prng } from './prng.ts';
@@ -112,6 +118,9 @@ export function assessDamage(
   const mayLose = new Set<number>();
   const mustReport = new Set<number>();
   const tornZone = new Set<number>();
+  const first = layouts[0];
+  const mark = first ? (readHighWaterMark(disk, path.dirname(first.path))?.lastSeq ?? 0) : 0;
+  let lostBelowMark: number | undefined;
   layouts.forEach((seg, i) => {
     const now = disk.fileBytes(seg.path);
     const changed = (f: FrameExtent): boolean => {
@@ -134,6 +143,15 @@ export function assessDamage(
       return;
     }
     const torn = newestTornFrom(seg.frames, frameHit, footerIntact);
+    if (torn !== undefined && (seg.frames[torn]?.seq ?? Infinity) <= mark) {
+      lostBelowMark = mark;
+      seg.frames.forEach((f, k) => {
+        if (!frameHit[k]) return;
+        mayLose.add(f.seq);
+        if (f.seq <= mark) mustReport.add(f.seq);
+      });
+      return;
+    }
     seg.frames.forEach((f, k) => {
       if (torn !== undefined && k >= torn) {
         mayLose.add(f.seq);
@@ -144,7 +162,7 @@ export function assessDamage(
       }
     });
   });
-  return { hit, mayLose, mustReport, tornZone };
+  return { hit, mayLose, mustReport, tornZone, ...(lostBelowMark === undefined ? {} : { lostBelowMark }) };
 }
 
 /**

@@ -56,6 +56,12 @@ export interface InjectedDamage {
   readonly mayLose: ReadonlySet<number>;
   /** Of those, the ones recovery and verify must name (the rest look exactly like a torn final write). */
   readonly mustReport: ReadonlySet<number>;
+  /**
+   * Set when the damage destroyed records at or below the WAL's high-water mark at the end of the newest
+   * segment (the mark): the writer's open must refuse with WAL_CORRUPT, and opens only when the loss is
+   * accepted (`acceptLostRecordsThroughSeq`).
+   */
+  readonly lostBelowMark?: number;
 }
 
 export interface OracleInput {
