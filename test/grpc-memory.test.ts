@@ -648,6 +648,9 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(frames).toEqual([{ type: 3, code: http2.constants.NGHTTP2_ENHANCE_YOUR_CALM }]); // RST_STREAM only
     expect(costs.length).toBe(1);
     expect(server.inflightStats()?.peakBytes).toBe(0);
+    // refused by admission (not by Node, which would not have let the stream through): counted
+    expect(server.inflightStats()?.headerListRefusedCalls).toBe(1);
+    expect(server.inflightStats()?.refusedCalls).toBe(0);
     expect(sink.records).toBe(0);
   });
 
