@@ -1,0 +1,101 @@
+/**
+ * The high-water mark across a real kill -9: a child (test/fixtures/walCrashChild.ts, the WAL crash test's)
+ * appends with durable acknowledgements on the real file system under a rollover-heavy load (8 KiB segments)
+ * and is killed with SIGKILL. A kill keeps the page cache, so the reopened WAL must never refuse (no false
+ * alarm from a mark written at a rollover) and must hold every acknowledged record; a copy of the directory
+ * whose newest segments are then deleted must be refused (WAL_CORRUPT) and reported by a read-only open.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listSegments } from './recover.ts';
+import { readHighWaterMark } from './HighWaterMark.ts';
+import { nodeFileSystem } from './fs/NodeFileSystem.ts';
+import { openWalReadOnly } from './readOnly.ts';
+import { makeTempDir } from './testutil/tmpdir.ts';
+import { Wal } from './Wal.ts';
+import { WalRecordsLostError } from './WalRecordsLostError.ts';
+
+const CHILD = fileURLToPath(new URL('../../test/fixtures/walCrashChild.ts', import.meta.url));
+const SEGMENT_BYTES = 8 * 1024;
+const ACKED_TARGET = 600;
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+/** Runs the child until it has acknowledged `ACKED_TARGET` records (or 20 s), kills it; the highest acked seq. */
+async function appendThenKill(dir: string): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [CHILD, '--dir', dir, '--round', '1', '--seed', '42', '--segment-bytes', String(SEGMENT_BYTES)],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let acked = 0;
+  let buffered = '';
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const watchdog = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const [kind, seq, ...ids] = line.split(' ');
+      if (kind === 'A' || kind === 'S') acked = Math.max(acked, Number(seq));
+      if (kind === 'B') acked = Math.max(acked, Number(seq) + ids.length - 1);
+    }
+    if (acked >= ACKED_TARGET) child.kill('SIGKILL');
+  });
+  child.stdin.write('go\n');
+  await exited;
+  clearTimeout(watchdog);
+  expect(acked, `the child acknowledged too little before the kill; stderr: ${stderr}`).toBeGreaterThan(100);
+  return acked;
+}
+
+describe('high-water mark across SIGKILL', () => {
+  it('no false refusal after a real kill; a lost newest segment after it is refused', async () => {
+    const { dir, cleanup } = makeTempDir('otel-audit-hwm-kill-');
+    cleanups.push(cleanup);
+    const acked = await appendThenKill(dir);
+    const mark = readHighWaterMark(nodeFileSystem, dir);
+    expect(mark, 'rollovers wrote a mark').toBeDefined();
+    expect(mark?.lastSeq).toBeLessThanOrEqual(acked);
+    const lossy = `${dir}-lossy`;
+    fs.cpSync(dir, lossy, { recursive: true });
+    cleanups.push(() => fs.rmSync(lossy, { recursive: true, force: true }));
+
+    const ro = openWalReadOnly({ dir });
+    expect(ro.report.corruptions).toEqual([]);
+    expect(ro.report.belowHighWaterMark).toBeUndefined();
+    const wal = Wal.open({ dir, segmentBytesMax: SEGMENT_BYTES, payloadBytesMax: 1024 });
+    expect(wal.recovery.corruptions).toEqual([]);
+    expect(wal.durableSeq).toBeGreaterThanOrEqual(acked);
+    await wal.close();
+
+    // The segment holding the mark and every later one, lost.
+    const markSegment = mark?.segmentFirstSeq ?? 0;
+    for (const s of listSegments(nodeFileSystem, lossy))
+      if (s.firstSeq >= markSegment) fs.rmSync(path.join(lossy, s.name));
+    let refused: unknown;
+    try {
+      Wal.open({ dir: lossy, segmentBytesMax: SEGMENT_BYTES, payloadBytesMax: 1024 }).close();
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(WalRecordsLostError);
+    expect(refused).toMatchObject({
+      code: 'WAL_CORRUPT',
+      lost: { expectedLastSeq: mark?.lastSeq, foundLastSeq: markSegment - 1, expectedSegmentPresent: false },
+    });
+    expect(openWalReadOnly({ dir: lossy }).report.corruptions).toEqual([
+      expect.objectContaining({ kind: 'lost-tail', seqFrom: markSegment, seqTo: mark?.lastSeq }),
+    ]);
+  }, 60_000);
+});
