@@ -96,27 +96,30 @@ export class HashingSink {
   jsonString(src: Buffer, start: number, end: number): boolean {
     const n = end - start;
     if (n > PIECE_BYTES) return this.#escapedString(src, start, end);
-    let i = start;
-    while (i < end) {
-      const b = src[i] as number;
-      if (b < 0x20 || b === 0x22 || b === 0x5c || b >= 0x80) break;
-      i++;
+    if (this.pos + n + 2 > this.buf.length) this.ensure(n + 2);
+    const buf = this.buf;
+    let o = this.pos;
+    buf[o++] = 0x22;
+    if (n < NATIVE_COPY_BYTES_MIN) {
+      // Copied while checked: printable ASCII without `"` or `\\` (most strings) is copied as it is.
+      for (let i = start; i < end; i++) {
+        const b = src[i] as number;
+        if (b < 0x20 || b === 0x22 || b === 0x5c || b >= 0x80) return this.#escapedString(src, start, end);
+        buf[o++] = b;
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        const b = src[i] as number;
+        if (b < 0x20 || b === 0x22 || b === 0x5c || b >= 0x80) return this.#escapedString(src, start, end);
+      }
+      o += src.copy(buf, o, start, end);
     }
-    if (i === end) {
-      // Printable ASCII without `"` or `\` (most strings): copied as it is.
-      if (this.pos + n + 2 > this.buf.length) this.ensure(n + 2);
-      const buf = this.buf;
-      let o = this.pos;
-      buf[o++] = 0x22;
-      if (n < NATIVE_COPY_BYTES_MIN) for (let j = start; j < end; j++) buf[o++] = src[j] as number;
-      else o += src.copy(buf, o, start, end);
-      buf[o++] = 0x22;
-      this.pos = o;
-      return true;
-    }
-    return this.#escapedString(src, start, end);
+    buf[o++] = 0x22;
+    this.pos = o;
+    return true;
   }
 
+  /** `jsonString` from its start (nothing of it is kept yet: `pos` is still before its quote). */
   #escapedString(src: Buffer, start: number, end: number): boolean {
     let ascii = true;
     this.ensure(1);

@@ -18,7 +18,6 @@ const EMPTY = Buffer.alloc(0);
 export class WireCursor {
   /** The payload being read (empty between payloads: a payload of up to 128 MiB is not kept). */
   protected p: Buffer = EMPTY;
-  protected view: DataView = new DataView(new ArrayBuffer(0));
   /** Set by `lengthAt` / `varintAt`: where the data (or what follows the varint) starts. */
   protected at = 0;
   /** The high 32 bits of the last varint `varintAt` read. */
@@ -28,12 +27,39 @@ export class WireCursor {
     this.p = Buffer.isBuffer(payload)
       ? payload
       : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    this.view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   }
 
   protected close(): void {
     this.p = EMPTY;
-    this.view = new DataView(EMPTY.buffer, 0, 0);
+  }
+
+  /**
+   * The two length-delimited fields 1 and 2 (tags 0x0a, 0x12) of a KeyValue in [start, end), each at
+   * most once and nothing else, into `spans[0..3]` (-1, -1 when absent): `fields(start, end, 2, spans)`
+   * for the most frequent message.
+   */
+  protected keyValueFields(start: number, end: number, spans: Int32Array): void {
+    let key = -1;
+    let keyEnd = -1;
+    let value = -1;
+    let valueEnd = -1;
+    const p = this.p;
+    for (let pos = start; pos < end;) {
+      const tag = p[pos] as number;
+      const fieldEnd = this.lengthAt(pos + 1, end);
+      if (tag === 0x0a && key < 0) {
+        key = this.at;
+        keyEnd = fieldEnd;
+      } else if (tag === 0x12 && value < 0) {
+        value = this.at;
+        valueEnd = fieldEnd;
+      } else throw DECLINED;
+      pos = fieldEnd;
+    }
+    spans[0] = key;
+    spans[1] = keyEnd;
+    spans[2] = value;
+    spans[3] = valueEnd;
   }
 
   /**

@@ -217,7 +217,7 @@ export class WireProjectionWriter extends WireCursor {
     s.raw(',"event_name":');
     this.#string(eventName, eventNameEnd);
     s.raw(',"flags":');
-    s.raw(flags < 0 ? '0' : String(this.view.getUint32(flags, true)));
+    s.raw(flags < 0 ? '0' : String(this.p.readUInt32LE(flags)));
     s.raw(',"observed_timestamp":');
     this.#fixed64(observed);
     s.raw(',"resource":');
@@ -349,7 +349,7 @@ export class WireProjectionWriter extends WireCursor {
   #keyValue(start: number, end: number, first: boolean, chain: boolean): boolean {
     this.#element();
     const spans = this.#spans;
-    this.fields(start, end, 2, spans);
+    this.keyValueFields(start, end, spans);
     const key = spans[0] as number;
     const keyEnd = spans[1] as number;
     const value = spans[2] as number;
@@ -409,7 +409,7 @@ export class WireProjectionWriter extends WireCursor {
     } else if (tag === 0x21) {
       if (end - pos < 8) throw DECLINED;
       s.raw('{"doubleValue":');
-      s.raw(doubleJson(this.view.getFloat64(pos, true)));
+      s.raw(doubleJson(this.p.readDoubleLE(pos)));
       s.raw('}');
       pos += 8;
     } else {
@@ -447,7 +447,7 @@ export class WireProjectionWriter extends WireCursor {
       if (pos !== start) this.#sink.raw(',');
       if (keyValues) {
         this.#element();
-        this.fields(this.at, e, 2, spans);
+        this.keyValueFields(this.at, e, spans);
         const key = spans[0] as number;
         const keyEnd = spans[1] as number;
         const value = spans[2] as number;
@@ -502,7 +502,7 @@ export class WireProjectionWriter extends WireCursor {
   /** A fixed64 at `at` (-1: absent, 0) as a quoted decimal. */
   #fixed64(at: number): void {
     const s = this.#sink;
-    const text = at < 0 ? '0' : uint64Text(this.view.getUint32(at, true), this.view.getUint32(at + 4, true));
+    const text = at < 0 ? '0' : uint64Text(this.p.readUInt32LE(at), this.p.readUInt32LE(at + 4));
     s.raw('"');
     s.raw(text);
     s.raw('"');
