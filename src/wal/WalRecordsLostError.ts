@@ -11,7 +11,7 @@ import { HIGH_WATER_MARK_FILE } from './HighWaterMark.ts';
 export interface RecordsLost {
   /** The high-water mark: the last sequence number that was durable. */
   readonly expectedLastSeq: number;
-  /** The last sequence number the segments hold (readable or reported as damaged). */
+  /** The last intact record before the loss (what recovery would have kept as a torn tail's end). */
   readonly foundLastSeq: number;
   /** The segment the mark names (the one that held `expectedLastSeq`). */
   readonly expectedSegment: string;
@@ -27,10 +27,10 @@ export class WalRecordsLostError extends WalCorruptError {
   constructor(dir: string, lost: RecordsLost) {
     const l = lost;
     super(
-      `WAL ${dir}: records ${l.foundLastSeq + 1}..${l.expectedLastSeq} are missing: the high-water mark ` +
-        `(${HIGH_WATER_MARK_FILE}) says sequence numbers up to ${l.expectedLastSeq} were durable in segment ` +
-        `${l.expectedSegment} (${l.expectedSegmentPresent ? 'present' : 'MISSING'}), but the segments end at ` +
-        `${l.foundLastSeq} (newest segment: ${l.newestSegment ?? 'none'}). Nothing was truncated or removed. ` +
+      `WAL ${dir}: records ${l.foundLastSeq + 1}..${l.expectedLastSeq} are missing or damaged: the high-water ` +
+        `mark (${HIGH_WATER_MARK_FILE}) says sequence numbers up to ${l.expectedLastSeq} were durable in segment ` +
+        `${l.expectedSegment} (${l.expectedSegmentPresent ? 'present' : 'MISSING'}), but the intact records ` +
+        `end at ${l.foundLastSeq} (newest segment: ${l.newestSegment ?? 'none'}). Nothing was truncated or removed. ` +
         `Restore the missing or damaged segment from a backup and open again; or archive the whole directory ` +
         `and open once with acceptLostRecordsThroughSeq: ${l.expectedLastSeq} ` +
         `(audit_wal: accept_lost_records_through_seq: ${l.expectedLastSeq}) to accept the loss ` +

@@ -112,7 +112,9 @@ describe('WAL high-water mark', () => {
       expectedSegmentPresent: true,
       newestSegment: segmentFileName(1),
     });
-    expect(err.message).toMatch(/records 30\.\.30 are missing/);
+    expect(err.message).toMatch(/records 30\.\.30 are missing or damaged/);
+    expect(err.message).toMatch(/up to 30 were durable in segment 0{19}1\.wal \(present\)/);
+    expect(err.message).toMatch(/intact records end at 29 \(newest segment: 0{19}1\.wal\)/);
     expect(err.message).toMatch(/acceptLostRecordsThroughSeq: 30/);
     expect(snapshot(disk)).toEqual(before); // not cut, not sealed, no quarantine copy, lock released
     // A reader is told, and reads every intact record.
