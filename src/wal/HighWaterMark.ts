@@ -29,7 +29,7 @@
 import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { WalCorruptError, WalUnsupportedVersionError } from '../errors.ts';
-import { errnoCode, type FileSystem } from './fs/FileSystem.ts';
+import { errnoCode, type FileHandle, type FileSystem } from './fs/FileSystem.ts';
 import { readSafeU64 } from './format.ts';
 
 export const HIGH_WATER_MARK_FILE = 'high-water-mark';
@@ -83,14 +83,22 @@ export function decodeHighWaterMark(bytes: Uint8Array): HighWaterMark | string {
  */
 export function readHighWaterMark(fs: FileSystem, dir: string): HighWaterMark | undefined {
   const file = path.join(dir, HIGH_WATER_MARK_FILE);
-  let bytes: Uint8Array;
+  let h: FileHandle;
   try {
-    bytes = fs.readFile(file);
+    h = fs.open(file, 'read');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw err;
   }
-  const m = decodeHighWaterMark(bytes);
+  // Read at most one byte more than a mark: a reader of an untrusted WAL never reads a huge file whole.
+  const bytes = Buffer.alloc(HIGH_WATER_MARK_BYTES + 1);
+  let n: number;
+  try {
+    n = h.read(bytes, 0, bytes.length, 0);
+  } finally {
+    h.close();
+  }
+  const m = decodeHighWaterMark(bytes.subarray(0, n));
   if (typeof m !== 'string') return m;
   if (m.startsWith('unsupported version')) {
     throw new WalUnsupportedVersionError(

@@ -331,6 +331,7 @@ describe('WAL high-water mark', () => {
     flipped[20] = (flipped[20] ?? 0) ^ 1;
     expect(decodeHighWaterMark(flipped)).toBe('CRC mismatch');
     expect(decodeHighWaterMark(b.subarray(0, 47))).toMatch(/^size 47/);
+    expect(decodeHighWaterMark(Buffer.concat([b, Buffer.alloc(1)]))).toMatch(/^size 49/);
     expect(decodeHighWaterMark(encodeHighWaterMark({ ...m, segmentFirstSeq: 0 }))).toBe('field out of range');
   });
 });
