@@ -9,6 +9,7 @@
  * from the record instead.
  */
 import type { ClientInfo } from '../../src/pipeline/consumer.ts';
+import type { KeyValue } from '../../src/record/AnyValue.ts';
 import type { AuditRecord } from '../../src/record/AuditRecord.ts';
 import { forgetWire } from '../../src/record/recordWire.ts';
 import {
@@ -18,11 +19,19 @@ import {
   RECEIVER_OWNED_ATTRIBUTES,
 } from '../../src/semconv.ts';
 
+const OWNED = new Set(RECEIVER_OWNED_ATTRIBUTES);
+
+/** Whether `list` has an entry under a receiver-owned name (a loop: `.some` with `includes` per entry cost ~2% of the server's CPU). */
+function hasOwned(list: readonly KeyValue[]): boolean {
+  for (let i = 0; i < list.length; i++) if (OWNED.has((list[i] as KeyValue).key)) return true;
+  return false;
+}
+
 export function stampClient(records: AuditRecord[], client: ClientInfo): void {
   for (const r of records) {
-    if (r.attributes.some((kv) => RECEIVER_OWNED_ATTRIBUTES.includes(kv.key))) {
+    if (hasOwned(r.attributes)) {
       forgetWire(r);
-      r.attributes = r.attributes.filter((kv) => !RECEIVER_OWNED_ATTRIBUTES.includes(kv.key));
+      r.attributes = r.attributes.filter((kv) => !OWNED.has(kv.key));
     }
     if (client.authenticatedAs !== undefined)
       r.attributes.push({ key: ATTR_CLIENT_IDENTITY, value: client.authenticatedAs });

@@ -13,6 +13,7 @@ import { FanOutConsumer } from '../../pipeline/PipelineConsumer.ts';
 import type { LogBatch } from '../../pipeline/consumer.ts';
 import type { RecordProcessor } from '../../pipeline/RecordProcessor.ts';
 import { processRecords } from '../../pipeline/runRecordProcessors.ts';
+import type { AnyValue } from '../../record/AnyValue.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { resolveDecodeLimits } from '../../record/DecodeLimits.ts';
 import { validWireOf } from '../../record/recordWire.ts';
@@ -386,6 +387,46 @@ describe('wire bytes reuse: what may change a record drops them', () => {
       'audit.client.address',
       'audit.client.protocol',
     ]);
+  });
+
+  it('appended attributes: the bytes remembered from the previous record are used only for the same strings', () => {
+    const appended: { key: string; value: AnyValue }[][] = [
+      [{ key: 'audit.client.address', value: '127.0.0.1' }],
+      [{ key: 'audit.client.address', value: '127.0.0.2' }],
+      [{ key: 'audit.client.address', value: '127.0.0.2' }],
+      [{ key: 'audit.client.addresS', value: '127.0.0.2' }],
+      [{ key: 'audit.client.address', value: 2n }],
+      [{ key: 'audit.client.address', value: 2n }],
+      [{ key: 'audit.client.address', value: ['127.0.0.2'] }],
+      [
+        { key: 'audit.client.address', value: '127.0.0.2' },
+        { key: 'audit.client.protocol', value: 'otlp/grpc' },
+      ],
+      [
+        { key: 'audit.client.address', value: '127.0.0.2' },
+        { key: 'audit.client.protocol', value: 'otlp/grpc' },
+      ],
+      [{ key: 'audit.client.address', value: '127.0.0.2' }],
+      [
+        { key: 'audit.client.address', value: '127.0.0.2' },
+        { key: 'audit.client.protocol', value: 'otlp/grpc' },
+      ],
+      [],
+    ];
+    for (const entries of appended) {
+      const d = decodedSample();
+      d.attributes.push(...entries);
+      expect(validWireOf(d)).toBeDefined();
+      expectSameAsEncoder(d);
+    }
+    // a value that is not a string may change between records under the same object: never remembered
+    const shared: AnyValue[] = ['a'];
+    for (const next of ['b', 'c']) {
+      const d = decodedSample();
+      d.attributes.push({ key: 'k', value: shared });
+      expectSameAsEncoder(d);
+      shared[0] = next;
+    }
   });
 
   it('a change the cheap check cannot see (an entry replaced in place, a body changed inside) is caught by processRecords', () => {

@@ -2,7 +2,7 @@
  * A LogRecord's content written from the bytes it was decoded from
  * (src/record/recordWire.ts) instead of from the record: the decoded bytes
  * up to the end of the attributes, the attributes appended since (the
- * receiver's client stamp) encoded by the writer, then the decoded bytes of
+ * receiver's client stamp) encoded (appendedAttributes.ts), then the decoded bytes of
  * fields 7 and up, in both leaving out the fields at their default value
  * (`holes`). Byte for byte what `writeLogRecord` writes for the record,
  * because the decoder kept only bytes in the writer's canonical form (but
@@ -12,18 +12,18 @@
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import type { RecordWire } from '../../record/recordWire.ts';
 import type { EncodeBuffer } from './encodeBuffer.ts';
-import { writeLogRecordAttributesFrom } from './encodeLogRecord.ts';
+import { writeAppendedAttributes } from './appendedAttributes.ts';
 
 export function writeWireLogRecord(w: EncodeBuffer, record: AuditRecord, wire: RecordWire): void {
   const holes = wire.holes;
   if (holes === undefined) {
     w.copyFrom(wire.bytes, wire.start, wire.attributesEnd);
-    writeLogRecordAttributesFrom(w, record.attributes, wire.attributeCount);
+    writeAppendedAttributes(w, record.attributes, wire.attributeCount);
     w.copyFrom(wire.bytes, wire.attributesEnd, wire.end);
     return;
   }
   copyWithout(w, wire.bytes, wire.start, wire.attributesEnd, holes);
-  writeLogRecordAttributesFrom(w, record.attributes, wire.attributeCount);
+  writeAppendedAttributes(w, record.attributes, wire.attributeCount);
   copyWithout(w, wire.bytes, wire.attributesEnd, wire.end, holes);
 }
 
