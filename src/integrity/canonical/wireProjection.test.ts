@@ -16,7 +16,12 @@ import { concat, len, tag } from '../../otlp/testutil/wire.ts';
 import { requestWireArb } from '../../otlp/testutil/wireArbitraries.ts';
 import { decodeOtlpLogsJson } from '../../otlp/jsonCodec.ts';
 import type { AnyValue } from '../../record/AnyValue.ts';
-import { createAuditRecord, type AuditRecord } from '../../record/AuditRecord.ts';
+import {
+  createAuditRecord,
+  createAuditResource,
+  createAuditScope,
+  type AuditRecord,
+} from '../../record/AuditRecord.ts';
 import { recordArb } from '../../record/testutil/arbitraries.ts';
 import { decodeRecord, encodeRecord } from '../../record/walCodec.ts';
 import { ChainState } from '../chain/ChainState.ts';
@@ -179,6 +184,31 @@ describe('wire projection = projection of the decoded record', () => {
     const odd = payloadOf(concat(tag(1, 2), len(concat(tag(2, 2), len(concat(tag(2, 2), len(record)))))));
     expect(wireRecordHash(odd, Infinity)).toBeUndefined();
     expect(canonicalRecordBytes(decodeRecord(odd))).toStrictEqual(canonicalRecordBytes(decodeRecord(plain)));
+  });
+
+  it('leaves audit.integrity.* out of the record, resource and scope lists, and still checks their values', () => {
+    const integrity = [
+      { key: 'audit.integrity.hash', value: 'h' },
+      { key: 'audit.integrity', value: 'kept: no dot' },
+      { key: 'audit.integrity.value', value: { values: [{ key: 'audit.integrity.x', value: 1n }] } },
+      { key: 'audit.integrity.', value: [1.5, null, new Uint8Array([1, 2])] },
+    ];
+    const record = createAuditRecord({
+      resource: createAuditResource({ attributes: [...integrity, { key: 'service.name', value: 's' }] }),
+      scope: createAuditScope({ name: 'n', attributes: integrity }),
+      attributes: [...integrity, ...integrity],
+      body: { values: integrity },
+    });
+    const payload = encodeRecord(record);
+    expect(check(payload)).toBe(true);
+    expect(utf8(wireCanonicalBytes(payload) as Uint8Array)).toContain('"kept: no dot"');
+    // The excluded value 'h' made invalid UTF-8 (0xff): decoding rejects the record, the wire path declines.
+    const at = Buffer.from(payload).indexOf(Buffer.from('audit.integrity.hash\x12\x03\x0a\x01h', 'latin1'));
+    expect(at).toBeGreaterThan(0);
+    const broken = Uint8Array.from(payload);
+    broken[at + 'audit.integrity.hash'.length + 4] = 0xff;
+    expect(() => decodeRecord(broken)).toThrow();
+    expect(wireRecordHash(broken, Infinity)).toBeUndefined();
   });
 
   it('declines a payload over its element budget, as decodeForVerify refuses it', () => {
