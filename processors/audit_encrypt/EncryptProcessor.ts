@@ -53,8 +53,8 @@ export class EncryptProcessor implements RecordProcessor {
         this.store = undefined; // process() refuses from now on
         await this.opening?.catch(() => undefined); // a store being opened is closed too
         this.store = undefined;
-        // After the last flush: waits for the flushes in flight, then the last attempt at a shredded
-        // key a write of theirs linked back, reported (logger.error) if it fails; no retry timer left.
+        // After the last flush: waits for the flushes still running (at most the store's close
+        // timeout, 10 s: one still running then is logged as an error), no timer left.
         await this.syncing?.close();
       },
     );

@@ -1,8 +1,10 @@
 /**
- * audit_encrypt's shutdown closes its key store after the last flush: a shredded key that a write in
- * flight linked back (src/privacy/internal/relinkedEntries.ts) gets a last attempt, is reported as
- * given up if that fails, and no retry timer outlives the processor. The race is played in a fixed
- * order on the processor's own store (src/privacy/testutil/relinkAfterShred.ts, node:fs mocked).
+ * audit_encrypt's shutdown closes its key store after the last flush, also while a write of a new
+ * key's entry that a forced synchronous commit took over is still on the thread pool and its subject
+ * is shredded meanwhile: the write links nothing after the shred (fenced:
+ * src/privacy/internal/entryCreation.ts), nothing is logged, no timer outlives the processor. The race
+ * is played in a fixed order on the processor's own store (src/privacy/testutil/shredDuringTakeover.ts,
+ * node:fs mocked).
  */
 import type * as fs from 'node:fs';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { KeyStoreClosedError } from '../../src/privacy/errors.ts';
 import { KeyStore } from '../../src/privacy/KeyStore.ts';
 import { fileOf, master } from '../../src/privacy/testutil/deferredStores.ts';
 import { resetHeldFs } from '../../src/privacy/testutil/heldFs.ts';
-import { readerOf, relinkAfterShred } from '../../src/privacy/testutil/relinkAfterShred.ts';
+import { readerOf, shredDuringTakeover } from '../../src/privacy/testutil/shredDuringTakeover.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { auditRecordView } from '../../src/record/AuditRecordView.ts';
 import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
@@ -34,7 +36,7 @@ afterEach(() => {
 });
 
 let n = 0;
-/** A started processor and its key store (the one it opened), with the master key of relinkAfterShred's reader. */
+/** A started processor and its key store (the one it opened), with the master key of shredDuringTakeover's reader. */
 async function started(): Promise<{
   p: EncryptProcessor;
   store: KeyStore;
@@ -62,45 +64,24 @@ async function started(): Promise<{
 const errorLines = (settings: ReturnType<typeof testSettings>): string[] =>
   settings.logger.lines.filter((l) => l.startsWith('error:'));
 
-describe('audit_encrypt shutdown: a shredded key linked back by a write in flight', () => {
-  it('still undestroyable (store locked): the last attempt is logged naming the file and saying to shred again; no retry after', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const { p, store, settings } = await started();
-    const file = fileOf(store, 'sue');
-    const lock = path.join(store.directory, 'lock');
-    const keyId = await relinkAfterShred(store, 'sue', () => writeFileSync(lock, '4242\n'));
-    expect(errorLines(settings)).toHaveLength(1); // the first attempt's
-    expect(vi.getTimerCount()).toBe(1); // its retry timer
-    await p.shutdown();
-    const errors = errorLines(settings);
-    expect(errors).toHaveLength(2);
-    expect(errors[1]).toContain(file);
-    expect(errors[1]).toContain(keyId);
-    expect(errors[1]).toContain('`keys shred` again');
-    expect(vi.getTimerCount()).toBe(0); // neither the retry timer nor the shutdown deadline's
-    rmSync(lock);
-    vi.advanceTimersByTime(120_000);
-    expect(errorLines(settings)).toHaveLength(2); // nothing retried it
-    expect(existsSync(file)).toBe(true);
-    expect(readerOf(store.directory).keyById(keyId)?.id).toBe(keyId);
-  });
-
-  it('destroyable by now: destroyed by the shutdown (the entry file is gone), nothing more logged; the store refuses new work', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const { p, store, settings } = await started();
-    const file = fileOf(store, 'ivo');
-    const lock = path.join(store.directory, 'lock');
-    const keyId = await relinkAfterShred(store, 'ivo', () => writeFileSync(lock, '4242\n'));
-    rmSync(lock); // no flush comes before the shutdown: only its last attempt can destroy it
-    expect(existsSync(file)).toBe(true);
-    await p.shutdown();
-    expect(existsSync(file)).toBe(false);
-    expect(readerOf(store.directory).keyById(keyId)).toBeUndefined();
-    expect(errorLines(settings)).toHaveLength(1);
-    expect(vi.getTimerCount()).toBe(0);
-    expect(() => store.keyForSubject('ivo')).toThrow(KeyStoreClosedError);
-    const record = createAuditRecord({ body: 'x', attributes: [{ key: 'user.id', value: 'ivo' }] });
-    expect(() => p.process(auditRecordView(record))).toThrow(/not started/);
-    expect(p.flushBeforeExport()).toBeUndefined(); // nothing pending: no flush asked of a closed store
-  });
+describe('audit_encrypt shutdown: a shred during a takeover of a key being written', () => {
+  for (const heldAt of ['open', 'link'] as const) {
+    it(`held at its ${heldAt}, the store locked: the key is not back after the shutdown, nothing logged, no timer left`, async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const { p, store, settings } = await started();
+      const file = fileOf(store, 'sue');
+      const lock = path.join(store.directory, 'lock');
+      const keyId = await shredDuringTakeover(store, 'sue', heldAt, () => writeFileSync(lock, '4242\n'));
+      await p.shutdown();
+      expect(errorLines(settings)).toEqual([]);
+      expect(vi.getTimerCount()).toBe(0); // nor the shutdown deadline's, nor the close timeout's
+      rmSync(lock);
+      expect(existsSync(file)).toBe(false);
+      expect(readerOf(store.directory).keyById(keyId)).toBeUndefined();
+      expect(() => store.keyForSubject('sue')).toThrow(KeyStoreClosedError);
+      const record = createAuditRecord({ body: 'x', attributes: [{ key: 'user.id', value: 'sue' }] });
+      expect(() => p.process(auditRecordView(record))).toThrow(/not started/);
+      expect(p.flushBeforeExport()).toBeUndefined(); // nothing pending: no flush asked of a closed store
+    });
+  }
 });

@@ -12,7 +12,7 @@ import { SecretKeyRing } from './SecretKey.ts';
 import { deferredStores, fileOf, LoggingSyncer, master } from './testutil/deferredStores.ts';
 import { resetHeldFs } from './testutil/heldFs.ts';
 import { randomSecretKey } from './testutil/keys.ts';
-import { relinkAfterShred } from './testutil/relinkAfterShred.ts';
+import { shredDuringTakeover } from './testutil/shredDuringTakeover.ts';
 
 // The thread pool's writing of an entry can be held at the open of its temporary file (heldFs.ts).
 vi.mock('node:fs', async (importOriginal) =>
@@ -107,7 +107,7 @@ describe('KeyStore with deferSync: a new key entry is written by the flush, off 
     // The thread pool's writing, begun before the takeover, linked the entry after the shred: the key
     // came back at the subject's name, decrypting records acknowledged before the shred.
     const store = open(new LoggingSyncer());
-    const keyId = await relinkAfterShred(store, 'sid'); // the open of its temporary file held meanwhile
+    const keyId = await shredDuringTakeover(store, 'sid', 'open'); // the open of its temporary file held meanwhile
     expect(existsSync(fileOf(store, 'sid'))).toBe(false);
     expect(reader(store.directory).keyById(keyId)).toBeUndefined();
     expect(temporaries(store, 'sid')).toEqual([]);

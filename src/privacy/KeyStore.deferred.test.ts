@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRetryable } from '../pipeline/consumer.ts';
@@ -151,6 +151,29 @@ describe('KeyStore with deferSync', () => {
     expect(store.hasPending).toBe(false);
     expect(statSync(file).ino).not.toBe(inode);
     expect(open(new LoggingSyncer(), store.directory).keyForSubject('bea').id).toBe(key.id);
+  });
+
+  it('an entry whose sync failed is not rewritten while a second name links it (a writer whose link just landed): the next flush does', async () => {
+    // Replaced then, a writer's takeover could no longer see that its link landed (entryCreation.ts).
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('bia');
+    const file = fileOf(store, 'bia');
+    const other = path.join(path.dirname(file), '.tmp-writer');
+    let inode = 0;
+    syncer.fail = (what) => {
+      if (what !== `file ${file}`) return false;
+      inode = statSync(file).ino;
+      linkSync(file, other); // a writer's temporary name, still linking the entry
+      return true;
+    };
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    expect(statSync(file).ino).toBe(inode); // not replaced
+    expect(store.hasPending).toBe(true);
+    rmSync(other); // the writer removes its name
+    await store.flushPending();
+    expect(statSync(file).ino).not.toBe(inode); // rewritten (not fsynced again)
+    expect(open(new LoggingSyncer(), store.directory).keyForSubject('bia').id).toBe(key.id);
   });
 
   it('bounds the keys not yet durable: on a disk whose syncs keep failing a new subject is refused (retryable), nothing written', async () => {

@@ -1,18 +1,22 @@
 /**
  * KeyStore with deferSync when a shred (another process: `keys shred`) races this process's writing of
- * a new key's entry, with file operations failing or interleaved on purpose (node:fs mocked).
+ * a new key's entry, with file operations failing or interleaved on purpose (node:fs mocked). A
+ * shredded key must never come back: not through the thread pool's link of an entry a synchronous
+ * flush took over (fenced: internal/entryCreation.ts), not after a restart.
  */
 import * as fs from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditRecord } from '../record/AuditRecord.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { KeyStoreClosedError, KeyStoreIoError } from './errors.ts';
+import type { KeyStore } from './KeyStore.ts';
 import { RecordDecryptor, SHREDDED_MARKER } from './RecordDecryptor.ts';
 import { encryptValue } from './encryptedValue.ts';
 import { deferredStores, fileOf, LoggingSyncer } from './testutil/deferredStores.ts';
-import { asyncLinksDone, holdNextTemporaryLink, resetHeldFs } from './testutil/heldFs.ts';
-import { readerOf as reader, relinkAfterShred } from './testutil/relinkAfterShred.ts';
+import { asyncLinksDone, holdNextTemporaryLink, resetHeldFs, type HeldLink } from './testutil/heldFs.ts';
+import { readerOf as reader, shredDuringTakeover } from './testutil/shredDuringTakeover.ts';
 
 /**
  * `unlinkFails(file)`: unlinkSync of that file fails with EIO. `linkBeforeUnlink`: a held link of a
@@ -50,141 +54,150 @@ afterEach(() => {
 });
 const { open } = deferredStores(tmp.dir);
 
-/** RelinkedEntries' retry timer (1 s doubling to 60 s) runs only when a test advances it. */
-const fakeRetryTimer = (): void => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+/** The temporary files left in the subject's shard directory. */
+const temporaries = (store: KeyStore, subject: string): string[] =>
+  readdirSync(path.dirname(fileOf(store, subject))).filter((n) => n.startsWith('.tmp-'));
 
-describe('KeyStore: a shredded key linked again by a write in flight', () => {
-  it('is destroyed; when that fails it is reported (onError) and destroyed by the next flush, not left readable', async () => {
-    fakeRetryTimer();
-    const errors: KeyStoreIoError[] = [];
-    const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
-    const file = fileOf(store, 'sid');
-    const keyId = await relinkAfterShred(store, 'sid', () => {
-      hooks.unlinkFails = (f) => f === file; // the destruction of the entry linked again fails
+/** A flush of `store` whose thread-pool link of the (first) new entry is issued and held. */
+async function flushHeldAtLink(store: KeyStore): Promise<{ held: HeldLink; inFlight: Promise<void> }> {
+  const holding = holdNextTemporaryLink();
+  const inFlight = store.flushPending();
+  return { held: await holding, inFlight };
+}
+
+/** A store left locked, as a crashed shred leaves it: before the fence, the destruction of a key linked back failed. */
+const lockStore = (store: KeyStore): string => {
+  const lock = path.join(store.directory, 'lock');
+  fs.writeFileSync(lock, '4242\n');
+  return lock;
+};
+
+describe('KeyStore: a shred during a synchronous takeover of a new entry being written', () => {
+  for (const heldAt of ['open', 'link'] as const) {
+    it(`held at its ${heldAt}: the thread pool's writing links nothing after the shred; a store opened again does not return the key (the store locked meanwhile)`, async () => {
+      const errors: KeyStoreIoError[] = [];
+      const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
+      let lock = '';
+      // Locked as by a crashed shred: before the fence, the key linked back could not be destroyed,
+      // and a process stopping then left it for the next one to hand out.
+      const keyId = await shredDuringTakeover(
+        store,
+        `sid-${heldAt}`,
+        heldAt,
+        () => (lock = lockStore(store)),
+      );
+      const file = fileOf(store, `sid-${heldAt}`);
+      expect(existsSync(file)).toBe(false);
+      const restarted = open(new LoggingSyncer(), store.directory); // a restart on the same directory
+      expect(restarted.keyById(keyId)).toBeUndefined();
+      expect(reader(store.directory).keyById(keyId)).toBeUndefined();
+      expect(temporaries(store, `sid-${heldAt}`)).toEqual([]);
+      expect(errors).toEqual([]);
+      fs.rmSync(lock);
+      expect(restarted.keyForSubject(`sid-${heldAt}`).id).not.toBe(keyId); // the subject gets a new key
+      await restarted.flushPending();
     });
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toBeInstanceOf(KeyStoreIoError);
-    expect(errors[0]?.message).toContain(keyId);
-    hooks.unlinkFails = undefined;
-    await store.flushPending(); // any batch's flush destroys it
-    expect(existsSync(file)).toBe(false);
-    expect(reader(store.directory).keyById(keyId)).toBeUndefined();
-    expect(errors).toHaveLength(1);
-    expect(vi.getTimerCount()).toBe(0); // nothing left to retry
-  });
+  }
 
-  it('while the store is locked (a shred or rewrap elsewhere), it is destroyed once the lock is gone', async () => {
-    fakeRetryTimer();
-    const errors: KeyStoreIoError[] = [];
-    const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
-    const lock = `${store.directory}/lock`;
-    const keyId = await relinkAfterShred(store, 'sue', () => fs.writeFileSync(lock, '4242\n'));
-    expect(errors).toHaveLength(1); // the first attempt's
-    expect(errors[0]?.message).toMatch(/locked/);
-    expect(errors[0]?.message).toContain(keyId);
-    // A lock left by a crashed shred stays until removed by hand: the batches' flushes retry without
-    // logging each time (the first attempt and the timer report it).
-    for (let i = 0; i < 20; i++) {
-      store.flushPendingSync();
-      await store.flushPending();
-    }
-    expect(errors).toHaveLength(1);
-    expect(existsSync(fileOf(store, 'sue'))).toBe(true); // still locked: not destroyed yet
-    vi.advanceTimersByTime(999);
-    expect(errors).toHaveLength(1);
-    vi.advanceTimersByTime(1); // the timer's first retry (1 s) reports, and says when it tries next
-    expect(errors).toHaveLength(2);
-    expect(errors[1]?.message).toMatch(/locked/);
-    expect(errors[1]?.message).toContain('every 2 s');
-    fs.rmSync(lock);
-    store.flushPendingSync(); // the synchronous flush retries too
-    expect(existsSync(fileOf(store, 'sue'))).toBe(false);
-    expect(reader(store.directory).keyById(keyId)).toBeUndefined();
-    expect(errors).toHaveLength(2);
-    expect(vi.getTimerCount()).toBe(0); // the timer stopped with nothing left
-  });
-});
-
-describe('KeyStore.close: the last attempt at a shredded key linked again', () => {
-  it('still locked: reported as given up (the file, the key id, shred again), no timer left, nothing retries it', async () => {
-    fakeRetryTimer();
-    const errors: KeyStoreIoError[] = [];
-    const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
-    const file = fileOf(store, 'ida');
-    const lock = `${store.directory}/lock`;
-    const keyId = await relinkAfterShred(store, 'ida', () => fs.writeFileSync(lock, '4242\n'));
-    expect(errors).toHaveLength(1); // the first attempt's
-    expect(vi.getTimerCount()).toBe(1); // the retry timer
-    await store.close();
-    expect(errors).toHaveLength(2); // the last attempt's
-    expect(errors[1]).toBeInstanceOf(KeyStoreIoError);
-    const message = errors[1]?.message ?? '';
-    expect(message).toContain(file);
-    expect(message).toContain(keyId);
-    expect(message).toMatch(/locked/);
-    expect(message).toContain('`keys shred` again');
-    expect(message).not.toContain('retried by');
-    expect(vi.getTimerCount()).toBe(0);
-    fs.rmSync(lock);
-    vi.advanceTimersByTime(120_000); // no retry after close: the file stays, no more reports
-    expect(errors).toHaveLength(2);
-    expect(existsSync(file)).toBe(true);
-    expect(reader(store.directory).keyById(keyId)?.id).toBe(keyId); // readable: hence the report
-    await store.close(); // idempotent: no second report
-    expect(errors).toHaveLength(2);
-  });
-
-  it('now destroyable: destroyed by close (the entry file is gone), nothing reported', async () => {
-    fakeRetryTimer();
-    const errors: KeyStoreIoError[] = [];
-    const store = open(new LoggingSyncer(), undefined, { onError: (e) => errors.push(e) });
-    const file = fileOf(store, 'ivo');
-    const keyId = await relinkAfterShred(store, 'ivo', () => {
+  it('held at its open, the destruction failing (EIO): the key is not back either', async () => {
+    const store = open(new LoggingSyncer());
+    const file = fileOf(store, 'sam');
+    const keyId = await shredDuringTakeover(store, 'sam', 'open', () => {
       hooks.unlinkFails = (f) => f === file;
     });
-    expect(errors).toHaveLength(1);
-    hooks.unlinkFails = undefined; // no flush comes before the shutdown: close destroys it
-    await store.close();
+    hooks.unlinkFails = undefined;
     expect(existsSync(file)).toBe(false);
     expect(reader(store.directory).keyById(keyId)).toBeUndefined();
-    expect(errors).toHaveLength(1);
-    expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('waits for the flush in flight whose link brings the key back, then destroys it; refuses new work from the call on', async () => {
-    fakeRetryTimer();
-    const errors: KeyStoreIoError[] = [];
-    let lock = '';
-    const store = open(new LoggingSyncer(), undefined, {
-      onError: (e) => {
-        errors.push(e);
-        fs.rmSync(lock); // freed once the link's own attempt has failed: close's attempt succeeds
-      },
-    });
-    const file = fileOf(store, 'uma');
-    lock = `${store.directory}/lock`;
+  it('the link landed before the takeover (its outcome not seen yet), no shred: the takeover keeps that entry, links nothing', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('lea');
+    const { held, inFlight } = await flushHeldAtLink(store);
+    linkSync(held.from, held.to); // the thread pool's link ran; its callback has not
+    const ino = statSync(held.to).ino;
+    store.flushPendingSync();
+    expect(statSync(held.to).ino).toBe(ino); // the same file, not a copy linked by the takeover
+    expect(syncer.log).toContain(`file ${held.to}`);
+    held.complete(null);
+    await inFlight;
+    expect(reader(store.directory).keyForSubject('lea').id).toBe(key.id);
+    expect(temporaries(store, 'lea')).toEqual([]);
+  });
+
+  it('the link landed and a shred destroyed its entry before the takeover: the key is given up, never linked again (the store locked)', async () => {
+    const store = open(new LoggingSyncer());
+    const key = store.keyForSubject('lou');
+    const { held, inFlight } = await flushHeldAtLink(store);
+    linkSync(held.from, held.to); // landed, its outcome not seen here yet
+    expect(reader(store.directory).shred('lou')).toBe(key.id); // keys shred destroys it
+    const lock = lockStore(store);
+    expect(() => store.flushPendingSync()).toThrow(/given up: its entry .* was destroyed/);
+    held.complete(null);
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError); // its batch used the key
+    expect(existsSync(held.to)).toBe(false);
+    expect(reader(store.directory).keyById(key.id)).toBeUndefined();
+    fs.rmSync(lock);
+    const next = store.keyForSubject('lou');
+    expect(next.id).not.toBe(key.id);
+    await store.flushPending();
+    expect(reader(store.directory).keyForSubject('lou').id).toBe(next.id);
+    expect(temporaries(store, 'lou')).toEqual([]);
+  });
+
+  it('the temporary file removed by another process (a rewrap) while its link is issued: the key is given up', async () => {
+    const store = open(new LoggingSyncer());
+    const key = store.keyForSubject('rex');
+    const { held, inFlight } = await flushHeldAtLink(store);
+    unlinkSync(held.from);
+    expect(() => store.flushPendingSync()).toThrow(/given up/);
+    held.release(); // ENOENT
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
+    expect(existsSync(held.to)).toBe(false);
+    expect(store.keyForSubject('rex').id).not.toBe(key.id);
+    await store.flushPending();
+  });
+
+  it('an entry the thread pool linked (its flush still running) and a shred destroyed is not linked again by a takeover', async () => {
+    const store = open(new LoggingSyncer());
+    const a = store.keyForSubject('ana');
+    const b = store.keyForSubject('ben');
+    const { held, inFlight } = await flushHeldAtLink(store); // one of the two links is held, the other lands
+    const [landed, other] = held.to === fileOf(store, 'ana') ? [b, 'ben'] : [a, 'ana'];
+    const landedFile = fileOf(store, other);
+    const waitUntil = Date.now() + 10_000; // the other link lands (a loaded machine: a while)
+    while (!asyncLinksDone().includes(landedFile) && Date.now() < waitUntil)
+      await new Promise((r) => setTimeout(r, 2));
+    expect(asyncLinksDone()).toContain(landedFile);
+    await new Promise((r) => setImmediate(r)); // its outcome seen: linked, the flush still running
+    expect(reader(store.directory).shred(other)).toBe(landed.id);
+    const lock = lockStore(store);
+    store.flushPendingSync(); // takes both over: the landed one is not linked again
+    held.complete(null);
+    await inFlight.catch(() => undefined);
+    expect(existsSync(landedFile)).toBe(false);
+    expect(reader(store.directory).keyById(landed.id)).toBeUndefined();
+    fs.rmSync(lock);
+  });
+
+  it('close during the race waits for the flush in flight; it refuses new work from the call on', async () => {
+    const store = open(new LoggingSyncer());
     let closed: Promise<void> | undefined;
-    let linksWhenClosed = -1;
-    let linksBefore = -1; // the first key's link (relinkAfterShred) is among them: counted from here
-    const keyId = await relinkAfterShred(store, 'uma', () => {
-      fs.writeFileSync(lock, '4242\n'); // the link's own attempt fails
-      linksBefore = asyncLinksDone().length;
+    let ended = false;
+    const keyId = await shredDuringTakeover(store, 'uma', 'link', () => {
       closed = store.close(); // the shutdown begins while the thread pool still has to link the entry
-      void closed.then(() => (linksWhenClosed = asyncLinksDone().length));
+      void closed.then(() => (ended = true));
       expect(() => store.keyForSubject('other')).toThrow(KeyStoreClosedError);
       expect(() => store.shred('other')).toThrow(KeyStoreClosedError);
       expect(() => store.keyById(`${'0'.repeat(32)}.000000000000`)).toThrow(KeyStoreClosedError);
     });
     await closed;
-    expect(linksWhenClosed).toBe(linksBefore + 1); // closed after the link, not before
-    expect(errors).toHaveLength(1); // the link's first attempt (locked); close's succeeded
-    expect(errors[0]?.message).toMatch(/locked/);
-    expect(existsSync(file)).toBe(false);
+    expect(ended).toBe(true);
+    expect(existsSync(fileOf(store, 'uma'))).toBe(false);
     expect(reader(store.directory).keyById(keyId)).toBeUndefined();
-    expect(vi.getTimerCount()).toBe(0);
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreClosedError);
     expect(() => store.flushPendingSync()).toThrow(KeyStoreClosedError);
-    expect(new KeyStoreClosedError('x').retryable).toBe(true);
   });
 });
 
@@ -193,9 +206,7 @@ describe('KeyStore: a shred racing the link of a new entry', () => {
     const store = open(new LoggingSyncer());
     const key = store.keyForSubject('ria');
     const value = encryptValue('secret', key.id, key.key, { path: ['body'], timeUnixNano: 1n });
-    const holding = holdNextTemporaryLink();
-    const inFlight = store.flushPending(); // the thread pool writes the temporary file, then links it
-    const held = await holding;
+    const { held, inFlight } = await flushHeldAtLink(store); // the temporary file written, its link held
     expect(held.to).toBe(fileOf(store, 'ria'));
     // keys shred (another process) zero-fills the temporary file holding the key; the link runs
     // before its unlink: the subject's name now holds those zeros.

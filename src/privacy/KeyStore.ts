@@ -61,10 +61,13 @@
  * - Master key rotation: entries name the master key that wrapped them; new
  *   entries use the ring's active key; `rewrap()` moves everything to it.
  * - The directory must support hard links (any local POSIX file system).
+ * - A synchronous flush that takes over a creation whose thread-pool link is
+ *   in flight fences that link first (internal/entryCreation.ts): no link of
+ *   a key runs after a shred that destroyed it, so a shredded key cannot come
+ *   back through this process's writing, nor after a crash (nothing to repair).
  * - `close()` (the processor's shutdown): no new work from the call on
- *   (`KeyStoreClosedError`); flushes may still run until those in flight
- *   have ended (they may link a shredded key back, internal/relinkedEntries.ts),
- *   then a last attempt at such entries, reported if it fails; no timer left.
+ *   (`KeyStoreClosedError`); flushes may still run until none runs, for at
+ *   most `closeTimeoutMs`; no timer left.
  */
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
@@ -163,10 +166,7 @@ export interface KeyStoreOptions {
    * With `deferSync`: called with a failure no call returns as such (default: a process warning):
    * - the entry of a new key could not be written (`KeyStoreWriteFailedError`, once per key): its
    *   subject is refused until a flush writes it (internal/failingCreations.ts);
-   * - the entry of a shredded key that this process's writing linked again after the shred (a
-   *   thread-pool link issued before `flushPendingSync` took the creation over) could not be
-   *   destroyed at once — the key is readable until it is; every flush and a timer retry
-   *   (internal/relinkedEntries.ts).
+   * - `close()` gave up waiting for flushes still running (`closeTimeoutMs`).
    */
   readonly onError?: (error: KeyStoreIoError) => void;
   /**
@@ -306,7 +306,13 @@ export class KeyStore {
           },
           ensureShard: (file) => this.ensureShard(path.dirname(file)),
           ensureShardSync: (file) => this.ensureShardSync(path.dirname(file)),
-          onError: (error) => this.onError(error),
+          onAbandoned: (ref, keyId) => {
+            if (this.creating.get(ref)?.id === keyId) {
+              this.creating.delete(ref);
+              this.refused.delete(ref);
+            }
+            this.cache.deleteKey(ref, keyId); // the subject's next record gets a new key
+          },
         })
       : undefined;
   }
@@ -418,15 +424,12 @@ export class KeyStore {
    * Closes the store (idempotent; the same promise each call). From the call on, `keyForSubject`,
    * `keyById`, `shred` and `rewrap` throw `KeyStoreClosedError`; flushes still run — the runner of a
    * batch processed before may flush it now — until the work of every flush has ended (with
-   * `deferSync`; also of flushes a `flushPendingSync` took over: their thread-pool link may still
-   * bring a shredded key back, relinkedEntries.ts). Then one last synchronous attempt to destroy each
-   * entry of a shredded key linked back and not destroyed yet, the retry timer stopped, and each entry
-   * still left reported through `onError` (file, key id: an operator must shred its subject again —
-   * nothing retries it any more). From then on flushes are refused too (`KeyStoreClosedError`,
-   * retryable: what was processed with the store's keys is not acknowledged). It resolves only when
-   * no flush runs (one started while it waits is waited for too), or after `closeTimeoutMs` (a hung
-   * disk): then it closes all the same — the last attempt and its reports as above — and reports the
-   * flushes still running through `onError`; they answer their callers whenever they end.
+   * `deferSync`; also of flushes a `flushPendingSync` took over, whose thread-pool work may still
+   * run). From then on flushes are refused too (`KeyStoreClosedError`, retryable: what was processed
+   * with the store's keys is not acknowledged). It resolves only when no flush runs (one started
+   * while it waits is waited for too), or after `closeTimeoutMs` (a hung disk): then it closes all
+   * the same and reports the flushes still running through `onError`; they answer their callers
+   * whenever they end.
    */
   close(): Promise<void> {
     this.closing ??= this.doClose();
@@ -439,7 +442,6 @@ export class KeyStore {
     if (pending) {
       const ended = await this.flushesEnded(pending);
       // No await from the check of `runningFlushes` above to `closed`: no flush can start in between.
-      pending.closeRelinked();
       if (!ended) {
         this.onError(
           new KeyStoreIoError(

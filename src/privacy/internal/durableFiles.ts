@@ -7,7 +7,10 @@
  * - `linkFileOnce`: the same without either fsync: the file is complete and
  *   visible at its final name when it returns, NOT durable (see
  *   pendingEntries.ts, which syncs it before anything depends on it);
- *   `linkFileOnceAsync` does it on the thread pool;
+ *   `linkFileOnceAsync` does it on the thread pool (also in its parts:
+ *   `writeTemporaryAsync`, `linkTemporaryAsync`, `removeTemporaryAsync`, so
+ *   that a link still to run can be fenced off: `renameTemporary`,
+ *   entryCreation.ts);
  * - `makeDirectory`: mkdir without syncing its parent (`makeDirectoryAsync`
  *   on the thread pool);
  * - `replaceFile`: temporary file, fsync, rename over the final name, fsync
@@ -29,6 +32,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -87,6 +91,23 @@ export function linkFileOnce(file: string, bytes: Uint8Array): boolean {
  * promises, 47-68 µs with callbacks — each step is a thread-pool round trip.
  */
 export async function linkFileOnceAsync(file: string, bytes: Uint8Array): Promise<boolean> {
+  const temporary = await writeTemporaryAsync(file, bytes);
+  let made: boolean;
+  try {
+    made = await linkTemporaryAsync(temporary, file);
+  } catch (error) {
+    await removeTemporaryAsync(temporary).catch(() => undefined);
+    throw error;
+  }
+  await removeTemporaryAsync(temporary);
+  return made;
+}
+
+/**
+ * `linkFileOnceAsync`'s first part: a new temporary file beside `file` holding the whole of `bytes`
+ * (exclusive create, no fsync), closed; returns its name. Nothing is left behind when it fails.
+ */
+export async function writeTemporaryAsync(file: string, bytes: Uint8Array): Promise<string> {
   const temporary = temporaryName(file);
   const fd = await call<number>((done) => open(temporary, 'wx', FILE_MODE, done)).catch((error: unknown) => {
     throw ioError(`write ${temporary}`, error);
@@ -95,23 +116,98 @@ export async function linkFileOnceAsync(file: string, bytes: Uint8Array): Promis
     const n = await call<number>((done) => write(fd, bytes, 0, bytes.length, 0, done));
     // A short write (the disk filling up) is an error, as in writeTemporary.
     if (n !== bytes.length) throw new Error(`short write: ${n} of ${bytes.length} bytes`);
+    await call((done) => close(fd, done));
   } catch (error) {
     await call((done) => close(fd, done)).catch(() => undefined);
     await call((done) => unlink(temporary, done)).catch(() => undefined); // not left behind
     throw ioError(`write ${temporary}`, error);
   }
+  return temporary;
+}
+
+/**
+ * `linkFileOnceAsync`'s second part, on the thread pool: hard-links `temporary` to `file`, no-clobber;
+ * true when linked, false when `file` exists. The temporary name stays (`removeTemporaryAsync`).
+ */
+export async function linkTemporaryAsync(temporary: string, file: string): Promise<boolean> {
   try {
-    await call((done) => close(fd, done));
     await call((done) => link(temporary, file, done));
+    return true;
   } catch (error) {
-    await call((done) => unlink(temporary, done)).catch(() => undefined);
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw ioError(`create ${file}`, error);
   }
+}
+
+/** Removes a temporary name on the thread pool; gone already is not an error. */
+export async function removeTemporaryAsync(temporary: string): Promise<void> {
   await call((done) => unlink(temporary, done)).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`remove ${temporary}`, error);
   });
-  return true;
+}
+
+/**
+ * Moves `temporary` to a new temporary name beside it, atomically: a link of `temporary` issued
+ * earlier (on the thread pool) has either run before it or fails (ENOENT) — it can never run after.
+ * Returns the new name, or undefined when `temporary` does not exist (any more).
+ */
+export function renameTemporary(temporary: string): string | undefined {
+  const moved = temporaryName(temporary);
+  try {
+    renameSync(temporary, moved);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(`rename ${temporary}`, error);
+  }
+  return moved;
+}
+
+/** A file's link count and bytes (at most `bytesMax`), read through one descriptor; undefined when it does not exist. */
+export function linksAndBytes(
+  file: string,
+  bytesMax: number,
+): { readonly links: number; readonly bytes: Buffer } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(`open ${file}`, error);
+  }
+  try {
+    const stat = io(`stat ${file}`, () => fstatSync(fd));
+    if (stat.size > bytesMax)
+      throw new KeyStoreCorruptError(`${file}: ${stat.size} bytes, more than ${bytesMax}`);
+    const bytes = Buffer.alloc(stat.size);
+    const n = io(`read ${file}`, () => readSync(fd, bytes, 0, stat.size, 0));
+    return { links: stat.nlink, bytes: bytes.subarray(0, n) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Hard-links the existing `from` to `to`, no-clobber, without syncing; true when linked, false when `to` exists. */
+export function linkExisting(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw ioError(`create ${to}`, error);
+  }
+}
+
+/**
+ * Gets rid of a temporary file: only unlinked while it has another name (its data is an entry's),
+ * destroyed (`destroyFile`) otherwise. Failures are ignored: a leftover temporary file holding a key
+ * is destroyed by a shred of its subject, removed by a rewrap.
+ */
+export function discardTemporary(temporary: string): void {
+  try {
+    if (!destroy(temporary, true)) removeLinkedTemporary(temporary);
+  } catch {
+    // left for a shred or a rewrap
+  }
 }
 
 /** A Node callback-style call as a promise. */

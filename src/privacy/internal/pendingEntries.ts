@@ -45,12 +45,11 @@
  */
 import path from 'node:path';
 import { KeyStoreIoError } from '../errors.ts';
-import { fsyncDirectory, readSmallFile, replaceFile } from './durableFiles.ts';
-import { createEntry, createEntrySync, type EntryCreation } from './entryCreation.ts';
+import { fsyncDirectory, linksAndBytes, replaceFile } from './durableFiles.ts';
+import { createEntry, createEntrySync, CreationAbandonedError, type EntryCreation } from './entryCreation.ts';
 import type { EntrySyncer } from './entrySyncer.ts';
 import { parseEntryFile, STORE_FILE_BYTES_MAX } from './keyStoreFormat.ts';
 import { FailingCreations } from './failingCreations.ts';
-import { RelinkedEntries } from './relinkedEntries.ts';
 import { withStoreLock } from './storeLock.ts';
 
 export interface PendingEntry {
@@ -78,14 +77,14 @@ export interface PendingEntriesOptions {
    * subject (not shredded meanwhile): it is then pending again, to be written by the next flush.
    */
   readonly onCreateFailed: (ref: string, keyId: string, error: unknown) => boolean;
+  /**
+   * A synchronous flush gave the new key up (entryCreation.ts, `CreationAbandonedError`: its entry was
+   * shredded after the thread pool linked it): it must not be handed out any more, nor written again.
+   */
+  readonly onAbandoned: (ref: string, keyId: string) => void;
   /** Makes the shard directory of `file` exist, on the thread pool / blocking. */
   readonly ensureShard: (file: string) => Promise<void>;
   readonly ensureShardSync: (file: string) => void;
-  /**
-   * A failure no flush can return: the entry of a shredded key that this process's writing linked
-   * again could not be destroyed yet (retried by every flush and a timer: relinkedEntries.ts).
-   */
-  readonly onError: (error: KeyStoreIoError) => void;
 }
 
 /** An entry of a flush in flight, and how far that flush got with it. */
@@ -130,25 +129,18 @@ export class PendingEntries {
    * held (and their files worked on by the thread pool) until it ends, so they count toward `size`.
    */
   private runningEntries = 0;
-  /** The work of every flush not ended, `flushSync` or not (`settled`: a shredded key may still be linked back there). */
+  /** The work of every flush not ended, `flushSync` or not (`settled`: its files are still worked on). */
   private readonly running = new Set<Promise<void>>();
-  private readonly relinked: RelinkedEntries;
   private readonly failing = new FailingCreations();
 
   constructor(o: PendingEntriesOptions) {
     this.o = o;
-    this.relinked = new RelinkedEntries(o.directory, o.onError);
-  }
-
-  /** Entries of shredded keys linked again by this process's writing and not destroyed yet. */
-  get relinkedLeft(): number {
-    return this.relinked.size;
   }
 
   /**
    * Resolves once the work of every flush has ended — also of flushes a `flushSync` let go of, whose
-   * thread-pool link may still bring a shredded key back (relinkedEntries.ts) — including flushes
-   * started meanwhile. Never rejects (their callers get their failures).
+   * thread-pool work may still be running — including flushes started meanwhile. Never rejects (their
+   * callers get their failures).
    */
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
@@ -160,11 +152,6 @@ export class PendingEntries {
    */
   get runningFlushes(): number {
     return this.running.size;
-  }
-
-  /** The last attempt at the entries of shredded keys linked back, and no more retries (KeyStore.close). */
-  closeRelinked(): void {
-    this.relinked.close();
   }
 
   /** True when an entry is pending or being synced. */
@@ -205,7 +192,6 @@ export class PendingEntries {
 
   /** Resolves when every entry added so far is durable; rejects (KeyStoreIoError) when one could not be made so. */
   flush(): Promise<void> {
-    if (this.relinked.size > 0) this.relinked.retry();
     const waits = [...this.inFlight.keys()];
     if (this.pending.size > 0) {
       const holds: string[] = [];
@@ -249,7 +235,6 @@ export class PendingEntries {
    * batches), even those whose own flush is still to fail.
    */
   flushSync(): void {
-    if (this.relinked.size > 0) this.relinked.retry();
     if (!this.any) return;
     const failures: unknown[] = [];
     const bad = new Set<PendingEntry>();
@@ -294,6 +279,12 @@ export class PendingEntries {
         if (flight) taken.set(entry, flight);
       } catch (error) {
         (charged ? failures : ignored).push(error);
+        if (error instanceof CreationAbandonedError) {
+          this.failing.forget(e.keyId);
+          this.o.onAbandoned(e.ref, e.keyId); // not written again: no new creation
+          if (flight) flight.outcome = 'unwritten'; // its flush fails (if charged)
+          continue;
+        }
         this.createFailed(e, error);
         if (flight) {
           flight.outcome = 'unwritten'; // its flush fails (if charged): it keeps the key charged until then
@@ -363,13 +354,7 @@ export class PendingEntries {
     if (flights.length === 0) return;
     const results = await Promise.allSettled(
       flights.map(({ entry: e }) =>
-        createEntry(
-          e.file,
-          e.keyId,
-          e.creation as EntryCreation,
-          () => this.o.ensureShard(e.file),
-          (file) => this.relinked.destroy(file, e.keyId),
-        ),
+        createEntry(e.file, e.keyId, e.creation as EntryCreation, () => this.o.ensureShard(e.file)),
       ),
     );
     results.forEach((r, i) => {
@@ -495,7 +480,16 @@ export class PendingEntries {
    */
   private rewrite(e: PendingEntry): KeyStoreIoError | undefined {
     return withStoreLock(this.o.directory, () => {
-      const bytes = readSmallFile(e.file, STORE_FILE_BYTES_MAX);
+      const found = linksAndBytes(e.file, STORE_FILE_BYTES_MAX);
+      const bytes = found?.bytes;
+      if (found !== undefined && found.links > 1) {
+        // A writer's temporary name still links it (its link has just landed): replaced now, the
+        // writer's takeover could no longer see that its link landed (entryCreation.ts). Left to a
+        // later flush (the writer removes that name at once).
+        throw new KeyStoreIoError(
+          `key store: ${e.file} is being linked by a writer (${found.links} links); rewritten by a later flush`,
+        );
+      }
       let keyId: string | undefined;
       try {
         keyId = bytes === undefined ? undefined : parseEntryFile(bytes, e.file).keyId;
