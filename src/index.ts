@@ -37,7 +37,7 @@ export type { ExporterFactory, ProcessorFactory, ReceiverFactory } from './pipel
 export { startServe } from './serve/runServe.ts';
 
 // The write-ahead log.
-export { Wal, openWalReadOnly, FrameType } from './wal/index.ts';
+export { Wal, openWalReadOnly, FrameType, WalRecordsLostError } from './wal/index.ts';
 export type { RecoveryReport, WalOptions, WalRecord, WalStatus } from './wal/index.ts';
 
 // Integrity.
