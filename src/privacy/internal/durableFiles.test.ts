@@ -3,7 +3,17 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
 import { KeyStoreIoError } from '../errors.ts';
-import { createFileOnce, linkFileOnce, linkFileOnceAsync, replaceFile } from './durableFiles.ts';
+import {
+  createFileOnce,
+  discardTemporary,
+  linkFileOnce,
+  linkFileOnceAsync,
+  linksAndBytes,
+  linkTemporaryAsync,
+  renameTemporary,
+  replaceFile,
+  writeTemporaryAsync,
+} from './durableFiles.ts';
 
 /** While `on`, writeSync fails as on a full disk; while `short`, it writes half and says so. */
 const full = vi.hoisted(() => ({
@@ -132,5 +142,24 @@ describe('durableFiles on a full disk', () => {
     }
     expect(fs.readdirSync(dir)).toEqual(['entry.json']);
     expect(fs.readFileSync(file, 'utf8')).toBe('old');
+  });
+
+  it('renameTemporary fences a link of the temporary file: it fails (ENOENT) after; what ran before keeps a second name', async () => {
+    const dir = path.join(tmp.dir, 'fence');
+    fs.mkdirSync(dir);
+    const bytes = Buffer.from('{"k":1}');
+    const late = await writeTemporaryAsync(path.join(dir, 'late.json'), bytes);
+    const lateFenced = renameTemporary(late) as string;
+    await expect(linkTemporaryAsync(late, path.join(dir, 'late.json'))).rejects.toThrow(/ENOENT/);
+    expect(linksAndBytes(lateFenced, 4096)).toEqual({ links: 1, bytes }); // intact, linked nowhere
+    const early = await writeTemporaryAsync(path.join(dir, 'early.json'), bytes);
+    expect(await linkTemporaryAsync(early, path.join(dir, 'early.json'))).toBe(true);
+    const earlyFenced = renameTemporary(early) as string;
+    expect(linksAndBytes(earlyFenced, 4096)?.links).toBe(2); // the link ran first
+    expect(renameTemporary(early)).toBeUndefined(); // gone
+    discardTemporary(earlyFenced); // only unlinked: the entry keeps its data
+    discardTemporary(lateFenced); // destroyed
+    expect(fs.readdirSync(dir)).toEqual(['early.json']);
+    expect(fs.readFileSync(path.join(dir, 'early.json'))).toEqual(bytes);
   });
 });
