@@ -153,26 +153,28 @@ describe('KeyStore with deferSync', () => {
     expect(open(new LoggingSyncer(), store.directory).keyForSubject('bea').id).toBe(key.id);
   });
 
-  it('an entry whose sync failed is not rewritten while a second name links it (a writer whose link just landed): the next flush does', async () => {
-    // Replaced then, a writer's takeover could no longer see that its link landed (entryCreation.ts).
+  it("an entry whose sync failed and that a writer's temporary name still links is rewritten without it: that name is removed first", async () => {
+    // Replaced behind that name, a writer's takeover would take the file it links for one never
+    // linked (entryCreation.ts); without it, the takeover reads the entry instead.
     const syncer = new LoggingSyncer();
     const store = open(syncer);
     const key = store.keyForSubject('bia');
     const file = fileOf(store, 'bia');
-    const other = path.join(path.dirname(file), '.tmp-writer');
+    const writer = path.join(path.dirname(file), '.tmp-writer');
+    const unrelated = path.join(path.dirname(file), '.tmp-unrelated');
     let inode = 0;
     syncer.fail = (what) => {
       if (what !== `file ${file}`) return false;
       inode = statSync(file).ino;
-      linkSync(file, other); // a writer's temporary name, still linking the entry
+      linkSync(file, writer); // a writer's temporary name, still linking the entry
+      writeFileSync(unrelated, 'x');
       return true;
     };
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
-    expect(statSync(file).ino).toBe(inode); // not replaced
-    expect(store.hasPending).toBe(true);
-    rmSync(other); // the writer removes its name
-    await store.flushPending();
-    expect(statSync(file).ino).not.toBe(inode); // rewritten (not fsynced again)
+    expect(existsSync(writer)).toBe(false);
+    expect(existsSync(unrelated)).toBe(true); // another file: left alone
+    expect(statSync(file).ino).not.toBe(inode); // rewritten at once (not fsynced again)
+    expect(store.hasPending).toBe(false);
     expect(open(new LoggingSyncer(), store.directory).keyForSubject('bia').id).toBe(key.id);
   });
 

@@ -166,7 +166,7 @@ export function renameTemporary(temporary: string): string | undefined {
 export function linksAndBytes(
   file: string,
   bytesMax: number,
-): { readonly links: number; readonly bytes: Buffer } | undefined {
+): { readonly links: number; readonly ino: number; readonly bytes: Buffer } | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -180,9 +180,23 @@ export function linksAndBytes(
       throw new KeyStoreCorruptError(`${file}: ${stat.size} bytes, more than ${bytesMax}`);
     const bytes = Buffer.alloc(stat.size);
     const n = io(`read ${file}`, () => readSync(fd, bytes, 0, stat.size, 0));
-    return { links: stat.nlink, bytes: bytes.subarray(0, n) };
+    return { links: stat.nlink, ino: stat.ino, bytes: bytes.subarray(0, n) };
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Removes the temporary names in `file`'s directory that link the same file (inode `ino`): a writer's,
+ * whose link to `file` has just landed (it removes that name itself; gone already is fine).
+ */
+export function removeTemporaryLinksOf(file: string, ino: number): void {
+  const dir = path.dirname(file);
+  for (const name of listDirectory(dir)) {
+    if (!isTemporaryName(name)) continue;
+    const other = path.join(dir, name);
+    const stat = io(`stat ${other}`, () => statSync(other, { throwIfNoEntry: false }));
+    if (stat?.ino === ino) removeLinkedTemporary(other);
   }
 }
 

@@ -26,8 +26,8 @@
  * and a shred destroyed the entry (`destroyFile` overwrites the shared data)
  * — the key is given up (`CreationAbandonedError`: it must not be linked
  * again); intact with 1 link — the link has not run (it landed nowhere: a
- * rewrap removes temporary names before it replaces an entry, and
- * pendingEntries.ts does not rewrite an entry with a second name), so the
+ * rewrap removes temporary names before it replaces an entry, and so does
+ * pendingEntries.ts's rewrite of an entry a temporary name links), so the
  * takeover links that same file itself. A takeover after the link's outcome
  * was seen never links again either (`done`: the entry may have been
  * shredded since). So no link of a key can follow a shred that destroyed it,

@@ -45,7 +45,7 @@
  */
 import path from 'node:path';
 import { KeyStoreIoError } from '../errors.ts';
-import { fsyncDirectory, linksAndBytes, replaceFile } from './durableFiles.ts';
+import { fsyncDirectory, linksAndBytes, removeTemporaryLinksOf, replaceFile } from './durableFiles.ts';
 import { createEntry, createEntrySync, CreationAbandonedError, type EntryCreation } from './entryCreation.ts';
 import type { EntrySyncer } from './entrySyncer.ts';
 import { parseEntryFile, STORE_FILE_BYTES_MAX } from './keyStoreFormat.ts';
@@ -482,14 +482,10 @@ export class PendingEntries {
     return withStoreLock(this.o.directory, () => {
       const found = linksAndBytes(e.file, STORE_FILE_BYTES_MAX);
       const bytes = found?.bytes;
-      if (found !== undefined && found.links > 1) {
-        // A writer's temporary name still links it (its link has just landed): replaced now, the
-        // writer's takeover could no longer see that its link landed (entryCreation.ts). Left to a
-        // later flush (the writer removes that name at once).
-        throw new KeyStoreIoError(
-          `key store: ${e.file} is being linked by a writer (${found.links} links); rewritten by a later flush`,
-        );
-      }
+      // A writer's temporary name still linking it (its link has just landed) goes first: replaced
+      // behind it, the writer's takeover would take the file its name still links for one never
+      // linked (entryCreation.ts); with the name gone it reads the entry instead.
+      if (found !== undefined && found.links > 1) removeTemporaryLinksOf(e.file, found.ino);
       let keyId: string | undefined;
       try {
         keyId = bytes === undefined ? undefined : parseEntryFile(bytes, e.file).keyId;
