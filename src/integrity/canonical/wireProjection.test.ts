@@ -15,7 +15,6 @@ import { describe, expect, it } from 'vitest';
 import { concat, len, tag } from '../../otlp/testutil/wire.ts';
 import { requestWireArb } from '../../otlp/testutil/wireArbitraries.ts';
 import { decodeOtlpLogsJson } from '../../otlp/jsonCodec.ts';
-import type { AnyValue } from '../../record/AnyValue.ts';
 import {
   createAuditRecord,
   createAuditResource,
@@ -25,56 +24,13 @@ import {
 import { recordArb } from '../../record/testutil/arbitraries.ts';
 import { decodeRecord, encodeRecord } from '../../record/walCodec.ts';
 import { ChainState } from '../chain/ChainState.ts';
-import {
-  ATTR_INTEGRITY_HASH,
-  ATTR_INTEGRITY_VALUE,
-  ATTR_SEQUENCE_NUMBER,
-  ATTR_SEQUENCE_PREVIOUS_HASH,
-  ATTR_SEQUENCE_STREAM_ID,
-} from '../names.ts';
 import { decodeForVerify } from '../verify/internal/decodeForVerify.ts';
 import { canonicalRecordBytes, recordHashHex } from './projection.ts';
 import { loadVectorJson, utf8 } from './testutil/vectors.ts';
-import { WIRE_OTHER_VALUE, wireCanonicalBytes, wireRecordHash, type WireValue } from './wireProjection.ts';
+import { checkWire } from './testutil/wireDifferential.ts';
+import { wireCanonicalBytes, wireRecordHash } from './wireProjection.ts';
 
-type Old = { bytes: Uint8Array; hash: string; record: AuditRecord } | { error: unknown };
-
-function oldPath(payload: Uint8Array): Old {
-  let record: AuditRecord;
-  try {
-    record = decodeRecord(payload);
-  } catch (error) {
-    return { error };
-  }
-  return { bytes: canonicalRecordBytes(record), hash: recordHashHex(record), record };
-}
-
-/** `attr` of the decoded record, as the wire writer reports it. */
-function expectedChainValue(record: AuditRecord, key: string): WireValue {
-  const kv = record.attributes.find((a) => a.key === key);
-  if (kv === undefined) return undefined;
-  const v: AnyValue = kv.value;
-  return typeof v === 'string' || typeof v === 'bigint' ? v : WIRE_OTHER_VALUE;
-}
-
-/** Checks the invariant on `payload`; returns whether the wire path took it. */
-function check(payload: Uint8Array): boolean {
-  const wire = wireCanonicalBytes(payload);
-  const hashed = wireRecordHash(payload, Infinity);
-  expect(hashed === undefined).toBe(wire === undefined);
-  if (wire === undefined || hashed === undefined) return false;
-  const old = oldPath(payload);
-  if ('error' in old) throw new Error(`the wire path took a payload decoding rejects: ${String(old.error)}`);
-  expect(utf8(wire)).toBe(utf8(old.bytes));
-  expect(Buffer.from(wire).equals(Buffer.from(old.bytes))).toBe(true);
-  expect(hashed.hashHex).toBe(old.hash);
-  expect(hashed.streamId).toBe(expectedChainValue(old.record, ATTR_SEQUENCE_STREAM_ID));
-  expect(hashed.number).toBe(expectedChainValue(old.record, ATTR_SEQUENCE_NUMBER));
-  expect(hashed.previousHash).toBe(expectedChainValue(old.record, ATTR_SEQUENCE_PREVIOUS_HASH));
-  expect(hashed.integrityHash).toBe(expectedChainValue(old.record, ATTR_INTEGRITY_HASH));
-  expect(hashed.integrityValue).toBe(expectedChainValue(old.record, ATTR_INTEGRITY_VALUE));
-  return true;
-}
+const check = (payload: Uint8Array): boolean => checkWire(payload);
 
 const payloadOf = (protobuf: Uint8Array): Uint8Array => concat(Uint8Array.of(1), protobuf);
 
