@@ -256,6 +256,61 @@ describe('recoverChain on a hostile WAL', () => {
     }
   });
 
+  it('gives no way out by stripping audit.integrity.hash from a record beyond the budget', async () => {
+    // The stored hash is not part of the projection: stripped from an intact record, the re-hashed chain is
+    // the same; stripped from a modified record, the chain continues from its recomputed hash, which the
+    // next record's link does not name: broken (as for a record within the budget, and as verify sees it).
+    const wal = (name: string): Wal =>
+      Wal.open({ dir: path.join(root, name), syncPolicy: 'none', preallocate: 'off' });
+    const write = async (name: string, modify: boolean): Promise<ChainState> => {
+      const w = wal(name);
+      const chain = new ChainState(STREAM);
+      try {
+        for (const body of ['r1', 'r2', 'r3']) {
+          const r = createAuditRecord({
+            body,
+            attributes: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' })),
+          });
+          chain.link(r);
+          if (body === 'r2') {
+            if (modify) r.body = 'changed';
+            r.attributes = r.attributes.filter((a) => a.key !== 'audit.integrity.hash');
+          }
+          await w.append(encodeRecord(r));
+        }
+      } finally {
+        await w.close();
+      }
+      return chain;
+    };
+    const intact = await write('stripped-intact', false);
+    const modified = await write('stripped-modified', true);
+    for (const [name, chain, broken] of [
+      ['stripped-intact', intact, false],
+      ['stripped-modified', modified, true],
+    ] as const) {
+      const readBack = wal(name);
+      try {
+        const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
+        expect(recovered.broken, name).toBe(broken);
+        expect(recovered.replayed, name).toBe(3);
+        if (broken) {
+          expect(recovered.problems).toEqual([
+            expect.stringMatching(
+              /^record at seq 3: chain number 3 \/ previous hash do not follow record 2$/,
+            ),
+          ]);
+          expect(recovered.chain.root()).not.toEqual(chain.root());
+        } else {
+          expect(recovered.problems).toEqual([]);
+          expect(recovered.chain.root()).toEqual(chain.root());
+        }
+      } finally {
+        await readBack.close();
+      }
+    }
+  });
+
   it('does not parse a checkpoint payload over CHECKPOINT_PAYLOAD_BYTES_MAX', () => {
     const big = Buffer.alloc(CHECKPOINT_PAYLOAD_BYTES_MAX + 1, 0x20);
     expect(() => decodeSignedCheckpoint(big)).toThrow(/not parsed/);
