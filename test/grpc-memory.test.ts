@@ -32,6 +32,11 @@ const MIB = 1024 * 1024;
 const WINDOW = 65_535;
 /** What a call reserves for one message of `length` bytes: its chunks and grpc-js's joined copy, prefixes included. */
 const message = (length: number): number => 2 * (5 + length);
+/**
+ * What the handler reserves for a request decompressed to `n` bytes: the one buffer zlib writes it in
+ * (receivers/otlp/grpc/inflateRequest.ts), a byte more than the output, at least zlib's smallest chunk (64).
+ */
+const inflated = (n: number): number => Math.max(64, n + 1);
 /** What an open stream reserves from its headers (receivers/otlp/grpc/streamCost.ts, headers up to 4 KiB). */
 const STREAM = 16 * 1024;
 /** A call stalled in a 1 MiB message: its stream, its window and the message. */
@@ -52,6 +57,22 @@ function oneRecord(n: number): Buffer {
   return field(0x0a, field(0x12, field(0x12, field(0x2a, field(0x0a, Buffer.alloc(n, 0x61))))));
 }
 const ONE_RECORD = oneRecord(2);
+/**
+ * One record of `n` bytes whose first `random` are random letters (deterministic), the rest 'a': gzip
+ * takes it to about 0.6 × `random` bytes.
+ */
+function compressibleRecord(n: number, random: number): Buffer {
+  const body = Buffer.alloc(n, 0x61);
+  let x = 42; // xorshift32
+  for (let i = 0; i < random; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    body[i] = 0x61 + (x % 26);
+  }
+  return field(0x0a, field(0x12, field(0x12, field(0x2a, field(0x0a, body)))));
+}
 
 class Sink implements LogsConsumer {
   records = 0;
@@ -379,15 +400,101 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     expect(session.closed).toBe(false);
   });
 
-  it('a compressed message reserves max_recv_msg_size_mib for its decompressed copy', async () => {
+  it('a gzip message reserves nothing for its decompressed copy before it is decompressed; one of an encoding left to grpc-js reserves max_recv_msg_size_mib', async () => {
+    // Before, a gzip or deflate message reserved max_recv_msg_size_mib up front at its prefix: with the
+    // defaults one connection's share held ~6 compressed calls at once. Now its handler reserves the
+    // decompressed copy at its size when it decompresses it (receivers/otlp/grpc/inflateRequest.ts).
     const { server } = await startServer({ max_inflight_bytes_mib: 8 });
     const session = connect(server.endpoint);
-    const call = stalledCall(session, 1000, 10, { 'grpc-encoding': 'gzip' }, 1);
-    await until(
-      () => server.inflightStats()?.reservedBytes === STREAM + WINDOW + message(1000) + MIB,
-      'the reservation',
-    );
-    call.stream.close(http2.constants.NGHTTP2_CANCEL);
+    for (const [encoding, inflate] of [
+      ['gzip', 0],
+      ['deflate', 0],
+      ['snappy', MIB], // grpc-js refuses it: reserved as if it decompressed it, as before
+    ] as const) {
+      const call = stalledCall(session, 1000, 10, { 'grpc-encoding': encoding }, 1);
+      await until(() => server.inflightStats()?.reservedBytes !== 0, 'the call');
+      await new Promise((r) => setTimeout(r, 20));
+      expect({ encoding, reserved: server.inflightStats()?.reservedBytes }).toEqual({
+        encoding,
+        reserved: STREAM + WINDOW + message(1000) + inflate,
+      });
+      call.stream.close(http2.constants.NGHTTP2_CANCEL);
+      await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+    }
+  });
+
+  it('10 concurrent gzip calls of 256 KiB (2 MiB decompressed) on ONE connection at the default share are all held at once, none refused', async () => {
+    // A Collector's OTLP exporter sends up to 10 calls at once (sending_queue num_consumers) over one
+    // connection. Before, each reserved max_recv_msg_size_mib (4 MiB) for its decompressed copy up front:
+    // 16 KiB + 1 MiB window + 2 × 256 KiB + 4 MiB each, 6 of them in the 32 MiB share, the rest refused
+    // UNAVAILABLE and retried. Now each holds 2 × 256 KiB + what it decompressed to (2 MiB).
+    const { server, sink } = await startServer({
+      max_recv_msg_size_mib: 4,
+      initial_window_size: undefined,
+      max_inflight_bytes_mib: undefined,
+      max_inflight_bytes_per_connection_mib: undefined,
+    });
+    expect(server.inflightStats()?.connectionLimitBytes).toBe(32 * MIB);
+    const record = compressibleRecord(2 * MIB, 420 * 1024);
+    const gz = gzipSync(record);
+    expect(gz.length).toBeGreaterThan(240 * 1024);
+    expect(gz.length).toBeLessThan(272 * 1024);
+    let unblock = (): void => undefined;
+    sink.hold = new Promise((r) => (unblock = r));
+    const session = connect(server.endpoint);
+    const calls = Array.from({ length: 10 }, () => {
+      const call = stalledCall(session, gz.length, 0, { 'grpc-encoding': 'gzip' }, 1);
+      call.stream.end(gz);
+      return call;
+    });
+    const answered = new Set<Call>();
+    for (const c of calls) void c.answer.then(() => answered.add(c));
+    await until(() => sink.entered + answered.size === 10, 'every call to reach the pipeline or be answered');
+    expect(sink.entered).toBe(10);
+    expect(server.inflightStats()?.refusedCalls).toBe(0);
+    // each handler holds its message (chunks and joined copy) and its decompressed copy, cut to its size
+    expect(reservedButReads(server)).toBe(10 * (STREAM + message(gz.length) + inflated(record.length)));
+    expect(server.inflightStats()?.peakBytes).toBeLessThanOrEqual(32 * MIB);
+    unblock();
+    for (const c of calls) expect(await c.answer).toEqual({ status: '0', retryDelayMs: undefined });
+    expect(sink.records).toBe(10);
+    await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
+  });
+
+  it('a decompressed copy that stops fitting is refused UNAVAILABLE with RetryInfo (not RESOURCE_EXHAUSTED) and gives everything back at once; a small gzip call still fits', async () => {
+    let produced = 0;
+    const original = zlib.createGunzip;
+    vi.spyOn(zlib, 'createGunzip').mockImplementation((options?: zlib.ZlibOptions) => {
+      const z = original(options);
+      z.on('data', (c: Buffer) => (produced += c.length));
+      return z;
+    });
+    const { server, sink } = await startServer({ max_inflight_bytes_mib: 4, ...NO_CONNECTION_SHARE });
+    const session = connect(server.endpoint);
+    // stalled: 2 × (16 KiB + 64 KiB + 2 × (N + 5)) with N 1 MiB and 512 KiB: ~3.3 of the 4 MiB
+    const stalled = [stalledCall(session, MIB, 1000), stalledCall(session, MIB / 2, 1000)];
+    const held = 2 * (STREAM + WINDOW) + message(MIB) + message(MIB / 2);
+    await until(() => reservedButReads(server) === held, 'the stalled calls');
+    const room = 4 * MIB - (server.inflightStats()?.reservedBytes ?? 0);
+    expect(room).toBeLessThan(MIB - 100_000);
+    // a bomb of ~1 MiB (max_recv_msg_size_mib): admitted, then its decompressed copy does not fit
+    const bomb = gzipSync(Buffer.alloc(MIB - 100));
+    const call = stalledCall(session, bomb.length, 0, { 'grpc-encoding': 'gzip' }, 1);
+    call.stream.end(bomb);
+    expect(await call.answer).toEqual({ status: '14', retryDelayMs: 1000 });
+    // decompression stopped when the reservation failed: at most one chunk beyond the room
+    expect(produced).toBeLessThanOrEqual(room + 64 * 1024);
+    await until(() => reservedButReads(server) === held, 'the refused call to be released');
+    const stats = server.inflightStats();
+    expect(stats?.refusedCalls).toBe(1);
+    expect(stats?.peakBytes).toBeLessThanOrEqual(4 * MIB);
+    // a small gzip call fits in what is left (before, it reserved max_recv_msg_size_mib up front: refused)
+    const gz = gzipSync(ONE_RECORD);
+    const small = stalledCall(session, gz.length, 0, { 'grpc-encoding': 'gzip' }, 1);
+    small.stream.end(gz);
+    expect(await small.answer).toEqual({ status: '0', retryDelayMs: undefined });
+    expect(sink.records).toBe(1);
+    for (const c of stalled) c.stream.close(http2.constants.NGHTTP2_CANCEL);
     await until(() => server.inflightStats()?.reservedBytes === 0, 'the release');
   });
 
@@ -400,7 +507,7 @@ describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_m
     call.stream.end(gz);
     // the message (chunks and joined copy) and its decompressed copy, no longer max_recv_msg_size_mib for it
     await until(
-      () => reservedButReads(server) === STREAM + message(gz.length) + ONE_RECORD.length,
+      () => reservedButReads(server) === STREAM + message(gz.length) + inflated(ONE_RECORD.length),
       'the decompressed size to be settled',
     );
     // the request's one read: its HEADERS and DATA frames

@@ -2,8 +2,10 @@
  * The OTLP/gRPC server: `opentelemetry.proto.collector.logs.v1.LogsService/Export`
  * with @grpc/grpc-js. Messages pass as raw bytes and are decoded by our own
  * bounded decoder (the same as OTLP/HTTP), so limits and errors are
- * identical on both protocols. gzip is handled by grpc-js; the message-size
- * limit (`max_recv_msg_size_mib`) applies to the decompressed message.
+ * identical on both protocols. gzip and deflate are decompressed by the
+ * handler with the budget (inflateRequest.ts; by grpc-js without a budget);
+ * the message-size limit (`max_recv_msg_size_mib`) applies to the
+ * decompressed message.
  * Refusals carry `google.rpc.RetryInfo` in `grpc-status-details-bin`.
  * HTTP/2 windows, the connection bound and the preface deadline are set on
  * grpc-js's HTTP/2 servers, and so are `read_timeout` (http2Transport.ts) and
@@ -34,7 +36,9 @@ import {
   admittedIdentity,
   callEnded,
   callInflated,
+  callInflating,
   callStarted,
+  inflateRefusedStatus,
   takenCompression,
 } from './streamAdmission.ts';
 
@@ -279,9 +283,15 @@ export class OtlpGrpcServer {
       let request = call.request;
       const encoding = takenCompression(stream);
       if (encoding !== undefined) {
-        // Decompressed here, not by grpc-js (streamAdmission.ts): only while the call's bytes are reserved.
-        const inflated = await inflateRequest(request, encoding, this.o.config.max_recv_msg_size_mib * MIB);
-        callInflated(stream, inflated.ok ? inflated.bytes.length : 0);
+        // Decompressed here, not by grpc-js (streamAdmission.ts): only while the call's bytes are reserved, its
+        // output reserved at its size before it is kept (UNAVAILABLE with RetryInfo when that does not fit).
+        const inflated = await inflateRequest(request, {
+          encoding,
+          bytesMax: this.o.config.max_recv_msg_size_mib * MIB,
+          reserve: (bytes) => callInflating(stream, bytes),
+          refused: () => inflateRefusedStatus(stream),
+        });
+        callInflated(stream, inflated.ok ? inflated.heldBytes : 0);
         if (!inflated.ok) return cb(statusError(inflated.status));
         request = inflated.bytes;
       }

@@ -31,9 +31,17 @@
  *   decoder joins them into once it is complete (Buffer.concat, kept with
  *   the chunks for the whole call: the handler's request is a view of it);
  *   when the length is over `max_recv_msg_size_mib`, grpc-js refuses the
- *   call on that prefix and holds nothing of it; plus, for a compressed message,
- *   `max_recv_msg_size_mib` for its decompressed copy, cut down to the real
- *   size once it is decompressed (`callStarted`, `callInflated`);
+ *   call on that prefix and holds nothing of it;
+ * - for a gzip or deflate message, its decompressed copy at its size, when
+ *   the handler decompresses it (`callInflating`, inflateRequest.ts), settled
+ *   once decompressed (`callInflated`); a reservation that does not fit there
+ *   stops the decompression and the handler answers UNAVAILABLE with
+ *   RetryInfo (`inflateRefusedStatus`). Before, it was
+ *   reserved up front at `max_recv_msg_size_mib`, so one connection's default
+ *   share (32 MiB) held only ~6 compressed calls at once, where a Collector's
+ *   exporter sends up to 10 over one connection. A compressed message of
+ *   another encoding (which grpc-js refuses) still reserves
+ *   `max_recv_msg_size_mib` up front, settled when its handler starts;
  * - the socket reads its chunks are views of, beyond what the messages
  *   reserve (pinnedBuffers.ts: grpc-js keeps those views);
  * - all of it until the stream has closed AND the handler (if it started)
@@ -63,7 +71,7 @@
 import http2 from 'node:http2';
 import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
 import { RETRY_AFTER_MS } from '../errorMapping.ts';
-import { GrpcCode } from '../rpcStatus.ts';
+import { GrpcCode, type RpcStatus } from '../rpcStatus.ts';
 import { authRequestOfHeaders } from './callMetadata.ts';
 import { ConnectionShare } from './connectionShare.ts';
 import type { InflightBudget } from './inflightBudget.ts';
@@ -169,6 +177,28 @@ export function takenCompression(stream: http2.ServerHttp2Stream | undefined): s
   return stream ? accounts.get(stream)?.takenEncoding() : undefined;
 }
 
+/**
+ * The handler, decompressing the request of `stream`, needs `bytes` more for its decompressed copy: reserves
+ * them in the connection's share and the budget; false (nothing reserved, the refusal counted) when they do
+ * not fit: the handler stops, gives up (`callInflated(stream, 0)`) and answers `inflateRefusedStatus`.
+ */
+export function callInflating(stream: http2.ServerHttp2Stream | undefined, bytes: number): boolean {
+  const account = stream ? accounts.get(stream) : undefined;
+  return account ? account.reserveInflate(bytes) : true;
+}
+
+/** The answer to a call whose decompressed copy did not fit (`callInflating` false): UNAVAILABLE with RetryInfo. */
+export function inflateRefusedStatus(stream: http2.ServerHttp2Stream | undefined): RpcStatus {
+  const account = stream ? accounts.get(stream) : undefined;
+  return account
+    ? account.refusalStatus()
+    : {
+        code: GrpcCode.UNAVAILABLE,
+        message: 'too much gRPC request data in flight',
+        retryDelayMs: RETRY_AFTER_MS.queueFull,
+      };
+}
+
 /** The handler decompressed the request of `stream` to `requestBytes` (or gave up: 0): settle its size. */
 export function callInflated(stream: http2.ServerHttp2Stream | undefined, requestBytes: number): void {
   if (stream) accounts.get(stream)?.settleInflate(requestBytes);
@@ -272,6 +302,19 @@ class StreamAccount {
     return this.flagCleared ? this.taken : undefined;
   }
 
+  reserveInflate(bytes: number): boolean {
+    if (this.share.tryReserve(bytes)) {
+      this.inflateBytes += bytes;
+      return true;
+    }
+    this.o.budget.countRefusal(this.share.lastRefusal);
+    return false;
+  }
+
+  refusalStatus(): RpcStatus {
+    return refusalStatusOf(this.share);
+  }
+
   settleInflate(requestBytes: number): void {
     if (this.inflateBytes > requestBytes) {
       this.share.release(this.inflateBytes - requestBytes);
@@ -347,12 +390,14 @@ class StreamAccount {
 
   /**
    * Reserves a message whose prefix just arrived: its chunks, grpc-js's joined copy (both 5 + length) and,
-   * compressed, its decompressed copy; false if that did not fit (the call is refused).
+   * compressed with an encoding left to grpc-js, `max_recv_msg_size_mib` for a decompressed copy (one the
+   * handler decompresses reserves it at its size, `reserveInflate`); false if that did not fit (the call is
+   * refused).
    */
   private announce(compressed: boolean, length: number): boolean {
     if (length > this.o.maxMessageBytes) return true; // grpc-js refuses the call on this prefix
     const framed = PREFIX_BYTES + length;
-    const inflate = compressed && length > 0 ? this.o.maxMessageBytes : 0;
+    const inflate = compressed && length > 0 && this.taken === undefined ? this.o.maxMessageBytes : 0;
     if (!this.share.tryReserve(2 * framed + inflate)) {
       this.refuse();
       return false;
@@ -369,9 +414,14 @@ class StreamAccount {
 function refuse(stream: http2.ServerHttp2Stream, o: StreamAdmissionOptions, share: ConnectionShare): void {
   const by = share.lastRefusal;
   o.budget.countRefusal(by);
+  refuseStream(stream, refusalStatusOf(share));
+}
+
+/** UNAVAILABLE with RetryInfo: a reservation did not fit in the connection's share or in the budget. */
+function refusalStatusOf(share: ConnectionShare): RpcStatus {
   const message =
-    by === 'connection'
+    share.lastRefusal === 'connection'
       ? `too much gRPC request data in flight on this connection (max_inflight_bytes_per_connection_mib: ${share.limitBytes} bytes)`
-      : `too much gRPC request data in flight (max_inflight_bytes_mib: ${o.budget.limitBytes} bytes)`;
-  refuseStream(stream, { code: GrpcCode.UNAVAILABLE, message, retryDelayMs: RETRY_AFTER_MS.queueFull });
+      : `too much gRPC request data in flight (max_inflight_bytes_mib: ${share.budget.limitBytes} bytes)`;
+  return { code: GrpcCode.UNAVAILABLE, message, retryDelayMs: RETRY_AFTER_MS.queueFull };
 }
