@@ -32,5 +32,5 @@ export function encodeOtlpLogsProtobuf(records: readonly AuditRecord[]): Uint8Ar
 export function decodeOtlpLogsProtobuf(bytes: Uint8Array, options: OtlpDecodeOptions = {}): AuditRecord[] {
   const limits = resolveDecodeLimits(options.limits);
   if (!(bytes instanceof Uint8Array)) throw new OtlpDecodeError('', 'expected protobuf bytes (Uint8Array)');
-  return decodeFast(bytes, limits, options.keepWireBytes ?? true) ?? decodeGeneral(bytes, limits);
+  return decodeFast(bytes, limits, options.keepWireBytes === true) ?? decodeGeneral(bytes, limits);
 }

@@ -100,7 +100,7 @@ export async function handleLogs(
     const records =
       format === 'json'
         ? decodeOtlpLogsJson(body, { limits: ctx.limits })
-        : decodeOtlpLogsProtobuf(body, { limits: ctx.limits });
+        : decodeOtlpLogsProtobuf(body, { limits: ctx.limits, keepWireBytes: true });
     if (records.length > 0) {
       stampClient(records, client as ClientInfo);
       await ctx.next.consumeLogs({ records, client });

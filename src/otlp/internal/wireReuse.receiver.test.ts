@@ -13,6 +13,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stampClient } from '../../../receivers/otlp/clientAttributes.ts';
+import { otlpConfigSchema } from '../../../receivers/otlp/config.ts';
+import { OtlpReceiver } from '../../../receivers/otlp/OtlpReceiver.ts';
+import type { LogBatch } from '../../pipeline/consumer.ts';
+import { createAuditRecord } from '../../record/AuditRecord.ts';
 import { exportRaw } from '../../../test/helpers/rawOtlpGrpc.ts';
 import { basicConfig, startService, type RunningService } from '../../../test/helpers/startService.ts';
 import { validWireOf } from '../../record/recordWire.ts';
@@ -20,7 +24,7 @@ import { encodeRecord } from '../../record/walCodec.ts';
 import { FrameType } from '../../wal/format.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
 import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
-import { decodeOtlpLogsProtobuf } from '../protobufCodec.ts';
+import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobuf } from '../protobufCodec.ts';
 
 const tmp = makeTempDir('otel-audit-wire-');
 let svc: RunningService;
@@ -102,7 +106,7 @@ describe('wire bytes reuse, end to end', () => {
     const bodies = await officialExporterRequests(40);
     expect(bodies.length).toBeGreaterThan(1);
     for (const body of bodies) {
-      const records = decodeOtlpLogsProtobuf(body);
+      const records = decodeOtlpLogsProtobuf(body, { keepWireBytes: true });
       expect(records.length).toBeGreaterThan(0);
       for (const r of records) expect(validWireOf(r)).toBeDefined();
     }
@@ -128,5 +132,37 @@ describe('wire bytes reuse, end to end', () => {
     stored.forEach((payload, i) => {
       expect(payload.equals(expected[i] as Buffer), `payload ${i}`).toBe(true);
     });
+  });
+});
+
+describe('the receivers ask for the wire bytes (decodeOtlpLogsProtobuf keeps none by default)', () => {
+  it('OTLP/HTTP protobuf: the records handed to the pipeline keep them, and the stamp is spliced', async () => {
+    const seen: LogBatch[] = [];
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const receiver = new OtlpReceiver(
+      { id: 'otlp', baseDir: process.cwd(), logger: silent },
+      otlpConfigSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0' } } }),
+      { consumeLogs: (batch) => Promise.resolve(void seen.push(batch)) },
+    );
+    await receiver.start();
+    try {
+      const sent = [0, 1, 2].map((i) =>
+        createAuditRecord({ body: `b${i}`, attributes: [{ key: 'k', value: `v${i}` }] }),
+      );
+      const res = await fetch(`http://${receiver.endpoints.http ?? ''}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: Buffer.from(encodeOtlpLogsProtobuf(sent)),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await receiver.shutdown(2_000);
+    }
+    const records = seen.flatMap((b) => b.records);
+    expect(records).toHaveLength(3);
+    for (const r of records) {
+      expect(validWireOf(r)).toBeDefined();
+      expect(r.attributes.length).toBeGreaterThan(1); // the stamp
+    }
   });
 });

@@ -40,7 +40,9 @@ const LIMITS = resolveDecodeLimits({
   elementCountMax: 100_000,
 });
 
-const decode = (bytes: Uint8Array): AuditRecord[] => decodeOtlpLogsProtobuf(bytes, { limits: LIMITS });
+/** As the receivers decode (keepWireBytes: true; the default keeps none). */
+const decode = (bytes: Uint8Array): AuditRecord[] =>
+  decodeOtlpLogsProtobuf(bytes, { limits: LIMITS, keepWireBytes: true });
 
 /** The payload `encodeRecordWithRoom` writes, without its room (odd sizes, as a WAL frame has). */
 function payloadWithRoom(record: AuditRecord): Buffer {

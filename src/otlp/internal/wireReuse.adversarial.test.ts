@@ -1,0 +1,195 @@
+/**
+ * Adversarial cases of the wire bytes reuse (src/record/recordWire.ts,
+ * writeWireLogRecord.ts): whatever happens to a record or to the bytes it was
+ * decoded from, `encodeRecordWithRoom` (which may copy them) writes what
+ * `encodeRecord` (which never does) writes for the record as it is now, and
+ * the stored payload decodes back to that record.
+ */
+import { describe, expect, it } from 'vitest';
+import { stampClient } from '../../../receivers/otlp/clientAttributes.ts';
+import type { AnyValue, KeyValue } from '../../record/AnyValue.ts';
+import { createAuditRecord, type AuditRecord } from '../../record/AuditRecord.ts';
+import { resolveDecodeLimits } from '../../record/DecodeLimits.ts';
+import { validWireOf } from '../../record/recordWire.ts';
+import { decodeRecord, encodeRecord, encodeRecordWithRoom } from '../../record/walCodec.ts';
+import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobuf } from '../protobufCodec.ts';
+import { varintBytes } from './encodeBuffer.ts';
+
+const LIMITS = resolveDecodeLimits({
+  recordCountMax: 10_000,
+  attributeCountMax: 10_000,
+  stringBytesMax: 1 << 22,
+  bytesLengthMax: 1 << 22,
+  elementCountMax: 1_000_000,
+});
+
+const decodeKeeping = (bytes: Uint8Array): AuditRecord[] =>
+  decodeOtlpLogsProtobuf(bytes, { limits: LIMITS, keepWireBytes: true });
+
+function payloadWithRoom(record: AuditRecord): Buffer {
+  const framed = encodeRecordWithRoom(record, 5, 4);
+  return Buffer.from(framed.subarray(5, framed.length - 4));
+}
+
+/** Same bytes as the encoder, and they decode back to the record. */
+function expectStoredAsRecord(record: AuditRecord): void {
+  const stored = payloadWithRoom(record);
+  expect(stored.equals(Buffer.from(encodeRecord(record)))).toBe(true);
+  expect(decodeRecord(stored)).toEqual(record);
+}
+
+function record(i: number, init: Partial<AuditRecord> = {}): AuditRecord {
+  return createAuditRecord({
+    timeUnixNano: 1_700_000_000_000_000_000n + BigInt(i),
+    severityNumber: 9,
+    severityText: 'INFO',
+    body: { values: [{ key: 'msg', value: `m${i}` }] },
+    attributes: [
+      { key: 'user.id', value: `u-${i}` },
+      { key: 'amount', value: BigInt(i) },
+    ],
+    ...init,
+  });
+}
+
+describe('public decoding keeps no wire bytes unless asked', () => {
+  it('decodeOtlpLogsProtobuf(bytes) with default options: no wire bytes, a later change of the input is not stored', () => {
+    const input = Buffer.from(encodeOtlpLogsProtobuf([record(1)]));
+    const [d] = decodeOtlpLogsProtobuf(input) as [AuditRecord];
+    expect(validWireOf(d)).toBeUndefined();
+    const before = Buffer.from(encodeRecord(d));
+    // a caller reusing its read buffer for the next message
+    input.fill(0x41);
+    expectStoredAsRecord(d);
+    expect(payloadWithRoom(d).equals(before)).toBe(true);
+  });
+
+  it('keepWireBytes: true keeps them (the receivers ask for them)', () => {
+    const [d] = decodeKeeping(encodeOtlpLogsProtobuf([record(1)])) as [AuditRecord];
+    expect(validWireOf(d)).toBeDefined();
+    expectStoredAsRecord(d);
+  });
+});
+
+describe('wire bytes reuse: buffers, framing and splices', () => {
+  it('input as a Uint8Array view at an offset of a larger buffer, several ResourceLogs and ScopeLogs', () => {
+    const resources = [
+      { attributes: [{ key: 'service.name', value: 'a' }], droppedAttributesCount: 0, schemaUrl: 'r1' },
+      { attributes: [], droppedAttributesCount: 3, schemaUrl: '' },
+    ];
+    const scopes = [
+      { name: 's1', version: '1', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+      {
+        name: 's2',
+        version: '',
+        attributes: [{ key: 'k', value: 1n }],
+        droppedAttributesCount: 0,
+        schemaUrl: 'x',
+      },
+    ];
+    const records: AuditRecord[] = [];
+    for (let i = 0; i < 12; i++)
+      records.push(
+        record(i, {
+          resource: resources[i % 2] as AuditRecord['resource'],
+          scope: scopes[(i >> 1) % 2] as AuditRecord['scope'],
+        }),
+      );
+    const wire = encodeOtlpLogsProtobuf(records);
+    const backing = new Uint8Array(wire.length + 37);
+    backing.fill(0xff);
+    backing.set(wire, 13);
+    const view = backing.subarray(13, 13 + wire.length);
+    const decoded = decodeKeeping(view);
+    expect(decoded).toHaveLength(12);
+    stampClient(decoded, { protocol: 'otlp/grpc', address: '10.0.0.1', authenticatedAs: 'cn=x' });
+    for (const d of decoded) {
+      expect(validWireOf(d)).toBeDefined();
+      expectStoredAsRecord(d);
+    }
+  });
+
+  it('LogRecord lengths across the varint size boundaries (127/128, 16383/16384, 2097151/2097152) with and without the stamp', () => {
+    const client = { protocol: 'otlp/http+protobuf', address: '127.0.0.1' };
+    // the bytes the stamp adds to a LogRecord (tiny records: no framing length changes size)
+    const tiny = createAuditRecord();
+    const stampedTiny = createAuditRecord();
+    stampClient([stampedTiny], client);
+    const stampBytes = encodeRecord(stampedTiny).length - encodeRecord(tiny).length;
+    expect(stampBytes).toBeGreaterThan(20);
+    const sized = (n: number): AuditRecord =>
+      createAuditRecord({ severityNumber: 9, body: 'x'.repeat(n), attributes: [{ key: 'k', value: 1n }] });
+    const logRecordLength = (n: number): number => {
+      const [d] = decodeKeeping(encodeOtlpLogsProtobuf([sized(n)])) as [AuditRecord];
+      const wire = validWireOf(d) as NonNullable<ReturnType<typeof validWireOf>>;
+      return wire.end - wire.start;
+    };
+    for (const boundary of [128, 16_384, 2_097_152]) {
+      for (const stamp of [false, true]) {
+        const added = stamp ? stampBytes : 0;
+        const guess = Math.max(0, boundary - added - logRecordLength(0));
+        let n = Math.max(0, guess - (logRecordLength(guess) + added - boundary) - 4);
+        const lengths = new Set<number>();
+        for (let tries = 0; tries < 24; tries++, n++) {
+          const [d] = decodeKeeping(encodeOtlpLogsProtobuf([sized(n)])) as [AuditRecord];
+          const wire = validWireOf(d) as NonNullable<ReturnType<typeof validWireOf>>;
+          lengths.add(wire.end - wire.start + added);
+          if (stamp) stampClient([d], client);
+          expect(validWireOf(d)).toBeDefined();
+          expectStoredAsRecord(d);
+        }
+        // the stored LogRecord's length was on both sides of the boundary
+        expect({ boundary, stamp, covered: lengths.has(boundary - 1) && lengths.has(boundary) }).toEqual({
+          boundary,
+          stamp,
+          covered: true,
+        });
+      }
+    }
+    expect(varintBytes(16_383)).toBe(2);
+    expect(varintBytes(16_384)).toBe(3);
+  });
+
+  it('extreme scalar values: negative severity, dropped count and flags with the high bit set, int64 extremes, -0, NaN', () => {
+    const values: AnyValue[] = [
+      -(2n ** 63n),
+      2n ** 63n - 1n,
+      -1n,
+      0n,
+      -0,
+      Number.NaN,
+      Number.MIN_VALUE,
+      '',
+      new Uint8Array(0),
+      [],
+      { values: [] },
+      null,
+      true,
+      false,
+    ];
+    const records = [
+      record(1, { severityNumber: -1, droppedAttributesCount: 2 ** 31 + 5, flags: 0xffff_ffff }),
+      record(2, { severityNumber: -(2 ** 31), droppedAttributesCount: 2 ** 32 - 1 }),
+      record(3, {
+        severityNumber: 2 ** 31 - 1,
+        attributes: values.map((value, i): KeyValue => ({ key: `k${i}`, value })),
+        body: values,
+      }),
+    ];
+    const decoded = decodeKeeping(encodeOtlpLogsProtobuf(records));
+    stampClient(decoded, { protocol: 'otlp/grpc', address: '::1' });
+    for (const d of decoded) {
+      expect(validWireOf(d)).toBeDefined();
+      expectStoredAsRecord(d);
+    }
+  });
+
+  it('the request buffer is a pooled slice (small body): allocations after decoding do not reach the records', () => {
+    const body = Buffer.concat([Buffer.from(encodeOtlpLogsProtobuf([record(7)]))]);
+    expect(body.length).toBeLessThan(Buffer.poolSize >>> 1);
+    const [d] = decodeKeeping(body) as [AuditRecord];
+    const expected = Buffer.from(encodeRecord(d));
+    for (let i = 0; i < 4096; i++) Buffer.allocUnsafe(1 + (i % 300)).fill(0xee);
+    expect(payloadWithRoom(d).equals(expected)).toBe(true);
+  });
+});
