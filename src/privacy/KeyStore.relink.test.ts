@@ -139,6 +139,7 @@ describe('KeyStore: a shred during a synchronous takeover of a new entry being w
     expect(existsSync(held.to)).toBe(false);
     expect(reader(store.directory).keyById(key.id)).toBeUndefined();
     fs.rmSync(lock);
+    await new Promise((r) => setImmediate(r)); // flushes of the turn that gave the key up fail (test below)
     const next = store.keyForSubject('lou');
     expect(next.id).not.toBe(key.id);
     await store.flushPending();
@@ -157,6 +158,31 @@ describe('KeyStore: a shred during a synchronous takeover of a new entry being w
     expect(existsSync(held.to)).toBe(false);
     expect(store.keyForSubject('rex').id).not.toBe(key.id);
     await store.flushPending();
+  });
+
+  it('a batch that got the key before a synchronous flush gave it up, and flushes later in that turn, fails (the key is nowhere)', async () => {
+    const store = open(new LoggingSyncer());
+    const key = store.keyForSubject('ida');
+    const { held, inFlight } = await flushHeldAtLink(store);
+    unlinkSync(held.from); // a rewrap (another process) removed the temporary file: the link fails, nothing lands
+    // One event-loop turn: a batch gets the key (the cache), another runner's synchronous flush gives it
+    // up, then the batch flushes (KeyStore.ts: "in the same event-loop turn"; microtasks count).
+    expect(store.keyForSubject('ida').id).toBe(key.id);
+    expect(() => store.flushPendingSync()).toThrow(/given up/);
+    const late = store.flushPending();
+    late.catch(() => undefined);
+    expect(() => store.flushPendingSync()).toThrow(/given up/); // a strict runner's batch of that turn too
+    held.release(); // ENOENT
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
+    // Resolved, its records (encrypted with a key that is in no file) would be acknowledged: lost.
+    await expect(late).rejects.toBeInstanceOf(KeyStoreIoError);
+    expect(existsSync(fileOf(store, 'ida'))).toBe(false);
+    await new Promise((r) => setImmediate(r)); // the next turn: no batch can hold the key any more
+    const next = store.keyForSubject('ida');
+    expect(next.id).not.toBe(key.id);
+    await store.flushPending();
+    store.flushPendingSync();
+    expect(reader(store.directory).keyForSubject('ida').id).toBe(next.id);
   });
 
   it('an entry the thread pool linked (its flush still running) and a shred destroyed is not linked again by a takeover', async () => {

@@ -25,7 +25,8 @@
  * — the link landed and its entry is there; zero-filled — the link landed
  * and a shred destroyed the entry (`destroyFile` overwrites the shared data)
  * — the key is given up (`CreationAbandonedError`: it must not be linked
- * again); intact with 1 link — the link has not run (it landed nowhere: a
+ * again; every flush until the end of that event-loop turn fails,
+ * pendingEntries.ts `abandonedInTurn`); intact with 1 link — the link has not run (it landed nowhere: a
  * rewrap removes temporary names before it replaces an entry, and so does
  * pendingEntries.ts's rewrite of an entry a temporary name links), so the
  * takeover links that same file itself. A takeover after the link's outcome

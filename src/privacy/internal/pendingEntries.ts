@@ -132,6 +132,13 @@ export class PendingEntries {
   /** The work of every flush not ended, `flushSync` or not (`settled`: its files are still worked on). */
   private readonly running = new Set<Promise<void>>();
   private readonly failing = new FailingCreations();
+  /**
+   * Set from a synchronous flush giving up a key a batch may carry (`CreationAbandonedError`) until the
+   * end of that event-loop turn: every flush meanwhile fails with it. A batch that got the key earlier
+   * in the turn calls its flush later in it (KeyStore.ts); the key is no longer pending nor in flight,
+   * so that flush would resolve and its records, encrypted with a key in no file, be acknowledged.
+   */
+  private abandonedInTurn: CreationAbandonedError | undefined;
 
   constructor(o: PendingEntriesOptions) {
     this.o = o;
@@ -192,6 +199,7 @@ export class PendingEntries {
 
   /** Resolves when every entry added so far is durable; rejects (KeyStoreIoError) when one could not be made so. */
   flush(): Promise<void> {
+    if (this.abandonedInTurn) return Promise.reject(this.abandonedInTurn); // pending work stays for the next
     const waits = [...this.inFlight.keys()];
     if (this.pending.size > 0) {
       const holds: string[] = [];
@@ -235,6 +243,7 @@ export class PendingEntries {
    * batches), even those whose own flush is still to fail.
    */
   flushSync(): void {
+    if (this.abandonedInTurn) throw this.abandonedInTurn;
     if (!this.any) return;
     const failures: unknown[] = [];
     const bad = new Set<PendingEntry>();
@@ -280,6 +289,7 @@ export class PendingEntries {
       } catch (error) {
         (charged ? failures : ignored).push(error);
         if (error instanceof CreationAbandonedError) {
+          if (charged) this.abandonInTurn(error);
           this.failing.forget(e.keyId);
           this.o.onAbandoned(e.ref, e.keyId); // not written again: no new creation
           if (flight) flight.outcome = 'unwritten'; // its flush fails (if charged)
@@ -393,6 +403,14 @@ export class PendingEntries {
   private created(e: PendingEntry, file: string): void {
     this.failing.forget(e.keyId);
     this.o.onCreated(e.ref, e.keyId, file);
+  }
+
+  /** Fails every flush until the end of this event-loop turn (`abandonedInTurn`). */
+  private abandonInTurn(error: CreationAbandonedError): void {
+    if (this.abandonedInTurn) return;
+    this.abandonedInTurn = error;
+    // setImmediate: after every microtask of this turn (as failingCreations.ts).
+    setImmediate(() => (this.abandonedInTurn = undefined));
   }
 
   /** Keeps `keyId` charged until the flush owning `holds` settles (once per flush). */
