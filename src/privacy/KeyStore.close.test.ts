@@ -51,6 +51,54 @@ describe('KeyStore.close', () => {
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreClosedError);
   });
 
+  // The gap is a few microtasks wide (the end of close's wait, then its own continuation): a flush is
+  // started at each depth after the flushes in flight have settled, one depth per test.
+  for (const depth of [1, 2, 3, 4, 5, 6, 8]) {
+    it(`a flush started ${depth} microtask(s) after the flushes in flight settled is waited for, or refused`, async () => {
+      const syncer = new LoggingSyncer();
+      const store = open(syncer);
+      store.keyForSubject('ann');
+      const releaseFirst = syncer.hold();
+      const first = store.flushPending();
+      store.keyForSubject('ben');
+      const pending = (store as unknown as { pending: PendingEntries }).pending;
+      const settled = pending.settled.bind(pending);
+      let late: Promise<void> | undefined;
+      let lateEnded = false;
+      let releaseLate = (): void => undefined;
+      (pending as { settled: () => Promise<void> }).settled = async () => {
+        await settled();
+        if (late !== undefined) return;
+        late = Promise.resolve(); // once
+        let n = depth;
+        const tick = (): void => {
+          if (--n > 0) return queueMicrotask(tick);
+          releaseLate = syncer.hold();
+          late = store.flushPending().finally(() => (lateEnded = true));
+          late.catch(() => undefined);
+        };
+        queueMicrotask(tick);
+      };
+      let closed = false;
+      const closing = store.close().then(() => (closed = true));
+      releaseFirst();
+      await first;
+      await sleep(30);
+      const refused = await Promise.race([
+        late?.then(
+          () => false,
+          (e: unknown) => e instanceof KeyStoreClosedError,
+        ),
+        sleep(0).then(() => false),
+      ]);
+      if (!refused) expect(closed).toBe(lateEnded); // close resolved only if the late flush has ended
+      releaseLate();
+      await closing;
+      await late?.catch(() => undefined);
+      expect(lateEnded).toBe(true);
+    });
+  }
+
   it('a flush that never ends (a hung disk): close resolves after closeTimeoutMs and reports it; the store is closed', async () => {
     const syncer = new LoggingSyncer();
     const errors: KeyStoreIoError[] = [];

@@ -439,10 +439,24 @@ export class KeyStore {
   private async doClose(): Promise<void> {
     this.state = 'closing';
     const pending = this.pending;
-    if (pending) {
-      const ended = await this.flushesEnded(pending);
-      // No await from the check of `runningFlushes` above to `closed`: no flush can start in between.
-      if (!ended) {
+    if (pending && pending.runningFlushes > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      let late = false;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          late = true;
+          resolve();
+        }, this.closeTimeoutMs);
+      });
+      try {
+        // Checked again after each wait (a flush can start between the end of `settled()` and this
+        // continuation), in THIS function: no await from the last check to `closed`, so no flush can
+        // start in between. (Behind `await` of another async function, it could: a microtask gap.)
+        while (pending.runningFlushes > 0 && !late) await Promise.race([pending.settled(), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (pending.runningFlushes > 0) {
         this.onError(
           new KeyStoreIoError(
             `key store ${this.directory}: closed after waiting ${this.closeTimeoutMs} ms for ${pending.runningFlushes} flush(es) still running (a hung disk?): the keys they write are not known durable; their callers are answered when they end (nothing is acknowledged before)`,
@@ -451,31 +465,6 @@ export class KeyStore {
       }
     }
     this.state = 'closed';
-  }
-
-  /**
-   * Waits until no flush runs — checked again after each wait: a flush can start between the end of
-   * `settled()` and this continuation — or `closeTimeoutMs` has passed (false).
-   */
-  private async flushesEnded(pending: PendingEntries): Promise<boolean> {
-    if (pending.runningFlushes === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    let late = false;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        late = true;
-        resolve();
-      }, this.closeTimeoutMs);
-    });
-    try {
-      while (pending.runningFlushes > 0) {
-        if (late) return false;
-        await Promise.race([pending.settled(), deadline]);
-      }
-      return true;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Throws `KeyStoreClosedError` once `close()` was called. */
