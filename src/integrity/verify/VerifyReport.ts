@@ -1,6 +1,10 @@
 /**
  * What `verify` found. `kind` names the damage:
  * - `bit-rot`: a frame failed its CRC (the WAL layer: storage damage);
+ * - `records-lost`: the WAL ends before its high-water mark (src/wal/HighWaterMark.ts): records it had
+ *   made durable are missing — a cut or deleted newest segment, or damage that would otherwise pass for a
+ *   torn final write — or the high-water-mark file itself is unreadable (then whether any are missing at
+ *   the end cannot be told);
  * - `modified`: a record's content no longer matches its IntegrityHash;
  * - `deletion`: chain numbers skip (records removed);
  * - `insertion`: a record whose number or link does not fit where it stands;
@@ -20,6 +24,7 @@
  */
 export type DamageKind =
   | 'bit-rot'
+  | 'records-lost'
   | 'modified'
   | 'deletion'
   | 'insertion'

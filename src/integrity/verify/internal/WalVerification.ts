@@ -124,6 +124,16 @@ export function beginVerification(o: VerifyOptions): Verification {
       c.kind === 'bad-frame' && c.offsetFrom !== undefined
         ? ro.frameTooLarge(c.segment, c.offsetFrom)
         : undefined;
+    if (c.kind === 'lost-tail' || c.kind === 'bad-high-water-mark') {
+      report(
+        'records-lost',
+        c.seqFrom,
+        c.kind === 'lost-tail'
+          ? `${c.segment}: WAL sequence numbers ${c.seqFrom ?? '?'}..${c.seqTo ?? '?'} were durable (at or below the WAL's high-water mark) and are missing or damaged: acknowledged records lost at the end of the WAL`
+          : `${c.segment}: the high-water-mark file is unreadable: whether acknowledged records are missing at the end of the WAL cannot be told`,
+      );
+      continue;
+    }
     report(
       'bit-rot',
       c.seqFrom,
