@@ -169,6 +169,7 @@ describe('KeyStore: a shred during a synchronous takeover of a new entry being w
     // up, then the batch flushes (KeyStore.ts: "in the same event-loop turn"; microtasks count).
     expect(store.keyForSubject('ida').id).toBe(key.id);
     expect(() => store.flushPendingSync()).toThrow(/given up/);
+    expect(store.hasPending).toBe(true); // audit_encrypt asks this before it flushes at all
     const late = store.flushPending();
     late.catch(() => undefined);
     expect(() => store.flushPendingSync()).toThrow(/given up/); // a strict runner's batch of that turn too

@@ -161,9 +161,12 @@ export class PendingEntries {
     return this.running.size;
   }
 
-  /** True when an entry is pending or being synced. */
+  /**
+   * True when an entry is pending or being synced — or a key was given up in this event-loop turn: a
+   * flush must then be called (and fails), not skipped (audit_encrypt flushes only when this is true).
+   */
   get any(): boolean {
-    return this.pending.size > 0 || this.inFlight.size > 0;
+    return this.pending.size > 0 || this.inFlight.size > 0 || this.abandonedInTurn !== undefined;
   }
 
   /**
