@@ -69,6 +69,19 @@ export interface FileSystem {
   syncDir(path: string): void;
   /** Reads a whole file (for small files: cursors, lock). */
   readFile(path: string): Uint8Array;
+  /*
+   * Thread-pool variants (optional: callers without them fall back to the synchronous call, on the
+   * event loop). Same semantics and errors as their synchronous forms; used for work that must not stall
+   * the event loop while appends are acknowledged (the high-water mark, HighWaterMark.ts).
+   */
+  /** `open` on the thread pool. */
+  openAsync?(path: string, mode: OpenMode): Promise<FileHandle>;
+  /** `rename` on the thread pool. */
+  renameAsync?(from: string, to: string): Promise<void>;
+  /** `remove` on the thread pool. */
+  removeAsync?(path: string): Promise<void>;
+  /** `syncDir` on the thread pool: the directory's entries are durable when it resolves. */
+  syncDirAsync?(path: string): Promise<void>;
 }
 
 /** The `code` of a Node-style error, or undefined. */

@@ -126,6 +126,41 @@ export class NodeFileSystem implements FileSystem {
   readFile(path: string): Uint8Array {
     return fs.readFileSync(path);
   }
+
+  openAsync(path: string, mode: OpenMode): Promise<FileHandle> {
+    return new Promise((resolve, reject) => {
+      fs.open(path, OPEN_FLAGS[mode], 0o640, (err, fd) =>
+        err ? reject(err) : resolve(new NodeFileHandle(path, fd)),
+      );
+    });
+  }
+
+  renameAsync(from: string, to: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.rename(from, to, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  removeAsync(path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.unlink(path, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  syncDirAsync(path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.open(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY, (openErr, fd) => {
+        if (openErr) return reject(openErr);
+        fs.fsync(fd, (syncErr) => {
+          fs.close(fd, (closeErr) => {
+            const err = syncErr ?? closeErr;
+            if (err) reject(err);
+            else resolve();
+          });
+        });
+      });
+    });
+  }
 }
 
 /** One instance serves the whole process. */

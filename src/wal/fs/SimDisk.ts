@@ -680,6 +680,73 @@ export class SimDisk implements FileSystem {
     return this.#file(normalize(p), 'open', p).currentCopy();
   }
 
+  // ---- thread-pool variants: applied when they complete (after `setImmediate`), EIO if the disk crashed ----
+
+  openAsync(p: string, mode: OpenMode): Promise<FileHandle> {
+    return this.#onThreadPool(() => this.open(p, mode));
+  }
+
+  renameAsync(from: string, to: string): Promise<void> {
+    return this.#onThreadPool(() => this.rename(from, to));
+  }
+
+  removeAsync(p: string): Promise<void> {
+    return this.#onThreadPool(() => this.remove(p));
+  }
+
+  /**
+   * `syncDir` on the simulated thread pool: an injected fault is taken when called (as for file syncs); the
+   * entries as they are when it completes (after `setImmediate`, or the `setSyncDelayMs` timer) become
+   * durable; a crash before then makes nothing durable and rejects with `EIO`.
+   */
+  syncDirAsync(p: string): Promise<void> {
+    const k = this.#k;
+    let fault: string | undefined;
+    try {
+      k.checkAlive('fsync', p);
+      const abs = normalize(p);
+      if (!(this.#lookup(abs, 'open', p) instanceof SimDir)) throw fsError('ENOTDIR', 'open', p);
+      fault = k.takeFault(k.syncDirFaults, abs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const complete = (): void => {
+        try {
+          k.checkAlive('fsync', p);
+          const node = this.#lookup(normalize(p), 'open', p);
+          if (!(node instanceof SimDir)) throw fsError('ENOTDIR', 'open', p);
+          k.stats.syncDirs++;
+          if (fault !== undefined) throw fsError(fault, 'fsync', p);
+          node.durable = new Map(node.current);
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      };
+      if (k.syncDelayMs > 0) setTimeout(complete, k.syncDelayMs);
+      else setImmediate(complete);
+    });
+  }
+
+  /** Runs `f` a turn later, as a thread-pool call completing: after a crash meanwhile, `f` throws EIO. */
+  #onThreadPool<T>(f: () => T): Promise<T> {
+    try {
+      this.#k.checkAlive('uv', '/');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<T>((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          resolve(f());
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+  }
+
   // ---- crash ----
 
   /**
