@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { WalDiskFullError, WalIoError, WalSyncFailedError } from '../errors.ts';
+import { WalDiskFullError, WalFailedError, WalIoError, WalSyncFailedError } from '../errors.ts';
 import { errnoCode, type FileHandle, type FileSystem } from './fs/FileSystem.ts';
 import {
   encodeSegmentHeader,
@@ -328,20 +328,41 @@ export class SegmentWriter {
       throw wrapIo(err, `cannot create segment ${name}`);
     }
     let syncFile: FileHandle | undefined;
+    let renamed = false;
     try {
       file.write(header, 0);
       file.datasyncSync();
       // Opened after the last sync before records: every later write-back error is reported through it.
       syncFile = this.o.fs.open(file.path, 'readwrite');
       this.o.fs.rename(file.path, finalPath);
+      renamed = true;
       this.o.fs.syncDir(this.o.dir);
     } catch (err) {
       try {
         syncFile?.close();
         file.close();
-        this.o.fs.remove(file.path);
       } catch {
-        // best effort: a leftover .prealloc file is removed at the next open
+        // a suspect handle: nothing more goes through it
+      }
+      if (renamed) {
+        // The directory sync failed after the rename: the empty segment has its final name, and a later
+        // directory sync would make it durable. The batch's numbers are given back and may go to a segment
+        // of a lower first seq (a batch in flight failing too): at the next open this empty one would then
+        // shadow the acknowledged records of that segment from its first seq on. It must go.
+        try {
+          this.o.fs.remove(finalPath);
+        } catch (removeErr) {
+          throw new WalFailedError(
+            `cannot remove segment ${name} whose creation failed; reopen the WAL to recover`,
+            removeErr,
+          );
+        }
+      } else {
+        try {
+          this.o.fs.remove(file.path);
+        } catch {
+          // best effort: a leftover .prealloc file is removed at the next open
+        }
       }
       throw wrapIo(err, `cannot create segment ${name}`);
     }
@@ -504,7 +525,12 @@ function fillZeros(file: FileHandle, from: number, to: number): void {
 }
 
 export function wrapIo(err: unknown, what: string): Error {
-  if (err instanceof WalDiskFullError || err instanceof WalIoError || err instanceof WalSyncFailedError)
+  if (
+    err instanceof WalDiskFullError ||
+    err instanceof WalIoError ||
+    err instanceof WalSyncFailedError ||
+    err instanceof WalFailedError
+  )
     return err;
   const code = errnoCode(err);
   if (code === 'ENOSPC' || code === 'EDQUOT')

@@ -827,6 +827,8 @@ export class Wal {
       return this.writer.writeFrames(batch, batch.firstSeq, (s) => this.addSegment(s), this.syncInFlight);
     } catch (err) {
       const e = wrapIo(err, 'WAL write failed');
+      // A failed segment creation left its file behind: the WAL cannot safely go on (reopen to recover).
+      if (e instanceof WalFailedError) this.broken = e;
       const creating = !this.writer.activeInfo;
       this.failBatch(batch, e);
       if (creating) this.failFastUntilMs = performance.now() + this.options.failureBackoffMs;
