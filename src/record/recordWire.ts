@@ -28,7 +28,7 @@ import type { AnyValue, KeyValue } from './AnyValue.ts';
 import type { AuditRecord } from './AuditRecord.ts';
 
 export interface RecordWire {
-  /** The request bytes (never written to while the record lives). */
+  /** The request bytes (never written to while the record lives; declined if detached or shrunk since). */
   readonly bytes: Buffer;
   /** The LogRecord message's content: [start, end) of `bytes`, without its tag and length. */
   readonly start: number;
@@ -101,6 +101,8 @@ export function forgetWire(record: AuditRecord): void {
 export function validWireOf(record: AuditRecord): RecordWire | undefined {
   const wire = WireStamp.wireOf(record);
   if (wire === undefined) return undefined;
+  // the input detached (transferred) or shrunk since: a copy would throw (or be short)
+  if (wire.bytes.length < wire.end) return undefined;
   const attributes = record.attributes;
   const count = wire.attributeCount;
   if (

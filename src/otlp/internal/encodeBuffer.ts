@@ -15,6 +15,7 @@
  * because the check is free while the bytes are written (`string()` returns
  * false instead of writing anything wrong).
  */
+import { assert } from '../../errors.ts';
 
 /** Strings up to this many UTF-16 units are written by a JavaScript loop, longer ones by Buffer's native UTF-8 writer. */
 const SHORT_STRING_UNITS_MAX = 24;
@@ -230,7 +231,10 @@ export class EncodeBuffer {
   /** Bytes [start, end) of `source` as they are (reused wire bytes). */
   copyFrom(source: Buffer, start: number, end: number): void {
     this.ensure(end - start);
-    this.pos += source.copy(this.buf, this.pos, start, end);
+    // Buffer#copy copies less, silently, when `end` is past the source's end: never a short payload
+    const copied = source.copy(this.buf, this.pos, start, end);
+    assert(copied === end - start, `copied ${copied} of ${end - start} wire bytes`);
+    this.pos += copied;
   }
 
   /** Writes `tag` and reserves one length byte; returns where the length goes, relative to `base` (pass it to `endMessage`). */

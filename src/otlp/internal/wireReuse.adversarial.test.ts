@@ -13,7 +13,7 @@ import { resolveDecodeLimits } from '../../record/DecodeLimits.ts';
 import { validWireOf } from '../../record/recordWire.ts';
 import { decodeRecord, encodeRecord, encodeRecordWithRoom } from '../../record/walCodec.ts';
 import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobuf } from '../protobufCodec.ts';
-import { varintBytes } from './encodeBuffer.ts';
+import { EncodeBuffer, varintBytes } from './encodeBuffer.ts';
 
 const LIMITS = resolveDecodeLimits({
   recordCountMax: 10_000,
@@ -191,5 +191,34 @@ describe('wire bytes reuse: buffers, framing and splices', () => {
     const expected = Buffer.from(encodeRecord(d));
     for (let i = 0; i < 4096; i++) Buffer.allocUnsafe(1 + (i % 300)).fill(0xee);
     expect(payloadWithRoom(d).equals(expected)).toBe(true);
+  });
+
+  it('an input buffer detached (transferred) or shrunk after decoding: encoded from the record, never a short copy', () => {
+    const wire = encodeOtlpLogsProtobuf([record(1), record(2)]);
+    // detached: e.g. transferred to a worker with postMessage
+    const detachable = new ArrayBuffer(wire.length);
+    new Uint8Array(detachable).set(wire);
+    const fromDetached = decodeKeeping(new Uint8Array(detachable));
+    stampClient(fromDetached, { protocol: 'otlp/grpc', address: '::1' });
+    detachable.transfer();
+    expect(detachable.detached).toBe(true);
+    // shrunk: a resizable buffer reused for a shorter message
+    const resizable = new ArrayBuffer(wire.length, { maxByteLength: 2 * wire.length });
+    new Uint8Array(resizable).set(wire);
+    const fromResizable = decodeKeeping(new Uint8Array(resizable, 0, wire.length));
+    resizable.resize(8);
+    for (const d of [...fromResizable, ...fromDetached]) {
+      expect(validWireOf(d)).toBeUndefined();
+      expectStoredAsRecord(d);
+    }
+  });
+
+  it('EncodeBuffer.copyFrom refuses to copy fewer bytes than asked (Buffer#copy clamps silently)', () => {
+    const w = new EncodeBuffer();
+    w.begin();
+    const source = Buffer.from('abcdef');
+    w.copyFrom(source, 1, 4);
+    expect(w.buf.subarray(w.base, w.pos).toString()).toBe('bcd');
+    expect(() => w.copyFrom(source, 2, 9)).toThrow(/copied 4 of 7 wire bytes/);
   });
 });
