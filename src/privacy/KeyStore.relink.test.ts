@@ -26,6 +26,10 @@ import { readerOf as reader, shredDuringTakeover } from './testutil/shredDuringT
 const hooks = vi.hoisted(() => ({
   unlinkFails: undefined as ((file: string) => boolean) | undefined,
   linkBeforeUnlink: undefined as { readonly from: string; readonly to: string } | undefined,
+  /** Runs (once) right after a renameSync of this file: other processes acting inside a takeover. */
+  afterRename: undefined as { readonly from: string; readonly run: (to: string) => void } | undefined,
+  /** Runs (once) right before a linkSync from a temporary file. */
+  beforeTemporaryLinkSync: undefined as (() => void) | undefined,
 }));
 vi.mock('node:fs', async (importOriginal) => {
   const real = (await import('./testutil/heldFs.ts')).withHeldFs(await importOriginal<typeof fs>());
@@ -41,6 +45,22 @@ vi.mock('node:fs', async (importOriginal) => {
       if (hooks.unlinkFails?.(f)) throw Object.assign(new Error('EIO: i/o error, unlink'), { code: 'EIO' });
       real.unlinkSync(file);
     },
+    renameSync: (from: fs.PathLike, to: fs.PathLike) => {
+      real.renameSync(from, to);
+      const after = hooks.afterRename;
+      if (after?.from === String(from)) {
+        hooks.afterRename = undefined;
+        after.run(String(to));
+      }
+    },
+    linkSync: (from: fs.PathLike, to: fs.PathLike) => {
+      const before = hooks.beforeTemporaryLinkSync;
+      if (before !== undefined && path.basename(String(from)).startsWith('.tmp-')) {
+        hooks.beforeTemporaryLinkSync = undefined;
+        before();
+      }
+      real.linkSync(from, to);
+    },
   };
 });
 
@@ -49,6 +69,8 @@ afterAll(() => tmp.cleanup());
 afterEach(() => {
   hooks.unlinkFails = undefined;
   hooks.linkBeforeUnlink = undefined;
+  hooks.afterRename = undefined;
+  hooks.beforeTemporaryLinkSync = undefined;
   resetHeldFs();
   vi.useRealTimers();
 });
@@ -184,6 +206,38 @@ describe('KeyStore: a shred during a synchronous takeover of a new entry being w
     await store.flushPending();
     store.flushPendingSync();
     expect(reader(store.directory).keyForSubject('ida').id).toBe(next.id);
+  });
+
+  it('the link landed, a rewrap replaced the entry, then a shred destroyed it, all inside the takeover: the key is given up, never linked again', async () => {
+    const store = open(new LoggingSyncer());
+    const key = store.keyForSubject('ivo');
+    const { held, inFlight } = await flushHeldAtLink(store);
+    linkSync(held.from, held.to); // landed, its outcome not seen here yet: the entry holds the key
+    // Other processes run between the takeover's steps: right after its fence (the rename), a rewrap
+    // replaces the entry (a new file renamed over it: the fenced file is left with one link, intact);
+    // right before its own link of the fenced file, `keys shred` destroys the entry and the fenced file.
+    hooks.afterRename = {
+      from: held.from,
+      run: () => {
+        const copy = `${held.to}.rewrapped`;
+        fs.writeFileSync(copy, fs.readFileSync(held.to));
+        fs.renameSync(copy, held.to);
+      },
+    };
+    hooks.beforeTemporaryLinkSync = () => expect(reader(store.directory).shred('ivo')).toBe(key.id);
+    expect(() => store.flushPendingSync()).toThrow(/given up/);
+    expect(hooks.beforeTemporaryLinkSync).toBeUndefined(); // the shred did run there
+    held.complete(null);
+    await expect(inFlight).rejects.toBeInstanceOf(KeyStoreIoError);
+    await new Promise((r) => setImmediate(r));
+    // Later flushes (a new key for the subject) never write the shredded key again.
+    const next = store.keyForSubject('ivo');
+    expect(next.id).not.toBe(key.id);
+    await store.flushPending();
+    await store.flushPending();
+    expect(reader(store.directory).keyById(key.id)).toBeUndefined();
+    expect(reader(store.directory).keyForSubject('ivo').id).toBe(next.id);
+    expect(temporaries(store, 'ivo')).toEqual([]);
   });
 
   it('an entry the thread pool linked (its flush still running) and a shred destroyed is not linked again by a takeover', async () => {

@@ -29,7 +29,10 @@
  * pendingEntries.ts `abandonedInTurn`); intact with 1 link — the link has not run (it landed nowhere: a
  * rewrap removes temporary names before it replaces an entry, and so does
  * pendingEntries.ts's rewrite of an entry a temporary name links), so the
- * takeover links that same file itself. A takeover after the link's outcome
+ * takeover links that same file itself — or it landed and its entry was
+ * replaced by a rename since (a rewrap, a rewrite): the name then holds the
+ * key, unless a shred destroyed it meanwhile; so a failure of that link
+ * gives the key up too, it is never queued to be linked again. A takeover after the link's outcome
  * was seen never links again either (`done`: the entry may have been
  * shredded since). So no link of a key can follow a shred that destroyed it,
  * and a crash (kill -9) at any point leaves nothing to repair: an entry of
@@ -187,14 +190,22 @@ function fenceAndTake(
     if (!found.bytes.equals(c.bytes)) {
       throw abandoned(keyId, `its entry ${target} was destroyed (a shred) after the thread pool linked it`);
     }
-    // The link has not run and never will: this file is linked here instead.
+    // The link has not run and never will (or it ran and its entry was replaced since, by a rewrap or
+    // a rewrite, a new file renamed over it: then the name holds the key, or a shred destroyed it
+    // meanwhile): this file is linked here instead, once. A failure gives the key up, never queues it
+    // again: a later flush's link of a new copy could follow that shred (measured: a rewrap, then a
+    // shred between this read and this link brought the shredded key back; KeyStore.relink.test).
     const targets = target === file ? [file, c.alternateFile] : [target];
-    for (const t of targets) {
-      if (linkExisting(fenced, t) || holdsKey(readSmallFile(t, STORE_FILE_BYTES_MAX), t, keyId)) {
-        return (c.file = t);
+    try {
+      for (const t of targets) {
+        if (linkExisting(fenced, t) || holdsKey(readSmallFile(t, STORE_FILE_BYTES_MAX), t, keyId)) {
+          return (c.file = t);
+        }
       }
+    } catch (error) {
+      throw abandoned(keyId, `its entry could not be linked (${(error as Error).message})`, error);
     }
-    throw occupied(c.alternateFile);
+    throw abandoned(keyId, `both its names hold another key (${c.alternateFile})`);
   } finally {
     discardTemporary(fenced);
   }
