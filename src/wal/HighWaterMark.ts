@@ -13,8 +13,10 @@
  *   40  4  reserved (0)
  *   44  4  CRC32C of bytes [0, 44)
  *
- * Written by the writer when a commit that created a segment (a rollover, or
- * a new segment after a failed commit) is acknowledged, and at a clean close:
+ * Written by the writer (HighWaterMarkKeeper.ts, on the thread pool) when a
+ * commit that created a segment (a rollover, or a new segment after a failed
+ * commit) is acknowledged, at most once per `highWaterMarkIntervalMs` while
+ * acknowledgements move the durable seq, and at a clean close:
  * `<file>.tmp` (O_EXCL), fdatasync, rename over the file, fsync of the
  * directory, so the file is always the old or the new one, whole. Never with
  * a smaller lastSeq than the one on disk. Recovery compares it with what the
@@ -126,4 +128,31 @@ export function writeHighWaterMark(fs: FileSystem, dir: string, m: HighWaterMark
   }
   fs.rename(tmp, target);
   fs.syncDir(dir);
+}
+
+/**
+ * `writeHighWaterMark` on the thread pool, for a writer that is acknowledging appends meanwhile: the same
+ * steps in the same order (stale tmp removed, `<file>.tmp` created O_EXCL, written, fdatasync'd, closed,
+ * renamed over the file, directory fsync'd), each through the seam's async variant where it has one (a
+ * seam without it runs that step synchronously). Resolves once the new mark is durable; a crash at any
+ * point leaves the old mark or the new one, whole. The caller runs one at a time (the tmp name is shared).
+ */
+export async function writeHighWaterMarkAsync(fs: FileSystem, dir: string, m: HighWaterMark): Promise<void> {
+  const target = path.join(dir, HIGH_WATER_MARK_FILE);
+  const tmp = `${target}.tmp`;
+  try {
+    await (fs.removeAsync ? fs.removeAsync(tmp) : fs.remove(tmp));
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  const h = fs.openAsync ? await fs.openAsync(tmp, 'create') : fs.open(tmp, 'create');
+  try {
+    const bytes = encodeHighWaterMark(m);
+    await (h.writeAsync ? h.writeAsync(bytes, 0) : h.write(bytes, 0));
+    await h.datasync();
+  } finally {
+    h.close();
+  }
+  await (fs.renameAsync ? fs.renameAsync(tmp, target) : fs.rename(tmp, target));
+  await (fs.syncDirAsync ? fs.syncDirAsync(dir) : fs.syncDir(dir));
 }

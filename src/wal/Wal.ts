@@ -36,7 +36,7 @@ import {
   FRAME_OVERHEAD_BYTES,
   FrameType,
 } from './format.ts';
-import { HIGH_WATER_MARK_FILE, writeHighWaterMark } from './HighWaterMark.ts';
+import { HighWaterMarkKeeper } from './HighWaterMarkKeeper.ts';
 import { WalLock } from './lock.ts';
 import { resolveWalOptions, type ResolvedWalOptions, type WalOptions } from './options.ts';
 import { recoverWal, type RecoveryReport } from './recover.ts';
@@ -214,8 +214,8 @@ export class Wal {
   private lastFailure: Error | undefined;
   private readonly durableListeners = new Set<() => void>();
   private counters = { refusedAppends: 0, failedBatches: 0, commits: 0 };
-  /** The high-water mark on disk (0: none); never written lower. */
-  private markSeq: number;
+  /** Writes the high-water mark on the thread pool (undefined with `syncPolicy: none`: nothing is durable). */
+  private readonly mark: HighWaterMarkKeeper | undefined;
   /** A segment was created since the mark was last written (`addSegment`): write it when its commit is durable. */
   private markDue = false;
 
@@ -226,7 +226,21 @@ export class Wal {
     this.segments = recovered.segments;
     this.nextSeq = recovered.nextSeq;
     this.durable = recovered.nextSeq - 1;
-    this.markSeq = recovered.report.highWaterMark?.lastSeq ?? 0;
+    this.mark =
+      options.syncPolicy === 'none'
+        ? undefined
+        : new HighWaterMarkKeeper(
+            {
+              fs: options.fs,
+              dir: options.dir,
+              intervalMs: options.highWaterMarkIntervalMs,
+              clock: options.clock,
+              onWarning: options.onWarning,
+              durableSeq: () => this.durable,
+              segmentOf: (seq) => this.segmentOf(seq),
+            },
+            recovered.report.highWaterMark?.lastSeq ?? 0,
+          );
     this.writer = new SegmentWriter(
       {
         fs: options.fs,
@@ -490,7 +504,8 @@ export class Wal {
       );
       this.writer.abandon();
     } finally {
-      this.writeMark();
+      // The last mark, durable (or failed) before another writer can take the directory.
+      await this.mark?.close();
       this.writer.close();
       // A cancelled background preparation may still have I/O in flight: it must not touch the directory
       // once another writer can hold it.
@@ -843,35 +858,16 @@ export class Wal {
     this.segments.push(s);
     // A rollover; or the first segment since an open that found records beyond the mark (a crash since the
     // mark was written, or a WAL from before marks). The first segment after a clean close adds nothing.
-    if (this.writer.sealedSegments > 0 || this.durable > this.markSeq) this.markDue = true;
+    if (this.writer.sealedSegments > 0 || this.durable > (this.mark?.markSeq ?? 0)) this.markDue = true;
   }
 
-  /**
-   * Durably records `durable` as the high-water mark (HighWaterMark.ts) when it is above the one on disk.
-   * Called when a commit that created a segment is durable (its numbers can no longer be given back, nor its
-   * segment removed) and at close: a few syncs per rollover, nothing per append. Not with `syncPolicy:
-   * none` (nothing is durable). A failure is a warning: the mark on disk stays a true, lower, bound, and
-   * the next rollover or close tries again.
-   */
-  private writeMark(): void {
-    this.markDue = false;
-    const seq = this.durable;
-    if (this.options.syncPolicy === 'none' || seq <= this.markSeq) return;
-    let holder: SegmentInfo | undefined;
-    for (const s of this.segments) if (s.firstSeq <= seq) holder = s;
-    if (holder === undefined) return;
-    try {
-      writeHighWaterMark(this.options.fs, this.options.dir, {
-        lastSeq: seq,
-        segmentFirstSeq: holder.firstSeq,
-        updatedUnixNano: this.options.clock(),
-      });
-      this.markSeq = seq;
-    } catch (err) {
-      this.options.onWarning?.(
-        `WAL ${this.options.dir}: writing ${HIGH_WATER_MARK_FILE} (${seq}) failed, retried at the next rollover or close: ${String(err)}`,
-      );
+  /** First seq of the newest segment starting at or before `seq` (the one holding it when `seq` is durable). */
+  private segmentOf(seq: number): number | undefined {
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const s = this.segments[i] as SegmentInfo;
+      if (s.firstSeq <= seq) return s.firstSeq;
     }
+    return undefined;
   }
 
   private completeBatch(batch: Batch): void {
@@ -887,7 +883,14 @@ export class Wal {
     }
     this.admitBlocked();
     for (const l of [...this.durableListeners]) l();
-    if (this.markDue && batch.frames.length > 0) this.writeMark();
+    // The mark (HighWaterMarkKeeper, on the thread pool): at once when this commit created a segment (its
+    // numbers can no longer be given back, nor its segment removed), else at most once per interval.
+    if (this.mark !== undefined && batch.frames.length > 0) {
+      if (this.markDue) {
+        this.markDue = false;
+        this.mark.writeNow();
+      } else this.mark.acknowledged();
+    }
   }
 
   /**

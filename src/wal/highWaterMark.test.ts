@@ -26,6 +26,8 @@ const SMALL: Omit<WalOptions, 'dir' | 'fs'> = {
   payloadBytesMax: 1024,
   preallocate: 'inline',
   indexIntervalBytes: 1024,
+  // Rollover and close only: the periodic write has its own tests (highWaterMark.periodic.test.ts).
+  highWaterMarkIntervalMs: 0,
 };
 
 function open(disk: SimDisk, opts: Partial<WalOptions> = {}): Wal {
@@ -46,6 +48,13 @@ function segmentsOf(disk: SimDisk): string[] {
 
 function markOf(disk: SimDisk): number | undefined {
   return readHighWaterMark(disk, DIR)?.lastSeq;
+}
+
+/** Waits (at most 2 s) for the mark on disk to be `seq`: it is written on the (simulated) thread pool. */
+async function markReaches(disk: SimDisk, seq: number): Promise<void> {
+  const deadline = performance.now() + 2000;
+  while (markOf(disk) !== seq && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  expect(markOf(disk)).toBe(seq);
 }
 
 /** Flips a bit inside the payload of record `seq` in segment `file`. */
@@ -132,7 +141,9 @@ describe('WAL high-water mark', () => {
     const disk = new SimDisk(102);
     const wal = open(disk);
     const newFirst = await writeThroughRollover(wal, disk, 1);
-    expect(markOf(disk)).toBe(newFirst); // written once the commit that created the segment was durable
+    await markReaches(disk, newFirst);
+    await new Promise((r) => setTimeout(r, 5)); // renamed: its directory sync completes a turn later
+    // written once the commit that created the segment was durable
     const after = disk.crash({ mode: 'lose' });
     const newest = `${DIR}/${segmentFileName(newFirst)}`;
     flipInRecord(after, newest, newFirst);

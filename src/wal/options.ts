@@ -51,6 +51,13 @@ export interface WalOptions {
    * on after the mark. Unset (default): such an open fails with `WAL_CORRUPT` and changes nothing.
    */
   readonly acceptLostRecordsThroughSeq?: number;
+  /**
+   * While appends are acknowledged, the high-water mark (docs/wal-format.md §11) is advanced to the durable
+   * seq at most once per this many milliseconds, on the thread pool, when the durable seq moved: records
+   * acknowledged longer ago than this are covered (lost, they refuse the open). 0: only when a commit
+   * that created a segment is acknowledged, and at close. Default 1000.
+   */
+  readonly highWaterMarkIntervalMs?: number;
 }
 
 /**
@@ -76,6 +83,7 @@ export const WAL_DEFAULTS = {
   preallocate: 'background',
   verifyOnOpen: 'tail',
   failureBackoffMs: 1000,
+  highWaterMarkIntervalMs: 1000,
 } as const;
 
 const ZERO_HASH = new Uint8Array(32);
@@ -108,6 +116,7 @@ export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
     preallocate: o.preallocate ?? WAL_DEFAULTS.preallocate,
     verifyOnOpen: o.verifyOnOpen ?? WAL_DEFAULTS.verifyOnOpen,
     failureBackoffMs: o.failureBackoffMs ?? WAL_DEFAULTS.failureBackoffMs,
+    highWaterMarkIntervalMs: o.highWaterMarkIntervalMs ?? WAL_DEFAULTS.highWaterMarkIntervalMs,
     clock: o.clock ?? wallClockNs,
     chainHead: o.chainHead ?? (() => ZERO_HASH),
     onWarning: o.onWarning,
@@ -136,6 +145,7 @@ export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
   int('queueBytesMax', 1);
   int('indexIntervalBytes', 512);
   int('failureBackoffMs', 0, 600_000);
+  int('highWaterMarkIntervalMs', 0, 3_600_000);
   if (r.acceptLostRecordsThroughSeq !== undefined) int('acceptLostRecordsThroughSeq', 1);
   if (r.segmentBytesMax < SEGMENT_HEADER_BYTES + FRAME_OVERHEAD_BYTES + r.payloadBytesMax) {
     problems.push('segmentBytesMax must hold at least one frame of payloadBytesMax');

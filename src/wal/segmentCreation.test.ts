@@ -30,6 +30,7 @@ describe('segment creation failing at the directory sync', () => {
       preallocate: 'inline',
       indexIntervalBytes: 1024,
       failureBackoffMs: 0,
+      highWaterMarkIntervalMs: 0,
     });
     const acked: number[] = [];
     let seq = 1;
