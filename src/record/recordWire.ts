@@ -20,7 +20,13 @@
  * (an attribute entry's object, a body's array) are not seen by that check:
  * whatever may change a record's content must call `forgetWire` first —
  * `processRecords` does for every processor that does not declare
- * `preservesContent`.
+ * `preservesContent`. That includes changes made through a shallow copy
+ * (`{ ...record }` shares the attribute list and the body): the copy has no
+ * wire bytes, but the original keeps its own, so forget the original's before
+ * a copy of it is changed (a fan-out copy is a `structuredClone`: nothing
+ * shared). Records get wire bytes only from `decodeOtlpLogsProtobuf(bytes,
+ * { keepWireBytes: true })` (the OTLP receivers); its input must not change
+ * while they live, and one detached or shrunk since is declined.
  *
  * An entry keeps its request buffer alive as long as the record lives.
  */
