@@ -4,6 +4,8 @@
  * and is killed with SIGKILL. A kill keeps the page cache, so the reopened WAL must never refuse (no false
  * alarm from a mark written at a rollover) and must hold every acknowledged record; a copy of the directory
  * whose newest segments are then deleted must be refused (WAL_CORRUPT) and reported by a read-only open.
+ * The second test does the same with the periodic mark alone (testutil/markCrashChild.ts: one large
+ * segment, a 20 ms interval): the mark covers records acknowledged since the open, not only at rollovers.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,11 +16,13 @@ import { listSegments } from './recover.ts';
 import { readHighWaterMark } from './HighWaterMark.ts';
 import { nodeFileSystem } from './fs/NodeFileSystem.ts';
 import { openWalReadOnly } from './readOnly.ts';
+import { frameLocations } from './testutil/frames.ts';
 import { makeTempDir } from './testutil/tmpdir.ts';
 import { Wal } from './Wal.ts';
 import { WalRecordsLostError } from './WalRecordsLostError.ts';
 
 const CHILD = fileURLToPath(new URL('../../test/fixtures/walCrashChild.ts', import.meta.url));
+const MARK_CHILD = fileURLToPath(new URL('./testutil/markCrashChild.ts', import.meta.url));
 const SEGMENT_BYTES = 8 * 1024;
 const ACKED_TARGET = 600;
 const cleanups: Array<() => void> = [];
@@ -97,5 +101,68 @@ describe('high-water mark across SIGKILL', () => {
     expect(openWalReadOnly({ dir: lossy }).report.corruptions).toEqual([
       expect.objectContaining({ kind: 'lost-tail', seqFrom: markSegment, seqTo: mark?.lastSeq }),
     ]);
+  }, 60_000);
+
+  it('periodic mark, no rollover: after a real kill the WAL reopens with every ack; the newest segment cut below the mark is refused', async () => {
+    const { dir, cleanup } = makeTempDir('otel-audit-hwm-periodic-');
+    cleanups.push(cleanup);
+    const child = spawn(process.execPath, [MARK_CHILD, '--dir', dir, '--interval-ms', '20'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let acked = 0;
+    let buffered = '';
+    let stderr = '';
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    const watchdog = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const [kind, seq] = line.split(' ');
+        if (kind === 'A') acked = Math.max(acked, Number(seq));
+      }
+      // Killed once the mark has advanced a few times past 200 acknowledged records: in the middle of
+      // appends, possibly in the middle of a mark write.
+      if (acked >= 400 && (readHighWaterMark(nodeFileSystem, dir)?.lastSeq ?? 0) >= 200)
+        child.kill('SIGKILL');
+    });
+    await closed; // every reported ack read
+    clearTimeout(watchdog);
+    expect(acked, `the child acknowledged too little before the kill; stderr: ${stderr}`).toBeGreaterThan(
+      200,
+    );
+    const mark = readHighWaterMark(nodeFileSystem, dir);
+    expect(mark?.segmentFirstSeq, 'no rollover: the periodic write made the mark').toBe(1);
+    expect(mark?.lastSeq).toBeGreaterThanOrEqual(200);
+    expect(mark?.lastSeq).toBeLessThanOrEqual(acked); // only acknowledged numbers
+    const lossy = `${dir}-lossy`;
+    fs.cpSync(dir, lossy, { recursive: true });
+    cleanups.push(() => fs.rmSync(lossy, { recursive: true, force: true }));
+
+    const wal = Wal.open({ dir, segmentBytesMax: 64 * 1024 * 1024, payloadBytesMax: 1024 });
+    expect(wal.recovery.corruptions).toEqual([]);
+    expect(wal.durableSeq).toBeGreaterThanOrEqual(acked);
+    const seqs = [...wal.read({ toSeq: acked })].map((r) => r.seq);
+    expect(seqs).toEqual(Array.from({ length: acked }, (_, i) => i + 1));
+    await wal.close();
+
+    // The newest (only) segment cut right before the mark's record: refused, not taken for a torn tail.
+    const seg = path.join(lossy, listSegments(nodeFileSystem, lossy)[0]?.name ?? '');
+    const at = frameLocations(fs.readFileSync(seg)).find((f) => f.seq === mark?.lastSeq);
+    expect(at).toBeDefined();
+    fs.truncateSync(seg, at?.offset ?? 0);
+    let refused: unknown;
+    try {
+      Wal.open({ dir: lossy, segmentBytesMax: 64 * 1024 * 1024, payloadBytesMax: 1024 }).close();
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(WalRecordsLostError);
+    expect(refused).toMatchObject({
+      code: 'WAL_CORRUPT',
+      lost: { expectedLastSeq: mark?.lastSeq, foundLastSeq: (mark?.lastSeq ?? 0) - 1 },
+    });
   }, 60_000);
 });
