@@ -5,12 +5,16 @@
  * `encodeRecord` (which never does) writes for the record as it is now, and
  * the stored payload decodes back to that record.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stampClient } from '../../../receivers/otlp/clientAttributes.ts';
+import type { RecordProcessor } from '../../pipeline/RecordProcessor.ts';
+import { processRecords } from '../../pipeline/runRecordProcessors.ts';
 import type { AnyValue, KeyValue } from '../../record/AnyValue.ts';
 import { createAuditRecord, type AuditRecord } from '../../record/AuditRecord.ts';
 import { resolveDecodeLimits } from '../../record/DecodeLimits.ts';
 import { validWireOf } from '../../record/recordWire.ts';
+import { anyValueArb, keyArb, recordArb } from '../../record/testutil/arbitraries.ts';
 import { decodeRecord, encodeRecord, encodeRecordWithRoom } from '../../record/walCodec.ts';
 import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobuf } from '../protobufCodec.ts';
 import { EncodeBuffer, varintBytes } from './encodeBuffer.ts';
@@ -220,5 +224,68 @@ describe('wire bytes reuse: buffers, framing and splices', () => {
     w.copyFrom(source, 1, 4);
     expect(w.buf.subarray(w.base, w.pos).toString()).toBe('bcd');
     expect(() => w.copyFrom(source, 2, 9)).toThrow(/copied 4 of 7 wire bytes/);
+  });
+});
+
+type Op =
+  | { kind: 'stamp'; address: string }
+  | { kind: 'set' | 'delete'; key: string; value: AnyValue; preserving: boolean }
+  | { kind: 'body'; value: AnyValue; preserving: boolean }
+  | { kind: 'severity'; text: string; preserving: boolean }
+  | { kind: 'keep'; preserving: boolean };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant('stamp' as const),
+    address: fc.constantFrom('127.0.0.1', '::1', 'x'.repeat(130)),
+  }),
+  fc.record({
+    kind: fc.constantFrom('set' as const, 'delete' as const),
+    key: fc.oneof(keyArb, fc.constantFrom('audit.client.address', 'user.id')),
+    value: anyValueArb,
+    preserving: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('body' as const), value: anyValueArb, preserving: fc.boolean() }),
+  fc.record({ kind: fc.constant('severity' as const), text: fc.string(), preserving: fc.boolean() }),
+  fc.record({ kind: fc.constant('keep' as const), preserving: fc.constant(true) }),
+);
+
+describe('wire bytes reuse: random sequences of what a receiver and a pipeline do to a record', () => {
+  it('the client stamp and processors in any order: stored as encodeRecord stores the record as it is then', () => {
+    let withWire = 0;
+    fc.assert(
+      fc.property(
+        fc.array(recordArb(), { minLength: 1, maxLength: 3 }),
+        fc.array(opArb, { maxLength: 6 }),
+        (sent, ops) => {
+          const decoded = decodeKeeping(encodeOtlpLogsProtobuf(sent));
+          for (const op of ops) {
+            if (op.kind === 'stamp') {
+              stampClient(decoded, { protocol: 'otlp/grpc', address: op.address });
+              continue;
+            }
+            // a processor that changes (or, declaring preservesContent, only looks at) each record
+            const processor: RecordProcessor = {
+              mutates: op.kind !== 'keep',
+              ...(op.preserving && op.kind === 'keep' ? { preservesContent: true } : {}),
+              process(view) {
+                if (op.kind === 'set') view.setAttribute(op.key, op.value);
+                else if (op.kind === 'delete') view.deleteAttribute(op.key);
+                else if (op.kind === 'body') view.setBody(op.value);
+                else if (op.kind === 'severity') view.severityText = op.text;
+                return true;
+              },
+            };
+            processRecords(decoded, [processor]);
+          }
+          for (const d of decoded) {
+            if (validWireOf(d) !== undefined) withWire++;
+            expectStoredAsRecord(d);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(withWire).toBeGreaterThan(100); // the wire path was taken, after stamps and preserving processors
   });
 });
