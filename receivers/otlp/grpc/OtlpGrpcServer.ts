@@ -13,7 +13,7 @@
  * (streamAdmission.ts; `inflightStats()` is its gauge).
  */
 import fs from 'node:fs';
-import type http2 from 'node:http2';
+import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { OtelAuditError } from '../../../src/errors.ts';
@@ -29,7 +29,7 @@ import { peerIdentity } from '../peerIdentity.ts';
 import { encodeResponseProtobuf, encodeStatusProtobuf, GrpcCode, type RpcStatus } from '../rpcStatus.ts';
 import { resolveTls } from '../tlsOptions.ts';
 import { authRequestOfMetadata } from './callMetadata.ts';
-import { tuneHttp2Transport } from './http2Transport.ts';
+import { http2ServersOf, tuneHttp2Transport } from './http2Transport.ts';
 import { InflightBudget, type InflightStats } from './inflightBudget.ts';
 import { inflateRequest } from './inflateRequest.ts';
 import {
@@ -82,6 +82,8 @@ export class OtlpGrpcServer {
   private draining = false;
   private inFlight = 0;
   private readonly budget: InflightBudget | undefined;
+  /** Open HTTP/2 connections, destroyed at the close deadline (see `close`). */
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
 
   constructor(o: OtlpGrpcServerOptions) {
     this.o = o;
@@ -165,6 +167,11 @@ export class OtlpGrpcServer {
           this.server.forceShutdown();
           return reject(tuneErr);
         }
+        for (const h of http2ServersOf(this.server))
+          h.on('session', (session: http2.ServerHttp2Session) => {
+            this.sessions.add(session);
+            session.once('close', () => this.sessions.delete(session));
+          });
         resolve();
       });
     });
@@ -175,12 +182,19 @@ export class OtlpGrpcServer {
     return this.budget?.stats();
   }
 
-  /** Refuses new calls, waits for in-flight ones (their records become durable or fail), then closes. */
+  /**
+   * Refuses new calls, waits for in-flight ones (their records become durable or fail), then closes; after
+   * `deadlineMs`, closes every connection at once. grpc-js 1.14.7's forceShutdown destroys only the sessions
+   * it records for channelz, and records none with `grpc.enable_channelz: 0` (set above): the connections,
+   * and the calls in flight on them, stayed open past the deadline (test/grpc-shutdown.test.ts). So they are
+   * destroyed here too.
+   */
   close(deadlineMs: number): Promise<void> {
     this.draining = true;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
+        for (const session of this.sessions) session.destroy(undefined, http2.constants.NGHTTP2_CANCEL);
         resolve();
       }, deadlineMs);
       timer.unref();

@@ -1,0 +1,65 @@
+/**
+ * Shutting the OTLP/gRPC receiver down within its deadline: at the deadline
+ * every connection is closed and the calls in flight on them are cut
+ * (UNAVAILABLE: their senders retry), whatever the pipeline still holds.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeOtlpLogsProtobuf } from '../src/otlp/protobufCodec.ts';
+import type { LogBatch, LogsConsumer } from '../src/pipeline/consumer.ts';
+import { createAuditRecord } from '../src/record/AuditRecord.ts';
+import { decodeLimitsOf } from '../receivers/otlp/OtlpReceiver.ts';
+import { grpcSchema, limitsSchema } from '../receivers/otlp/config.ts';
+import { OtlpGrpcServer } from '../receivers/otlp/grpc/OtlpGrpcServer.ts';
+import { exportRaw } from './helpers/rawOtlpGrpc.ts';
+
+/** Holds every batch until released. */
+class HoldingConsumer implements LogsConsumer {
+  entered = 0;
+  private release = (): void => undefined;
+  private readonly held = new Promise<void>((r) => (this.release = r));
+  async consumeLogs(_batch: LogBatch): Promise<void> {
+    this.entered++;
+    await this.held;
+  }
+  releaseAll(): void {
+    this.release();
+  }
+}
+
+const body = Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'r' })]));
+const CALL = { deadlineMs: 20_000 };
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('OtlpGrpcServer.close: the deadline is kept', () => {
+  it('at the deadline the connections are closed and a held call cut, though grpc-js forceShutdown leaves them open with channelz off', async () => {
+    // Before, forceShutdown closed nothing (grpc-js 1.14.7 destroys only the sessions it records for channelz)
+    // and the call stayed open until its own 20 s deadline.
+    const consumer = new HoldingConsumer();
+    cleanups.push(() => consumer.releaseAll());
+    const server = new OtlpGrpcServer({
+      config: grpcSchema.parse({ endpoint: '127.0.0.1:0' }),
+      limits: decodeLimitsOf(limitsSchema.parse({})),
+      next: consumer,
+      authenticator: undefined,
+      baseDir: process.cwd(),
+    });
+    await server.listen();
+    const call = exportRaw(server.endpoint, body, CALL);
+    await until(() => consumer.entered === 1, 'the call to reach the pipeline');
+    const t0 = Date.now();
+    await server.close(100);
+    expect((await call)?.code).toBe(14); // UNAVAILABLE: the sender retries
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+});
