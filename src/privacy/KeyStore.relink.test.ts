@@ -14,6 +14,7 @@ import { KeyStoreClosedError, KeyStoreIoError } from './errors.ts';
 import type { KeyStore } from './KeyStore.ts';
 import { RecordDecryptor, SHREDDED_MARKER } from './RecordDecryptor.ts';
 import { encryptValue } from './encryptedValue.ts';
+import { replaceFile } from './internal/durableFiles.ts';
 import { deferredStores, fileOf, LoggingSyncer } from './testutil/deferredStores.ts';
 import { asyncLinksDone, holdNextTemporaryLink, resetHeldFs, type HeldLink } from './testutil/heldFs.ts';
 import { readerOf as reader, shredDuringTakeover } from './testutil/shredDuringTakeover.ts';
@@ -30,6 +31,10 @@ const hooks = vi.hoisted(() => ({
   afterRename: undefined as { readonly from: string; readonly run: (to: string) => void } | undefined,
   /** Runs (once) right before a linkSync from a temporary file. */
   beforeTemporaryLinkSync: undefined as (() => void) | undefined,
+  /** Runs (once) right before an openSync of this file for writing ('r+': a destruction). */
+  beforeOpenForWrite: undefined as { readonly file: string; readonly run: () => void } | undefined,
+  /** The next linkSync from this file is not run (the test ran it earlier, through a hook). */
+  linkSyncDone: undefined as string | undefined,
 }));
 vi.mock('node:fs', async (importOriginal) => {
   const real = (await import('./testutil/heldFs.ts')).withHeldFs(await importOriginal<typeof fs>());
@@ -59,7 +64,19 @@ vi.mock('node:fs', async (importOriginal) => {
         hooks.beforeTemporaryLinkSync = undefined;
         before();
       }
+      if (hooks.linkSyncDone === String(from)) {
+        hooks.linkSyncDone = undefined;
+        return;
+      }
       real.linkSync(from, to);
+    },
+    openSync: (file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+      const before = hooks.beforeOpenForWrite;
+      if (before?.file === String(file) && flags === 'r+') {
+        hooks.beforeOpenForWrite = undefined;
+        before.run();
+      }
+      return real.openSync(file, flags ?? 'r', mode);
     },
   };
 });
@@ -71,6 +88,8 @@ afterEach(() => {
   hooks.linkBeforeUnlink = undefined;
   hooks.afterRename = undefined;
   hooks.beforeTemporaryLinkSync = undefined;
+  hooks.beforeOpenForWrite = undefined;
+  hooks.linkSyncDone = undefined;
   resetHeldFs();
   vi.useRealTimers();
 });
@@ -238,6 +257,54 @@ describe('KeyStore: a shred during a synchronous takeover of a new entry being w
     expect(reader(store.directory).keyById(key.id)).toBeUndefined();
     expect(reader(store.directory).keyForSubject('ivo').id).toBe(next.id);
     expect(temporaries(store, 'ivo')).toEqual([]);
+  });
+
+  it('the link landed, a rewrap replaced the entry, then a shred ran while the takeover linked the fenced file: the shredded key is not back', async () => {
+    const store = open(new LoggingSyncer());
+    const key = store.keyForSubject('ivy');
+    const { held, inFlight } = await flushHeldAtLink(store);
+    linkSync(held.from, held.to); // landed, its outcome not seen here yet: the entry holds the key
+    let fenced = '';
+    // A rewrap (another process) that listed the directory before the fence replaces the entry right
+    // after the fence's rename (rewrap.ts: replaceFile). Before replaceFile removed the temporary names
+    // of the file it replaced, the fenced file was left with one link, intact, and the takeover linked
+    // it — while `keys shred` ran: the shred destroyed the entry (the rewrapped copy) and was about to
+    // destroy the fenced file when the takeover's link landed (two links: left alone, as a writer's
+    // file just linked). Whatever the takeover does now, the key must not be readable after the shred.
+    hooks.afterRename = {
+      from: held.from,
+      run: (to) => {
+        fenced = to;
+        replaceFile(held.to, fs.readFileSync(held.to));
+      },
+    };
+    let shredded = false;
+    hooks.beforeTemporaryLinkSync = () => {
+      hooks.beforeOpenForWrite = {
+        file: fenced,
+        run: () => {
+          linkSync(fenced, held.to); // the takeover's link, landing now
+          hooks.linkSyncDone = fenced;
+        },
+      };
+      expect(reader(store.directory).shred('ivy')).toBe(key.id);
+      shredded = true;
+    };
+    try {
+      store.flushPendingSync();
+    } catch {
+      // given up: fine
+    }
+    expect(fenced).not.toBe(''); // the takeover did fence the link
+    // keys shred, now if the takeover left it no moment to run in.
+    if (!shredded) expect(reader(store.directory).shred('ivy')).toBe(key.id);
+    held.complete(null);
+    await inFlight.catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    await store.flushPending().catch(() => undefined);
+    expect(reader(store.directory).keyById(key.id)).toBeUndefined();
+    expect(existsSync(held.to) && fs.readFileSync(held.to).includes(key.id)).toBe(false);
+    expect(temporaries(store, 'ivy')).toEqual([]);
   });
 
   it('an entry the thread pool linked (its flush still running) and a shred destroyed is not linked again by a takeover', async () => {

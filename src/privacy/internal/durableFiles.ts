@@ -13,8 +13,9 @@
  *   entryCreation.ts);
  * - `makeDirectory`: mkdir without syncing its parent (`makeDirectoryAsync`
  *   on the thread pool);
- * - `replaceFile`: temporary file, fsync, rename over the final name, fsync
- *   the directory (only under the store lock);
+ * - `replaceFile`: temporary file, fsync, rename over the final name, remove
+ *   the temporary names of the file replaced, fsync the directory (only
+ *   under the store lock);
  * - `destroyFile`: overwrite with zeros and fsync (best effort: SSDs and
  *   copy-on-write file systems may keep old blocks), unlink, fsync the
  *   directory — after it returns a crash cannot bring the file back
@@ -287,16 +288,59 @@ export function makeDirectory(dir: string): boolean {
   return makeDirectory(dir);
 }
 
-/** Replaces `file` atomically with `bytes`. */
+/**
+ * Replaces `file` atomically with `bytes`. The file replaced loses every temporary name too (a
+ * writer's, whose link of it has just landed; or the name a takeover fenced it to, entryCreation.ts):
+ * left behind, an intact copy of the entry under a temporary name with one link reads as a link that
+ * never ran, which the takeover links itself — after a shred of the entry, that was the shredded key
+ * back (KeyStore.relink.test).
+ */
 export function replaceFile(file: string, bytes: Uint8Array): void {
   const temporary = writeTemporary(file, bytes);
+  let replaced: number | undefined; // the file replaced, held open: its names left are found by inode
   try {
-    io(`replace ${file}`, () => renameSync(temporary, file));
+    replaced = openSync(file, 'r');
   } catch (error) {
-    removeQuietly(temporary); // not left behind: it holds the entry (a key that a shred would miss there)
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      removeQuietly(temporary);
+      throw ioError(`open ${file}`, error);
+    }
+  }
+  try {
+    try {
+      io(`replace ${file}`, () => renameSync(temporary, file));
+    } catch (error) {
+      removeQuietly(temporary); // not left behind: it holds the entry (a key that a shred would miss there)
+      throw error;
+    }
+    if (replaced !== undefined) removeTemporaryNamesOf(path.dirname(file), replaced);
+  } finally {
+    if (replaced !== undefined) closeSync(replaced);
   }
   fsyncDirectory(path.dirname(file));
+}
+
+/**
+ * Removes the temporary names in `dir` of the file open as `fd`, until a listing finds none twice in a
+ * row: a name renamed during a listing (a takeover's fence, at most once per file) may be missed by it.
+ * Names elsewhere (an operator's hard-linked backup) are left alone.
+ */
+function removeTemporaryNamesOf(dir: string, fd: number): void {
+  let clean = 0;
+  while (clean < 2) {
+    const { ino, nlink } = io(`stat replaced file in ${dir}`, () => fstatSync(fd));
+    if (nlink === 0) return;
+    let removed = 0;
+    for (const name of listDirectory(dir)) {
+      if (!isTemporaryName(name)) continue;
+      const other = path.join(dir, name);
+      const stat = io(`stat ${other}`, () => statSync(other, { throwIfNoEntry: false }));
+      if (stat?.ino !== ino) continue;
+      removeLinkedTemporary(other);
+      removed++;
+    }
+    clean = removed === 0 ? clean + 1 : 0;
+  }
 }
 
 /** Overwrites, unlinks and forgets `file`; false when it did not exist. */
