@@ -307,6 +307,22 @@ describe('KeyStore: a shred during a synchronous takeover of a new entry being w
     expect(temporaries(store, 'ivy')).toEqual([]);
   });
 
+  it('the link landed and a rewrap replaced the entry right after the fence (its temporary names removed): the takeover keeps the key', async () => {
+    const syncer = new LoggingSyncer();
+    const store = open(syncer);
+    const key = store.keyForSubject('ilo');
+    const { held, inFlight } = await flushHeldAtLink(store);
+    linkSync(held.from, held.to); // landed, its outcome not seen here yet
+    hooks.afterRename = { from: held.from, run: () => replaceFile(held.to, fs.readFileSync(held.to)) };
+    store.flushPendingSync(); // the fenced file is gone, the entry holds the key: kept, not given up
+    expect(syncer.log).toContain(`file ${held.to}`);
+    held.complete(null);
+    await inFlight;
+    expect(store.keyForSubject('ilo').id).toBe(key.id);
+    expect(reader(store.directory).keyForSubject('ilo').id).toBe(key.id);
+    expect(temporaries(store, 'ilo')).toEqual([]);
+  });
+
   it('an entry the thread pool linked (its flush still running) and a shred destroyed is not linked again by a takeover', async () => {
     const store = open(new LoggingSyncer());
     const a = store.keyForSubject('ana');

@@ -170,22 +170,12 @@ function fenceAndTake(
   } catch (error) {
     throw abandoned(keyId, `its writing could not be fenced (${(error as Error).message})`, error);
   }
-  if (fenced === undefined) {
-    // Removed by another process (a rewrap, a shred): the link ran before that, or fails. Its entry
-    // there is the key's; otherwise nothing tells whether it landed and was shredded since.
-    if (
-      holdsKey(
-        inspect(keyId, () => readSmallFile(target, STORE_FILE_BYTES_MAX)),
-        target,
-        keyId,
-      )
-    )
-      return (c.file = target);
-    throw abandoned(keyId, 'its temporary file was removed by another process while it was being linked');
-  }
+  if (fenced === undefined) return keptOrAbandoned(target, keyId, c);
   try {
     const found = inspect(keyId, () => linksAndBytes(fenced, STORE_FILE_BYTES_MAX));
-    if (found === undefined) throw abandoned(keyId, `${fenced} vanished`);
+    // Removed since the fence (a rewrap; a replacement of the entry its link made: durableFiles.ts
+    // replaceFile; a shred): as when the rename found it gone.
+    if (found === undefined) return keptOrAbandoned(target, keyId, c);
     if (found.links > 1) return (c.file = target); // the link landed: that entry holds the key
     if (!found.bytes.equals(c.bytes)) {
       throw abandoned(keyId, `its entry ${target} was destroyed (a shred) after the thread pool linked it`);
@@ -209,6 +199,24 @@ function fenceAndTake(
   } finally {
     discardTemporary(fenced);
   }
+}
+
+/**
+ * The temporary file being linked was removed by another process (a rewrap, a shred, a replacement of
+ * the entry it links): the link ran before that, or fails. Its entry there is the key's; otherwise
+ * nothing tells whether it landed and was shredded since: the key is given up.
+ */
+function keptOrAbandoned(target: string, keyId: string, c: EntryCreation): string {
+  if (
+    holdsKey(
+      inspect(keyId, () => readSmallFile(target, STORE_FILE_BYTES_MAX)),
+      target,
+      keyId,
+    )
+  ) {
+    return (c.file = target);
+  }
+  throw abandoned(keyId, 'its temporary file was removed by another process while it was being linked');
 }
 
 /** `read()`; a failure gives the key up: what the fenced link did cannot be told. */
