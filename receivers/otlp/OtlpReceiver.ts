@@ -6,7 +6,7 @@
 import { OtelAuditError } from '../../src/errors.ts';
 import type { LogsConsumer } from '../../src/pipeline/consumer.ts';
 import type { CreateSettings, Receiver } from '../../src/pipeline/factories.ts';
-import { DEFAULT_SHUTDOWN_DEADLINE_MS, Lifecycle } from '../../src/pipeline/lifecycle.ts';
+import { DEFAULT_SHUTDOWN_DEADLINE_MS, Lifecycle, ShutdownDeadline } from '../../src/pipeline/lifecycle.ts';
 import { resolveDecodeLimits, type DecodeLimits } from '../../src/record/DecodeLimits.ts';
 import { isServerAuthenticator, type ServerAuthenticator } from '../../extensions/Authenticator.ts';
 import { grpcConfigOf, httpConfigOf, type OtlpConfig, type OtlpLimitsConfig } from './config.ts';
@@ -35,7 +35,6 @@ export class OtlpReceiver implements Receiver {
   private readonly lifecycle: Lifecycle;
   private http: OtlpHttpServer | undefined;
   private grpc: OtlpGrpcServer | undefined;
-  private shutdownDeadlineMs = DEFAULT_SHUTDOWN_DEADLINE_MS;
 
   constructor(settings: CreateSettings, config: OtlpConfig, next: LogsConsumer) {
     this.settings = settings;
@@ -43,7 +42,7 @@ export class OtlpReceiver implements Receiver {
     this.next = next;
     this.lifecycle = new Lifecycle(
       () => this.doStart(),
-      () => this.doShutdown(),
+      (deadline) => this.doShutdown(deadline),
     );
   }
 
@@ -69,8 +68,14 @@ export class OtlpReceiver implements Receiver {
     return this.lifecycle.start();
   }
 
+  /**
+   * Stops listening and drains the calls in flight until the deadline. Idempotent: every call returns the
+   * same promise, and the earliest deadline wins (Lifecycle, as Service.shutdown): a later call may bring
+   * the end forward, never push it back. Before, each call overwrote a stored deadline that the servers had
+   * already read from the first call: a `shutdown(100)` after a `shutdown(10_000)` still left in-flight
+   * gRPC calls 10 s, and the first call's promise waited for them.
+   */
   shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_DEADLINE_MS): Promise<void> {
-    this.shutdownDeadlineMs = deadlineMs;
     return this.lifecycle.shutdown(deadlineMs);
   }
 
@@ -110,7 +115,7 @@ export class OtlpReceiver implements Receiver {
       await this.grpc?.listen();
       await this.http?.listen();
     } catch (err) {
-      await this.doShutdown();
+      await this.doShutdown(ShutdownDeadline.in(DEFAULT_SHUTDOWN_DEADLINE_MS));
       throw err;
     }
     this.settings.logger.info(
@@ -120,7 +125,12 @@ export class OtlpReceiver implements Receiver {
     );
   }
 
-  private async doShutdown(): Promise<void> {
-    await Promise.all([this.grpc?.close(this.shutdownDeadlineMs), this.http?.close(this.shutdownDeadlineMs)]);
+  /**
+   * The gRPC server is force-closed at the deadline, wherever it is by then. The HTTP server takes a
+   * number of milliseconds (receivers/otlp/http, another area): what is left when the shutdown begins, so a
+   * later call's earlier deadline ends the returned promise but not the HTTP server's drain.
+   */
+  private async doShutdown(deadline: ShutdownDeadline): Promise<void> {
+    await Promise.all([this.grpc?.close(deadline), this.http?.close(deadline.remainingMs())]);
   }
 }

@@ -19,6 +19,7 @@ import * as grpc from '@grpc/grpc-js';
 import { OtelAuditError } from '../../../src/errors.ts';
 import { decodeOtlpLogsProtobuf } from '../../../src/otlp/protobufCodec.ts';
 import type { LogsConsumer } from '../../../src/pipeline/consumer.ts';
+import { ShutdownDeadline } from '../../../src/pipeline/lifecycle.ts';
 import type { DecodeLimits } from '../../../src/record/DecodeLimits.ts';
 import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
 import { stampClient } from '../clientAttributes.ts';
@@ -183,23 +184,24 @@ export class OtlpGrpcServer {
   }
 
   /**
-   * Refuses new calls, waits for in-flight ones (their records become durable or fail), then closes; after
-   * `deadlineMs`, closes every connection at once. grpc-js 1.14.7's forceShutdown destroys only the sessions
-   * it records for channelz, and records none with `grpc.enable_channelz: 0` (set above): the connections,
-   * and the calls in flight on them, stayed open past the deadline (test/grpc-shutdown.test.ts). So they are
-   * destroyed here too.
+   * Refuses new calls, waits for in-flight ones (their records become durable or fail), then closes; at
+   * the deadline (`deadline` ms from now, or a ShutdownDeadline, which may come earlier meanwhile), closes
+   * every connection at once. grpc-js 1.14.7's forceShutdown destroys only the sessions it records for
+   * channelz, and records none with `grpc.enable_channelz: 0` (set above): the connections, and the calls
+   * in flight on them, stayed open past the deadline (test/grpc-shutdown.test.ts). So they are destroyed
+   * here too.
    */
-  close(deadlineMs: number): Promise<void> {
+  close(deadline: number | ShutdownDeadline): Promise<void> {
     this.draining = true;
+    const until = typeof deadline === 'number' ? ShutdownDeadline.in(deadline) : deadline;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const cancel = until.onExpiry(() => {
         this.server.forceShutdown();
         for (const session of this.sessions) session.destroy(undefined, http2.constants.NGHTTP2_CANCEL);
         resolve();
-      }, deadlineMs);
-      timer.unref();
+      });
       this.server.tryShutdown(() => {
-        clearTimeout(timer);
+        cancel();
         resolve();
       });
     });
