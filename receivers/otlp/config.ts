@@ -160,7 +160,7 @@ export const grpcSchema = z
      * over 64 KiB are refused by HTTP/2),
      * `initial_window_size` from its first DATA frame until its request is read, and twice its message's size
      * (the chunks and grpc-js's joined copy) from the message's 5-byte prefix, before the message is read (plus
-     * max_recv_msg_size_mib for its decompressed copy if compressed, until that is decompressed); a call whose
+     * its decompressed size if compressed, reserved as it is decompressed); a call whose
      * reservation does not fit gets UNAVAILABLE with RetryInfo at once. Unset: 128, or the largest call and a sixteenth if that is more (`inflightBudgetBytesOf`).
      * 0: no limit (then at most max_connections × max_concurrent_streams × max_recv_msg_size_mib). No
      * Collector equivalent in configgrpc; otelarrowreceiver's `admission::request_limit_mib` (also 128) is

@@ -311,7 +311,9 @@ export class OtlpGrpcServer {
         if (!inflated.ok) return cb(statusError(inflated.status));
         request = inflated.bytes;
       }
-      const records = decodeOtlpLogsProtobuf(request, { limits: this.o.limits });
+      // keepWireBytes: the request (grpc-js's own buffer or inflateRequest's output) is never written
+      // after decoding, so a record's canonical bytes can be stored as they came (docs/record-encoding.md).
+      const records = decodeOtlpLogsProtobuf(request, { limits: this.o.limits, keepWireBytes: true });
       if (records.length > 0) {
         stampClient(records, client);
         await this.o.next.consumeLogs({ records, client });

@@ -190,4 +190,47 @@ describe('the receivers ask for the wire bytes (decodeOtlpLogsProtobuf keeps non
       expect(r.body).toMatch(/^b\d+\.\d(:y+)?$/);
     }
   });
+
+  it('OTLP/gRPC, plain and gzip, concurrent: the records keep them and are stored as encodeRecord stores them', async () => {
+    const seen: LogBatch[] = [];
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const receiver = new OtlpReceiver(
+      { id: 'otlp', baseDir: process.cwd(), logger: silent },
+      otlpConfigSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0' } } }),
+      { consumeLogs: (batch) => Promise.resolve(void seen.push(batch)) },
+    );
+    await receiver.start();
+    const sentCount = 20;
+    try {
+      await Promise.all(
+        Array.from({ length: sentCount }, async (_, i) => {
+          const sent = [0, 1, 2].map((j) =>
+            createAuditRecord({
+              body: i % 4 === 3 ? `b${i}.${j}:${'y'.repeat(6000)}` : `b${i}.${j}`,
+              attributes: [{ key: 'k', value: `v${i}.${j}` }],
+            }),
+          );
+          const body = Buffer.from(encodeOtlpLogsProtobuf(sent));
+          const options = i % 2 === 1 ? { channelOptions: { 'grpc.default_compression_algorithm': 2 } } : {};
+          expect(await exportRaw(`http://${receiver.endpoints.grpc ?? ''}`, body, options)).toBeNull();
+        }),
+      );
+    } finally {
+      await receiver.shutdown(2_000);
+    }
+    const records = seen.flatMap((b) => b.records);
+    expect(records).toHaveLength(3 * sentCount);
+    for (const r of records) {
+      expect(validWireOf(r)).toBeDefined();
+      expect(r.attributes.map((kv) => kv.key)).toEqual([
+        'k',
+        'audit.client.address',
+        'audit.client.protocol',
+      ]);
+      const framed = encodeRecordWithRoom(r, 3, 2);
+      expect(Buffer.from(framed.subarray(3, framed.length - 2)).equals(Buffer.from(encodeRecord(r)))).toBe(
+        true,
+      );
+    }
+  });
 });
