@@ -20,6 +20,15 @@
  * (fastDecode.test.ts). Recursion is bounded by `anyValueDepthMax` (≤ 32),
  * allocation by `elementCountMax` and the other limits, all checked before
  * the element is built.
+ *
+ * Two other readers depend on exactly what this one takes and how it counts
+ * elements: the WAL payload writer's wire-bytes reuse (src/record/recordWire.ts,
+ * the canonicity checks below) and the integrity wire projection
+ * (src/integrity/canonical/wireProjection.ts: verify and chain recovery hash
+ * stored records from their bytes, assuming `decodeRecord` answers through
+ * this decoder). After any change to what it takes (`NOT_TAKEN` rules, UTF-8
+ * checks, `element()` counting) run src/otlp/internal/wireReuse*.test.ts and
+ * src/integrity/canonical/wireProjection*.test.ts as well.
  */
 import type { AnyValue, KeyValue } from '../../record/AnyValue.ts';
 import type { AuditRecord, AuditResource, AuditScope } from '../../record/AuditRecord.ts';
