@@ -33,6 +33,12 @@ export interface ProcessorFactory<TConfig = unknown> extends ComponentSchema<TCo
   create(settings: CreateSettings, config: TConfig): RecordProcessor;
 }
 
+/**
+ * An exporter. It must not change the records it is given: every exporter of a pipeline gets the same
+ * record objects at the same time (src/pipeline/PipelineConsumer.ts), so a change would reach the others
+ * half-way — `audit_wal` may store a received record's bytes as they came (docs/record-encoding.md) and
+ * would not store it, or store part of it. What must change records is a processor.
+ */
 export interface LogsExporter extends Component, LogsConsumer {}
 
 export interface ExporterFactory<TConfig = unknown> extends ComponentSchema<TConfig> {
