@@ -249,6 +249,32 @@ describe('SimDisk crash: file data', () => {
 });
 
 describe('SimDisk crash: namespace', () => {
+  it('applies the thread-pool variants when they complete; syncDirAsync makes the entries durable then, or nothing after a crash', async () => {
+    const { disk } = diskWithFile(text('x'));
+    const opened = disk.openAsync('/d/a', 'create');
+    expect(disk.exists('/d/a')).toBe(false); // not yet: a turn later
+    const a = await opened;
+    a.write(text('data'), 0);
+    a.datasyncSync();
+    a.close();
+    const renamed = disk.renameAsync('/d/a', '/d/b');
+    expect(disk.exists('/d/b')).toBe(false);
+    await renamed;
+    expect(disk.exists('/d/b')).toBe(true);
+    await disk.syncDirAsync('/d');
+    expect(disk.listDurableFiles()).toEqual(['/d/b', '/d/f']);
+    await disk.removeAsync('/d/b');
+    expect(disk.exists('/d/b')).toBe(false);
+    disk.failNextSyncDir('EIO', 1, '/d');
+    await expect(disk.syncDirAsync('/d')).rejects.toMatchObject({ code: 'EIO' });
+    expect(disk.listDurableFiles()).toEqual(['/d/b', '/d/f']);
+    const inFlight = disk.syncDirAsync('/d');
+    const after = disk.crash({ mode: 'lose' });
+    await expect(inFlight).rejects.toMatchObject({ code: 'EIO' });
+    expect(after.listFiles()).toEqual(['/d/b', '/d/f']);
+    await expect(disk.renameAsync('/d/f', '/d/g')).rejects.toMatchObject({ code: 'EIO' });
+  });
+
   it('drops an un-dir-synced file even if its data was synced; keeps a dir-synced one with durable data', () => {
     const { disk } = diskWithFile(text('x'));
     const b = disk.open('/d/b', 'create');
