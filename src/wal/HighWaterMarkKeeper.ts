@@ -47,9 +47,6 @@ export class HighWaterMarkKeeper {
    */
   private lastStartMs = performance.now();
   private stopped = false;
-  /** Writes completed / failed (tests and status). */
-  written = 0;
-  failed = 0;
 
   constructor(options: HighWaterMarkKeeperOptions, onDiskSeq: number) {
     this.o = options;
@@ -125,9 +122,7 @@ export class HighWaterMarkKeeper {
         updatedUnixNano: this.o.clock(),
       });
       this.onDisk = Math.max(this.onDisk, seq);
-      this.written++;
     } catch (err) {
-      this.failed++;
       this.o.onWarning?.(
         `WAL ${this.o.dir}: writing ${HIGH_WATER_MARK_FILE} (${seq}) failed, ${this.stopped ? 'at close: the mark on disk stays a lower bound' : 'retried later'}: ${String(err)}`,
       );
