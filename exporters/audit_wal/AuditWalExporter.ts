@@ -41,6 +41,10 @@ export function walOptionsFrom(
     whenQueueFull: config.when_queue_full,
     preallocate: config.preallocate,
     verifyOnOpen: config.verify_on_open,
+    highWaterMarkIntervalMs: config.high_water_mark_interval_ms,
+    ...(config.accept_lost_records_through_seq === undefined
+      ? {}
+      : { acceptLostRecordsThroughSeq: config.accept_lost_records_through_seq }),
     ...(logger ? { onWarning: (m: string) => logger.warn(m) } : {}),
   };
 }

@@ -31,6 +31,13 @@ export const auditWalConfigSchema = z
     when_queue_full: z.enum(['block', 'reject']),
     preallocate: z.enum(['background', 'inline', 'off']),
     verify_on_open: z.enum(['tail', 'full']),
+    /**
+     * How often the WAL's high-water mark (the last durable seq, kept in a file beside the segments) is
+     * brought up to date while records are acknowledged, besides at each rollover and at close; 0: only
+     * then. Records acknowledged within about this time before a crash are not covered by it
+     * (docs/recovery.md). At most an hour.
+     */
+    high_water_mark_interval_ms: z.number().int().min(0).max(3_600_000),
     /** In process only: `group_commit` (onEmit queues, durable within a commit) or `strict` (onEmit syncs before returning). */
     durability: z.enum(['group_commit', 'strict']),
     /** In process only: what a failed write does — `error` (next onEmit/forceFlush throws), `callback`, or `exit`. */
@@ -73,6 +80,7 @@ export function createDefaultAuditWalConfig(): AuditWalConfig {
     when_queue_full: WAL_DEFAULTS.whenQueueFull,
     preallocate: WAL_DEFAULTS.preallocate,
     verify_on_open: WAL_DEFAULTS.verifyOnOpen,
+    high_water_mark_interval_ms: WAL_DEFAULTS.highWaterMarkIntervalMs,
     durability: 'group_commit',
     on_failure: 'error',
   };

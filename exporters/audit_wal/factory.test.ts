@@ -6,6 +6,7 @@ import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
 import { frameLocations, payloadFor } from '../../src/wal/testutil/frames.ts';
 import { Wal } from '../../src/wal/Wal.ts';
 import { auditWalConfigSchema, createDefaultAuditWalConfig } from './config.ts';
+import { walOptionsFrom } from './AuditWalExporter.ts';
 import { auditWalExporterFactory } from './factory.ts';
 
 const silent = { info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
@@ -56,5 +57,26 @@ describe('audit_wal accept_lost_records_through_seq', () => {
     expect(wal.recovery.belowHighWaterMark).toEqual({ fromSeq: 15, toSeq: 20 });
     expect(wal.status().nextSeq).toBe(21);
     await accepted.shutdown();
+  });
+});
+
+describe('audit_wal high_water_mark_interval_ms', () => {
+  it('is validated (0 to an hour, default the WAL default) and reaches the WAL options', () => {
+    const base = createDefaultAuditWalConfig();
+    expect(base.high_water_mark_interval_ms).toBe(1000);
+    for (const bad of [-1, 1.5, '100', 3_600_001])
+      expect(auditWalConfigSchema.safeParse({ ...base, high_water_mark_interval_ms: bad }).success).toBe(
+        false,
+      );
+    for (const good of [0, 250, 3_600_000])
+      expect(auditWalConfigSchema.safeParse({ ...base, high_water_mark_interval_ms: good }).success).toBe(
+        true,
+      );
+    const options = walOptionsFrom({ ...base, high_water_mark_interval_ms: 250 }, '/');
+    expect(options.highWaterMarkIntervalMs).toBe(250);
+    expect(options).not.toHaveProperty('acceptLostRecordsThroughSeq');
+    expect(
+      walOptionsFrom({ ...base, accept_lost_records_through_seq: 7 }, '/').acceptLostRecordsThroughSeq,
+    ).toBe(7);
   });
 });

@@ -12,14 +12,5 @@ export const auditWalExporterFactory: ExporterFactory<AuditWalConfig> = {
   kind: 'exporter',
   configSchema: auditWalConfigSchema,
   createDefaultConfig: createDefaultAuditWalConfig,
-  // `accept_lost_records_through_seq` goes in as a WAL override: `walOptionsFrom` (AuditWalExporter.ts)
-  // does not map it (yet).
-  create: (settings, config) =>
-    new AuditWalExporter(
-      settings,
-      config,
-      config.accept_lost_records_through_seq === undefined
-        ? {}
-        : { acceptLostRecordsThroughSeq: config.accept_lost_records_through_seq },
-    ),
+  create: (settings, config) => new AuditWalExporter(settings, config),
 };
