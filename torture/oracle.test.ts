@@ -198,13 +198,78 @@ describe('the torture oracle', () => {
       ),
     ).join('\n');
     expect(wide).toMatch(/recovery reports record 4 as damaged, but the injected damage did not touch it/);
-    expect(wide).toMatch(/verify reports bit rot at record 4, which the injected damage did not touch/);
+    expect(wide).toMatch(/verify reports damage at record 4, which the injected damage did not touch/);
     // A record the damage did not hit must still be there:
     const lostMore = checkWal({
       ...input(named, verifyReport([bitRot(2, 3)], false)),
       observation: { records: survivors.filter((r) => r.seq !== 5), recovery: named },
     }).join('\n');
     expect(lostMore).toMatch(/acknowledged record 5 is lost/);
+  });
+
+  it("takes verify's records-lost for records lost at or below the high-water mark, and only there", () => {
+    const { ledger, records } = world();
+    // Records 3..5 cut off the end of the WAL, 3..4 at or below the mark 4 (5 above it may be lost).
+    const survivors = records.filter((r) => r.seq < 3);
+    const recovery: RecoveryReport = {
+      ...NO_CORRUPTION,
+      corruptions: [
+        {
+          segment: 's',
+          kind: 'lost-tail',
+          offsetFrom: undefined,
+          offsetTo: undefined,
+          seqFrom: 3,
+          seqTo: 4,
+          quarantinedAs: undefined,
+        },
+      ],
+    };
+    const recordsLost = (from: number, to: number): VerifyIssue => ({
+      kind: 'records-lost',
+      seq: from,
+      chainNumber: undefined,
+      streamId: undefined,
+      message: `s: WAL sequence numbers ${from}..${to} were durable (at or below the WAL's high-water mark) and are missing or damaged: acknowledged records lost at the end of the WAL`,
+    });
+    const below: InjectedDamage = {
+      mayLose: new Set([3, 4, 5]),
+      mustReport: new Set([3, 4]),
+      lostBelowMark: 4,
+    };
+    const input = (damage: InjectedDamage, issues: VerifyIssue[]): OracleInput => ({
+      where: 'planted',
+      ledger,
+      observation: { records: survivors, recovery, verify: verifyReport(issues, false) },
+      damage,
+    });
+    expect(checkWal(input(below, [recordsLost(3, 4)]))).toEqual([]);
+    // Not below a mark: records-lost is neither the detection nor an explained finding.
+    const noMark: InjectedDamage = { mayLose: below.mayLose, mustReport: below.mustReport };
+    const v = checkWal(input(noMark, [recordsLost(3, 4)])).join('\n');
+    expect(v).toMatch(/verify does not detect the damage to records 3..4/);
+    expect(v).toMatch(/verify: records-lost at WAL seq 3/);
+    // A range reaching past the mark is not explained either (nor counted as naming the damage).
+    const past = checkWal(input(below, [recordsLost(3, 5)])).join('\n');
+    expect(past).toMatch(/verify does not detect the damage to records 3..4/);
+    expect(past).toMatch(/verify: records-lost at WAL seq 3/);
+    // Named below the mark, but over records the damage did not touch:
+    const wide = checkWal(
+      input({ ...below, mayLose: new Set([4, 5]), mustReport: new Set([4]) }, [recordsLost(3, 4)]),
+    );
+    expect(wide.join('\n')).toMatch(
+      /verify reports damage at record 3, which the injected damage did not touch/,
+    );
+    // An unreadable mark file ("cannot be told", no range) is never explained by damage to segments.
+    const unreadable: VerifyIssue = {
+      ...recordsLost(3, 4),
+      seq: undefined,
+      message:
+        'high-water-mark: the high-water-mark file is unreadable: whether acknowledged records are missing at the end of the WAL cannot be told',
+    };
+    expect(checkWal(input(below, [recordsLost(3, 4), unreadable])).join('\n')).toMatch(
+      /verify: records-lost at WAL seq \?/,
+    );
   });
 
   it('reports verify findings that injected damage does not explain, and unchecked signatures', () => {

@@ -19,7 +19,9 @@
  *    final write (`mustReport`) is named, by sequence number, by recovery
  *    AND by `verifyWal`; neither names a frame the damage did not touch;
  * 7. when chained (a `VerifyReport` is given), `verifyWal` finds no issue
- *    except consequences of injected damage (bit rot, and the deletions,
+ *    except consequences of injected damage (bit rot; records lost at the
+ *    end of the WAL, at or below its high-water mark, only when the damage
+ *    destroyed records there (`lostBelowMark`); and the deletions,
  *    truncations and root mismatches it causes at or after the first
  *    destroyed frame), and every signature was checked.
  *
@@ -133,27 +135,50 @@ function checkCorruptionReports(
       `recovery reports ${seqList(wrong)} as damaged, but the injected damage did not touch ${wrong.length === 1 ? 'it' : 'them'}`,
     );
   if (obs.verify) {
-    const named = verifyNamedSeqs(obs.verify);
+    const named = verifyNamedSeqs(obs.verify, damage.lostBelowMark);
     const missed = [...damage.mustReport].filter((s) => !named.has(s));
     if (missed.length > 0) say(`verify does not detect the damage to ${seqList(missed)}`);
     const extra = [...named].filter((s) => !damage.mayLose.has(s));
     if (extra.length > 0)
-      say(`verify reports bit rot at ${seqList(extra)}, which the injected damage did not touch`);
+      say(`verify reports damage at ${seqList(extra)}, which the injected damage did not touch`);
   }
 }
 
-/** Sequence numbers `verifyWal` names as bit rot ("WAL sequence numbers A..B affected", or the issue's seq). */
-export function verifyNamedSeqs(report: VerifyReport): Set<number> {
+/**
+ * Sequence numbers `verifyWal` names as damaged ("WAL sequence numbers A..B affected", or the issue's
+ * seq): its `bit-rot` issues, and — only when the damage destroyed records at or below the WAL's
+ * high-water mark (`lostBelowMark`) — its `records-lost` issues whose whole range lies at or below that
+ * mark (records the WAL had made durable, cut from the end of the WAL).
+ */
+export function verifyNamedSeqs(report: VerifyReport, lostBelowMark?: number): Set<number> {
   const named = new Set<number>();
   for (const i of report.issues) {
-    if (i.kind !== 'bit-rot') continue;
-    const m = /sequence numbers (\d+)\.\.(\d+)/.exec(i.message);
-    const from = m ? Number(m[1]) : i.seq;
-    const to = m ? Number(m[2]) : i.seq;
-    if (from === undefined || to === undefined) continue;
-    for (let s = from; s <= to; s++) named.add(s);
+    const range = namedRange(i);
+    if (range === undefined) continue;
+    if (i.kind !== 'bit-rot' && !isRecordsLostBelow(i, lostBelowMark)) continue;
+    for (let s = range.from; s <= range.to; s++) named.add(s);
   }
   return named;
+}
+
+type Issue = VerifyReport['issues'][number];
+
+function namedRange(i: Issue): { from: number; to: number } | undefined {
+  const m = /sequence numbers (\d+)\.\.(\d+)/.exec(i.message);
+  const from = m ? Number(m[1]) : i.seq;
+  const to = m ? Number(m[2]) : i.seq;
+  return from === undefined || to === undefined ? undefined : { from, to };
+}
+
+/**
+ * A `records-lost` issue that names a range ending at or below `lostBelowMark` (verify names the
+ * records lost from the first missing one through the mark). Never true without such damage, nor for an
+ * issue without a range (an unreadable high-water-mark file: no damage here ever touches it).
+ */
+function isRecordsLostBelow(i: Issue, lostBelowMark: number | undefined): boolean {
+  if (i.kind !== 'records-lost' || lostBelowMark === undefined) return false;
+  const m = /sequence numbers (\d+)\.\.(\d+)/.exec(i.message);
+  return m !== null && Number(m[1]) >= 1 && Number(m[2]) <= lostBelowMark;
 }
 
 function checkSequence(
@@ -236,6 +261,7 @@ function checkVerify(
     const explained =
       damage !== undefined &&
       (i.kind === 'bit-rot' ||
+        isRecordsLostBelow(i, damage.lostBelowMark) ||
         (CONSEQUENCES.has(i.kind) && firstHit !== undefined && (i.seq === undefined || i.seq >= firstHit)));
     if (!explained) say(`verify: ${i.kind} at WAL seq ${i.seq ?? '?'}: ${i.message}`);
   }
