@@ -117,7 +117,12 @@ export class CrashSwitchFs implements FileSystem {
     }
   }
 
-  private callAsync(f: () => Promise<void>): Promise<void> {
+  /**
+   * One thread-pool call: the power switch when it is MADE (a crash armed on it fails it with EIO, as a
+   * call made after the power failed); the disk applies it when it completes, and a crash armed on a later
+   * call that fires meanwhile fails it with EIO then (SimDisk: nothing of it applied or made durable).
+   */
+  private callAsync<T>(f: () => Promise<T>): Promise<T> {
     const p = this.call(f);
     p.catch((err: unknown) => this.note(err));
     return p;
@@ -133,7 +138,11 @@ export class CrashSwitchFs implements FileSystem {
   }
 
   open(p: string, mode: OpenMode): FileHandle {
-    const h = this.call(() => this.current.open(p, mode));
+    return this.wrap(this.call(() => this.current.open(p, mode)));
+  }
+
+  /** Every operation of a handle of the disk, through the switch. */
+  private wrap(h: FileHandle): FileHandle {
     return {
       path: h.path,
       write: (data, position) => this.call(() => h.write(data, position)),
@@ -181,5 +190,26 @@ export class CrashSwitchFs implements FileSystem {
 
   readFile(p: string): Uint8Array {
     return this.call(() => this.current.readFile(p));
+  }
+
+  // The thread-pool variants (the high-water mark's writes, HighWaterMark.ts writeHighWaterMarkAsync): each is
+  // one call through the switch, as the synchronous forms, and the crash may land while one is in flight.
+  // Without them the WAL fell back to the synchronous calls here and torture never ran the thread-pool path.
+
+  async openAsync(p: string, mode: OpenMode): Promise<FileHandle> {
+    return this.wrap(await this.callAsync(() => this.current.openAsync(p, mode)));
+  }
+
+  renameAsync(from: string, to: string): Promise<void> {
+    return this.callAsync(() => this.current.renameAsync(from, to));
+  }
+
+  removeAsync(p: string): Promise<void> {
+    return this.callAsync(() => this.current.removeAsync(p));
+  }
+
+  /** A directory sync is a sync: it takes `syncDelayTurns` too. */
+  syncDirAsync(p: string): Promise<void> {
+    return this.callAsync(() => this.delayed(() => this.current.syncDirAsync(p)));
   }
 }
