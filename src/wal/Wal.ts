@@ -226,6 +226,8 @@ export class Wal {
     this.segments = recovered.segments;
     this.nextSeq = recovered.nextSeq;
     this.durable = recovered.nextSeq - 1;
+    const newestFound = recovered.segments[recovered.segments.length - 1];
+    const unsyncedThrough = newestFound?.damaged === true ? this.durable : 0;
     this.mark =
       options.syncPolicy === 'none'
         ? undefined
@@ -236,7 +238,11 @@ export class Wal {
               intervalMs: options.highWaterMarkIntervalMs,
               clock: options.clock,
               onWarning: options.onWarning,
-              durableSeq: () => this.durable,
+              // Records found after damage in the newest segment are counted (numbering goes on after them)
+              // but were left as found, not synced by the open: a crash may have left them unsynced, never
+              // acknowledged. Named in the mark, their loss at a later power loss would refuse the open.
+              // Only once a record after them is durable are they covered.
+              durableSeq: () => (this.durable > unsyncedThrough ? this.durable : 0),
               segmentOf: (seq) => this.segmentOf(seq),
             },
             recovered.report.highWaterMark?.lastSeq ?? 0,
