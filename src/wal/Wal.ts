@@ -25,6 +25,7 @@ import {
   WalSyncFailedError,
   assert,
 } from '../errors.ts';
+import { createBoundarySegment } from './boundarySegment.ts';
 import { CursorStore } from './CursorStore.ts';
 import path from 'node:path';
 import { ensureDurableDir, type FileHandle } from './fs/FileSystem.ts';
@@ -218,6 +219,14 @@ export class Wal {
   private readonly mark: HighWaterMarkKeeper | undefined;
   /** A segment was created since the mark was last written (`addSegment`): write it when its commit is durable. */
   private markDue = false;
+  /**
+   * The empty sealed segment recovery left as the newest (recover.ts: after an accepted loss below the
+   * high-water mark, or in front of a damaged older segment), until a record after it is durable. The writer's
+   * first segment has its name and replaces it; when that segment's commit fails and the segment goes, the
+   * boundary is put back (`restoreBoundary`): without it the short or damaged segment would be the newest
+   * again, refused at the next open (an accepted loss) or its lost records taken for a torn write.
+   */
+  private boundary: SegmentInfo | undefined;
 
   private constructor(options: ResolvedWalOptions, lock: WalLock, recovered: ReturnType<typeof recoverWal>) {
     this.options = options;
@@ -225,6 +234,9 @@ export class Wal {
     this.recovery = recovered.report;
     this.segments = recovered.segments;
     this.nextSeq = recovered.nextSeq;
+    const newest = recovered.segments[recovered.segments.length - 1];
+    if (newest !== undefined && newest.lastSeq < newest.firstSeq && newest.state === 'sealed')
+      this.boundary = newest;
     this.durable = recovered.nextSeq - 1;
     const newestFound = recovered.segments[recovered.segments.length - 1];
     const unsyncedThrough = newestFound?.damaged === true ? this.durable : 0;
@@ -921,12 +933,50 @@ export class Wal {
         err,
       );
     }
+    if (abandon) this.restoreBoundary();
     for (const w of batch.waiters) {
       this.queuedRecords -= w.frames;
       this.queuedBytes -= w.bytes;
       w.reject(err);
     }
     this.admitBlocked();
+  }
+
+  /**
+   * Puts the recovery's boundary segment (`boundary`) back when the segment that replaced it is gone (its
+   * commit failed) and no record after it is durable yet: by rename over whatever has its name, so there
+   * is no moment without it. If that fails the WAL refuses appends until reopened (recovery then decides).
+   */
+  private restoreBoundary(): void {
+    const b = this.boundary;
+    if (b === undefined || this.broken) return;
+    if (this.durable >= b.firstSeq) {
+      this.boundary = undefined;
+      return;
+    }
+    const last = this.segments[this.segments.length - 1];
+    if (last === b) {
+      // Replaced by a segment whose creation failed after its rename, and that was removed (SegmentWriter).
+      if (this.options.fs.exists(b.path)) return;
+      this.segments.pop();
+    } else if (last !== undefined && last.firstSeq >= b.firstSeq) return; // a live segment replaced it
+    try {
+      const restored = createBoundarySegment({
+        fs: this.options.fs,
+        dir: this.options.dir,
+        firstSeq: b.firstSeq,
+        segmentNumber: b.segmentNumber,
+        segmentBytesMax: this.options.segmentBytesMax,
+        createdUnixNano: this.options.clock(),
+      });
+      this.segments.push(restored);
+      this.boundary = restored;
+    } catch (err) {
+      this.broken = new WalFailedError(
+        `cannot restore the boundary segment ${b.name} after a failed commit; reopen the WAL to recover`,
+        err,
+      );
+    }
   }
 
   /**
@@ -956,6 +1006,14 @@ export class Wal {
     while (this.segments.length > 0) {
       const last = this.segments[this.segments.length - 1] as SegmentInfo;
       if (last.firstSeq < firstSeq) return;
+      // Recovery's boundary holds no record of the batch: it stays (`restoreBoundary` checks its file).
+      if (last === this.boundary) return;
+      if (last.firstSeq === this.boundary?.firstSeq) {
+        // It replaced the boundary: `restoreBoundary` puts the boundary back over it (by rename), never a
+        // moment without either.
+        this.segments.pop();
+        continue;
+      }
       try {
         this.options.fs.remove(last.path);
         this.options.fs.syncDir(this.options.dir);
