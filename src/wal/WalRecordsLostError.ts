@@ -30,7 +30,7 @@ export class WalRecordsLostError extends WalCorruptError {
       `WAL ${dir}: records ${l.foundLastSeq + 1}..${l.expectedLastSeq} are missing or damaged: the high-water ` +
         `mark (${HIGH_WATER_MARK_FILE}) says sequence numbers up to ${l.expectedLastSeq} were durable in segment ` +
         `${l.expectedSegment} (${l.expectedSegmentPresent ? 'present' : 'MISSING'}), but the intact records ` +
-        `end at ${l.foundLastSeq} (newest segment: ${l.newestSegment ?? 'none'}). Nothing was truncated or removed. ` +
+        `end at ${l.foundLastSeq} (newest segment: ${l.newestSegment ?? 'none'}). The newest segment was left as found (nothing in it cut, sealed or removed). ` +
         `Restore the missing or damaged segment from a backup and open again; or archive the whole directory ` +
         `and open once with acceptLostRecordsThroughSeq: ${l.expectedLastSeq} ` +
         `(audit_wal: accept_lost_records_through_seq: ${l.expectedLastSeq}) to accept the loss ` +
