@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { SimDisk } from './fs/SimDisk.ts';
 import { segmentFileName } from './format.ts';
+import { createBoundarySegment } from './boundarySegment.ts';
+import { frameLocations } from './testutil/frames.ts';
 import { readHighWaterMark } from './HighWaterMark.ts';
 import type { WalOptions } from './options.ts';
 import { payloadFor } from './testutil/frames.ts';
@@ -124,6 +126,41 @@ describe('WAL boundary segment after an accepted loss', () => {
     expect(segmentsOf(disk).at(-1)).toBe(`${DIR}/${segmentFileName(markSeq + 1)}`);
     const after = disk.crash({ mode: 'lose' });
     const later = opensWithoutRefusal(after, markSeq);
+    await later.close();
+  });
+
+  it('the boundary kept in front of a damaged segment (KD-6) survives a failed first commit too', async () => {
+    const disk = new SimDisk(908);
+    const wal = open(disk);
+    for (let i = 1; i <= 20; i++) expect(await wal.append(payloadFor('r', i))).toBe(i);
+    await wal.close();
+    const seg = `${DIR}/${segmentFileName(1)}`;
+    // Bit rot in the last record and in the footer: without its footer the segment is walked.
+    const bytes = Buffer.from(disk.fileBytes(seg));
+    const last = frameLocations(bytes).at(-1) as { offset: number };
+    disk.flipBit(seg, last.offset + 26, 2);
+    disk.flipBit(seg, Number(bytes.readBigUInt64LE(bytes.length - 16)) + 30, 5);
+    // The empty segment after it (as a rollover whose first commit never completed leaves it, sealed at open).
+    createBoundarySegment({
+      fs: disk,
+      dir: DIR,
+      firstSeq: 21,
+      segmentNumber: 2,
+      segmentBytesMax: 0,
+      createdUnixNano: 0n,
+    });
+    const reopened = open(disk);
+    expect(reopened.recovery.corruptions).toEqual([
+      expect.objectContaining({ kind: 'bad-frame', seqFrom: 20 }),
+    ]);
+    disk.failNextSync('EIO', 1, commitSyncOfNewSegment());
+    await expect(reopened.append(payloadFor('r', 21))).rejects.toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    expect(segmentsOf(disk).at(-1)).toBe(`${DIR}/${segmentFileName(21)}`);
+    await reopened.close();
+    // Still behind the boundary: reported again, not refused (the damaged segment is not the newest).
+    const later = open(disk);
+    expect(later.recovery.belowHighWaterMark).toBeUndefined();
+    expect(later.recovery.corruptions).toEqual([expect.objectContaining({ kind: 'bad-frame', seqFrom: 20 })]);
     await later.close();
   });
 });
