@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Lifecycle, ShutdownDeadline } from './lifecycle.ts';
+import { DEFAULT_SHUTDOWN_DEADLINE_MS, Lifecycle, ShutdownDeadline } from './lifecycle.ts';
 
 /** How `p` settles, or 'pending' if it has not within `ms`. */
 async function settledWithin(p: Promise<unknown>, ms: number): Promise<string> {
@@ -99,6 +99,71 @@ describe('Lifecycle.shutdown: one shutdown, the earliest deadline wins (as Servi
       },
     );
     await expect(lifecycle.shutdown(1_000)).rejects.toThrow('boom');
+  });
+});
+
+describe('Lifecycle.shutdown during start, and odd deadlines', () => {
+  it('a shutdown asked for while starting runs its work once the start has ended, not beside it', async () => {
+    // Before, the work ran at once, beside the start: an OtlpReceiver closed servers still binding, which
+    // then listened for good (test/receiver-shutdown.test.ts).
+    const events: string[] = [];
+    let endStart = (): void => undefined;
+    const lifecycle = new Lifecycle(
+      () =>
+        new Promise<void>((r) => (endStart = r)).then(() => {
+          events.push('started');
+        }),
+      async () => {
+        events.push('shutdown work');
+      },
+    );
+    const start = lifecycle.start();
+    const stop = lifecycle.shutdown(5_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual([]);
+    endStart();
+    await start;
+    expect(await settledWithin(stop, 1_000)).toBe('resolved');
+    expect(events).toEqual(['started', 'shutdown work']);
+  });
+
+  it('a failed start is waited for too; a start that hangs still lets the promise reject at the deadline, and the work runs when it ends', async () => {
+    let failStart = (): void => undefined;
+    let runs = 0;
+    const failing = new Lifecycle(
+      () => new Promise<void>((_, reject) => (failStart = () => reject(new Error('bind')))),
+      async () => {
+        runs++;
+      },
+    );
+    const start = failing.start().catch(() => undefined);
+    const stop = failing.shutdown(50);
+    expect(await settledWithin(stop, 1_000)).toBe('rejected SHUTDOWN_TIMEOUT');
+    expect(runs).toBe(0);
+    failStart();
+    await start;
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(1);
+  });
+
+  it('shutdown(NaN) takes the default deadline (not none); shutdown(Infinity) has none', async () => {
+    // Before, NaN left the deadline at Infinity: a shutdown that never timed out.
+    const nan = hanging();
+    const t0 = Date.now();
+    void nan.lifecycle.shutdown(NaN).catch(() => undefined);
+    const d = nan.deadlines[0] as ShutdownDeadline;
+    expect(d.endsAtMs).toBeGreaterThanOrEqual(t0 + DEFAULT_SHUTDOWN_DEADLINE_MS);
+    expect(d.endsAtMs).toBeLessThan(Date.now() + DEFAULT_SHUTDOWN_DEADLINE_MS + 1_000);
+    void nan.lifecycle.shutdown(50).catch(() => undefined); // still brought forward by a later call
+    expect(d.remainingMs()).toBeLessThanOrEqual(50);
+    const inf = hanging();
+    void inf.lifecycle.shutdown(Infinity).catch(() => undefined);
+    expect((inf.deadlines[0] as ShutdownDeadline).endsAtMs).toBe(Infinity);
+  });
+
+  it('a deadline already past rejects soon', async () => {
+    const { lifecycle } = hanging();
+    expect(await settledWithin(lifecycle.shutdown(-1_000), 1_000)).toBe('rejected SHUTDOWN_TIMEOUT');
   });
 });
 

@@ -119,19 +119,30 @@ export class Lifecycle {
    * earliest end asked for (`deadlineMs` from each call) if the work has not finished by then.
    */
   shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_DEADLINE_MS): Promise<void> {
-    this.deadline.tighten(Date.now() + deadlineMs);
+    // NaN (a bad number from a caller) is the default, as Service.shutdown takes it; before, it left the
+    // shutdown without any deadline. Infinity: none.
+    this.deadline.tighten(
+      Date.now() + (Number.isNaN(deadlineMs) ? DEFAULT_SHUTDOWN_DEADLINE_MS : deadlineMs),
+    );
     this.stopped ??= this.boundedShutdown();
     return this.stopped;
   }
 
+  /**
+   * A start in progress is waited for first (not bounded: the promise still rejects at the deadline, and
+   * the work then runs when the start ends, with the deadline past): run beside it, the work found servers
+   * still binding, closed them before they listened, and they listened for good once bound (an OtlpReceiver
+   * shut down during its start kept its ports and the process alive).
+   */
   private boundedShutdown(): Promise<void> {
     const since = Date.now();
-    let work: Promise<void>;
-    try {
-      work = this.doShutdown(this.deadline);
-    } catch (err) {
-      work = Promise.reject(err as Error);
-    }
+    const starting = this.started;
+    const work = starting
+      ? starting.then(
+          () => this.runShutdown(),
+          () => this.runShutdown(),
+        )
+      : this.runShutdown();
     // Registered after what the work waits on the deadline for (a server force-closed then), so called after
     // it, and rejecting only once what that settled has run (setImmediate: after the pending microtasks): a
     // work that finishes at the deadline resolves the promise rather than timing out.
@@ -149,6 +160,14 @@ export class Lifecycle {
       );
     });
     return Promise.race([work, timeout]).finally(cancel);
+  }
+
+  private runShutdown(): Promise<void> {
+    try {
+      return this.doShutdown(this.deadline);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 }
 
