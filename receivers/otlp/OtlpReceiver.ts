@@ -126,11 +126,10 @@ export class OtlpReceiver implements Receiver {
   }
 
   /**
-   * The gRPC server is force-closed at the deadline, wherever it is by then. The HTTP server takes a
-   * number of milliseconds (receivers/otlp/http, another area): what is left when the shutdown begins, so a
-   * later call's earlier deadline ends the returned promise but not the HTTP server's drain.
+   * Both servers are handed the deadline itself: each closes its connections when it expires, wherever a
+   * later, earlier shutdown call has brought it by then (Lifecycle).
    */
   private async doShutdown(deadline: ShutdownDeadline): Promise<void> {
-    await Promise.all([this.grpc?.close(deadline), this.http?.close(deadline.remainingMs())]);
+    await Promise.all([this.grpc?.close(deadline), this.http?.close(deadline)]);
   }
 }

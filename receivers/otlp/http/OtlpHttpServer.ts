@@ -12,6 +12,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { OtelAuditError } from '../../../src/errors.ts';
 import type { LogsConsumer } from '../../../src/pipeline/consumer.ts';
+import { ShutdownDeadline } from '../../../src/pipeline/lifecycle.ts';
 import type { DecodeLimits } from '../../../src/record/DecodeLimits.ts';
 import type { ServerAuthenticator } from '../../../extensions/Authenticator.ts';
 import type { OtlpHttpConfig } from '../config.ts';
@@ -107,18 +108,24 @@ export class OtlpHttpServer {
     });
   }
 
-  /** Waits up to `deadlineMs` for requests in flight, then closes every connection (cut requests were never acknowledged). */
-  async close(deadlineMs: number): Promise<void> {
+  /**
+   * Waits for requests in flight until the deadline (`deadline` ms from now, or a ShutdownDeadline, which
+   * may come earlier meanwhile: a later, earlier shutdown call), then closes every connection (cut requests
+   * were never acknowledged). Before, it took the milliseconds left when the shutdown began: a later,
+   * earlier deadline did not cut the drain short, and Infinity (no deadline) was setTimeout's 1 ms.
+   */
+  async close(deadline: number | ShutdownDeadline): Promise<void> {
     this.draining = true;
+    const until = typeof deadline === 'number' ? ShutdownDeadline.in(deadline) : deadline;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     if (this.inFlight > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => this.idle.push(resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
-      ]);
-      clearTimeout(timer);
+      let cancel = (): void => undefined;
+      await new Promise<void>((resolve) => {
+        this.idle.push(resolve);
+        cancel = until.onExpiry(resolve);
+      });
+      cancel();
     }
     this.server.closeAllConnections();
     await closed;

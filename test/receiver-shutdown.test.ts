@@ -1,0 +1,142 @@
+/**
+ * Shutting the OTLP receiver down: the HTTP server follows the same
+ * earliest-deadline rule as the gRPC server (test/grpc-shutdown.test.ts), and
+ * a shutdown asked for while the receiver is starting leaves nothing
+ * listening.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeOtlpLogsProtobuf } from '../src/otlp/protobufCodec.ts';
+import type { LogBatch, LogsConsumer } from '../src/pipeline/consumer.ts';
+import { createAuditRecord } from '../src/record/AuditRecord.ts';
+import { otlpConfigSchema } from '../receivers/otlp/config.ts';
+import { OtlpReceiver } from '../receivers/otlp/OtlpReceiver.ts';
+
+/** Holds every batch until released. */
+class HoldingConsumer implements LogsConsumer {
+  entered = 0;
+  private release = (): void => undefined;
+  private readonly held = new Promise<void>((r) => (this.release = r));
+  async consumeLogs(_batch: LogBatch): Promise<void> {
+    this.entered++;
+    await this.held;
+  }
+  releaseAll(): void {
+    this.release();
+  }
+}
+
+const body = Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'r' })]));
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function receiverOf(protocols: Record<string, unknown>): {
+  receiver: OtlpReceiver;
+  consumer: HoldingConsumer;
+} {
+  const consumer = new HoldingConsumer();
+  const receiver = new OtlpReceiver(
+    { id: 'otlp', baseDir: process.cwd(), logger: silent },
+    otlpConfigSchema.parse({ protocols }),
+    consumer,
+  );
+  cleanups.push(() => consumer.releaseAll());
+  cleanups.push(() => receiver.shutdown(1_000).catch(() => undefined));
+  return { receiver, consumer };
+}
+
+/** POSTs one request; resolves with its status, or 'cut' when the connection was closed without an answer. */
+function post(endpoint: string): Promise<number | 'cut'> {
+  return fetch(`http://${endpoint}/v1/logs`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-protobuf' },
+    body,
+  }).then(
+    async (res) => {
+      await res.arrayBuffer();
+      return res.status;
+    },
+    () => 'cut' as const,
+  );
+}
+
+/** Whether something accepts TCP connections at `host:port`. */
+function accepts(endpoint: string): Promise<boolean> {
+  const i = endpoint.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** How `p` settles, or 'pending' if it has not within `ms`. */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<string> {
+  const outcome = p.then(
+    (v) => `resolved ${String(v)}`,
+    (err: unknown) => `rejected ${(err as { code?: string }).code}`,
+  );
+  return Promise.race([outcome, new Promise<string>((r) => setTimeout(() => r('pending'), ms))]);
+}
+
+describe('OtlpReceiver.shutdown: the HTTP server keeps the earliest deadline', () => {
+  it('a later shutdown(100) after shutdown(10_000) cuts the held HTTP request at 100 ms, and the shutdown resolves', async () => {
+    // Before, the HTTP server was given the 10 s left when the shutdown began: the request stayed open 10 s
+    // and the shared promise rejected SHUTDOWN_TIMEOUT at 100 ms with the server still draining.
+    const { receiver, consumer } = receiverOf({ http: { endpoint: '127.0.0.1:0' } });
+    await receiver.start();
+    const request = post(receiver.endpoints.http ?? '');
+    await until(() => consumer.entered === 1, 'the request to reach the pipeline');
+    const t0 = Date.now();
+    const first = receiver.shutdown(10_000);
+    expect(receiver.shutdown(100)).toBe(first);
+    expect(await settledWithin(request, 3_000)).toBe('resolved cut'); // never acknowledged: the sender retries
+    expect(await settledWithin(first, 3_000)).toBe('resolved undefined');
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
+  it('shutdown(Infinity) waits for the held HTTP request (it is not cut at once), which is then answered', async () => {
+    // Before, the HTTP server was given Infinity ms, which setTimeout takes as 1 ms: the request was cut at once.
+    const { receiver, consumer } = receiverOf({ http: { endpoint: '127.0.0.1:0' } });
+    await receiver.start();
+    const request = post(receiver.endpoints.http ?? '');
+    await until(() => consumer.entered === 1, 'the request to reach the pipeline');
+    const stopped = receiver.shutdown(Infinity);
+    expect(await settledWithin(request, 300)).toBe('pending');
+    expect(await settledWithin(stopped, 0)).toBe('pending');
+    consumer.releaseAll();
+    expect(await settledWithin(request, 3_000)).toBe('resolved 200');
+    expect(await settledWithin(stopped, 3_000)).toBe('resolved undefined');
+  });
+});
+
+describe('OtlpReceiver.shutdown during start', () => {
+  it('leaves neither server listening once both have settled', async () => {
+    // Before, the shutdown closed servers that were still binding: they bound afterwards and stayed up.
+    const { receiver } = receiverOf({
+      grpc: { endpoint: '127.0.0.1:0' },
+      http: { endpoint: '127.0.0.1:0' },
+    });
+    const start = receiver.start();
+    const stop = receiver.shutdown(5_000);
+    await Promise.allSettled([start, stop]);
+    await expect(stop).resolves.toBeUndefined();
+    const { grpc, http } = receiver.endpoints;
+    for (const endpoint of [grpc, http])
+      if (endpoint !== undefined && !endpoint.endsWith(':0')) expect(await accepts(endpoint)).toBe(false);
+  });
+});
