@@ -23,7 +23,7 @@
 import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { WalCorruptError, WalUnsupportedVersionError } from '../errors.ts';
-import type { FileHandle, FileSystem } from './fs/FileSystem.ts';
+import { errnoCode, type FileHandle, type FileSystem } from './fs/FileSystem.ts';
 import { FrameScanner } from './FrameScanner.ts';
 import {
   decodeFooterPayload,
@@ -132,7 +132,30 @@ export function listSegments(fs: FileSystem, dir: string): Found[] {
   return found.sort((a, b) => a.firstSeq - b.firstSeq);
 }
 
+/** A read-only open found a listed segment gone when it came to open it (a live writer removed it). */
+class SegmentVanished extends Error {}
+
+/** Read-only opens that meet a segment removed meanwhile start over (mark, listing, walk) at most this often. */
+const READ_ONLY_ATTEMPTS_MAX = 3;
+
 export function recoverWal(o: RecoverOptions): RecoveryResult {
+  if (o.mode === 'write') return recoverOnce(o);
+  // A reader of a live WAL (verify, replay) races the writer, which removes a segment whose commit failed (or,
+  // opening, an empty newest one): listed, then gone. Such a segment held no acknowledged record; starting over
+  // reads the WAL as it is now instead of failing on the missing file or judging its predecessor as an older
+  // segment. A segment that keeps vanishing is reported as the I/O error it is.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return recoverOnce(o);
+    } catch (err) {
+      if (!(err instanceof SegmentVanished) || attempt >= READ_ONLY_ATTEMPTS_MAX) {
+        throw err instanceof SegmentVanished ? err.cause : err;
+      }
+    }
+  }
+}
+
+function recoverOnce(o: RecoverOptions): RecoveryResult {
   const corruptions: Corruption[] = [];
   // Read first: an unreadable mark refuses a write-mode open before anything changes; a reader reports it.
   let mark: HighWaterMark | undefined;
@@ -177,7 +200,14 @@ export function recoverWal(o: RecoverOptions): RecoveryResult {
     const newest = next === undefined;
     const seqLimit = next ? next.firstSeq : Number.MAX_SAFE_INTEGER;
     const segPath = path.join(o.dir, f.name);
-    const file = o.fs.open(segPath, o.mode === 'write' && newest ? 'readwrite' : 'read');
+    let file: FileHandle;
+    try {
+      file = o.fs.open(segPath, o.mode === 'write' && newest ? 'readwrite' : 'read');
+    } catch (err) {
+      if (o.mode === 'read-only' && errnoCode(err) === 'ENOENT')
+        throw new SegmentVanished(f.name, { cause: err });
+      throw err;
+    }
     const segCorruptions: Corruption[] = [];
     /** A write-mode open refused below the high-water mark: nothing more is written, not even a quarantine copy. */
     let refused = false;
