@@ -140,3 +140,73 @@ describe('callMetadata: a header value grpc-js refuses is logged once per call',
     }
   });
 });
+
+describe('callMetadata: authRequestOfHeaders gives what grpc-js gives, for any headers', () => {
+  const NOT_METADATA = [
+    'grpc-timeout',
+    'grpc-encoding',
+    'grpc-accept-encoding',
+    'accept-encoding',
+    'te',
+    'content-type',
+  ];
+  /** The authenticator's request as the handler makes it: grpc-js's conversion, its own headers removed. */
+  const ofGrpcJs = (headers: http2.IncomingHttpHeaders): ReadonlyMap<string, string> => {
+    const metadata = grpc.Metadata.fromHttp2Headers(headers);
+    for (const key of NOT_METADATA) metadata.remove(key);
+    return authRequestOfMetadata(metadata).headers;
+  };
+
+  it('a `__proto__` header, sent to a real server: not offered at admission, as grpc-js drops it from the handler', async () => {
+    // Before, the admission (with a budget and an authenticator) offered it: grpc-js's getMap() assigns keys
+    // to a plain object, where `__proto__` sets the prototype (a string: ignored) instead of an entry.
+    const { raw, metadata } = await seen({ authorization: 'Bearer t0k3n', ['__proto__']: 'v' });
+    expect(Object.keys(raw)).toContain('__proto__'); // Node delivers it as a header
+    const inHandler = authRequestOfMetadata(metadata).headers;
+    expect(inHandler.has('__proto__')).toBe(false);
+    expect([...authRequestOfHeaders(raw).headers].sort()).toEqual([...inHandler].sort());
+  });
+
+  it('random header objects (case, -bin, illegal keys and values, lists, prototype names): the same map', () => {
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const keys = [
+        'authorization',
+        'x-a',
+        'X-A',
+        'x-b-bin',
+        'X-B-BIN',
+        'grpc-timeout',
+        'Content-Type',
+        '__proto__',
+        'constructor',
+        'toString',
+        'hasOwnProperty',
+        'x key',
+        'x:y',
+        ':path',
+        'x-\u00e9',
+        'grpc-x',
+        'te',
+        '-bin',
+      ];
+      const values = ['ok', '', 'caf\u00e9', 'a,b', 'tab\there', 'x\u007f', ' sp '];
+      let seed = 12345;
+      const pick = <T>(xs: readonly T[]): T => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return xs[seed % xs.length] as T;
+      };
+      for (let i = 0; i < 5_000; i++) {
+        const headers = Object.create(null) as Record<string, string | string[]>;
+        for (let n = 1 + (i % 5); n > 0; n--)
+          headers[pick(keys)] = i % 3 === 0 ? [pick(values), pick(values)].slice(0, i % 4) : pick(values);
+        const h = headers as unknown as http2.IncomingHttpHeaders;
+        expect([...authRequestOfHeaders(h).headers].sort(), JSON.stringify(headers)).toEqual(
+          [...ofGrpcJs(h)].sort(),
+        );
+      }
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+});

@@ -47,6 +47,9 @@ export function authRequestOfHeaders(headers: http2.IncomingHttpHeaders): AuthRe
     if (name.startsWith(':')) continue; // pseudo-headers are not metadata
     const key = name.toLowerCase();
     if (key.endsWith('-bin') || NOT_METADATA.has(key) || !LEGAL_KEY.test(key) || out.has(key)) continue;
+    // grpc-js's getMap() (the handler's request) assigns to a plain object, where this name sets the
+    // prototype (a string: ignored) instead of adding an entry: the handler never sees it.
+    if (key === '__proto__') continue;
     const first: unknown = Array.isArray(values) ? values[0] : values;
     if (typeof first === 'string' && LEGAL_TEXT_VALUE.test(first)) out.set(key, first);
   }
