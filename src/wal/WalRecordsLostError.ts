@@ -19,6 +19,18 @@ export interface RecordsLost {
   readonly expectedSegmentPresent: boolean;
   /** The newest segment found, undefined when there is none. */
   readonly newestSegment: string | undefined;
+  /**
+   * When the mark was written (its `updated` field, unix ns): tells a stale or foreign mark (a file copied in
+   * from another WAL or backup) from a recent one. Optional for callers building the error themselves.
+   */
+  readonly markUpdatedUnixNano?: bigint;
+}
+
+/** ISO time of a unix-ns instant, or a note when it is not a representable date. */
+function isoOf(unixNano: bigint): string {
+  const ms = Number(unixNano / 1_000_000n);
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `unix ns ${unixNano}` : d.toISOString();
 }
 
 export class WalRecordsLostError extends WalCorruptError {
@@ -28,7 +40,7 @@ export class WalRecordsLostError extends WalCorruptError {
     const l = lost;
     super(
       `WAL ${dir}: records ${l.foundLastSeq + 1}..${l.expectedLastSeq} are missing or damaged: the high-water ` +
-        `mark (${HIGH_WATER_MARK_FILE}) says sequence numbers up to ${l.expectedLastSeq} were durable in segment ` +
+        `mark (${HIGH_WATER_MARK_FILE}${l.markUpdatedUnixNano === undefined ? '' : `, written ${isoOf(l.markUpdatedUnixNano)}`}) says sequence numbers up to ${l.expectedLastSeq} were durable in segment ` +
         `${l.expectedSegment} (${l.expectedSegmentPresent ? 'present' : 'MISSING'}), but the intact records ` +
         `end at ${l.foundLastSeq} (newest segment: ${l.newestSegment ?? 'none'}). The newest segment was left as found (nothing in it cut, sealed or removed). ` +
         `Restore the missing or damaged segment from a backup and open again; or archive the whole directory ` +

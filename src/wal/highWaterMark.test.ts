@@ -123,6 +123,11 @@ describe('WAL high-water mark', () => {
     });
     expect(err.message).toMatch(/records 30\.\.30 are missing or damaged/);
     expect(err.message).toMatch(/up to 30 were durable in segment 0{19}1\.wal \(present\)/);
+    // When the mark was written: a stale or foreign mark (copied in) shows as such.
+    const updated = readHighWaterMark(disk, DIR)?.updatedUnixNano as bigint;
+    expect(err.lost.markUpdatedUnixNano).toBe(updated);
+    const iso = new Date(Number(updated / 1_000_000n)).toISOString();
+    expect(err.message).toContain(`mark (high-water-mark, written ${iso}) says`);
     expect(err.message).toMatch(/intact records end at 29 \(newest segment: 0{19}1\.wal\)/);
     expect(err.message).toMatch(/acceptLostRecordsThroughSeq: 30/);
     // Only the newest segment is guaranteed untouched: older ones may have been sealed before it was reached.

@@ -184,6 +184,7 @@ function recoverOnce(o: RecoverOptions): RecoveryResult {
       expectedSegment: segmentFileName(m.segmentFirstSeq),
       expectedSegmentPresent: found.some((f) => f.firstSeq === m.segmentFirstSeq),
       newestSegment,
+      markUpdatedUnixNano: m.updatedUnixNano,
     });
   };
   const segments: SegmentInfo[] = [];
