@@ -35,11 +35,13 @@ describe('otel-audit keys shred', () => {
     const first = await runCli(args, { cwd: tmp.dir });
     expect(first).toMatchObject({ code: 0, stdout: `${id}\n` });
     expect(first.stderr).toMatch(/destroyed data key .*backups/);
+    // Records of the subject still being processed get a key written after the shred: the operator is told.
+    expect(first.stderr).toMatch(/still being processed is written after this and is not destroyed/);
     expect(open().keyById(id)).toBeUndefined();
     expect(open().keyById(other)?.id).toBe(other);
     const second = await runCli(args, { cwd: tmp.dir });
     expect(second).toMatchObject({ code: 0, stdout: '' });
-    expect(second.stderr).toMatch(/has no key .*nothing destroyed/);
+    expect(second.stderr).toMatch(/has no key .*nothing destroyed.*run keys shred again/);
   });
 
   it('refuses another master key, a directory that is no key store, and missing options', async () => {

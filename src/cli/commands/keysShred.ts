@@ -34,19 +34,28 @@ export const addKeysShredCommand: AddCommand = (parent, context) => {
     .action((options: KeysShredOptions) => context.setExitCode(runKeysShred(options, context.io)));
 };
 
+/**
+ * A running `audit_encrypt` may be encrypting records of the subject right now under a new key that is not
+ * in the store yet (docs/privacy.md "Shredding"): that key is written after this shred and not destroyed.
+ */
+const IN_FLIGHT_NOTE =
+  'A key a running audit_encrypt creates for records of this subject still being processed is written ' +
+  'after this and is not destroyed: once the subject stops arriving, run keys shred again.';
+
 export function runKeysShred(o: KeysShredOptions, io: CliIo): ExitCode {
   const store = openKeyStore({ keyStore: o.keyStore, masterKey: o.masterKey, cwd: io.cwd });
   const keyId = store.shred(o.subject);
   if (keyId === undefined) {
     io.stderr.write(
-      `otel-audit: keys shred: the subject has no key in ${store.directory}; nothing destroyed\n`,
+      `otel-audit: keys shred: the subject has no key in ${store.directory}; nothing destroyed. ` +
+        `${IN_FLIGHT_NOTE}\n`,
     );
     return EXIT.OK;
   }
   io.stdout.write(`${keyId}\n`);
   io.stderr.write(
     `otel-audit: keys shred: destroyed data key ${keyId}; values encrypted with it can no longer be ` +
-      'decrypted. Copies of the key store (backups, snapshots) still hold it: destroy those too.\n',
+      `decrypted. Copies of the key store (backups, snapshots) still hold it: destroy those too. ${IN_FLIGHT_NOTE}\n`,
   );
   return EXIT.OK;
 }
