@@ -4,8 +4,14 @@
  * a shutdown asked for while the receiver is starting leaves nothing
  * listening.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../config/resolve.ts';
+import { createFactoryRegistry } from '../src/pipeline/registry.ts';
+import { Service } from '../src/pipeline/Service.ts';
 import { encodeOtlpLogsProtobuf } from '../src/otlp/protobufCodec.ts';
 import type { LogBatch, LogsConsumer } from '../src/pipeline/consumer.ts';
 import { createAuditRecord } from '../src/record/AuditRecord.ts';
@@ -138,5 +144,50 @@ describe('OtlpReceiver.shutdown during start', () => {
     const { grpc, http } = receiver.endpoints;
     for (const endpoint of [grpc, http])
       if (endpoint !== undefined && !endpoint.endsWith(':0')) expect(await accepts(endpoint)).toBe(false);
+  });
+});
+
+describe('Service.shutdown: an earlier deadline reaches the receivers while they drain', () => {
+  it('a later Service.shutdown(300) after shutdown(30_000) cuts the held HTTP request then, not 18 s later', async () => {
+    // Before, the receivers' stage kept the 18 s (60% of 30 s) it began with: the request stayed open.
+    const dir = mkdtempSync(path.join(tmpdir(), 'otel-audit-receiver-shutdown-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const registry = createFactoryRegistry();
+    const config = resolveConfig(
+      [
+        {
+          kind: 'yaml',
+          text: `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
+exporters:
+  audit_wal: { directory: ${JSON.stringify(path.join(dir, 'wal'))} }
+service:
+  pipelines:
+    logs: { receivers: [otlp], exporters: [audit_wal] }
+`,
+        },
+      ],
+      { catalog: registry.catalog },
+    );
+    const service = Service.build({ config, registry, logger: silent });
+    const exporter = [...service.exporters.values()][0];
+    const receiver = [...service.receivers.values()][0];
+    if (!(receiver instanceof OtlpReceiver) || exporter === undefined)
+      throw new Error('no receiver or exporter');
+    const holding = new HoldingConsumer();
+    cleanups.push(() => holding.releaseAll());
+    exporter.consumeLogs = (batch) => holding.consumeLogs(batch); // the pipeline holds the request
+    await service.start();
+    cleanups.push(() => service.shutdown(1_000).catch(() => undefined));
+    const request = post(receiver.endpoints.http ?? '');
+    await until(() => holding.entered === 1, 'the request to reach the exporter');
+    const t0 = Date.now();
+    const stopped = service.shutdown(30_000);
+    await new Promise((r) => setTimeout(r, 100));
+    void service.shutdown(300);
+    expect(await settledWithin(request, 3_000)).toBe('resolved cut'); // never acknowledged: the sender retries
+    expect(await settledWithin(stopped, 5_000)).toBe('resolved undefined');
+    expect(Date.now() - t0).toBeLessThan(5_000);
   });
 });

@@ -63,6 +63,8 @@ export class Service {
   private endsAt = Infinity;
   /** Timers that depend on `endsAt`: re-armed when a `shutdown()` call brings it forward. */
   private readonly endTimers = new Set<MovableTimer>();
+  /** The components shutting down now, and the budget their stage gives them (read again when `endsAt` moves). */
+  private runningStage: { readonly items: readonly Stoppable[]; readonly budgetMs: () => number } | undefined;
 
   private constructor() {}
 
@@ -161,8 +163,9 @@ export class Service {
    * wins (the end of each call's `deadlineMs`, counted from that call): a later call can bring the end
    * forward — the stages not begun yet get what is left of it, and the promise rejects with
    * `SHUTDOWN_TIMEOUT` 5 s after it — but never push it back (an operator who asked for 5 s is not
-   * kept waiting 60 s because something else asked for that). A stage already running keeps the
-   * budget it was given.
+   * kept waiting 60 s because something else asked for that). The components of a stage already
+   * running are told the new end too (their `shutdown()` called again with what is left of their share:
+   * idempotent, the earliest deadline wins); before, they kept the budget the stage began with.
    */
   shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_DEADLINE_MS): Promise<void> {
     const endsAt = Date.now() + deadlineMs;
@@ -170,6 +173,7 @@ export class Service {
     if (endsAt < this.endsAt) {
       this.endsAt = endsAt;
       for (const t of this.endTimers) t.rearm();
+      this.tightenRunningStage();
     }
     this.stopped ??= this.boundedShutdown();
     return this.stopped;
@@ -204,6 +208,25 @@ export class Service {
     } finally {
       timer.cancel();
       this.endTimers.delete(timer);
+    }
+  }
+
+  /**
+   * The stage shutting down now hears of an earlier end: its components' `shutdown()` is called again with
+   * what is left of their share (a component's shutdown is idempotent and keeps the earliest deadline,
+   * Lifecycle), so a request held by a receiver is cut at the new end, not at the one its stage began
+   * with. The first call's promise is the one waited for; this one's outcome is the same.
+   */
+  private tightenRunningStage(): void {
+    const stage = this.runningStage;
+    if (stage === undefined) return;
+    const ms = stage.budgetMs();
+    for (const c of stage.items) {
+      try {
+        c.shutdown?.(ms)?.catch(() => undefined);
+      } catch {
+        // its first call's outcome is the one reported
+      }
     }
   }
 
@@ -278,21 +301,23 @@ export class Service {
    */
   private async shutdownComponents(started: number): Promise<void> {
     const errors: unknown[] = [];
-    const all = async (
-      items: Iterable<
-        { shutdown(ms?: number): Promise<void> } | { shutdown?: (ms?: number) => Promise<void> }
-      >,
-      ms: number,
-    ): Promise<void> => {
-      const results = await Promise.allSettled([...items].map((i) => i.shutdown?.(ms)));
-      for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
+    const all = async (items: Iterable<Stoppable>, budgetMs: () => number): Promise<void> => {
+      const stage = { items: [...items], budgetMs };
+      this.runningStage = stage;
+      try {
+        const ms = budgetMs();
+        const results = await Promise.allSettled(stage.items.map((i) => i.shutdown?.(ms)));
+        for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
+      } finally {
+        this.runningStage = undefined;
+      }
     };
     const left = (): number => Math.max(1000, this.endsAt - Date.now());
-    const receiversEnd = started + Math.floor((this.endsAt - started) * 0.6);
-    await all(this.receivers.values(), Math.max(500, receiversEnd - Date.now()));
-    await all(this.processors.values(), left());
-    await all(this.exporters.values(), left());
-    await all(this.extensions.values(), left());
+    const receiversEnd = (): number => started + Math.floor((this.endsAt - started) * 0.6);
+    await all(this.receivers.values(), () => Math.max(500, receiversEnd() - Date.now()));
+    await all(this.processors.values(), left);
+    await all(this.exporters.values(), left);
+    await all(this.extensions.values(), left);
     if (errors.length > 0) {
       throw new OtelAuditError('LIFECYCLE', `shutdown: ${errors.map(String).join('; ')}`, {
         cause: errors[0],
@@ -300,6 +325,9 @@ export class Service {
     }
   }
 }
+
+/** A component as a shutdown stage sees it. */
+type Stoppable = { shutdown(ms?: number): Promise<void> } | { shutdown?: (ms?: number) => Promise<void> };
 
 /** How long after the deadline the promise `shutdown()` returns rejects, if a stage ignores its own budget. */
 const OUTER_BOUND_GRACE_MS = 5000;
