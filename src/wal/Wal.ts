@@ -303,6 +303,18 @@ export class Wal {
           `WAL ${options.dir}: syncPolicy 'none' — acknowledged records are NOT durable (tests and benchmarks only)`,
         );
       }
+      const accept = options.acceptLostRecordsThroughSeq;
+      if (accept !== undefined) {
+        // A setting left in place accepts every later loss below a mark up to it, without refusing the open.
+        const lost = recovered.report.belowHighWaterMark;
+        options.onWarning?.(
+          `WAL ${options.dir}: ` +
+            (lost
+              ? `records ${lost.fromSeq}..${lost.toSeq} below the high-water mark are missing: the loss was ACCEPTED (acceptLostRecordsThroughSeq ${accept})`
+              : `acceptLostRecordsThroughSeq ${accept} is set; nothing below the high-water mark is missing`) +
+            `. Remove the option: while it is set, a later loss of records up to ${accept} opens without refusal`,
+        );
+      }
       return wal;
     } catch (err) {
       lock.release();

@@ -163,4 +163,36 @@ describe('WAL boundary segment after an accepted loss', () => {
     expect(later.recovery.corruptions).toEqual([expect.objectContaining({ kind: 'bad-frame', seqFrom: 20 })]);
     await later.close();
   });
+
+  it('an open with acceptLostRecordsThroughSeq warns: the loss accepted, or the option set with nothing lost', async () => {
+    const disk = new SimDisk(909);
+    const { wal, markSeq } = await acceptedLoss(disk);
+    await wal.close();
+    const warnings: string[] = [];
+    const again = open(disk, {
+      acceptLostRecordsThroughSeq: markSeq + 1000,
+      onWarning: (m) => warnings.push(m),
+    });
+    await again.close();
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `acceptLostRecordsThroughSeq ${markSeq + 1000} is set; nothing below the high-water mark is missing\\. Remove the option`,
+        ),
+      ),
+    ]);
+    const disk2 = new SimDisk(910);
+    const w2 = open(disk2);
+    for (let i = 1; i <= 5; i++) expect(await w2.append(payloadFor('r', i))).toBe(i);
+    await w2.close();
+    disk2.truncateFile(`${DIR}/${segmentFileName(1)}`, 96); // every record cut
+    const warned: string[] = [];
+    const accepted = open(disk2, { acceptLostRecordsThroughSeq: 5, onWarning: (m) => warned.push(m) });
+    await accepted.close();
+    expect(warned).toEqual([
+      expect.stringMatching(
+        /records 1\.\.5 below the high-water mark are missing: the loss was ACCEPTED \(acceptLostRecordsThroughSeq 5\)/,
+      ),
+    ]);
+  });
 });
