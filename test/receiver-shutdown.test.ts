@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../config/resolve.ts';
 import { createFactoryRegistry } from '../src/pipeline/registry.ts';
 import { Service } from '../src/pipeline/Service.ts';
@@ -189,5 +189,53 @@ service:
     expect(await settledWithin(request, 3_000)).toBe('resolved cut'); // never acknowledged: the sender retries
     expect(await settledWithin(stopped, 5_000)).toBe('resolved undefined');
     expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+});
+
+describe('Service.shutdown: a deadline beyond what one setTimeout waits', () => {
+  it('does not time out when the capped timer fires (2^31 - 1 ms), only 5 s after the deadline', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setImmediate'] });
+    try {
+      const registry = createFactoryRegistry();
+      const config = resolveConfig(
+        [
+          {
+            kind: 'yaml',
+            text: `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
+exporters:
+  audit_wal: { directory: /nonexistent/not-opened }
+service:
+  pipelines:
+    logs: { receivers: [otlp], exporters: [audit_wal] }
+`,
+          },
+        ],
+        { catalog: registry.catalog },
+      );
+      const service = Service.build({ config, registry, logger: silent });
+      const receiver = [...service.receivers.values()][0];
+      const exporter = [...service.exporters.values()][0];
+      if (receiver === undefined || exporter === undefined) throw new Error('no receiver or exporter');
+      // Nothing real runs; the exporter's shutdown never ends.
+      receiver.start = () => Promise.resolve();
+      receiver.shutdown = () => Promise.resolve();
+      exporter.start = () => Promise.resolve();
+      exporter.shutdown = () => new Promise<void>(() => undefined);
+      await service.start();
+      const deadlineMs = 2 ** 31 + 60_000;
+      const outcome = service.shutdown(deadlineMs).then(
+        () => 'shut down',
+        (e: unknown) => (e as { code?: string }).code,
+      );
+      await vi.advanceTimersByTimeAsync(2 ** 31 + 1_000);
+      // Old code: SHUTDOWN_TIMEOUT here, ~24.8 days into a ~24.9-day deadline.
+      expect(await Promise.race([outcome, Promise.resolve('pending')])).toBe('pending');
+      await vi.advanceTimersByTimeAsync(deadlineMs + 5_000 - (2 ** 31 + 1_000) + 10);
+      expect(await outcome).toBe('SHUTDOWN_TIMEOUT');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -351,7 +351,12 @@ class MovableTimer {
     clearTimeout(this.timer);
     const at = this.at();
     if (at === Infinity) return;
-    this.timer = setTimeout(this.fire, Math.min(TIMER_MS_MAX, Math.max(0, at - Date.now())));
+    // A time beyond what one setTimeout waits (TIMER_MS_MAX) is reached in several: before, the capped timer
+    // fired ~24.8 days in, however far the time was.
+    this.timer = setTimeout(
+      () => (Date.now() < this.at() ? this.rearm() : this.fire()),
+      Math.min(TIMER_MS_MAX, Math.max(0, at - Date.now())),
+    );
     this.timer.unref();
   }
 
