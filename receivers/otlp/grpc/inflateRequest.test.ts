@@ -182,3 +182,85 @@ describe('inflateRequest', () => {
     });
   });
 });
+
+describe('inflateRequest: lying trailers, several members, trailing bytes, bombs (as zlib decides)', () => {
+  const bytesMax = MIB;
+  const plain = text(100_000);
+  const gz = gzipSync(plain);
+  const withTrailer = (isize: number): Buffer => {
+    const b = Buffer.from(gz);
+    b.writeUInt32LE(isize, b.length - 4);
+    return b;
+  };
+  const bombGz = gzipSync(Buffer.alloc(16 * MIB));
+  const lyingBomb = Buffer.from(bombGz);
+  lyingBomb.writeUInt32LE(100, lyingBomb.length - 4);
+  const cases: Array<{ name: string; encoding: string; body: Buffer }> = [
+    { name: 'trailer smaller than the output', encoding: 'gzip', body: withTrailer(10) },
+    {
+      name: 'trailer larger than the output, within bytesMax',
+      encoding: 'gzip',
+      body: withTrailer(bytesMax),
+    },
+    { name: 'trailer 2^32 - 1', encoding: 'gzip', body: withTrailer(0xffff_ffff) },
+    {
+      name: 'a bomb whose trailer says 100 (ISIZE is mod 2^32)',
+      encoding: 'gzip',
+      body: lyingBomb,
+    },
+    {
+      name: 'a bomb member, then a small one (the trailer read is the small one)',
+      encoding: 'gzip',
+      body: Buffer.concat([bombGz, gzipSync(Buffer.from('x'))]),
+    },
+    {
+      name: 'bytes after the member claiming bytesMax',
+      encoding: 'gzip',
+      body: Buffer.concat([gz, Buffer.from([0, 0, 16, 0])]),
+    },
+    { name: 'text after the member', encoding: 'gzip', body: Buffer.concat([gz, Buffer.from('garbage!')]) },
+    {
+      name: 'a second member cut short',
+      encoding: 'gzip',
+      body: Buffer.concat([gz, gzipSync(plain).subarray(0, 30)]),
+    },
+    { name: 'empty input', encoding: 'gzip', body: Buffer.alloc(0) },
+    { name: 'empty deflate input', encoding: 'deflate', body: Buffer.alloc(0) },
+    {
+      name: 'deflate with bytes after the stream',
+      encoding: 'deflate',
+      body: Buffer.concat([deflateSync(plain), Buffer.from('junk')]),
+    },
+    { name: 'raw deflate (no zlib header)', encoding: 'deflate', body: zlib.deflateRawSync(plain) },
+    { name: 'a deflate bomb', encoding: 'deflate', body: deflateSync(Buffer.alloc(16 * MIB)) },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: the answer zlib gives, at most bytesMax + 1 reserved`, async () => {
+      const r = recording(c.encoding, bytesMax);
+      const inflated = await inflateRequest(c.body, r.o);
+      const sync = c.encoding === 'gzip' ? zlib.gunzipSync : zlib.inflateSync;
+      let expected: Buffer | string;
+      try {
+        expected = sync(c.body, { maxOutputLength: bytesMax });
+      } catch (err) {
+        expected = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'too large' : 'corrupt';
+      }
+      if (typeof expected === 'string') {
+        expect(inflated.ok).toBe(false);
+        if (!inflated.ok)
+          expect(inflated.status.code).toBe(
+            expected === 'too large' ? GrpcCode.RESOURCE_EXHAUSTED : GrpcCode.INTERNAL,
+          );
+      } else {
+        expect(inflated.ok && inflated.bytes.equals(expected)).toBe(true);
+        // what the buffer holds is what is reserved
+        expect(inflated.ok && inflated.bytes.buffer.byteLength).toBeLessThanOrEqual(
+          inflated.ok ? Math.max(inflated.heldBytes, 8192) : 0, // a small output is a slice of Node's pool
+        );
+        expect(sum(r.reservations)).toBe(inflated.ok ? inflated.heldBytes : -1);
+      }
+      expect(sum(r.reservations)).toBeLessThanOrEqual(bytesMax + 1);
+    });
+  }
+});
