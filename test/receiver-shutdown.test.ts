@@ -239,3 +239,47 @@ service:
     }
   });
 });
+
+describe('Service.shutdown: only the components still shutting down hear of an earlier end', () => {
+  it('a receiver already shut down is not called again; one still draining is, with the new share', async () => {
+    const registry = createFactoryRegistry();
+    const config = resolveConfig(
+      [
+        {
+          kind: 'yaml',
+          text: `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
+  otlp/2: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
+exporters:
+  audit_wal: { directory: /nonexistent/not-opened }
+service:
+  pipelines:
+    logs: { receivers: [otlp, otlp/2], exporters: [audit_wal] }
+`,
+        },
+      ],
+      { catalog: registry.catalog },
+    );
+    const service = Service.build({ config, registry, logger: silent });
+    const [done, draining] = [...service.receivers.values()];
+    const exporter = [...service.exporters.values()][0];
+    if (done === undefined || draining === undefined || exporter === undefined) throw new Error('components');
+    const calls: { done: number[]; draining: number[] } = { done: [], draining: [] };
+    let drained = (): void => undefined;
+    const drainedP = new Promise<void>((r) => (drained = r));
+    for (const c of [done, draining, exporter]) c.start = () => Promise.resolve();
+    done.shutdown = (ms) => (calls.done.push(ms ?? NaN), Promise.resolve());
+    draining.shutdown = (ms) => (calls.draining.push(ms ?? NaN), drainedP);
+    exporter.shutdown = () => Promise.resolve();
+    await service.start();
+    const stopped = service.shutdown(30_000);
+    await new Promise((r) => setTimeout(r, 50));
+    void service.shutdown(2_000);
+    expect(calls.done).toHaveLength(1);
+    expect(calls.draining).toHaveLength(2);
+    expect(calls.draining[1]).toBeLessThanOrEqual(0.6 * 2_050);
+    drained();
+    await expect(stopped).resolves.toBeUndefined();
+  });
+});

@@ -64,7 +64,7 @@ export class Service {
   /** Timers that depend on `endsAt`: re-armed when a `shutdown()` call brings it forward. */
   private readonly endTimers = new Set<MovableTimer>();
   /** The components shutting down now, and the budget their stage gives them (read again when `endsAt` moves). */
-  private runningStage: { readonly items: readonly Stoppable[]; readonly budgetMs: () => number } | undefined;
+  private runningStage: { readonly pending: Set<Stoppable>; readonly budgetMs: () => number } | undefined;
 
   private constructor() {}
 
@@ -212,16 +212,16 @@ export class Service {
   }
 
   /**
-   * The stage shutting down now hears of an earlier end: its components' `shutdown()` is called again with
-   * what is left of their share (a component's shutdown is idempotent and keeps the earliest deadline,
-   * Lifecycle), so a request held by a receiver is cut at the new end, not at the one its stage began
-   * with. The first call's promise is the one waited for; this one's outcome is the same.
+   * The stage shutting down now hears of an earlier end: its components still shutting down have their
+   * `shutdown()` called again with what is left of their share (a component's shutdown is idempotent and
+   * keeps the earliest deadline, Lifecycle), so a request held by a receiver is cut at the new end, not at
+   * the one its stage began with. The first call's promise is the one waited for; this one's is the same.
    */
   private tightenRunningStage(): void {
     const stage = this.runningStage;
     if (stage === undefined) return;
     const ms = stage.budgetMs();
-    for (const c of stage.items) {
+    for (const c of stage.pending) {
       try {
         c.shutdown?.(ms)?.catch(() => undefined);
       } catch {
@@ -302,11 +302,20 @@ export class Service {
   private async shutdownComponents(started: number): Promise<void> {
     const errors: unknown[] = [];
     const all = async (items: Iterable<Stoppable>, budgetMs: () => number): Promise<void> => {
-      const stage = { items: [...items], budgetMs };
+      // Only those not finished yet are called again (a component done is not told twice).
+      const stage = { pending: new Set(items), budgetMs };
       this.runningStage = stage;
       try {
         const ms = budgetMs();
-        const results = await Promise.allSettled(stage.items.map((i) => i.shutdown?.(ms)));
+        const results = await Promise.allSettled(
+          [...stage.pending].map(async (i) => {
+            try {
+              await i.shutdown?.(ms);
+            } finally {
+              stage.pending.delete(i);
+            }
+          }),
+        );
         for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
       } finally {
         this.runningStage = undefined;
