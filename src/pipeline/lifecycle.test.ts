@@ -161,6 +161,14 @@ describe('Lifecycle.shutdown during start, and odd deadlines', () => {
     expect((inf.deadlines[0] as ShutdownDeadline).endsAtMs).toBe(Infinity);
   });
 
+  it('ShutdownDeadline.in(NaN) is the default deadline too (a server close(NaN) is still forced)', () => {
+    const t0 = Date.now();
+    const d = ShutdownDeadline.in(NaN);
+    expect(d.endsAtMs).toBeGreaterThanOrEqual(t0 + DEFAULT_SHUTDOWN_DEADLINE_MS);
+    expect(d.endsAtMs).toBeLessThan(Date.now() + DEFAULT_SHUTDOWN_DEADLINE_MS + 1_000);
+    expect(ShutdownDeadline.in(Infinity).endsAtMs).toBe(Infinity);
+  });
+
   it('a deadline already past rejects soon', async () => {
     const { lifecycle } = hanging();
     expect(await settledWithin(lifecycle.shutdown(-1_000), 1_000)).toBe('rejected SHUTDOWN_TIMEOUT');

@@ -35,10 +35,13 @@ export class ShutdownDeadline {
   private readonly waiting = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
 
-  /** A deadline `ms` from now. */
+  /**
+   * A deadline `ms` from now; NaN (a bad number from a caller) is the default deadline, as in
+   * `Lifecycle.shutdown` (before, it was none: a server's `close(NaN)` never forced its connections shut).
+   */
   static in(ms: number): ShutdownDeadline {
     const d = new ShutdownDeadline();
-    d.tighten(Date.now() + ms);
+    d.tighten(Date.now() + (Number.isNaN(ms) ? DEFAULT_SHUTDOWN_DEADLINE_MS : ms));
     return d;
   }
 
