@@ -86,6 +86,34 @@ describe('inflateRequest', () => {
     }
   });
 
+  it('zlib output that is not contiguous in one buffer (a future node:zlib) is joined, not thrown from the listener', async () => {
+    const plain = text(300_000);
+    for (const name of ['createGunzip', 'createInflate'] as const) {
+      const original = zlib[name];
+      vi.spyOn(zlib, name).mockImplementation((options?: zlib.ZlibOptions) => {
+        const z = original(options);
+        const emit = z.emit.bind(z);
+        // every chunk handed on in two halves, each a copy in its own buffer
+        z.emit = ((event: string | symbol, ...args: unknown[]) => {
+          if (event !== 'data') return emit(event, ...args);
+          const chunk = args[0] as Buffer;
+          const half = chunk.length >> 1;
+          emit('data', Buffer.from(chunk.subarray(0, half)));
+          return emit('data', Buffer.from(chunk.subarray(half)));
+        }) as typeof z.emit;
+        return z;
+      });
+    }
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(plain)],
+      ['deflate', deflateSync(plain)],
+    ] as const) {
+      const inflated = await inflateRequest(body, recording(encoding, MIB).o);
+      expect(inflated.ok).toBe(true);
+      if (inflated.ok) expect(inflated.bytes.equals(plain)).toBe(true);
+    }
+  });
+
   it('gzip whose trailer does not give the output size (several members, bytes after the member) is measured first: the same output, reserved at its size', async () => {
     const a = text(100_000);
     const b = Buffer.from('second member');

@@ -34,7 +34,6 @@
  *   (at most `bytesMax`, no output kept), then the pass that keeps it. Twice
  *   the decompression CPU for these rare cases, never more memory.
  */
-import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { GrpcCode, type RpcStatus } from '../rpcStatus.ts';
 
@@ -132,6 +131,8 @@ function decompress(
     const options = { chunkSize: mode === 'keep' ? bufferBytesFor(bytesMax) : MEASURE_CHUNK_BYTES };
     const z = encoding === 'gzip' ? zlib.createGunzip(options) : zlib.createInflate(options);
     let first: Buffer | undefined;
+    /** Set if zlib ever emits a chunk outside `first`'s buffer: the chunks, joined (copied) at the end. */
+    let scattered: Buffer[] | undefined;
     let written = 0;
     let settled = false;
     const finish = (result: Buffer | number | 'over' | 'error'): void => {
@@ -145,17 +146,22 @@ function decompress(
       if (written + chunk.length > bytesMax) return finish('over');
       if (mode === 'keep') {
         first ??= chunk;
-        // zlib writes on in the same buffer (see above): a chunk elsewhere would be a change in node:zlib
-        assert.ok(
-          chunk.buffer === first.buffer && chunk.byteOffset === first.byteOffset + written,
-          'zlib output is not contiguous in one buffer',
-        );
+        // zlib writes on in the same buffer (see above). A chunk elsewhere would be a change in node:zlib:
+        // then keep the chunks and join them (a copy: briefly twice the output, which is not reserved)
+        // rather than fail a valid request or throw in this listener (an uncaught exception).
+        if (
+          scattered === undefined &&
+          (chunk.buffer !== first.buffer || chunk.byteOffset !== first.byteOffset + written)
+        )
+          scattered = [Buffer.from(first.buffer, first.byteOffset, written)];
+        scattered?.push(chunk);
       }
       written += chunk.length;
     });
     z.on('error', () => finish('error'));
     z.on('end', () => {
       if (mode === 'measure') return finish(written);
+      if (scattered !== undefined) return finish(Buffer.concat(scattered, written));
       finish(first ? Buffer.from(first.buffer, first.byteOffset, written) : Buffer.alloc(0));
     });
     z.end(message);
