@@ -32,6 +32,7 @@ export class FilterProcessor implements RecordProcessor {
   private readonly compiled: CompiledFilter;
   private dropped = 0;
   private errors = 0;
+  private shutDown = false;
 
   constructor(settings: CreateSettings, config: FilterConfig) {
     this.id = settings.id;
@@ -69,8 +70,13 @@ export class FilterProcessor implements RecordProcessor {
     return true;
   }
 
-  /** Logs the totals, so drops the configuration intends are not invisible (there is no metrics endpoint yet). */
+  /**
+   * Logs the totals, so drops the configuration intends are not invisible (there is no metrics endpoint yet).
+   * Once: a later call (a second shutdown request) logs nothing more.
+   */
   shutdown(): Promise<void> {
+    if (this.shutDown) return Promise.resolve();
+    this.shutDown = true;
     if (this.dropped > 0 || this.errors > 0) {
       this.logger.info(
         `${this.id}: dropped ${this.dropped} record(s) in total; ${this.errors} condition failure(s)`,

@@ -141,6 +141,10 @@ describe('filter processor with OTTL conditions', () => {
     expect(logger.lines.at(-1)).toBe(
       'info: filter/test: dropped 3 record(s) in total; 0 condition failure(s)',
     );
+    // A second shutdown request logs the totals no second time.
+    const lines = logger.lines.length;
+    await processor.shutdown();
+    expect(logger.lines).toHaveLength(lines);
   });
 
   it('keeps everything without conditions', () => {
