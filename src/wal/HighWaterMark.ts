@@ -95,12 +95,16 @@ export function readHighWaterMark(fs: FileSystem, dir: string): HighWaterMark | 
   // Read at most one byte more than a mark: a reader of an untrusted WAL never reads a huge file whole.
   const bytes = Buffer.alloc(HIGH_WATER_MARK_BYTES + 1);
   let n: number;
+  let m: HighWaterMark | string;
   try {
     n = h.read(bytes, 0, bytes.length, 0);
+    m = decodeHighWaterMark(bytes.subarray(0, n));
+  } catch (err) {
+    // Not a regular file (a FIFO: ESPIPE; reads are non-blocking, NodeFileSystem), or a read error.
+    m = `cannot be read: ${errnoCode(err) ?? String(err)}`;
   } finally {
     h.close();
   }
-  const m = decodeHighWaterMark(bytes.subarray(0, n));
   if (typeof m !== 'string') return m;
   if (m.startsWith('unsupported version')) {
     throw new WalUnsupportedVersionError(

@@ -4,9 +4,15 @@
 import fs from 'node:fs';
 import type { FileHandle, FileSystem, OpenMode } from './FileSystem.ts';
 
+/**
+ * O_NONBLOCK on reads: it changes nothing for a regular file (Linux ignores it there), but a FIFO or a
+ * device in the WAL directory under a WAL file's name (`high-water-mark`, a segment) would otherwise block
+ * the open or a read for ever — the process hung at start, or `verify` on an untrusted directory. With it,
+ * such a file reads as empty or fails with EAGAIN: a corruption the WAL reports.
+ */
 const OPEN_FLAGS: Record<OpenMode, number> = {
-  read: fs.constants.O_RDONLY,
-  readwrite: fs.constants.O_RDWR,
+  read: fs.constants.O_RDONLY | fs.constants.O_NONBLOCK,
+  readwrite: fs.constants.O_RDWR | fs.constants.O_NONBLOCK,
   create: fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
 };
 
