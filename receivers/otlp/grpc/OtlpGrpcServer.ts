@@ -310,6 +310,11 @@ export class OtlpGrpcServer {
         callInflated(stream, inflated.ok ? inflated.heldBytes : 0);
         if (!inflated.ok) return cb(statusError(inflated.status));
         request = inflated.bytes;
+        // The client gave up on the call (its deadline, a cancel) while it was being decompressed: no one will
+        // be told these records are durable, and a retry brings them again; written, they would only be a
+        // duplicate (delivery is at-least-once, receiver.md §4).
+        if (call.cancelled)
+          return cb(statusError({ code: GrpcCode.CANCELLED, message: 'call cancelled by the client' }));
       }
       // keepWireBytes: the request (grpc-js's own buffer or inflateRequest's output) is never written
       // after decoding, so a record's canonical bytes can be stored as they came (docs/record-encoding.md).
