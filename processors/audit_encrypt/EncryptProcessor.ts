@@ -139,8 +139,8 @@ export class EncryptProcessor implements RecordProcessor {
         this.settings.logger.warn(
           `${id}: key store entry ${file} was left empty or zero-filled by a crash; removed, its subject gets a new key (records that named the old key, if any, cannot be decrypted)`,
         ),
-      // A shredded key readable again until destroyed (retried until shutdown, whose last attempt
-      // reports it as given up): an operator runs `keys shred` again for the subject (docs/privacy.md).
+      // A new key's entry that could not be written (its subject refused until a flush writes it),
+      // or close() giving up on flushes still running after its timeout (a hung disk).
       onError: (error) => this.settings.logger.error(`${id}: ${error.message}`),
     });
     const c = this.config;
