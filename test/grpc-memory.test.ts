@@ -26,6 +26,7 @@ import {
 import type { AuthOutcome, AuthRequest, ServerAuthenticator } from '../extensions/Authenticator.ts';
 import type { LogBatch, LogsConsumer } from '../src/pipeline/consumer.ts';
 import { exportRaw } from './helpers/rawOtlpGrpc.ts';
+import { until as untilWithin } from './helpers/until.ts';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const MIB = 1024 * 1024;
@@ -293,13 +294,7 @@ function reservedButReads(server: OtlpGrpcServer): number | undefined {
   return stats && stats.reservedBytes - stats.keptReadsBytes;
 }
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (cond: () => boolean, what: string, ms = 10_000): Promise<void> => untilWithin(cond, what, ms);
 
 describe('OTLP/gRPC: request bytes in flight are bounded by max_inflight_bytes_mib', () => {
   it('24 stalled 1 MiB calls on 6 connections: held bytes stay within 8 MiB, the rest are refused retryably, a small call is acked', async () => {

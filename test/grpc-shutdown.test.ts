@@ -7,26 +7,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeOtlpLogsProtobuf } from '../src/otlp/protobufCodec.ts';
-import type { LogBatch, LogsConsumer } from '../src/pipeline/consumer.ts';
 import { createAuditRecord } from '../src/record/AuditRecord.ts';
 import { decodeLimitsOf, OtlpReceiver } from '../receivers/otlp/OtlpReceiver.ts';
 import { grpcSchema, limitsSchema, otlpConfigSchema } from '../receivers/otlp/config.ts';
 import { OtlpGrpcServer } from '../receivers/otlp/grpc/OtlpGrpcServer.ts';
 import { exportRaw } from './helpers/rawOtlpGrpc.ts';
-
-/** Holds every batch until released. */
-class HoldingConsumer implements LogsConsumer {
-  entered = 0;
-  private release = (): void => undefined;
-  private readonly held = new Promise<void>((r) => (this.release = r));
-  async consumeLogs(_batch: LogBatch): Promise<void> {
-    this.entered++;
-    await this.held;
-  }
-  releaseAll(): void {
-    this.release();
-  }
-}
+import { HoldingConsumer } from './helpers/holdingConsumer.ts';
+import { until } from './helpers/until.ts';
 
 const body = Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'r' })]));
 const CALL = { deadlineMs: 20_000 };
@@ -34,14 +21,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('OtlpGrpcServer.close: the deadline is kept', () => {
   it('at the deadline the connections are closed and a held call cut, though grpc-js forceShutdown leaves them open with channelz off', async () => {

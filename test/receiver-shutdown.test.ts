@@ -13,24 +13,11 @@ import { resolveConfig } from '../config/resolve.ts';
 import { createFactoryRegistry } from '../src/pipeline/registry.ts';
 import { Service } from '../src/pipeline/Service.ts';
 import { encodeOtlpLogsProtobuf } from '../src/otlp/protobufCodec.ts';
-import type { LogBatch, LogsConsumer } from '../src/pipeline/consumer.ts';
 import { createAuditRecord } from '../src/record/AuditRecord.ts';
 import { otlpConfigSchema } from '../receivers/otlp/config.ts';
 import { OtlpReceiver } from '../receivers/otlp/OtlpReceiver.ts';
-
-/** Holds every batch until released. */
-class HoldingConsumer implements LogsConsumer {
-  entered = 0;
-  private release = (): void => undefined;
-  private readonly held = new Promise<void>((r) => (this.release = r));
-  async consumeLogs(_batch: LogBatch): Promise<void> {
-    this.entered++;
-    await this.held;
-  }
-  releaseAll(): void {
-    this.release();
-  }
-}
+import { HoldingConsumer } from './helpers/holdingConsumer.ts';
+import { until } from './helpers/until.ts';
 
 const body = Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'r' })]));
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -38,14 +25,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function receiverOf(protocols: Record<string, unknown>): {
   receiver: OtlpReceiver;
