@@ -86,36 +86,10 @@ describe('Service: shutdown while starting keeps to its deadline', () => {
   it("counts the wait for the component being started in the receivers' and the others' budgets", async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     try {
-      const registry = createFactoryRegistry();
-      const config = resolveConfig(
-        [
-          {
-            kind: 'yaml',
-            text: `
-receivers:
-  otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
-exporters:
-  audit_wal: { directory: ${path.join(tmp.dir, 'deadline')} }
-service:
-  pipelines:
-    logs: { receivers: [otlp], exporters: [audit_wal] }
-`,
-          },
-        ],
-        { catalog: registry.catalog },
-      );
-      const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-      const service = Service.build({ config, registry, logger: quiet });
-      const receiver = [...service.receivers.values()][0];
-      const exporter = [...service.exporters.values()][0];
-      if (receiver === undefined || exporter === undefined) throw new Error('no receiver or exporter');
       // Nothing real runs: what the test looks at is the budget each stage is given.
+      const { service, receiver, shutdowns } = fakeService('deadline');
       let bound: (() => void) | undefined;
-      const given: { receiver?: number; exporter?: number } = {};
       receiver.start = () => new Promise<void>((resolve) => (bound = resolve));
-      receiver.shutdown = (ms) => ((given.receiver = ms), Promise.resolve());
-      exporter.start = () => Promise.resolve();
-      exporter.shutdown = (ms) => ((given.exporter = ms), Promise.resolve());
 
       const started = service.start().then(
         () => 'started',
@@ -132,8 +106,8 @@ service:
       await started;
       // Receivers get 60% of the deadline, the rest what is left of it: both counted from the shutdown
       // call, not from the end of the wait (then the whole could take 1.5 times the deadline).
-      expect(given.receiver).toBeLessThanOrEqual(0.6 * deadlineMs - 4_000);
-      expect(given.exporter).toBeLessThanOrEqual(deadlineMs - 4_000);
+      expect(shutdowns.receiver[0]).toBeLessThanOrEqual(0.6 * deadlineMs - 4_000);
+      expect(shutdowns.exporter[0]).toBeLessThanOrEqual(deadlineMs - 4_000);
     } finally {
       vi.useRealTimers();
     }
