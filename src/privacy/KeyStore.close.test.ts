@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TIMER_MS_MAX } from '../../config/duration.ts';
 import { OtelAuditError } from '../errors.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { KeyStoreClosedError, KeyStoreIoError } from './errors.ts';
@@ -133,5 +134,12 @@ describe('KeyStore.close', () => {
     expect(CLOSE_TIMEOUT_MS_DEFAULT).toBe(10_000);
     for (const closeTimeoutMs of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
       expect(() => open(new LoggingSyncer(), undefined, { closeTimeoutMs })).toThrow(OtelAuditError);
+  });
+
+  it("closeTimeoutMs beyond a timer's range is refused (Node would fire it after 1 ms: close would not wait)", () => {
+    expect(() => open(new LoggingSyncer(), undefined, { closeTimeoutMs: TIMER_MS_MAX + 1 })).toThrow(
+      /closeTimeoutMs/,
+    );
+    expect(() => open(new LoggingSyncer(), undefined, { closeTimeoutMs: TIMER_MS_MAX })).not.toThrow();
   });
 });

@@ -71,6 +71,7 @@
  */
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
+import { TIMER_MS_MAX } from '../../config/duration.ts';
 import { OtelAuditError } from '../errors.ts';
 import { associatedData } from './aead.ts';
 import {
@@ -180,7 +181,7 @@ export interface KeyStoreOptions {
   /**
    * With `deferSync`: how long `close()` waits for the flushes still running (a hung disk never ends
    * them) before it closes the store all the same and reports them through `onError`. Default
-   * `CLOSE_TIMEOUT_MS_DEFAULT`; 0 waits for none.
+   * `CLOSE_TIMEOUT_MS_DEFAULT`; 0 waits for none; at most 2^31 - 1 (a timer's range).
    */
   readonly closeTimeoutMs?: number;
 }
@@ -263,10 +264,15 @@ export class KeyStore {
       );
     }
     this.closeTimeoutMs = o.closeTimeoutMs ?? CLOSE_TIMEOUT_MS_DEFAULT;
-    if (!Number.isSafeInteger(this.closeTimeoutMs) || this.closeTimeoutMs < 0) {
+    // At most a timer's range: beyond it Node fires the timer after 1 ms (close would not wait).
+    if (
+      !Number.isSafeInteger(this.closeTimeoutMs) ||
+      this.closeTimeoutMs < 0 ||
+      this.closeTimeoutMs > TIMER_MS_MAX
+    ) {
       throw new OtelAuditError(
         'INVALID_ARGUMENT',
-        `closeTimeoutMs must be a non-negative integer, not ${this.closeTimeoutMs}`,
+        `closeTimeoutMs must be an integer from 0 to ${TIMER_MS_MAX}, not ${this.closeTimeoutMs}`,
       );
     }
     this.pending = o.deferSync
