@@ -18,6 +18,7 @@ import { otlpConfigSchema } from '../receivers/otlp/config.ts';
 import { OtlpReceiver } from '../receivers/otlp/OtlpReceiver.ts';
 import { HoldingConsumer } from './helpers/holdingConsumer.ts';
 import { until } from './helpers/until.ts';
+import { fakeService } from './helpers/fakeService.ts';
 
 const body = Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'r' })]));
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -175,32 +176,8 @@ describe('Service.shutdown: a deadline beyond what one setTimeout waits', () => 
   it('does not time out when the capped timer fires (2^31 - 1 ms), only 5 s after the deadline', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setImmediate'] });
     try {
-      const registry = createFactoryRegistry();
-      const config = resolveConfig(
-        [
-          {
-            kind: 'yaml',
-            text: `
-receivers:
-  otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
-exporters:
-  audit_wal: { directory: /nonexistent/not-opened }
-service:
-  pipelines:
-    logs: { receivers: [otlp], exporters: [audit_wal] }
-`,
-          },
-        ],
-        { catalog: registry.catalog },
-      );
-      const service = Service.build({ config, registry, logger: silent });
-      const receiver = [...service.receivers.values()][0];
-      const exporter = [...service.exporters.values()][0];
-      if (receiver === undefined || exporter === undefined) throw new Error('no receiver or exporter');
       // Nothing real runs; the exporter's shutdown never ends.
-      receiver.start = () => Promise.resolve();
-      receiver.shutdown = () => Promise.resolve();
-      exporter.start = () => Promise.resolve();
+      const { service, exporter } = fakeService('/nonexistent/not-opened');
       exporter.shutdown = () => new Promise<void>(() => undefined);
       await service.start();
       const deadlineMs = 2 ** 31 + 60_000;

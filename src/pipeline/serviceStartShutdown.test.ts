@@ -8,13 +8,10 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { resolveConfig } from '../../config/resolve.ts';
 import { openWalReadOnly } from '../wal/readOnly.ts';
 import { Wal } from '../wal/Wal.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
-import type { LogsExporter, Receiver } from './factories.ts';
-import { createFactoryRegistry } from './registry.ts';
-import { Service } from './Service.ts';
+import { fakeService } from '../../test/helpers/fakeService.ts';
 
 const tmp = makeTempDir('otel-audit-start-shutdown-');
 afterAll(() => tmp.cleanup());
@@ -87,7 +84,7 @@ describe('Service: shutdown while starting keeps to its deadline', () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     try {
       // Nothing real runs: what the test looks at is the budget each stage is given.
-      const { service, receiver, shutdowns } = fakeService('deadline');
+      const { service, receiver, shutdowns } = fakeService(path.join(tmp.dir, 'deadline'));
       let bound: (() => void) | undefined;
       receiver.start = () => new Promise<void>((resolve) => (bound = resolve));
 
@@ -114,50 +111,9 @@ describe('Service: shutdown while starting keeps to its deadline', () => {
   });
 });
 
-/**
- * A service of one receiver and one audit_wal exporter whose start and shutdown are replaced (nothing
- * real runs): `calls` counts each component's shutdowns and keeps the budget each was given.
- */
-function fakeService(name: string): {
-  service: Service;
-  receiver: Receiver;
-  exporter: LogsExporter;
-  shutdowns: { receiver: number[]; exporter: number[] };
-} {
-  const registry = createFactoryRegistry();
-  const config = resolveConfig(
-    [
-      {
-        kind: 'yaml',
-        text: `
-receivers:
-  otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
-exporters:
-  audit_wal: { directory: ${path.join(tmp.dir, name)} }
-service:
-  pipelines:
-    logs: { receivers: [otlp], exporters: [audit_wal] }
-`,
-      },
-    ],
-    { catalog: registry.catalog },
-  );
-  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const service = Service.build({ config, registry, logger: quiet });
-  const receiver = [...service.receivers.values()][0];
-  const exporter = [...service.exporters.values()][0];
-  if (receiver === undefined || exporter === undefined) throw new Error('no receiver or exporter');
-  const shutdowns = { receiver: [] as number[], exporter: [] as number[] };
-  receiver.start = () => Promise.resolve();
-  receiver.shutdown = (ms) => (shutdowns.receiver.push(ms ?? NaN), Promise.resolve());
-  exporter.start = () => Promise.resolve();
-  exporter.shutdown = (ms) => (shutdowns.exporter.push(ms ?? NaN), Promise.resolve());
-  return { service, receiver, exporter, shutdowns };
-}
-
 describe('Service: the shutdown runs once', () => {
   it('shut down while starting, with components left to start: start() fails, the shutdown ran once', async () => {
-    const { service, exporter, shutdowns } = fakeService('once-during-start');
+    const { service, exporter, shutdowns } = fakeService(path.join(tmp.dir, 'once-during-start'));
     let stopped: Promise<void> | undefined;
     exporter.start = () => {
       stopped = service.shutdown(10_000); // the receiver is left to start: start() rejects (LIFECYCLE)
@@ -170,7 +126,7 @@ describe('Service: the shutdown runs once', () => {
   });
 
   it('a start that failed (and cleaned up), then shutdown(): nothing is shut down twice', async () => {
-    const { service, exporter, shutdowns } = fakeService('once-after-failed-start');
+    const { service, exporter, shutdowns } = fakeService(path.join(tmp.dir, 'once-after-failed-start'));
     exporter.start = () => Promise.reject(new Error('cannot open'));
     await expect(service.start()).rejects.toThrow('cannot open');
     await service.shutdown(10_000);
@@ -180,7 +136,7 @@ describe('Service: the shutdown runs once', () => {
   });
 
   it('a second shutdown() returns the same promise', async () => {
-    const { service, shutdowns } = fakeService('same-promise');
+    const { service, shutdowns } = fakeService(path.join(tmp.dir, 'same-promise'));
     await service.start();
     const first = service.shutdown(10_000);
     expect(service.shutdown(10_000)).toBe(first);
@@ -195,7 +151,7 @@ describe('Service: the earliest shutdown deadline wins', () => {
   async function startingService(
     name: string,
   ): Promise<ReturnType<typeof fakeService> & { bind: () => void }> {
-    const fake = fakeService(name);
+    const fake = fakeService(path.join(tmp.dir, name));
     let bind: (() => void) | undefined;
     fake.receiver.start = () => new Promise<void>((resolve) => (bind = resolve));
     void fake.service.start().catch(() => undefined);
