@@ -338,11 +338,14 @@ export class SegmentWriter {
       renamed = true;
       this.o.fs.syncDir(this.o.dir);
     } catch (err) {
-      try {
-        syncFile?.close();
-        file.close();
-      } catch {
-        // a suspect handle: nothing more goes through it
+      // Each closed on its own: a failing close must not leave the other handle open (one descriptor
+      // leaked per failed creation, retried every failureBackoffMs while the disk fails).
+      for (const h of [syncFile, file]) {
+        try {
+          h?.close();
+        } catch {
+          // a suspect handle: nothing more goes through it
+        }
       }
       if (renamed) {
         // The directory sync failed after the rename: the empty segment has its final name, and a later
