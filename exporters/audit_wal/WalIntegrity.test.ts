@@ -19,6 +19,41 @@ afterEach(() => {
 
 const silent = { info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
 
+/**
+ * A chained and signed (checkpoints published to a temp dir, one per record) WAL in small segments
+ * (4 KiB), in a temp dir removed after the test; `errors` collects what the logger reports as errors.
+ */
+function chainPublishingToTemp(name: string) {
+  const dir = makeTempDir(`otel-audit-integrity-${name}-`);
+  const publish = makeTempDir(`otel-audit-publish-${name}-`);
+  cleanups.push(dir.cleanup, publish.cleanup);
+  const walOptions = {
+    dir: dir.dir,
+    syncPolicy: 'none' as const,
+    preallocate: 'off' as const,
+    segmentBytesMax: 4096,
+    payloadBytesMax: 1024,
+  };
+  const stages = [
+    {
+      kind: 'chain' as const,
+      config: { streamId: 's', checkpointEveryRecords: 1, checkpointEveryMs: 3_600_000 },
+    },
+    {
+      kind: 'sign' as const,
+      config: {
+        algorithm: 'test',
+        loadKey: () => ({ algorithm: 'test', keyId: 'k', sign: () => new Uint8Array(8) }),
+        perRecord: false,
+        publishDir: publish.dir,
+      },
+    },
+  ];
+  const errors: string[] = [];
+  const logger = { ...silent, error: (m: string): void => void errors.push(m) };
+  return { dir, publish, walOptions, stages, errors, logger };
+}
+
 describe('WalIntegrity', () => {
   it('publishes a checkpoint only once the batch that wrote it is durable', async () => {
     const publish = makeTempDir('otel-audit-publish-');
@@ -138,34 +173,8 @@ describe('WalIntegrity', () => {
   });
 
   it('records lost at the end of the WAL that a published checkpoint covered start a new stream, not a fork', async () => {
-    const dir = makeTempDir('otel-audit-integrity-lost-');
-    const publish = makeTempDir('otel-audit-publish-lost-');
-    cleanups.push(dir.cleanup, publish.cleanup);
     // Small segments: the records span several, and the newest segment file is then lost.
-    const walOptions = {
-      dir: dir.dir,
-      syncPolicy: 'none' as const,
-      preallocate: 'off' as const,
-      segmentBytesMax: 4096,
-      payloadBytesMax: 1024,
-    };
-    const stages = [
-      {
-        kind: 'chain' as const,
-        config: { streamId: 's', checkpointEveryRecords: 1, checkpointEveryMs: 3_600_000 },
-      },
-      {
-        kind: 'sign' as const,
-        config: {
-          algorithm: 'test',
-          loadKey: () => ({ algorithm: 'test', keyId: 'k', sign: () => new Uint8Array(8) }),
-          perRecord: false,
-          publishDir: publish.dir,
-        },
-      },
-    ];
-    const errors: string[] = [];
-    const logger = { ...silent, error: (m: string): void => void errors.push(m) };
+    const { dir, walOptions, stages, errors, logger } = chainPublishingToTemp('lost');
     const wal = Wal.open(walOptions);
     const integrity = new WalIntegrity(stages, 'audit_wal', logger);
     integrity.start(wal);
@@ -200,33 +209,7 @@ describe('WalIntegrity', () => {
   });
 
   it('a new stream whose every record was lost, the WAL back at its first seq, is not continued when a checkpoint of it was published', async () => {
-    const dir = makeTempDir('otel-audit-integrity-lost-new-');
-    const publish = makeTempDir('otel-audit-publish-lost-new-');
-    cleanups.push(dir.cleanup, publish.cleanup);
-    const walOptions = {
-      dir: dir.dir,
-      syncPolicy: 'none' as const,
-      preallocate: 'off' as const,
-      segmentBytesMax: 4096,
-      payloadBytesMax: 1024,
-    };
-    const stages = [
-      {
-        kind: 'chain' as const,
-        config: { streamId: 's', checkpointEveryRecords: 1, checkpointEveryMs: 3_600_000 },
-      },
-      {
-        kind: 'sign' as const,
-        config: {
-          algorithm: 'test',
-          loadKey: () => ({ algorithm: 'test', keyId: 'k', sign: () => new Uint8Array(8) }),
-          perRecord: false,
-          publishDir: publish.dir,
-        },
-      },
-    ];
-    const errors: string[] = [];
-    const logger = { ...silent, error: (m: string): void => void errors.push(m) };
+    const { dir, publish, walOptions, stages, logger } = chainPublishingToTemp('lost-new');
     const segmentFiles = (): string[] => fs.readdirSync(dir.dir).filter((n) => n.endsWith('.wal'));
     // 's', then an undecodable last frame: the next start continues as the new stream s-r<seq>.
     const first = Wal.open(walOptions);
