@@ -7,10 +7,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createAuditRecord } from '../../../src/record/AuditRecord.ts';
 import { encodeOtlpLogsProtobuf } from '../../../src/otlp/protobufCodec.ts';
-import type { LogBatch } from '../../../src/pipeline/consumer.ts';
 import { exportRaw } from '../../../test/helpers/rawOtlpGrpc.ts';
-import { otlpConfigSchema } from '../config.ts';
-import { OtlpReceiver } from '../OtlpReceiver.ts';
+import { recordingReceiver } from '../../../test/helpers/recordingReceiver.ts';
 import type * as InflateModule from './inflateRequest.ts';
 
 const gate = vi.hoisted(() => ({ wait: undefined as Promise<void> | undefined, entered: 0 }));
@@ -28,13 +26,7 @@ vi.mock('./inflateRequest.ts', async (importOriginal) => {
 
 describe('gRPC: a call cancelled while it is decompressed', () => {
   it('is not handed to the pipeline; the next call is', async () => {
-    const seen: LogBatch[] = [];
-    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const receiver = new OtlpReceiver(
-      { id: 'otlp', baseDir: process.cwd(), logger: silent },
-      otlpConfigSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0' } } }),
-      { consumeLogs: (batch) => Promise.resolve(void seen.push(batch)) },
-    );
+    const { receiver, seen } = recordingReceiver('grpc');
     await receiver.start();
     const target = `http://${receiver.endpoints.grpc ?? ''}`;
     const body = Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'r' })]));

@@ -14,11 +14,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stampClient } from '../../../receivers/otlp/clientAttributes.ts';
-import { otlpConfigSchema } from '../../../receivers/otlp/config.ts';
-import { OtlpReceiver } from '../../../receivers/otlp/OtlpReceiver.ts';
-import type { LogBatch } from '../../pipeline/consumer.ts';
-import { createAuditRecord } from '../../record/AuditRecord.ts';
+import { createAuditRecord, type AuditRecord } from '../../record/AuditRecord.ts';
 import { exportRaw } from '../../../test/helpers/rawOtlpGrpc.ts';
+import { recordingReceiver } from '../../../test/helpers/recordingReceiver.ts';
 import { basicConfig, startService, type RunningService } from '../../../test/helpers/startService.ts';
 import { validWireOf } from '../../record/recordWire.ts';
 import { encodeRecord, encodeRecordWithRoom } from '../../record/walCodec.ts';
@@ -136,26 +134,33 @@ describe('wire bytes reuse, end to end', () => {
   });
 });
 
+/** Request `i`'s three records; every fourth request's bodies are large (6 KB). */
+function threeRecords(i: number): AuditRecord[] {
+  return [0, 1, 2].map((j) =>
+    createAuditRecord({
+      body: i % 4 === 3 ? `b${i}.${j}:${'y'.repeat(6000)}` : `b${i}.${j}`,
+      attributes: [{ key: 'k', value: `v${i}.${j}` }],
+    }),
+  );
+}
+
+/** `r` kept its wire bytes, and they give the same stored bytes as encodeRecord (client attributes stamped). */
+function expectStoredWithItsWire(r: AuditRecord): void {
+  expect(validWireOf(r)).toBeDefined();
+  expect(r.attributes.map((kv) => kv.key)).toEqual(['k', 'audit.client.address', 'audit.client.protocol']);
+  const framed = encodeRecordWithRoom(r, 3, 2);
+  expect(Buffer.from(framed.subarray(3, framed.length - 2)).equals(Buffer.from(encodeRecord(r)))).toBe(true);
+}
+
 describe('the receivers ask for the wire bytes (decodeOtlpLogsProtobuf keeps none by default)', () => {
   it('OTLP/HTTP protobuf, plain and gzip, small (pooled) and large bodies, concurrent: the records keep them and are stored as encodeRecord stores them, after every request is done', async () => {
-    const seen: LogBatch[] = [];
-    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const receiver = new OtlpReceiver(
-      { id: 'otlp', baseDir: process.cwd(), logger: silent },
-      otlpConfigSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0' } } }),
-      { consumeLogs: (batch) => Promise.resolve(void seen.push(batch)) },
-    );
+    const { receiver, seen } = recordingReceiver('http');
     await receiver.start();
     const sentCount = 40;
     try {
       await Promise.all(
         Array.from({ length: sentCount }, async (_, i) => {
-          const sent = [0, 1, 2].map((j) =>
-            createAuditRecord({
-              body: i % 4 === 3 ? `b${i}.${j}:${'y'.repeat(6000)}` : `b${i}.${j}`,
-              attributes: [{ key: 'k', value: `v${i}.${j}` }],
-            }),
-          );
+          const sent = threeRecords(i);
           const plain = Buffer.from(encodeOtlpLogsProtobuf(sent));
           const gzip = i % 2 === 1;
           const res = await fetch(`http://${receiver.endpoints.http ?? ''}/v1/logs`, {
@@ -177,39 +182,19 @@ describe('the receivers ask for the wire bytes (decodeOtlpLogsProtobuf keeps non
     // more small allocations from Node's pool after the requests: none may reach a record's bytes
     for (let i = 0; i < 4096; i++) Buffer.allocUnsafe(1 + (i % 300)).fill(0xee);
     for (const r of records) {
-      expect(validWireOf(r)).toBeDefined();
-      expect(r.attributes.map((kv) => kv.key)).toEqual([
-        'k',
-        'audit.client.address',
-        'audit.client.protocol',
-      ]);
-      const framed = encodeRecordWithRoom(r, 3, 2);
-      expect(Buffer.from(framed.subarray(3, framed.length - 2)).equals(Buffer.from(encodeRecord(r)))).toBe(
-        true,
-      );
+      expectStoredWithItsWire(r);
       expect(r.body).toMatch(/^b\d+\.\d(:y+)?$/);
     }
   });
 
   it('OTLP/gRPC, plain and gzip, concurrent: the records keep them and are stored as encodeRecord stores them', async () => {
-    const seen: LogBatch[] = [];
-    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const receiver = new OtlpReceiver(
-      { id: 'otlp', baseDir: process.cwd(), logger: silent },
-      otlpConfigSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0' } } }),
-      { consumeLogs: (batch) => Promise.resolve(void seen.push(batch)) },
-    );
+    const { receiver, seen } = recordingReceiver('grpc');
     await receiver.start();
     const sentCount = 20;
     try {
       await Promise.all(
         Array.from({ length: sentCount }, async (_, i) => {
-          const sent = [0, 1, 2].map((j) =>
-            createAuditRecord({
-              body: i % 4 === 3 ? `b${i}.${j}:${'y'.repeat(6000)}` : `b${i}.${j}`,
-              attributes: [{ key: 'k', value: `v${i}.${j}` }],
-            }),
-          );
+          const sent = threeRecords(i);
           const body = Buffer.from(encodeOtlpLogsProtobuf(sent));
           const options = i % 2 === 1 ? { channelOptions: { 'grpc.default_compression_algorithm': 2 } } : {};
           expect(await exportRaw(`http://${receiver.endpoints.grpc ?? ''}`, body, options)).toBeNull();
@@ -221,16 +206,7 @@ describe('the receivers ask for the wire bytes (decodeOtlpLogsProtobuf keeps non
     const records = seen.flatMap((b) => b.records);
     expect(records).toHaveLength(3 * sentCount);
     for (const r of records) {
-      expect(validWireOf(r)).toBeDefined();
-      expect(r.attributes.map((kv) => kv.key)).toEqual([
-        'k',
-        'audit.client.address',
-        'audit.client.protocol',
-      ]);
-      const framed = encodeRecordWithRoom(r, 3, 2);
-      expect(Buffer.from(framed.subarray(3, framed.length - 2)).equals(Buffer.from(encodeRecord(r)))).toBe(
-        true,
-      );
+      expectStoredWithItsWire(r);
     }
   });
 });
