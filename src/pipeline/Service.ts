@@ -61,6 +61,8 @@ export class Service {
   private stopped: Promise<void> | undefined;
   /** When the shutdown must be done (Date.now() ms): the earliest deadline of the `shutdown()` calls. */
   private endsAt = Infinity;
+  /** Whether a `shutdown()` call set `endsAt` (Infinity included: no deadline). */
+  private deadlineAsked = false;
   /** Timers that depend on `endsAt`: re-armed when a `shutdown()` call brings it forward. */
   private readonly endTimers = new Set<MovableTimer>();
   /** The components shutting down now, and the budget their stage gives them (read again when `endsAt` moves). */
@@ -168,7 +170,9 @@ export class Service {
    * idempotent, the earliest deadline wins); before, they kept the budget the stage began with.
    */
   shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_DEADLINE_MS): Promise<void> {
-    const endsAt = Date.now() + deadlineMs;
+    // NaN (a bad number from a caller) is the default; Infinity is no deadline, as Lifecycle takes them.
+    const endsAt = Date.now() + (Number.isNaN(deadlineMs) ? DEFAULT_SHUTDOWN_DEADLINE_MS : deadlineMs);
+    this.deadlineAsked = true;
     this.stopRequested = true;
     if (endsAt < this.endsAt) {
       this.endsAt = endsAt;
@@ -280,8 +284,9 @@ export class Service {
     this.phase = 'stopping';
     // The deadline counts from here: the wait below comes out of the stages' budgets, not on top of them.
     const calledAt = Date.now();
-    // A failed start shuts down without a shutdown() call: the default deadline.
-    if (this.endsAt === Infinity) this.endsAt = calledAt + DEFAULT_SHUTDOWN_DEADLINE_MS;
+    // A failed start shuts down without a shutdown() call: the default deadline. (Not `endsAt === Infinity`:
+    // that is also `shutdown(Infinity)`, no deadline, which was cut to the default.)
+    if (!this.deadlineAsked) this.endsAt = calledAt + DEFAULT_SHUTDOWN_DEADLINE_MS;
     try {
       // A component being started finishes starting first (shut down half-way, some leave a server
       // bound or a file open); bounded, so a start that hangs cannot keep the rest from shutting down.

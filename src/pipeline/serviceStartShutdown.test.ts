@@ -205,3 +205,19 @@ describe('Service: the earliest shutdown deadline wins', () => {
     }
   });
 });
+
+describe('Service: shutdown(Infinity)', () => {
+  it('is no deadline (as Lifecycle takes it), not the 30 s default; NaN is the default', async () => {
+    const none = fakeService(path.join(tmp.dir, 'infinity'));
+    await none.service.start();
+    await none.service.shutdown(Infinity);
+    // Old code: Infinity was taken as "no call set a deadline": the receiver got 18,000 ms, the exporter ~30,000.
+    expect(none.shutdowns.receiver).toEqual([Infinity]);
+    expect(none.shutdowns.exporter).toEqual([Infinity]);
+    const bad = fakeService(path.join(tmp.dir, 'nan'));
+    await bad.service.start();
+    await bad.service.shutdown(NaN);
+    expect(bad.shutdowns.receiver[0]).toBeLessThanOrEqual(0.6 * 30_000);
+    expect(bad.shutdowns.exporter[0]).toBeLessThanOrEqual(30_000);
+  });
+});
