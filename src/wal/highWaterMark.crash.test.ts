@@ -30,35 +30,46 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-/** Runs the child until it has acknowledged `ACKED_TARGET` records (or 20 s), kills it; the highest acked seq. */
-async function appendThenKill(dir: string): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    [CHILD, '--dir', dir, '--round', '1', '--seed', '42', '--segment-bytes', String(SEGMENT_BYTES)],
-    {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+/**
+ * Runs `node <args>` (writing `stdin` to it, if given) and reads the highest acknowledged seq from its stdout
+ * lines through `ackedOf`; kills it with SIGKILL once `killNow(acked)` holds (or after 20 s). Resolves once its
+ * output is closed: every ack it reported has been read.
+ */
+async function ackedBeforeKill(
+  args: string[],
+  stdin: string | undefined,
+  ackedOf: (fields: string[]) => number,
+  killNow: (acked: number) => boolean,
+): Promise<{ acked: number; stderr: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let acked = 0;
   let buffered = '';
   let stderr = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const watchdog = setTimeout(() => child.kill('SIGKILL'), 20_000);
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.on('data', (d: Buffer) => {
     buffered += d.toString();
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      const [kind, seq, ...ids] = line.split(' ');
-      if (kind === 'A' || kind === 'S') acked = Math.max(acked, Number(seq));
-      if (kind === 'B') acked = Math.max(acked, Number(seq) + ids.length - 1);
-    }
-    if (acked >= ACKED_TARGET) child.kill('SIGKILL');
+    for (const line of lines) acked = Math.max(acked, ackedOf(line.split(' ')));
+    if (killNow(acked)) child.kill('SIGKILL');
   });
-  child.stdin.write('go\n');
-  await exited;
+  if (stdin !== undefined) child.stdin.write(stdin);
+  await closed;
   clearTimeout(watchdog);
+  return { acked, stderr };
+}
+
+/** Runs the crash child until it has acknowledged `ACKED_TARGET` records (or 20 s), kills it; the highest acked seq. */
+async function appendThenKill(dir: string): Promise<number> {
+  const { acked, stderr } = await ackedBeforeKill(
+    [CHILD, '--dir', dir, '--round', '1', '--seed', '42', '--segment-bytes', String(SEGMENT_BYTES)],
+    'go\n',
+    ([kind, seq, ...ids]) =>
+      kind === 'A' || kind === 'S' ? Number(seq) : kind === 'B' ? Number(seq) + ids.length - 1 : 0,
+    (n) => n >= ACKED_TARGET,
+  );
   expect(acked, `the child acknowledged too little before the kill; stderr: ${stderr}`).toBeGreaterThan(100);
   return acked;
 }
@@ -106,30 +117,14 @@ describe('high-water mark across SIGKILL', () => {
   it('periodic mark, no rollover: after a real kill the WAL reopens with every ack; the newest segment cut below the mark is refused', async () => {
     const { dir, cleanup } = makeTempDir('otel-audit-hwm-periodic-');
     cleanups.push(cleanup);
-    const child = spawn(process.execPath, [MARK_CHILD, '--dir', dir, '--interval-ms', '20'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let acked = 0;
-    let buffered = '';
-    let stderr = '';
-    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const [kind, seq] = line.split(' ');
-        if (kind === 'A') acked = Math.max(acked, Number(seq));
-      }
+    const { acked, stderr } = await ackedBeforeKill(
+      [MARK_CHILD, '--dir', dir, '--interval-ms', '20'],
+      undefined,
+      ([kind, seq]) => (kind === 'A' ? Number(seq) : 0),
       // Killed once the mark has advanced a few times past 200 acknowledged records: in the middle of
       // appends, possibly in the middle of a mark write.
-      if (acked >= 400 && (readHighWaterMark(nodeFileSystem, dir)?.lastSeq ?? 0) >= 200)
-        child.kill('SIGKILL');
-    });
-    await closed; // every reported ack read
-    clearTimeout(watchdog);
+      (n) => n >= 400 && (readHighWaterMark(nodeFileSystem, dir)?.lastSeq ?? 0) >= 200,
+    );
     expect(acked, `the child acknowledged too little before the kill; stderr: ${stderr}`).toBeGreaterThan(
       200,
     );
