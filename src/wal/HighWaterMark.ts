@@ -85,25 +85,20 @@ export function decodeHighWaterMark(bytes: Uint8Array): HighWaterMark | string {
  */
 export function readHighWaterMark(fs: FileSystem, dir: string): HighWaterMark | undefined {
   const file = path.join(dir, HIGH_WATER_MARK_FILE);
-  let h: FileHandle;
-  try {
-    h = fs.open(file, 'read');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-  // Read at most one byte more than a mark: a reader of an untrusted WAL never reads a huge file whole.
-  const bytes = Buffer.alloc(HIGH_WATER_MARK_BYTES + 1);
-  let n: number;
+  let h: FileHandle | undefined;
   let m: HighWaterMark | string;
   try {
-    n = h.read(bytes, 0, bytes.length, 0);
+    h = fs.open(file, 'read');
+    // Read at most one byte more than a mark: a reader of an untrusted WAL never reads a huge file whole.
+    const bytes = Buffer.alloc(HIGH_WATER_MARK_BYTES + 1);
+    const n = h.read(bytes, 0, bytes.length, 0);
     m = decodeHighWaterMark(bytes.subarray(0, n));
   } catch (err) {
-    // Not a regular file (a FIFO: ESPIPE; reads are non-blocking, NodeFileSystem), or a read error.
+    if (h === undefined && errnoCode(err) === 'ENOENT') return undefined;
+    // Not a regular file (a FIFO: ESPIPE, NodeFileSystem refuses to open it), or an open or read error.
     m = `cannot be read: ${errnoCode(err) ?? String(err)}`;
   } finally {
-    h.close();
+    h?.close();
   }
   if (typeof m !== 'string') return m;
   if (m.startsWith('unsupported version')) {

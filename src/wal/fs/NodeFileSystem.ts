@@ -5,16 +5,28 @@ import fs from 'node:fs';
 import type { FileHandle, FileSystem, OpenMode } from './FileSystem.ts';
 
 /**
- * O_NONBLOCK on reads: it changes nothing for a regular file (Linux ignores it there), but a FIFO or a
- * device in the WAL directory under a WAL file's name (`high-water-mark`, a segment) would otherwise block
- * the open or a read for ever — the process hung at start, or `verify` on an untrusted directory. With it,
- * such a file reads as empty or fails with EAGAIN: a corruption the WAL reports.
+ * A FIFO or a device in the WAL directory under a WAL file's name (`high-water-mark`, a segment) would
+ * block an open for reading, or a read, for ever: the process hung at start, or `verify` on an untrusted
+ * directory. Reads therefore open with O_NONBLOCK (Linux ignores it for a regular file), and every file
+ * opened for reading or writing must be a regular file (`fstat`), or the open fails with ESPIPE, as a read
+ * of a FIFO would: a damaged file the WAL reports. Writing opens keep blocking I/O: a FUSE or network file
+ * system could honour O_NONBLOCK on a regular file with EAGAIN, which the writer would take for an I/O failure.
  */
 const OPEN_FLAGS: Record<OpenMode, number> = {
   read: fs.constants.O_RDONLY | fs.constants.O_NONBLOCK,
-  readwrite: fs.constants.O_RDWR | fs.constants.O_NONBLOCK,
+  readwrite: fs.constants.O_RDWR,
   create: fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
 };
+
+/** Opens `path`; anything but a regular file is refused (see OPEN_FLAGS). */
+function openRegular(path: string, mode: OpenMode): number {
+  const fd = fs.openSync(path, OPEN_FLAGS[mode], 0o640);
+  if (mode !== 'create' && !fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw Object.assign(new Error(`ESPIPE: not a regular file, open '${path}'`), { code: 'ESPIPE' });
+  }
+  return fd;
+}
 
 class NodeFileHandle implements FileHandle {
   readonly path: string;
@@ -97,7 +109,7 @@ export class NodeFileSystem implements FileSystem {
   readonly identity = 'node-fs';
 
   open(path: string, mode: OpenMode): FileHandle {
-    return new NodeFileHandle(path, fs.openSync(path, OPEN_FLAGS[mode], 0o640));
+    return new NodeFileHandle(path, openRegular(path, mode));
   }
 
   readDir(path: string): string[] {
