@@ -113,25 +113,9 @@ export function readHighWaterMark(fs: FileSystem, dir: string): HighWaterMark | 
   );
 }
 
-/** Durably replaces the directory's mark (tmp, fdatasync, rename, directory fsync). */
-export function writeHighWaterMark(fs: FileSystem, dir: string, m: HighWaterMark): void {
-  const target = path.join(dir, HIGH_WATER_MARK_FILE);
-  const tmp = `${target}.tmp`;
-  if (fs.exists(tmp)) fs.remove(tmp);
-  const h = fs.open(tmp, 'create');
-  try {
-    h.write(encodeHighWaterMark(m), 0);
-    h.datasyncSync();
-  } finally {
-    h.close();
-  }
-  fs.rename(tmp, target);
-  fs.syncDir(dir);
-}
-
 /**
- * `writeHighWaterMark` on the thread pool, for a writer that is acknowledging appends meanwhile: the same
- * steps in the same order (stale tmp removed, `<file>.tmp` created O_EXCL, written, fdatasync'd, closed,
+ * Durably replaces the directory's mark, on the thread pool, for a writer that is acknowledging appends
+ * meanwhile (stale tmp removed, `<file>.tmp` created O_EXCL, written, fdatasync'd, closed,
  * renamed over the file, directory fsync'd), each through the seam's async variant where it has one (a
  * seam without it runs that step synchronously). Resolves once the new mark is durable; a crash at any
  * point leaves the old mark or the new one, whole. The caller runs one at a time (the tmp name is shared).

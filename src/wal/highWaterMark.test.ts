@@ -11,7 +11,7 @@ import {
   encodeHighWaterMark,
   HIGH_WATER_MARK_FILE,
   readHighWaterMark,
-  writeHighWaterMark,
+  writeHighWaterMarkAsync,
 } from './HighWaterMark.ts';
 import type { WalOptions } from './options.ts';
 import { openWalReadOnly } from './readOnly.ts';
@@ -314,7 +314,7 @@ describe('WAL high-water mark', () => {
     expect(disk.stats.syncs - syncs).toBe(5); // one per commit: the mark costs nothing per append
     await wal.close();
     expect(markOf(disk)).toBe(10);
-    writeHighWaterMark(disk, DIR, { lastSeq: 500, segmentFirstSeq: 1, updatedUnixNano: 0n });
+    await writeHighWaterMarkAsync(disk, DIR, { lastSeq: 500, segmentFirstSeq: 1, updatedUnixNano: 0n });
     const higher = open(disk, { acceptLostRecordsThroughSeq: 500 });
     await higher.close();
     expect(markOf(disk)).toBe(500);

@@ -48,7 +48,8 @@ export interface WalOptions {
   /**
    * The operator's way out after records were lost below the high-water mark (docs/recovery.md §9): the
    * open then goes on when the mark is at most this number, reports the loss as corruption and numbers
-   * on after the mark. Unset (default): such an open fails with `WAL_CORRUPT` and changes nothing.
+   * on after the mark. Unset (default): such an open fails with `WAL_CORRUPT`, leaving the newest segment as found
+   * (leftover temporary files are removed and older segments may be sealed or quarantined first).
    */
   readonly acceptLostRecordsThroughSeq?: number;
   /**
