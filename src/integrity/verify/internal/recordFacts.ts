@@ -130,7 +130,7 @@ export function recordFacts(record: AuditRecord): RecordFacts {
   // The chain committed to the stored hash: continue from it, so the next link is not reported too.
   const hash =
     modified && typeof stored === 'string' && HASH_HEX.test(stored)
-      ? new Uint8Array(Buffer.from(stored, 'hex'))
+      ? bytesOfDigestHex(stored)
       : computed;
   return {
     kind: 'chained',
