@@ -118,12 +118,18 @@ describe('OtlpReceiver.shutdown during start', () => {
       http: { endpoint: '127.0.0.1:0' },
     });
     const start = receiver.start();
+    // Where the servers listen once the start has bound them, read before the shutdown goes on (a callback on
+    // the start registered before the shutdown's runs first); a closed HTTP server reports its configured ':0'.
+    const bound = start.then(() => receiver.endpoints);
     const stop = receiver.shutdown(5_000);
     await Promise.allSettled([start, stop]);
+    await expect(start).resolves.toBeUndefined(); // the start ran to its end, then the shutdown closed both
     await expect(stop).resolves.toBeUndefined();
-    const { grpc, http } = receiver.endpoints;
-    for (const endpoint of [grpc, http])
-      if (endpoint !== undefined && !endpoint.endsWith(':0')) expect(await accepts(endpoint)).toBe(false);
+    const { grpc, http } = await bound;
+    const port = expect.stringMatching(/^127\.0\.0\.1:[1-9]\d*$/);
+    expect({ grpc, http }).toEqual({ grpc: port, http: port });
+    expect(await accepts(grpc ?? '')).toBe(false);
+    expect(await accepts(http ?? '')).toBe(false);
   });
 });
 
