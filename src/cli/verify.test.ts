@@ -16,6 +16,7 @@ import { Wal } from '../wal/Wal.ts';
 import { tempDirsRemovedAfterEach } from './testutil/tempDirs.ts';
 import { hostileRecordPayload } from '../integrity/verify/testutil/hostilePayload.ts';
 import { runCli, writeWal } from './testutil/runCli.ts';
+import { DAMAGE_KIND_HELP } from './commands/verify.ts';
 
 const VECTORS = new URL('../../testdata/integrity/vectors/', import.meta.url);
 const tempDir = tempDirsRemovedAfterEach('otel-audit-verify-');
@@ -333,5 +334,57 @@ describe('otel-audit verify on a hostile WAL', () => {
     // Within the default budget the record is checked like any other.
     expect((await runCli(['verify', '--wal', dir])).code).toBe(0);
     expect((await runCli(['verify', '--wal', dir, '--record-elements-max', '0'])).code).toBe(2);
+  });
+});
+
+describe('otel-audit verify --help', () => {
+  /** The members of `DamageKind` as VerifyReport.ts declares them. */
+  const declaredKinds = (): string[] => {
+    const source = fs.readFileSync(
+      fileURLToPath(new URL('../integrity/verify/VerifyReport.ts', import.meta.url)),
+      'utf8',
+    );
+    const union = /export type DamageKind =([^;]*);/.exec(source)?.[1] ?? '';
+    return [...union.matchAll(/'([a-z-]+)'/g)].map((m) => m[1] as string);
+  };
+
+  it('lists every damage kind of the report, each on its own line with its meaning, records-lost among them', async () => {
+    const r = await runCli(['verify', '--help']);
+    expect(r.code).toBe(0);
+    const section = r.stdout.split('Damage kinds')[1]?.split('Exit codes:')[0] ?? '';
+    const listed = [...section.matchAll(/^ {2}([a-z-]+) {2,}/gm)].map((m) => m[1]);
+    const declared = declaredKinds();
+    expect(declared).toContain('records-lost');
+    expect(declared.length).toBeGreaterThan(10);
+    expect(listed).toEqual(declared);
+    for (const [kind, meaning] of Object.entries(DAMAGE_KIND_HELP)) {
+      const words = meaning.split(' ');
+      // The meaning follows the kind (wrapped at 80 columns: compared word by word).
+      expect(section.replace(/\s+/g, ' ')).toContain(`${kind} ${words.join(' ')}`);
+    }
+    for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('the kind verify reports for records missing below the high-water mark is one the help lists', async () => {
+    const dir = tempDir();
+    const wal = Wal.open({ dir, segmentBytesMax: 8192, payloadBytesMax: 1024, preallocate: 'off' });
+    for (let i = 0; i < 200; i += 10) {
+      await wal.appendBatch(
+        Array.from({ length: 10 }, (_, k) => encodeRecord(createAuditRecord({ body: `record ${i + k}` }))),
+      );
+    }
+    await wal.close();
+    const newest = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.wal'))
+      .sort()
+      .at(-1) as string;
+    fs.rmSync(path.join(dir, newest));
+    const r = await runCli(['verify', '--wal', dir, '--json']);
+    expect(r.code).toBe(3);
+    const kinds = (JSON.parse(r.stdout) as { issues: { kind: string }[] }).issues.map((i) => i.kind);
+    expect(kinds).toEqual(['records-lost']);
+    const help = (await runCli(['verify', '--help'])).stdout;
+    expect(help).toMatch(/^ {2}records-lost {2,}the WAL ends before its high-water mark/m);
   });
 });

@@ -27,7 +27,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { OtelAuditError } from '../../errors.ts';
 import { KeyRing } from '../../integrity/sign/KeyRing.ts';
 import { loadCertificate, loadHmacKey, loadPublicKey } from '../../integrity/sign/loadKeys.ts';
-import type { VerifyIssue, VerifyReport } from '../../integrity/verify/VerifyReport.ts';
+import type { DamageKind, VerifyIssue, VerifyReport } from '../../integrity/verify/VerifyReport.ts';
 import { RECORD_ELEMENTS_MAX_DEFAULT } from '../../integrity/verify/verifyWal.ts';
 import { verifyWalParallel, WORKERS_MAX } from '../../integrity/verify/verifyWalParallel.ts';
 import type { CliIo } from '../CliIo.ts';
@@ -58,6 +58,50 @@ export const VERIFY_ISSUES_MAX_DEFAULT = 100;
  * large host would only spend memory.
  */
 export const VERIFY_JOBS_DEFAULT = Math.min(os.availableParallelism(), 8);
+
+/**
+ * Every damage kind `verify` reports, with what it means (VerifyReport.ts says more), for `--help`. A
+ * `Record` over `DamageKind`: a kind added there (or renamed) fails the typecheck until it is described
+ * here, so the help cannot drift from the kinds (it listed none, so not `records-lost` either).
+ */
+export const DAMAGE_KIND_HELP: Readonly<Record<DamageKind, string>> = {
+  'bit-rot': 'a frame failed its CRC (storage damage)',
+  'records-lost':
+    'the WAL ends before its high-water mark: durable records are missing at its end (or the mark file is unreadable)',
+  modified: "a record's content no longer matches its hash",
+  deletion: 'chain numbers skip: records removed',
+  insertion: 'a record whose number or link does not fit where it stands',
+  reorder: 'records present but out of order',
+  'broken-link': "a record's previous hash does not match its predecessor",
+  truncation: 'a checkpoint covers more records than precede it',
+  'root-mismatch': "a checkpoint's Merkle root or chain head does not match the records",
+  'forged-signature': 'a checkpoint or record signature does not verify',
+  'unknown-key': 'signed by a key that is not trusted (--public-key, --hmac-key)',
+  unsigned: 'a checkpoint without a signature while keys were given',
+  undecodable: 'a record frame that is not a valid record',
+  unverifiable: 'a record not checked: beyond --record-elements-max, or its worker died',
+  'too-many-streams': 'a frame of a stream beyond the streams verify checks: not checked',
+  'published-unreadable': 'a --published file not read: over 1 MiB, not a regular file, or unreadable',
+};
+
+/** The `--help` section listing `DAMAGE_KIND_HELP`: one kind a line, meanings aligned and wrapped at 80 columns. */
+export function damageKindsHelp(): string {
+  const entries = Object.entries(DAMAGE_KIND_HELP);
+  const indent = 4 + Math.max(...entries.map(([kind]) => kind.length));
+  const lines: string[] = [];
+  for (const [kind, meaning] of entries) {
+    let line = `  ${kind}`.padEnd(indent);
+    for (const word of meaning.split(' ')) {
+      if (line.length > indent && line.length + 1 + word.length > 80) {
+        lines.push(line);
+        line = ' '.repeat(indent);
+      }
+      line += line.length > indent ? ` ${word}` : word;
+    }
+    lines.push(line);
+  }
+  return `\nDamage kinds (the report's "kind"; any of them exits 3):\n${lines.join('\n')}`;
+}
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -97,6 +141,7 @@ export function addVerifyCommand(parent: Command, context: CommandContext): void
       parsePositiveInteger,
       RECORD_ELEMENTS_MAX_DEFAULT,
     )
+    .addHelpText('after', damageKindsHelp())
     .action(async (options: VerifyCommandOptions) =>
       context.setExitCode(await runVerify(options, context.io)),
     );
