@@ -679,7 +679,7 @@ describe('WAL survives kill -9 of the writing process', () => {
           name: 'main',
           rounds: ROUNDS,
           segmentBytes: () => 256 * 1024,
-          preallocate: () => 'background',
+          preallocate: () => 'auto',
           delayMs: [20, 200],
           killAfter: 'R',
           writeOpenEvery: 5,
@@ -700,7 +700,7 @@ describe('WAL survives kill -9 of the writing process', () => {
     'keeps every acknowledged record when killed during rollover-heavy load (8 KiB segments)',
     async () => {
       const t0 = Date.now();
-      const modes: PreallocateMode[] = ['background', 'inline', 'off'];
+      const modes: PreallocateMode[] = ['auto', 'background', 'inline', 'off'];
       const totals = await crashRounds(
         {
           name: 'rollover',

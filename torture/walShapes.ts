@@ -13,7 +13,7 @@ export function randomWalOptions(rng: Prng): HarnessWalOptions {
     segmentBytesMax: rng.pick([4096, 8192, 16_384, 65_536]),
     payloadBytesMax: TORTURE_PAYLOAD_BYTES_MAX,
     indexIntervalBytes: rng.pick([512, 1024, 4096]),
-    preallocate: rng.pick(['inline', 'background', 'off'] as const),
+    preallocate: rng.pick(['auto', 'inline', 'background', 'off'] as const),
     syncPolicy: rng.pick(['fdatasync', 'fsync'] as const),
     // The periodic high-water-mark write runs on a real-time timer (src/wal/HighWaterMarkKeeper.ts), not on
     // anything drawn from the seed: an iteration slower than the interval would get it at a moment set by

@@ -29,7 +29,7 @@ export const auditWalConfigSchema = z
     queue_records_max: positiveInt(100_000_000),
     queue_bytes_max: positiveInt(16 * 1024 ** 3),
     when_queue_full: z.enum(['block', 'reject']),
-    preallocate: z.enum(['background', 'inline', 'off']),
+    preallocate: z.enum(['auto', 'background', 'inline', 'off']),
     verify_on_open: z.enum(['tail', 'full']),
     /**
      * How often the WAL's high-water mark (the last durable seq, kept in a file beside the segments) is

@@ -81,7 +81,7 @@ export const WAL_DEFAULTS = {
   queueBytesMax: 64 * 1024 * 1024,
   whenQueueFull: 'block',
   indexIntervalBytes: 64 * 1024,
-  preallocate: 'background',
+  preallocate: 'auto',
   verifyOnOpen: 'tail',
   failureBackoffMs: 1000,
   highWaterMarkIntervalMs: 1000,
@@ -136,8 +136,8 @@ export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
   if (!['fdatasync', 'fsync', 'none'].includes(r.syncPolicy))
     problems.push(`syncPolicy must be fdatasync|fsync|none`);
   if (!['block', 'reject'].includes(r.whenQueueFull)) problems.push('whenQueueFull must be block|reject');
-  if (!['background', 'inline', 'off'].includes(r.preallocate))
-    problems.push('preallocate must be background|inline|off');
+  if (!['auto', 'background', 'inline', 'off'].includes(r.preallocate))
+    problems.push('preallocate must be auto|background|inline|off');
   if (!['tail', 'full'].includes(r.verifyOnOpen)) problems.push('verifyOnOpen must be tail|full');
   int('payloadBytesMax', 0, RECORD_PAYLOAD_BYTES_MAX);
   int('segmentBytesMax', 4096, 1024 * 1024 * 1024 * 4);

@@ -7,11 +7,11 @@
 import nodeFs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FileHandle, FileSystem } from './fs/FileSystem.ts';
 import { nodeFileSystem } from './fs/NodeFileSystem.ts';
 import { SimDisk } from './fs/SimDisk.ts';
 import { openWalReadOnly } from './readOnly.ts';
 import { tempDirsRemovedAfterEach } from '../cli/testutil/tempDirs.ts';
+import { HeldPreparationFs } from './testutil/heldPreparationFs.ts';
 import { Wal } from './Wal.ts';
 
 const tmp = tempDirsRemovedAfterEach('otel-audit-');
@@ -25,54 +25,6 @@ const isPrepared = (name: string): boolean => name.endsWith('.background.preallo
 const ticks = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
-
-/**
- * The node file system, except that the `datasync()` of a background preparation's file waits for
- * `release()`: the preparation stays in flight, with all its zeros written, as long as the test wants.
- */
-class HeldPreparationFs implements FileSystem {
-  readonly identity = nodeFileSystem.identity;
-  prepared: FileHandle | undefined;
-  private gate: { promise: Promise<void>; open: () => void };
-
-  constructor() {
-    let open = (): void => undefined;
-    const promise = new Promise<void>((r) => (open = r));
-    this.gate = { promise, open };
-  }
-
-  release(): void {
-    this.gate.open();
-  }
-
-  open(p: string, mode: Parameters<FileSystem['open']>[1]): FileHandle {
-    const h = nodeFileSystem.open(p, mode);
-    if (!isPrepared(path.basename(p))) return h;
-    this.prepared = h;
-    const gate = this.gate.promise;
-    return {
-      path: h.path,
-      write: (d, pos) => h.write(d, pos),
-      read: (b, o, l, pos) => h.read(b, o, l, pos),
-      size: () => h.size(),
-      truncate: (l) => h.truncate(l),
-      datasync: async () => {
-        await gate;
-        await h.datasync();
-      },
-      datasyncSync: () => h.datasyncSync(),
-      fsync: () => h.fsync(),
-      close: () => h.close(),
-    };
-  }
-  readDir = (p: string): string[] => nodeFileSystem.readDir(p);
-  mkdirp = (p: string): void => nodeFileSystem.mkdirp(p);
-  exists = (p: string): boolean => nodeFileSystem.exists(p);
-  rename = (a: string, b: string): void => nodeFileSystem.rename(a, b);
-  remove = (p: string): void => nodeFileSystem.remove(p);
-  syncDir = (p: string): void => nodeFileSystem.syncDir(p);
-  readFile = (p: string): Uint8Array => nodeFileSystem.readFile(p);
-}
 
 describe('a background preparation cancelled at rollover', () => {
   it('gives its space back before the segment is created inline (room for one segment, not two)', async () => {
@@ -99,7 +51,7 @@ describe('a background preparation cancelled at rollover', () => {
 
   it('real files: its file is cut to nothing and unlinked at once, closed once its sync returns', async () => {
     const dir = tmp();
-    const fs = new HeldPreparationFs();
+    const fs = new HeldPreparationFs(nodeFileSystem);
     const wal = Wal.open({ ...O, dir, fs });
     wal.appendSync(rec(1));
     for (let i = 0; i < 200 && !(fs.prepared && fs.prepared.size() === SEGMENT_BYTES); i++) await ticks(1);

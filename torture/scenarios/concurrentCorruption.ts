@@ -32,7 +32,7 @@ async function run(ctx: IterationContext): Promise<IterationResult> {
     wal: {
       segmentBytesMax: rng.pick([4096, 8192]),
       payloadBytesMax: TORTURE_PAYLOAD_BYTES_MAX,
-      preallocate: rng.pick(['inline', 'background', 'off'] as const),
+      preallocate: rng.pick(['auto', 'inline', 'background', 'off'] as const),
     },
     checkpointEveryRecords: rng.int(2, 16),
   });

@@ -627,7 +627,7 @@ async function run(ctx: IterationContext): Promise<IterationResult> {
     mode === 'wal'
       ? choose(rnd, [8 * 1024, 64 * 1024, 256 * 1024])
       : choose(rnd, [32 * 1024, 64 * 1024, 256 * 1024]);
-  const preallocate = choose(rnd, ['background', 'inline', 'off'] as const);
+  const preallocate = choose(rnd, ['auto', 'background', 'inline', 'off'] as const);
   const chainCfg = {
     checkpointEvery: pick(rnd, 1, 50),
     perRecord: rnd() < 0.4,

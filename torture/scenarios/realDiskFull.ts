@@ -118,6 +118,7 @@ async function run(ctx: IterationContext): Promise<IterationResult> {
   const warnings: string[] = [];
   const segmentBytes = choose(rnd, [64 * 1024, 256 * 1024, 512 * 1024]);
   const preallocate = choose(rnd, [
+    'auto',
     'background',
     'inline',
     'off',
