@@ -18,10 +18,11 @@ import path from 'node:path';
 import { OtelAuditError } from '../../src/errors.ts';
 import { PermanentError } from '../../src/pipeline/consumer.ts';
 import type { CreateSettings } from '../../src/pipeline/factories.ts';
-import { Lifecycle } from '../../src/pipeline/lifecycle.ts';
+import { Lifecycle, type ShutdownDeadline } from '../../src/pipeline/lifecycle.ts';
 import type { RecordProcessor } from '../../src/pipeline/RecordProcessor.ts';
 import { encryptValue, parseEncryptedValue } from '../../src/privacy/encryptedValue.ts';
 import { valueAtPath } from '../../src/privacy/fieldPath.ts';
+import { KeyStoreIoError } from '../../src/privacy/errors.ts';
 import { keyProviders } from '../../src/privacy/keyConfig.ts';
 import { loadKeyRing } from '../../src/privacy/KeyProvider.ts';
 import { DEFAULT_SUBJECT, KeyStore, type DataKey, type Subject } from '../../src/privacy/KeyStore.ts';
@@ -49,15 +50,36 @@ export class EncryptProcessor implements RecordProcessor {
     this.config = config;
     this.lifecycle = new Lifecycle(
       () => (this.opening = this.open()),
-      async () => {
-        this.store = undefined; // process() refuses from now on
-        await this.opening?.catch(() => undefined); // a store being opened is closed too
-        this.store = undefined;
-        // After the last flush: waits for the flushes still running (at most the store's close
-        // timeout, 10 s: one still running then is logged as an error), no timer left.
-        await this.syncing?.close();
-      },
+      (deadline) => this.stop(deadline),
     );
+  }
+
+  /**
+   * After the last flush: waits for the flushes still running, at most `close_timeout_ms` or until the
+   * shutdown's deadline, whichever comes first (a later shutdown call bringing the deadline forward
+   * counts); no timer left. Flushes given up on (a hung disk) are logged by the store, and the shutdown
+   * rejects (`KEY_STORE_IO`) naming them — at the deadline, not after it: the records encrypted with
+   * their keys are not acknowledged until those flushes end.
+   */
+  private async stop(deadline: ShutdownDeadline): Promise<void> {
+    this.store = undefined; // process() refuses from now on
+    await this.opening?.catch(() => undefined); // a store being opened is closed too
+    this.store = undefined;
+    const store = this.syncing;
+    if (store === undefined) return;
+    // At the deadline the store stops waiting in the same call: this shutdown settles (microtasks)
+    // before Lifecycle's SHUTDOWN_TIMEOUT (setImmediate), with what it gave up on.
+    const cancel = deadline.onExpiry(() => void store.close(0));
+    try {
+      await store.close(deadline.remainingMs());
+    } finally {
+      cancel();
+    }
+    if (store.flushesAbandoned > 0) {
+      throw new KeyStoreIoError(
+        `${this.settings.id}: shut down with ${store.flushesAbandoned} key store flush(es) still running (a hung disk?): the keys they write are not known durable, and nothing encrypted with them is acknowledged before they end`,
+      );
+    }
   }
 
   start(): Promise<void> {
@@ -134,6 +156,7 @@ export class EncryptProcessor implements RecordProcessor {
       create: true,
       cacheEntriesMax: cache.entries_max,
       cacheTtlMs: cache.ttl,
+      closeTimeoutMs: this.config.close_timeout_ms,
       deferSync: true, // synced in flushBeforeExport, before the records reach an exporter
       onTornEntryRemoved: (file) =>
         this.settings.logger.warn(

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkComponentSchema } from '../../config/checkComponentSchema.ts';
+import { TIMER_MS_MAX } from '../../config/duration.ts';
+import { CLOSE_TIMEOUT_MS_DEFAULT } from '../../src/privacy/KeyStore.ts';
 import { loadProcessorConfigs, processorConfigIssues } from '../filter/testing/loadProcessorConfigs.ts';
 import { auditEncryptProcessorFactory } from './factory.ts';
 
@@ -24,11 +26,14 @@ describe('audit_encrypt configuration', () => {
     expect(config.processors.get('audit_encrypt/fields')?.config).toMatchObject({
       key_cache: { entries_max: 100000, ttl: 10_000 },
       missing_subject: 'refuse',
+      close_timeout_ms: 2000,
     });
     expect(config.processors.get('audit_encrypt')?.config).toMatchObject({
       missing_subject: 'default_key',
       key_cache: { ttl: 60_000 },
+      close_timeout_ms: CLOSE_TIMEOUT_MS_DEFAULT,
     });
+    expect(CLOSE_TIMEOUT_MS_DEFAULT).toBe(10_000);
   });
 
   it('reports problems at their YAML path', () => {
@@ -46,5 +51,9 @@ describe('audit_encrypt configuration', () => {
     expect(issues(`${STORE}    attributes: [a, a]`)).toEqual(['attributes[1]: "a" is listed twice']);
     expect(issues(`${STORE}    key_cache: { ttl: soon }`)[0]).toMatch(/^key_cache::ttl: /);
     expect(issues(`${STORE}    key_cache: { entries_max: -1 }`)[0]).toMatch(/^key_cache::entries_max: /);
+    for (const bad of ['-1', '1.5', '1s', String(TIMER_MS_MAX + 1)])
+      expect(issues(`${STORE}    close_timeout_ms: ${bad}`)[0]).toMatch(/^close_timeout_ms: /);
+    expect(issues(`${STORE}    close_timeout_ms: 0`)).toEqual([]);
+    expect(issues(`${STORE}    close_timeout_ms: ${TIMER_MS_MAX}`)).toEqual([]);
   });
 });

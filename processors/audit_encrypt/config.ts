@@ -4,8 +4,9 @@
  * master keys are read and the key store opened when the processor starts.
  */
 import { z } from 'zod';
-import { goDurationMs } from '../../config/duration.ts';
+import { goDurationMs, TIMER_MS_MAX } from '../../config/duration.ts';
 import { keyListSchema } from '../../src/privacy/keyConfig.ts';
+import { CLOSE_TIMEOUT_MS_DEFAULT } from '../../src/privacy/KeyStore.ts';
 import { pathListSchema } from '../audit_pseudonymize/config.ts';
 
 export const AUDIT_ENCRYPT_TYPE = 'audit_encrypt';
@@ -37,6 +38,11 @@ export const auditEncryptConfigSchema = z
       /** How long a cached key is used before the key store is read again (a shred elsewhere takes effect). */
       ttl: goDurationMs,
     }),
+    /**
+     * At shutdown, how long the key store waits for key flushes still running (a hung disk) before it
+     * gives up on them (logged; the shutdown rejects); the shutdown's deadline, if sooner, wins. 0: none.
+     */
+    close_timeout_ms: z.number().int().min(0).max(TIMER_MS_MAX),
   })
   .superRefine((c, ctx) => {
     if (c.body && c.body_paths.length > 0) {
@@ -59,5 +65,6 @@ export function createDefaultAuditEncryptConfig(): unknown {
     missing_subject: 'default_key',
     key_store: {},
     key_cache: { entries_max: 10_000, ttl: '1m' },
+    close_timeout_ms: CLOSE_TIMEOUT_MS_DEFAULT,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * KeyStore.close with deferSync: it resolves only when no flush runs (also one started at the last
- * moment, after `settled()` found none), and no later than `closeTimeoutMs` when a flush never ends
- * (a hung disk: the syncer's fsyncs held), reporting those flushes through `onError`.
+ * moment, after `settled()` found none), and no later than `closeTimeoutMs` or its `timeoutMs`, whichever
+ * ends first (the earliest of its calls), when a flush never ends (a hung disk: the syncer's fsyncs
+ * held), reporting those flushes through `onError` and `flushesAbandoned`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -116,7 +117,12 @@ describe('KeyStore.close', () => {
     expect(flushEnded).toBe(false);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(KeyStoreIoError);
-    expect(errors[0]?.message).toMatch(/80 ms for 1 flush\(es\) still running/);
+    const waited = /closed after waiting (\d+) ms for 1 flush\(es\) still running/.exec(
+      errors[0]?.message ?? '',
+    );
+    expect(Number(waited?.[1])).toBeGreaterThanOrEqual(75);
+    expect(errors[0]?.message).toMatch(/closeTimeoutMs 80 ms.*: 1 key\(s\) not known durable/);
+    expect(store.flushesAbandoned).toBe(1);
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreClosedError);
     expect(() => store.keyForSubject('dan')).toThrow(KeyStoreClosedError);
     release(); // the disk comes back: the flush answers its caller
@@ -141,5 +147,92 @@ describe('KeyStore.close', () => {
       /closeTimeoutMs/,
     );
     expect(() => open(new LoggingSyncer(), undefined, { closeTimeoutMs: TIMER_MS_MAX })).not.toThrow();
+  });
+
+  /** A store with one flush held at its fsyncs (a hung disk): `release` lets it end. */
+  function hungStore(more: Parameters<typeof open>[2] = {}) {
+    const syncer = new LoggingSyncer();
+    const errors: KeyStoreIoError[] = [];
+    const store = open(syncer, undefined, { onError: (e) => errors.push(e), ...more });
+    store.keyForSubject('fay');
+    const release = syncer.hold();
+    let flushEnded = false;
+    const flush = store.flushPending().finally(() => (flushEnded = true));
+    return { store, errors, release, flush, flushEnded: () => flushEnded };
+  }
+
+  const timed = async (p: Promise<unknown>): Promise<number> => {
+    const started = performance.now();
+    await p;
+    return performance.now() - started;
+  };
+
+  it('close(timeoutMs) shorter than closeTimeoutMs (the time a shutdown has left) wins, and reports what it gave up on', async () => {
+    const { store, errors, release, flush, flushEnded } = hungStore(); // closeTimeoutMs: the default 10 s
+    const waitedMs = await timed(store.close(60));
+    expect(waitedMs).toBeGreaterThanOrEqual(55);
+    expect(waitedMs).toBeLessThan(CLOSE_TIMEOUT_MS_DEFAULT / 2);
+    expect(flushEnded()).toBe(false); // nothing it writes is claimed durable
+    expect(store.flushesAbandoned).toBe(1);
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        /closed after waiting \d+ ms for 1 flush\(es\) still running.*1 key\(s\) not known durable/,
+      ),
+    ]);
+    await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreClosedError);
+    release();
+    await flush; // the disk comes back: the flush answers its caller (its key is durable now)
+    expect(store.flushesAbandoned).toBe(1);
+  });
+
+  it('closeTimeoutMs shorter than close(timeoutMs) wins', async () => {
+    const { store, errors, release, flush } = hungStore({ closeTimeoutMs: 60 });
+    const waitedMs = await timed(store.close(60_000));
+    expect(waitedMs).toBeGreaterThanOrEqual(55);
+    expect(waitedMs).toBeLessThan(5_000);
+    expect(errors).toHaveLength(1);
+    release();
+    await flush;
+  });
+
+  it('the earliest end of the close calls wins: a later close(0) ends the wait in the call, a later longer one does not push it back', async () => {
+    const a = hungStore();
+    const closing = a.store.close(); // 10 s
+    await sleep(20);
+    expect(a.errors).toEqual([]);
+    const again = a.store.close(0);
+    expect(again).toBe(closing);
+    // Closed in the microtasks that follow the call, before any timer or immediate (a shutdown's own
+    // SHUTDOWN_TIMEOUT comes in a setImmediate).
+    const immediate = new Promise<string>((r) => setImmediate(() => r('immediate first')));
+    expect(await Promise.race([closing.then(() => 'closed first'), immediate])).toBe('closed first');
+    expect(a.errors).toHaveLength(1);
+    expect(a.store.flushesAbandoned).toBe(1);
+    a.release();
+    await a.flush;
+
+    const b = hungStore();
+    const first = b.store.close(80);
+    void b.store.close(60_000);
+    expect(await timed(first)).toBeLessThan(5_000);
+    expect(b.errors).toHaveLength(1);
+    b.release();
+    await b.flush;
+  });
+
+  it('a flush that ends within close(timeoutMs): waited for, nothing given up; a bad timeoutMs is refused', async () => {
+    const { store, errors, release, flush, flushEnded } = hungStore();
+    const closing = store.close(5_000);
+    await sleep(20);
+    release();
+    await closing;
+    expect(flushEnded()).toBe(true);
+    await flush;
+    expect(errors).toEqual([]);
+    expect(store.flushesAbandoned).toBe(0);
+    const other = open(new LoggingSyncer());
+    for (const timeoutMs of [-1, Number.NaN])
+      await expect(other.close(timeoutMs)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await other.close(0);
   });
 });

@@ -65,9 +65,10 @@
  *   in flight fences that link first (internal/entryCreation.ts): no link of
  *   a key runs after a shred that destroyed it, so a shredded key cannot come
  *   back through this process's writing, nor after a crash (nothing to repair).
- * - `close()` (the processor's shutdown): no new work from the call on
- *   (`KeyStoreClosedError`); flushes may still run until none runs, for at
- *   most `closeTimeoutMs`; no timer left.
+ * - `close(timeoutMs)` (the processor's shutdown): no new work from the call
+ *   on (`KeyStoreClosedError`); flushes may still run until none runs, for at
+ *   most `closeTimeoutMs` or `timeoutMs` (the time its shutdown has left),
+ *   whichever ends first; no timer left.
  */
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
@@ -167,7 +168,7 @@ export interface KeyStoreOptions {
    * With `deferSync`: called with a failure no call returns as such (default: a process warning):
    * - the entry of a new key could not be written (`KeyStoreWriteFailedError`, once per key): its
    *   subject is refused until a flush writes it (internal/failingCreations.ts);
-   * - `close()` gave up waiting for flushes still running (`closeTimeoutMs`).
+   * - `close()` gave up waiting for flushes still running (`closeTimeoutMs`, or its `timeoutMs`).
    */
   readonly onError?: (error: KeyStoreIoError) => void;
   /**
@@ -180,8 +181,9 @@ export interface KeyStoreOptions {
   readonly pendingEntriesMax?: number;
   /**
    * With `deferSync`: how long `close()` waits for the flushes still running (a hung disk never ends
-   * them) before it closes the store all the same and reports them through `onError`. Default
-   * `CLOSE_TIMEOUT_MS_DEFAULT`; 0 waits for none; at most 2^31 - 1 (a timer's range).
+   * them) before it closes the store all the same and reports them through `onError`; a shorter
+   * `close(timeoutMs)` (a shutdown's deadline) wins. Default `CLOSE_TIMEOUT_MS_DEFAULT`; 0 waits for none;
+   * at most 2^31 - 1 (a timer's range).
    */
   readonly closeTimeoutMs?: number;
 }
@@ -242,6 +244,16 @@ export class KeyStore {
   /** `closing`: `close()` was called; `closed`: it has done its work (see `close`). */
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closing: Promise<void> | undefined;
+  /**
+   * When `close()` stops waiting for flushes (`performance.now()` ms): the earliest end its calls asked for
+   * (`closeTimeoutMs`, or a call's `timeoutMs`, from that call). `closeWaitMs`: that end, from the first call.
+   */
+  private closeEndsAtMs = Infinity;
+  private closeStartedAtMs = 0;
+  /** While `close()` waits for flushes: ends the wait (its bound reached); re-armed when the end moves. */
+  private closeWake: (() => void) | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private abandoned = 0;
 
   private constructor(o: KeyStoreOptions, indexKey: KeyObject) {
     this.directory = o.directory;
@@ -433,44 +445,81 @@ export class KeyStore {
    * `deferSync`; also of flushes a `flushPendingSync` took over, whose thread-pool work may still
    * run). From then on flushes are refused too (`KeyStoreClosedError`, retryable: what was processed
    * with the store's keys is not acknowledged). It resolves only when no flush runs (one started
-   * while it waits is waited for too), or after `closeTimeoutMs` (a hung disk): then it closes all
-   * the same and reports the flushes still running through `onError`; they answer their callers
-   * whenever they end.
+   * while it waits is waited for too), or once it has waited `closeTimeoutMs` or `timeoutMs` (the
+   * time a shutdown has left; Infinity, the default: none), whichever ends first — a hung disk: then
+   * it closes all the same and reports the flushes still running through `onError` (and
+   * `flushesAbandoned`); they answer their callers whenever they end. A later call may bring the end
+   * forward, never push it back; one at or past its end stops the wait at once: the store closes in
+   * the microtasks that follow, before any timer or immediate (a shutdown racing its deadline).
    */
-  close(): Promise<void> {
+  close(timeoutMs = Infinity): Promise<void> {
+    if (!(timeoutMs >= 0)) {
+      return Promise.reject(
+        new OtelAuditError('INVALID_ARGUMENT', `close: timeoutMs must be at least 0, not ${timeoutMs}`),
+      );
+    }
+    const now = performance.now();
+    if (this.closing === undefined) this.closeStartedAtMs = now;
+    const endsAtMs = now + Math.min(this.closeTimeoutMs, timeoutMs);
+    if (endsAtMs < this.closeEndsAtMs) {
+      this.closeEndsAtMs = endsAtMs;
+      this.armCloseTimer();
+    }
     this.closing ??= this.doClose();
     return this.closing;
+  }
+
+  /**
+   * Flushes still running when `close()` stopped waiting for them (its bound reached: a hung disk):
+   * the keys they write were not known durable then. 0 until then, and when none ran.
+   */
+  get flushesAbandoned(): number {
+    return this.abandoned;
   }
 
   private async doClose(): Promise<void> {
     this.state = 'closing';
     const pending = this.pending;
     if (pending && pending.runningFlushes > 0) {
-      let timer: NodeJS.Timeout | undefined;
       let late = false;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
+      const bound = new Promise<void>((resolve) => {
+        this.closeWake = () => {
           late = true;
           resolve();
-        }, this.closeTimeoutMs);
+        };
       });
+      this.armCloseTimer();
       try {
         // Checked again after each wait (a flush can start between the end of `settled()` and this
         // continuation), in THIS function: no await from the last check to `closed`, so no flush can
         // start in between. (Behind `await` of another async function, it could: a microtask gap.)
-        while (pending.runningFlushes > 0 && !late) await Promise.race([pending.settled(), deadline]);
+        while (pending.runningFlushes > 0 && !late) await Promise.race([pending.settled(), bound]);
       } finally {
-        clearTimeout(timer);
+        clearTimeout(this.closeTimer);
+        this.closeTimer = undefined;
+        this.closeWake = undefined;
       }
       if (pending.runningFlushes > 0) {
+        this.abandoned = pending.runningFlushes;
+        const waitedMs = Math.round(performance.now() - this.closeStartedAtMs);
         this.onError(
           new KeyStoreIoError(
-            `key store ${this.directory}: closed after waiting ${this.closeTimeoutMs} ms for ${pending.runningFlushes} flush(es) still running (a hung disk?): the keys they write are not known durable; their callers are answered when they end (nothing is acknowledged before)`,
+            `key store ${this.directory}: closed after waiting ${waitedMs} ms for ${pending.runningFlushes} flush(es) still running (a hung disk?; bound: closeTimeoutMs ${this.closeTimeoutMs} ms, or the time its shutdown had left): ${pending.size} key(s) not known durable; their callers are answered when they end (nothing encrypted with those keys is acknowledged before)`,
           ),
         );
       }
     }
     this.state = 'closed';
+  }
+
+  /** (Re-)arms the end of close's wait at `closeEndsAtMs`; at or past it, ends the wait now. */
+  private armCloseTimer(): void {
+    const wake = this.closeWake;
+    if (wake === undefined) return; // not waiting (yet, or any more): doClose arms it when it waits
+    clearTimeout(this.closeTimer);
+    const ms = this.closeEndsAtMs - performance.now();
+    if (ms <= 0) return wake();
+    this.closeTimer = setTimeout(wake, Math.ceil(ms)); // at most closeTimeoutMs: within a timer's range
   }
 
   /** Throws `KeyStoreClosedError` once `close()` was called. */
