@@ -19,7 +19,8 @@ export interface EncodedParts {
   readonly schema: Buffer;
 }
 
-interface CachedParts extends EncodedParts {
+/** Parts with the snapshot of the content they were encoded from. */
+export interface CachedParts extends EncodedParts {
   readonly attributes: readonly KeyValue[];
   readonly droppedAttributesCount: number;
   readonly schemaUrl: string;
@@ -36,7 +37,7 @@ let lastScope: AuditScope | undefined;
 let lastScopeParts: CachedParts | undefined;
 
 /** The resource's parts; encodes them with `w` (then discards the bytes) when not cached. Throws as the writer does. */
-export function partsOfResource(w: EncodeBuffer, resource: AuditResource): EncodedParts {
+export function partsOfResource(w: EncodeBuffer, resource: AuditResource): CachedParts {
   let parts = resource === lastResource ? lastResourceParts : resourceParts.get(resource);
   if (parts === undefined || !sameContent(parts, resource, '', '')) {
     parts = encodeParts(w, resource, '', '', () => {
@@ -51,7 +52,7 @@ export function partsOfResource(w: EncodeBuffer, resource: AuditResource): Encod
 }
 
 /** The scope's parts, as `partsOfResource`. */
-export function partsOfScope(w: EncodeBuffer, scope: AuditScope): EncodedParts {
+export function partsOfScope(w: EncodeBuffer, scope: AuditScope): CachedParts {
   let parts = scope === lastScope ? lastScopeParts : scopeParts.get(scope);
   if (parts === undefined || !sameContent(parts, scope, scope.name, scope.version)) {
     parts = encodeParts(w, scope, scope.name, scope.version, () => {
@@ -68,6 +69,16 @@ export function partsOfScope(w: EncodeBuffer, scope: AuditScope): EncodedParts {
   lastScope = scope;
   lastScopeParts = parts;
   return parts;
+}
+
+/** Whether `resource` still holds what `parts` (from `partsOfResource`) were encoded from. */
+export function resourceStillMatches(resource: AuditResource, parts: CachedParts): boolean {
+  return sameContent(parts, resource, '', '');
+}
+
+/** Whether `scope` still holds what `parts` (from `partsOfScope`) were encoded from. */
+export function scopeStillMatches(scope: AuditScope, parts: CachedParts): boolean {
+  return sameContent(parts, scope, scope.name, scope.version);
 }
 
 function sameContent(

@@ -31,6 +31,12 @@ import { NOT_ENCODABLE, writeLogRecord } from './encodeLogRecord.ts';
 import { partsOfResource, partsOfScope, type EncodedParts } from './encodeParts.ts';
 import { validWireOf } from '../../record/recordWire.ts';
 import { writeWireLogRecord } from './writeWireLogRecord.ts';
+import {
+  TEMPLATE_LENGTH_MAX,
+  TEMPLATE_LENGTH_MIN,
+  framingTemplate,
+  patchLength,
+} from './encodeFramingTemplate.ts';
 
 /** Tag + 5-byte length each for ResourceLogs, ScopeLogs and LogRecord, plus the prefix byte. */
 const FRAMING_BYTES_MAX = 1 + 3 * 6;
@@ -40,7 +46,7 @@ const FRAMING_BYTES_MAX = 1 + 3 * 6;
  * LogRecord) takes a 2-byte varint (a LogRecord of 128 B to ~16 KiB), plus
  * the prefix byte: what `encodeSingleRecordWithRoom` reserves first.
  */
-const FRAMING_BYTES_GUESS = 1 + 3 * 3;
+const FRAMING_BYTES_GUESS = 1 + 3 * 3; // the size of a framing template (encodeFramingTemplate.ts) without the heads
 /** Chunk size of the writer of `encodeSingleRecordWithRoom`: long runs of adjacent frames for the WAL. */
 const ADJACENT_CHUNK_BYTES = 1024 * 1024;
 
@@ -75,31 +81,39 @@ export function encodeSingleRecordWithRoom(
   headBytes: number,
   tailBytes: number,
 ): Buffer {
-  const w = spareAdjacent ?? new EncodeBuffer(ADJACENT_CHUNK_BYTES);
-  spareAdjacent = undefined;
+  const w = borrowAdjacentWriter();
   try {
     return encodeWithRoom(w, prefix, record, headBytes, tailBytes);
   } catch (error) {
     throw validationError(record, error);
   } finally {
-    spareAdjacent = w;
+    returnAdjacentWriter(w);
   }
 }
 
+/**
+ * The writer of the `...WithRoom` encodings, to give back with `returnAdjacentWriter`: one writer, so that
+ * their results follow one another in its chunk; a nested call (a getter that encodes) gets its own.
+ */
+export function borrowAdjacentWriter(): EncodeBuffer {
+  const w = spareAdjacent ?? new EncodeBuffer(ADJACENT_CHUNK_BYTES);
+  spareAdjacent = undefined;
+  return w;
+}
+
+export function returnAdjacentWriter(w: EncodeBuffer): void {
+  spareAdjacent = w;
+}
+
 /** The error to throw for a record the writer stopped at: validateRecord's (or the writer's own unexpected one). */
-function validationError(record: AuditRecord, error: unknown): unknown {
+export function validationError(record: AuditRecord, error: unknown): unknown {
   validateRecord(record);
   assert(error !== NOT_ENCODABLE, 'the record encoder refused a record that validateRecord accepts');
   return error;
 }
 
-/**
- * Writes head room, the payload and tail room from `w.base` on, with no gap:
- * the framing is first given its usual size (FRAMING_BYTES_GUESS); when the
- * real lengths need other varint sizes, the LogRecord is moved by the
- * difference (memmove in the chunk) before the framing is written.
- */
-function encodeWithRoom(
+/** `encodeSingleRecordWithRoom` with writer `w`; throws as the writer does (see `validationError`). */
+export function encodeWithRoom(
   w: EncodeBuffer,
   prefix: number,
   record: AuditRecord,
@@ -109,8 +123,31 @@ function encodeWithRoom(
   if (typeof record !== 'object' || record === null) throw NOT_ENCODABLE;
   const rp = partsOfResource(w, record.resource);
   const sp = partsOfScope(w, record.scope);
+  return writeWithRoom(w, prefix, record, rp, sp, headBytes, tailBytes);
+}
+
+/**
+ * Writes head room, the payload of `record` with the resource / scope parts
+ * `rp` / `sp` (the caller's, checked against the record's resource and scope)
+ * and tail room from `w.base` on, with no gap, and takes them (`takeAdjacent`):
+ * the framing is first given its usual size (FRAMING_BYTES_GUESS); then it is
+ * one copy of the parts' template (encodeFramingTemplate.ts) with the lengths
+ * patched in, or, when the real lengths need other varint sizes, the
+ * LogRecord is moved by the difference (memmove in the chunk) before the
+ * framing is written field by field. Throws as the writer does.
+ */
+export function writeWithRoom(
+  w: EncodeBuffer,
+  prefix: number,
+  record: AuditRecord,
+  rp: EncodedParts,
+  sp: EncodedParts,
+  headBytes: number,
+  tailBytes: number,
+): Buffer {
+  const t = framingTemplate(prefix, rp, sp);
   w.begin();
-  const guess = headBytes + FRAMING_BYTES_GUESS + rp.head.length + sp.head.length;
+  const guess = headBytes + FRAMING_BYTES_GUESS + rp.head.length + sp.head.length; // t.before.length + headBytes
   w.ensure(guess);
   w.pos += guess;
   // The bytes the record was decoded from when they are still what writeLogRecord would write (recordWire.ts).
@@ -119,11 +156,21 @@ function encodeWithRoom(
   else writeWireLogRecord(w, record, wire);
   const lrRelative = guess; // relative to w.base, which `ensure` may move
   const lrLength = w.pos - (w.base + lrRelative);
-  w.raw(sp.schema);
-  w.raw(rp.schema);
+  if (t.after.length > 0) w.raw(t.after);
   const scopeLogsLength = sp.head.length + 1 + varintBytes(lrLength) + lrLength + sp.schema.length;
   const resourceLogsLength =
     rp.head.length + 1 + varintBytes(scopeLogsLength) + scopeLogsLength + rp.schema.length;
+  if (lrLength >= TEMPLATE_LENGTH_MIN && resourceLogsLength <= TEMPLATE_LENGTH_MAX) {
+    // all three lengths take 2 bytes (ResourceLogs > ScopeLogs > LogRecord): exactly the template's room
+    w.ensure(tailBytes);
+    const buf = w.buf;
+    const start = w.base + headBytes;
+    buf.set(t.before, start);
+    patchLength(buf, start + t.resourceLogsAt, resourceLogsLength);
+    patchLength(buf, start + t.scopeLogsAt, scopeLogsLength);
+    patchLength(buf, start + t.logRecordAt, lrLength);
+    return w.takeAdjacent(w.base, w.pos + tailBytes);
+  }
   const framing =
     headBytes +
     3 +

@@ -17,10 +17,11 @@ import type { AnyValue } from '../../record/AnyValue.ts';
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { resolveDecodeLimits } from '../../record/DecodeLimits.ts';
 import { validWireOf } from '../../record/recordWire.ts';
-import { recordArb } from '../../record/testutil/arbitraries.ts';
+import { batchArb, recordArb } from '../../record/testutil/arbitraries.ts';
 import { encodeRecord, encodeRecordWithRoom } from '../../record/walCodec.ts';
 import { ATTR_CLIENT_IDENTITY } from '../../semconv.ts';
 import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobuf } from '../protobufCodec.ts';
+import { encodeRecordsWithRoom } from './encodeFramedBatch.ts';
 import { concat, len, tag } from '../testutil/wire.ts';
 import { requestWireArb } from '../testutil/wireArbitraries.ts';
 import {
@@ -52,6 +53,17 @@ function payloadWithRoom(record: AuditRecord): Buffer {
 
 function expectSameAsEncoder(record: AuditRecord): void {
   expect(Buffer.from(payloadWithRoom(record)).equals(Buffer.from(encodeRecord(record)))).toBe(true);
+}
+
+/** The same for a whole request written at once, as the audit_wal exporter does (`encodeRecordsWithRoom`). */
+function expectBatchSameAsEncoder(records: readonly AuditRecord[]): void {
+  const framed = encodeRecordsWithRoom(1, records, 7, 3);
+  records.forEach((r, i) => {
+    const f = framed[i];
+    expect(f).toBeInstanceOf(Buffer);
+    const payload = (f as Buffer).subarray(7, (f as Buffer).length - 3);
+    expect(payload.equals(Buffer.from(encodeRecord(r)))).toBe(true);
+  });
 }
 
 const clientArb = fc.record(
@@ -137,6 +149,21 @@ describe('wire bytes reuse: the WAL payload is always what the encoder writes', 
           expect(validWireOf(d)).toBeDefined();
           expectSameAsEncoder(d);
         }
+        expectBatchSameAsEncoder(decoded);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('canonical requests whose records share resources and scopes, stamped, written as one batch: same bytes', () => {
+    fc.assert(
+      fc.property(batchArb, clientArb, ({ records }, client) => {
+        if (records.length === 0) return;
+        const decoded = decode(encodeOtlpLogsProtobuf(records));
+        stampClient(decoded, client);
+        expectBatchSameAsEncoder(decoded);
+        // again: the parts and the stamp's bytes are now cached
+        expectBatchSameAsEncoder(decoded);
       }),
       { numRuns: 300 },
     );
@@ -153,6 +180,7 @@ describe('wire bytes reuse: the WAL payload is always what the encoder writes', 
           if (!owned[i]) expect(validWireOf(d)).toBeDefined();
           expectSameAsEncoder(d);
         });
+        expectBatchSameAsEncoder(decoded);
       }),
       { numRuns: 200 },
     );
@@ -221,8 +249,10 @@ describe('wire bytes reuse: the WAL payload is always what the encoder writes', 
           if (validWireOf(d)) wire++;
           expectSameAsEncoder(d);
         }
+        expectBatchSameAsEncoder(decoded);
         stampClient(decoded, client);
         for (const d of decoded) expectSameAsEncoder(d);
+        expectBatchSameAsEncoder(decoded);
       }),
       { numRuns: 1500 },
     );
