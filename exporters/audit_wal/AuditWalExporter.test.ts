@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
+import { RecordsRejectedError } from '../../src/pipeline/RecordsRejectedError.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { decodeRecord } from '../../src/record/walCodec.ts';
 import { FrameType } from '../../src/wal/format.ts';
 import { SimDisk } from '../../src/wal/fs/SimDisk.ts';
 import { openWalReadOnly } from '../../src/wal/readOnly.ts';
 import { AuditWalExporter } from './AuditWalExporter.ts';
-import { createDefaultAuditWalConfig } from './config.ts';
+import { createDefaultAuditWalConfig, type AuditWalConfig } from './config.ts';
 
 const silent = { info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
 const rec = (tag: string) => createAuditRecord({ severityText: tag });
@@ -16,9 +17,17 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 /** A started exporter over a SimDisk WAL (no preallocation, reopen without backoff). */
-async function startOnSimDisk(seed: number): Promise<{ disk: SimDisk; exporter: AuditWalExporter }> {
+async function startOnSimDisk(
+  seed: number,
+  configOverrides: Partial<AuditWalConfig> = {},
+): Promise<{ disk: SimDisk; exporter: AuditWalExporter }> {
   const disk = new SimDisk(seed);
-  const config = { ...createDefaultAuditWalConfig(), directory: '/w', preallocate: 'off' as const };
+  const config = {
+    ...createDefaultAuditWalConfig(),
+    directory: '/w',
+    preallocate: 'off' as const,
+    ...configOverrides,
+  };
   const exporter = new AuditWalExporter({ id: 'audit_wal', baseDir: '/', logger: silent }, config, {
     fs: disk,
     failureBackoffMs: 0,
@@ -100,6 +109,27 @@ describe('AuditWalExporter record times beyond the WAL frame time (int64)', () =
     expect(read[0]?.timeUnixNano).toBe(5n);
     expect(read[1]?.timeUnixNano).toBeGreaterThan(0n);
     expect(decodeRecord(read[0]?.payload ?? new Uint8Array()).timeUnixNano).toBe(max);
+    await exporter.shutdown();
+  });
+});
+
+describe('AuditWalExporter batch with records it cannot store', () => {
+  it('stores the others in order with their times and names the refused ones (invalid, over payload_bytes_max)', async () => {
+    const { exporter } = await startOnSimDisk(43, { payload_bytes_max: 1000 });
+    const a = createAuditRecord({ severityText: 'a', timeUnixNano: 7n });
+    const invalid = createAuditRecord({ severityText: 'invalid', spanId: 'Z' });
+    const big = createAuditRecord({ severityText: 'big', body: 'x'.repeat(2000) });
+    const b = createAuditRecord({ severityText: 'b', observedTimeUnixNano: 9n });
+    const refusal = await exporter.consumeLogs({ records: [a, invalid, big, b] }).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(RecordsRejectedError);
+    const { rejected, acceptedCount } = refusal as RecordsRejectedError;
+    expect(acceptedCount).toBe(2);
+    expect(rejected.map((r) => r.index)).toEqual([1, 2]);
+    expect(rejected[0]?.error.cause).toMatchObject({ code: 'RECORD_INVALID' });
+    expect(rejected[1]?.error.cause).toMatchObject({ code: 'WAL_PAYLOAD_TOO_LARGE' });
+    const read = [...exporter.wal.read()];
+    expect(read.map((r) => decodeRecord(r.payload))).toEqual([a, b]);
+    expect(read.map((r) => r.timeUnixNano)).toEqual([7n, 9n]);
     await exporter.shutdown();
   });
 });

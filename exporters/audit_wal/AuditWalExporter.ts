@@ -16,7 +16,12 @@ import { RecordInvalidError } from '../../src/record/errors.ts';
 import type { CreateSettings, LogsExporter } from '../../src/pipeline/factories.ts';
 import { Lifecycle } from '../../src/pipeline/lifecycle.ts';
 import type { AuditRecord } from '../../src/record/AuditRecord.ts';
-import { encodeRecord, encodeRecordWithRoom } from '../../src/record/walCodec.ts';
+import {
+  EncodeRefusal,
+  encodeRecordsWithRoom,
+  type FramedResult,
+} from '../../src/otlp/internal/encodeFramedBatch.ts';
+import { encodeRecord, RECORD_ENCODING_VERSION } from '../../src/record/walCodec.ts';
 import { FRAME_CRC_BYTES, FRAME_HEADER_BYTES, FRAME_TIME_MAX } from '../../src/wal/format.ts';
 import type { WalOptions } from '../../src/wal/options.ts';
 import { Wal, type DeferredRecord } from '../../src/wal/Wal.ts';
@@ -202,23 +207,9 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
       } else {
         // Each payload is written inside its frame, frames mostly adjacent in memory: the WAL fills in the
         // headers and CRCs and writes them without copying (Wal.appendFramedBatch).
-        const max = wal.options.payloadBytesMax;
-        const frames: Buffer[] = [];
-        const times: (bigint | undefined)[] = [];
-        for (let i = 0; i < records.length; i++) {
-          const r = records[i] as AuditRecord;
-          let frame: Buffer;
-          try {
-            frame = encodeRecordWithRoom(r, FRAME_HEADER_BYTES, FRAME_CRC_BYTES);
-            const payloadBytes = frame.length - FRAME_HEADER_BYTES - FRAME_CRC_BYTES;
-            if (payloadBytes > max) throw new WalPayloadTooLargeError(payloadBytes, max);
-          } catch (err) {
-            (refused ??= []).push({ index: i, error: refusalOf(err) });
-            continue;
-          }
-          frames.push(frame);
-          times.push(walTimeOf(r));
-        }
+        const framed = walFramesOf(records, wal.options.payloadBytesMax);
+        refused = framed.refused;
+        const { frames, times } = framed;
         if (frames.length > 0) await wal.appendFramedBatch(frames, { timesUnixNano: times });
       }
     } catch (err) {
@@ -229,6 +220,51 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
     if (refused)
       throw new RecordsRejectedError({ rejected: refused, acceptedCount: records.length - refused.length });
   }
+}
+
+/** The WAL frames of a batch's records (`walFramesOf`). */
+export interface WalFrames {
+  /** One frame per record stored, in order: room for the frame header, the payload, room for the CRC. */
+  readonly frames: Buffer[];
+  /** The WAL time of each frame's record (`walTimeOf`). */
+  readonly times: (bigint | undefined)[];
+  /** The records not stored (invalid, or over `payloadBytesMax`), by index in `records`. */
+  readonly refused: RejectedRecord[] | undefined;
+}
+
+/**
+ * The frames `Wal.appendFramedBatch` takes for `records` (`encodeRecordsWithRoom`: payloads written in
+ * place, byte for byte `encodeRecord`'s, resource and scope parts looked up once per run of records that
+ * share them). Throws what is not a record's own reason to be refused.
+ */
+export function walFramesOf(records: readonly AuditRecord[], payloadBytesMax: number): WalFrames {
+  const results = encodeRecordsWithRoom(
+    RECORD_ENCODING_VERSION,
+    records,
+    FRAME_HEADER_BYTES,
+    FRAME_CRC_BYTES,
+  );
+  const frames: Buffer[] = [];
+  const times: (bigint | undefined)[] = [];
+  let refused: RejectedRecord[] | undefined;
+  for (let i = 0; i < results.length; i++) {
+    const frame = results[i] as FramedResult;
+    if (frame instanceof EncodeRefusal) {
+      (refused ??= []).push({ index: i, error: refusalOf(frame.error) });
+      continue;
+    }
+    const payloadBytes = frame.length - FRAME_HEADER_BYTES - FRAME_CRC_BYTES;
+    if (payloadBytes > payloadBytesMax) {
+      (refused ??= []).push({
+        index: i,
+        error: refusalOf(new WalPayloadTooLargeError(payloadBytes, payloadBytesMax)),
+      });
+      continue;
+    }
+    frames.push(frame);
+    times.push(walTimeOf(records[i] as AuditRecord));
+  }
+  return { frames, times, refused };
 }
 
 /** A record's own reason not to be stored; anything else is the batch's problem and is rethrown. */
