@@ -4,11 +4,27 @@
  * records. A reader never returns a record above the durable sequence number,
  * and resynchronises past damaged regions, reporting each through `onDamage`
  * (without `onDamage`, damage throws `WalCorruptError`).
+ *
+ * With `checkSealed` (a read-only open that trusted sealed segments through
+ * their footers, `openWalReadOnly({ verify: 'once' })`), reading a sealed
+ * segment also checks that it holds exactly what its footer vouches for: one
+ * intact frame after another from the segment header to the footer, numbered
+ * firstSeq..lastSeq. Every frame's CRC is then checked once, by the reader,
+ * instead of once at open (`verify: 'full'`) and again here. Anything else
+ * throws `WalSealedMismatchError` instead of being reported through
+ * `onDamage`: only recovery's walk of the segment (`verify: 'full'`) can say
+ * what the damage is and which sequence numbers it cost.
  */
 import { assert, WalCorruptError } from '../errors.ts';
 import type { FileSystem } from './fs/FileSystem.ts';
 import { FrameScanner } from './FrameScanner.ts';
-import { FRAME_OVERHEAD_BYTES, FrameType, type FrameMeta, type IndexEntry } from './format.ts';
+import {
+  FRAME_OVERHEAD_BYTES,
+  FrameType,
+  SEGMENT_HEADER_BYTES,
+  type FrameMeta,
+  type IndexEntry,
+} from './format.ts';
 import { segmentOverlapsTime, type SegmentInfo } from './SegmentInfo.ts';
 
 export interface WalRecord {
@@ -47,6 +63,27 @@ export interface WalReaderSource {
   readonly frameBytesMax: number;
   readonly waitForDurable: () => Promise<void>;
   readonly isClosed: () => boolean;
+  /**
+   * Check each sealed segment read against its footer (see the top of this file); default false. For
+   * segments whose footer recovery trusted without walking them (`verify: 'tail'`).
+   */
+  readonly checkSealed?: boolean;
+}
+
+/**
+ * A sealed segment read with `checkSealed` does not hold exactly what its footer vouches for (damage,
+ * a frame out of sequence, frames before or after what the footer counts): open the WAL again with
+ * `verify: 'full'` to have the damage classified.
+ */
+export class WalSealedMismatchError extends WalCorruptError {
+  readonly segment: string;
+  readonly offset: number;
+
+  constructor(segment: string, offset: number, what: string) {
+    super(`${segment}: at offset ${offset}, ${what}: the segment is not what its footer vouches for`);
+    this.segment = segment;
+    this.offset = offset;
+  }
 }
 
 export class WalReader {
@@ -63,6 +100,14 @@ export class WalReader {
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i] as SegmentInfo;
       const next = segs[i + 1];
+      // An empty sealed segment is never read below: its footer alone says where its data ends.
+      if (this.checked(seg) && seg.lastSeq < seg.firstSeq && seg.dataEnd !== SEGMENT_HEADER_BYTES) {
+        throw new WalSealedMismatchError(
+          seg.name,
+          SEGMENT_HEADER_BYTES,
+          'data before the footer of an empty segment',
+        );
+      }
       const upper = Math.min(
         seg.lastSeq,
         next ? next.firstSeq - 1 : Infinity,
@@ -99,6 +144,11 @@ export class WalReader {
     }
   }
 
+  /** Is `seg` checked against its footer while it is read? */
+  private checked(seg: SegmentInfo): boolean {
+    return this.src.checkSealed === true && seg.state === 'sealed';
+  }
+
   private *segmentRecords(
     seg: SegmentInfo,
     lower: number,
@@ -120,11 +170,21 @@ export class WalReader {
       // 128 MiB record. The frame returned is judged again below on its checked header.
       const keep = (h: FrameMeta): boolean =>
         h.type !== FrameType.FOOTER && h.seq <= upper && h.seq > lastSeq && matches(h);
-      for (const [from, to] of scanRanges(seg, lower, end, opts)) {
+      const checked = this.checked(seg);
+      /** With `checked`: the number the next frame must carry. */
+      let expect = seg.firstSeq;
+      const mismatch = (offset: number, what: string): WalSealedMismatchError =>
+        new WalSealedMismatchError(seg.name, offset, what);
+      // A checked segment is read whole from its header: its footer's index is not trusted to skip anything.
+      const ranges: Array<[number, number]> = checked
+        ? [[SEGMENT_HEADER_BYTES, end]]
+        : scanRanges(seg, lower, end, opts);
+      for (const [from, to] of ranges) {
         let pos = from;
         while (pos < to) {
           const r = scanner.read(pos, end, keep);
           if (!r.ok) {
+            if (checked) throw mismatch(pos, `bad frame (${r.reason})`);
             const d = { segment: seg.name, offset: pos, reason: r.reason };
             if (!opts.onDamage)
               throw new WalCorruptError(`${seg.name}: bad frame at offset ${pos} (${r.reason})`);
@@ -135,6 +195,13 @@ export class WalReader {
             continue;
           }
           const m = r.meta;
+          if (checked) {
+            if (m.type === FrameType.FOOTER) throw mismatch(pos, 'a footer frame before the data end');
+            if (m.seq !== expect) throw mismatch(pos, `WAL seq ${m.seq} where ${expect} belongs`);
+            if (m.seq > seg.lastSeq)
+              throw mismatch(pos, `WAL seq ${m.seq} after the footer's last, ${seg.lastSeq}`);
+            expect++;
+          }
           if (m.type === FrameType.FOOTER || m.seq > upper) return;
           pos += m.frameBytes;
           if (m.seq <= lastSeq) continue;
@@ -149,6 +216,12 @@ export class WalReader {
           const own = r.detached && r.payload.buffer.byteLength === r.payload.length + FRAME_OVERHEAD_BYTES;
           const payload = own ? r.payload : Buffer.from(r.payload);
           yield { seq: m.seq, timeUnixNano: m.timeUnixNano, type: m.type, payload };
+        }
+        if (checked && (pos !== seg.dataEnd || expect !== seg.lastSeq + 1)) {
+          throw mismatch(
+            pos,
+            `the frames end at WAL seq ${expect - 1}, the footer's data at offset ${seg.dataEnd} and WAL seq ${seg.lastSeq}`,
+          );
         }
       }
     } finally {

@@ -10,6 +10,20 @@
  * field) is damage at its offset — `onDamage` with a `too-large` reason, or
  * `WalFrameTooLargeError` (WAL_CORRUPT) without one — never an allocation of
  * its claimed size.
+ *
+ * `verify` says how sealed segments are checked (unsealed ones are always
+ * walked frame by frame at open): `tail` trusts a sealed segment's structure
+ * through its footer and trailer (the reader checks each frame's CRC as it
+ * reads it); `full` walks every segment at open, checking every frame's CRC
+ * and classifying any damage, and the reader checks them again; `once`
+ * opens as `tail` and the reader checks each sealed segment against its
+ * footer as it reads it (WalReader.ts, `checkSealed`): every frame's CRC is
+ * checked once, and a sealed segment that is not exactly what its footer
+ * vouches for throws `WalSealedMismatchError` — open again with `full` to
+ * have recovery classify its damage. Reading a sealed segment whole that
+ * matches its footer, recovery's `full` walk of it would have found no
+ * damage and the same end, so a `once` open that reads every segment without
+ * that error has reported what a `full` open reports.
  */
 import path from 'node:path';
 import { WalCorruptError } from '../errors.ts';
@@ -25,6 +39,8 @@ import {
   type WalReaderSource,
   type WalRecord,
 } from './WalReader.ts';
+
+export { WalSealedMismatchError } from './WalReader.ts';
 
 /**
  * The largest frame a WAL writer writes: a record of the largest `payloadBytesMax` it accepts
@@ -60,7 +76,11 @@ export interface ReadOnlyWal {
   frameTooLarge(segment: string, offset: number): number | undefined;
 }
 
-export function openWalReadOnly(o: { dir: string; fs?: FileSystem; verify?: 'tail' | 'full' }): ReadOnlyWal {
+export function openWalReadOnly(o: {
+  dir: string;
+  fs?: FileSystem;
+  verify?: 'tail' | 'full' | 'once';
+}): ReadOnlyWal {
   const fs = o.fs ?? nodeFileSystem;
   // Any frame the WAL writer can write, whatever limit it has now: a WAL written with a larger
   // payloadBytesMax stays readable; nothing larger is read.
@@ -71,7 +91,7 @@ export function openWalReadOnly(o: { dir: string; fs?: FileSystem; verify?: 'tai
     mode: 'read-only',
     frameBytesMax,
     indexIntervalBytes: WAL_DEFAULTS.indexIntervalBytes,
-    verify: o.verify ?? 'tail',
+    verify: o.verify === 'full' ? 'full' : 'tail',
   });
   const lastSeq = r.nextSeq - 1;
   const frameTooLarge = (segment: string, offset: number): number | undefined =>
@@ -84,6 +104,7 @@ export function openWalReadOnly(o: { dir: string; fs?: FileSystem; verify?: 'tai
       frameBytesMax,
       waitForDurable: () => Promise.resolve(),
       isClosed: () => true,
+      checkSealed: o.verify === 'once',
     },
     frameTooLarge,
   );

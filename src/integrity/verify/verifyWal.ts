@@ -9,6 +9,13 @@
  * What it cannot detect without an outside witness: a tail cut after the last
  * checkpoint published outside the host (docs/integrity.md, section 8.5).
  *
+ * Each frame's CRC is checked once, while reading (sealed segments against
+ * their footers, `openWalReadOnly({ verify: 'once' })`); when a sealed
+ * segment does not match its footer, verification starts over with a `full`
+ * open (every frame checked at open and again while reading), whose recovery
+ * classifies the damage, so a damaged WAL is reported exactly as before.
+ * `onProgress` then counts from 0 again.
+ *
  * `firstIssue` is the issue at the lowest WAL sequence number (some kinds are
  * known only a few records later, see StreamChecker); `issues` are in that
  * order too.
@@ -16,6 +23,7 @@
 import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import type { FileSystem } from '../../wal/fs/FileSystem.ts';
+import { WalSealedMismatchError } from '../../wal/readOnly.ts';
 import type { KeyRing } from '../sign/KeyRing.ts';
 import {
   checkRecordElementsMax,
@@ -55,8 +63,22 @@ export interface VerifyOptions {
 }
 
 export function verifyWal(o: VerifyOptions): VerifyReport {
+  try {
+    return verifyWalOpenedAs(o, 'once');
+  } catch (err) {
+    // A sealed segment is damaged: start over with an open that walks every segment and classifies it.
+    if (!(err instanceof WalSealedMismatchError)) throw err;
+    return verifyWalOpenedAs(o, 'full');
+  }
+}
+
+/**
+ * `verifyWal` over the WAL opened with `walVerify`, without starting over: with `once`, a sealed segment
+ * that does not match its footer throws `WalSealedMismatchError`. For tests that compare the two.
+ */
+export function verifyWalOpenedAs(o: VerifyOptions, walVerify: 'once' | 'full'): VerifyReport {
   const elementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
-  const v = beginVerification(o);
+  const v = beginVerification(o, walVerify);
   for (const f of v.reader.records({ onDamage: v.onDamage })) {
     v.frame(f.seq);
     if (f.type === FrameType.CHECKPOINT) v.checkpoint(f.seq, f.payload);

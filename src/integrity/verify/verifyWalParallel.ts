@@ -2,7 +2,9 @@
  * `verifyWal` with the per-record work in worker threads. A record's
  * IntegrityHash depends only on its own bytes, so workers decode, project,
  * hash and leaf-hash batches of record payloads; the main thread reads the
- * WAL (CRC of each frame), hands batches out round-robin, and feeds the
+ * WAL (CRC of each frame, once: see verifyWal.ts; a sealed segment that does
+ * not match its footer makes it wait for the batches out, drop them and start
+ * over with a full open), hands batches out round-robin, and feeds the
  * results back IN WAL ORDER to the same checks as `verifyWal`
  * (internal/WalVerification.ts): links, Merkle tree, checkpoints, signatures.
  * The report is the same as `verifyWal`'s. Memory stays bounded whatever the
@@ -31,6 +33,7 @@ import os from 'node:os';
 import { TIMER_MS_MAX } from '../../../config/duration.ts';
 import { OtelAuditError } from '../../errors.ts';
 import { FrameType } from '../../wal/format.ts';
+import { WalSealedMismatchError } from '../../wal/readOnly.ts';
 import type { ReadDamage } from '../../wal/WalReader.ts';
 import {
   checkRecordElementsMax,
@@ -123,7 +126,13 @@ export async function verifyWalParallel(o: ParallelVerifyOptions): Promise<Verif
   }
   const pool = new WorkerPool(Math.min(workers, WORKERS_MAX), { recordElementsMax }, heapMb);
   try {
-    return await run(o, pool, recordElementsMax);
+    try {
+      return await run(o, pool, recordElementsMax, 'once');
+    } catch (err) {
+      // A sealed segment is damaged: start over with an open that walks every segment and classifies it.
+      if (!(err instanceof WalSealedMismatchError)) throw err;
+      return await run(o, pool, recordElementsMax, 'full');
+    }
   } finally {
     await pool.close(graceMs);
   }
@@ -133,6 +142,7 @@ async function run(
   o: ParallelVerifyOptions,
   pool: WorkerPool,
   recordElementsMax: number,
+  walVerify: 'once' | 'full',
 ): Promise<VerifyReport> {
   let items: Item[] = [];
   let spans: number[] = [];
@@ -147,7 +157,7 @@ async function run(
   const batchRecords = Math.max(1, o.batchRecords ?? BATCH_RECORDS);
   const batchItems = Math.max(batchRecords, Math.min(BATCH_ITEMS, 4 * batchRecords));
   let nextId = 0;
-  const v = beginVerification(o);
+  const v = beginVerification(o, walVerify);
 
   const dispatch = (): void => {
     // The buffer moves to the worker (transferred, not copied); the next batch gets a new one.
@@ -184,28 +194,39 @@ async function run(
     apply(v, next.items, packed, recordElementsMax);
   };
 
-  for (const f of v.reader.records({ onDamage: (damage) => void items.push({ damage }) })) {
-    if (f.type === FrameType.RECORD) {
-      const length = f.payload.length;
-      if (used + length > bytes.length && spans.length > 0) dispatch();
-      if (length > bytes.length - used) bytes = new Uint8Array(length); // a payload larger than a batch
-      bytes.set(f.payload, used);
-      items.push({ seq: f.seq, type: f.type, record: spans.length / 2 });
-      spans.push(used, length);
-      used += length;
-      if (spans.length / 2 >= batchRecords) dispatch();
-    } else if (f.type === FrameType.CHECKPOINT) {
-      items.push({ seq: f.seq, type: f.type, record: -1, checkpoint: Uint8Array.from(f.payload) });
-      checkpointBytes += f.payload.length;
-    } else items.push({ seq: f.seq, type: f.type, record: -1 });
-    if (items.length >= batchItems || checkpointBytes + used >= BATCH_BYTES) dispatch();
-    while (queue.length >= inFlightMax || (queue.length > 0 && queuedBytes > inFlightBytesMax)) {
-      await drainOne();
-    }
+  try {
+    await readAll();
+  } catch (err) {
+    // The caller starts over: nothing of this run is used, but the batches out are awaited so that the next
+    // run starts with idle workers (and its in-flight bounds hold).
+    if (err instanceof WalSealedMismatchError) await Promise.allSettled(queue.map((q) => q.result));
+    throw err;
   }
-  if (items.length > 0) dispatch();
   while (queue.length > 0) await drainOne();
   return v.finish();
+
+  async function readAll(): Promise<void> {
+    for (const f of v.reader.records({ onDamage: (damage) => void items.push({ damage }) })) {
+      if (f.type === FrameType.RECORD) {
+        const length = f.payload.length;
+        if (used + length > bytes.length && spans.length > 0) dispatch();
+        if (length > bytes.length - used) bytes = new Uint8Array(length); // a payload larger than a batch
+        bytes.set(f.payload, used);
+        items.push({ seq: f.seq, type: f.type, record: spans.length / 2 });
+        spans.push(used, length);
+        used += length;
+        if (spans.length / 2 >= batchRecords) dispatch();
+      } else if (f.type === FrameType.CHECKPOINT) {
+        items.push({ seq: f.seq, type: f.type, record: -1, checkpoint: Uint8Array.from(f.payload) });
+        checkpointBytes += f.payload.length;
+      } else items.push({ seq: f.seq, type: f.type, record: -1 });
+      if (items.length >= batchItems || checkpointBytes + used >= BATCH_BYTES) dispatch();
+      while (queue.length >= inFlightMax || (queue.length > 0 && queuedBytes > inFlightBytesMax)) {
+        await drainOne();
+      }
+    }
+    if (items.length > 0) dispatch();
+  }
 }
 
 /** The facts of a batch whose worker died before answering: every record `unverifiable`, saying why. */

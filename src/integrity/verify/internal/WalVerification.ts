@@ -3,6 +3,11 @@
  * by `verifyWal` itself, or by `verifyWalParallel` with record facts
  * computed in worker threads. Opening it opens the WAL read-only and
  * reports what recovery found; `finish` settles what is pending.
+ *
+ * `walVerify` is how the WAL is opened (readOnly.ts): `once` (each frame's
+ * CRC checked once, by the reader; a sealed segment that does not match its
+ * footer throws `WalSealedMismatchError` while it is read, and the caller
+ * starts over with `full`, whose open classifies the damage) or `full`.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -55,7 +60,7 @@ interface Found extends VerifyIssue {
   readonly at: number;
 }
 
-export function beginVerification(o: VerifyOptions): Verification {
+export function beginVerification(o: VerifyOptions, walVerify: 'once' | 'full'): Verification {
   const issues: Found[] = [];
   const warnings: string[] = [];
   const issuesMax = o.issuesMax ?? 1000;
@@ -114,7 +119,7 @@ export function beginVerification(o: VerifyOptions): Verification {
   };
   for (const id of published.keys()) stream(id, undefined);
 
-  const ro = openWalReadOnly({ dir: o.dir, verify: 'full', ...(o.fs ? { fs: o.fs } : {}) });
+  const ro = openWalReadOnly({ dir: o.dir, verify: walVerify, ...(o.fs ? { fs: o.fs } : {}) });
   for (const c of ro.report.corruptions) {
     if (c.seqFrom !== undefined && damagedSeqs.length < DAMAGED_RANGES_MAX) {
       damagedSeqs.push([c.seqFrom, c.seqTo ?? c.seqFrom, 'damaged frames']);
