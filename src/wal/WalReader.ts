@@ -48,6 +48,13 @@ export interface ReadOptions {
   /** Frame types to return; default all record types (everything but footers). */
   readonly types?: readonly number[];
   readonly onDamage?: (d: ReadDamage) => void;
+  /**
+   * Default true: every payload returned is the caller's to keep. False: a payload read through the
+   * reader's chunk buffer is a view of it, valid only until the next record is asked for — for a caller
+   * that copies each payload anyway (`verifyWalParallel` copies them into its batches), which saves a
+   * copy and an allocation per record.
+   */
+  readonly copyPayloads?: boolean;
 }
 
 export interface TailOptions {
@@ -144,6 +151,12 @@ export class WalReader {
     }
   }
 
+  /** Reports damage met while reading: to `onDamage`, or (without one) as a thrown `WalCorruptError`. */
+  protected damaged(d: ReadDamage, onDamage: ((d: ReadDamage) => void) | undefined): void {
+    if (!onDamage) throw new WalCorruptError(`${d.segment}: bad frame at offset ${d.offset} (${d.reason})`);
+    onDamage(d);
+  }
+
   /** Is `seg` checked against its footer while it is read? */
   private checked(seg: SegmentInfo): boolean {
     return this.src.checkSealed === true && seg.state === 'sealed';
@@ -185,10 +198,7 @@ export class WalReader {
           const r = scanner.read(pos, end, keep);
           if (!r.ok) {
             if (checked) throw mismatch(pos, `bad frame (${r.reason})`);
-            const d = { segment: seg.name, offset: pos, reason: r.reason };
-            if (!opts.onDamage)
-              throw new WalCorruptError(`${seg.name}: bad frame at offset ${pos} (${r.reason})`);
-            opts.onDamage(d);
+            this.damaged({ segment: seg.name, offset: pos, reason: r.reason }, opts.onDamage);
             const nv = scanner.findNextValid(pos + 1, end);
             if (!nv?.ok) break;
             pos = nv.meta.offset;
@@ -213,8 +223,9 @@ export class WalReader {
           // A large frame read into its own buffer is handed over as it is; a view of the scanner's
           // chunk buffer is copied (the buffer is reused), and so is a frame found inside another
           // frame's own buffer (after damage): kept as a view, it would pin that whole buffer.
+          // Without `copyPayloads`, the caller copies the view before it asks for the next record.
           const own = r.detached && r.payload.buffer.byteLength === r.payload.length + FRAME_OVERHEAD_BYTES;
-          const payload = own ? r.payload : Buffer.from(r.payload);
+          const payload = own || opts.copyPayloads === false ? r.payload : Buffer.from(r.payload);
           yield { seq: m.seq, timeUnixNano: m.timeUnixNano, type: m.type, payload };
         }
         if (checked && (pos !== seg.dataEnd || expect !== seg.lastSeq + 1)) {

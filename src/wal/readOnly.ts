@@ -32,13 +32,7 @@ import type { FileSystem } from './fs/FileSystem.ts';
 import { FRAME_OVERHEAD_BYTES } from './format.ts';
 import { RECORD_PAYLOAD_BYTES_MAX, WAL_DEFAULTS } from './options.ts';
 import { recoverWal, type RecoveryReport } from './recover.ts';
-import {
-  WalReader,
-  type ReadDamage,
-  type ReadOptions,
-  type WalReaderSource,
-  type WalRecord,
-} from './WalReader.ts';
+import { WalReader, type ReadDamage, type WalReaderSource } from './WalReader.ts';
 
 export { WalSealedMismatchError } from './WalReader.ts';
 
@@ -142,17 +136,13 @@ class ReadOnlyWalReader extends WalReader {
     this.#frameTooLarge = frameTooLarge;
   }
 
-  override *records(opts: ReadOptions = {}): Generator<WalRecord> {
-    const given = opts.onDamage;
-    const onDamage = (d: ReadDamage): void => {
-      // Only a frame refused for its length can be one claiming too much.
-      const claimed = d.reason === 'length' ? this.#frameTooLarge(d.segment, d.offset) : undefined;
-      if (given === undefined) {
-        if (claimed !== undefined) throw new WalFrameTooLargeError(d.segment, d.offset, claimed);
-        throw new WalCorruptError(`${d.segment}: bad frame at offset ${d.offset} (${d.reason})`);
-      }
-      given(claimed === undefined ? d : { ...d, reason: tooLargeReason(claimed) });
-    };
-    yield* super.records({ ...opts, onDamage });
+  // Overrides the damage hook rather than `records`: a generator wrapped around `records` costs every
+  // record another resumption (~0.06 CPU-µs per record of a verify read).
+  protected override damaged(d: ReadDamage, onDamage: ((d: ReadDamage) => void) | undefined): void {
+    // Only a frame refused for its length can be one claiming too much.
+    const claimed = d.reason === 'length' ? this.#frameTooLarge(d.segment, d.offset) : undefined;
+    if (claimed === undefined) super.damaged(d, onDamage);
+    else if (onDamage === undefined) throw new WalFrameTooLargeError(d.segment, d.offset, claimed);
+    else onDamage({ ...d, reason: tooLargeReason(claimed) });
   }
 }

@@ -206,7 +206,12 @@ async function run(
   return v.finish();
 
   async function readAll(): Promise<void> {
-    for (const f of v.reader.records({ onDamage: (damage) => void items.push({ damage }) })) {
+    // Payloads are views of the reader's buffer: each is copied below before the next frame is read.
+    const frames = v.reader.records({
+      onDamage: (damage) => void items.push({ damage }),
+      copyPayloads: false,
+    });
+    for (const f of frames) {
       if (f.type === FrameType.RECORD) {
         const length = f.payload.length;
         if (used + length > bytes.length && spans.length > 0) dispatch();
