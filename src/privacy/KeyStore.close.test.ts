@@ -5,7 +5,7 @@
  * held), reporting those flushes through `onError` and `flushesAbandoned`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { TIMER_MS_MAX } from '../../config/duration.ts';
 import { OtelAuditError } from '../errors.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
@@ -218,6 +218,25 @@ describe('KeyStore.close', () => {
     expect(b.errors).toHaveLength(1);
     b.release();
     await b.flush;
+  });
+
+  it('a close call once the end has passed, its timer not fired yet, ends the wait in the call', async () => {
+    const { store, errors, release, flush } = hungStore();
+    const closing = store.close(50);
+    // 100 ms later by the clock, before the timer's turn (a loaded event loop): e.g. the shutdown's own
+    // deadline timer firing first and calling close(0).
+    const now = performance.now() + 100;
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(now);
+    try {
+      void store.close(0);
+      const immediate = new Promise<string>((r) => setImmediate(() => r('immediate first')));
+      expect(await Promise.race([closing.then(() => 'closed first'), immediate])).toBe('closed first');
+    } finally {
+      clock.mockRestore();
+    }
+    expect(errors).toHaveLength(1);
+    release();
+    await flush;
   });
 
   it('a flush that ends within close(timeoutMs): waited for, nothing given up; a bad timeoutMs is refused', async () => {

@@ -461,10 +461,10 @@ export class KeyStore {
     const now = performance.now();
     if (this.closing === undefined) this.closeStartedAtMs = now;
     const endsAtMs = now + Math.min(this.closeTimeoutMs, timeoutMs);
-    if (endsAtMs < this.closeEndsAtMs) {
-      this.closeEndsAtMs = endsAtMs;
-      this.armCloseTimer();
-    }
+    if (endsAtMs < this.closeEndsAtMs) this.closeEndsAtMs = endsAtMs;
+    // Also when the end did not move: it may have passed with the timer not fired yet (its clock is whole
+    // ms of the event loop's): a call at or past the end ends the wait now, whichever end it asked for.
+    if (this.closing !== undefined) this.armCloseTimer();
     this.closing ??= this.doClose();
     return this.closing;
   }
@@ -519,7 +519,9 @@ export class KeyStore {
     clearTimeout(this.closeTimer);
     const ms = this.closeEndsAtMs - performance.now();
     if (ms <= 0) return wake();
-    this.closeTimer = setTimeout(wake, Math.ceil(ms)); // at most closeTimeoutMs: within a timer's range
+    // Checked again when it fires: a timer counts in whole ms of the event loop's clock, so it can fire up
+    // to 1 ms before `ms` have passed. At most closeTimeoutMs: within a timer's range.
+    this.closeTimer = setTimeout(() => this.armCloseTimer(), Math.ceil(ms));
   }
 
   /** Throws `KeyStoreClosedError` once `close()` was called. */
