@@ -15,6 +15,7 @@ import { createFactoryRegistry } from '../../src/pipeline/registry.ts';
 import { Service } from '../../src/pipeline/Service.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
+import { Wal } from '../../src/wal/Wal.ts';
 import { WalRecordsLostError } from '../../src/wal/WalRecordsLostError.ts';
 
 const cleanups: Array<() => void> = [];
@@ -168,28 +169,41 @@ describe('audit_chain + audit_wal over a WAL that lost records below its high-wa
     expect(report.issues.map((i) => i.seq)).toEqual([lost.firstLostSeq]);
   });
 
-  // KNOWN DEFECT (exporters/audit_wal/WalIntegrity.ts, start): the WAL's accepted open reports the lost tail
-  // (records 56..60 of stream s), but chain recovery reads only what is left, finds s intact up to 55 and
-  // continues it: the new records take chain numbers 56..60 again, which acknowledged (maybe exported,
-  // maybe covered by a checkpoint sent elsewhere) records had — a fork that verify cannot see (stream s
-  // verifies with 67 records). As with a published checkpoint over more records than the WAL holds, a
-  // loss the WAL reported should end the stream and continue as s-r<next seq>. `it.fails`: this passes
-  // while the defect is there; once fixed it fails, and becomes `it`.
-  it.fails(
-    'with the loss accepted, the chain does not reuse the lost records’ numbers: a new stream',
-    async () => {
-      const lost = await lostNewestSegment();
-      await acceptedAndContinued(lost);
-      const next = `s-r${lost.lastSeq + 1}`;
-      expect(lost.logged.errors).toContain(
-        `audit_wal: chain s lost records; continuing as new stream ${next}`,
-      );
-      expect(verifyWal({ dir: lost.walDir }).streams.map((s) => [s.streamId, s.records])).toEqual([
-        ['s', 55],
-        [next, 12],
-      ]);
-    },
-  );
+  // Was a defect (WalIntegrity.start): the WAL's accepted open reports the lost tail (records 56..60 of
+  // stream s), but chain recovery read only what was left, found s intact up to 55 and continued it: the
+  // new records took chain numbers 56..60 again, which acknowledged (maybe exported, maybe covered by a
+  // checkpoint sent elsewhere) records had — a fork that verify cannot see (stream s verified with 67
+  // records). A loss the WAL reports after the stream's last record now ends the stream: s-r<next seq>.
+  it('with the loss accepted, the chain does not reuse the lost records’ numbers: a new stream', async () => {
+    const lost = await lostNewestSegment();
+    await acceptedAndContinued(lost);
+    const next = `s-r${lost.lastSeq + 1}`;
+    expect(lost.logged.errors).toContain(`audit_wal: chain s lost records; continuing as new stream ${next}`);
+    expect(verifyWal({ dir: lost.walDir }).streams.map((s) => [s.streamId, s.records])).toEqual([
+      ['s', 55],
+      [next, 12],
+    ]);
+  });
+
+  it('the loss accepted by the WAL but the process gone before the chain started: the next start still takes a new stream', async () => {
+    const lost = await lostNewestSegment();
+    // The WAL's accepting open (it writes its boundary segment), then nothing more: as if the process died
+    // before audit_chain wrote its new stream's files. The next start has no accept key and sees no loss
+    // below the mark, only the old segment's damage, after the stream's last record.
+    await Wal.open({ dir: lost.walDir, acceptLostRecordsThroughSeq: lost.lastSeq }).close();
+    const service = build(lost.walDir, lost.logged);
+    await service.start();
+    await send(service, 60, 12);
+    await service.shutdown(10_000);
+    const streams = verifyWal({ dir: lost.walDir }).streams.map((s) => [s.streamId, s.records]);
+    expect(streams).toHaveLength(2);
+    expect(streams[0]).toEqual(['s', 55]);
+    expect(streams[1]?.[0]).toMatch(/^s-r\d+$/);
+    expect(streams[1]?.[1]).toBe(12);
+    expect(lost.logged.errors.some((e) => e.includes(`chain s lost records; continuing as new stream`))).toBe(
+      true,
+    );
+  });
 
   // KNOWN DEFECT (src/integrity/verify): after the accepted open the WAL goes on past the lost seqs, so the
   // loss is no longer at its end: verify reports the gap (a missing segment, seqs 67..72) as `bit-rot`

@@ -26,6 +26,7 @@ vi.mock('../../src/integrity/chain/recoverChain.ts', async (importOriginal) => {
         problems: [`damage seen for ${streamId}`],
         notes: [],
         broken: true,
+        resumedAfterSeq: 0,
       };
     },
   };

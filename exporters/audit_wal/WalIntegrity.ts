@@ -45,6 +45,7 @@ import {
   ATTR_SEQUENCE_STREAM_ID,
 } from '../../src/integrity/names.ts';
 import type { DeferredRecord, Wal } from '../../src/wal/Wal.ts';
+import type { RecoveryReport } from '../../src/wal/recover.ts';
 
 const STREAM_ID_FILE = 'stream_id';
 /** `<seq> <stream id>`: the WAL seq at which a stream started after damage (see `start`). */
@@ -97,7 +98,16 @@ export class WalIntegrity {
         `${this.id}: chain ${streamId} has ${recovered.chain.size} records in the WAL but a checkpoint of ${published} was published: records were lost`,
       );
     }
-    if (recovered.broken || published > recovered.chain.size) {
+    // The WAL itself lost records after the stream's last one (an accepted loss below its high-water mark,
+    // a missing segment, damage it found at open): they may have been the stream's, and the chain read from
+    // what is left would give new records their numbers (a fork verify cannot see).
+    const lost = lossAfter(wal.recovery, recovered.resumedAfterSeq);
+    if (!recovered.broken && lost !== undefined) {
+      this.logger.error(
+        `${this.id}: chain ${streamId} resumes after WAL seq ${recovered.resumedAfterSeq}, but the WAL lost seqs ${lost.fromSeq}..${lost.toSeq} (${lost.kind}): records of the stream may be among them`,
+      );
+    }
+    if (recovered.broken || published > recovered.chain.size || lost !== undefined) {
       // Records of this stream were lost to damage: continuing would reuse chain numbers (a fork). The old
       // stream ends where it is (verify names the damage); new records start a new stream at the WAL's next
       // seq, named after it (unique in this WAL). Its first seq is kept first, then its id: a restart reads
@@ -349,4 +359,24 @@ function durableWrite(file: string, text: string): void {
   } finally {
     closeSync(dfd);
   }
+}
+
+/**
+ * The first loss the WAL's recovery reported (an accepted loss below the high-water mark, or a corruption
+ * naming its seqs) that reaches past `afterSeq`; undefined if none. A corruption whose seqs are not known
+ * cannot be placed: the chain's own checks (numbers, links, damaged frames) cover what it read.
+ */
+export function lossAfter(
+  report: RecoveryReport,
+  afterSeq: number,
+): { fromSeq: number; toSeq: number; kind: string } | undefined {
+  const below = report.belowHighWaterMark;
+  if (below !== undefined && below.toSeq > afterSeq)
+    return { fromSeq: below.fromSeq, toSeq: below.toSeq, kind: 'below the high-water mark' };
+  for (const c of report.corruptions) {
+    const to = c.seqTo ?? c.seqFrom;
+    if (c.seqFrom !== undefined && to !== undefined && to > afterSeq)
+      return { fromSeq: c.seqFrom, toSeq: to, kind: c.kind };
+  }
+  return undefined;
 }

@@ -51,6 +51,12 @@ export interface RecoveredChain {
    * chain cannot go on without forking, so the writer starts a new stream.
    */
   readonly broken: boolean;
+  /**
+   * The WAL seq the chain resumes after: its last record replayed, else the checkpoint it resumed from,
+   * else `firstSeq - 1`. Records the WAL reports lost after it may have been the stream's (the writer
+   * then starts a new stream; WalIntegrity).
+   */
+  readonly resumedAfterSeq: number;
 }
 
 export interface RecoverChainOptions {
@@ -110,6 +116,7 @@ export function recoverChain(
   const notes: string[] = [];
   let replayed = 0;
   let broken = false;
+  let resumedAfterSeq = fromSeq - 1;
   /** The first frame not read (not decoded, or damaged) since the last record of this stream replayed. */
   let unread: string | undefined;
   // A damaged region (bad CRC, e.g. bit rot in a sealed segment, which opening the WAL does not check
@@ -167,6 +174,7 @@ export function recoverChain(
       );
     chain.adopt(hash.bytes);
     replayed++;
+    resumedAfterSeq = f.seq;
   }
   if (unread !== undefined) {
     // Not read (damaged, not a record, or beyond the element budget without readable chain attributes or a
@@ -184,5 +192,6 @@ export function recoverChain(
     problems,
     notes,
     broken,
+    resumedAfterSeq,
   };
 }
