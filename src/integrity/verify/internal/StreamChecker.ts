@@ -67,8 +67,8 @@ interface Gap {
 }
 
 /**
- * Lowercase hex of a hash ('' for none). Every record compares its previous_hash with the head's hex,
- * so the last conversion is remembered (hashes are never changed in place once made).
+ * Lowercase hex of a hash ('' for none). The last conversion is remembered (hashes are never changed in
+ * place once made). Per record, `isHexOf` compares without converting.
  */
 let lastHexOf: Uint8Array | undefined;
 let lastHex = '';
@@ -79,6 +79,28 @@ function hex(b: Uint8Array | undefined): string {
     lastHexOf = b;
   }
   return lastHex;
+}
+
+/** Char codes of the lowercase hex digits. */
+const HEX_CODES = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/**
+ * `s === hex(b)`, without making the hex string: every record's previous_hash is compared with the hash
+ * of the record before it, a new hash each time. The loop costs about what the conversion did (~0.19
+ * CPU-µs per call in a micro-benchmark); the Buffer and 64-char string per record it no longer makes,
+ * and their garbage collection, were ~0.25 main-thread CPU-µs per record of `verifyWalParallel`
+ * (median of 11 interleaved runs, 3.41 -> 3.16).
+ */
+export function isHexOf(s: string, b: Uint8Array | undefined): boolean {
+  if (b === undefined) return s === '';
+  if (s.length !== 2 * b.length) return false;
+  for (let i = 0; i < b.length; i++) {
+    const byte = b[i] as number;
+    if (s.charCodeAt(2 * i) !== HEX_CODES[byte >> 4] || s.charCodeAt(2 * i + 1) !== HEX_CODES[byte & 15]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 export class StreamChecker {
@@ -162,7 +184,7 @@ export class StreamChecker {
     if (this.fork) this.resolveFork(n === this.count + 1 ? prevHex : undefined);
     this.checkPublished();
     if (n === this.count + 1) {
-      if (prevHex !== hex(this.head)) {
+      if (!isHexOf(prevHex, this.head)) {
         this.report(
           'broken-link',
           seq,
@@ -174,7 +196,7 @@ export class StreamChecker {
     } else if (n > this.count + 1) {
       this.addGap(seq, n);
       this.advance(seq, n, hash, leaf, undefined);
-    } else if (n === this.count && this.before && prevHex === hex(this.before.head)) {
+    } else if (n === this.count && this.before && isHexOf(prevHex, this.before.head)) {
       this.fork = { first: { seq: this.lastSeq, hash: this.head ?? hash }, second: { seq, hash, leaf } };
     } else if (this.fillGap(seq, n)) {
       this.run = undefined;
