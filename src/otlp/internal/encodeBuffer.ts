@@ -228,13 +228,20 @@ export class EncodeBuffer {
     this.pos += bytes.length;
   }
 
-  /** Bytes [start, end) of `source` as they are (reused wire bytes). */
+  /**
+   * Bytes [start, end) of `source` as they are (reused wire bytes). A range outside `source` is an
+   * assertion failure, never a short copy or bytes from beyond the view (`source` may be a view of a
+   * larger pool). TypedArray#set of a view instead of Buffer#copy, and the assertion's message built
+   * only on failure: Buffer#copy's argument checks and the message (two number-to-string conversions)
+   * built on every call were ~10% of writing a wire-reused frame (A/B 0.89, 9 interleaved runs).
+   */
   copyFrom(source: Buffer, start: number, end: number): void {
-    this.ensure(end - start);
-    // Buffer#copy copies less, silently, when `end` is past the source's end: never a short payload
-    const copied = source.copy(this.buf, this.pos, start, end);
-    assert(copied === end - start, `copied ${copied} of ${end - start} wire bytes`);
-    this.pos += copied;
+    const n = end - start;
+    if (!(start >= 0 && n >= 0 && end <= source.length))
+      assert(false, `wire bytes [${start}, ${end}) outside a source of ${source.length}`);
+    this.ensure(n);
+    this.buf.set(new Uint8Array(source.buffer, source.byteOffset + start, n), this.pos);
+    this.pos += n;
   }
 
   /** Writes `tag` and reserves one length byte; returns where the length goes, relative to `base` (pass it to `endMessage`). */

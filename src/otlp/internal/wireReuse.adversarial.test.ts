@@ -217,13 +217,18 @@ describe('wire bytes reuse: buffers, framing and splices', () => {
     }
   });
 
-  it('EncodeBuffer.copyFrom refuses to copy fewer bytes than asked (Buffer#copy clamps silently)', () => {
+  it('EncodeBuffer.copyFrom copies exactly the range asked, never fewer bytes nor bytes past the view', () => {
     const w = new EncodeBuffer();
     w.begin();
+    // a view of Node's shared pool: the bytes past its end belong to other Buffers
     const source = Buffer.from('abcdef');
     w.copyFrom(source, 1, 4);
+    w.copyFrom(source, 6, 6);
     expect(w.buf.subarray(w.base, w.pos).toString()).toBe('bcd');
-    expect(() => w.copyFrom(source, 2, 9)).toThrow(/copied 4 of 7 wire bytes/);
+    expect(() => w.copyFrom(source, 2, 9)).toThrow(/wire bytes \[2, 9\) outside a source of 6/);
+    expect(() => w.copyFrom(source, -1, 3)).toThrow(/assertion failed/);
+    expect(() => w.copyFrom(source, 4, 2)).toThrow(/assertion failed/);
+    expect(w.buf.subarray(w.base, w.pos).toString()).toBe('bcd');
   });
 });
 
