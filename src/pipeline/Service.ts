@@ -156,10 +156,13 @@ export class Service {
   }
 
   /**
-   * Receivers get most of the deadline to finish what is in flight; then,
-   * whatever they did, processors, exporters (sealing and closing the WAL)
-   * and extensions are shut down. Records of requests cut off by the
-   * deadline were never acknowledged: their senders retry.
+   * Receivers get most of the deadline (60%) to finish what is in flight; then,
+   * whatever they did, processors (until 80% of the way from there to the
+   * deadline), exporters (sealing and closing the WAL) and extensions are shut
+   * down. A stage still shutting down at the end of its share is left running
+   * and reported (`SHUTDOWN_TIMEOUT`): a hung processor cannot keep the WAL
+   * from being sealed. Records of requests cut off by the deadline were never
+   * acknowledged: their senders retry.
    *
    * Idempotent: the shutdown runs once and every call returns the same promise. The earliest deadline
    * wins (the end of each call's `deadlineMs`, counted from that call): a later call can bring the end
@@ -185,7 +188,7 @@ export class Service {
 
   /**
    * The shutdown work, or `SHUTDOWN_TIMEOUT` a grace period after the deadline: the service bounds each
-   * stage itself, this only catches a stage that ignores its own bound.
+   * stage itself (`shutdownStage`), this is only a backstop (a stage's minimum can end past the deadline).
    */
   private async boundedShutdown(): Promise<void> {
     const since = Date.now();
@@ -300,45 +303,125 @@ export class Service {
   }
 
   /**
-   * `started`: when the shutdown began (Date.now()). Receivers get until 60% of the way to `endsAt`,
-   * each later stage what is left until `endsAt` (read as each stage begins: a later, earlier deadline
-   * counts).
+   * `started`: when the shutdown began (Date.now()). Each stage has a share of the time to `endsAt`, its end
+   * read again whenever it is needed (a later, earlier deadline counts; see `stageEnds`): receivers until
+   * 60% of the way from `started` to `endsAt`, processors until 80% of the way from where their stage
+   * begins, exporters (the WAL is sealed and closed there) and then extensions until `endsAt`; each stage
+   * at least its minimum from where it begins. A stage is waited for until its end (and a short grace):
+   * components still shutting down then are reported (`SHUTDOWN_TIMEOUT`, naming them) and the next stage
+   * begins. Before, processors got all the time left and a stage was waited for however long it took: a
+   * processor whose shutdown hung left the exporters the 1 s minimum past the deadline, or never reached
+   * them (the WAL left unsealed and locked until the process exited).
    */
   private async shutdownComponents(started: number): Promise<void> {
     const errors: unknown[] = [];
-    const all = async (items: Iterable<Stoppable>, budgetMs: () => number): Promise<void> => {
-      // Only those not finished yet are called again (a component done is not told twice).
-      const stage = { pending: new Set(items), budgetMs };
-      this.runningStage = stage;
-      try {
-        const ms = budgetMs();
-        const results = await Promise.allSettled(
-          [...stage.pending].map(async (i) => {
-            try {
-              await i.shutdown?.(ms);
-            } finally {
-              stage.pending.delete(i);
-            }
-          }),
-        );
-        for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
-      } finally {
-        this.runningStage = undefined;
-      }
-    };
-    const left = (): number => Math.max(1000, this.endsAt - Date.now());
-    const receiversEnd = (): number => started + Math.floor((this.endsAt - started) * 0.6);
-    await all(this.receivers.values(), () => Math.max(500, receiversEnd() - Date.now()));
-    await all(this.processors.values(), left);
-    await all(this.exporters.values(), left);
-    await all(this.extensions.values(), left);
+    const hung: string[] = [];
+    const stages = stageEnds(started, () => this.endsAt);
+    await this.shutdownStage('receivers', this.receivers, stages.receivers, errors, hung);
+    await this.shutdownStage('processors', this.processors, stages.processors, errors, hung);
+    await this.shutdownStage('exporters', this.exporters, stages.exporters, errors, hung);
+    await this.shutdownStage('extensions', this.extensions, stages.extensions, errors, hung);
+    if (hung.length > 0) {
+      const others = errors.length > 0 ? `; ${errors.map(String).join('; ')}` : '';
+      throw new OtelAuditError(
+        'SHUTDOWN_TIMEOUT',
+        `shutdown: still shutting down when their stage's share of the deadline ended (left running; the later stages were shut down): ${hung.join(', ')}${others}`,
+        { cause: errors[0] },
+      );
+    }
     if (errors.length > 0) {
       throw new OtelAuditError('LIFECYCLE', `shutdown: ${errors.map(String).join('; ')}`, {
         cause: errors[0],
       });
     }
   }
+
+  /**
+   * Shuts down one stage's components at once, each given the stage's budget (what is left until its end),
+   * and waits for them until that end plus `STAGE_CUT_GRACE_MS`. Their errors go to `errors` in the
+   * components' order; those still shutting down then go to `hung` (as `kind::id`) and are not waited for.
+   */
+  private async shutdownStage(
+    kind: string,
+    components: ReadonlyMap<string, Stoppable>,
+    share: StageShare,
+    errors: unknown[],
+    hung: string[],
+  ): Promise<void> {
+    const beganAt = Date.now();
+    // At least the minimum from where the stage began, also when the end is brought forward.
+    const cutAt = (): number => Math.max(beganAt + share.minMs, share.endsAt(beganAt));
+    const budgetMs = (): number => Math.max(0, cutAt() - Date.now());
+    // Only those not finished yet are called again (a component done is not told twice).
+    const stage = { pending: new Set<Stoppable>(components.values()), budgetMs };
+    this.runningStage = stage;
+    try {
+      const ms = budgetMs();
+      const outcomes = new Map<string, { failed: unknown } | undefined>();
+      const all = Promise.allSettled(
+        [...components].map(async ([id, c]) => {
+          try {
+            await c.shutdown?.(ms);
+            outcomes.set(id, undefined);
+          } catch (err) {
+            outcomes.set(id, { failed: err });
+          } finally {
+            stage.pending.delete(c);
+          }
+        }),
+      ).then(() => undefined);
+      if (await this.timedOut(all, () => cutAt() + STAGE_CUT_GRACE_MS)) {
+        // A component bounded by the same end (Lifecycle) rejects from a setImmediate: let it say why itself.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      for (const id of components.keys()) {
+        if (!outcomes.has(id)) hung.push(`${kind}::${id}`);
+        else {
+          const outcome = outcomes.get(id);
+          if (outcome !== undefined) errors.push(outcome.failed);
+        }
+      }
+    } finally {
+      this.runningStage = undefined;
+    }
+  }
 }
+
+/** A stage's share of the shutdown: its end (Date.now() ms) given when it begins, and its minimum. */
+interface StageShare {
+  readonly endsAt: (beganAt: number) => number;
+  readonly minMs: number;
+}
+
+/**
+ * The stages' shares of a shutdown begun at `started` that must end at `endsAt()` (read each time: it can
+ * come earlier). Receivers finish what is in flight until 60% of the way; processors until 80% of the way
+ * from where they begin, so that the exporters (the WAL's seal and close: the acknowledged records' last
+ * step) always keep a fifth of what is left however long the processors take; exporters, then extensions,
+ * until the end. Infinity (no deadline) stays Infinity.
+ */
+function stageEnds(
+  started: number,
+  endsAt: () => number,
+): Readonly<Record<'receivers' | 'processors' | 'exporters' | 'extensions', StageShare>> {
+  const wayTo = (from: number, fraction: number): number => from + Math.floor((endsAt() - from) * fraction);
+  return {
+    receivers: { endsAt: () => wayTo(started, RECEIVERS_SHARE), minMs: 500 },
+    processors: { endsAt: (beganAt) => wayTo(beganAt, PROCESSORS_SHARE), minMs: 1000 },
+    exporters: { endsAt, minMs: 1000 },
+    extensions: { endsAt, minMs: 1000 },
+  };
+}
+
+/** Receivers' end: this fraction of the way from the shutdown's start to its deadline. */
+const RECEIVERS_SHARE = 0.6;
+/** Processors' end: this fraction of the way from where their stage begins to the deadline. */
+const PROCESSORS_SHARE = 0.8;
+/**
+ * How long past a stage's end its components are still waited for before they are reported hung: one
+ * bounded by that same end settles from its own timer, whose millisecond can fall after the service's.
+ */
+const STAGE_CUT_GRACE_MS = 50;
 
 /** A component as a shutdown stage sees it. */
 type Stoppable = { shutdown(ms?: number): Promise<void> } | { shutdown?: (ms?: number) => Promise<void> };
