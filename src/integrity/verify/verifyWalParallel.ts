@@ -7,6 +7,9 @@
  * over with a full open), hands batches out round-robin, and feeds the
  * results back IN WAL ORDER to the same checks as `verifyWal`
  * (internal/WalVerification.ts): links, Merkle tree, checkpoints, signatures.
+ * A checkpoint's own signature needs nothing before it: the workers check
+ * it too, with the trusted keys (cloned into each), and the main thread uses
+ * their answer (internal/checkpointSignature.ts).
  * The report is the same as `verifyWal`'s. Memory stays bounded whatever the
  * WAL holds: a batch ends at `batchRecords` records, `BATCH_BYTES` of record
  * and checkpoint payloads or `BATCH_ITEMS` frames and damage reports (a WAL
@@ -40,6 +43,7 @@ import {
   decodeForVerify,
   RECORD_ELEMENTS_MAX_DEFAULT,
 } from './internal/decodeForVerify.ts';
+import { keyEntries } from './internal/checkpointSignature.ts';
 import { FactsReader, packFacts, type PackedFacts, type PayloadBatch } from './internal/factsBatch.ts';
 import { WorkerDiedError, WorkerPool } from './internal/WorkerPool.ts';
 import { beginVerification, type Verification } from './internal/WalVerification.ts';
@@ -124,7 +128,8 @@ export async function verifyWalParallel(o: ParallelVerifyOptions): Promise<Verif
       `workerStopGraceMs must be a number from 0 to ${TIMER_MS_MAX}, got ${graceMs}`,
     );
   }
-  const pool = new WorkerPool(Math.min(workers, WORKERS_MAX), { recordElementsMax }, heapMb);
+  const keys = o.keys === undefined ? [] : keyEntries(o.keys);
+  const pool = new WorkerPool(Math.min(workers, WORKERS_MAX), { recordElementsMax, keys }, heapMb);
   try {
     try {
       return await run(o, pool, recordElementsMax, 'once');
@@ -146,6 +151,8 @@ async function run(
 ): Promise<VerifyReport> {
   let items: Item[] = [];
   let spans: number[] = [];
+  /** The checkpoint payloads of `items`, for the worker to check their signatures. */
+  let checkpoints: Uint8Array[] = [];
   let bytes = new Uint8Array(BATCH_BYTES);
   let used = 0;
   /** Checkpoint payload bytes held by `items`. */
@@ -165,6 +172,7 @@ async function run(
       id: nextId++,
       bytes: bytes.buffer as ArrayBuffer,
       spans: Uint32Array.from(spans),
+      checkpoints,
     };
     const held = bytes.length + checkpointBytes;
     const result = pool.submit(batch);
@@ -173,6 +181,7 @@ async function run(
     queuedBytes += held;
     items = [];
     spans = [];
+    checkpoints = [];
     used = 0;
     checkpointBytes = 0;
     bytes = new Uint8Array(BATCH_BYTES);
@@ -222,7 +231,9 @@ async function run(
         used += length;
         if (spans.length / 2 >= batchRecords) dispatch();
       } else if (f.type === FrameType.CHECKPOINT) {
-        items.push({ seq: f.seq, type: f.type, record: -1, checkpoint: Uint8Array.from(f.payload) });
+        const checkpoint = Uint8Array.from(f.payload);
+        items.push({ seq: f.seq, type: f.type, record: -1, checkpoint });
+        checkpoints.push(checkpoint);
         checkpointBytes += f.payload.length;
       } else items.push({ seq: f.seq, type: f.type, record: -1 });
       if (items.length >= batchItems || checkpointBytes + used >= BATCH_BYTES) dispatch();
@@ -252,14 +263,16 @@ function apply(
 ): void {
   const facts = new FactsReader(packed);
   const payloads = new Uint8Array(packed.bytes);
+  let checkpoints = 0;
   for (const item of items) {
     if ('damage' in item) {
       v.onDamage(item.damage);
       continue;
     }
     v.frame(item.seq);
-    if (item.checkpoint !== undefined) v.checkpoint(item.seq, item.checkpoint);
-    else if (item.record >= 0) {
+    if (item.checkpoint !== undefined) {
+      v.checkpoint(item.seq, item.checkpoint, packed.checkpointSignatures?.[checkpoints++]);
+    } else if (item.record >= 0) {
       const r = item.record;
       v.record(item.seq, facts.read(r), () => {
         const offset = packed.spans[2 * r] as number;

@@ -17,11 +17,7 @@ import { openWalReadOnly, WAL_FRAME_BYTES_MAX } from '../../../wal/readOnly.ts';
 import type { ReadDamage, WalReader } from '../../../wal/WalReader.ts';
 import { collectorPayloadBytes } from '../../canonical/collectorPayload.ts';
 import { attr } from '../../chain/recoverChain.ts';
-import {
-  checkpointSignedBytes,
-  decodeSignedCheckpoint,
-  type SignedCheckpoint,
-} from '../../chain/checkpoint.ts';
+import { decodeSignedCheckpoint, type SignedCheckpoint } from '../../chain/checkpoint.ts';
 import {
   ATTR_INTEGRITY_KEY_ID,
   ATTR_INTEGRITY_VALUE,
@@ -32,6 +28,7 @@ import { isSignatureAlgorithm, SIGNATURE_ALGORITHMS } from '../../sign/algorithm
 import { decodeIntegrityValue } from '../../sign/integrityValue.ts';
 import type { DamageKind, VerifyIssue, VerifyReport } from '../VerifyReport.ts';
 import type { VerifyOptions } from '../verifyWal.ts';
+import { checkpointSignature, type CheckpointSignature } from './checkpointSignature.ts';
 import { readPublishedFile } from './readPublishedFile.ts';
 import type { RecordFacts } from './recordFacts.ts';
 import { recordRange, StreamChecker } from './StreamChecker.ts';
@@ -49,7 +46,11 @@ export interface Verification {
   onDamage(d: ReadDamage): void;
   /** Every frame read, first, in WAL order. */
   frame(seq: number): void;
-  checkpoint(seq: number, payload: Uint8Array): void;
+  /**
+   * A checkpoint frame; `signature`, when given, is what `checkpointSignature` says of its payload with
+   * the same keys (computed in a worker thread), else it is computed here.
+   */
+  checkpoint(seq: number, payload: Uint8Array, signature?: CheckpointSignature): void;
   /** A record frame; `decoded` gives the record, asked for only when its own signature is checked. */
   record(seq: number, facts: RecordFacts, decoded: () => AuditRecord): void;
   finish(): VerifyReport;
@@ -247,7 +248,7 @@ export function beginVerification(o: VerifyOptions, walVerify: 'once' | 'full'):
     report('forged-signature', seq, `${what}: audit.integrity.value does not verify`, streamId, n);
   }
 
-  function checkCheckpoint(seq: number, payload: Uint8Array): void {
+  function checkCheckpoint(seq: number, payload: Uint8Array, signed?: CheckpointSignature): void {
     let cp: SignedCheckpoint;
     try {
       cp = decodeSignedCheckpoint(payload);
@@ -258,7 +259,7 @@ export function beginVerification(o: VerifyOptions, walVerify: 'once' | 'full'):
     const s = stream(cp.checkpoint.streamId, seq);
     if (s === undefined) return;
     const trustedBefore = s.trustedSize;
-    const signature = checkSignature(cp);
+    const signature = signed ?? checkSignature(cp);
     s.checkpoint(seq, cp, signature === 'trusted');
     if (signature === 'trusted' || signature === 'unchecked') return;
     const size = cp.checkpoint.treeSize;
@@ -287,19 +288,8 @@ export function beginVerification(o: VerifyOptions, walVerify: 'once' | 'full'):
     }
   }
 
-  function checkSignature(
-    cp: SignedCheckpoint,
-  ): 'trusted' | 'unchecked' | 'unsigned' | 'unknown-key' | 'forged' {
-    if (cp.algorithm === 'none') return keys ? 'unsigned' : 'unchecked';
-    if (!keys) return 'unchecked';
-    if (!isSignatureAlgorithm(cp.algorithm)) return 'forged';
-    const r = keys.verify({
-      algorithm: cp.algorithm,
-      data: checkpointSignedBytes(cp.checkpoint),
-      signature: cp.signature,
-      keyId: cp.keyId,
-    });
-    return r.ok ? 'trusted' : r.reason === 'bad-signature' ? 'forged' : 'unknown-key';
+  function checkSignature(cp: SignedCheckpoint): CheckpointSignature {
+    return checkpointSignature(cp, keys);
   }
 
   /** Published checkpoints by stream; every one must be signed by a trusted key (when keys are given). */

@@ -5,13 +5,16 @@
  * the main thread about as much as the checks themselves).
  */
 import { hashChildren } from '../../merkle/hash.ts';
+import type { CheckpointSignature } from './checkpointSignature.ts';
 import type { ChainedFacts, RecordFacts } from './recordFacts.ts';
 
-/** The record payloads of a batch: one buffer, `[offset, length]` pairs. */
+/** The record payloads of a batch: one buffer, `[offset, length]` pairs; and its checkpoint payloads. */
 export interface PayloadBatch {
   readonly id: number;
   readonly bytes: ArrayBuffer;
   readonly spans: Uint32Array;
+  /** The payloads of the batch's checkpoint frames, in WAL order (cloned, not transferred: few and small). */
+  readonly checkpoints?: readonly Uint8Array[];
 }
 
 export interface PackedFacts {
@@ -41,6 +44,11 @@ export interface PackedFacts {
   readonly prevOther: ReadonlyArray<readonly [number, string]>;
   /** `[record index, message]`: why a record is undecodable or has no canonical form. */
   readonly messages: ReadonlyArray<readonly [number, string]>;
+  /**
+   * Per checkpoint of the batch, in order: what its signature says (`checkpointSignature`), undefined
+   * for one that does not decode (the main thread reports it). Absent: none were checked.
+   */
+  readonly checkpointSignatures?: ReadonlyArray<CheckpointSignature | undefined>;
 }
 
 const KIND_UNDECODABLE = 0;
@@ -56,8 +64,15 @@ const PREV_HEX = 1;
 const PREV_OTHER = 2;
 const HEX_CHARS = 64;
 
-/** Packs the facts of `batch` (computed by `factsOf` per payload) for transfer. */
-export function packFacts(batch: PayloadBatch, factsOf: (payload: Uint8Array) => RecordFacts): PackedFacts {
+/**
+ * Packs the facts of `batch` (computed by `factsOf` per record payload) for transfer, with what
+ * `signatureOf` says of each checkpoint payload when it is given.
+ */
+export function packFacts(
+  batch: PayloadBatch,
+  factsOf: (payload: Uint8Array) => RecordFacts,
+  signatureOf?: (checkpoint: Uint8Array) => CheckpointSignature | undefined,
+): PackedFacts {
   const count = batch.spans.length / 2;
   const all = new Uint8Array(batch.bytes);
   const kinds = new Uint8Array(count);
@@ -138,6 +153,9 @@ export function packFacts(batch: PayloadBatch, factsOf: (payload: Uint8Array) =>
     prevHex: prevParts.join(''),
     prevOther,
     messages,
+    ...(signatureOf === undefined
+      ? {}
+      : { checkpointSignatures: (batch.checkpoints ?? []).map(signatureOf) }),
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * Worker thread of `verifyWalParallel`: computes the record facts (decode,
  * canonical projection, SHA-256, leaf hash) of each batch of record payloads
- * it is sent, and sends them back packed, in the order received; it exits on
+ * it is sent, and what the signature of each of its checkpoints says with the
+ * trusted keys it was started with, and sends them back packed, in the order
+ * received; it exits on
  * its own when sent `null` (no more batches). Records are
  * decoded within the element budget it is started with (decodeForVerify.ts).
  *
@@ -15,6 +17,13 @@
  * loads an addon. verifyWorker.test.ts checks it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { decodeSignedCheckpoint } from '../../chain/checkpoint.ts';
+import {
+  checkpointSignature,
+  keyRingOf,
+  type CheckpointSignature,
+  type KeyEntry,
+} from './checkpointSignature.ts';
 import { packFacts, transferables, type PayloadBatch } from './factsBatch.ts';
 import { factsOfPayload } from './recordFacts.ts';
 
@@ -25,17 +34,29 @@ export type VerifyWorkerMessage = PayloadBatch | null;
 export interface VerifyWorkerData {
   /** `decodeForVerify`'s element budget per record. */
   readonly recordElementsMax: number;
+  /** The trusted keys checkpoint signatures are checked with (`verifyWal`'s `keys`). */
+  readonly keys?: readonly KeyEntry[];
 }
 
 const port = parentPort;
 if (port === null) throw new Error('verifyWorker.ts runs as a worker thread');
-const { recordElementsMax } = workerData as VerifyWorkerData;
+const data = workerData as VerifyWorkerData;
+const { recordElementsMax } = data;
+const keys = keyRingOf(data.keys ?? []);
+/** What a checkpoint's signature says; undefined when it does not decode (the main thread reports that). */
+const signatureOf = (payload: Uint8Array): CheckpointSignature | undefined => {
+  try {
+    return checkpointSignature(decodeSignedCheckpoint(payload), keys);
+  } catch {
+    return undefined;
+  }
+};
 port.on('message', (batch: VerifyWorkerMessage) => {
   if (batch === null) {
     // Closing the port lets the thread end on its own, after the answers already posted.
     port.close();
     return;
   }
-  const packed = packFacts(batch, (payload) => factsOfPayload(payload, recordElementsMax));
+  const packed = packFacts(batch, (payload) => factsOfPayload(payload, recordElementsMax), signatureOf);
   port.postMessage(packed, transferables(packed));
 });
