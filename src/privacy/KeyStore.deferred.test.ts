@@ -223,15 +223,7 @@ describe('KeyStore with deferSync', () => {
   it('a failed directory fsync fails the flush and rewrites every key in that directory, none in others', async () => {
     const syncer = new LoggingSyncer();
     const store = open(syncer);
-    // Two subjects in one shard directory, one in another.
-    const byShard = new Map<string, string[]>();
-    for (let i = 0; ![...byShard.values()].some((l) => l.length === 2); i++) {
-      const s = `carol-${i}`;
-      const shard = path.dirname(fileOf(store, s));
-      byShard.set(shard, [...(byShard.get(shard) ?? []), s]);
-    }
-    const [shard, same] = [...byShard].find(([, l]) => l.length === 2) as [string, string[]];
-    const other = [...byShard].find(([d]) => d !== shard)?.[1][0] as string;
+    const { shard, same, other } = twoInOneShardOneElsewhere((s) => path.dirname(fileOf(store, s)));
     const subjects = [...same, other];
     for (const s of subjects) store.keyForSubject(s);
     let inodes: number[] = [];
@@ -241,9 +233,30 @@ describe('KeyStore with deferSync', () => {
       return true;
     };
     await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
+    // A rewritten entry cannot get its old inode back: its new file is created while the old one is still
+    // linked (and held open until the rename, replaceFile), so both are allocated at once.
     const after = subjects.map((s) => statSync(fileOf(store, s)).ino);
     expect(after.map((ino, k) => ino !== inodes[k])).toEqual([true, true, false]);
     expect(store.hasPending).toBe(false);
+  });
+
+  it('the subjects of the test above: two in one shard and one in another, also when the first two drawn share one', () => {
+    // Which shard a subject's entry goes to depends on each store's random index key. The test drew names
+    // until two shared a shard and took the third from another shard drawn so far: when carol-0 and carol-1
+    // shared one (1 store in 256), there was none, and it threw a TypeError (a flake, not a timing or
+    // inode-reuse one).
+    const shards: Record<string, string> = { 'carol-0': 'aa', 'carol-1': 'aa', 'carol-2': 'aa' };
+    expect(twoInOneShardOneElsewhere((s) => shards[s] ?? 'bb')).toEqual({
+      shard: 'aa',
+      same: ['carol-0', 'carol-1'],
+      other: 'carol-3',
+    });
+    const spread: Record<string, string> = { 'carol-0': 'aa', 'carol-1': 'bb', 'carol-2': 'bb' };
+    expect(twoInOneShardOneElsewhere((s) => spread[s] ?? 'cc')).toEqual({
+      shard: 'bb',
+      same: ['carol-1', 'carol-2'],
+      other: 'carol-0',
+    });
   });
 
   it('a second flush waits for a key another flush is still syncing (a batch reusing a new key)', async () => {
@@ -435,4 +448,25 @@ async function failFlushWhileLocked(store: KeyStore): Promise<void> {
   writeFileSync(lock, '4242\n');
   await expect(store.flushPending()).rejects.toBeInstanceOf(KeyStoreIoError);
   rmSync(lock);
+}
+
+/**
+ * Subjects `carol-<i>`, drawn in order until two share a shard directory (`shardOf`) and another is in a
+ * different one: the first two of that shard, and the first subject elsewhere.
+ */
+function twoInOneShardOneElsewhere(shardOf: (subject: string) => string): {
+  shard: string;
+  same: [string, string];
+  other: string;
+} {
+  const byShard = new Map<string, string[]>();
+  const pair = (): [string, string[]] | undefined => [...byShard].find(([, l]) => l.length >= 2);
+  for (let i = 0; pair() === undefined || byShard.size < 2; i++) {
+    const s = `carol-${i}`;
+    const shard = shardOf(s);
+    byShard.set(shard, [...(byShard.get(shard) ?? []), s]);
+  }
+  const [shard, list] = pair() as [string, string[]];
+  const other = [...byShard].find(([d]) => d !== shard)?.[1][0] as string;
+  return { shard, same: [list[0] as string, list[1] as string], other };
 }
