@@ -185,40 +185,72 @@ export class AuditWalExporter implements LogsExporter, WalStageHost {
    * receiver answers a partial success). Refusing the whole batch made senders drop the valid records
    * sent with one oversized record.
    */
-  async consumeLogs(batch: LogBatch): Promise<void> {
-    if (batch.records.length === 0) return;
-    const wal = this.usableWal();
+  consumeLogs(batch: LogBatch): Promise<void> {
     const records = batch.records;
+    if (records.length === 0) return Promise.resolve();
+    let wal: Wal;
+    try {
+      wal = this.usableWal();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.integrity) return this.appendChained(wal, this.integrity, records);
+    let framed: WalFrames;
+    try {
+      // Each payload is written inside its frame, frames mostly adjacent in memory: the WAL fills in the
+      // headers and CRCs and writes them without copying (Wal.appendFramedBatch).
+      framed = walFramesOf(records, wal.options.payloadBytesMax);
+    } catch (err) {
+      return Promise.reject(this.failure(wal, err));
+    }
+    // Framed now, synchronously: what waits for the commit holds the frames and counts, not the records,
+    // so a request's decoded records can be collected while its commit is in flight (the callers up the
+    // stack drop theirs too: PipelineConsumer, the receivers). Held until the commit, they survived young
+    // GCs and were copied: ~0.1-0.25 CPU-µs per record on bench:receiver's durable path.
+    return this.commitFrames(wal, framed, records.length);
+  }
+
+  private async commitFrames(wal: Wal, framed: WalFrames, recordCount: number): Promise<void> {
+    const { frames, times, refused } = framed;
+    try {
+      if (frames.length > 0) await wal.appendFramedBatch(frames, { timesUnixNano: times });
+    } catch (err) {
+      throw this.failure(wal, err);
+    }
+    if (refused)
+      throw new RecordsRejectedError({ rejected: refused, acceptedCount: recordCount - refused.length });
+  }
+
+  private async appendChained(
+    wal: Wal,
+    integrity: WalIntegrity,
+    records: readonly AuditRecord[],
+  ): Promise<void> {
     let refused: RejectedRecord[] | undefined;
     try {
-      if (this.integrity) {
-        const integrity = this.integrity;
-        const deferred: DeferredRecord[] = [];
-        for (let i = 0; i < records.length; i++) {
-          const r = records[i] as AuditRecord;
-          try {
-            deferred.push(integrity.deferred(r, walTimeOf(r))); // checks before it takes a chain position
-          } catch (err) {
-            (refused ??= []).push({ index: i, error: refusalOf(err) });
-          }
+      const deferred: DeferredRecord[] = [];
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i] as AuditRecord;
+        try {
+          deferred.push(integrity.deferred(r, walTimeOf(r))); // checks before it takes a chain position
+        } catch (err) {
+          (refused ??= []).push({ index: i, error: refusalOf(err) });
         }
-        if (deferred.length > 0) await wal.appendDeferred(deferred);
-        integrity.publish();
-      } else {
-        // Each payload is written inside its frame, frames mostly adjacent in memory: the WAL fills in the
-        // headers and CRCs and writes them without copying (Wal.appendFramedBatch).
-        const framed = walFramesOf(records, wal.options.payloadBytesMax);
-        refused = framed.refused;
-        const { frames, times } = framed;
-        if (frames.length > 0) await wal.appendFramedBatch(frames, { timesUnixNano: times });
       }
+      if (deferred.length > 0) await wal.appendDeferred(deferred);
+      integrity.publish();
     } catch (err) {
-      this.supervisor.noteError(wal);
-      if (err instanceof WalPayloadTooLargeError) throw new PermanentError(err.message, err);
-      throw err;
+      throw this.failure(wal, err);
     }
     if (refused)
       throw new RecordsRejectedError({ rejected: refused, acceptedCount: records.length - refused.length });
+  }
+
+  /** A failed write as it leaves the exporter: noted for the WAL's supervisor; an oversized payload is permanent. */
+  private failure(wal: Wal, err: unknown): unknown {
+    this.supervisor.noteError(wal);
+    if (err instanceof WalPayloadTooLargeError) return new PermanentError(err.message, err);
+    return err;
   }
 }
 

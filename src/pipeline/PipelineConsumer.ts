@@ -9,6 +9,7 @@ import { OtelAuditError } from '../errors.ts';
 import { isDataError, isRetryable, type LogBatch, type LogsConsumer } from './consumer.ts';
 import { ExporterFailedError, typedExporterError } from './ExporterFailedError.ts';
 import type { LogsExporter } from './factories.ts';
+import type { AuditRecord } from '../record/AuditRecord.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
 import { RecordsRejectedError, type RejectedRecord } from './RecordsRejectedError.ts';
 import { flushBeforeExport, processRecords } from './runRecordProcessors.ts';
@@ -43,28 +44,68 @@ export class PipelineConsumer implements LogsConsumer {
     this.exporterIds = exporterIds;
   }
 
-  async consumeLogs(batch: LogBatch): Promise<void> {
-    const { kept, rejected } = processRecords(batch.records, this.processors, this.processorIds);
+  /**
+   * Not `async`: what waits for the exporters holds counts and positions, not the batch, so the records
+   * can be collected while the exporters' writes are in flight (the last holder, AuditWalExporter, has
+   * framed them by then).
+   */
+  consumeLogs(batch: LogBatch): Promise<void> {
+    let kept: AuditRecord[];
+    let rejected: readonly RejectedRecord[];
+    try {
+      ({ kept, rejected } = processRecords(batch.records, this.processors, this.processorIds));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const counts = { total: batch.records.length, rejected, kept: kept.length };
+    if (kept.length === 0) return this.settle(undefined, counts, undefined);
+    // Positions of the kept records in the batch, for an exporter's refusals (its indices are positions in
+    // `kept`); undefined when every record was kept (the same positions).
+    const positions = kept.length === batch.records.length ? undefined : positionsIn(kept, batch.records);
+    const out: LogBatch = batch.client ? { records: kept, client: batch.client } : { records: kept };
+    // What the kept records depend on (new data keys) is durable before any exporter gets them.
+    let pending: Promise<void> | undefined;
+    try {
+      pending = flushBeforeExport(this.processors);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const exported = pending === undefined ? this.exportAll(out) : pending.then(() => this.exportAll(out));
+    return this.settle(exported, counts, positions);
+  }
+
+  /** Every exporter's write of `out`; a synchronous throw becomes a rejection. */
+  private exportAll(out: LogBatch): Promise<void> {
+    try {
+      // One exporter: called directly (its untyped failure is typed in settle, nothing added on success).
+      if (this.exporters.length === 1) return (this.exporters[0] as LogsExporter).consumeLogs(out);
+      return settleAll(this.exporters.map((_, i) => this.export(i, out)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async settle(
+    exported: Promise<void> | undefined,
+    counts: { readonly total: number; readonly rejected: readonly RejectedRecord[]; readonly kept: number },
+    positions: readonly number[] | undefined,
+  ): Promise<void> {
+    const { total, rejected } = counts;
     let refused: readonly RejectedRecord[] = rejected;
-    if (kept.length > 0) {
-      // What the kept records depend on (new data keys) is durable before any exporter gets them.
-      const pending = flushBeforeExport(this.processors);
-      if (pending !== undefined) await pending;
-      const out: LogBatch = batch.client ? { records: kept, client: batch.client } : { records: kept };
+    if (exported !== undefined) {
       try {
-        // One exporter: called directly (its untyped failure is typed below, nothing added on success).
-        if (this.exporters.length === 1) await (this.exporters[0] as LogsExporter).consumeLogs(out);
-        else await settleAll(this.exporters.map((_, i) => this.export(i, out)));
+        await exported;
       } catch (err) {
         // An exporter refused some records on their own (e.g. over payload_bytes_max): its indices are
         // positions in `kept`; report them as positions in the batch, with the processors' refusals.
         if (!(err instanceof RecordsRejectedError)) throw this.typed(err, 0);
-        refused = mergeRejected(rejected, toBatchIndices(err.rejected, kept, batch.records));
+        const inBatch = err.rejected.map((r) => ({ index: positions?.[r.index] ?? r.index, error: r.error }));
+        refused = mergeRejected(rejected, inBatch);
       }
     }
     if (refused.length > 0) {
-      const acceptedCount = batch.records.length - refused.length;
-      const droppedCount = batch.records.length - rejected.length - kept.length;
+      const acceptedCount = total - refused.length;
+      const droppedCount = total - rejected.length - counts.kept;
       throw new RecordsRejectedError({ rejected: refused, acceptedCount, droppedCount });
     }
   }
@@ -89,16 +130,12 @@ export class PipelineConsumer implements LogsConsumer {
   }
 }
 
-/** Maps positions in `kept` (a subsequence of `records`, same objects, same order) to positions in `records`. */
-function toBatchIndices(
-  inKept: readonly RejectedRecord[],
-  kept: readonly unknown[],
-  records: readonly unknown[],
-): RejectedRecord[] {
+/** The position in `records` of each of `kept` (a subsequence of `records`: same objects, same order). */
+function positionsIn(kept: readonly unknown[], records: readonly unknown[]): number[] {
   const position = new Array<number>(kept.length);
   for (let i = 0, k = 0; i < records.length && k < kept.length; i++)
     if (records[i] === kept[k]) position[k++] = i;
-  return inKept.map((r) => ({ index: position[r.index] ?? r.index, error: r.error }));
+  return position;
 }
 
 function mergeRejected(a: readonly RejectedRecord[], b: readonly RejectedRecord[]): RejectedRecord[] {
@@ -113,13 +150,18 @@ export class FanOutConsumer implements LogsConsumer {
     this.targets = targets;
   }
 
-  async consumeLogs(batch: LogBatch): Promise<void> {
+  /** Not `async`, as PipelineConsumer.consumeLogs: nothing here holds the records while they are written. */
+  consumeLogs(batch: LogBatch): Promise<void> {
     const n = this.targets.length;
-    await settleAll(
-      this.targets.map((t, i) =>
-        t.consumeLogs(i === n - 1 ? batch : { ...batch, records: structuredClone(batch.records) }),
-      ),
-    );
+    try {
+      return settleAll(
+        this.targets.map((t, i) =>
+          t.consumeLogs(i === n - 1 ? batch : { ...batch, records: structuredClone(batch.records) }),
+        ),
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 }
 
