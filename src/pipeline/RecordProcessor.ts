@@ -51,5 +51,10 @@ export interface RecordProcessor {
    */
   flushBeforeExportSync?(): void;
   start?(): Promise<void>;
-  shutdown?(): Promise<void>;
+  /**
+   * Stops the processor. `deadlineMs`: the time it has (ms from the call), which the service gives
+   * it (its stage's share of the shutdown's deadline, `Service.shutdownComponents`); a processor with
+   * work to finish (`audit_encrypt`'s key flushes) stops waiting for it then. Unset: its own default.
+   */
+  shutdown?(deadlineMs?: number): Promise<void>;
 }
