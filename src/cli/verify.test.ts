@@ -220,6 +220,7 @@ describe('otel-audit verify', () => {
     expect(r.stdout).toMatch(
       /truncation: a published checkpoint covers 8 records of stream orders but the WAL holds 0/,
     );
+    expect(DAMAGE_KIND_HELP.truncation).toContain('a published one more than the WAL holds');
   });
 
   it('--published: a file larger than a checkpoint can be is reported published-unreadable (exit 3), not read', async () => {
@@ -363,6 +364,71 @@ describe('otel-audit verify --help', () => {
       expect(section.replace(/\s+/g, ' ')).toContain(`${kind} ${words.join(' ')}`);
     }
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it("docs/cli.md's verify damage-kind table says what the help says: same kinds, same order, same words", () => {
+    const doc = fs.readFileSync(fileURLToPath(new URL('../../docs/cli.md', import.meta.url)), 'utf8');
+    const section = doc.split(/^## `verify`$/m)[1]?.split(/^## /m)[0] ?? '';
+    const rows = [...section.matchAll(/^\| `([a-z-]+)` +\| (.*?) +\|$/gm)].map((m) => [m[1], m[2]]);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows).toEqual(Object.entries(DAMAGE_KIND_HELP));
+  });
+
+  it('bit-rot covers damaged segment structure: a segment missing in the middle of the WAL', async () => {
+    const dir = tempDir();
+    const wal = Wal.open({ dir, segmentBytesMax: 8192, payloadBytesMax: 1024, preallocate: 'off' });
+    for (let i = 0; i < 200; i += 10) {
+      await wal.appendBatch(
+        Array.from({ length: 10 }, (_, k) =>
+          encodeRecord(createAuditRecord({ body: `record ${i + k} ${'x'.repeat(200)}` })),
+        ),
+      );
+    }
+    await wal.close();
+    const segments = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.wal'))
+      .sort();
+    expect(segments.length).toBeGreaterThan(3);
+    const middle = segments[1] as string;
+    fs.rmSync(path.join(dir, middle));
+    for (const jobs of ['0', '2']) {
+      const r = await runCli(['verify', '--wal', dir, '--json', '--jobs', jobs]);
+      expect(r.code).toBe(3);
+      const issues = (JSON.parse(r.stdout) as { issues: { kind: string; message: string }[] }).issues;
+      expect(issues).toEqual([
+        expect.objectContaining({ kind: 'bit-rot', message: expect.stringContaining('missing-segment') }),
+      ]);
+    }
+    expect(DAMAGE_KIND_HELP['bit-rot']).toContain('a segment missing');
+  });
+
+  it('undecodable covers a checkpoint frame over 1 MiB (not parsed), with its WAL seq', async () => {
+    const dir = tempDir();
+    const pair = generateKeyPair('EdDSA');
+    await writeChained(dir, { count: 4, every: 4, sign: signer(pair.privateKeyPem) });
+    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off', payloadBytesMax: 4 * 1024 * 1024 });
+    let bigSeq: number;
+    try {
+      // Valid JSON, one byte over CHECKPOINT_PAYLOAD_BYTES_MAX (1 MiB): refused before it is parsed.
+      bigSeq = await wal.append(Buffer.alloc(1024 * 1024 + 1, 0x20), { type: FrameType.CHECKPOINT });
+    } finally {
+      await wal.close();
+    }
+    for (const jobs of ['0', '2']) {
+      const r = await runCli(['verify', '--wal', dir, '--json', '--jobs', jobs]);
+      expect(r.code).toBe(3);
+      const issues = (JSON.parse(r.stdout) as { issues: { kind: string; seq: number; message: string }[] })
+        .issues;
+      expect(issues).toEqual([
+        expect.objectContaining({
+          kind: 'undecodable',
+          seq: bigSeq,
+          message: expect.stringMatching(/checkpoint does not decode: .*more than a checkpoint can be/),
+        }),
+      ]);
+    }
+    expect(DAMAGE_KIND_HELP.undecodable).toContain('checkpoint frame over 1 MiB');
   });
 
   it('the kind verify reports for records missing below the high-water mark is one the help lists', async () => {

@@ -65,7 +65,8 @@ export const VERIFY_JOBS_DEFAULT = Math.min(os.availableParallelism(), 8);
  * here, so the help cannot drift from the kinds (it listed none, so not `records-lost` either).
  */
 export const DAMAGE_KIND_HELP: Readonly<Record<DamageKind, string>> = {
-  'bit-rot': 'a frame failed its CRC (storage damage)',
+  'bit-rot':
+    'storage damage: a frame failed its CRC or claims more bytes than a WAL writer writes, or the segment structure is damaged (a segment missing, a bad header or footer, zeroed or duplicated frames, a sequence gap)',
   'records-lost':
     'the WAL ends before its high-water mark: durable records are missing at its end (or the mark file is unreadable)',
   modified: "a record's content no longer matches its hash",
@@ -73,12 +74,13 @@ export const DAMAGE_KIND_HELP: Readonly<Record<DamageKind, string>> = {
   insertion: 'a record whose number or link does not fit where it stands',
   reorder: 'records present but out of order',
   'broken-link': "a record's previous hash does not match its predecessor",
-  truncation: 'a checkpoint covers more records than precede it',
+  truncation: 'a checkpoint covers more records than precede it, or a published one more than the WAL holds',
   'root-mismatch': "a checkpoint's Merkle root or chain head does not match the records",
   'forged-signature': 'a checkpoint or record signature does not verify',
   'unknown-key': 'signed by a key that is not trusted (--public-key, --hmac-key)',
   unsigned: 'a checkpoint without a signature while keys were given',
-  undecodable: 'a record frame that is not a valid record',
+  undecodable:
+    'a record or checkpoint frame, or --published file, that does not decode (a checkpoint frame over 1 MiB is not parsed), or a record with no canonical form or signing payload',
   unverifiable: 'a record not checked: beyond --record-elements-max, or its worker died',
   'too-many-streams': 'a frame of a stream beyond the streams verify checks: not checked',
   'published-unreadable': 'a --published file not read: over 1 MiB, not a regular file, or unreadable',
