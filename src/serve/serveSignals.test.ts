@@ -4,87 +4,17 @@
  * finish, then shuts down cleanly (exit 0); a shutdown with a request waiting for a long commit delay
  * commits it at once and exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { walRecords } from '../../test/helpers/startService.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
+import { logsUrl, post, serveChild, type ServeChild } from './testutil/serveChild.ts';
 
 const tmp = makeTempDir('otel-audit-serve-signals-');
 afterAll(() => tmp.cleanup());
-const CLI = path.resolve(import.meta.dirname, '../cli/main.ts');
 
-interface Serve {
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | string>;
-  output(): string;
-  /** Resolves when `text` has appeared on stdout or stderr. */
-  waitFor(text: string): Promise<void>;
-}
-
-function serve(walDir: string, walOptions: string, args: readonly string[] = []): Serve {
-  const config = `${walDir}.yaml`;
-  writeFileSync(
-    config,
-    `
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  audit_wal: { directory: ${walDir}${walOptions} }
-service:
-  pipelines:
-    logs: { receivers: [otlp], exporters: [audit_wal] }
-`,
-  );
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const waiting: { text: string; resolve: () => void }[] = [];
-  const onData = (d: Buffer): void => {
-    out += d.toString();
-    for (const w of waiting.filter((x) => out.includes(x.text))) w.resolve();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<number | string>((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve('still running after 20 s');
-    }, 20_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? `killed by ${signal}`);
-    });
-  });
-  return {
-    child,
-    exited,
-    output: () => out,
-    waitFor: (text) =>
-      new Promise<void>((resolve, reject) => {
-        if (out.includes(text)) return resolve();
-        waiting.push({ text, resolve });
-        void exited.then(() => reject(new Error(`exited before "${text}": ${out}`)));
-      }),
-  };
-}
-
-async function post(url: string, body: string): Promise<boolean> {
-  const logRecords = [{ body: { stringValue: body } }];
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords }] }] }),
-    });
-    return res.status === 200;
-  } catch {
-    return false; // the connection was cut: not acknowledged
-  }
+function serve(walDir: string, walOptions: string, args: readonly string[] = []): ServeChild {
+  return serveChild(walDir, { walOptions, args });
 }
 
 describe('serve: signals', () => {
@@ -94,7 +24,7 @@ describe('serve: signals', () => {
     // second signal, even on a loaded machine.
     const s = serve(walDir, ', commit_delay_ms: 2000');
     await s.waitFor('otel-audit: ready');
-    const url = /OTLP\/HTTP +(http:\/\/\S+)/.exec(s.output())?.[1] ?? '';
+    const url = logsUrl(s);
     const sent = Array.from({ length: 40 }, (_, i) => `r${i}`);
     const first = await Promise.all(sent.slice(0, 20).map((b) => post(url, b)));
     expect(first.every(Boolean)).toBe(true);
@@ -123,7 +53,7 @@ describe('serve: signals', () => {
       const walDir = path.join(tmp.dir, `delayed-${attempt}`);
       const s = serve(walDir, ', commit_delay_ms: 10000', ['--shutdown-timeout', '2s']);
       await s.waitFor('otel-audit: ready');
-      const url = /OTLP\/HTTP +(http:\/\/\S+)/.exec(s.output())?.[1] ?? '';
+      const url = logsUrl(s);
       const inFlight = post(url, 'held');
       await new Promise((r) => setTimeout(r, 100));
       s.child.kill('SIGTERM');
