@@ -40,6 +40,8 @@ export interface PackedFacts {
   readonly prevKinds: Uint8Array;
   /** The 64-character previous hashes (PREV_HEX) of the batch, concatenated: one string clones fast. */
   readonly prevHex: string;
+  /** The bytes of those previous hashes, 32 per PREV_HEX record, in the same order. */
+  readonly prevHashes: Uint8Array;
   /** `[record index, previous_hash]` of PREV_OTHER records. */
   readonly prevOther: ReadonlyArray<readonly [number, string]>;
   /** `[record index, message]`: why a record is undecodable or has no canonical form. */
@@ -60,9 +62,11 @@ const FLAG_SIGNED = 2;
 const FLAG_NO_CANONICAL_FORM = 4;
 const HASHES = 64;
 const PREV_NONE = 0;
+/** 64 lowercase hex digits: carried as a string and as the 32 bytes it spells. */
 const PREV_HEX = 1;
 const PREV_OTHER = 2;
 const HEX_CHARS = 64;
+const PREV_HEX_PATTERN = /^[0-9a-f]{64}$/;
 
 /**
  * Packs the facts of `batch` (computed by `factsOf` per record payload) for transfer, with what
@@ -86,6 +90,7 @@ export function packFacts(
   const streamIds: string[] = [];
   const prevKinds = new Uint8Array(count);
   const prevParts: string[] = [];
+  const prevHashes = new Uint8Array(count * 32);
   const prevOther: Array<[number, string]> = [];
   const messages: Array<[number, string]> = [];
   let lastId: string | undefined;
@@ -116,8 +121,9 @@ export function packFacts(
     numbers[i] = facts.n;
     const prev = facts.prevHex;
     if (prev === '') prevKinds[i] = PREV_NONE;
-    else if (prev.length === HEX_CHARS) {
+    else if (PREV_HEX_PATTERN.test(prev)) {
       prevKinds[i] = PREV_HEX;
+      prevHashes.set(Buffer.from(prev, 'hex'), prevParts.length * 32);
       prevParts.push(prev);
     } else {
       prevKinds[i] = PREV_OTHER;
@@ -151,6 +157,7 @@ export function packFacts(
     foldLevels,
     foldRoots,
     prevHex: prevParts.join(''),
+    prevHashes: prevHashes.subarray(0, prevParts.length * 32),
     prevOther,
     messages,
     ...(signatureOf === undefined
@@ -171,6 +178,7 @@ export function transferables(p: PackedFacts): ArrayBuffer[] {
     p.streams.buffer,
     p.foldLevels.buffer,
     p.foldRoots.buffer,
+    p.prevHashes.buffer,
   ] as ArrayBuffer[];
 }
 
@@ -200,9 +208,11 @@ export class FactsReader {
     const f = p.flags[i] as number;
     const at = i * HASHES;
     let prevHex = '';
+    let prevHash: Uint8Array | undefined;
     const prevKind = p.prevKinds[i];
     if (prevKind === PREV_HEX) {
       prevHex = p.prevHex.slice(this.prevAt, this.prevAt + HEX_CHARS);
+      prevHash = p.prevHashes.subarray(this.prevAt / 2, this.prevAt / 2 + 32);
       this.prevAt += HEX_CHARS;
     } else if (prevKind === PREV_OTHER) prevHex = this.prevOther.get(i) ?? '';
     const facts: ChainedFacts = {
@@ -214,6 +224,7 @@ export class FactsReader {
       hash: p.hashes.subarray(at, at + 32),
       leaf: p.hashes.subarray(at + 32, at + HASHES),
       prevHex,
+      prevHash,
       signed: (f & FLAG_SIGNED) !== 0,
       batched: {
         batch: p,

@@ -44,6 +44,11 @@ export interface ChainedFacts {
   readonly leaf: Uint8Array;
   /** `audit.sequence.previous_hash`; '' when absent or not a string. */
   readonly prevHex: string;
+  /**
+   * The bytes `prevHex` spells when it is 64 lowercase hex digits, if known (verifyWalParallel's workers
+   * decode them): compared with the predecessor's hash instead of the string.
+   */
+  readonly prevHash?: Uint8Array | undefined;
   /** The record carries an `audit.integrity.value` (a per-record signature to check). */
   readonly signed: boolean;
   /** Set when the facts came in a batch (verifyWalParallel): where, and the Merkle merges done there. */
@@ -129,9 +134,7 @@ export function recordFacts(record: AuditRecord): RecordFacts {
   const modified = stored !== undefined && stored !== hexOf(computed);
   // The chain committed to the stored hash: continue from it, so the next link is not reported too.
   const hash =
-    modified && typeof stored === 'string' && HASH_HEX.test(stored)
-      ? bytesOfDigestHex(stored)
-      : computed;
+    modified && typeof stored === 'string' && HASH_HEX.test(stored) ? bytesOfDigestHex(stored) : computed;
   return {
     kind: 'chained',
     streamId,
