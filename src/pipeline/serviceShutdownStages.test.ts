@@ -5,13 +5,12 @@
  * given all the time left and waited for however long they took: the exporters got the 1 s minimum past
  * the deadline, or, if a processor never finished, were never shut down (the WAL left unsealed and locked).
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../config/resolve.ts';
 import { createAuditRecord } from '../record/AuditRecord.ts';
 import { decodeRecord } from '../record/walCodec.ts';
-import { decodeTrailer, SEGMENT_FILE_PATTERN, TRAILER_BYTES } from '../wal/format.ts';
+import { segmentFiles, unsealedSegments } from '../wal/testutil/sealedSegments.ts';
 import { openWalReadOnly } from '../wal/readOnly.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { Wal } from '../wal/Wal.ts';
@@ -44,19 +43,7 @@ service: { pipelines: { logs: { receivers: [audit_sdk], processors: [batch], exp
 
 /** Whether every segment file of the WAL at `dir` ends with a trailer (sealed), and how many there are. */
 function segmentsSealed(dir: string): { segments: number; unsealed: string[] } {
-  const names = readdirSync(dir).filter((n) => SEGMENT_FILE_PATTERN.test(n));
-  const unsealed = names.filter((n) => {
-    const file = path.join(dir, n);
-    const fd = openSync(file, 'r');
-    try {
-      const b = Buffer.alloc(TRAILER_BYTES);
-      readSync(fd, b, 0, TRAILER_BYTES, statSync(file).size - TRAILER_BYTES);
-      return decodeTrailer(b) === undefined;
-    } finally {
-      closeSync(fd);
-    }
-  });
-  return { segments: names.length, unsealed };
+  return { segments: segmentFiles(dir).length, unsealed: unsealedSegments(dir) };
 }
 
 describe('Service.shutdown: a processor whose shutdown never ends', () => {

@@ -6,12 +6,12 @@
  * later (exitWhenHeld.ts). Before, it printed the failure and never exited: the component's ref'd timer
  * (or its request stuck on the libuv thread pool) kept it alive (still running after 20 s).
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { walRecords } from '../../test/helpers/startService.ts';
-import { decodeTrailer, SEGMENT_FILE_PATTERN, TRAILER_BYTES } from '../wal/format.ts';
+import { unsealedSegments } from '../wal/testutil/sealedSegments.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { logsUrl, post, serveChild } from './testutil/serveChild.ts';
 
@@ -20,21 +20,6 @@ afterAll(() => tmp.cleanup());
 const HANG = path.resolve(import.meta.dirname, 'testutil/hangBatchShutdown.ts');
 
 /** Segment files of the WAL at `dir` that do not end with a trailer (not sealed). */
-function unsealedSegments(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((n) => SEGMENT_FILE_PATTERN.test(n))
-    .filter((n) => {
-      const file = path.join(dir, n);
-      const fd = openSync(file, 'r');
-      try {
-        const b = Buffer.alloc(TRAILER_BYTES);
-        readSync(fd, b, 0, TRAILER_BYTES, statSync(file).size - TRAILER_BYTES);
-        return decodeTrailer(b) === undefined;
-      } finally {
-        closeSync(fd);
-      }
-    });
-}
 
 async function hungShutdown(
   name: string,
