@@ -155,7 +155,7 @@ export function verifyNamedSeqs(report: VerifyReport, lostBelowMark?: number): S
   for (const i of report.issues) {
     const range = namedRange(i);
     if (range === undefined) continue;
-    if (i.kind !== 'bit-rot' && !isRecordsLostBelow(i, lostBelowMark)) continue;
+    if (!isStorageDamage(i) && !isRecordsLostBelow(i, lostBelowMark)) continue;
     for (let s = range.from; s <= range.to; s++) named.add(s);
   }
   return named;
@@ -168,6 +168,14 @@ function namedRange(i: Issue): { from: number; to: number } | undefined {
   const from = m ? Number(m[1]) : i.seq;
   const to = m ? Number(m[2]) : i.seq;
   return from === undefined || to === undefined ? undefined : { from, to };
+}
+
+/**
+ * Damage to the stored segments, named by seq range: `bit-rot`, and `records-lost` for a segment missing
+ * before the last (verify calls its records lost: a later segment shows they were durable).
+ */
+function isStorageDamage(i: Issue): boolean {
+  return i.kind === 'bit-rot' || (i.kind === 'records-lost' && i.message.includes('(a segment missing or cut short)'));
 }
 
 /**
@@ -260,7 +268,7 @@ function checkVerify(
   for (const i of report.issues) {
     const explained =
       damage !== undefined &&
-      (i.kind === 'bit-rot' ||
+      (isStorageDamage(i) ||
         isRecordsLostBelow(i, damage.lostBelowMark) ||
         (CONSEQUENCES.has(i.kind) && firstHit !== undefined && (i.seq === undefined || i.seq >= firstHit)));
     if (!explained) say(`verify: ${i.kind} at WAL seq ${i.seq ?? '?'}: ${i.message}`);

@@ -205,10 +205,10 @@ describe('audit_chain + audit_wal over a WAL that lost records below its high-wa
     );
   });
 
-  // KNOWN DEFECT (src/integrity/verify): after the accepted open the WAL goes on past the lost seqs, so the
-  // loss is no longer at its end: verify reports the gap (a missing segment, seqs 67..72) as `bit-rot`
-  // ("a frame failed its CRC"), not as `records-lost` (durable records missing). `it.fails` as above.
-  it.fails('with the loss accepted and the WAL gone on, verify names the gap records-lost', async () => {
+  // Was a defect (src/integrity/verify): after the accepted open the WAL goes on past the lost seqs, so the
+  // loss is no longer at its end: verify reported the gap (a missing segment, seqs 67..72) as `bit-rot`
+  // ("a frame failed its CRC"), not as `records-lost` (durable records missing).
+  it('with the loss accepted and the WAL gone on, verify names the gap records-lost', async () => {
     const lost = await lostNewestSegment();
     await acceptedAndContinued(lost);
     const report = verifyWal({ dir: lost.walDir });

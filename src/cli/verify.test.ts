@@ -374,7 +374,7 @@ describe('otel-audit verify --help', () => {
     expect(rows).toEqual(Object.entries(DAMAGE_KIND_HELP));
   });
 
-  it('bit-rot covers damaged segment structure: a segment missing in the middle of the WAL', async () => {
+  it('a segment missing in the middle of the WAL is records-lost (its records were durable: later segments exist)', async () => {
     const dir = tempDir();
     const wal = Wal.open({ dir, segmentBytesMax: 8192, payloadBytesMax: 1024, preallocate: 'off' });
     for (let i = 0; i < 200; i += 10) {
@@ -397,10 +397,13 @@ describe('otel-audit verify --help', () => {
       expect(r.code).toBe(3);
       const issues = (JSON.parse(r.stdout) as { issues: { kind: string; message: string }[] }).issues;
       expect(issues).toEqual([
-        expect.objectContaining({ kind: 'bit-rot', message: expect.stringContaining('missing-segment') }),
+        expect.objectContaining({
+          kind: 'records-lost',
+          message: expect.stringContaining('a segment missing'),
+        }),
       ]);
     }
-    expect(DAMAGE_KIND_HELP['bit-rot']).toContain('a segment missing');
+    expect(DAMAGE_KIND_HELP['records-lost']).toContain('a segment before the last is missing or cut short');
   });
 
   it('undecodable covers a checkpoint frame over 1 MiB (not parsed), with its WAL seq', async () => {
@@ -451,6 +454,6 @@ describe('otel-audit verify --help', () => {
     const kinds = (JSON.parse(r.stdout) as { issues: { kind: string }[] }).issues.map((i) => i.kind);
     expect(kinds).toEqual(['records-lost']);
     const help = (await runCli(['verify', '--help'])).stdout;
-    expect(help).toMatch(/^ {2}records-lost {2,}the WAL ends before its high-water mark/m);
+    expect(help).toMatch(/^ {2}records-lost {2,}durable records are missing: the WAL ends before its/m);
   });
 });

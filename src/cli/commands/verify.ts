@@ -66,9 +66,9 @@ export const VERIFY_JOBS_DEFAULT = Math.min(os.availableParallelism(), 8);
  */
 export const DAMAGE_KIND_HELP: Readonly<Record<DamageKind, string>> = {
   'bit-rot':
-    'storage damage: a frame failed its CRC or claims more bytes than a WAL writer writes, or the segment structure is damaged (a segment missing, a bad header or footer, zeroed or duplicated frames, a sequence gap)',
+    'storage damage: a frame failed its CRC or claims more bytes than a WAL writer writes, or the segment structure is damaged (a bad header or footer, zeroed or duplicated frames, a sequence gap)',
   'records-lost':
-    'the WAL ends before its high-water mark: durable records are missing at its end (or the mark file is unreadable)',
+    'durable records are missing: the WAL ends before its high-water mark, or a segment before the last is missing or cut short (or the mark file is unreadable)',
   modified: "a record's content no longer matches its hash",
   deletion: 'chain numbers skip: records removed',
   insertion: 'a record whose number or link does not fit where it stands',

@@ -140,6 +140,17 @@ export function beginVerification(o: VerifyOptions, walVerify: 'once' | 'full'):
       );
       continue;
     }
+    if (c.kind === 'missing-segment') {
+      // A later segment exists, so these were written before it and made durable when their segment was
+      // sealed: acknowledged records lost (e.g. a segment file deleted, or the loss an operator accepted
+      // below the high-water mark once the WAL went on past it), not damage to bytes that are there.
+      report(
+        'records-lost',
+        c.seqFrom,
+        `${c.segment}: WAL sequence numbers ${c.seqFrom ?? '?'}..${c.seqTo ?? '?'} are missing before it (a segment missing or cut short): they were durable (a later segment exists), acknowledged records lost`,
+      );
+      continue;
+    }
     report(
       'bit-rot',
       c.seqFrom,
