@@ -70,7 +70,16 @@ export class PipelineConsumer implements LogsConsumer {
     } catch (err) {
       return Promise.reject(err);
     }
-    const exported = pending === undefined ? this.exportAll(out) : pending.then(() => this.exportAll(out));
+    // A failed flush is the processors' and goes out as it is (no exporter ran): marked so that settle
+    // does not type it as an exporter's failure (an untyped one would become a non-retryable
+    // ExporterFailedError blaming exporter 0, and the sender would drop the batch).
+    const exported =
+      pending === undefined
+        ? this.exportAll(out)
+        : pending.then(
+            () => this.exportAll(out),
+            (err: unknown) => Promise.reject(new FlushFailed(err)),
+          );
     return this.settle(exported, counts, positions);
   }
 
@@ -96,6 +105,7 @@ export class PipelineConsumer implements LogsConsumer {
       try {
         await exported;
       } catch (err) {
+        if (err instanceof FlushFailed) throw err.failure;
         // An exporter refused some records on their own (e.g. over payload_bytes_max): its indices are
         // positions in `kept`; report them as positions in the batch, with the processors' refusals.
         if (!(err instanceof RecordsRejectedError)) throw this.typed(err, 0);
@@ -127,6 +137,14 @@ export class PipelineConsumer implements LogsConsumer {
     const typed = typedExporterError(err, this.exporterIds[i] ?? `#${i}`);
     if (typed !== err && typed instanceof ExporterFailedError) this.onExporterBug?.(typed);
     return typed;
+  }
+}
+
+/** A processor's `flushBeforeExport` failure on its way to `settle` (not an exporter's: left untyped). */
+class FlushFailed {
+  readonly failure: unknown;
+  constructor(failure: unknown) {
+    this.failure = failure;
   }
 }
 

@@ -86,6 +86,38 @@ describe('PipelineConsumer: RecordProcessor.flushBeforeExport', () => {
     expect(log).toEqual(['flush started', 'flush failed']);
   });
 
+  it.each([1, 2])(
+    'an untyped flush failure stays the processors (retryable, no exporter blamed) with %i exporter(s)',
+    async (exporters) => {
+      // ff3c233 chained the exporters onto the flush and sent its rejection through the exporters'
+      // typing: an untyped one became ExporterFailedError naming exporter 0 (INTERNAL, not retryable: the
+      // sender dropped a batch no exporter had seen), and was reported as that exporter's bug.
+      const log: string[] = [];
+      const processor = new PendingWorkProcessor(log);
+      const bugs: unknown[] = [];
+      const pipeline = new PipelineConsumer(
+        'logs',
+        [processor],
+        Array.from({ length: exporters }, () => new LoggingExporter(log)),
+        [],
+        ['audit_wal', 'other'],
+        (e) => bugs.push(e),
+      );
+      const done = pipeline.consumeLogs(batch());
+      await tick();
+      const cause = new Error('EIO from a raw write');
+      processor.finish(cause);
+      const err = await done.then(
+        () => expect.unreachable('resolved'),
+        (e: unknown) => e,
+      );
+      expect(err).toBe(cause);
+      expect(isRetryable(err)).toBe(true);
+      expect(bugs).toEqual([]);
+      expect(log).toEqual(['flush started', 'flush failed']);
+    },
+  );
+
   it('with nothing pending the batch goes to the exporter without waiting', async () => {
     const log: string[] = [];
     const pipeline = new PipelineConsumer(
