@@ -175,7 +175,10 @@ function namedRange(i: Issue): { from: number; to: number } | undefined {
  * before the last (verify calls its records lost: a later segment shows they were durable).
  */
 function isStorageDamage(i: Issue): boolean {
-  return i.kind === 'bit-rot' || (i.kind === 'records-lost' && i.message.includes('(a segment missing or cut short)'));
+  return (
+    i.kind === 'bit-rot' ||
+    (i.kind === 'records-lost' && i.message.includes('(a segment missing or cut short)'))
+  );
 }
 
 /**
