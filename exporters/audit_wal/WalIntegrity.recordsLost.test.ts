@@ -185,6 +185,26 @@ describe('audit_chain + audit_wal over a WAL that lost records below its high-wa
     ]);
   });
 
+  it('once the new stream exists, later starts keep it: the old loss (still reported by every open) starts no other', async () => {
+    // Every later open still reports the old loss (a missing segment before the boundary): it lies before
+    // the new stream's first seq (stream_first_seq), so it is not the new stream's.
+    const lost = await lostNewestSegment();
+    await acceptedAndContinued(lost);
+    const next = `s-r${lost.lastSeq + 1}`;
+    for (let round = 0; round < 2; round++) {
+      const service = build(lost.walDir, lost.logged);
+      await service.start();
+      await send(service, 72 + round * 3, 3);
+      await service.shutdown(10_000);
+    }
+    const newStreams = lost.logged.errors.filter((e) => e.includes('continuing as new stream'));
+    expect(newStreams).toEqual([`audit_wal: chain s lost records; continuing as new stream ${next}`]);
+    expect(verifyWal({ dir: lost.walDir }).streams.map((s) => [s.streamId, s.records])).toEqual([
+      ['s', 55],
+      [next, 18],
+    ]);
+  });
+
   it('the loss accepted by the WAL but the process gone before the chain started: the next start still takes a new stream', async () => {
     const lost = await lostNewestSegment();
     // The WAL's accepting open (it writes its boundary segment), then nothing more: as if the process died
