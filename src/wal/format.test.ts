@@ -3,6 +3,7 @@
  * read back by `checkFrame` for sequence numbers beyond 2^32 and times across the int64 range, with frames
  * alternating between a shared block and their own memory (the cached view switches).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildFrame,
@@ -13,6 +14,7 @@ import {
   FRAME_TIME_MAX,
   FRAME_TIME_MIN,
   frameAround,
+  readSafeU64,
   sealFrame,
 } from './format.ts';
 
@@ -53,5 +55,31 @@ describe('frame building', () => {
         expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
       );
     }
+  });
+});
+
+describe('readSafeU64 (two u32 halves, no BigInt)', () => {
+  it('reads every u64 as readBigUInt64LE does, undefined beyond MAX_SAFE_INTEGER', () => {
+    const b = Buffer.alloc(12);
+    const check = (v: bigint): void => {
+      b.writeBigUInt64LE(v, 3);
+      const expected = v > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(v);
+      expect(readSafeU64(b, 3), String(v)).toBe(expected);
+    };
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    for (const v of [
+      0n,
+      1n,
+      2n ** 32n - 1n,
+      2n ** 32n,
+      2n ** 32n + 1n,
+      max - 1n,
+      max,
+      max + 1n,
+      2n ** 64n - 1n,
+    ])
+      check(v);
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (v) => check(v)));
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max }), (v) => check(v)));
   });
 });

@@ -109,8 +109,11 @@ export function decodeSegmentHeader(b: Uint8Array): SegmentHeader | string {
 }
 
 export function readSafeU64(b: Buffer, offset: number): number | undefined {
-  const v = b.readBigUInt64LE(offset);
-  return v > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(v);
+  // Two u32 halves, as sealFrame writes them: no BigInt per frame read (readBigUInt64LE and the compare
+  // cost ~0.15 CPU-µs per frame on verify's main thread). Safe iff the high half is below 2^21.
+  const lo = b.readUInt32LE(offset);
+  const hi = b.readUInt32LE(offset + 4);
+  return hi > 0x1f_ffff ? undefined : hi * 0x1_0000_0000 + lo;
 }
 
 /**
