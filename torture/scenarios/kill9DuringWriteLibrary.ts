@@ -532,6 +532,8 @@ interface ChildRun {
   /** From go to the end of the child. */
   readonly ms: number;
   readonly problems: readonly string[];
+  /** Killed because the run was stopped (the budget ran out), not at the plan's point: maybe before it opened. */
+  readonly killedByStop: boolean;
 }
 
 /** Starts a prepared child with its argument line, kills it with SIGKILL according to `plan`. */
@@ -545,6 +547,7 @@ async function runChild(
   const started = Date.now();
   let killTimer: NodeJS.Timeout | undefined;
   let killedByPlan = false;
+  let killedByStop = false;
   let watchdogFired = false;
   const arm = (): void => {
     killTimer ??= setTimeout(() => {
@@ -554,6 +557,7 @@ async function runChild(
   };
   const onAbort = (): void => {
     killedByPlan = true;
+    killedByStop = true;
     child.kill();
   };
   child.onLine = (line) => {
@@ -582,6 +586,7 @@ async function runChild(
     stderr: child.stderr,
     ms: Date.now() - started,
     problems,
+    killedByStop,
   };
 }
 
@@ -711,7 +716,11 @@ async function run(ctx: IterationContext): Promise<IterationResult> {
         v.add(`${label}: unexpected line from the child: ${JSON.stringify(line.slice(0, 200))}`);
       }
     }
-    if (!ready && plan.after !== 'O') v.add(`${label}: the child never reported that it opened the WAL`);
+    // A child killed because the run stopped may not have got as far as opening the WAL (a torture run
+    // reported this for the iteration its 15-minute budget cut: iteration 534 of 535, seed 3305567364,
+    // which passes when run alone). What it acknowledged is still checked below.
+    if (!ready && plan.after !== 'O' && !runResult.killedByStop)
+      v.add(`${label}: the child never reported that it opened the WAL`);
 
     try {
       const ro = openWalReadOnly({ dir, verify: 'full' });
