@@ -19,9 +19,8 @@ import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { auditRecordView } from '../../src/record/AuditRecordView.ts';
 import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
 import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
-import { auditEncryptConfigSchema } from './config.ts';
 import type { EncryptProcessor } from './EncryptProcessor.ts';
-import { auditEncryptProcessorFactory } from './factory.ts';
+import { encryptProcessor } from './testing/startedWithStore.ts';
 
 vi.mock('node:fs', async (importOriginal) =>
   (await import('../../src/privacy/testutil/heldFs.ts')).withHeldFs(await importOriginal<typeof fs>()),
@@ -44,17 +43,11 @@ async function started(): Promise<{
 }> {
   const settings = testSettings('audit_encrypt');
   const open = vi.spyOn(KeyStore, 'open');
-  const p = auditEncryptProcessorFactory.create(
+  const p = encryptProcessor(
     settings,
-    auditEncryptConfigSchema.parse({
-      ...(auditEncryptProcessorFactory.createDefaultConfig() as object),
-      body: true,
-      key_store: {
-        directory: path.join(tmp.dir, `keys-${n++}`),
-        master_keys: [{ value: master.key.export().toString('base64') }],
-      },
-    }),
-  ) as EncryptProcessor;
+    path.join(tmp.dir, `keys-${n++}`),
+    master.key.export().toString('base64'),
+  );
   await p.start();
   const store = open.mock.results[0]?.value as KeyStore;
   open.mockRestore();

@@ -13,9 +13,7 @@ import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { auditRecordView } from '../../src/record/AuditRecordView.ts';
 import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
 import { testSettings } from '../filter/testing/loadProcessorConfigs.ts';
-import { auditEncryptConfigSchema } from './config.ts';
-import type { EncryptProcessor } from './EncryptProcessor.ts';
-import { auditEncryptProcessorFactory } from './factory.ts';
+import { encryptProcessor } from './testing/startedWithStore.ts';
 
 const tmp = makeTempDir('otel-audit-encrypt-deadline-');
 afterAll(() => tmp.cleanup());
@@ -31,18 +29,12 @@ async function withHungFlush(config: Record<string, unknown> = {}) {
   const syncer = new LoggingSyncer();
   const open = KeyStore.open.bind(KeyStore);
   vi.spyOn(KeyStore, 'open').mockImplementation((o: KeyStoreOptions) => open({ ...o, syncer }));
-  const p = auditEncryptProcessorFactory.create(
+  const p = encryptProcessor(
     settings,
-    auditEncryptConfigSchema.parse({
-      ...(auditEncryptProcessorFactory.createDefaultConfig() as object),
-      body: true,
-      key_store: {
-        directory: path.join(tmp.dir, `keys-${n++}`),
-        master_keys: [{ value: master.key.export().toString('base64') }],
-      },
-      ...config,
-    }),
-  ) as EncryptProcessor;
+    path.join(tmp.dir, `keys-${n++}`),
+    master.key.export().toString('base64'),
+    config,
+  );
   await p.start();
   const release = syncer.hold();
   p.process(

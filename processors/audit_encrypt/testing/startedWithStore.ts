@@ -5,6 +5,7 @@
 import { KeyStore } from '../../../src/privacy/KeyStore.ts';
 import { secretKeyFromBytes, SecretKeyRing } from '../../../src/privacy/SecretKey.ts';
 import type { RecordProcessor } from '../../../src/pipeline/RecordProcessor.ts';
+import type { EncryptProcessor } from '../EncryptProcessor.ts';
 import { testSettings } from '../../filter/testing/loadProcessorConfigs.ts';
 import { auditEncryptConfigSchema } from '../config.ts';
 import { auditEncryptProcessorFactory } from '../factory.ts';
@@ -29,17 +30,31 @@ export interface StartedWithStore {
   readonly directory: string;
 }
 
-/** Starts an audit_encrypt processor (`body: true`) whose key store is `directory`, and opens a reader of it. */
-export async function startedWithStore(directory: string, masterBase64: string): Promise<StartedWithStore> {
-  const settings = testSettings('audit_encrypt');
-  const p = auditEncryptProcessorFactory.create(
+/**
+ * An audit_encrypt processor (`body: true`, not started) whose key store is `directory` with `masterBase64`
+ * as its master key; `config` adds to (or overrides) that configuration.
+ */
+export function encryptProcessor(
+  settings: ReturnType<typeof testSettings>,
+  directory: string,
+  masterBase64: string,
+  config: Record<string, unknown> = {},
+): EncryptProcessor {
+  return auditEncryptProcessorFactory.create(
     settings,
     auditEncryptConfigSchema.parse({
       ...(auditEncryptProcessorFactory.createDefaultConfig() as object),
       body: true,
       key_store: { directory, master_keys: [{ value: masterBase64 }] },
+      ...config,
     }),
-  );
-  await p.start?.();
+  ) as EncryptProcessor;
+}
+
+/** Starts an audit_encrypt processor (`body: true`) whose key store is `directory`, and opens a reader of it. */
+export async function startedWithStore(directory: string, masterBase64: string): Promise<StartedWithStore> {
+  const settings = testSettings('audit_encrypt');
+  const p = encryptProcessor(settings, directory, masterBase64);
+  await p.start();
   return { p, settings, store: readKeyStore(directory, masterBase64), directory };
 }
