@@ -9,9 +9,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { resolveConfig } from '../config/resolve.ts';
-import { createFactoryRegistry } from '../src/pipeline/registry.ts';
-import { Service } from '../src/pipeline/Service.ts';
 import { encodeOtlpLogsProtobuf } from '../src/otlp/protobufCodec.ts';
 import { createAuditRecord } from '../src/record/AuditRecord.ts';
 import { otlpConfigSchema } from '../receivers/otlp/config.ts';
@@ -19,6 +16,7 @@ import { OtlpReceiver } from '../receivers/otlp/OtlpReceiver.ts';
 import { HoldingConsumer } from './helpers/holdingConsumer.ts';
 import { until } from './helpers/until.ts';
 import { fakeService } from './helpers/fakeService.ts';
+import { serviceOfYaml } from './helpers/serviceOfYaml.ts';
 
 const body = Buffer.from(encodeOtlpLogsProtobuf([createAuditRecord({ body: 'r' })]));
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -138,12 +136,7 @@ describe('Service.shutdown: an earlier deadline reaches the receivers while they
     // Before, the receivers' stage kept the 18 s (60% of 30 s) it began with: the request stayed open.
     const dir = mkdtempSync(path.join(tmpdir(), 'otel-audit-receiver-shutdown-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const registry = createFactoryRegistry();
-    const config = resolveConfig(
-      [
-        {
-          kind: 'yaml',
-          text: `
+    const service = serviceOfYaml(`
 receivers:
   otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
 exporters:
@@ -151,12 +144,7 @@ exporters:
 service:
   pipelines:
     logs: { receivers: [otlp], exporters: [audit_wal] }
-`,
-        },
-      ],
-      { catalog: registry.catalog },
-    );
-    const service = Service.build({ config, registry, logger: silent });
+`);
     const exporter = [...service.exporters.values()][0];
     const receiver = [...service.receivers.values()][0];
     if (!(receiver instanceof OtlpReceiver) || exporter === undefined)
@@ -204,12 +192,7 @@ describe('Service.shutdown: a deadline beyond what one setTimeout waits', () => 
 
 describe('Service.shutdown: only the components still shutting down hear of an earlier end', () => {
   it('a receiver already shut down is not called again; one still draining is, with the new share', async () => {
-    const registry = createFactoryRegistry();
-    const config = resolveConfig(
-      [
-        {
-          kind: 'yaml',
-          text: `
+    const service = serviceOfYaml(`
 receivers:
   otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
   otlp/2: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
@@ -218,12 +201,7 @@ exporters:
 service:
   pipelines:
     logs: { receivers: [otlp, otlp/2], exporters: [audit_wal] }
-`,
-        },
-      ],
-      { catalog: registry.catalog },
-    );
-    const service = Service.build({ config, registry, logger: silent });
+`);
     const [done, draining] = [...service.receivers.values()];
     const exporter = [...service.exporters.values()][0];
     if (done === undefined || draining === undefined || exporter === undefined) throw new Error('components');

@@ -3,10 +3,9 @@
  * writing under `walDir`, whose start and shutdown are replaced (nothing real runs, nothing is opened):
  * `shutdowns` keeps the deadline each component's shutdown was given, one entry per call.
  */
-import { resolveConfig } from '../../config/resolve.ts';
 import type { LogsExporter, Receiver } from '../../src/pipeline/factories.ts';
-import { createFactoryRegistry } from '../../src/pipeline/registry.ts';
-import { Service } from '../../src/pipeline/Service.ts';
+import type { Service } from '../../src/pipeline/Service.ts';
+import { serviceOfYaml } from './serviceOfYaml.ts';
 
 export interface FakeService {
   service: Service;
@@ -16,12 +15,7 @@ export interface FakeService {
 }
 
 export function fakeService(walDir: string): FakeService {
-  const registry = createFactoryRegistry();
-  const config = resolveConfig(
-    [
-      {
-        kind: 'yaml',
-        text: `
+  const service = serviceOfYaml(`
 receivers:
   otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
 exporters:
@@ -29,13 +23,7 @@ exporters:
 service:
   pipelines:
     logs: { receivers: [otlp], exporters: [audit_wal] }
-`,
-      },
-    ],
-    { catalog: registry.catalog },
-  );
-  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const service = Service.build({ config, registry, logger: quiet });
+`);
   const receiver = [...service.receivers.values()][0];
   const exporter = [...service.exporters.values()][0];
   if (receiver === undefined || exporter === undefined) throw new Error('no receiver or exporter');
