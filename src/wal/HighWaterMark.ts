@@ -94,9 +94,14 @@ export function readHighWaterMark(fs: FileSystem, dir: string): HighWaterMark | 
     const n = h.read(bytes, 0, bytes.length, 0);
     m = decodeHighWaterMark(bytes.subarray(0, n));
   } catch (err) {
-    if (h === undefined && errnoCode(err) === 'ENOENT') return undefined;
-    // Not a regular file (a FIFO: ESPIPE, NodeFileSystem refuses to open it), or an open or read error.
-    m = `cannot be read: ${errnoCode(err) ?? String(err)}`;
+    const code = errnoCode(err);
+    if (h === undefined && code === 'ENOENT') return undefined;
+    // Only a fault of the file itself makes the mark unreadable: not a regular file (a FIFO: ESPIPE,
+    // NodeFileSystem refuses to open it; a directory: EISDIR) or a media error reading it (EIO). Anything
+    // else (EMFILE, EACCES, ENOMEM...) is the environment's, not the WAL's: it is thrown as it is, never
+    // reported as a corrupt mark whose remedy is to remove it (that would drop the guard against lost records).
+    if (code !== 'ESPIPE' && code !== 'EISDIR' && code !== 'EIO') throw err;
+    m = `cannot be read: ${code}`;
   } finally {
     h?.close();
   }
