@@ -19,8 +19,6 @@ const tmp = makeTempDir('otel-audit-serve-hung-');
 afterAll(() => tmp.cleanup());
 const HANG = path.resolve(import.meta.dirname, 'testutil/hangBatchShutdown.ts');
 
-/** Segment files of the WAL at `dir` that do not end with a trailer (not sealed). */
-
 async function hungShutdown(
   name: string,
   hang: string,
