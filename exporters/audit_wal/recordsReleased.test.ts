@@ -8,11 +8,9 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../config/resolve.ts';
-import { createFactoryRegistry } from '../../src/pipeline/registry.ts';
-import { Service } from '../../src/pipeline/Service.ts';
 import { createAuditRecord, type AuditRecord } from '../../src/record/AuditRecord.ts';
 import { makeTempDir } from '../../src/wal/testutil/tmpdir.ts';
+import { startService, type RunningService } from '../../test/helpers/startService.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -22,13 +20,9 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-function build(walDir: string, processors: string): Service {
-  const registry = createFactoryRegistry();
-  const config = resolveConfig(
-    [
-      {
-        kind: 'yaml',
-        text: `
+/** The pipeline audit_sdk → [processors] → audit_wal (commits held back 3 s), started. */
+function started(walDir: string, processors: string): Promise<RunningService> {
+  return startService(`
 receivers: { audit_sdk: }
 processors:
   attributes: { actions: [{ key: added, value: x, action: insert }] }
@@ -37,13 +31,7 @@ exporters:
 service:
   pipelines:
     logs: { receivers: [audit_sdk], processors: [${processors}], exporters: [audit_wal] }
-`,
-      },
-    ],
-    { catalog: registry.catalog },
-  );
-  const quiet = { info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
-  return Service.build({ config, registry, logger: quiet });
+`);
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -53,8 +41,7 @@ describe('records are not held while their commit is in flight', () => {
     it(`pipeline [${processors || 'no processor'}] → audit_wal: collectable before the commit`, async () => {
       const tmp = makeTempDir('otel-audit-released-');
       cleanups.push(tmp.cleanup);
-      const service = build(`${tmp.dir}/wal`, processors);
-      await service.start();
+      const { service, stop } = await started(`${tmp.dir}/wal`, processors);
       try {
         const pipeline = service.pipelines.get('logs');
         if (pipeline === undefined) throw new Error('no logs pipeline');
@@ -77,7 +64,7 @@ describe('records are not held while their commit is in flight', () => {
         expect(collected).toBe(64);
         await done;
       } finally {
-        await service.shutdown(10_000);
+        await stop();
       }
     });
   }
