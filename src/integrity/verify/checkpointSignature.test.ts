@@ -8,16 +8,12 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditRecord } from '../../record/AuditRecord.ts';
 import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
-import { Wal } from '../../wal/Wal.ts';
-import { ChainSequencer } from '../chain/ChainSequencer.ts';
-import { ChainState } from '../chain/ChainState.ts';
 import { generateKeyPair } from '../sign/generateKeyPair.ts';
 import { keyId } from '../sign/keyId.ts';
 import { KeyRing, type KeyRingVerification, type KeyRingVerifyInput } from '../sign/KeyRing.ts';
 import { signBytes } from '../sign/signBytes.ts';
-import { writeUnsignedStream } from './testutil/unsignedStream.ts';
+import { writeStream, writeUnsignedStream } from './testutil/unsignedStream.ts';
 import { verifyWal, type VerifyOptions } from './verifyWal.ts';
 import { verifyWalParallel } from './verifyWalParallel.ts';
 
@@ -48,25 +44,10 @@ function ringOf(pem: string, id?: string): CountingRing {
 /** 30 records with an Ed25519-signed checkpoint every 4. */
 beforeAll(async () => {
   const key = createPrivateKey(signer.privateKeyPem);
-  const wal = Wal.open({ dir: signed, syncPolicy: 'none', preallocate: 'off' });
-  const sequencer = new ChainSequencer(
-    {
-      chain: new ChainState('s'),
-      signer: { algorithm: 'EdDSA', keyId: signerKeyId, sign: (d) => signBytes('EdDSA', key, d) },
-      checkpointEveryRecords: 4,
-      checkpointEveryMs: 3_600_000,
-      clock: () => 1n,
-    },
-    0,
-  );
-  wal.setSequencer(sequencer);
-  await wal.appendDeferred(
-    Array.from({ length: 30 }, (_, i) =>
-      sequencer.deferredRecord(createAuditRecord({ body: `r ${i}` }), BigInt(i + 1), 256),
-    ),
-  );
-  await wal.appendDeferred([sequencer.deferredCheckpoint()]);
-  await wal.close();
+  await writeStream(signed, 's', 30, {
+    signer: { algorithm: 'EdDSA', keyId: signerKeyId, sign: (d) => signBytes('EdDSA', key, d) },
+    checkpointEveryRecords: 4,
+  });
   await writeUnsignedStream(unsigned, 'u', 10);
 });
 
