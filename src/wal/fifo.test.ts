@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { segmentFileName } from './format.ts';
 import { HIGH_WATER_MARK_FILE, readHighWaterMark } from './HighWaterMark.ts';
 import { NodeFileSystem } from './fs/NodeFileSystem.ts';
+import { LOCK_FILE } from './lock.ts';
 import { openWalReadOnly } from './readOnly.ts';
 import { makeTempDir } from './testutil/tmpdir.ts';
 import { Wal } from './Wal.ts';
@@ -39,6 +40,17 @@ describe('a FIFO under a WAL file name', () => {
     const ro = openWalReadOnly({ dir });
     expect(ro.report.corruptions).toEqual([expect.objectContaining({ kind: 'bad-high-water-mark' })]);
     expect([...ro.reader.records()]).toHaveLength(5);
+  });
+
+  it('as the lock file: a writer takes it over as an unreadable (stale) lock instead of hanging', async () => {
+    const dir = await walWithRecords();
+    const lock = path.join(dir, LOCK_FILE);
+    execFileSync('mkfifo', [lock]);
+    expect(() => new NodeFileSystem().readFile(lock)).toThrow(/ESPIPE/);
+    const wal = Wal.open({ dir, preallocate: 'off' });
+    expect(wal.recovery.lastSeq).toBe(5);
+    expect(fs.statSync(lock).isFile()).toBe(true);
+    await wal.close();
   });
 
   it('as a segment: opening the directory fails at once instead of hanging', async () => {

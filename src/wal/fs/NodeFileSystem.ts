@@ -141,8 +141,14 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
+  /** Through `openRegular`, as `open`: a FIFO under a lock or cursor file's name must not hang the read. */
   readFile(path: string): Uint8Array {
-    return fs.readFileSync(path);
+    const fd = openRegular(path, 'read');
+    try {
+      return fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   openAsync(path: string, mode: OpenMode): Promise<FileHandle> {
