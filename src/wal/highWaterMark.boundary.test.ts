@@ -12,14 +12,12 @@ import { frameLocations } from './testutil/frames.ts';
 import { readHighWaterMark } from './HighWaterMark.ts';
 import type { WalOptions } from './options.ts';
 import { payloadFor } from './testutil/frames.ts';
+import { SMALL_WAL } from './testutil/smallWal.ts';
 import { Wal } from './Wal.ts';
 
 const DIR = '/wal';
 const SMALL: Omit<WalOptions, 'dir' | 'fs'> = {
-  segmentBytesMax: 16 * 1024,
-  payloadBytesMax: 1024,
-  preallocate: 'inline',
-  indexIntervalBytes: 1024,
+  ...SMALL_WAL,
   highWaterMarkIntervalMs: 0,
   failureBackoffMs: 0,
   onWarning: () => undefined,

@@ -10,16 +10,12 @@ import { segmentFileName } from './format.ts';
 import { HIGH_WATER_MARK_FILE, readHighWaterMark } from './HighWaterMark.ts';
 import type { WalOptions } from './options.ts';
 import { frameLocations, payloadFor } from './testutil/frames.ts';
+import { SMALL_WAL } from './testutil/smallWal.ts';
 import { Wal } from './Wal.ts';
 import { WalRecordsLostError } from './WalRecordsLostError.ts';
 
 const DIR = '/wal';
-const SMALL: Omit<WalOptions, 'dir' | 'fs'> = {
-  segmentBytesMax: 16 * 1024,
-  payloadBytesMax: 1024,
-  preallocate: 'inline',
-  indexIntervalBytes: 1024,
-};
+const SMALL: Omit<WalOptions, 'dir' | 'fs'> = SMALL_WAL;
 
 /** A SimDisk that counts the renames onto the mark, synchronous and on the thread pool. */
 class MarkCountingDisk extends SimDisk {

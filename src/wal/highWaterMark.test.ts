@@ -16,16 +16,14 @@ import {
 import type { WalOptions } from './options.ts';
 import { openWalReadOnly } from './readOnly.ts';
 import { frameLocations, payloadFor } from './testutil/frames.ts';
+import { SMALL_WAL } from './testutil/smallWal.ts';
 import { Wal } from './Wal.ts';
 import { WalRecordsLostError } from './WalRecordsLostError.ts';
 
 const DIR = '/wal';
 const MARK = `${DIR}/${HIGH_WATER_MARK_FILE}`;
 const SMALL: Omit<WalOptions, 'dir' | 'fs'> = {
-  segmentBytesMax: 16 * 1024,
-  payloadBytesMax: 1024,
-  preallocate: 'inline',
-  indexIntervalBytes: 1024,
+  ...SMALL_WAL,
   // Rollover and close only: the periodic write has its own tests (highWaterMark.periodic.test.ts).
   highWaterMarkIntervalMs: 0,
 };

@@ -6,17 +6,13 @@ import { crc32c } from '@node-rs/crc32';
 import { describe, expect, it } from 'vitest';
 import { SimDisk } from './fs/SimDisk.ts';
 import { frameLocations, payloadFor } from './testutil/frames.ts';
+import { SMALL_WAL } from './testutil/smallWal.ts';
 import { Wal } from './Wal.ts';
 import type { WalOptions } from './options.ts';
 import { segmentFileName } from './format.ts';
 
 const DIR = '/wal';
-const SMALL: Omit<WalOptions, 'dir' | 'fs'> = {
-  segmentBytesMax: 16 * 1024,
-  payloadBytesMax: 1024,
-  preallocate: 'inline',
-  indexIntervalBytes: 1024,
-};
+const SMALL: Omit<WalOptions, 'dir' | 'fs'> = SMALL_WAL;
 
 /** Appends `n` records one commit each (every record acknowledged); returns the open WAL. */
 async function writeAcked(disk: SimDisk, n: number, opts: Partial<WalOptions> = {}): Promise<Wal> {
