@@ -24,6 +24,7 @@ import { FrameType } from '../../wal/format.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
 import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
 import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobuf } from '../protobufCodec.ts';
+import { encodeRecordsWithRoom } from './encodeFramedBatch.ts';
 
 const tmp = makeTempDir('otel-audit-wire-');
 let svc: RunningService;
@@ -144,6 +145,17 @@ function threeRecords(i: number): AuditRecord[] {
   );
 }
 
+/** A received batch written at once, as the audit_wal exporter writes it (`encodeRecordsWithRoom`): encodeRecord's bytes. */
+function expectBatchStoredAsEncodeRecord(records: readonly AuditRecord[]): void {
+  const framed = encodeRecordsWithRoom(1, records, 3, 2);
+  expect(framed).toHaveLength(records.length);
+  records.forEach((r, i) => {
+    const f = framed[i];
+    if (!(f instanceof Buffer)) throw new Error(`record ${i} refused: ${String(f?.error)}`);
+    expect(Buffer.from(f.subarray(3, f.length - 2)).equals(Buffer.from(encodeRecord(r)))).toBe(true);
+  });
+}
+
 /** `r` kept its wire bytes, and they give the same stored bytes as encodeRecord (client attributes stamped). */
 function expectStoredWithItsWire(r: AuditRecord): void {
   expect(validWireOf(r)).toBeDefined();
@@ -181,6 +193,7 @@ describe('the receivers ask for the wire bytes (decodeOtlpLogsProtobuf keeps non
     expect(records).toHaveLength(3 * sentCount);
     // more small allocations from Node's pool after the requests: none may reach a record's bytes
     for (let i = 0; i < 4096; i++) Buffer.allocUnsafe(1 + (i % 300)).fill(0xee);
+    for (const b of seen) expectBatchStoredAsEncodeRecord(b.records);
     for (const r of records) {
       expectStoredWithItsWire(r);
       expect(r.body).toMatch(/^b\d+\.\d(:y+)?$/);
@@ -204,6 +217,7 @@ describe('the receivers ask for the wire bytes (decodeOtlpLogsProtobuf keeps non
       await receiver.shutdown(2_000);
     }
     const records = seen.flatMap((b) => b.records);
+    for (const b of seen) expectBatchStoredAsEncodeRecord(b.records);
     expect(records).toHaveLength(3 * sentCount);
     for (const r of records) {
       expectStoredWithItsWire(r);
