@@ -24,7 +24,7 @@ import { FrameType } from '../../wal/format.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
 import { makeTempDir } from '../../wal/testutil/tmpdir.ts';
 import { decodeOtlpLogsProtobuf, encodeOtlpLogsProtobuf } from '../protobufCodec.ts';
-import { encodeRecordsWithRoom } from './encodeFramedBatch.ts';
+import { EncodeRefusal, encodeRecordsWithRoom } from './encodeFramedBatch.ts';
 
 const tmp = makeTempDir('otel-audit-wire-');
 let svc: RunningService;
@@ -151,7 +151,8 @@ function expectBatchStoredAsEncodeRecord(records: readonly AuditRecord[]): void 
   expect(framed).toHaveLength(records.length);
   records.forEach((r, i) => {
     const f = framed[i];
-    if (!(f instanceof Buffer)) throw new Error(`record ${i} refused: ${String(f?.error)}`);
+    if (!(f instanceof Buffer))
+      throw new Error(`record ${i} refused: ${f instanceof EncodeRefusal ? String(f.error) : 'no result'}`);
     expect(Buffer.from(f.subarray(3, f.length - 2)).equals(Buffer.from(encodeRecord(r)))).toBe(true);
   });
 }
