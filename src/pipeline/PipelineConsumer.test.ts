@@ -189,3 +189,46 @@ describe('RecordsRejectedError when a processor also drops records', () => {
     expect(err.message).toMatch(/2 record\(s\) refused, 2 accepted \(durable, or dropped by a processor\)/);
   });
 });
+
+describe("an exporter's refusal is reported at the record's place in the batch", () => {
+  /** Refuses every record it is given, each by its index in the batch it got. */
+  const refusingExporter: LogsExporter = {
+    start: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+    consumeLogs: (batch) =>
+      Promise.reject(
+        new RecordsRejectedError({
+          rejected: batch.records.map((_, index) => ({ index, error: new PermanentError('too large') })),
+          acceptedCount: 0,
+        }),
+      ),
+  };
+
+  it('when a processor drops the first of two occurrences of one record object, the kept one is named', async () => {
+    const shared = createAuditRecord({ body: 'twice' });
+    let seen = 0;
+    // Stateful: drops the first time it meets the shared record, keeps the second.
+    const dropFirstVisit: RecordProcessor = {
+      mutates: false,
+      process: (view) => view.getBody() !== 'twice' || ++seen > 1,
+    };
+    const pipeline = new PipelineConsumer('logs', [dropFirstVisit], [refusingExporter]);
+    const err = (await rejection(
+      pipeline.consumeLogs({ records: [shared, shared, createAuditRecord({ body: 'other' })] }),
+    )) as RecordsRejectedError;
+    expect(err).toBeInstanceOf(RecordsRejectedError);
+    // Kept: position 1 (the second occurrence) and position 2; position 0 was dropped, not refused.
+    expect(err.rejected.map((r) => r.index)).toEqual([1, 2]);
+    expect(err.droppedCount).toBe(1);
+  });
+
+  it('with drops between, each refusal keeps its own place', async () => {
+    const dropNoise: RecordProcessor = { mutates: false, process: (view) => view.getBody() !== 'noise' };
+    const pipeline = new PipelineConsumer('logs', [dropNoise], [refusingExporter]);
+    const err = (await rejection(
+      pipeline.consumeLogs(batchOf('noise', 'a', 'noise', 'noise', 'b')),
+    )) as RecordsRejectedError;
+    expect(err.rejected.map((r) => r.index)).toEqual([1, 4]);
+    expect([err.rejectedCount, err.acceptedCount, err.droppedCount]).toEqual([2, 3, 3]);
+  });
+});

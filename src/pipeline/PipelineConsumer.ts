@@ -52,16 +52,20 @@ export class PipelineConsumer implements LogsConsumer {
   consumeLogs(batch: LogBatch): Promise<void> {
     let kept: AuditRecord[];
     let rejected: readonly RejectedRecord[];
+    let positions: readonly number[] | undefined;
     try {
-      ({ kept, rejected } = processRecords(batch.records, this.processors, this.processorIds));
+      ({
+        kept,
+        rejected,
+        keptPositions: positions,
+      } = processRecords(batch.records, this.processors, this.processorIds));
     } catch (err) {
       return Promise.reject(err);
     }
     const counts = { total: batch.records.length, rejected, kept: kept.length };
     if (kept.length === 0) return this.settle(undefined, counts, undefined);
-    // Positions of the kept records in the batch, for an exporter's refusals (its indices are positions in
-    // `kept`); undefined when every record was kept (the same positions).
-    const positions = kept.length === batch.records.length ? undefined : positionsIn(kept, batch.records);
+    // `positions`: the kept records' places in the batch, for an exporter's refusals (its indices are
+    // positions in `kept`); undefined when every record was kept (the same positions).
     const out: LogBatch = batch.client ? { records: kept, client: batch.client } : { records: kept };
     // What the kept records depend on (new data keys) is durable before any exporter gets them.
     let pending: Promise<void> | undefined;
@@ -149,13 +153,6 @@ class FlushFailed {
 }
 
 /** The position in `records` of each of `kept` (a subsequence of `records`: same objects, same order). */
-function positionsIn(kept: readonly unknown[], records: readonly unknown[]): number[] {
-  const position = new Array<number>(kept.length);
-  for (let i = 0, k = 0; i < records.length && k < kept.length; i++)
-    if (records[i] === kept[k]) position[k++] = i;
-  return position;
-}
-
 function mergeRejected(a: readonly RejectedRecord[], b: readonly RejectedRecord[]): RejectedRecord[] {
   return [...a, ...b].sort((x, y) => x.index - y.index);
 }

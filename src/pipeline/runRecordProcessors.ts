@@ -22,6 +22,13 @@ export interface ProcessedRecords {
   readonly kept: AuditRecord[];
   /** Records refused, in order (empty when none). */
   readonly rejected: readonly RejectedRecord[];
+  /**
+   * `keptPositions[k]` is the position in the input of `kept[k]`; undefined when every record was kept
+   * (the same positions). Counted here, not matched by object afterwards: the same record object may
+   * appear twice in a batch (an SDK caller emitting one object twice), and a processor may keep one
+   * occurrence and drop the other.
+   */
+  readonly keptPositions?: readonly number[];
 }
 
 const NONE: readonly RejectedRecord[] = Object.freeze([]);
@@ -36,6 +43,7 @@ export function processRecords(
   // A processor that may change records: their wire bytes (recordWire.ts) go before any processor runs.
   const changesContent = processors.some((p) => p.preservesContent !== true);
   const kept: AuditRecord[] = [];
+  const positions: number[] = [];
   let rejected: RejectedRecord[] | undefined;
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as AuditRecord;
@@ -48,9 +56,14 @@ export function processRecords(
       (rejected ??= []).push({ index: i, error: refusal(err, processorIds[j] ?? `#${j}`, i) });
       continue;
     }
-    if (j === processors.length) kept.push(record);
+    if (j === processors.length) {
+      kept.push(record);
+      positions.push(i);
+    }
   }
-  return { kept, rejected: rejected ?? NONE };
+  return kept.length === records.length
+    ? { kept, rejected: rejected ?? NONE }
+    : { kept, rejected: rejected ?? NONE, keptPositions: positions };
 }
 
 /** The record's own refusal, or rethrows an error that is the batch's (retryable or a service problem). */
