@@ -5,16 +5,12 @@ import { decodeRecord } from '../../src/record/walCodec.ts';
 import { FrameType } from '../../src/wal/format.ts';
 import { SimDisk } from '../../src/wal/fs/SimDisk.ts';
 import { openWalReadOnly } from '../../src/wal/readOnly.ts';
+import { until } from '../../test/helpers/until.ts';
 import { AuditWalExporter } from './AuditWalExporter.ts';
 import { createDefaultAuditWalConfig, type AuditWalConfig } from './config.ts';
 
 const silent = { info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
 const rec = (tag: string) => createAuditRecord({ severityText: tag });
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A started exporter over a SimDisk WAL (no preallocation, reopen without backoff). */
 async function startOnSimDisk(
