@@ -8,29 +8,23 @@ import { createPublicKey } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../config/resolve.ts';
 import { generateKeyPair } from '../src/integrity/sign/generateKeyPair.ts';
 import { KeyRing } from '../src/integrity/sign/KeyRing.ts';
 import { verifyWal } from '../src/integrity/verify/verifyWal.ts';
-import { createFactoryRegistry } from '../src/pipeline/registry.ts';
-import { Service } from '../src/pipeline/Service.ts';
+import type { Service } from '../src/pipeline/Service.ts';
 import { createAuditRecord } from '../src/record/AuditRecord.ts';
 import { makeTempDir } from '../src/wal/testutil/tmpdir.ts';
-import { quietLogger, walRecords } from './helpers/startService.ts';
+import { serviceOfYaml } from './helpers/serviceOfYaml.ts';
+import { walRecords } from './helpers/startService.ts';
 
 const tmp = makeTempDir('otel-audit-chain-');
 afterAll(() => tmp.cleanup());
 const keys = generateKeyPair('EdDSA');
 const keyFile = path.join(tmp.dir, 'signing.pem');
 writeFileSync(keyFile, keys.privateKeyPem);
-const registry = createFactoryRegistry();
 
 function build(walDir: string, perRecord = false): Service {
-  const config = resolveConfig(
-    [
-      {
-        kind: 'yaml',
-        text: `
+  return serviceOfYaml(`
 receivers: { audit_sdk: }
 processors:
   attributes: { actions: [{ key: env, value: prod, action: upsert }] }
@@ -44,12 +38,7 @@ exporters:
 service:
   pipelines:
     logs: { receivers: [audit_sdk], processors: [attributes, audit_chain, audit_sign], exporters: [audit_wal] }
-`,
-      },
-    ],
-    { catalog: registry.catalog },
-  );
-  return Service.build({ config, registry, logger: quietLogger });
+`);
 }
 
 async function send(service: Service, from: number, count: number): Promise<void> {
@@ -129,23 +118,15 @@ describe('hash chain and signed checkpoints', () => {
   });
 
   it('refuses a processor that changes records after audit_chain, naming both', () => {
-    const config = resolveConfig(
-      [
-        {
-          kind: 'yaml',
-          text: `
+    const yaml = `
 receivers: { audit_sdk: }
 processors:
   audit_chain:
   attributes: { actions: [{ key: env, value: prod, action: upsert }] }
 exporters: { audit_wal: { directory: ${tmp.dir}/never } }
 service: { pipelines: { logs: { receivers: [audit_sdk], processors: [audit_chain, attributes], exporters: [audit_wal] } } }
-`,
-        },
-      ],
-      { catalog: registry.catalog },
-    );
-    expect(() => Service.build({ config, registry, logger: quietLogger })).toThrow(
+`;
+    expect(() => serviceOfYaml(yaml)).toThrow(
       /"attributes" can change records but comes after "audit_chain"/,
     );
   });
