@@ -22,7 +22,10 @@
  * damaged region the reader skips (a bad CRC in a sealed segment: opening the
  * WAL does not check those frame by frame), with no record of the stream after
  * it makes the chain `broken` (it may have held the stream's last record:
- * resuming before it would fork).
+ * resuming before it would fork). A last checkpoint whose frontier does not
+ * hash to its root is not resumed from: the stream is replayed from its first
+ * seq, and is `broken` when fewer of its records than the checkpoint covers
+ * stand before it (records gone unseen, e.g. the WAL's first segment removed).
  */
 import { OtelAuditError } from '../../errors.ts';
 import { FrameType } from '../../wal/format.ts';
@@ -97,6 +100,11 @@ export function recoverChain(
   let chain = new ChainState(streamId);
   let fromSeq = firstSeq;
   let fromCheckpoint = false;
+  /**
+   * The last checkpoint when the chain cannot resume from it (its frontier does not hash to its root):
+   * replayed from the start, the stream must still reach its tree size by its seq, or records are missing.
+   */
+  let unresumed: { seq: number; treeSize: number } | undefined;
   if (last) {
     const c = last.cp.checkpoint;
     const tree = { size: c.treeSize, frontier: last.cp.frontier };
@@ -112,6 +120,7 @@ export function recoverChain(
     } catch (err) {
       problems.push(`checkpoint at seq ${last.seq}: ${String(err)}; replaying from the start`);
     }
+    if (!fromCheckpoint) unresumed = { seq: last.seq, treeSize: c.treeSize };
   }
   const notes: string[] = [];
   let replayed = 0;
@@ -126,7 +135,23 @@ export function recoverChain(
     problems.push(`the damaged frame at ${d.segment} offset ${d.offset} (${d.reason}) was skipped`);
     unread ??= `the damaged frame at ${d.segment} offset ${d.offset} was skipped`;
   };
+  /**
+   * At the unresumed checkpoint's place: fewer records of the stream before it than it covers (those before
+   * the WAL's oldest segment are gone unseen, e.g. a removed first segment) makes the chain `broken`: resumed
+   * short of its tree size, new records would take numbers the checkpoint covers (a fork). Was ignored.
+   */
+  const passCheckpoint = (): void => {
+    if (unresumed === undefined) return;
+    if (chain.size < unresumed.treeSize) {
+      broken = true;
+      problems.push(
+        `checkpoint at seq ${unresumed.seq} covers ${unresumed.treeSize} records of stream ${streamId} but only ${chain.size} were found before it: records of the stream are missing, so the chain is not resumed (new records would take their numbers)`,
+      );
+    }
+    unresumed = undefined;
+  };
   for (const f of reader.records({ fromSeq, types: [FrameType.RECORD], onDamage })) {
+    if (unresumed !== undefined && f.seq > unresumed.seq) passCheckpoint();
     let facts: ChainFacts;
     try {
       // Bounded: a CRC-valid hostile frame must not exhaust memory at start (chainFacts.ts).
@@ -176,6 +201,7 @@ export function recoverChain(
     replayed++;
     resumedAfterSeq = f.seq;
   }
+  passCheckpoint();
   if (unread !== undefined) {
     // Not read (damaged, not a record, or beyond the element budget without readable chain attributes or a
     // stored hash) and no record of the stream after it: it may be the stream's last record, and resuming
