@@ -47,9 +47,7 @@ service:
 }
 
 describe('a new stream taken over an earlier loss the WAL reports', () => {
-  // Known defect outside this area (exporters/audit_wal/WalIntegrity.ts:121 logs its own fixed line instead of
-  // src/integrity/chain/newStreamMessage.ts): remove `.fails` when it uses it.
-  it.fails('says the loss is an earlier one, not that the stream just lost records', async () => {
+  it('says the loss is an earlier one, not that the stream just lost records', async () => {
     const walDir = path.join(tmp.dir, 'wal');
     await run(walDir, { streamId: 's', from: 0, count: 60 });
     const segments = fs

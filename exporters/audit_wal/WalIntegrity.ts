@@ -22,6 +22,7 @@ import { OtelAuditError, WalPayloadTooLargeError } from '../../src/errors.ts';
 import { ChainSequencer, UNSIGNED, type CheckpointSigner } from '../../src/integrity/chain/ChainSequencer.ts';
 import { encodeSignedCheckpoint, type SignedCheckpoint } from '../../src/integrity/chain/checkpoint.ts';
 import { ChainRecoveryError } from '../../src/integrity/chain/ChainRecoveryError.ts';
+import { newStreamMessage } from '../../src/integrity/chain/newStreamMessage.ts';
 import {
   recoverChain,
   type RecoverChainOptions,
@@ -130,8 +131,17 @@ export class WalIntegrity {
         this.logger.warn(
           `${this.id}: chain ${streamId} starts at WAL seq ${firstSeq} (${FIRST_SEQ_FILE} was missing): the damage before it is not its own`,
         );
-      } else
-        this.logger.error(`${this.id}: chain ${streamId} lost records; continuing as new stream ${next}`);
+      } else {
+        const facts = {
+          streamId,
+          next,
+          records: recovered.chain.size,
+          resumedAfterSeq: recovered.resumedAfterSeq,
+          lost,
+          walLastSeq: firstSeq - 1,
+        };
+        this.logger.error(`${this.id}: ${newStreamMessage(facts)}`);
+      }
       durableWrite(path.join(dir, FIRST_SEQ_FILE), `${firstSeq} ${next}\n`);
       if (next !== streamId) durableWrite(path.join(dir, STREAM_ID_FILE), `${next}\n`);
       streamId = next;
