@@ -46,16 +46,32 @@ service:
   return errors;
 }
 
+/** A WAL where stream `s` lost its newest segment and, the loss accepted, went on as `s-r<n>`. */
+async function walWithAcceptedLoss(walDir: string): Promise<void> {
+  await run(walDir, { streamId: 's', from: 0, count: 60 });
+  const segments = fs
+    .readdirSync(walDir)
+    .filter((f) => f.endsWith('.wal'))
+    .sort();
+  fs.rmSync(path.join(walDir, segments.at(-1) as string));
+  await run(walDir, { streamId: 's', from: 60, count: 12, acceptThroughSeq: 1_000 }); // s-r<n> starts
+}
+
 describe('a new stream taken over an earlier loss the WAL reports', () => {
+  it('another stream_id configured: both lines say the stream has no record in the WAL', async () => {
+    const walDir = path.join(tmp.dir, 'wal-t');
+    await walWithAcceptedLoss(walDir);
+    fs.rmSync(path.join(walDir, 'stream_id'));
+    const errors = await run(walDir, { streamId: 't', from: 72, count: 3 });
+    const all = errors.join('\n');
+    expect(all).toMatch(/^audit_wal: chain t has no record in the WAL, but the WAL lost seqs /m);
+    expect(all).toMatch(/^audit_wal: chain t has no record in the WAL, which lost seqs /m);
+    expect(all).not.toMatch(/resumes after WAL seq|lost records; continuing/);
+  });
+
   it('says the loss is an earlier one, not that the stream just lost records', async () => {
     const walDir = path.join(tmp.dir, 'wal');
-    await run(walDir, { streamId: 's', from: 0, count: 60 });
-    const segments = fs
-      .readdirSync(walDir)
-      .filter((f) => f.endsWith('.wal'))
-      .sort();
-    fs.rmSync(path.join(walDir, segments.at(-1) as string));
-    await run(walDir, { streamId: 's', from: 60, count: 12, acceptThroughSeq: 1_000 }); // s-r<n> starts
+    await walWithAcceptedLoss(walDir);
     const [first, second] = verifyWal({ dir: walDir }).streams;
     expect(first?.streamId).toBe('s');
     const started = second?.streamId ?? '';

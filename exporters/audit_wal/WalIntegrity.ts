@@ -104,8 +104,12 @@ export class WalIntegrity {
     // what is left would give new records their numbers (a fork verify cannot see).
     const lost = lossAfter(wal.recovery, recovered.resumedAfterSeq);
     if (!recovered.broken && lost !== undefined) {
+      const where =
+        recovered.chain.size === 0
+          ? `has no record in the WAL`
+          : `resumes after WAL seq ${recovered.resumedAfterSeq}`;
       this.logger.error(
-        `${this.id}: chain ${streamId} resumes after WAL seq ${recovered.resumedAfterSeq}, but the WAL lost seqs ${lost.fromSeq}..${lost.toSeq} (${lost.kind}): records of the stream may be among them`,
+        `${this.id}: chain ${streamId} ${where}, but the WAL lost seqs ${lost.fromSeq}..${lost.toSeq} (${lost.kind}): records of the stream may be among them`,
       );
     }
     if (recovered.broken || published > recovered.chain.size || lost !== undefined) {
@@ -137,7 +141,8 @@ export class WalIntegrity {
           next,
           records: recovered.chain.size,
           resumedAfterSeq: recovered.resumedAfterSeq,
-          lost,
+          // The loss is the reason only when nothing else is (a broken chain, a checkpoint beyond the records).
+          lost: recovered.broken || published > recovered.chain.size ? undefined : lost,
           walLastSeq: firstSeq - 1,
         };
         this.logger.error(`${this.id}: ${newStreamMessage(facts)}`);
