@@ -6,14 +6,33 @@
  * (without `onDamage`, damage throws `WalCorruptError`).
  *
  * With `checkSealed` (a read-only open that trusted sealed segments through
- * their footers, `openWalReadOnly({ verify: 'once' })`), reading a sealed
- * segment also checks that it holds exactly what its footer vouches for: one
- * intact frame after another from the segment header to the footer, numbered
- * firstSeq..lastSeq. Every frame's CRC is then checked once, by the reader,
- * instead of once at open (`verify: 'full'`) and again here. Anything else
- * throws `WalSealedMismatchError` instead of being reported through
- * `onDamage`: only recovery's walk of the segment (`verify: 'full'`) can say
- * what the damage is and which sequence numbers it cost.
+ * their footers, `openWalReadOnly({ verify: 'tail' | 'once' })`), reading a
+ * sealed segment also checks that it holds exactly what its footer vouches
+ * for: one intact frame after another from the segment header to the footer,
+ * numbered firstSeq..lastSeq. Such a segment is bounded by the file names
+ * alone (the next segment's first number), not by its footer's last number,
+ * and is read from its header — or, for a read that starts after its first
+ * record, from the footer's index block, as long as what is read proves that
+ * the index skipped none of the range (the first frame read is numbered at or
+ * before the first wanted, the frames run on one by one; else it is read
+ * again from the header and the index named if nothing else was wrong). So a
+ * footer that lies cannot hide a record of the range read; only its time
+ * bounds (and its index's, for a time range) are still trusted to skip what
+ * cannot match. What is checked depends on how far the read goes: a read that
+ * stops inside the segment (`toSeq`) checks the frames it reads. Every
+ * frame's CRC is checked once, by the reader. Where the segment is not what
+ * its footer says, `sealedMismatch` decides:
+ * - `throw` (default; `verify: 'once'`): `WalSealedMismatchError`, not
+ *   reported through `onDamage`: the caller opens again with `verify: 'full'`
+ *   to have recovery's walk say what the damage is and which numbers it cost
+ *   (`otel-audit verify`).
+ * - `report` (`verify: 'tail'`: replay, prove, reidentify): the segment is
+ *   read on frame by frame like an unsealed one, each frame's CRC checked,
+ *   and the damage reported through `onDamage` where it is met: a bad frame
+ *   as always (its reason, e.g. `crc`), resynchronising at the next intact
+ *   frame; a frame numbered out of sequence, frames after the footer's last
+ *   number or frames that end before it, as a reason naming the footer. Every
+ *   intact frame of the range is returned, whatever the footer says.
  */
 import { assert, WalCorruptError } from '../errors.ts';
 import type { FileSystem } from './fs/FileSystem.ts';
@@ -38,6 +57,12 @@ export interface ReadDamage {
   readonly segment: string;
   readonly offset: number;
   readonly reason: string;
+  /**
+   * True when this is a sealed segment not being what its footer vouches for (a frame out of sequence,
+   * frames past the footer's last number or ending before it) rather than a bad frame: the frames are
+   * read on, none is skipped for it (see the top of this file, `sealedMismatch: 'report'`).
+   */
+  readonly sealedMismatch?: true;
 }
 
 export interface ReadOptions {
@@ -72,9 +97,14 @@ export interface WalReaderSource {
   readonly isClosed: () => boolean;
   /**
    * Check each sealed segment read against its footer (see the top of this file); default false. For
-   * segments whose footer recovery trusted without walking them (`verify: 'tail'`).
+   * segments whose footer recovery trusted without walking them (`verify: 'tail'` or `'once'`).
    */
   readonly checkSealed?: boolean;
+  /**
+   * With `checkSealed`: a sealed segment that does not match its footer throws `WalSealedMismatchError`
+   * (`throw`, the default) or is reported through `onDamage` and read on frame by frame (`report`).
+   */
+  readonly sealedMismatch?: 'throw' | 'report';
 }
 
 /**
@@ -85,11 +115,14 @@ export interface WalReaderSource {
 export class WalSealedMismatchError extends WalCorruptError {
   readonly segment: string;
   readonly offset: number;
+  /** What does not match, with the segment and offset left out (the reason `report` mode gives `onDamage`). */
+  readonly what: string;
 
   constructor(segment: string, offset: number, what: string) {
     super(`${segment}: at offset ${offset}, ${what}: the segment is not what its footer vouches for`);
     this.segment = segment;
     this.offset = offset;
+    this.what = `${what}: the segment is not what its footer vouches for`;
   }
 }
 
@@ -107,23 +140,49 @@ export class WalReader {
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i] as SegmentInfo;
       const next = segs[i + 1];
-      // An empty sealed segment is never read below: its footer alone says where its data ends.
-      if (this.checked(seg) && seg.lastSeq < seg.firstSeq && seg.dataEnd !== SEGMENT_HEADER_BYTES) {
-        throw new WalSealedMismatchError(
-          seg.name,
-          SEGMENT_HEADER_BYTES,
-          'data before the footer of an empty segment',
-        );
-      }
+      const checked = this.checked(seg);
+      // A checked segment's footer is what is checked, so its last number does not bound the read: the
+      // next segment's first does. Sealed, it holds all it ever will: what a live writer has not yet
+      // made durable (`durable`) is never in it.
       const upper = Math.min(
-        seg.lastSeq,
+        checked ? Infinity : seg.lastSeq,
         next ? next.firstSeq - 1 : Infinity,
         opts.toSeq ?? Infinity,
-        durable,
+        checked ? Infinity : durable,
       );
       if (upper < Math.max(seg.firstSeq, lower)) continue;
-      if (!segmentOverlapsTime(seg, opts.fromTimeUnixNano, opts.toTimeUnixNano)) continue;
-      yield* this.segmentRecords(seg, lower, upper, opts);
+      const from = opts.fromTimeUnixNano;
+      const to = opts.toTimeUnixNano;
+      // A footer that says its segment is empty is checked too (there may be frames before it).
+      const timed = from !== undefined || to !== undefined;
+      if ((!checked || timed) && !segmentOverlapsTime(seg, from, to)) continue;
+      // Opened here, not in a generator of its own: each level of generators costs every record a resumption.
+      const file = this.src.fs.open(seg.path, 'read');
+      try {
+        const scanner = new FrameScanner(file, this.src.frameBytesMax);
+        const end = Math.min(seg.dataEnd, scanner.size);
+        const rd: SegmentRead = { seg, scanner, end, lower, upper, opts, lastSeq: lower - 1, reported: 0 };
+        const whole: Array<[number, number]> = [[SEGMENT_HEADER_BYTES, end]];
+        const mode = this.src.sealedMismatch === 'report' ? 'report' : 'throw';
+        // A checked read that starts after the segment's first record starts at the footer's index block, as
+        // long as what it reads there proves that the index skipped none of the range (`indexed`); else the
+        // segment is read again from its header, where nothing is taken from the index.
+        const indexed = checked && seg.index.length > 0 && (lower > seg.firstSeq || timed);
+        const first = checked && !indexed ? mode : indexed ? 'indexed' : 'trusted';
+        const gaveUp = yield* this.scan(
+          rd,
+          first === mode ? whole : scanRanges(seg, lower, end, opts),
+          first,
+        );
+        if (gaveUp !== undefined) {
+          yield* this.scan(rd, whole, mode);
+          // The frames matched the footer, read whole: what did not was its index.
+          if (rd.reported === 0)
+            this.mismatched(rd, gaveUp.offset, `${gaveUp.what} (the footer's index)`, mode);
+        }
+      } finally {
+        file.close();
+      }
     }
   }
 
@@ -162,83 +221,158 @@ export class WalReader {
     return this.src.checkSealed === true && seg.state === 'sealed';
   }
 
-  private *segmentRecords(
-    seg: SegmentInfo,
-    lower: number,
-    upper: number,
-    opts: ReadOptions,
-  ): Generator<WalRecord> {
-    const file = this.src.fs.open(seg.path, 'read');
-    try {
-      const scanner = new FrameScanner(file, this.src.frameBytesMax);
-      const end = Math.min(seg.dataEnd, scanner.size);
-      let lastSeq = lower - 1;
-      const matches = (m: FrameMeta): boolean =>
-        (!opts.types || opts.types.includes(m.type)) &&
-        (opts.fromTimeUnixNano === undefined || m.timeUnixNano >= opts.fromTimeUnixNano) &&
-        (opts.toTimeUnixNano === undefined || m.timeUnixNano <= opts.toTimeUnixNano);
-      // Judged on a frame's header before its CRC is checked, only to decide whether a frame larger
-      // than the scanner's chunk is read whole: one that is not returned is checked a chunk at a
-      // time instead (same checks, same damage reported), so a pass for checkpoints does not hold a
-      // 128 MiB record. The frame returned is judged again below on its checked header.
-      const keep = (h: FrameMeta): boolean =>
-        h.type !== FrameType.FOOTER && h.seq <= upper && h.seq > lastSeq && matches(h);
-      const checked = this.checked(seg);
-      /** With `checked`: the number the next frame must carry. */
-      let expect = seg.firstSeq;
-      const mismatch = (offset: number, what: string): WalSealedMismatchError =>
-        new WalSealedMismatchError(seg.name, offset, what);
-      // A checked segment is read whole from its header: its footer's index is not trusted to skip anything.
-      const ranges: Array<[number, number]> = checked
-        ? [[SEGMENT_HEADER_BYTES, end]]
-        : scanRanges(seg, lower, end, opts);
-      for (const [from, to] of ranges) {
-        let pos = from;
-        while (pos < to) {
-          const r = scanner.read(pos, end, keep);
-          if (!r.ok) {
-            if (checked) throw mismatch(pos, `bad frame (${r.reason})`);
-            this.damaged({ segment: seg.name, offset: pos, reason: r.reason }, opts.onDamage);
-            const nv = scanner.findNextValid(pos + 1, end);
-            if (!nv?.ok) break;
-            pos = nv.meta.offset;
+  /** A sealed segment is not what its footer vouches for: throws (`throw`), or reports through `onDamage`. */
+  private mismatched(rd: SegmentRead, offset: number, what: string, mode: 'throw' | 'report'): void {
+    const err = new WalSealedMismatchError(rd.seg.name, offset, what);
+    if (mode === 'throw') throw err;
+    rd.reported++;
+    this.damaged({ segment: rd.seg.name, offset, reason: err.what, sealedMismatch: true }, rd.opts.onDamage);
+  }
+
+  /**
+   * Reads `ranges` of a segment, returning the records of the read wanted. `trusted`: checks each frame's
+   * CRC and resynchronises past damage (reported). Checked against the footer (see the top of this file):
+   * `throw` and `report` from the segment header; `indexed` from the footer's index blocks, giving up at
+   * the first thing that does not match (returned; nothing reported) so that the caller reads on from
+   * the header. Returns undefined when done.
+   */
+  private *scan(
+    rd: SegmentRead,
+    ranges: ReadonlyArray<readonly [number, number]>,
+    mode: 'trusted' | 'indexed' | 'throw' | 'report',
+  ): Generator<WalRecord, GaveUp | undefined> {
+    const { seg, scanner, end, upper, opts } = rd;
+    const matches = (m: FrameMeta): boolean =>
+      (!opts.types || opts.types.includes(m.type)) &&
+      (opts.fromTimeUnixNano === undefined || m.timeUnixNano >= opts.fromTimeUnixNano) &&
+      (opts.toTimeUnixNano === undefined || m.timeUnixNano <= opts.toTimeUnixNano);
+    // Judged on a frame's header before its CRC is checked, only to decide whether a frame larger
+    // than the scanner's chunk is read whole: one that is not returned is checked a chunk at a
+    // time instead (same checks, same damage reported), so a pass for checkpoints does not hold a
+    // 128 MiB record. The frame returned is judged again below on its checked header.
+    const keep = (h: FrameMeta): boolean =>
+      h.type !== FrameType.FOOTER && h.seq <= upper && h.seq > rd.lastSeq && matches(h);
+    const checked = mode !== 'trusted';
+    const indexed = mode === 'indexed';
+    const timed = opts.fromTimeUnixNano !== undefined || opts.toTimeUnixNano !== undefined;
+    /** Checked: the number the next frame must carry. */
+    let expect = seg.firstSeq;
+    /** `report`: frames after the footer's last number were reported (once a segment). */
+    let pastLastReported = false;
+    /** `report`: after a bad frame, the next intact one's number is not judged (it lost the rest). */
+    let resync = false;
+    /** The segment does not match its footer: `indexed` gives up (returns this), the others throw or report. */
+    const mismatch = (offset: number, what: string): GaveUp | undefined => {
+      if (indexed) return { offset, what };
+      this.mismatched(rd, offset, what, mode === 'throw' ? 'throw' : 'report');
+      return undefined;
+    };
+    for (let i = 0; i < ranges.length; i++) {
+      const [from, to] = ranges[i] as readonly [number, number];
+      let pos = from;
+      /** Reading stopped at damage with no intact frame after it (reported). */
+      let endsInDamage = false;
+      /** `indexed`: the next frame is the first of an index block, whose number sets `expect`. */
+      let blockStart = indexed;
+      while (pos < to) {
+        const r = scanner.read(pos, end, keep);
+        if (!r.ok) {
+          if (checked) {
+            // `indexed` gives up, `throw` throws; `report` reports it below, as any bad frame is.
+            const g = mode === 'report' ? undefined : mismatch(pos, `bad frame (${r.reason})`);
+            if (g) return g;
+            rd.reported++;
+            resync = true;
+          }
+          this.damaged({ segment: seg.name, offset: pos, reason: r.reason }, opts.onDamage);
+          const nv = scanner.findNextValid(pos + 1, end);
+          endsInDamage = !nv?.ok;
+          if (!nv?.ok) break;
+          pos = nv.meta.offset;
+          continue;
+        }
+        const m = r.meta;
+        if (blockStart) {
+          blockStart = false;
+          // The index may skip blocks before the first number wanted (and, for a time range, blocks
+          // whose time bounds miss it: trusted, as a footer's own time bounds are), never a record of
+          // the range: the first frame read comes at or before the first number wanted.
+          if (m.type !== FrameType.FOOTER && m.seq >= expect) {
+            if (i === 0 && !timed && m.seq > Math.max(rd.lower, seg.firstSeq)) {
+              return { offset: pos, what: `WAL seq ${m.seq} where at most ${rd.lower} belongs` };
+            }
+            expect = m.seq;
+          }
+        }
+        if (checked) {
+          if (m.type === FrameType.FOOTER) {
+            const g = mismatch(pos, 'a footer frame before the data end');
+            if (g) return g;
+            pos += m.frameBytes; // reported: the frames after it are read on
             continue;
           }
-          const m = r.meta;
-          if (checked) {
-            if (m.type === FrameType.FOOTER) throw mismatch(pos, 'a footer frame before the data end');
-            if (m.seq !== expect) throw mismatch(pos, `WAL seq ${m.seq} where ${expect} belongs`);
-            if (m.seq > seg.lastSeq)
-              throw mismatch(pos, `WAL seq ${m.seq} after the footer's last, ${seg.lastSeq}`);
-            expect++;
+          if (m.seq !== expect && !resync) {
+            const g = mismatch(pos, `WAL seq ${m.seq} where ${expect} belongs`);
+            if (g) return g;
+          } else if (m.seq > seg.lastSeq && !pastLastReported) {
+            const g = mismatch(pos, `WAL seq ${m.seq} after the footer's last, ${seg.lastSeq}`);
+            if (g) return g;
+            pastLastReported = true;
           }
-          if (m.type === FrameType.FOOTER || m.seq > upper) return;
-          pos += m.frameBytes;
-          if (m.seq <= lastSeq) continue;
-          lastSeq = m.seq;
-          if (!matches(m)) continue;
-          // keep() judged these same header bytes, now checked, and wanted the frame.
-          if (r.payload === undefined)
-            assert(false, `frame at ${seg.name}:${m.offset} was checked but not read`);
-          // A large frame read into its own buffer is handed over as it is; a view of the scanner's
-          // chunk buffer is copied (the buffer is reused), and so is a frame found inside another
-          // frame's own buffer (after damage): kept as a view, it would pin that whole buffer.
-          // Without `copyPayloads`, the caller copies the view before it asks for the next record.
-          const own = r.detached && r.payload.buffer.byteLength === r.payload.length + FRAME_OVERHEAD_BYTES;
-          const payload = own || opts.copyPayloads === false ? r.payload : Buffer.from(r.payload);
-          yield { seq: m.seq, timeUnixNano: m.timeUnixNano, type: m.type, payload };
+          resync = false;
+          expect = Math.max(expect, m.seq + 1);
         }
-        if (checked && (pos !== seg.dataEnd || expect !== seg.lastSeq + 1)) {
-          throw mismatch(
+        if (m.type === FrameType.FOOTER || m.seq > upper) return undefined;
+        pos += m.frameBytes;
+        if (m.seq <= rd.lastSeq) continue;
+        rd.lastSeq = m.seq;
+        if (!matches(m)) continue;
+        // keep() judged these same header bytes, now checked, and wanted the frame.
+        if (r.payload === undefined)
+          assert(false, `frame at ${seg.name}:${m.offset} was checked but not read`);
+        // A large frame read into its own buffer is handed over as it is; a view of the scanner's
+        // chunk buffer is copied (the buffer is reused), and so is a frame found inside another
+        // frame's own buffer (after damage): kept as a view, it would pin that whole buffer.
+        // Without `copyPayloads`, the caller copies the view before it asks for the next record.
+        const own = r.detached && r.payload.buffer.byteLength === r.payload.length + FRAME_OVERHEAD_BYTES;
+        const payload = own || opts.copyPayloads === false ? r.payload : Buffer.from(r.payload);
+        yield { seq: m.seq, timeUnixNano: m.timeUnixNano, type: m.type, payload };
+      }
+      // Where the data ends (not an index block before it): the footer's end and last number. Damage
+      // reported at the end explains a short end, and frames past the footer's last were reported.
+      if (checked && to === end && !endsInDamage && !pastLastReported) {
+        if (pos !== seg.dataEnd || expect !== seg.lastSeq + 1) {
+          const g = mismatch(
             pos,
             `the frames end at WAL seq ${expect - 1}, the footer's data at offset ${seg.dataEnd} and WAL seq ${seg.lastSeq}`,
           );
+          if (g) return g;
         }
       }
-    } finally {
-      file.close();
     }
+    return undefined;
   }
+}
+
+/** One segment being read. */
+interface SegmentRead {
+  readonly seg: SegmentInfo;
+  readonly scanner: FrameScanner;
+  /** Where its data ends: the footer's offset (sealed), or what recovery found. */
+  readonly end: number;
+  readonly lower: number;
+  readonly upper: number;
+  readonly opts: ReadOptions;
+  /** The last number returned or passed over (set from `lower - 1`): what a later scan skips. */
+  lastSeq: number;
+  /** Damage of a checked read reported through `onDamage` (`report` mode): mismatches and bad frames. */
+  reported: number;
+}
+
+/** Where and why an `indexed` read of a sealed segment gave up (its frames do not prove the index right). */
+interface GaveUp {
+  readonly offset: number;
+  readonly what: string;
 }
 
 /** Offset ranges worth scanning, from the sparse index: skip blocks before `lower` and outside the time range. */

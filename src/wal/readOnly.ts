@@ -12,18 +12,25 @@
  * its claimed size.
  *
  * `verify` says how sealed segments are checked (unsealed ones are always
- * walked frame by frame at open): `tail` trusts a sealed segment's structure
- * through its footer and trailer (the reader checks each frame's CRC as it
- * reads it); `full` walks every segment at open, checking every frame's CRC
- * and classifying any damage, and the reader checks them again; `once`
- * opens as `tail` and the reader checks each sealed segment against its
- * footer as it reads it (WalReader.ts, `checkSealed`): every frame's CRC is
- * checked once, and a sealed segment that is not exactly what its footer
- * vouches for throws `WalSealedMismatchError` — open again with `full` to
- * have recovery classify its damage. Reading a sealed segment whole that
- * matches its footer, recovery's `full` walk of it would have found no
- * damage and the same end, so a `once` open that reads every segment without
- * that error has reported what a `full` open reports.
+ * walked frame by frame at open):
+ * - `tail` (default) trusts a sealed segment's structure at open through its
+ *   footer and trailer, and the reader checks the segment against its footer
+ *   as it reads it (WalReader.ts, `checkSealed`, `sealedMismatch: 'report'`):
+ *   every frame's CRC is checked once, and a sealed segment that is not what
+ *   its footer vouches for (damage, a footer that lies about its last number
+ *   or count) is reported through `onDamage` and read on frame by frame like
+ *   an unsealed one, so a lying footer cannot make a reader skip a record of
+ *   the range it reads. Only a footer's time bounds are still trusted to skip
+ *   a whole segment for a time range.
+ * - `full` walks every segment at open, checking every frame's CRC and
+ *   classifying any damage, and the reader checks them again.
+ * - `once` opens as `tail`, but a sealed segment that is not exactly what its
+ *   footer vouches for throws `WalSealedMismatchError` while it is read
+ *   (`sealedMismatch: 'throw'`) — open again with `full` to have recovery
+ *   classify its damage. Reading a sealed segment whole that matches its
+ *   footer, recovery's `full` walk of it would have found no damage and the
+ *   same end, so a `once` open that reads every segment without that error
+ *   has reported what a `full` open reports (`otel-audit verify`).
  */
 import path from 'node:path';
 import { WalCorruptError } from '../errors.ts';
@@ -98,7 +105,8 @@ export function openWalReadOnly(o: {
       frameBytesMax,
       waitForDurable: () => Promise.resolve(),
       isClosed: () => true,
-      checkSealed: o.verify === 'once',
+      checkSealed: o.verify !== 'full',
+      sealedMismatch: o.verify === 'once' ? 'throw' : 'report',
     },
     frameTooLarge,
   );

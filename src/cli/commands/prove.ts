@@ -12,7 +12,9 @@
  * The WAL is opened read-only and read once up to the checkpoint needed
  * (32 bytes of memory per record of the stream, see WalLeafHashSource). A
  * proof is only written if the WAL's records reproduce the signed root:
- * otherwise the exit code is 3 (run `otel-audit verify`).
+ * otherwise the exit code is 3 (run `otel-audit verify`). A sealed segment
+ * whose frames do not match its footer is read frame by frame and named in a
+ * notice on stderr (WalLeafHashSource `footerMismatch`).
  *
  * Records are decoded within `--record-elements-max` protobuf elements
  * (default: verify's), so a hostile frame cannot exhaust memory: the record
@@ -128,6 +130,7 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
   let proof: ProofDocument;
   let said: string;
   let skipped: string | undefined;
+  let footerMismatch: string | undefined;
   if (o.consistency === true) {
     const first = o.from as number;
     const second = o.to as number;
@@ -142,6 +145,7 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
     });
     const r = buildConsistencyProof(source, { first, second });
     skipped = source.skipped;
+    footerMismatch = source.footerMismatch;
     proof = r.proof;
     said = `consistency of stream ${source.streamId} from tree size ${first} (seq ${r.first.seq}) to ${second} (seq ${r.second.seq}), ${r.second.algorithm} key ${r.second.keyId}`;
   } else {
@@ -172,10 +176,15 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
     });
     proof = r.proof;
     skipped = source.skipped;
+    footerMismatch = source.footerMismatch;
     said = `inclusion of record ${target.leafIndex + 1} (seq ${recordSeq}) of stream ${source.streamId} in the tree of ${r.checkpoint.treeSize} records (checkpoint seq ${r.checkpoint.seq}, ${r.checkpoint.algorithm} key ${r.checkpoint.keyId})`;
   }
   if (skipped !== undefined) {
     log(`notice: ${skipped}; the chain numbers show it is none of the records proven`);
+  }
+  if (footerMismatch !== undefined) {
+    // The proof stands (its root is the signed one); the WAL is damaged all the same.
+    log(`notice: ${footerMismatch}; its frames were read one by one (run otel-audit verify)`);
   }
   const text = formatProof(proof);
   if (o.out === undefined) {

@@ -12,7 +12,11 @@
  * With --wal, a token that cannot be recovered (another reversal key, a
  * changed token) is reported on stderr and the others are still printed; the
  * exit code is then that of the first failure (1: wrong key, 3: failed
- * authentication).
+ * authentication). Damage met while looking for the record (the WAL is opened
+ * read-only with `verify: 'tail'`: a sealed segment is checked against its
+ * footer from its first frame, and one that does not match is read on frame
+ * by frame) is reported on stderr; the record is still used if it is intact,
+ * and the exit code is then 3.
  *
  * The record is decoded within `--record-elements-max` protobuf elements
  * (default: verify's) and only if its payload is no larger than the WAL
@@ -36,6 +40,7 @@ import type { AnyValue } from '../../record/AnyValue.ts';
 import { createAuditRecord, type AuditRecord } from '../../record/AuditRecord.ts';
 import { FrameType } from '../../wal/format.ts';
 import { openWalReadOnly } from '../../wal/readOnly.ts';
+import type { ReadDamage } from '../../wal/WalReader.ts';
 import type { CliIo } from '../CliIo.ts';
 import type { CommandContext } from '../CommandContext.ts';
 import { EXIT, EXIT_BY_ERROR_CODE, type ExitCode } from '../exitCodes.ts';
@@ -84,8 +89,15 @@ export function runReidentify(o: ReidentifyOptions, io: CliIo): ExitCode {
   }
   const seq = o.seq as number;
   const elementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
-  const record = readRecord(path.resolve(io.cwd, o.wal as string), seq, elementsMax);
-  return reidentifyRecord(record, seq, key, io);
+  const damage: ReadDamage[] = [];
+  const record = readRecord(path.resolve(io.cwd, o.wal as string), seq, elementsMax, damage);
+  for (const d of damage) {
+    io.stderr.write(
+      `otel-audit: reidentify: damage: ${d.segment} at offset ${d.offset} (${d.reason}), met reading up to record ${seq}\n`,
+    );
+  }
+  const exitCode = reidentifyRecord(record, seq, key, io);
+  return exitCode === EXIT.OK && damage.length > 0 ? EXIT.DAMAGE : exitCode;
 }
 
 function reidentifyRecord(record: AuditRecord, seq: number, key: ReversalKey, io: CliIo): ExitCode {
@@ -107,13 +119,22 @@ function reidentifyRecord(record: AuditRecord, seq: number, key: ReversalKey, io
   return exitCode;
 }
 
-function readRecord(dir: string, seq: number, elementsMax: number): AuditRecord {
+/**
+ * Record `seq`, decoded. Damage met on the way (a sealed segment is checked against its footer from its
+ * first frame, src/wal/readOnly.ts) goes to `damage`, and the record is still found if it is intact.
+ */
+function readRecord(dir: string, seq: number, elementsMax: number, damage: ReadDamage[]): AuditRecord {
   if (!existsSync(dir)) throw new OtelAuditError('INVALID_ARGUMENT', `--wal ${dir}: no such directory`);
   const { reader } = openWalReadOnly({ dir });
-  for (const stored of reader.records({ fromSeq: seq, toSeq: seq, types: [FrameType.RECORD] })) {
+  const onDamage = (d: ReadDamage): void => void damage.push(d);
+  for (const stored of reader.records({ fromSeq: seq, toSeq: seq, types: [FrameType.RECORD], onDamage })) {
     return decodeStoredRecord(stored, elementsMax);
   }
-  throw new OtelAuditError('INVALID_ARGUMENT', `no record ${seq} in ${dir}`);
+  const met =
+    damage[0] === undefined
+      ? ''
+      : ` (damage met: ${damage[0].segment} at offset ${damage[0].offset}, ${damage[0].reason})`;
+  throw new OtelAuditError('INVALID_ARGUMENT', `no record ${seq} in ${dir}${met}`);
 }
 
 /** The OTLP/JSON AnyValue form, as replay prints values. */

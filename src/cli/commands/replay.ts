@@ -6,7 +6,12 @@
  * The WAL is opened read-only (no lock, nothing changed on disk), so it can
  * run next to a live writer. Records stream from disk to stdout: memory holds
  * one output chunk and at most one OTLP/JSON batch. Damage is reported on
- * stderr and reading goes on past it; the exit code is then 3.
+ * stderr and reading goes on past it; the exit code is then 3. With
+ * `--verify tail` (the default) a sealed segment is trusted through its footer
+ * at open and checked against it as it is read (src/wal/readOnly.ts): one
+ * whose frames do not match its footer (bit rot, or a footer that lies about
+ * its last number or count) is reported and read on frame by frame, so no
+ * intact record of the range is skipped for what its footer says.
  *
  * A stored record is decoded within `--record-elements-max` protobuf elements
  * (default: verify's, the otlp receiver's default `max_elements_per_request`)
@@ -85,7 +90,7 @@ export function addReplayCommand(parent: Command, context: CommandContext): void
     .addOption(
       new Option(
         '--verify <mode>',
-        'check sealed segments at open through their footers (tail) or every frame (full)',
+        'check sealed segments through their footers at open and against them while reading (tail), or walk every frame at open (full)',
       )
         .choices(['tail', 'full'] as const)
         .default('tail'),
@@ -128,7 +133,9 @@ export async function runReplay(o: ReplayOptions, io: CliIo): Promise<ExitCode> 
   const onDamage = (d: ReadDamage) => {
     if (known.has(`${d.segment}@${d.offset}`)) return;
     damage++;
-    log(`damage: ${d.segment} at offset ${d.offset} (${d.reason}); skipping to the next intact record`);
+    // A sealed segment that is not what its footer says is read on frame by frame: no record is skipped for it.
+    const then = d.sealedMismatch ? 'reading on frame by frame' : 'skipping to the next intact record';
+    log(`damage: ${d.segment} at offset ${d.offset} (${d.reason}); ${then}`);
   };
   const out = new OutputSink(io.stdout);
   let formatter = createReplayFormatter(o.format);

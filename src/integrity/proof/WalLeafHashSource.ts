@@ -18,6 +18,11 @@
  * in `modified`: proofs against checkpoints after it then fail their root
  * check instead of vouching for changed content.
  *
+ * The WAL is opened with `verify: 'tail'` (src/wal/readOnly.ts): a sealed
+ * segment whose frames do not match its footer (a footer that lies about its
+ * last number or count, CRC and all) is read on frame by frame and named in
+ * `footerMismatch`, so a footer cannot hide a leaf.
+ *
  * Hostile input: each record is decoded within `recordElementsMax` protobuf
  * elements and only if its payload is no larger than the WAL writer ever
  * stores (verify/decodeStoredRecord.ts), so a frame built to exhaust memory
@@ -106,6 +111,12 @@ export class WalLeafHashSource implements LeafHashSource {
    * writes): how many, and where the first is and why.
    */
   readonly unreadable: string | undefined;
+  /**
+   * The first sealed segment of the pass whose frames do not match its footer (a footer that lies about
+   * its last number or count, a frame out of sequence): where and what. Its frames were read on frame
+   * by frame (the WAL is opened with `verify: 'tail'`, src/wal/readOnly.ts), so no leaf is missing for it.
+   */
+  readonly footerMismatch: string | undefined;
   /** Frames read in the pass. */
   readonly framesRead: number;
   readonly #leaves: LeafHashArray;
@@ -120,6 +131,7 @@ export class WalLeafHashSource implements LeafHashSource {
     modified: string | undefined;
     undecoded: string | undefined;
     unreadable: string | undefined;
+    footerMismatch: string | undefined;
     recordElementsMax: number;
     framesRead: number;
     leaves: LeafHashArray;
@@ -132,6 +144,7 @@ export class WalLeafHashSource implements LeafHashSource {
     this.modified = o.modified;
     this.undecoded = o.undecoded;
     this.unreadable = o.unreadable;
+    this.footerMismatch = o.footerMismatch;
     this.#recordElementsMax = o.recordElementsMax;
     this.framesRead = o.framesRead;
     this.#leaves = o.leaves;
@@ -154,8 +167,13 @@ export class WalLeafHashSource implements LeafHashSource {
     let undecoded: string | undefined;
     let badFrames = 0;
     let firstBad: ReadDamage | undefined;
+    let mismatch: ReadDamage | undefined;
     let frames = 0;
     const onDamage = (d: ReadDamage): void => {
+      if (d.sealedMismatch) {
+        mismatch ??= d;
+        return;
+      }
       badFrames++;
       firstBad ??= d;
     };
@@ -226,6 +244,7 @@ export class WalLeafHashSource implements LeafHashSource {
       modified,
       undecoded,
       unreadable: unreadable(),
+      footerMismatch: mismatch && `${mismatch.segment} at offset ${mismatch.offset}: ${mismatch.reason}`,
       recordElementsMax: elementsMax,
       framesRead: frames,
       leaves,
@@ -279,8 +298,13 @@ export class WalLeafHashSource implements LeafHashSource {
   }
 
   #frameAt(seq: number): WalRecord {
-    for (const f of this.#reader.records({ fromSeq: seq, toSeq: seq })) if (f.seq === seq) return f;
-    throw new OtelAuditError('INVALID_ARGUMENT', `the WAL has no readable frame with seq ${seq}`);
+    const damage: ReadDamage[] = [];
+    const onDamage = (d: ReadDamage): void => void damage.push(d);
+    for (const f of this.#reader.records({ fromSeq: seq, toSeq: seq, onDamage })) if (f.seq === seq) return f;
+    throw new OtelAuditError(
+      'INVALID_ARGUMENT',
+      `the WAL has no readable frame with seq ${seq}${damageMet(damage)}`,
+    );
   }
 }
 
@@ -296,13 +320,25 @@ export function readWalRecord(
 ): AuditRecord {
   const elementsMax = checkRecordElementsMax(recordElementsMax);
   const { reader } = openWalReadOnly({ dir, ...(fs ? { fs } : {}) });
-  for (const f of reader.records({ fromSeq: seq, toSeq: seq })) {
+  // Damage on the way to the record does not make an intact record unreadable (the pass reports it).
+  const damage: ReadDamage[] = [];
+  const onDamage = (d: ReadDamage): void => void damage.push(d);
+  for (const f of reader.records({ fromSeq: seq, toSeq: seq, onDamage })) {
     if (f.seq !== seq) continue;
     if (f.type !== FrameType.RECORD)
       throw new OtelAuditError('INVALID_ARGUMENT', `seq ${seq} is not a record (frame type ${f.type})`);
     return decodeStoredRecord(f, elementsMax);
   }
-  throw new OtelAuditError('INVALID_ARGUMENT', `the WAL in ${dir} has no record with seq ${seq}`);
+  throw new OtelAuditError(
+    'INVALID_ARGUMENT',
+    `the WAL in ${dir} has no record with seq ${seq}${damageMet(damage)}`,
+  );
+}
+
+/** The first damage met looking for a frame, for the error saying it was not found. */
+function damageMet(damage: readonly ReadDamage[]): string {
+  const d = damage[0];
+  return d === undefined ? '' : ` (damage met: ${d.segment} at offset ${d.offset}, ${d.reason})`;
 }
 
 /** A record not decoded because of the read-side limits (not because it is malformed). */
