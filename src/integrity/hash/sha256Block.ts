@@ -3,7 +3,7 @@
  * with 32-bit integer arithmetic: one 64-byte block into a hash value. For
  * short fixed-shape inputs where node:crypto's per-call cost, not the
  * hashing, is the whole price (the Merkle tree's leaves and nodes,
- * merkle/internal/sha256Small.ts; HMAC-SHA256 of short values with the key's
+ * merkle/internal/merkleSha256.ts; HMAC-SHA256 of short values with the key's
  * padded blocks compressed once, hmacSha256.ts). Longer inputs belong to
  * node:crypto (SHA-NI). Checked against node:crypto through its users' tests.
  */
@@ -27,6 +27,8 @@ export const SHA256_H0 = new Int32Array([
 
 /** The message schedule (scratch: JavaScript runs one call at a time). */
 const w = new Int32Array(64);
+/** `w` plus K, word by word (scratch), as `sha256Rounds` takes it. */
+const kw = new Int32Array(64);
 
 /** FIPS 180-4 §6.2.2 steps 1–4: the 64-byte block at `offset` of `bytes` into the hash value `h` (8 words). */
 export function sha256Compress(h: Int32Array, bytes: Uint8Array, offset: number): void {
@@ -38,13 +40,31 @@ export function sha256Compress(h: Int32Array, bytes: Uint8Array, offset: number)
       ((bytes[o + 2] as number) << 8) |
       (bytes[o + 3] as number);
   }
+  sha256Schedule(w, kw, 0);
+  sha256Rounds(h, kw, 0);
+}
+
+/**
+ * FIPS 180-4 §6.2.2 step 1 plus the round constants: from the block's 16 big-endian words in
+ * `words[0..15]`, fills `words[16..63]` with the rest of the message schedule and writes
+ * W[t] + K[t] (t = 0..63) to `out` from `outOffset` on. A block whose schedule is known in
+ * advance (merkle/internal/merkleSha256.ts: the second block of an interior node) is scheduled once.
+ */
+export function sha256Schedule(words: Int32Array, out: Int32Array, outOffset: number): void {
+  for (let t = 0; t < 16; t++) out[outOffset + t] = ((words[t] as number) + (K[t] as number)) | 0;
   for (let t = 16; t < 64; t++) {
-    const x = w[t - 15] as number;
-    const y = w[t - 2] as number;
+    const x = words[t - 15] as number;
+    const y = words[t - 2] as number;
     const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
     const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    w[t] = (s1 + (w[t - 7] as number) + s0 + (w[t - 16] as number)) | 0;
+    const v = (s1 + (words[t - 7] as number) + s0 + (words[t - 16] as number)) | 0;
+    words[t] = v;
+    out[outOffset + t] = (v + (K[t] as number)) | 0;
   }
+}
+
+/** FIPS 180-4 §6.2.2 steps 2–4: the 64 rounds over W[t] + K[t] at `kwOffset` of `kw` (`sha256Schedule`), into `h`. */
+export function sha256Rounds(h: Int32Array, kw: Int32Array, kwOffset: number): void {
   let a = h[0] as number;
   let b = h[1] as number;
   let c = h[2] as number;
@@ -56,7 +76,7 @@ export function sha256Compress(h: Int32Array, bytes: Uint8Array, offset: number)
   for (let t = 0; t < 64; t++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
     const ch = g ^ (e & (f ^ g));
-    const t1 = (hh + S1 + ch + (K[t] as number) + (w[t] as number)) | 0;
+    const t1 = (hh + S1 + ch + (kw[kwOffset + t] as number)) | 0;
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
     const maj = (a & b) | (c & (a | b));
     const t2 = (S0 + maj) | 0;

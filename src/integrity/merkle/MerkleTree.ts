@@ -54,16 +54,22 @@ export class MerkleTree {
 
   /** Hashes `leafData` as a leaf (0x00 prefix) and appends it; returns the new leaf's index. */
   append(leafData: Uint8Array): number {
-    return this.appendLeafHash(hashLeaf(leafData));
+    this.checkNotFull();
+    // hashLeaf's result is a new array no one else holds: kept as it is, not copied.
+    return this.mergeAndPush(hashLeaf(leafData), this.leafCount);
   }
 
   /** Appends an already computed leaf hash (SHA-256(0x00 || data)); returns the new leaf's index. */
   appendLeafHash(leafHash: Uint8Array): number {
     checkHashLength(leafHash, 'leaf hash');
+    this.checkNotFull();
+    return this.mergeAndPush(Uint8Array.from(leafHash), this.leafCount);
+  }
+
+  private checkNotFull(): void {
     if (this.leafCount >= Number.MAX_SAFE_INTEGER) {
       throw new OtelAuditError('INVALID_ARGUMENT', 'the tree is at its maximum size (2^53 - 1 leaves)');
     }
-    return this.mergeAndPush(Uint8Array.from(leafHash), this.leafCount);
   }
 
   /**

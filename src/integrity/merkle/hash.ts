@@ -11,7 +11,7 @@
  * are returned as plain Uint8Arrays.
  */
 import { hash } from 'node:crypto';
-import { sha256Small } from './internal/sha256Small.ts';
+import { leafHash32, nodeHash32 } from './internal/merkleSha256.ts';
 
 /** Length of every hash in the tree (SHA-256). */
 export const HASH_BYTES = 32;
@@ -22,16 +22,10 @@ const EMPTY_ROOT = hash('sha256', new Uint8Array(0), 'buffer');
 
 /*
  * The fixed-size inputs (a 32-byte leaf, two 32-byte children) are hashed by
- * internal/sha256Small.ts, not node:crypto: at 33 and 65 bytes node:crypto's
- * per-call cost is nearly all of the price (measurements there). They are
- * assembled in reused scratch buffers (prefix || data); JavaScript is
- * single-threaded and sha256Small copies its input, so sharing them is safe.
- * Other lengths (never produced by the tree itself) go to node:crypto.
+ * internal/merkleSha256.ts, not node:crypto: at 33 and 65 bytes node:crypto's
+ * per-call cost is nearly all of the price (measurements there). Other
+ * lengths (never produced by the tree itself) go to node:crypto.
  */
-const leafScratch = new Uint8Array(1 + HASH_BYTES);
-const nodeScratch = new Uint8Array(1 + 2 * HASH_BYTES);
-leafScratch[0] = LEAF_PREFIX;
-nodeScratch[0] = NODE_PREFIX;
 
 /** MTH({}): the root hash of the empty tree, SHA-256 of the empty string. */
 export function emptyRootHash(): Uint8Array {
@@ -40,10 +34,7 @@ export function emptyRootHash(): Uint8Array {
 
 /** MTH({d}) = SHA-256(0x00 || d): the hash of one leaf's data. */
 export function hashLeaf(leafData: Uint8Array): Uint8Array {
-  if (leafData.length === HASH_BYTES) {
-    leafScratch.set(leafData, 1);
-    return sha256Small(leafScratch);
-  }
+  if (leafData.length === HASH_BYTES) return leafHash32(leafData);
   const input = new Uint8Array(1 + leafData.length);
   input[0] = LEAF_PREFIX;
   input.set(leafData, 1);
@@ -52,11 +43,7 @@ export function hashLeaf(leafData: Uint8Array): Uint8Array {
 
 /** SHA-256(0x01 || left || right): the hash of an interior node. Inputs are not length-checked. */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  if (left.length === HASH_BYTES && right.length === HASH_BYTES) {
-    nodeScratch.set(left, 1);
-    nodeScratch.set(right, 1 + HASH_BYTES);
-    return sha256Small(nodeScratch);
-  }
+  if (left.length === HASH_BYTES && right.length === HASH_BYTES) return nodeHash32(left, right);
   const input = new Uint8Array(1 + left.length + right.length);
   input[0] = NODE_PREFIX;
   input.set(left, 1);
