@@ -33,7 +33,7 @@
  *   has reported what a `full` open reports (`otel-audit verify`).
  */
 import path from 'node:path';
-import { WalCorruptError } from '../errors.ts';
+import { WalBadOptionsError, WalCorruptError } from '../errors.ts';
 import { nodeFileSystem } from './fs/NodeFileSystem.ts';
 import type { FileSystem } from './fs/FileSystem.ts';
 import { FRAME_OVERHEAD_BYTES } from './format.ts';
@@ -77,11 +77,21 @@ export interface ReadOnlyWal {
   frameTooLarge(segment: string, offset: number): number | undefined;
 }
 
+/** The values of `openWalReadOnly`'s `verify` (see the top of this file). */
+export const READ_ONLY_VERIFY_MODES = ['tail', 'full', 'once'] as const;
+export type ReadOnlyVerifyMode = (typeof READ_ONLY_VERIFY_MODES)[number];
+
+/**
+ * Opens the WAL in `dir` read-only. `verify` (default `tail`) must be one of `READ_ONLY_VERIFY_MODES`:
+ * anything else (a typo from a caller, `null`) throws `WalBadOptionsError` (WAL_BAD_OPTIONS) before
+ * anything is read, instead of quietly checking less.
+ */
 export function openWalReadOnly(o: {
   dir: string;
   fs?: FileSystem;
-  verify?: 'tail' | 'full' | 'once';
+  verify?: ReadOnlyVerifyMode;
 }): ReadOnlyWal {
+  checkVerifyMode(o.verify);
   const fs = o.fs ?? nodeFileSystem;
   // Any frame the WAL writer can write, whatever limit it has now: a WAL written with a larger
   // payloadBytesMax stays readable; nothing larger is read.
@@ -111,6 +121,15 @@ export function openWalReadOnly(o: {
     frameTooLarge,
   );
   return { report: r.report, reader, frameTooLarge };
+}
+
+function checkVerifyMode(verify: unknown): void {
+  if (verify === undefined || (READ_ONLY_VERIFY_MODES as readonly unknown[]).includes(verify)) return;
+  const given =
+    typeof verify === 'string' ? JSON.stringify(verify) : `a ${verify === null ? 'null' : typeof verify}`;
+  throw new WalBadOptionsError(
+    `openWalReadOnly: verify must be one of ${READ_ONLY_VERIFY_MODES.join(', ')}, not ${given}`,
+  );
 }
 
 function tooLargeReason(frameBytes: number): string {
