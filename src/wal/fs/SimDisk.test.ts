@@ -419,7 +419,7 @@ describe('SimDisk fault injection', () => {
     expect(after.readFile('/d/f')).toEqual(bytes(2 * SECTOR_SIZE, 3).fill(1, 0, SECTOR_SIZE));
   });
 
-  it('writeAsync takes effect when it completes; a crash first writes nothing and it rejects with EIO', async () => {
+  it('writeAsync takes effect when it completes; a crash first may apply it (not in lose mode) and it rejects with EIO', async () => {
     const { disk, h } = diskWithFile(bytes(10, 1));
     const done = h.writeAsync?.(bytes(10, 2), 0);
     expect(disk.readFile('/d/f')).toEqual(bytes(10, 1)); // not yet
@@ -427,10 +427,41 @@ describe('SimDisk fault injection', () => {
     expect(disk.readFile('/d/f')).toEqual(bytes(10, 2));
     disk.failNextWrite('ENOSPC');
     expect(await asyncCodeOf(h.writeAsync?.(bytes(10, 3), 0) ?? Promise.resolve())).toBe('ENOSPC');
+    h.datasyncSync();
     const pending = h.writeAsync?.(bytes(10, 4), 0) ?? Promise.resolve();
-    const after = disk.crash({ mode: 'keep' });
+    const after = disk.crash({ mode: 'lose' });
     expect(await asyncCodeOf(pending)).toBe('EIO');
     expect(after.readFile('/d/f')).toEqual(bytes(10, 2));
+    // In flight at a crash, a write may have reached the page cache: `keep` keeps it, `tear` keeps or drops each sector.
+    const { disk: d2, h: h2 } = diskWithFile(bytes(10, 1));
+    h2.datasyncSync();
+    const pending2 = h2.writeAsync?.(bytes(10, 4), 0) ?? Promise.resolve();
+    const kept = d2.crash({ mode: 'keep' });
+    expect(await asyncCodeOf(pending2)).toBe('EIO');
+    expect(kept.readFile('/d/f')).toEqual(bytes(10, 4));
+    const seen = new Set<number>();
+    for (let seed = 1; seed <= 16; seed++) {
+      const { disk: d3, h: h3 } = diskWithFile(bytes(2 * SECTOR_SIZE, 1));
+      h3.datasyncSync();
+      const p3 = h3.writeAsync?.(bytes(2 * SECTOR_SIZE, 4), 0) ?? Promise.resolve();
+      const torn = d3.crash({ mode: 'tear', seed }).readFile('/d/f');
+      expect(await asyncCodeOf(p3)).toBe('EIO');
+      for (const s of [0, SECTOR_SIZE]) {
+        expect([1, 4]).toContain(torn[s]);
+        expect(torn.subarray(s, s + SECTOR_SIZE).every((b) => b === torn[s])).toBe(true);
+      }
+      seen.add((torn[0] as number) * 10 + (torn[SECTOR_SIZE] as number));
+    }
+    expect(seen.size).toBeGreaterThan(2); // sectors kept and lost independently
+  });
+
+  it('counts a handle closed while its writeAsync is in flight; that write fails with EBADF', async () => {
+    const { disk, h } = diskWithFile(bytes(10, 1));
+    const pending = h.writeAsync?.(bytes(10, 2), 0) ?? Promise.resolve();
+    h.close();
+    expect(disk.stats.closesWithIoInFlight).toBe(1);
+    expect(await asyncCodeOf(pending)).toBe('EBADF');
+    expect(disk.readFile('/d/f')).toEqual(bytes(10, 1));
   });
 
   it('fsyncgate: rewriting the lost data and syncing makes it durable', () => {

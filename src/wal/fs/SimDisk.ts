@@ -55,7 +55,10 @@
  * - Async syncs (`datasync`, `fsync`) take effect when they complete (after `setImmediate`, or after the
  *   `setSyncDelayMs` timer), not when called; a sync still in flight at a crash makes nothing durable and
  *   rejects with `EIO` (when its timer fires). `datasyncSync` ignores the sync delay. `writeAsync` likewise
- *   takes effect when it completes (after `setImmediate`; after a crash: nothing written, `EIO`). Injected
+ *   takes effect when it completes (after `setImmediate`); a crash before then may have let it reach the
+ *   page cache, whole or in part: it is applied at the crash and then torn/kept/lost like any un-synced
+ *   data (`lose`: not applied), and it rejects with `EIO`. Closing a handle with I/O in flight is counted
+ *   (`stats.closesWithIoInFlight`); a write in flight then fails with `EBADF`. Injected
  *   faults are consumed, and the write-back failure they stand for happens, when the call is made. The
  *   post-crash disk keeps the capacity limit (the medium is as full as it was) but starts with no pending
  *   faults and no sync delay: set them again if the scenario needs them.
@@ -95,6 +98,11 @@ export interface SimDiskStats {
   syncs: number;
   failedSyncs: number;
   syncDirs: number;
+  /**
+   * `close()` calls on a handle whose `writeAsync` or async sync had not completed: a caller bug (a real
+   * descriptor could be reused under that I/O). A write in flight then fails with `EBADF`.
+   */
+  closesWithIoInFlight: number;
 }
 
 /** Restricts a fault to files (as opened) or directories: an exact path, or a predicate on the absolute path. */
@@ -313,6 +321,12 @@ function checkNonNegativeInt(value: number, what: string, syscall: string, p: st
   }
 }
 
+interface PendingWrite {
+  readonly file: SimFile;
+  readonly data: Uint8Array;
+  readonly position: number;
+}
+
 /** State shared by a disk and its handles; replaced wholesale at a crash. */
 class Kernel {
   dead = false;
@@ -329,7 +343,10 @@ class Kernel {
     syncs: 0,
     failedSyncs: 0,
     syncDirs: 0,
+    closesWithIoInFlight: 0,
   };
+  /** `writeAsync` calls not completed yet: a crash may apply them, in part (see `crash`). */
+  readonly pendingWrites = new Set<PendingWrite>();
   readonly root: SimDir;
 
   constructor(root: SimDir) {
@@ -372,6 +389,8 @@ class SimFileHandle implements FileHandle {
   readonly #absPath: string;
   readonly #writable: boolean;
   #closed = false;
+  /** `writeAsync` and async syncs of this handle not completed yet. */
+  #ioInFlight = 0;
   /** The file's write-back error count this handle has reported (sampled at open, like Linux's `f_wb_err`). */
   #wbErrorsSeen: number;
 
@@ -400,24 +419,15 @@ class SimFileHandle implements FileHandle {
 
   /** A checked write: short (then `ENOSPC`) when the disk is full. */
   #applyWrite(data: Uint8Array, position: number): void {
-    const k = this.#kernel;
-    k.stats.writes++;
-    const file = this.#file;
-    let n = data.length;
-    const maxEnd = file.size + k.headroom();
-    if (position + n > file.size && position + n > maxEnd) n = Math.max(0, maxEnd - position);
-    if (n > 0) {
-      const before = file.size;
-      file.writeAt(n === data.length ? data : data.subarray(0, n), position);
-      k.used += file.size - before;
-      k.stats.bytesWritten += n;
-    }
-    if (n < data.length) throw fsError('ENOSPC', 'write', this.path);
+    if (applyChecked(this.#kernel, this.#file, data, position) < data.length)
+      throw fsError('ENOSPC', 'write', this.path);
   }
 
   /**
    * `write` on the simulated thread pool: checked (and an injected fault taken) when called, applied when it
-   * completes (after `setImmediate`); a crash before then writes nothing and rejects with `EIO`.
+   * completes (after `setImmediate`). A crash before then may have applied it in part: the crash applies
+   * it (except in `lose` mode) and then resolves its sectors like any other un-synced data (`tear`: each
+   * kept or lost), and the call rejects with `EIO`.
    */
   writeAsync(data: Uint8Array, position: number): Promise<void> {
     try {
@@ -428,8 +438,14 @@ class SimFileHandle implements FileHandle {
     }
     const k = this.#kernel;
     const fault = k.takeFault(k.writeFaults, this.#absPath);
+    const pending: PendingWrite | undefined =
+      fault === undefined ? { file: this.#file, data, position } : undefined;
+    if (pending) k.pendingWrites.add(pending);
+    this.#ioInFlight++;
     return new Promise<void>((resolve, reject) => {
       setImmediate(() => {
+        this.#ioInFlight--;
+        if (pending) k.pendingWrites.delete(pending);
         try {
           k.checkAlive('write', this.path);
           // closed while in flight: a caller bug (the descriptor could have been reused)
@@ -484,6 +500,7 @@ class SimFileHandle implements FileHandle {
   close(): void {
     this.#kernel.checkAlive('close', this.path);
     if (this.#closed) return; // idempotent, like NodeFileHandle
+    if (this.#ioInFlight > 0) this.#kernel.stats.closesWithIoInFlight++;
     this.#closed = true;
     this.#file.opens--;
     this.#kernel.release(this.#file);
@@ -527,8 +544,10 @@ class SimFileHandle implements FileHandle {
     }
     const k = this.#kernel;
     const fault = this.#beginSync();
+    this.#ioInFlight++;
     return new Promise<void>((resolve, reject) => {
       const complete = (): void => {
+        this.#ioInFlight--;
         try {
           k.checkAlive(syscall, this.path); // crashed while in flight: nothing became durable
           this.#finishSync(fault, syscall);
@@ -541,6 +560,21 @@ class SimFileHandle implements FileHandle {
       else setImmediate(complete);
     });
   }
+}
+
+/** Applies a write up to the disk's capacity (growth past it is cut short); returns the bytes written. */
+function applyChecked(k: Kernel, file: SimFile, data: Uint8Array, position: number): number {
+  k.stats.writes++;
+  let n = data.length;
+  const maxEnd = file.size + k.headroom();
+  if (position + n > file.size && position + n > maxEnd) n = Math.max(0, maxEnd - position);
+  if (n > 0) {
+    const before = file.size;
+    file.writeAt(n === data.length ? data : data.subarray(0, n), position);
+    k.used += file.size - before;
+    k.stats.bytesWritten += n;
+  }
+  return n;
 }
 
 /** FNV-1a, for the deterministic readDir order. */
@@ -758,13 +792,18 @@ export class SimDisk implements FileSystem {
     const k = this.#k;
     k.checkAlive('crash', '/');
     const rng = new Prng(options.seed ?? this.#rng.nextUint32());
+    // A write still on the thread pool may have reached the page cache, whole or in part: applied here, its
+    // sectors are un-synced data like any other (torn in `tear` mode, kept in `keep`); `lose` drops it.
+    const mode = options.mode ?? 'tear';
+    if (mode !== 'lose') for (const w of k.pendingWrites) applyChecked(k, w.file, w.data, w.position);
+    k.pendingWrites.clear();
     k.dead = true;
     if (options.namespace === 'keep') commitNamespace(k.root, new Set());
     const files = new Set<SimFile>();
     revertNamespace(k.root, new Set(), files);
     let used = 0;
     for (const file of files) {
-      file.resolveCrash(options.mode ?? 'tear', rng);
+      file.resolveCrash(mode, rng);
       file.opens = 0;
       file.accounted = true;
       used += file.size;
