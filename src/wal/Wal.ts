@@ -5,6 +5,10 @@
  * - `append()` resolves only after its record is written AND synced under the
  *   sync policy. Group commit: appends made while a sync is in flight are
  *   written together with one write per segment and one sync when it returns.
+ *   The write runs on the thread pool when the commit fits in the active
+ *   segment (SegmentWriter.writeFramesAsync); a strict append meanwhile
+ *   writes its bytes again before its own (no acknowledged record after a
+ *   hole: docs/wal-format.md §9).
  * - Sequence numbers are assigned when a batch is written, in append order,
  *   without gaps: a batch whose write or sync fails is rejected (never
  *   acknowledged) and its numbers are reused by the next batch, which goes
@@ -148,6 +152,12 @@ interface Blocked {
   readonly frames: Queued[];
   readonly times: bigint[];
   readonly waiter: Waiter;
+}
+
+/** A group commit's write: its file (undefined: it failed), and `written` while it runs on the thread pool. */
+interface StartedWrite {
+  readonly file: FileHandle | undefined;
+  readonly written?: Promise<void>;
 }
 
 interface Batch {
@@ -819,12 +829,21 @@ export class Wal {
           this.completeBatch(batch);
           continue;
         }
-        const file = this.writeBatch(batch);
+        // With a sync policy, the write goes to the thread pool when it can (`writeFramesAsync`): the
+        // event loop does not pay the write system call. Without one, the commit is acknowledged at once
+        // after its write, synchronously, as before.
+        const started: StartedWrite | undefined =
+          this.options.syncPolicy !== 'none' ? this.startWrite(batch) : { file: this.writeBatch(batch) };
+        const file = started?.file;
         if (!file) continue;
         if (this.options.syncPolicy !== 'none') {
+          // From here until the sync returns, the group commit has I/O in flight on `file`: strict appends
+          // write after it (without BATCH_START, after writing its bytes again if the write is still in
+          // flight), and no file is closed.
+          this.syncInFlight = true;
+          this.inFlight = { batch, file };
+          if (started?.written !== undefined && !(await this.awaitWrite(batch, started.written))) continue;
           try {
-            this.syncInFlight = true;
-            this.inFlight = { batch, file };
             await (this.options.syncPolicy === 'fsync' ? file.fsync() : file.datasync());
             this.inFlight = undefined;
             this.syncInFlight = false;
@@ -857,28 +876,77 @@ export class Wal {
     }
   }
 
+  /**
+   * A group commit's write: on the thread pool when the writer can (the whole batch fits in the active
+   * segment), its file and `written` to await; else written synchronously as by `writeBatch`. Undefined
+   * when the batch was refused or failed (it is rejected).
+   */
+  private startWrite(batch: Batch): StartedWrite | undefined {
+    if (this.refused(batch)) return undefined;
+    const started = this.writer.writeFramesAsync(batch, batch.firstSeq);
+    if (started !== undefined) return started;
+    const file = this.writeBatch(batch);
+    return file === undefined ? undefined : { file };
+  }
+
+  /**
+   * Waits for a group commit's write on the thread pool. A failure is the same as `writeBatch`'s: the batch
+   * is rejected with the same typed error and its segment abandoned. False when the batch must not be
+   * synced: its write failed, or it failed early meanwhile (a strict append's write or sync of its segment
+   * failed); `inFlight` is then cleared.
+   */
+  private async awaitWrite(batch: Batch, written: Promise<void>): Promise<boolean> {
+    let failure: unknown;
+    let failed = false;
+    try {
+      await written;
+    } catch (err) {
+      failed = true;
+      failure = err;
+    }
+    if (!failed && !this.failedEarly.has(batch)) return true;
+    this.inFlight = undefined;
+    this.syncInFlight = false;
+    // Into an existing segment: no failure back-off, as for a synchronous write into one.
+    if (failed && !this.failedEarly.has(batch)) this.failWrite(batch, failure, false);
+    return false;
+  }
+
   /** Writes a taken batch; on failure rejects it and returns undefined. */
   private writeBatch(batch: Batch): FileHandle | undefined {
-    if (this.broken) {
-      // Queued before the WAL failed: it cannot safely go on, so nothing more is written or acknowledged.
-      this.failBatch(batch, this.broken, false);
-      return undefined;
-    }
-    if (performance.now() < this.failFastUntilMs && this.lastFailure) {
-      this.failBatch(batch, this.lastFailure, false);
-      return undefined;
-    }
+    if (this.refused(batch)) return undefined;
     try {
       return this.writer.writeFrames(batch, batch.firstSeq, (s) => this.addSegment(s), this.syncInFlight);
     } catch (err) {
-      const e = wrapIo(err, 'WAL write failed');
-      // A failed segment creation left its file behind: the WAL cannot safely go on (reopen to recover).
-      if (e instanceof WalFailedError) this.broken = e;
-      const creating = !this.writer.activeInfo;
-      this.failBatch(batch, e);
-      if (creating) this.failFastUntilMs = performance.now() + this.options.failureBackoffMs;
+      this.failWrite(batch, err, !this.writer.activeInfo);
       return undefined;
     }
+  }
+
+  /** Rejects a batch refused before any write (the WAL is broken, or backing off after a failure). */
+  private refused(batch: Batch): boolean {
+    if (this.broken) {
+      // Queued before the WAL failed: it cannot safely go on, so nothing more is written or acknowledged.
+      this.failBatch(batch, this.broken, false);
+      return true;
+    }
+    if (performance.now() < this.failFastUntilMs && this.lastFailure) {
+      this.failBatch(batch, this.lastFailure, false);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A batch's write failed (synchronously, or on the thread pool): rejected, segment abandoned; `creating`
+   * (no active segment when it failed: its creation failed) starts the failure back-off.
+   */
+  private failWrite(batch: Batch, err: unknown, creating: boolean): void {
+    const e = wrapIo(err, 'WAL write failed');
+    // A failed segment creation left its file behind: the WAL cannot safely go on (reopen to recover).
+    if (e instanceof WalFailedError) this.broken = e;
+    this.failBatch(batch, e);
+    if (creating) this.failFastUntilMs = performance.now() + this.options.failureBackoffMs;
   }
 
   /** A new segment replaces an empty one of the same name (a boundary kept by recovery, see recover.ts). */
@@ -992,19 +1060,29 @@ export class Wal {
   }
 
   /**
-   * A strict append failed on the file whose group-commit sync is still
-   * running: that sync cannot be trusted (fsyncgate), so its batch fails now —
-   * after the later strict batch, so both give back their numbers in order
-   * and the log keeps no gap.
+   * A strict append failed on the file whose group-commit write or sync is
+   * still running: that sync cannot be trusted (fsyncgate), or the segment was
+   * abandoned under it, so its batch fails now — after the later strict batch,
+   * so both give back their numbers in order and the log keeps no gap.
    */
   private failInFlightEarly(): void {
     const f = this.inFlight;
-    if (!f || this.failedEarly.has(f.batch) || !this.syncFailedFiles.has(f.file)) return;
-    this.failedEarly.add(f.batch);
-    this.failBatch(
-      f.batch,
-      new WalSyncFailedError('a sync of this segment failed while this batch was being synced'),
-    );
+    if (!f || this.failedEarly.has(f.batch)) return;
+    if (this.syncFailedFiles.has(f.file)) {
+      this.failedEarly.add(f.batch);
+      this.failBatch(
+        f.batch,
+        new WalSyncFailedError('a sync of this segment failed while this batch was being synced'),
+      );
+    } else if (this.writer.wasAbandoned(f.file)) {
+      // The strict append failed in this batch's segment (its write, or its rewrite of this batch's bytes
+      // still on the thread pool: SegmentWriter `rewriteInFlight`) and abandoned it. Left to finish, this
+      // batch's frames could be lost to a power loss while a later commit, in a new segment numbered after
+      // them, is already durable: a gap recovery reports as corruption. It fails now, with the same error,
+      // and gives its numbers back, so the next commit's segment starts at them (its frames are leftovers).
+      this.failedEarly.add(f.batch);
+      this.failBatch(f.batch, this.lastFailure ?? new WalSyncFailedError('the batch could not be written'));
+    }
   }
 
   /**

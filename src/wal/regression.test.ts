@@ -12,19 +12,11 @@ import {
 } from './format.ts';
 import { openWalReadOnly } from './readOnly.ts';
 import { frameLocations } from './testutil/frames.ts';
+import { pad, text, TINY_WAL } from './testutil/tinyWal.ts';
 import { Wal } from './Wal.ts';
 import { RecordInvalidError } from '../record/errors.ts';
 
-const O = {
-  dir: '/w',
-  segmentBytesMax: 4096,
-  payloadBytesMax: 256,
-  queueBytesMax: 1 << 20,
-  preallocate: 'inline' as const,
-  failureBackoffMs: 0,
-};
-const pad = (tag: string, i: number): Buffer => Buffer.from(`${tag}-${i}`.padEnd(200, '.'));
-const text = (b: Buffer): string => b.toString().replace(/\.+$/, '');
+const O = TINY_WAL;
 
 describe('WAL regressions', () => {
   it('a failed commit that rolled over into a new segment never shadows later acknowledged records', async () => {
