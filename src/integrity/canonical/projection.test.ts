@@ -361,6 +361,9 @@ describe('the byte writer (internal/projectionWriter.ts)', () => {
     let deep: AnyValue = 'x';
     for (let i = 0; i < 40; i++) deep = [deep];
     const kvlist = (values: unknown[]): AnyValue => ({ values }) as unknown as AnyValue;
+    // A string value one level past the depth ceiling (32 nested kvlists).
+    let deepKvlist: AnyValue = kvlist([{ key: 'k', value: 's' }]);
+    for (let i = 0; i < 31; i++) deepKvlist = kvlist([{ key: 'n', value: deepKvlist }]);
     const cases: [Partial<AuditRecord>, string][] = [
       [
         {
@@ -410,6 +413,35 @@ describe('the byte writer (internal/projectionWriter.ts)', () => {
         'unsupported-type attributes[1]',
       ],
       [{ flags: NaN }, 'non-finite-number flags'],
+      // String-valued entries take a shortcut in the writer; its failures must name the same paths.
+      [
+        {
+          attributes: [
+            { key: 'a', value: 'b' },
+            { key: '\udc00', value: 's' },
+          ],
+        },
+        'lone-surrogate attributes[1].key',
+      ],
+      [{ attributes: [{ key: 'a', value: 'x\ud800y' }] }, 'lone-surrogate attributes[0].value.stringValue'],
+      [
+        {
+          attributes: [
+            {
+              key: 'd',
+              value: kvlist([
+                { key: 'e', value: 'ok' },
+                { key: 'f', value: '\ud800' },
+              ]),
+            },
+          ],
+        },
+        'lone-surrogate attributes[0].value.values[1].value.stringValue',
+      ],
+      [
+        { attributes: [{ key: 'd', value: deepKvlist }] },
+        `depth attributes[0]${'.value.values[0]'.repeat(32)}.value`,
+      ],
     ];
     for (const [fields, expected] of cases) {
       const r = { ...createAuditRecord(), ...fields };

@@ -21,6 +21,17 @@ const latin1Copy = selectLatin1Copy();
 const NATIVE_COPY_UNITS_MIN = 64;
 const COPIED_AS_IS = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
+/** The bytes of an ASCII constant, for `Utf8JsonWriter.ascii`. */
+export function asciiBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) throw new RangeError(`not ASCII at ${i}: ${JSON.stringify(text)}`);
+    bytes[i] = c;
+  }
+  return bytes;
+}
+
 export class Utf8JsonWriter {
   #buf: Buffer;
   #pos = 0;
@@ -65,6 +76,27 @@ export class Utf8JsonWriter {
     if (this.#pos + n > this.#buf.length) this.#grow(n);
     this.#buf.set(bytes, this.#pos);
     this.#pos += n;
+    return this;
+  }
+
+  /**
+   * `bytes` as they are, copied by a loop: for the short ASCII constants of a projection (`asciiBytes`),
+   * where a loop over a Uint8Array costs less than `raw` over a string (charCodeAt) or `append` (set).
+   */
+  ascii(bytes: Uint8Array): this {
+    const n = bytes.length;
+    if (this.#pos + n > this.#buf.length) this.#grow(n);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    for (let i = 0; i < n; i++) buf[pos++] = bytes[i] as number;
+    this.#pos = pos;
+    return this;
+  }
+
+  /** One byte (ASCII punctuation). */
+  byte(b: number): this {
+    if (this.#pos + 1 > this.#buf.length) this.#grow(1);
+    this.#buf[this.#pos++] = b;
     return this;
   }
 

@@ -20,7 +20,41 @@ import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { isIntegrityAttribute } from '../../names.ts';
 import { CanonicalEncodingError } from '../CanonicalEncodingError.ts';
 import { cachePart, sameAsCached, type CachedPart } from './partCache.ts';
-import { Utf8JsonWriter } from './Utf8JsonWriter.ts';
+import { asciiBytes, Utf8JsonWriter } from './Utf8JsonWriter.ts';
+
+/* The projection's ASCII constants, encoded once (`ascii` copies them: cheaper than `raw` over a string). */
+const OPEN_ATTRIBUTES = asciiBytes('{"attributes":');
+const BODY = asciiBytes(',"body":');
+const DROPPED_ATTRIBUTES_COUNT = asciiBytes(',"dropped_attributes_count":');
+const EVENT_NAME = asciiBytes(',"event_name":');
+const FLAGS = asciiBytes(',"flags":');
+const OBSERVED_TIMESTAMP = asciiBytes(',"observed_timestamp":');
+const RESOURCE = asciiBytes(',"resource":');
+const SCOPE = asciiBytes(',"scope":');
+const SEVERITY_NUMBER = asciiBytes(',"severity_number":');
+const SEVERITY_TEXT = asciiBytes(',"severity_text":');
+const SPAN_ID = asciiBytes(',"span_id":');
+const TIMESTAMP = asciiBytes(',"timestamp":');
+const TRACE_ID = asciiBytes(',"trace_id":');
+const VERSION = asciiBytes(',"v":');
+const SCHEMA_URL = asciiBytes(',"schema_url":');
+const NAME = asciiBytes(',"name":');
+const SCOPE_VERSION = asciiBytes(',"version":');
+const OPEN_STRING_VALUE = asciiBytes('{"stringValue":');
+const OPEN_INT_VALUE = asciiBytes('{"intValue":"');
+const CLOSE_QUOTED_VALUE = asciiBytes('"}');
+const OPEN_DOUBLE_VALUE = asciiBytes('{"doubleValue":');
+const EMPTY_VALUE = asciiBytes('{}');
+const OPEN_BYTES_VALUE = asciiBytes('{"bytesValue":"');
+const OPEN_ARRAY_VALUE = asciiBytes('{"arrayValue":[');
+const CLOSE_LIST_VALUE = asciiBytes(']}');
+const OPEN_KVLIST_VALUE = asciiBytes('{"kvlistValue":[');
+const OPEN_KEY = asciiBytes('{"key":');
+const VALUE = asciiBytes(',"value":');
+const VALUE_OPEN_STRING_VALUE = asciiBytes(',"value":{"stringValue":');
+const CLOSE_STRING_ENTRY = asciiBytes('}}');
+const BOOL_TRUE = asciiBytes('{"boolValue":true}');
+const BOOL_FALSE = asciiBytes('{"boolValue":false}');
 
 /**
  * The canonical bytes of the record, as a view of a scratch buffer that is
@@ -69,30 +103,27 @@ class ProjectionWriter extends Utf8JsonWriter {
     this.reset(SCRATCH_BYTES_KEPT_MAX);
     this.#depth = 0;
     const { resource, scope } = record;
-    this.raw('{"attributes":');
+    this.ascii(OPEN_ATTRIBUTES);
     this.attributes(record.attributes, 'attributes');
     if (record.body !== undefined) {
-      this.raw(',"body":');
+      this.ascii(BODY);
       this.body(record.body);
     }
-    this.raw(',"dropped_attributes_count":').number(
-      record.droppedAttributesCount,
-      'dropped_attributes_count',
-    );
-    this.raw(',"event_name":').string(record.eventName, 'event_name');
-    this.raw(',"flags":').number(record.flags, 'flags');
-    this.raw(',"observed_timestamp":').decimal(record.observedTimeUnixNano, 'observed_timestamp');
-    this.raw(',"resource":');
+    this.ascii(DROPPED_ATTRIBUTES_COUNT).number(record.droppedAttributesCount, 'dropped_attributes_count');
+    this.ascii(EVENT_NAME).string(record.eventName, 'event_name');
+    this.ascii(FLAGS).number(record.flags, 'flags');
+    this.ascii(OBSERVED_TIMESTAMP).decimal(record.observedTimeUnixNano, 'observed_timestamp');
+    this.ascii(RESOURCE);
     this.#resource(resource);
-    this.raw(',"scope":');
+    this.ascii(SCOPE);
     this.#scope(scope);
-    this.raw(',"severity_number":').number(record.severityNumber, 'severity_number');
-    this.raw(',"severity_text":').string(record.severityText, 'severity_text');
-    this.raw(',"span_id":').string(record.spanId, 'span_id');
-    this.raw(',"timestamp":').decimal(record.timeUnixNano, 'timestamp');
-    this.raw(',"trace_id":').string(record.traceId, 'trace_id');
-    this.raw(',"v":').number(version, 'v');
-    this.raw('}');
+    this.ascii(SEVERITY_NUMBER).number(record.severityNumber, 'severity_number');
+    this.ascii(SEVERITY_TEXT).string(record.severityText, 'severity_text');
+    this.ascii(SPAN_ID).string(record.spanId, 'span_id');
+    this.ascii(TIMESTAMP).decimal(record.timeUnixNano, 'timestamp');
+    this.ascii(TRACE_ID).string(record.traceId, 'trace_id');
+    this.ascii(VERSION).number(version, 'v');
+    this.byte(0x7d);
   }
 
   /*
@@ -113,11 +144,11 @@ class ProjectionWriter extends Utf8JsonWriter {
     }
     const start = this.length;
     const written: unknown[] = [];
-    this.raw('{"attributes":');
+    this.ascii(OPEN_ATTRIBUTES);
     this.attributes(attributes, 'resource.attributes', written);
-    this.raw(',"dropped_attributes_count":').number(dropped, 'resource.dropped_attributes_count');
-    this.raw(',"schema_url":').string(schemaUrl, 'resource.schema_url');
-    this.raw('}');
+    this.ascii(DROPPED_ATTRIBUTES_COUNT).number(dropped, 'resource.dropped_attributes_count');
+    this.ascii(SCHEMA_URL).string(schemaUrl, 'resource.schema_url');
+    this.byte(0x7d);
     const bytes = (): Uint8Array => this.copyFrom(start);
     this.#resourcePart = cachePart(
       dropped,
@@ -138,13 +169,13 @@ class ProjectionWriter extends Utf8JsonWriter {
     }
     const start = this.length;
     const written: unknown[] = [];
-    this.raw('{"attributes":');
+    this.ascii(OPEN_ATTRIBUTES);
     this.attributes(attributes, 'scope.attributes', written);
-    this.raw(',"dropped_attributes_count":').number(dropped, 'scope.dropped_attributes_count');
-    this.raw(',"name":').string(name, 'scope.name');
-    this.raw(',"schema_url":').string(schemaUrl, 'scope.schema_url');
-    this.raw(',"version":').string(version, 'scope.version');
-    this.raw('}');
+    this.ascii(DROPPED_ATTRIBUTES_COUNT).number(dropped, 'scope.dropped_attributes_count');
+    this.ascii(NAME).string(name, 'scope.name');
+    this.ascii(SCHEMA_URL).string(schemaUrl, 'scope.schema_url');
+    this.ascii(SCOPE_VERSION).string(version, 'scope.version');
+    this.byte(0x7d);
     const bytes = (): Uint8Array => this.copyFrom(start);
     this.#scopePart = cachePart(dropped, name, schemaUrl, version, written, bytes, this.length - start);
   }
@@ -177,7 +208,7 @@ class ProjectionWriter extends Utf8JsonWriter {
 
   decimal(value: bigint, path: string): this {
     if (typeof value !== 'bigint') throw unsupported(path, 'expected a bigint');
-    return this.raw('"').raw(value.toString()).raw('"');
+    return this.byte(0x22).raw(value.toString()).byte(0x22);
   }
 
   /*
@@ -213,7 +244,7 @@ class ProjectionWriter extends Utf8JsonWriter {
   attributes(list: readonly KeyValue[], path: string, written?: unknown[]): void {
     if (!Array.isArray(list)) throw unsupported(path, 'expected an array of { key, value }');
     this.#enter(path);
-    this.raw('[');
+    this.byte(0x5b);
     let first = true;
     for (let i = 0; i < list.length; i++) {
       const kv = list[i] as KeyValue;
@@ -225,13 +256,13 @@ class ProjectionWriter extends Utf8JsonWriter {
       const value = kv.value;
       written?.push(key, value);
       if (!isIntegrityAttribute(key)) {
-        if (!first) this.raw(',');
+        if (!first) this.byte(0x2c);
         first = false;
         this.#keyValueOf(key, value, 1);
       }
       this.#leave();
     }
-    this.raw(']');
+    this.byte(0x5d);
     this.#leave();
   }
 
@@ -253,51 +284,51 @@ class ProjectionWriter extends Utf8JsonWriter {
     }
     switch (typeof value) {
       case 'string':
-        this.raw('{"stringValue":').#string(value, '.stringValue').raw('}');
+        this.ascii(OPEN_STRING_VALUE).#string(value, '.stringValue').byte(0x7d);
         return;
       case 'boolean':
-        this.raw(value ? '{"boolValue":true}' : '{"boolValue":false}');
+        this.ascii(value ? BOOL_TRUE : BOOL_FALSE);
         return;
       case 'bigint':
-        this.raw('{"intValue":"').raw(value.toString()).raw('"}');
+        this.ascii(OPEN_INT_VALUE).raw(value.toString()).ascii(CLOSE_QUOTED_VALUE);
         return;
       case 'number':
-        this.raw('{"doubleValue":').raw(doubleJson(value)).raw('}');
+        this.ascii(OPEN_DOUBLE_VALUE).raw(doubleJson(value)).byte(0x7d);
         return;
       case 'object':
         if (value === null) {
-          this.raw('{}');
+          this.ascii(EMPTY_VALUE);
           return;
         }
         if (value instanceof Uint8Array) {
           const base64 = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
-          this.raw('{"bytesValue":"').raw(base64).raw('"}');
+          this.ascii(OPEN_BYTES_VALUE).raw(base64).ascii(CLOSE_QUOTED_VALUE);
           return;
         }
         if (Array.isArray(value)) {
-          this.raw('{"arrayValue":[');
+          this.ascii(OPEN_ARRAY_VALUE);
           for (let i = 0; i < value.length; i++) {
-            if (i > 0) this.raw(',');
+            if (i > 0) this.byte(0x2c);
             this.#enter(i);
             this.tagged(value[i] as AnyValue, level + 1);
             this.#leave();
           }
-          this.raw(']}');
+          this.ascii(CLOSE_LIST_VALUE);
           return;
         }
         if (Array.isArray(value.values)) {
-          this.raw('{"kvlistValue":[');
+          this.ascii(OPEN_KVLIST_VALUE);
           this.#enter('.values');
           for (let i = 0; i < value.values.length; i++) {
             const kv = value.values[i] as KeyValue;
             this.#enter(i);
             this.#checkKeyValue(kv);
-            if (i > 0) this.raw(',');
+            if (i > 0) this.byte(0x2c);
             this.#keyValue(kv, level + 1);
             this.#leave();
           }
           this.#leave();
-          this.raw(']}');
+          this.ascii(CLOSE_LIST_VALUE);
           return;
         }
     }
@@ -309,11 +340,23 @@ class ProjectionWriter extends Utf8JsonWriter {
   }
 
   #keyValueOf(key: string, value: AnyValue, level: number): void {
-    this.raw('{"key":').#string(key, '.key').raw(',"value":');
+    // The common entry, a string value, with its constant parts merged and no path kept (tagged's
+    // checks, done here); a string it cannot write falls through to the general path, which writes
+    // it again and throws the error with its path.
+    if (
+      typeof value === 'string' &&
+      level <= ANY_VALUE_DEPTH_CEILING &&
+      this.ascii(OPEN_KEY).quoted(key) &&
+      this.ascii(VALUE_OPEN_STRING_VALUE).quoted(value)
+    ) {
+      this.ascii(CLOSE_STRING_ENTRY);
+      return;
+    }
+    this.ascii(OPEN_KEY).#string(key, '.key').ascii(VALUE);
     this.#enter('.value');
     this.tagged(value, level);
     this.#leave();
-    this.raw('}');
+    this.byte(0x7d);
   }
 
   /** `string` inside a value: on error, the path is the current position then `last`. */
