@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { OtelAuditError } from '../../errors.ts';
 import { emptyRootHash, hashChildren, hashLeaf } from './hash.ts';
@@ -31,6 +32,26 @@ describe('MerkleTree', () => {
     }
     expect(a.size).toBe(5);
     expect(a.root()).toEqual(b.root());
+  });
+
+  it('32-byte leaves (record hashes: merged as words) give the RFC 9162 roots, computed with node:crypto', () => {
+    const sha256 = (...parts: Uint8Array[]): Uint8Array =>
+      new Uint8Array(hash('sha256', Buffer.concat(parts), 'buffer'));
+    const leafHashes: Uint8Array[] = [];
+    const tree = new MerkleTree();
+    for (let i = 0; i < 70; i++) {
+      const data = sha256(Buffer.from(`record ${i}`));
+      leafHashes.push(sha256(Uint8Array.of(0), data));
+      expect(tree.append(data)).toBe(i);
+      expect(toHex(tree.root())).toBe(toHex(referenceMth(leafHashes)));
+      expect(tree.state().frontier.length).toBe((i + 1).toString(2).replaceAll('0', '').length);
+    }
+    // The reference's own node hashes, by node:crypto, for a tree of 3 and 4.
+    const [a, b, c, d] = leafHashes as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    const node = (l: Uint8Array, r: Uint8Array): Uint8Array => sha256(Uint8Array.of(1), l, r);
+    const four = new MerkleTree();
+    for (let i = 0; i < 4; i++) four.append(sha256(Buffer.from(`record ${i}`)));
+    expect(toHex(four.root())).toBe(toHex(node(node(a, b), node(c, d))));
   });
 
   it('keeps one frontier hash per set bit of the size', () => {

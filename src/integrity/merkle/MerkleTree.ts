@@ -15,7 +15,11 @@
  */
 import { OtelAuditError } from '../../errors.ts';
 import { HASH_BYTES, emptyRootHash, hashChildren, hashLeaf } from './hash.ts';
+import { bytesOfWords, leafHashWords, nodeHashWords } from './internal/merkleSha256.ts';
 import { half, isIndex, isOdd, popCount } from './internal/treeMath.ts';
+
+/** The hash being merged up the frontier by `append`, as 8 words (scratch: one call at a time). */
+const merged = new Int32Array(8);
 
 /** A snapshot of a MerkleTree: its size and frontier hashes, largest subtree first. */
 export interface MerkleTreeState {
@@ -56,7 +60,17 @@ export class MerkleTree {
   append(leafData: Uint8Array): number {
     this.checkNotFull();
     // hashLeaf's result is a new array no one else holds: kept as it is, not copied.
-    return this.mergeAndPush(hashLeaf(leafData), this.leafCount);
+    if (leafData.length !== HASH_BYTES) return this.mergeAndPush(hashLeaf(leafData), this.leafCount);
+    // A 32-byte leaf (a record hash): the leaf hash and the merges are kept as words until the
+    // hash that is pushed, so only that one is made into bytes (hash.ts's functions, word for word).
+    const index = this.leafCount;
+    leafHashWords(leafData, merged);
+    for (let bits = index; isOdd(bits); bits = half(bits)) {
+      nodeHashWords(this.popFrontier(), merged, merged);
+    }
+    this.frontier.push(bytesOfWords(merged));
+    this.leafCount = index + 1;
+    return index;
   }
 
   /** Appends an already computed leaf hash (SHA-256(0x00 || data)); returns the new leaf's index. */
@@ -108,14 +122,16 @@ export class MerkleTree {
    */
   private mergeAndPush(hash: Uint8Array, bits: number): number {
     const index = this.leafCount;
-    for (; isOdd(bits); bits = half(bits)) {
-      const left = this.frontier.pop();
-      if (left === undefined) throw new OtelAuditError('INTERNAL', 'frontier shorter than popcount(size)');
-      hash = hashChildren(left, hash);
-    }
+    for (; isOdd(bits); bits = half(bits)) hash = hashChildren(this.popFrontier(), hash);
     this.frontier.push(hash);
     this.leafCount = index + 1;
     return index;
+  }
+
+  private popFrontier(): Uint8Array {
+    const left = this.frontier.pop();
+    if (left === undefined) throw new OtelAuditError('INTERNAL', 'frontier shorter than popcount(size)');
+    return left;
   }
 
   /** MTH(D[0:size]); SHA-256 of the empty string for the empty tree. */

@@ -7,7 +7,7 @@ import { hash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashChildren, hashLeaf } from '../hash.ts';
-import { leafHash32, nodeHash32 } from './merkleSha256.ts';
+import { bytesOfWords, leafHash32, leafHashWords, nodeHash32, nodeHashWords } from './merkleSha256.ts';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const nodeSha256 = (...parts: Uint8Array[]): string => hash('sha256', Buffer.concat(parts), 'hex');
@@ -58,6 +58,33 @@ describe('leafHash32 and nodeHash32', () => {
     expect(again).not.toBe(first);
     expect(hex(again)).toBe(hex(first));
     expect(hex(nodeHash32(a, b))).toBe(nodeSha256(NODE, a, b));
+  });
+
+  it('as words (leafHashWords, nodeHashWords into its own right operand) give the same hashes', () => {
+    fc.assert(
+      fc.property(hash32, hash32, hash32, (a, b, c) => {
+        const acc = new Int32Array(8);
+        leafHashWords(c, acc);
+        expect(hex(bytesOfWords(acc))).toBe(nodeSha256(LEAF, c));
+        const leaf = bytesOfWords(acc);
+        nodeHashWords(b, acc, acc);
+        const node = nodeSha256(NODE, b, leaf);
+        expect(hex(bytesOfWords(acc))).toBe(node);
+        nodeHashWords(a, acc, acc);
+        expect(hex(bytesOfWords(acc))).toBe(nodeSha256(NODE, a, Buffer.from(node, 'hex')));
+      }),
+      { numRuns: 500 },
+    );
+    // Every value of the right operand's last byte (the second block's schedule table).
+    const left = new Uint8Array(32).fill(3);
+    const right = new Uint8Array(32).fill(5);
+    const words = new Int32Array(8);
+    for (let b = 0; b < 256; b++) {
+      right[31] = b;
+      for (let i = 0; i < 8; i++) words[i] = new DataView(right.buffer).getInt32(4 * i);
+      nodeHashWords(left, words, words);
+      expect(hex(bytesOfWords(words))).toBe(nodeSha256(NODE, left, right));
+    }
   });
 
   it('are what hashLeaf and hashChildren use for 32-byte inputs (other lengths: node:crypto)', () => {

@@ -49,25 +49,65 @@ for (let b = 0; b < 256; b++) {
 
 /** SHA-256(0x00 || data) for a 32-byte `data` (not checked: the caller's job); a new 32-byte array. */
 export function leafHash32(data: Uint8Array): Uint8Array {
-  wordsAfter(LEAF_PREFIX, data, 0);
-  w[8] = ((data[31] as number) << 24) | 0x00800000;
-  for (let t = 9; t < 15; t++) w[t] = 0;
-  w[15] = LEAF_MESSAGE_BITS;
-  h.set(SHA256_H0);
-  sha256Schedule(w, kw, 0);
-  sha256Rounds(h, kw, 0);
-  return digestOf(h);
+  leafHashWords(data, h);
+  return bytesOfWords(h);
 }
 
 /** SHA-256(0x01 || left || right) for 32-byte `left` and `right` (not checked); a new 32-byte array. */
 export function nodeHash32(left: Uint8Array, right: Uint8Array): Uint8Array {
   wordsAfter(NODE_PREFIX, left, 0);
   wordsAfter(left[31] as number, right, 8);
-  h.set(SHA256_H0);
+  nodeRounds(right[31] as number, h);
+  return bytesOfWords(h);
+}
+
+/**
+ * `leafHash32(data)` as 8 big-endian words in `out`: a hash that is hashed again
+ * (`nodeHashWords`) need not be made into bytes and read back.
+ */
+export function leafHashWords(data: Uint8Array, out: Int32Array): void {
+  wordsAfter(LEAF_PREFIX, data, 0);
+  w[8] = ((data[31] as number) << 24) | 0x00800000;
+  for (let t = 9; t < 15; t++) w[t] = 0;
+  w[15] = LEAF_MESSAGE_BITS;
+  out.set(SHA256_H0);
   sha256Schedule(w, kw, 0);
-  sha256Rounds(h, kw, 0);
-  sha256Rounds(h, NODE_TAIL_KW, (right[31] as number) * WORDS_PER_SCHEDULE);
-  return digestOf(h);
+  sha256Rounds(out, kw, 0);
+}
+
+/** `nodeHash32(left, right)` with `right` as 8 words (`leafHashWords`), into `out` (which may be `right`). */
+export function nodeHashWords(left: Uint8Array, right: Int32Array, out: Int32Array): void {
+  wordsAfter(NODE_PREFIX, left, 0);
+  // Bytes 33..63 of the message are right[0..30]: each word is the last byte of `left` or of the
+  // word before, then three bytes of this one.
+  let before = left[31] as number;
+  for (let j = 0; j < 8; j++) {
+    const r = right[j] as number;
+    w[8 + j] = (before << 24) | (r >>> 8);
+    before = r & 0xff;
+  }
+  nodeRounds(before, out);
+}
+
+/** The hash `state` (8 words) as a new 32-byte array. */
+export function bytesOfWords(state: Int32Array): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 8; i++) {
+    const v = state[i] as number;
+    out[4 * i] = v >>> 24;
+    out[4 * i + 1] = v >>> 16;
+    out[4 * i + 2] = v >>> 8;
+    out[4 * i + 3] = v;
+  }
+  return out;
+}
+
+/** A node's hash into `out`: the first block's words are in `w`; `last` is the message's last byte. */
+function nodeRounds(last: number, out: Int32Array): void {
+  out.set(SHA256_H0);
+  sha256Schedule(w, kw, 0);
+  sha256Rounds(out, kw, 0);
+  sha256Rounds(out, NODE_TAIL_KW, last * WORDS_PER_SCHEDULE);
 }
 
 /** `w[at..at+7]`: the big-endian words of the byte `first` followed by `src[0..30]`. */
@@ -81,16 +121,4 @@ function wordsAfter(first: number, src: Uint8Array, at: number): void {
       ((src[o + 1] as number) << 8) |
       (src[o + 2] as number);
   }
-}
-
-function digestOf(state: Int32Array): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) {
-    const v = state[i] as number;
-    out[4 * i] = v >>> 24;
-    out[4 * i + 1] = v >>> 16;
-    out[4 * i + 2] = v >>> 8;
-    out[4 * i + 3] = v;
-  }
-  return out;
 }
