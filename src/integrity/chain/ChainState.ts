@@ -13,6 +13,7 @@ import type { AuditRecord } from '../../record/AuditRecord.ts';
 import { bytesOfDigestHex } from '../canonical/internal/digestHex.ts';
 import { recordHashHex } from '../canonical/projection.ts';
 import { MerkleTree, type MerkleTreeState } from '../merkle/MerkleTree.ts';
+import { ChainTail, chainRecordHashHex } from './internal/chainTail.ts';
 import {
   ATTR_INTEGRITY_HASH,
   ATTR_SEQUENCE_NUMBER,
@@ -41,9 +42,12 @@ export class ChainState {
   /** `headHash` as lowercase hex (the next record's previous_hash), kept so it is converted once. */
   private headHex: string | undefined;
   private tree: MerkleTree;
+  /** Writes this stream's own attributes into a projection (undefined: an id the writer refuses). */
+  private readonly tail: ChainTail | undefined;
 
   constructor(streamId: string, from?: ChainSnapshot) {
     this.streamId = streamId;
+    this.tail = ChainTail.of(streamId);
     this.count = from?.count ?? 0;
     this.headHash = from?.head;
     this.headHex = hexOf(from?.head);
@@ -76,12 +80,20 @@ export class ChainState {
       const kv = source[i] as KeyValue;
       if (!isChainOwned(kv.key)) attrs.push(kv);
     }
+    const own = attrs.length;
     attrs.push({ key: ATTR_SEQUENCE_STREAM_ID, value: this.streamId });
     attrs.push({ key: ATTR_SEQUENCE_NUMBER, value: BigInt(this.count + 1) });
     if (this.headHex !== undefined) attrs.push({ key: ATTR_SEQUENCE_PREVIOUS_HASH, value: this.headHex });
     record.attributes = attrs;
-    // The hex form first: it is what the attributes carry, and cheaper to get from node:crypto.
-    const hex = recordHashHex(record);
+    // The hex form first: it is what the attributes carry, and cheaper to get from node:crypto. The
+    // entries just pushed are written from the tail's bytes (internal/chainTail.ts), not the list.
+    const tail = this.tail;
+    let hex: string;
+    if (tail === undefined) hex = recordHashHex(record);
+    else {
+      tail.set(own, this.count + 1, this.headHex);
+      hex = chainRecordHashHex(record, tail);
+    }
     const h = bytesOfDigestHex(hex);
     attrs.push({ key: ATTR_INTEGRITY_HASH, value: hex });
     this.tree.append(h);

@@ -60,17 +60,40 @@ const BOOL_FALSE = asciiBytes('{"boolValue":false}');
  * The canonical bytes of the record, as a view of a scratch buffer that is
  * reused by the next call: hash or copy it before writing another projection.
  */
-export function projectionBytes(record: AuditRecord, version: number): Uint8Array {
+export function projectionBytes(record: AuditRecord, version: number, tail?: AttributeTail): Uint8Array {
   // A getter on the record that wrote a projection itself (no record in this codebase has one) would
   // reuse the scratch mid-write: such a nested call gets a writer of its own.
   const w = shared.busy ? new ProjectionWriter() : shared;
   w.busy = true;
   try {
-    w.project(record, version);
+    w.project(record, version, tail);
     return w.bytes();
   } finally {
     w.busy = false;
   }
+}
+
+/**
+ * Entries at the end of a record's attribute list that their owner writes itself, from bytes it
+ * keeps between records (ChainState.link: the chain's own attributes, chain/internal/chainTail.ts).
+ * The writer reads `record.attributes` only before `from`; `write` must add exactly the bytes the
+ * entries from `from` on would give, separated by commas (no comma before the first). The owner's
+ * property test holds the two together.
+ */
+export interface AttributeTail {
+  readonly from: number;
+  write(w: Utf8JsonWriter): void;
+}
+
+/**
+ * The canonical bytes of one top-level attribute entry, `{"key":…,"value":…}` (a copy): what the
+ * writer writes for it in a record's attribute list. Throws CanonicalEncodingError as a record
+ * holding it would (the path is the entry's own).
+ */
+export function attributeEntryBytes(key: string, value: AnyValue): Uint8Array {
+  const w = new ProjectionWriter();
+  w.entry(key, value);
+  return w.copyFrom(0);
 }
 
 /** The canonical text of the record (UTF-8 decoding of `projectionBytes`). */
@@ -99,12 +122,12 @@ class ProjectionWriter extends Utf8JsonWriter {
     super(INITIAL_BYTES);
   }
 
-  project(record: AuditRecord, version: number): void {
+  project(record: AuditRecord, version: number, tail?: AttributeTail): void {
     this.reset(SCRATCH_BYTES_KEPT_MAX);
     this.#depth = 0;
     const { resource, scope } = record;
     this.ascii(OPEN_ATTRIBUTES);
-    this.attributes(record.attributes, 'attributes');
+    this.attributes(record.attributes, 'attributes', undefined, tail);
     if (record.body !== undefined) {
       this.ascii(BODY);
       this.body(record.body);
@@ -241,12 +264,13 @@ class ProjectionWriter extends Utf8JsonWriter {
    * A top-level attribute list: `audit.integrity.*` entries are left out. `written`: receives each
    * entry's key and value as read here to write them, each read once (partCache.ts snapshots them).
    */
-  attributes(list: readonly KeyValue[], path: string, written?: unknown[]): void {
+  attributes(list: readonly KeyValue[], path: string, written?: unknown[], tail?: AttributeTail): void {
     if (!Array.isArray(list)) throw unsupported(path, 'expected an array of { key, value }');
     this.#enter(path);
     this.byte(0x5b);
     let first = true;
-    for (let i = 0; i < list.length; i++) {
+    const end = tail === undefined ? list.length : tail.from;
+    for (let i = 0; i < end; i++) {
       const kv = list[i] as KeyValue;
       this.#enter(i);
       this.#checkKeyValue(kv);
@@ -262,7 +286,21 @@ class ProjectionWriter extends Utf8JsonWriter {
       }
       this.#leave();
     }
+    if (tail !== undefined) {
+      if (!first) this.byte(0x2c);
+      tail.write(this);
+    }
     this.byte(0x5d);
+    this.#leave();
+  }
+
+  /** One top-level attribute entry on its own (`attributeEntryBytes`). */
+  entry(key: string, value: AnyValue): void {
+    this.reset();
+    this.#depth = 0;
+    this.#enter('');
+    if (typeof key !== 'string') throw unsupported(this.#path(), 'expected { key: string, value }');
+    this.#keyValueOf(key, value, 1);
     this.#leave();
   }
 
