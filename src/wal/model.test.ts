@@ -2,8 +2,8 @@
  * Model-based crash testing of the WAL over the simulated disk.
  *
  * fast-check generates sequences of operations — appends (single, batch,
- * strict), event-loop turns, crashes of every kind at arbitrary points of the
- * commit pipeline, fsync failures, a full disk, clean reopen, reads — and runs
+ * strict, strict while a group commit is in flight), event-loop turns, crashes of every kind at arbitrary points of the
+ * commit pipeline, fsync and write failures, a full disk, clean reopen, reads — and runs
  * them against the real WAL on a SimDisk, checking after every reopen:
  * - opening never fails, and a crash is never reported as corruption;
  * - every acknowledged record is present, byte-exact, with its sequence number;
@@ -50,6 +50,8 @@ type Op =
   | { t: 'batch'; n: number }
   | { t: 'framed'; n: number }
   | { t: 'strict' }
+  | { t: 'strictNow' }
+  | { t: 'failWrite' }
   | { t: 'tick'; n: number }
   | { t: 'settle' }
   | { t: 'crash'; mode: CrashMode; seed: number }
@@ -73,6 +75,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ t: fc.constant('framed' as const), n: fc.integer({ min: 1, max: 8 }) }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'strict' as const }) },
+  // A strict append while a group commit's write (on the thread pool) or sync may be in flight.
+  { weight: 1, arbitrary: fc.constant({ t: 'strictNow' as const }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 0, max: 4 }) }) },
   { weight: 2, arbitrary: fc.constant({ t: 'settle' as const }) },
   {
@@ -84,6 +88,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'failSync' as const }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'failWrite' as const }) },
   {
     weight: 1,
     arbitrary: fc.record({ t: fc.constant('full' as const), bytes: fc.integer({ min: 0, max: 12_000 }) }),
@@ -106,18 +111,36 @@ async function runScenario(ops: readonly Op[], diskSeed: number, stats: Stats): 
   const orderOfId = new Map<number, number>();
   let outstanding: Array<Promise<unknown>> = [];
   let generation = 0;
+  /** Records appended whose promise has not settled (none is blocked while below queueRecordsMax). */
+  let pendingRecords = 0;
 
   const track = (gen: number, ids: number[], p: Promise<number>): void => {
+    pendingRecords += ids.length;
     outstanding.push(
       p.then(
         (firstSeq) => {
+          pendingRecords -= ids.length;
           if (gen !== generation) return; // resolved after its disk crashed: not required
           ids.forEach((id, i) => acked.set(firstSeq + i, payloadFor(id)));
         },
-        () => undefined,
+        () => {
+          pendingRecords -= ids.length;
+        },
       ),
     );
   };
+  const strictAppend = (): void => {
+    const [id] = newIds(1);
+    try {
+      const seq = wal.appendSync(payloadFor(id as number));
+      acked.set(seq, payloadFor(id as number));
+    } catch {
+      // refused (e.g. disk full): not acknowledged
+    }
+  };
+  /** No file closed under a write or sync still in flight (SimDisk counts them). */
+  const noCloseUnderIo = (where: string): void =>
+    expect(disk.stats.closesWithIoInFlight, `${where}: a file closed with I/O in flight`).toBe(0);
   const newIds = (n: number): number[] =>
     Array.from({ length: n }, () => {
       const id = nextId++;
@@ -177,17 +200,19 @@ async function runScenario(ops: readonly Op[], diskSeed: number, stats: Stats): 
         track(generation, ids, wal.appendFramedBatch(framesInBlock(ids.map(payloadFor))));
         break;
       }
-      case 'strict': {
+      case 'strict':
         await settle();
-        const [id] = newIds(1);
-        try {
-          const seq = wal.appendSync(payloadFor(id as number));
-          acked.set(seq, payloadFor(id as number));
-        } catch {
-          // refused (e.g. disk full): not acknowledged
-        }
+        strictAppend();
         break;
-      }
+      case 'strictNow':
+        // A strict append goes after the queued appends but before blocked ones (called earlier): the
+        // order check needs none blocked.
+        if (pendingRecords >= OPTS.queueRecordsMax) await settle();
+        strictAppend();
+        break;
+      case 'failWrite':
+        disk.failNextWrite('EIO');
+        break;
       case 'tick':
         for (let k = 0; k < op.n; k++) await new Promise((r) => setImmediate(r));
         break;
@@ -212,6 +237,7 @@ async function runScenario(ops: readonly Op[], diskSeed: number, stats: Stats): 
       case 'reopen':
         await settle();
         await wal.close();
+        noCloseUnderIo(where);
         disk.clearFaults();
         disk.setCapacityBytes(undefined);
         wal = Wal.open({ dir: DIR, fs: disk, ...OPTS });
@@ -219,6 +245,7 @@ async function runScenario(ops: readonly Op[], diskSeed: number, stats: Stats): 
         break;
       case 'crash': {
         generation++;
+        noCloseUnderIo(where);
         disk = disk.crash({ mode: op.mode, seed: op.seed });
         stats.crashes++;
         await settle();
@@ -232,6 +259,7 @@ async function runScenario(ops: readonly Op[], diskSeed: number, stats: Stats): 
   await settle();
   disk.setCapacityBytes(undefined);
   generation++;
+  noCloseUnderIo('final crash');
   disk = disk.crash({ mode: 'tear', seed: diskSeed });
   stats.crashes++;
   wal = Wal.open({ dir: DIR, fs: disk, ...OPTS });
