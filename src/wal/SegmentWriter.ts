@@ -128,6 +128,10 @@ interface WriteInFlight {
   readonly end: number;
   /** A later synchronous write wrote these bytes again on the calling thread: they are in the file. */
   rewritten: boolean;
+  /** Settles (never rejects) when the thread pool is done with it: `ok`, or `error`. */
+  done: Promise<void>;
+  ok: boolean;
+  error: unknown;
 }
 
 export class SegmentWriter {
@@ -233,8 +237,9 @@ export class SegmentWriter {
    * - its file stays open (retired files are closed by `closeRetired`, which the WAL calls only when no
    *   I/O of the group commit is in flight);
    * - the segment's `dataEnd` stays where the written bytes end, so readers do not scan bytes not there yet.
-   * `written` rejects with the write's error (ENOSPC, EIO, a short write); the caller fails the commit as
-   * if `writeFrames` had thrown it.
+   * `written` settles (it never rejects) when the thread pool is done; the caller then calls `endWrite`,
+   * which gives the write's error (ENOSPC, EIO, a short write), if any: the caller fails the commit as if
+   * `writeFrames` had thrown it.
    */
   writeFramesAsync(
     batch: FrameBatch,
@@ -261,31 +266,52 @@ export class SegmentWriter {
     this.stamp(a, batch, 0, n, firstSeq, true);
     const chunks: Chunk[] = [];
     this.chunks(a, frames, 0, n, bytes, runs, (data, position) => chunks.push({ data, position }));
-    const w: WriteInFlight = { segment: a, chunks, end: a.pos + bytes, rewritten: false };
+    const w: WriteInFlight = {
+      segment: a,
+      chunks,
+      end: a.pos + bytes,
+      rewritten: false,
+      done: Promise.resolve(),
+      ok: false,
+      error: undefined,
+    };
     a.pos += bytes;
     a.writes++;
     a.info.lastSeq = firstSeq + n - 1;
     if (this.o.preallocate === 'auto' && !a.prepareDecided) this.decidePreparation(a);
     this.writing = w;
     const file = a.file;
-    const written = writeChunksAsync(file, chunks).then(
-      () => this.settle(w, true),
+    w.done = writeChunksAsync(file, chunks).then(
+      () => {
+        w.ok = true;
+      },
       (err: unknown) => {
-        this.settle(w, false);
-        throw err;
+        w.error = err;
       },
     );
-    return { file, written };
+    return { file, written: w.done };
+  }
+
+  /**
+   * Ends the write on the thread pool once `written` has settled (the caller does this next, before it
+   * writes anything else): it is no longer in flight. Returns its error, or undefined when its bytes are
+   * in the file: it succeeded, or it failed after a strict append had written the same bytes on the
+   * calling thread (`rewriteInFlight`; a failed positional write of identical bytes takes nothing away
+   * from them, and the commit's own sync reports any write-back error). Until this is called the write
+   * counts as in flight, so a strict append meanwhile still writes its bytes first.
+   */
+  endWrite(): { error: unknown } | undefined {
+    const w = this.writing;
+    if (w === undefined) return undefined;
+    this.writing = undefined;
+    const inFile = w.ok || w.rewritten;
+    if (inFile && w.segment.info.dataEnd < w.end) w.segment.info.dataEnd = w.end;
+    return inFile ? undefined : { error: w.error };
   }
 
   /** Whether `file` was the write descriptor of a segment abandoned (after a failed write or sync). */
   wasAbandoned(file: FileHandle): boolean {
     return this.abandonedFiles.has(file);
-  }
-
-  private settle(w: WriteInFlight, ok: boolean): void {
-    if (this.writing === w) this.writing = undefined;
-    if (ok && w.segment.info.dataEnd < w.end) w.segment.info.dataEnd = w.end;
   }
 
   /**

@@ -891,24 +891,22 @@ export class Wal {
 
   /**
    * Waits for a group commit's write on the thread pool. A failure is the same as `writeBatch`'s: the batch
-   * is rejected with the same typed error and its segment abandoned. False when the batch must not be
+   * is rejected with the same typed error and its segment abandoned — unless a strict append wrote the
+   * same bytes meanwhile (SegmentWriter.endWrite): they are in the file, and the batch goes on to its sync
+   * (a strict append's sync may already have made it durable and readable; rejecting it would have its
+   * producer store it twice, and with a sequencer break the WAL). False when the batch must not be
    * synced: its write failed, or it failed early meanwhile (a strict append's write or sync of its segment
    * failed); `inFlight` is then cleared.
    */
   private async awaitWrite(batch: Batch, written: Promise<void>): Promise<boolean> {
-    let failure: unknown;
-    let failed = false;
-    try {
-      await written;
-    } catch (err) {
-      failed = true;
-      failure = err;
-    }
-    if (!failed && !this.failedEarly.has(batch)) return true;
+    await written;
+    // Until here the write counted as in flight (a strict append meanwhile wrote its bytes first).
+    const failed = this.writer.endWrite();
+    if (failed === undefined && !this.failedEarly.has(batch)) return true;
     this.inFlight = undefined;
     this.syncInFlight = false;
     // Into an existing segment: no failure back-off, as for a synchronous write into one.
-    if (failed && !this.failedEarly.has(batch)) this.failWrite(batch, failure, false);
+    if (failed !== undefined && !this.failedEarly.has(batch)) this.failWrite(batch, failed.error, false);
     return false;
   }
 

@@ -4,6 +4,7 @@
  * no file closed under it — on the simulated disk, whose `writeAsync` lands only when it completes.
  */
 import { describe, expect, it } from 'vitest';
+import type { FileHandle, FileSystem, OpenMode } from './fs/FileSystem.ts';
 import { SimDisk } from './fs/SimDisk.ts';
 import { pad, text, TINY_WAL } from './testutil/tinyWal.ts';
 import { Wal } from './Wal.ts';
@@ -16,6 +17,40 @@ const contains = (bytes: Uint8Array, s: string): boolean => Buffer.from(bytes).i
 
 function readAll(wal: Wal): string[] {
   return [...wal.read()].map((r) => text(r.payload));
+}
+
+/** `disk`, with `onWriteFailed` called when a `writeAsync` fails, before its caller is told. */
+function reportingFs(disk: SimDisk, onWriteFailed: () => void): FileSystem {
+  const fs: FileSystem = {
+    identity: disk.identity,
+    open: (p: string, mode: OpenMode): FileHandle => {
+      const h = disk.open(p, mode);
+      return {
+        path: h.path,
+        write: (d, pos) => h.write(d, pos),
+        writeAsync: (d, pos) =>
+          (h.writeAsync?.(d, pos) ?? Promise.resolve()).catch((err: unknown) => {
+            onWriteFailed();
+            throw err;
+          }),
+        read: (b, o, l, pos) => h.read(b, o, l, pos),
+        size: () => h.size(),
+        truncate: (l) => h.truncate(l),
+        datasync: () => h.datasync(),
+        datasyncSync: () => h.datasyncSync(),
+        fsync: () => h.fsync(),
+        close: () => h.close(),
+      };
+    },
+    readDir: (p) => disk.readDir(p),
+    mkdirp: (p) => disk.mkdirp(p),
+    exists: (p) => disk.exists(p),
+    rename: (a, b) => disk.rename(a, b),
+    remove: (p) => disk.remove(p),
+    syncDir: (p) => disk.syncDir(p),
+    readFile: (p) => disk.readFile(p),
+  };
+  return fs;
 }
 
 describe('group commit written on the thread pool', () => {
@@ -104,6 +139,63 @@ describe('group commit written on the thread pool', () => {
     expect(again.recovery.corruptions).toEqual([]);
     expect(readAll(again)).toEqual(['first-1', 'strict-2']);
     await again.close();
+  });
+
+  it('a commit whose failed thread-pool write a strict append had written again and synced is acknowledged, not rejected', async () => {
+    for (const sequencer of [false, true]) {
+      const disk = new SimDisk(8);
+      const wal = Wal.open({ ...O, fs: disk });
+      // With a sequencer (the hash chain), rejecting it would also break the WAL (WAL_FAILED).
+      if (sequencer) wal.setSequencer({ snapshot: () => 0, restore: () => undefined });
+      expect(await wal.append(pad('first', 1))).toBe(1);
+      disk.failNextWrite('EIO'); // taken by the group commit's writeAsync: it fails when it completes
+      const pending = wal.appendBatch([2, 3, 4].map((i) => pad('group', i)));
+      await commitStarted();
+      expect(wal.appendSync(pad('strict', 5))).toBe(5); // writes the group's bytes again, then syncs
+      expect(await pending).toBe(2);
+      expect(wal.failure).toBeUndefined();
+      expect(await wal.append(pad('next', 6))).toBe(6);
+      await wal.close();
+      const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
+      expect(readAll(again)).toEqual(['first-1', 'group-2', 'group-3', 'group-4', 'strict-5', 'next-6']);
+      await again.close();
+    }
+  });
+
+  it('a strict append made when the write has failed but before the WAL handled it still writes its bytes first', async () => {
+    // Whichever microtask after the failure the strict append runs in, it never acknowledges a record after
+    // the failed write's missing bytes.
+    for (let hops = 0; hops <= 8; hops++) {
+      const disk = new SimDisk(9);
+      const box: { wal?: Wal } = {};
+      let strict: string = 'not run';
+      const fs = reportingFs(disk, () => {
+        let p: Promise<void> = Promise.resolve();
+        for (let i = 0; i < hops; i++) p = p.then(() => undefined);
+        void p.then(() => {
+          try {
+            strict = `acknowledged ${box.wal?.appendSync(pad('strict', hops))}`;
+          } catch (err) {
+            strict = `refused ${(err as { code?: string }).code}`;
+          }
+        });
+      });
+      const wal = Wal.open({ ...O, fs });
+      box.wal = wal;
+      expect(await wal.append(pad('first', 1))).toBe(1);
+      disk.failNextWrite('EIO');
+      const pending = wal.appendBatch([2, 3, 4].map((i) => pad('group', i)));
+      pending.catch(() => undefined);
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      expect(strict, `hops ${hops}`).not.toBe('not run');
+      const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
+      expect(again.recovery.corruptions, `hops ${hops}`).toEqual([]);
+      const got = readAll(again);
+      if (strict.startsWith('acknowledged'))
+        expect(got, `hops ${hops}: ${strict}`).toContain(`strict-${hops}`);
+      await again.close();
+    }
   });
 
   it('fails like the synchronous write when the write on the thread pool fails (EIO, ENOSPC)', async () => {
