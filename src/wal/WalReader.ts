@@ -261,6 +261,13 @@ export class WalReader {
     let pastLastReported = false;
     /** `report`: after a bad frame, the next intact one's number is not judged (it lost the rest). */
     let resync = false;
+    // A whole read from the header (`throw`, `report`) also checks the footer's time bounds and index.
+    const whole = mode === 'throw' || mode === 'report';
+    let minTime = U64_END;
+    let maxTime = -1n;
+    /** The next index entry to meet, and the first entry that names no frame. */
+    let k = 0;
+    let badIndex: string | undefined;
     /** The segment does not match its footer: `indexed` gives up (returns this), the others throw or report. */
     const mismatch = (offset: number, what: string): GaveUp | undefined => {
       if (indexed) return { offset, what };
@@ -321,6 +328,16 @@ export class WalReader {
           }
           resync = false;
           expect = Math.max(expect, m.seq + 1);
+          if (whole) {
+            const t = m.timeUnixNano;
+            if (t < minTime) minTime = t;
+            if (t > maxTime) maxTime = t;
+            const e = seg.index[k];
+            if (e !== undefined && e.offset <= pos) {
+              if (e.offset < pos || e.firstSeq !== m.seq) badIndex ??= indexEntryProblem(k, e);
+              k++;
+            }
+          }
         }
         if (m.type === FrameType.FOOTER || m.seq > upper) return undefined;
         pos += m.frameBytes;
@@ -341,17 +358,33 @@ export class WalReader {
       // Where the data ends (not an index block before it): the footer's end and last number. Damage
       // reported at the end explains a short end, and frames past the footer's last were reported.
       if (checked && to === end && !endsInDamage && !pastLastReported) {
+        let what: string | undefined;
         if (pos !== seg.dataEnd || expect !== seg.lastSeq + 1) {
-          const g = mismatch(
-            pos,
-            `the frames end at WAL seq ${expect - 1}, the footer's data at offset ${seg.dataEnd} and WAL seq ${seg.lastSeq}`,
-          );
+          what = `the frames end at WAL seq ${expect - 1}, the footer's data at offset ${seg.dataEnd} and WAL seq ${seg.lastSeq}`;
+        } else if (whole && rd.reported === 0) {
+          // Nothing else wrong: the footer's time bounds and index, checked against every frame.
+          const e = seg.index[k];
+          if (badIndex === undefined && e !== undefined) badIndex = indexEntryProblem(k, e);
+          if (badIndex !== undefined) what = badIndex;
+          else if (maxTime >= 0n && (minTime !== seg.minTimeUnixNano || maxTime !== seg.maxTimeUnixNano)) {
+            what = `the footer's time bounds ${seg.minTimeUnixNano}..${seg.maxTimeUnixNano} are not the frames', ${minTime}..${maxTime}`;
+          }
+        }
+        if (what !== undefined) {
+          const g = mismatch(pos, what);
           if (g) return g;
         }
       }
     }
     return undefined;
   }
+}
+
+/** Above any frame time (an unsigned 64-bit field). */
+const U64_END = 1n << 64n;
+
+function indexEntryProblem(k: number, e: IndexEntry): string {
+  return `the footer's index entry ${k} (offset ${e.offset}, WAL seq ${e.firstSeq}) does not name a frame`;
 }
 
 /** One segment being read. */

@@ -84,14 +84,16 @@ describe("openWalReadOnly({ verify: 'once' }) on an intact WAL", () => {
     expect(ro.report.corruptions).toEqual([]);
   });
 
-  it('returns every record, computing each record frame’s CRC once (a full open: twice)', () => {
+  it('returns every record, computing each record frame’s CRC once (a full open: at least twice)', () => {
     crcInputs.lengths.length = 0;
     expect(readSeqs(original, 'once')).toEqual(all);
     const once = crcInputs.lengths.filter((n) => n === RECORD_CRC_INPUT_BYTES).length;
     crcInputs.lengths.length = 0;
     expect(readSeqs(original, 'full')).toEqual(all);
     const full = crcInputs.lengths.filter((n) => n === RECORD_CRC_INPUT_BYTES).length;
-    expect({ once, full }).toEqual({ once: RECORDS, full: 2 * RECORDS });
+    expect(once).toBe(RECORDS);
+    // A full open also checks the frame each sealed footer's index entry names (footerProblem.ts).
+    expect(full).toBeGreaterThanOrEqual(2 * RECORDS);
   });
 });
 
@@ -152,7 +154,7 @@ describe("openWalReadOnly({ verify: 'once' }) on a sealed segment that does not 
     expect(onceMismatch(dir)).toMatchObject({ segment: segments[1], offset: SEGMENT_HEADER_BYTES });
   });
 
-  it("reads a segment from its header whatever its footer's index says (so does tail)", () => {
+  it("throws when its footer's index names no frame (tail reads every record and reports it)", () => {
     const dir = copy();
     editFooter(segmentFile(dir, 1), (f) => {
       const [first, second, ...rest] = f.index;
@@ -160,6 +162,6 @@ describe("openWalReadOnly({ verify: 'once' }) on a sealed segment that does not 
       return { ...f, index: [{ ...first, offset: second.offset }, second, ...rest] };
     });
     expect(readSeqs(dir, 'tail')).toEqual(all);
-    expect(readSeqs(dir, 'once')).toEqual(all);
+    expect(onceMismatch(dir).message).toContain("the footer's index entry 0");
   });
 });

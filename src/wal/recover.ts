@@ -24,6 +24,7 @@ import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { WalCorruptError, WalUnsupportedVersionError } from '../errors.ts';
 import { errnoCode, type FileHandle, type FileSystem } from './fs/FileSystem.ts';
+import { footerProblem } from './footerProblem.ts';
 import { FrameScanner } from './FrameScanner.ts';
 import {
   decodeFooterPayload,
@@ -62,6 +63,13 @@ export interface Corruption {
   readonly seqFrom: number | undefined;
   readonly seqTo: number | undefined;
   readonly quarantinedAs: string | undefined;
+  /** What is wrong, where the kind alone does not say (`bad-footer`: which claim or which part). */
+  readonly detail?: string;
+  /**
+   * Damage that loses no record (`bad-footer`): the segment's last sequence number, which it follows, so that
+   * a report can place it among the others.
+   */
+  readonly afterSeq?: number;
 }
 
 export interface TornTail {
@@ -234,7 +242,12 @@ function recoverOnce(o: RecoverOptions): RecoveryResult {
       nextSegmentNumber = Math.max(nextSegmentNumber, header.segmentNumber + 1);
       const info = baseInfo(f, segPath, header);
       let recordCount = 0;
-      const footer = o.verify === 'tail' && headerOk ? readFooter(file, scanner, header) : undefined;
+      let footer = o.verify === 'tail' && headerOk ? readFooter(file, scanner, header) : undefined;
+      // Read-only: a footer whose count is not its range cannot be what its (consecutive) frames are; the walk
+      // below reports it (footerProblem.ts). A writer's open trusts it as before.
+      if (o.mode === 'read-only' && footer && footer.recordCount !== footer.lastSeq - footer.firstSeq + 1) {
+        footer = undefined;
+      }
       if (footer !== undefined && footer.lastSeq < seqLimit) {
         Object.assign(info, {
           state: 'sealed',
@@ -324,6 +337,17 @@ function recoverOnce(o: RecoverOptions): RecoveryResult {
             }
           }
           if (w.leftoverOffset !== undefined) leftovers.push(f.name);
+          else if (o.mode === 'read-only' && headerOk && segCorruptions.length === 0) {
+            // Frames intact: is the footer (or trailer) damaged? A writer's open seals such a segment again.
+            const bad = footerProblem({ file, scanner, firstSeq: header.firstSeq, walk: w, newest });
+            if (bad !== undefined) {
+              segCorruptions.push({
+                ...corruption(f.name, 'bad-footer', bad.offset, undefined, undefined, undefined),
+                detail: bad.what,
+                afterSeq: w.lastSeq,
+              });
+            }
+          }
         }
         if (newest && markLast > 0) {
           let through = info.lastSeq;

@@ -248,9 +248,11 @@ function reportRecovery(
         ? frameTooLarge(c.segment, c.offsetFrom)
         : undefined;
     const why =
-      claimed === undefined
-        ? ''
-        : `: the frame there claims ${claimed} bytes, more than the ${WAL_FRAME_BYTES_MAX} a WAL writer writes; not read`;
+      claimed !== undefined
+        ? `: the frame there claims ${claimed} bytes, more than the ${WAL_FRAME_BYTES_MAX} a WAL writer writes; not read`
+        : c.detail === undefined
+          ? ''
+          : `: ${c.detail}`;
     log(`corruption: ${c.segment}${where} (${c.kind}${why})${lost}`);
   }
   return report.corruptions.length;

@@ -85,7 +85,7 @@ describe('verify on a sealed segment that does not match its footer starts over 
     await expectFullReport({ dir });
   });
 
-  it('a footer that counts one record fewer than its segment holds: every record is still checked', async () => {
+  it('a footer that counts one record fewer than its segment holds: every record checked, the footer reported', async () => {
     const dir = copy();
     editFooter(path.join(dir, segments[1] as string), (f) => ({
       ...f,
@@ -93,7 +93,13 @@ describe('verify on a sealed segment that does not match its footer starts over 
       recordCount: f.recordCount - 1,
     }));
     expect(() => verifyWalOpenedAs({ dir }, 'once')).toThrow(WalSealedMismatchError);
-    expect(verifyWal({ dir })).toMatchObject({ ok: true, records: 150 });
+    const report = verifyWal({ dir });
+    expect(report).toMatchObject({ ok: false, records: 150, issues: [{ kind: 'bit-rot', seq: undefined }] });
+    expect(report.firstIssue?.message).toMatch(
+      new RegExp(
+        `^${segments[1]}: bad footer at offset \\d+ \\(the footer says last WAL seq .*no records lost$`,
+      ),
+    );
     await expectFullReport({ dir });
   });
 });

@@ -75,8 +75,9 @@ export function beginVerification(o: VerifyOptions, walVerify: 'once' | 'full'):
     message: string,
     streamId?: string,
     chainNumber?: number,
+    at: number = seq ?? lastSeq + 0.5,
   ): void => {
-    const issue: Found = { kind, seq, chainNumber, streamId, message, at: seq ?? lastSeq + 0.5 };
+    const issue: Found = { kind, seq, chainNumber, streamId, message, at };
     if (first === undefined || issue.at < first.at) first = issue;
     if (issues.length < issuesMax) issues.push(issue);
     else omitted++;
@@ -137,6 +138,20 @@ export function beginVerification(o: VerifyOptions, walVerify: 'once' | 'full'):
         c.kind === 'lost-tail'
           ? `${c.segment}: WAL sequence numbers ${c.seqFrom ?? '?'}..${c.seqTo ?? '?'} were durable (at or below the WAL's high-water mark) and are missing or damaged: acknowledged records lost at the end of the WAL`
           : `${c.segment}: the high-water-mark file is unreadable: whether acknowledged records are missing at the end of the WAL cannot be told`,
+      );
+      continue;
+    }
+    if (c.kind === 'bad-footer') {
+      // Frames intact, so no record is bad: no WAL seq; placed after the segment's last record.
+      report(
+        'bit-rot',
+        undefined,
+        `${c.segment}: bad footer at offset ${c.offsetFrom ?? '?'}` +
+          (c.detail === undefined ? '' : ` (${c.detail})`) +
+          `; its frames are intact (through WAL seq ${c.afterSeq ?? '?'}), no records lost`,
+        undefined,
+        undefined,
+        (c.afterSeq ?? 0) + 0.5,
       );
       continue;
     }

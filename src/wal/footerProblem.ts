@@ -1,0 +1,114 @@
+/**
+ * Read-only recovery's check of a segment's footer and trailer against its
+ * frames, once the frames have been walked and found intact (recover.ts):
+ * damage only there loses no record (the footer is redundant: a writer's
+ * open walks such a segment and seals it again), but it is damage all the
+ * same, and `verify` promises success only when everything is intact.
+ *
+ * Reported (`bad-footer`):
+ * - a valid FOOTER frame whose claims do not match the frames walked (its
+ *   first or last number, count, data end, time bounds, or an index entry
+ *   that does not point at a frame of that number), or that does not decode:
+ *   its CRC is valid, so it was written whole, never torn;
+ * - in a segment that is not the newest (it was sealed and synced before the
+ *   next one was created, seal.ts): a trailer that does not point at the
+ *   FOOTER frame that ends the frames, or a trailer that points where the
+ *   frames end while no valid FOOTER frame is there.
+ * Not reported: in the newest segment, a FOOTER frame or trailer that is
+ * missing or fails its CRC: a crash while sealing at close leaves exactly
+ * that (recover.ts treats it as a torn final write).
+ */
+import type { FileHandle } from './fs/FileSystem.ts';
+import type { FrameScanner } from './FrameScanner.ts';
+import {
+  decodeFooterPayload,
+  decodeTrailer,
+  SEGMENT_HEADER_BYTES,
+  TRAILER_BYTES,
+  type SegmentFooter,
+} from './format.ts';
+import type { SegmentWalkResult } from './SegmentWalk.ts';
+
+export interface FooterProblem {
+  /** Where: the FOOTER frame, or the trailer. */
+  readonly offset: number;
+  readonly what: string;
+}
+
+export function footerProblem(o: {
+  readonly file: FileHandle;
+  readonly scanner: FrameScanner;
+  /** The segment's first sequence number (its header's). */
+  readonly firstSeq: number;
+  /** The walk of its frames, which found no damage. */
+  readonly walk: SegmentWalkResult;
+  readonly newest: boolean;
+}): FooterProblem | undefined {
+  const { scanner, walk } = o;
+  const trailerAt = scanner.size - TRAILER_BYTES;
+  const pointsAt = trailerAt >= SEGMENT_HEADER_BYTES ? readTrailer(o.file, trailerAt) : undefined;
+  const at = walk.footerOffset;
+  if (at === undefined) {
+    // No valid FOOTER frame after the frames: where the trailer says it is, it is damaged.
+    if (o.newest || pointsAt === undefined || pointsAt !== walk.dataEnd) return undefined;
+    return {
+      offset: pointsAt,
+      what: 'the FOOTER frame the trailer points at is damaged (not a valid frame)',
+    };
+  }
+  const r = scanner.at(at);
+  if (!r.ok) return undefined; // the walk checked it a moment ago: changed meanwhile, not this check's to judge
+  const footer = decodeFooterPayload(Buffer.from(r.payload));
+  if (typeof footer === 'string') return { offset: at, what: `the FOOTER frame does not decode (${footer})` };
+  const claim = mismatch(footer, o.firstSeq, at, walk, scanner);
+  if (claim !== undefined) return { offset: at, what: claim };
+  if (!o.newest && pointsAt !== at) {
+    return {
+      offset: trailerAt,
+      what:
+        pointsAt === undefined
+          ? 'no valid trailer at the end of the file'
+          : `the trailer points at offset ${pointsAt}, not at the FOOTER frame`,
+    };
+  }
+  return undefined;
+}
+
+function readTrailer(file: FileHandle, at: number): number | undefined {
+  const t = Buffer.alloc(TRAILER_BYTES);
+  if (file.read(t, 0, TRAILER_BYTES, at) !== TRAILER_BYTES) return undefined;
+  return decodeTrailer(t);
+}
+
+/** The first claim of `footer` (at `at`) that the frames walked do not bear out, if any. */
+function mismatch(
+  footer: SegmentFooter,
+  firstSeq: number,
+  at: number,
+  walk: SegmentWalkResult,
+  scanner: FrameScanner,
+): string | undefined {
+  const says = (field: string, claimed: unknown, found: unknown): string =>
+    `the footer says ${field} ${String(claimed)}, the frames ${String(found)}`;
+  if (footer.firstSeq !== firstSeq) return says('first WAL seq', footer.firstSeq, firstSeq);
+  if (footer.lastSeq !== walk.lastSeq) return says('last WAL seq', footer.lastSeq, walk.lastSeq);
+  if (footer.recordCount !== walk.recordCount)
+    return says('record count', footer.recordCount, walk.recordCount);
+  if (footer.dataEndOffset !== at) return says('data end offset', footer.dataEndOffset, at);
+  if (walk.recordCount > 0) {
+    if (footer.minTimeUnixNano !== walk.minTimeUnixNano)
+      return says('earliest time', footer.minTimeUnixNano, walk.minTimeUnixNano);
+    if (footer.maxTimeUnixNano !== walk.maxTimeUnixNano)
+      return says('latest time', footer.maxTimeUnixNano, walk.maxTimeUnixNano);
+  }
+  // Each index entry must name a frame that is there, in order: a reader starts a range at one.
+  let after = SEGMENT_HEADER_BYTES - 1;
+  for (const [i, e] of footer.index.entries()) {
+    const f = e.offset > after && e.offset < at ? scanner.check(e.offset, at) : undefined;
+    if (f === undefined || !f.ok || f.meta.seq !== e.firstSeq) {
+      return `the footer's index entry ${i} (offset ${e.offset}, WAL seq ${e.firstSeq}) does not point at that frame`;
+    }
+    after = e.offset;
+  }
+  return undefined;
+}
