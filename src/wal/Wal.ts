@@ -859,11 +859,16 @@ export class Wal {
             this.syncFailedFiles.add(file);
             this.syncInFlight = false;
             if (this.failedEarly.has(batch)) continue;
-            this.failBatch(
-              batch,
-              new WalSyncFailedError('fdatasync failed; batch not acknowledged, segment abandoned', err),
-            );
-            continue;
+            if (!this.durableAlready(batch)) {
+              this.failBatch(
+                batch,
+                new WalSyncFailedError('fdatasync failed; batch not acknowledged, segment abandoned', err),
+              );
+              continue;
+            }
+            // Made durable before this failure by a strict append's successful sync: acknowledged. Its
+            // segment's syncs are no longer trusted, so the next commit goes to a new one.
+            this.writer.abandonIfActive(file);
           }
         }
         this.completeBatch(batch);
@@ -1058,14 +1063,25 @@ export class Wal {
   }
 
   /**
+   * Whether a batch's records are durable already (`durableSeq` covers them: a strict append written after
+   * them synced them and was acknowledged), before its own sync returned. A later failure of its segment
+   * (a write or sync of something written after it) cannot take them back, and they are given to readers:
+   * rejecting them now would have their producer store them twice, and with a sequencer break the WAL.
+   */
+  private durableAlready(batch: Batch): boolean {
+    return batch.frames.length > 0 && this.durable >= batch.firstSeq + batch.frames.length - 1;
+  }
+
+  /**
    * A strict append failed on the file whose group-commit write or sync is
    * still running: that sync cannot be trusted (fsyncgate), or the segment was
    * abandoned under it, so its batch fails now — after the later strict batch,
-   * so both give back their numbers in order and the log keeps no gap.
+   * so both give back their numbers in order and the log keeps no gap. Not a
+   * batch that is durable already (`durableAlready`).
    */
   private failInFlightEarly(): void {
     const f = this.inFlight;
-    if (!f || this.failedEarly.has(f.batch)) return;
+    if (!f || this.failedEarly.has(f.batch) || this.durableAlready(f.batch)) return;
     if (this.syncFailedFiles.has(f.file)) {
       this.failedEarly.add(f.batch);
       this.failBatch(

@@ -198,6 +198,48 @@ describe('group commit written on the thread pool', () => {
     }
   });
 
+  it('a commit a strict append already made durable is acknowledged when a later strict append fails in its segment', async () => {
+    // Thread-pool write or synchronous write (sync in flight); the later strict append's write or sync fails.
+    for (const [onPool, failure] of [
+      [true, 'write'],
+      [true, 'sync'],
+      [false, 'write'],
+      [false, 'sync'],
+    ] as const) {
+      const where = `${onPool ? 'thread pool' : 'calling thread'}, ${failure} fails`;
+      const disk = new SimDisk(10);
+      if (!onPool) Object.defineProperty(disk, 'writeAsyncBytesMin', { value: 1 << 30 });
+      const wal = Wal.open({ ...O, fs: disk });
+      wal.setSequencer({ snapshot: () => 0, restore: () => undefined }); // a rejection would break the WAL
+      expect(await wal.append(pad('first', 1))).toBe(1);
+      disk.setSyncDelayMs(30);
+      const pending = wal.appendBatch([2, 3, 4].map((i) => pad('group', i)));
+      await commitStarted();
+      expect(wal.appendSync(pad('strict', 5))).toBe(5); // the group's records are durable and readable now
+      expect(wal.durableSeq, where).toBe(5);
+      if (failure === 'write') disk.failNextWrite('EIO');
+      else disk.failNextSync('EIO');
+      expect(() => wal.appendSync(pad('strict', 6)), where).toThrow(
+        expect.objectContaining({ code: failure === 'write' ? 'WAL_IO' : 'WAL_SYNC_FAILED' }),
+      );
+      expect(await pending, where).toBe(2);
+      expect(wal.failure, where).toBeUndefined();
+      expect(await wal.append(pad('next', 6)), where).toBe(6);
+      await wal.close();
+      const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
+      expect(again.recovery.corruptions, where).toEqual([]);
+      expect(readAll(again), where).toEqual([
+        'first-1',
+        'group-2',
+        'group-3',
+        'group-4',
+        'strict-5',
+        'next-6',
+      ]);
+      await again.close();
+    }
+  });
+
   it('fails like the synchronous write when the write on the thread pool fails (EIO, ENOSPC)', async () => {
     for (const failure of ['EIO', 'ENOSPC'] as const) {
       const disk = new SimDisk(5);
