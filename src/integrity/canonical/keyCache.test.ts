@@ -1,6 +1,7 @@
 /**
- * The projection writer writes `{"key":K,"value":{"stringValue":` of a key it
- * has written before from a copy it keeps (internal/projectionWriter.ts). These
+ * The projection writer writes `{"key":K,"value":{"stringValue":` (and
+ * `{"key":K,"value":{"intValue":"`, then an int's digits) of a key it has
+ * written before from a copy it keeps (internal/projectionWriter.ts). These
  * records hold it to the JCS reference (canonicalJsonBytes of the projection
  * object) when keys come back, across the cache's bound, for keys too long to
  * keep, keys that need escapes, and keys it must refuse.
@@ -36,10 +37,13 @@ describe('string entries of keys written before', () => {
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < keys.length; i++) {
         const key = keys[(i * 7 + round) % keys.length] as string;
-        // The same key with a string value (cached), another kind (not), and a string again.
+        // The same key with a string value, an int (small, negative, past int32), another kind, a string again.
         const record = recordOf([
           { key, value: `v${i}` },
           { key, value: BigInt(i) },
+          { key, value: BigInt(-i) },
+          { key, value: 2n ** 31n - 2n + BigInt(i % 4) },
+          { key, value: i % 2 === 0 },
           { key, value: 'w"\\' },
           { key: 'service.name', value: key },
         ]);
