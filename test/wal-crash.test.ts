@@ -25,10 +25,14 @@
  * recovery: torn tails cut, segments sealed, stale lock taken over) and
  * checked the same way. A second test does the same under a rollover-heavy
  * load (8 KiB segments, each preallocation mode), so kills land in sealing
- * and segment creation.
+ * and segment creation. A third uses batches of up to 400 records (~1 KB
+ * each) in 4 MiB segments: group commits of 128 KiB and more that fit in the
+ * active segment are written on the thread pool, with the child's strict
+ * appends (appendSync) landing while those writes are in flight.
  *
  * Env: WAL_CRASH_SEED (reproduce), WAL_CRASH_ROUNDS (default 60),
- * WAL_CRASH_ROLLOVER_ROUNDS (default 8), WAL_CRASH_KEEP=1 (keep the
+ * WAL_CRASH_ROLLOVER_ROUNDS (default 8), WAL_CRASH_LARGE_COMMIT_ROUNDS
+ * (default 8), WAL_CRASH_KEEP=1 (keep the
  * directory of a failed run), WAL_CRASH_ALLOW_REJECTS=1 (see ALLOW_REJECTS).
  */
 import { spawn } from 'node:child_process';
@@ -41,6 +45,7 @@ import { describe, expect, it } from 'vitest';
 import type { PreallocateMode } from '../src/wal/SegmentWriter.ts';
 import { openWalReadOnly } from '../src/wal/readOnly.ts';
 import type { RecoveryReport } from '../src/wal/recover.ts';
+import { NodeFileSystem } from '../src/wal/fs/NodeFileSystem.ts';
 import { Wal } from '../src/wal/Wal.ts';
 import type { ReadDamage, ReadOptions, WalRecord } from '../src/wal/WalReader.ts';
 import { idOfPayload, PAYLOAD_BYTES_MAX, parseId, payloadFor, prng } from './fixtures/walCrashPayload.ts';
@@ -58,6 +63,9 @@ function envInt(name: string, fallback: number): number {
 const SEED = envInt('WAL_CRASH_SEED', randomBytes(4).readUInt32LE(0));
 const ROUNDS = envInt('WAL_CRASH_ROUNDS', 60);
 const ROLLOVER_ROUNDS = envInt('WAL_CRASH_ROLLOVER_ROUNDS', 8);
+const LARGE_COMMIT_ROUNDS = envInt('WAL_CRASH_LARGE_COMMIT_ROUNDS', 8);
+/** NodeFileSystem's writeAsyncBytesMin: commits this large that fit in the active segment go to the thread pool. */
+const BIG_BATCH_BYTES = new NodeFileSystem().writeAsyncBytesMin;
 const KEEP = process.env.WAL_CRASH_KEEP === '1';
 /**
  * An append rejected on this healthy disk is a WAL bug and fails the test;
@@ -96,6 +104,8 @@ interface ChildResult {
   readonly ms: number;
   /** From go to the child's `R` (module loading not hidden + WAL open), if it came. */
   readonly openMs: number | undefined;
+  /** Acknowledged `appendBatch` calls of at least BIG_BATCH_BYTES (their group commit was written on the thread pool when it fit in the segment). */
+  readonly bigBatchAcks: number;
 }
 
 interface KillPlan {
@@ -110,6 +120,7 @@ interface ChildArgs {
   readonly seed: number;
   readonly segmentBytes: number;
   readonly preallocate: PreallocateMode;
+  readonly batchMax: number;
   readonly kill: KillPlan;
 }
 
@@ -141,6 +152,8 @@ function startChild(a: ChildArgs): ChildRun {
       String(a.segmentBytes),
       '--preallocate',
       a.preallocate,
+      '--batch-max',
+      String(a.batchMax),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
@@ -150,6 +163,7 @@ function startChild(a: ChildArgs): ChildRun {
   let ready: Ready | undefined;
   let buffered = '';
   let lines = 0;
+  let bigBatchAcks = 0;
   let stderr = '';
   let started = 0;
   let openMs: number | undefined;
@@ -194,6 +208,9 @@ function startChild(a: ChildArgs): ChildRun {
       const [, first, ...ids] = line.split(' ');
       if (ids.length === 0) problems.push(`malformed batch line ${JSON.stringify(line)}`);
       ids.forEach((id, i) => ack(Number(first) + i, id, line));
+      let bytes = 0;
+      for (const id of ids) bytes += payloadFor(id).length;
+      if (bytes >= BIG_BATCH_BYTES) bigBatchAcks++;
     } else if (kind === 'F') {
       const [, what, ...ids] = line.split(' ');
       if (ids.length === 0 || ids.some((id) => parseId(id) === undefined))
@@ -237,6 +254,7 @@ function startChild(a: ChildArgs): ChildRun {
         stderr,
         ms: Date.now() - started,
         openMs,
+        bigBatchAcks,
       });
     });
   });
@@ -454,6 +472,8 @@ interface Config {
   readonly rounds: number;
   readonly segmentBytes: (round: number) => number;
   readonly preallocate: (round: number) => PreallocateMode;
+  /** The child's largest `appendBatch` (records; default 24). */
+  readonly batchMax?: number;
   readonly delayMs: [number, number];
   /** What the kill delay counts from (except early kills). */
   readonly killAfter: 'R' | 'ack';
@@ -482,6 +502,7 @@ interface Totals {
   rejections: number;
   /** Early kills that came before the child reported the WAL open. */
   killsDuringOpen: number;
+  bigBatchAcks: number;
 }
 
 async function crashRounds(cfg: Config, seed: number): Promise<Totals> {
@@ -502,6 +523,7 @@ async function crashRounds(cfg: Config, seed: number): Promise<Totals> {
     earlyKills: 0,
     rejections: 0,
     killsDuringOpen: 0,
+    bigBatchAcks: 0,
   };
   let failed = true;
   let lastFullRound = -1;
@@ -519,6 +541,7 @@ async function crashRounds(cfg: Config, seed: number): Promise<Totals> {
         seed: Math.floor(rnd() * 2 ** 32),
         segmentBytes: cfg.segmentBytes(round),
         preallocate: cfg.preallocate(round),
+        batchMax: cfg.batchMax ?? 24,
         kill,
       };
     };
@@ -624,6 +647,7 @@ async function crashRounds(cfg: Config, seed: number): Promise<Totals> {
       totals.checkMs += Date.now() - t0;
       totals.childMs += run.ms;
       totals.openMs += run.openMs ?? 0;
+      totals.bigBatchAcks += run.bigBatchAcks;
       totals.rounds++;
       totals.acks = model.acked.size;
       totals.records = checked.records;
@@ -661,7 +685,8 @@ function summary(name: string, t: Totals, ms: number): string {
     `wal-crash ${name}: ${t.rounds} rounds in ${ms} ms (children ${t.childMs} ms of which ${t.openMs} ms until opened, checks ${t.checkMs} ms), ` +
     `${t.acks} acks, ${t.records} records / ${(t.logBytes / 1e6).toFixed(1)} MB in the log, ${t.recordsRead} records read by checks, ` +
     `${t.tornTails} torn tails and ${t.sealedOnOpen} segments sealed at reopen, ` +
-    `${t.earlyKills} early kills (${t.killsDuringOpen} before the WAL was open), ${t.rejections} rejected appends`
+    `${t.earlyKills} early kills (${t.killsDuringOpen} before the WAL was open), ${t.rejections} rejected appends, ` +
+    `${t.bigBatchAcks} acknowledged batches of ${BIG_BATCH_BYTES / 1024}+ KiB`
   );
 }
 
@@ -721,5 +746,36 @@ describe('WAL survives kill -9 of the writing process', () => {
       expect(totals.rounds).toBe(ROLLOVER_ROUNDS);
     },
     5_000 + ROLLOVER_ROUNDS * 1_000,
+  );
+
+  it(
+    'keeps every acknowledged record when killed while group commits are written on the thread pool (128 KiB+ commits, strict appends between)',
+    async () => {
+      const t0 = Date.now();
+      const modes: PreallocateMode[] = ['auto', 'off', 'background', 'inline'];
+      const totals = await crashRounds(
+        {
+          name: 'large-commits',
+          rounds: LARGE_COMMIT_ROUNDS,
+          // Large enough that most commits fit in the active segment (the thread-pool path), small enough
+          // that some roll over (the synchronous path, sealing after a strict append's rewrite).
+          segmentBytes: () => 4 * 1024 * 1024,
+          preallocate: (round) => modes[round % modes.length] as PreallocateMode,
+          batchMax: 400,
+          delayMs: [60, 300],
+          killAfter: 'ack',
+          writeOpenEvery: 2,
+          fullCheckEvery: 2,
+          earlyKillEvery: 0,
+          seedSalt: 0x85ebca6b,
+        },
+        SEED,
+      );
+      console.log(summary('large-commits', totals, Date.now() - t0));
+      expect(totals.rounds).toBe(LARGE_COMMIT_ROUNDS);
+      // The load did make commits of the thread-pool size (a batch alone is one).
+      if (LARGE_COMMIT_ROUNDS > 0) expect(totals.bigBatchAcks).toBeGreaterThan(0);
+    },
+    5_000 + LARGE_COMMIT_ROUNDS * 2_000,
   );
 });
