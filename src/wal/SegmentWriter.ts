@@ -459,11 +459,6 @@ export class SegmentWriter {
     }
   }
 
-  /** `abandon`, if `file` is the active segment's write descriptor. */
-  abandonIfActive(file: FileHandle): void {
-    if (this.active?.file === file) this.abandon();
-  }
-
   /** Drops the active segment without touching it again (after a failed write or sync). */
   abandon(): void {
     const a = this.active;

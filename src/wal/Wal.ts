@@ -859,16 +859,13 @@ export class Wal {
             this.syncFailedFiles.add(file);
             this.syncInFlight = false;
             if (this.failedEarly.has(batch)) continue;
-            if (!this.durableAlready(batch)) {
-              this.failBatch(
-                batch,
-                new WalSyncFailedError('fdatasync failed; batch not acknowledged, segment abandoned', err),
-              );
-              continue;
-            }
-            // Made durable before this failure by a strict append's successful sync: acknowledged. Its
-            // segment's syncs are no longer trusted, so the next commit goes to a new one.
-            this.writer.abandonIfActive(file);
+            // Even when a strict append's sync already covered it (`durableAlready`): nothing is acknowledged
+            // after its own sync failed (the disk may be gone: a power loss looks like this to the process).
+            this.failBatch(
+              batch,
+              new WalSyncFailedError('fdatasync failed; batch not acknowledged, segment abandoned', err),
+            );
+            continue;
           }
         }
         this.completeBatch(batch);
@@ -1064,9 +1061,10 @@ export class Wal {
 
   /**
    * Whether a batch's records are durable already (`durableSeq` covers them: a strict append written after
-   * them synced them and was acknowledged), before its own sync returned. A later failure of its segment
-   * (a write or sync of something written after it) cannot take them back, and they are given to readers:
-   * rejecting them now would have their producer store them twice, and with a sequencer break the WAL.
+   * them synced them and was acknowledged), before its own sync returned. A later strict append's failure
+   * in its segment cannot take them back, and they are given to readers: failing the batch early for it
+   * would have its producer store them twice, and with a sequencer break the WAL. (Its own sync still
+   * decides: a batch whose own sync fails is rejected, as before.)
    */
   private durableAlready(batch: Batch): boolean {
     return batch.frames.length > 0 && this.durable >= batch.firstSeq + batch.frames.length - 1;
