@@ -7,7 +7,7 @@
  * every record is still read and the damage is reported. (Trusting the footer
  * alone, these readers skipped the records it leaves out.)
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeChainedWal } from '../integrity/proof/testutil/chainedWal.ts';
@@ -71,16 +71,18 @@ describe('replay over a sealed segment whose footer ends early', () => {
     return { dir, segment: chosen, trueLast: footerEndsEarly(dir, chosen, 3) };
   }
 
-  it('an older segment: every record printed, the mismatch reported naming the segment, exit 3', async () => {
+  it('an older segment: every record printed, the footer reported at open naming the segment, exit 3', async () => {
     const w = await lyingWal('replay-older', (s) => s[1] as string);
     const r = await runCli(['replay', '--wal', w.dir]);
     expect(seqsOf(r.stdout)).toEqual(range(1, 40));
     expect(r.code).toBe(3);
+    // The gap its last number leaves before the next segment makes the open walk it: no records are missing.
     expect(r.stderr).toMatch(
       new RegExp(
-        `damage: ${w.segment} at offset \\d+ \\(WAL seq ${w.trueLast - 2} after the footer's last, ${w.trueLast - 3}: ${MISMATCH}\\); reading on frame by frame`,
+        `corruption: ${w.segment} at offset \\d+ \\(bad-footer: the footer says last WAL seq ${w.trueLast - 3}, the frames ${w.trueLast}\\)`,
       ),
     );
+    expect(r.stderr).not.toContain('missing-segment');
     // Only what the footer hides, selected: still found.
     const hidden = await runCli([
       'replay',
@@ -112,6 +114,8 @@ describe('prove over a sealed segment whose footer ends early', () => {
   const keys = generateKeyPair('EdDSA');
   const dir = path.join(tmp.dir, 'prove-wal');
   const auditor = path.join(tmp.dir, 'prove-auditor');
+  /** The same WAL, the first segment's footer lying about its latest time instead (found while reading). */
+  const timeLie = path.join(tmp.dir, 'prove-wal-time');
   let segment = '';
   /** WAL seq of a record frame that the lying footer leaves out. */
   let hiddenRecordSeq = 0;
@@ -139,7 +143,9 @@ describe('prove over a sealed segment whose footer ends early', () => {
     const lastRecord = inFirst.filter((f) => f.type === FrameType.RECORD).at(-1);
     if (lastRecord === undefined) throw new Error('no record in the first segment');
     hiddenRecordSeq = lastRecord.seq;
+    cpSync(dir, timeLie, { recursive: true });
     footerEndsEarly(dir, segment, second - lastRecord.seq);
+    editFooter(path.join(timeLie, segment), (f) => ({ ...f, maxTimeUnixNano: f.maxTimeUnixNano - 1n }));
   });
 
   it('--seq of a record the footer leaves out: the proof is written, verify-proof accepts it, the mismatch noticed', async () => {
@@ -147,12 +153,23 @@ describe('prove over a sealed segment whose footer ends early', () => {
       ['prove', '--wal', dir, '--seq', String(hiddenRecordSeq), '--out', 'hidden.json'],
       { cwd: auditor },
     );
+    // Its last number leaves a gap before the next segment: walked at open, the footer reported.
     expect(p.stderr).toContain(`notice: ${segment} at offset`);
-    expect(p.stderr).toContain(MISMATCH);
+    expect(p.stderr).toContain('bad footer (the footer says last WAL seq');
     expect(p.code).toBe(0);
     const v = await runCli(['verify-proof', 'hidden.json', '--public-key', 'public.pem'], { cwd: auditor });
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^VALID inclusion proof\n/);
+  });
+
+  it('a footer lie found while reading (time bounds): proven, the mismatch noticed', async () => {
+    const p = await runCli(['prove', '--wal', timeLie, '--record', '20', '--out', 'time.json'], {
+      cwd: auditor,
+    });
+    expect(p.code).toBe(0);
+    expect(p.stderr).toContain(`notice: ${segment} at offset`);
+    expect(p.stderr).toContain("the footer's time bounds");
+    expect(p.stderr).toContain(MISMATCH);
   });
 
   it("--record of a later record (the pass reads past the footer's lie): proven", async () => {
@@ -178,8 +195,10 @@ describe('reidentify --wal over a sealed segment whose footer ends early', () =>
       }),
     );
     await writeWal(dir, records, { segmentBytesMax: 4096, batchRecords: 1 });
-    const segment = segmentsOf(dir)[1] as string;
+    // The newest: its footer is trusted at open (no high-water mark to contradict it), checked while read.
+    const segment = segmentsOf(dir).at(-1) as string;
     const trueLast = footerEndsEarly(dir, segment, 2);
+    expect(trueLast).toBe(40);
     const r = await runCli(['reidentify', '--key', reversalFile, '--wal', dir, '--seq', String(trueLast)]);
     expect(r.stdout).toContain(`"value":{"stringValue":"user${trueLast}@x"}`);
     expect(r.stderr).toContain(`damage: ${segment} at offset`);

@@ -119,9 +119,10 @@ describe("openWalReadOnly({ verify: 'once' }) on a sealed segment that does not 
     expect(kinds).toContain('duplicate');
   });
 
-  it('throws when the footer counts fewer records than the segment holds (tail would skip the last)', () => {
+  it('throws when the footer counts fewer records than the segment holds (newest: nothing contradicts it at open)', () => {
     const dir = copy();
-    editFooter(segmentFile(dir, 1), (f) => ({
+    const newest = segments.length - 1;
+    editFooter(segmentFile(dir, newest), (f) => ({
       ...f,
       lastSeq: f.lastSeq - 1,
       recordCount: f.recordCount - 1,
@@ -129,6 +130,18 @@ describe("openWalReadOnly({ verify: 'once' }) on a sealed segment that does not 
     expect(readSeqs(dir, 'tail')).toEqual(all); // reported, not skipped (readOnly.tail.test.ts)
     expect(onceMismatch(dir).message).toContain("after the footer's last");
     expect(readSeqs(dir, 'full')).toEqual(all);
+  });
+
+  it('walks at open, and reports, a sealed segment whose footer leaves a gap before the next segment', () => {
+    const dir = copy();
+    editFooter(segmentFile(dir, 1), (f) => ({
+      ...f,
+      lastSeq: f.lastSeq - 1,
+      recordCount: f.recordCount - 1,
+    }));
+    const ro = openWalReadOnly({ dir, verify: 'once' });
+    expect(ro.report.corruptions.map((c) => [c.segment, c.kind])).toEqual([[segments[1], 'bad-footer']]);
+    expect([...ro.reader.records()].map((r) => r.seq)).toEqual(all);
   });
 
   it('throws when the footer of the newest segment counts more records than it holds', () => {
@@ -142,16 +155,17 @@ describe("openWalReadOnly({ verify: 'once' }) on a sealed segment that does not 
     expect(onceMismatch(dir).segment).toBe(segments[newest]);
   });
 
-  it('throws when a footer says its segment is empty while frames precede it (tail would skip them all)', () => {
+  it('throws when a footer says its (newest) segment is empty while frames precede it', () => {
     const dir = copy();
-    editFooter(segmentFile(dir, 1), (f) => ({
+    const newest = segments.length - 1;
+    editFooter(segmentFile(dir, newest), (f) => ({
       ...f,
       lastSeq: f.firstSeq - 1,
       recordCount: 0,
       index: f.index,
     }));
     expect(readSeqs(dir, 'tail')).toEqual(all); // reported, not skipped (readOnly.tail.test.ts)
-    expect(onceMismatch(dir)).toMatchObject({ segment: segments[1], offset: SEGMENT_HEADER_BYTES });
+    expect(onceMismatch(dir)).toMatchObject({ segment: segments[newest], offset: SEGMENT_HEADER_BYTES });
   });
 
   it("throws when its footer's index names no frame (tail reads every record and reports it)", () => {

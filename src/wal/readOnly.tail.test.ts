@@ -45,11 +45,14 @@ const range = (from: number, to: number): number[] =>
 const all = range(1, RECORDS);
 
 /** The seqs a tail read returns and the damage it reports. */
-function tailRead(dir: string, opts: ReadOptions = {}): { seqs: number[]; damage: ReadDamage[] } {
+function tailRead(
+  dir: string,
+  opts: ReadOptions = {},
+): { seqs: number[]; damage: ReadDamage[]; atOpen: Array<[string, string]> } {
   const damage: ReadDamage[] = [];
   const ro = openWalReadOnly({ dir });
   const seqs = [...ro.reader.records({ ...opts, onDamage: (d) => damage.push(d) })].map((r) => r.seq);
-  return { seqs, damage };
+  return { seqs, damage, atOpen: ro.report.corruptions.map((c) => [c.segment, c.kind]) };
 }
 
 /** A lie: segment `i`'s footer ends `by` records early (CRC recomputed). */
@@ -64,8 +67,12 @@ function footerEndsEarly(dir: string, i: number, by: number): void {
 describe("openWalReadOnly({ verify: 'tail' }) on an intact WAL", () => {
   it('has sealed segments (the tests below would prove nothing otherwise) and reads every record, no damage', () => {
     expect(segments.length).toBeGreaterThanOrEqual(5);
-    expect(tailRead(original)).toEqual({ seqs: all, damage: [] });
-    expect(tailRead(original, { fromSeq: 20, toSeq: 30 })).toEqual({ seqs: range(20, 30), damage: [] });
+    expect(tailRead(original)).toEqual({ seqs: all, damage: [], atOpen: [] });
+    expect(tailRead(original, { fromSeq: 20, toSeq: 30 })).toEqual({
+      seqs: range(20, 30),
+      damage: [],
+      atOpen: [],
+    });
   });
 });
 
@@ -82,14 +89,25 @@ describe("openWalReadOnly({ verify: 'tail' }): a point read in a sealed segment"
 });
 
 describe("openWalReadOnly({ verify: 'tail' }) on a sealed segment whose footer lies", () => {
-  it('a footer that ends early: every record read, the lie reported once, naming the segment', () => {
+  it('a footer that ends early (newest): every record read, the lie reported once while reading', () => {
+    const dir = copy();
+    const newest = segments.length - 1;
+    footerEndsEarly(dir, newest, 3);
+    const r = tailRead(dir);
+    expect(r.seqs).toEqual(all);
+    expect(r.atOpen).toEqual([]);
+    expect(r.damage).toHaveLength(1);
+    expect(r.damage[0]?.segment).toBe(segments[newest]);
+    expect(r.damage[0]?.reason).toMatch(/after the footer's last.*not what its footer vouches for/);
+  });
+
+  it('a footer that ends early (older: a gap before the next segment): walked at open, reported as bad-footer, every record read', () => {
     const dir = copy();
     footerEndsEarly(dir, 1, 3);
     const r = tailRead(dir);
     expect(r.seqs).toEqual(all);
-    expect(r.damage).toHaveLength(1);
-    expect(r.damage[0]?.segment).toBe(segments[1]);
-    expect(r.damage[0]?.reason).toMatch(/after the footer's last.*not what its footer vouches for/);
+    expect(r.atOpen).toEqual([[segments[1], 'bad-footer']]);
+    expect(r.damage).toEqual([]);
   });
 
   it('a footer that ends early: a range past its last number still finds the records (also the newest)', () => {
@@ -110,7 +128,13 @@ describe("openWalReadOnly({ verify: 'tail' }) on a sealed segment whose footer l
     editFooter(segmentFile(dir, 2), (f) => ({ ...f, lastSeq: f.firstSeq - 1, recordCount: 0 }));
     const r = tailRead(dir);
     expect(r.seqs).toEqual(all);
-    expect(r.damage.map((d) => d.segment)).toEqual([segments[2]]);
+    expect(r.atOpen).toEqual([[segments[2], 'bad-footer']]);
+    const newest = copy();
+    const last = segments.length - 1;
+    editFooter(segmentFile(newest, last), (f) => ({ ...f, lastSeq: f.firstSeq - 1, recordCount: 0 }));
+    const n = tailRead(newest);
+    expect(n.seqs).toEqual(all);
+    expect(n.damage.map((d) => d.segment)).toEqual([segments[last]]);
   });
 
   it('a footer that counts more records than there are (newest): reported where the frames end', () => {
@@ -157,7 +181,7 @@ describe("openWalReadOnly({ verify: 'tail' }) on a sealed segment whose footer l
 
   it('without onDamage, a lying footer throws WalCorruptError instead of skipping records', () => {
     const dir = copy();
-    footerEndsEarly(dir, 1, 1);
+    footerEndsEarly(dir, segments.length - 1, 1);
     const ro = openWalReadOnly({ dir });
     expect(() => [...ro.reader.records()]).toThrow(WalCorruptError);
   });

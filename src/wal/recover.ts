@@ -245,7 +245,14 @@ function recoverOnce(o: RecoverOptions): RecoveryResult {
       let footer = o.verify === 'tail' && headerOk ? readFooter(file, scanner, header) : undefined;
       // Read-only: a footer whose count is not its range cannot be what its (consecutive) frames are; the walk
       // below reports it (footerProblem.ts). A writer's open trusts it as before.
-      if (o.mode === 'read-only' && footer && footer.recordCount !== footer.lastSeq - footer.firstSeq + 1) {
+      // So is one whose last number leaves a gap before the next segment or ends below the high-water mark:
+      // walked, its frames say whether records are missing (missing-segment, lost-tail) or the footer lies.
+      if (
+        o.mode === 'read-only' &&
+        footer &&
+        (footer.recordCount !== footer.lastSeq - footer.firstSeq + 1 ||
+          footer.lastSeq < (next ? next.firstSeq - 1 : markLast))
+      ) {
         footer = undefined;
       }
       if (footer !== undefined && footer.lastSeq < seqLimit) {

@@ -155,7 +155,9 @@ export class WalLeafHashSource implements LeafHashSource {
   /** Reads the WAL once (see the module comment). */
   static load(o: WalLeafHashSourceOptions): WalLeafHashSource {
     const elementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
-    const { reader } = openWalReadOnly({ dir: o.dir, ...(o.fs ? { fs: o.fs } : {}) });
+    const { reader, report } = openWalReadOnly({ dir: o.dir, ...(o.fs ? { fs: o.fs } : {}) });
+    // A footer found lying at open (its segment then walked and read frame by frame): named like one found reading.
+    const badFooter = report.corruptions.find((c) => c.kind === 'bad-footer');
     const leaves = new LeafHashArray();
     const checkpoints: CheckpointRef[] = [];
     const located = new Map<number, number>();
@@ -244,7 +246,11 @@ export class WalLeafHashSource implements LeafHashSource {
       modified,
       undecoded,
       unreadable: unreadable(),
-      footerMismatch: mismatch && `${mismatch.segment} at offset ${mismatch.offset}: ${mismatch.reason}`,
+      footerMismatch:
+        mismatch !== undefined
+          ? `${mismatch.segment} at offset ${mismatch.offset}: ${mismatch.reason}`
+          : badFooter &&
+            `${badFooter.segment} at offset ${badFooter.offsetFrom ?? '?'}: bad footer (${badFooter.detail ?? '?'})`,
       recordElementsMax: elementsMax,
       framesRead: frames,
       leaves,

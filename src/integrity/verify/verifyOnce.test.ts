@@ -85,15 +85,15 @@ describe('verify on a sealed segment that does not match its footer starts over 
     await expectFullReport({ dir });
   });
 
-  it('a footer that counts one record fewer than its segment holds: every record checked, the footer reported', async () => {
+  it('a footer that counts one record fewer than its (older) segment holds: every record checked, the footer reported', async () => {
     const dir = copy();
     editFooter(path.join(dir, segments[1] as string), (f) => ({
       ...f,
       lastSeq: f.lastSeq - 1,
       recordCount: f.recordCount - 1,
     }));
-    expect(() => verifyWalOpenedAs({ dir }, 'once')).toThrow(WalSealedMismatchError);
-    const report = verifyWal({ dir });
+    // Its last number leaves a gap before the next segment: the open walks it (no restart needed).
+    const report = verifyWalOpenedAs({ dir }, 'once');
     expect(report).toMatchObject({ ok: false, records: 150, issues: [{ kind: 'bit-rot', seq: undefined }] });
     expect(report.firstIssue?.message).toMatch(
       new RegExp(
