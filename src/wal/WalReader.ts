@@ -263,8 +263,24 @@ export class WalReader {
     let resync = false;
     // A whole read from the header (`throw`, `report`) also checks the footer's time bounds and index.
     const whole = mode === 'throw' || mode === 'report';
+    /** Times of the frames since the last index entry met (a block), and of those before it. */
+    let blockMin = U64_END;
+    let blockMax = -1n;
     let minTime = U64_END;
     let maxTime = -1n;
+    /** Ends the block of index entry `b` (-1: frames before the first entry): checks its time bounds, folds them in. */
+    const endBlock = (b: number): void => {
+      const e = seg.index[b];
+      // Frames before the first entry: a time-range read, which starts at an entry, would never see them.
+      if (b < 0 && seg.index.length > 0) badIndex ??= "the footer's index does not start at the first frame";
+      if (e !== undefined && (blockMin !== e.minTimeUnixNano || blockMax !== e.maxTimeUnixNano)) {
+        badIndex ??= `the footer's index entry ${b} has time bounds ${e.minTimeUnixNano}..${e.maxTimeUnixNano}, its frames ${blockMin}..${blockMax}`;
+      }
+      if (blockMin < minTime) minTime = blockMin;
+      if (blockMax > maxTime) maxTime = blockMax;
+      blockMin = U64_END;
+      blockMax = -1n;
+    };
     /** The next index entry to meet, and the first entry that names no frame. */
     let k = 0;
     let badIndex: string | undefined;
@@ -329,14 +345,16 @@ export class WalReader {
           resync = false;
           expect = Math.max(expect, m.seq + 1);
           if (whole) {
-            const t = m.timeUnixNano;
-            if (t < minTime) minTime = t;
-            if (t > maxTime) maxTime = t;
             const e = seg.index[k];
             if (e !== undefined && e.offset <= pos) {
               if (e.offset < pos || e.firstSeq !== m.seq) badIndex ??= indexEntryProblem(k, e);
+              if (k > 0 || blockMax >= 0n) endBlock(k - 1);
               k++;
             }
+            // Per block, not per segment: a time-range read skips blocks by their bounds.
+            const t = m.timeUnixNano;
+            if (t < blockMin) blockMin = t;
+            if (t > blockMax) blockMax = t;
           }
         }
         if (m.type === FrameType.FOOTER || m.seq > upper) return undefined;
@@ -363,6 +381,7 @@ export class WalReader {
           what = `the frames end at WAL seq ${expect - 1}, the footer's data at offset ${seg.dataEnd} and WAL seq ${seg.lastSeq}`;
         } else if (whole && rd.reported === 0) {
           // Nothing else wrong: the footer's time bounds and index, checked against every frame.
+          if (k > 0 || blockMax >= 0n) endBlock(k - 1);
           const e = seg.index[k];
           if (badIndex === undefined && e !== undefined) badIndex = indexEntryProblem(k, e);
           if (badIndex !== undefined) what = badIndex;

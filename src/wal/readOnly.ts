@@ -39,6 +39,7 @@ import type { FileSystem } from './fs/FileSystem.ts';
 import { FRAME_OVERHEAD_BYTES } from './format.ts';
 import { RECORD_PAYLOAD_BYTES_MAX, WAL_DEFAULTS } from './options.ts';
 import { recoverWal, type RecoveryReport } from './recover.ts';
+import type { SegmentInfo } from './SegmentInfo.ts';
 import { WalReader, type ReadDamage, type WalReaderSource } from './WalReader.ts';
 
 export { WalSealedMismatchError } from './WalReader.ts';
@@ -70,6 +71,8 @@ export class WalFrameTooLargeError extends WalCorruptError {
 export interface ReadOnlyWal {
   readonly report: RecoveryReport;
   readonly reader: WalReader;
+  /** The segments found, oldest first (what recovery made of each: sealed through its footer, or walked). */
+  readonly segments: readonly SegmentInfo[];
   /**
    * The length claimed by the frame at `offset` of `segment` when it is more than
    * `WAL_FRAME_BYTES_MAX` (a damaged region recovery reported starts with one), else undefined.
@@ -120,7 +123,7 @@ export function openWalReadOnly(o: {
     },
     frameTooLarge,
   );
-  return { report: r.report, reader, frameTooLarge };
+  return { report: r.report, reader, frameTooLarge, segments: r.segments };
 }
 
 function checkVerifyMode(verify: unknown): void {

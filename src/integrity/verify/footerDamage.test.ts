@@ -23,6 +23,8 @@ const tmp = makeTempDir('otel-audit-footer-damage-');
 afterAll(() => tmp.cleanup());
 let original = '';
 let segments: string[] = [];
+/** The same frames with an index entry every 512 bytes (several a segment). */
+let indexed = '';
 let copies = 0;
 const RECORDS = 60;
 
@@ -32,15 +34,27 @@ beforeAll(async () => {
   await writeUnsignedStream(written, 'footer', RECORDS);
   original = path.join(tmp.dir, 'original');
   await writeFrames(original, readFrames(written), { segmentBytesMax: 8 * 1024 });
+  indexed = path.join(tmp.dir, 'indexed');
+  const wal = Wal.open({
+    dir: indexed,
+    syncPolicy: 'none',
+    preallocate: 'off',
+    segmentBytesMax: 8 * 1024,
+    payloadBytesMax: 2 * 1024,
+    indexIntervalBytes: 512,
+  });
+  for (const f of readFrames(written))
+    await wal.append(f.payload, { type: f.type, timeUnixNano: f.timeUnixNano });
+  await wal.close();
   segments = fs
     .readdirSync(original)
     .filter((n) => n.endsWith('.wal'))
     .sort();
 });
 
-function copy(): string {
+function copy(from = original): string {
   const dir = path.join(tmp.dir, `copy-${copies++}`);
-  fs.cpSync(original, dir, { recursive: true });
+  fs.cpSync(from, dir, { recursive: true });
   return dir;
 }
 
@@ -124,6 +138,44 @@ describe('verify on damage only in a sealed segment footer or trailer (frames in
     });
     expect(report.firstIssue?.message).toContain(`${segments[0]}: bad footer at offset`);
     expect(report.firstIssue?.message).toContain('the footer says record count');
+  });
+
+  it('an index block whose time bounds lie (found reading, not at open): bit-rot, also with workers', async () => {
+    const dir = copy(indexed);
+    const first = fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.wal'))
+      .sort()[0] as string;
+    expect(verifyWal({ dir })).toMatchObject({ ok: true });
+    editFooter(path.join(dir, first), (f) => ({
+      ...f,
+      index: f.index.map((e, i) => (i === 1 ? { ...e, maxTimeUnixNano: e.maxTimeUnixNano - 1n } : e)),
+    }));
+    const report = verifyWal({ dir });
+    expect(report).toMatchObject({
+      ok: false,
+      records: RECORDS,
+      issues: [{ kind: 'bit-rot', seq: undefined }],
+    });
+    expect(report.firstIssue?.message).toContain(`${first}: bad footer at offset`);
+    expect(report.firstIssue?.message).toContain("the footer's index entry 1 has time bounds");
+    expect(await verifyWalParallel({ dir, workers: 2 })).toEqual(report);
+  });
+
+  it('an index that does not start at the first frame (a time-range read would skip those): bit-rot', () => {
+    const dir = copy(indexed);
+    const first = fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.wal'))
+      .sort()[0] as string;
+    expect(verifyWal({ dir })).toMatchObject({ ok: true });
+    editFooter(path.join(dir, first), (f) => ({
+      ...f,
+      index: f.index.map((e, i) => (i === 0 ? (f.index[1] ?? e) : e)),
+    }));
+    const report = verifyWal({ dir });
+    expect(report).toMatchObject({ ok: false, issues: [{ kind: 'bit-rot', seq: undefined }] });
+    expect(report.firstIssue?.message).toContain(`${first}: bad footer at offset`);
   });
 
   it('is ordered after the records of its segment: damage in a later segment is not named first', () => {

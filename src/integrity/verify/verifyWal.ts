@@ -68,7 +68,7 @@ export function verifyWal(o: VerifyOptions): VerifyReport {
   } catch (err) {
     // A sealed segment is damaged: start over with an open that walks every segment and classifies it.
     if (!(err instanceof WalSealedMismatchError)) throw err;
-    return verifyWalOpenedAs(o, 'full');
+    return verifyWalOpenedAs(o, 'full', err);
   }
 }
 
@@ -76,9 +76,14 @@ export function verifyWal(o: VerifyOptions): VerifyReport {
  * `verifyWal` over the WAL opened with `walVerify`, without starting over: with `once`, a sealed segment
  * that does not match its footer throws `WalSealedMismatchError`. For tests that compare the two.
  */
-export function verifyWalOpenedAs(o: VerifyOptions, walVerify: 'once' | 'full'): VerifyReport {
+export function verifyWalOpenedAs(
+  o: VerifyOptions,
+  walVerify: 'once' | 'full',
+  /** With `full`: what a `once` run met, reported if the `full` open does not explain it (WalVerification.ts). */
+  onceMismatch?: WalSealedMismatchError,
+): VerifyReport {
   const elementsMax = checkRecordElementsMax(o.recordElementsMax ?? RECORD_ELEMENTS_MAX_DEFAULT);
-  const v = beginVerification(o, walVerify);
+  const v = beginVerification(o, walVerify, onceMismatch);
   for (const f of v.reader.records({ onDamage: v.onDamage })) {
     v.frame(f.seq);
     if (f.type === FrameType.CHECKPOINT) v.checkpoint(f.seq, f.payload);

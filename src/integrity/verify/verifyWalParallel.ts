@@ -136,7 +136,7 @@ export async function verifyWalParallel(o: ParallelVerifyOptions): Promise<Verif
     } catch (err) {
       // A sealed segment is damaged: start over with an open that walks every segment and classifies it.
       if (!(err instanceof WalSealedMismatchError)) throw err;
-      return await run(o, pool, recordElementsMax, 'full');
+      return await run(o, pool, recordElementsMax, 'full', err);
     }
   } finally {
     await pool.close(graceMs);
@@ -148,6 +148,8 @@ async function run(
   pool: WorkerPool,
   recordElementsMax: number,
   walVerify: 'once' | 'full',
+  /** With `full`: what the `once` run met (reported if the `full` open does not explain it). */
+  onceMismatch?: WalSealedMismatchError,
 ): Promise<VerifyReport> {
   let items: Item[] = [];
   let spans: number[] = [];
@@ -164,7 +166,7 @@ async function run(
   const batchRecords = Math.max(1, o.batchRecords ?? BATCH_RECORDS);
   const batchItems = Math.max(batchRecords, Math.min(BATCH_ITEMS, 4 * batchRecords));
   let nextId = 0;
-  const v = beginVerification(o, walVerify);
+  const v = beginVerification(o, walVerify, onceMismatch);
 
   const dispatch = (): void => {
     // The buffer moves to the worker (transferred, not copied); the next batch gets a new one.

@@ -13,7 +13,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { OtelAuditError } from '../../../errors.ts';
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
-import { openWalReadOnly, WAL_FRAME_BYTES_MAX } from '../../../wal/readOnly.ts';
+import { openWalReadOnly, WAL_FRAME_BYTES_MAX, type WalSealedMismatchError } from '../../../wal/readOnly.ts';
 import type { ReadDamage, WalReader } from '../../../wal/WalReader.ts';
 import { collectorPayloadBytes } from '../../canonical/collectorPayload.ts';
 import { attr } from '../../chain/recoverChain.ts';
@@ -61,7 +61,16 @@ interface Found extends VerifyIssue {
   readonly at: number;
 }
 
-export function beginVerification(o: VerifyOptions, walVerify: 'once' | 'full'): Verification {
+/**
+ * `onceMismatch` (with `full`): what a `once` run met in a sealed segment. When the `full` open finds nothing
+ * there (its frames walk clean), the footer claimed what the frames are not in a way recovery's footer check
+ * does not look at (e.g. an index block's time bounds): reported as a bad footer all the same.
+ */
+export function beginVerification(
+  o: VerifyOptions,
+  walVerify: 'once' | 'full',
+  onceMismatch?: WalSealedMismatchError,
+): Verification {
   const issues: Found[] = [];
   const warnings: string[] = [];
   const issuesMax = o.issuesMax ?? 1000;
@@ -173,6 +182,19 @@ export function beginVerification(o: VerifyOptions, walVerify: 'once' | 'full'):
         (claimed === undefined
           ? ''
           : ` (the frame there claims ${claimed} bytes, more than the ${WAL_FRAME_BYTES_MAX} a WAL writer writes: not read)`),
+    );
+  }
+  const unexplained =
+    onceMismatch !== undefined && !ro.report.corruptions.some((c) => c.segment === onceMismatch.segment);
+  if (onceMismatch !== undefined && unexplained) {
+    const afterSeq = ro.segments.find((s) => s.name === onceMismatch.segment)?.lastSeq;
+    report(
+      'bit-rot',
+      undefined,
+      `${onceMismatch.segment}: bad footer at offset ${onceMismatch.offset} (${onceMismatch.what}); its frames are intact (through WAL seq ${afterSeq ?? '?'}), no records lost`,
+      undefined,
+      undefined,
+      (afterSeq ?? 0) + 0.5,
     );
   }
   for (const t of ro.report.tornTails) {
