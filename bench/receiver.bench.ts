@@ -141,6 +141,8 @@ interface ScenarioResult {
   readonly load: LoadResult;
   /** Server process CPU (all threads) during the window, % of one core. */
   readonly serverCpuPercent: number;
+  /** The main thread's CPU over the window, % of one core. */
+  readonly serverMainThreadCpuPercent: number;
   /** Server main-thread event-loop utilization during the window (1 = always busy). */
   readonly serverElu: number;
   /** Time the server's main thread was runnable but waiting for a CPU, % of the window (Linux). */
@@ -156,6 +158,7 @@ async function runScenario(root: string, name: string): Promise<ScenarioResult> 
   const dir = path.join(root, name);
   const server = kind === 'durable' ? await startDurable(dir) : await startNull();
   let cpu0: NodeJS.CpuUsage | undefined;
+  let mainCpu0: NodeJS.CpuUsage | undefined;
   let elu0: ReturnType<typeof performance.eventLoopUtilization> | undefined;
   let commits0 = 0;
   let seq0 = 0;
@@ -164,6 +167,7 @@ async function runScenario(root: string, name: string): Promise<ScenarioResult> 
   let window:
     | {
         cpuPercent: number;
+        mainThreadCpuPercent: number;
         elu: number;
         commits: number;
         durableRecords: number;
@@ -179,6 +183,7 @@ async function runScenario(root: string, name: string): Promise<ScenarioResult> 
       profiler?.start();
       t0 = process.hrtime.bigint();
       cpu0 = process.cpuUsage();
+      mainCpu0 = process.threadCpuUsage();
       elu0 = performance.eventLoopUtilization();
       commits0 = st?.commits ?? 0;
       seq0 = st?.durableSeq ?? 0;
@@ -186,9 +191,11 @@ async function runScenario(root: string, name: string): Promise<ScenarioResult> 
     } else {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const cpu = process.cpuUsage(cpu0);
+      const mainCpu = process.threadCpuUsage(mainCpu0);
       window = {
         ms,
         cpuPercent: ((cpu.user + cpu.system) / 1000 / ms) * 100,
+        mainThreadCpuPercent: ((mainCpu.user + mainCpu.system) / 1000 / ms) * 100,
         elu: performance.eventLoopUtilization(elu0).utilization,
         commits: (st?.commits ?? 0) - commits0,
         durableRecords: (st?.durableSeq ?? 0) - seq0,
@@ -217,6 +224,7 @@ async function runScenario(root: string, name: string): Promise<ScenarioResult> 
     return {
       load,
       serverCpuPercent: w.cpuPercent,
+      serverMainThreadCpuPercent: w.mainThreadCpuPercent,
       serverElu: w.elu,
       serverRunQueueWaitPercent: w.contention.runQueueWaitPercent,
       cpuPressurePercent: w.contention.cpuPressurePercent,
@@ -230,9 +238,19 @@ async function runScenario(root: string, name: string): Promise<ScenarioResult> 
   }
 }
 
-/** Server CPU time per acknowledged record: comparable across runs with different CPU contention. */
+/**
+ * Server CPU time per acknowledged record (all threads: the main thread, the thread pool's writes and
+ * syncs, GC helpers): comparable across runs with different CPU contention.
+ */
 function cpuUsPerRecord(r: ScenarioResult): number {
   return r.load.recordsPerSecond > 0 ? (r.serverCpuPercent * 1e4) / r.load.recordsPerSecond : Number.NaN;
+}
+
+/** The server's main thread alone (the event loop: the part that caps the rate when it is saturated). */
+function mainThreadCpuUsPerRecord(r: ScenarioResult): number {
+  return r.load.recordsPerSecond > 0
+    ? (r.serverMainThreadCpuPercent * 1e4) / r.load.recordsPerSecond
+    : Number.NaN;
 }
 
 function median(results: readonly ScenarioResult[]): ScenarioResult {
@@ -292,6 +310,7 @@ async function main(): Promise<void> {
     out[`${prefix}_p50_ms`] = round(m.load.p50Ms, 2);
     out[`${prefix}_p99_ms`] = round(m.load.p99Ms, 2);
     out[`${name}_server_cpu_us_per_record`] = round(cpuUsPerRecord(m), 2);
+    out[`${name}_server_main_thread_cpu_us_per_record`] = round(mainThreadCpuUsPerRecord(m), 2);
     if (m.walCommitsPerSecond !== undefined) {
       out[`${protocol}_wal_commits_per_s`] = round(m.walCommitsPerSecond);
       out[`${protocol}_wal_records_per_commit`] = round(m.walRecordsPerCommit ?? 0, 1);
@@ -305,6 +324,7 @@ async function main(): Promise<void> {
       max_ms: round(m.load.maxMs, 2),
       server_cpu_pct: round(m.serverCpuPercent),
       server_cpu_us_per_record: round(cpuUsPerRecord(m), 2),
+      server_main_thread_cpu_us_per_record: round(mainThreadCpuUsPerRecord(m), 2),
       server_event_loop_utilization: round(m.serverElu, 3),
       server_run_queue_wait_pct:
         m.serverRunQueueWaitPercent === undefined ? null : round(m.serverRunQueueWaitPercent),
