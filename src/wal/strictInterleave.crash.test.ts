@@ -1,0 +1,426 @@
+/**
+ * Review R1 of the group commit written on the thread pool (SegmentWriter.writeFramesAsync): a model-based
+ * crash test in which strict appends (`appendSync`) run WITHOUT settling first, i.e. while a group commit's
+ * write is on the (simulated) thread pool or its sync is in flight — the interleaving model.test.ts did not
+ * produces (its `strict` op settles first) and guarantees.md §5 lists as not tested across random crashes.
+ * Faults: write failures (taken by whichever write comes next: the group commit's writeAsync, a strict
+ * append's rewrite of the in-flight bytes, a seal's footer, a segment header), sync failures, a full disk,
+ * slow syncs (a window for strict appends during the sync). Preallocation modes and sync policies vary.
+ *
+ * Deferred records (appendDeferred, appendDeferredSync: every other strict append) take a position from a
+ * sequencer when built, as the hash chain does.
+ *
+ * Checked after every reopen (as model.test.ts): no corruption reported, every acknowledged record present
+ * and byte-exact under its number, numbers 1..N without gap, each record whole, present once, in call order,
+ * deferred records holding positions 0, 1, 2, ... in log order (no fork, no gap after a failed batch's
+ * restore); after every strict append, that readers of the live writer see exactly durableSeq records,
+ * intact; before every crash and at every close, that no file was closed with I/O in flight.
+ *
+ * Sensitivity (checked with the production code patched in a throw-away probe, not committed): without
+ * SegmentWriter.rewriteInFlight it fails within ~40 runs (an acknowledged seq missing after a torn crash);
+ * with BATCH_START always set on a strict append's first frame (continuesWrite ignored) within ~1,000 runs
+ * (a torn crash reported as corruption); with Wal.failInFlightEarly a no-op at once (readers see fewer
+ * records than durableSeq).
+ */
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SimDisk, type CrashMode } from './fs/SimDisk.ts';
+import { framesInBlock } from './testutil/frames.ts';
+import { Wal, type DeferredRecord } from './Wal.ts';
+import type { PreallocateMode } from './SegmentWriter.ts';
+
+const DIR = '/data/wal';
+const BASE = {
+  segmentBytesMax: 8 * 1024,
+  payloadBytesMax: 2048,
+  indexIntervalBytes: 1024,
+  failureBackoffMs: 0,
+  queueRecordsMax: 64,
+};
+
+function payloadFor(id: number): Buffer {
+  const len = 24 + (((id * 2654435761) >>> 0) % 900);
+  const b = Buffer.alloc(len, id % 251);
+  b.writeUInt32LE(id, 0);
+  b.writeUInt32LE(len, 4);
+  createHash('sha256').update(b.subarray(0, 8)).digest().copy(b, 8, 0, 16);
+  return b;
+}
+
+function idOfWholePayload(p: Buffer): number | undefined {
+  if (p.length < 24) return undefined;
+  const id = p.readUInt32LE(0);
+  return payloadFor(id).equals(p) ? id : undefined;
+}
+
+type Op =
+  | { t: 'append'; n: number }
+  | { t: 'batch'; n: number }
+  | { t: 'framed'; n: number }
+  | { t: 'deferred'; n: number }
+  | { t: 'strict' }
+  | { t: 'microtask' }
+  | { t: 'tick'; n: number }
+  | { t: 'settle' }
+  | { t: 'crash'; mode: CrashMode; seed: number }
+  | { t: 'failSync' }
+  | { t: 'failWrite' }
+  | { t: 'slowSync'; ms: number }
+  | { t: 'full'; bytes: number }
+  | { t: 'unfull' }
+  | { t: 'reopen' }
+  | { t: 'read' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({ t: fc.constant('append' as const), n: fc.integer({ min: 1, max: 12 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant('batch' as const), n: fc.integer({ min: 1, max: 8 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant('framed' as const), n: fc.integer({ min: 1, max: 8 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant('deferred' as const), n: fc.integer({ min: 1, max: 6 }) }),
+  },
+  { weight: 5, arbitrary: fc.constant({ t: 'strict' as const }) },
+  { weight: 3, arbitrary: fc.constant({ t: 'microtask' as const }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 0, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'settle' as const }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant('crash' as const),
+      mode: fc.constantFrom<CrashMode>('tear', 'tear', 'lose', 'keep'),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ t: 'failSync' as const }) },
+  { weight: 2, arbitrary: fc.constant({ t: 'failWrite' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('slowSync' as const), ms: fc.integer({ min: 0, max: 2 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('full' as const), bytes: fc.integer({ min: 0, max: 12_000 }) }),
+  },
+  { weight: 1, arbitrary: fc.constant({ t: 'unfull' as const }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'reopen' as const }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'read' as const }) },
+);
+
+interface Config {
+  readonly preallocate: PreallocateMode;
+  readonly syncPolicy: 'fdatasync' | 'fsync';
+}
+
+const configArb: fc.Arbitrary<Config> = fc.record({
+  preallocate: fc.constantFrom<PreallocateMode>('inline', 'off', 'auto', 'background'),
+  syncPolicy: fc.constantFrom<'fdatasync' | 'fsync'>('fdatasync', 'fsync'),
+});
+
+/** How often a strict append met a group commit's write still on the thread pool, or its sync in flight. */
+export interface Coverage {
+  strictDuringWrite: number;
+  strictDuringSync: number;
+}
+
+/** The writer's in-flight write (a private field: read only to prove the interleaving was reached). */
+function writeInFlight(wal: Wal): boolean {
+  return (wal as unknown as { writer: { writing?: unknown } }).writer.writing !== undefined;
+}
+
+function syncInFlight(wal: Wal): boolean {
+  return (wal as unknown as { syncInFlight: boolean }).syncInFlight;
+}
+
+export async function runInterleaved(
+  ops: readonly Op[],
+  diskSeed: number,
+  cfg: Config,
+  coverage: Coverage,
+): Promise<void> {
+  const opts = { dir: DIR, ...BASE, ...cfg };
+  let disk = new SimDisk(diskSeed);
+  /**
+   * Deferred records (appendDeferred, appendDeferredSync) take a position from a sequencer when built, as
+   * the hash chain does: id -> position. In the log, the deferred records must hold positions 0, 1, 2, ...
+   * in order (a failed batch's restore must leave no gap nor reuse a position a record in the log holds).
+   */
+  const positionOf = new Map<number, number>();
+  const deferredIds = new Set<number>();
+  /** Opens the WAL with a sequencer of its own, resuming after the deferred records in the log. */
+  const openWal = (): Wal => {
+    const w = Wal.open({ ...opts, fs: disk });
+    let inLog = 0;
+    for (const r of w.read()) if (deferredIds.has(idOfWholePayload(r.payload) ?? -1)) inLog++;
+    const st = { counter: inLog };
+    w.setSequencer({
+      snapshot: () => st.counter,
+      restore: (s) => {
+        st.counter = s as number;
+      },
+    });
+    sequencers.set(w, st);
+    return w;
+  };
+  const sequencers = new WeakMap<Wal, { counter: number }>();
+  const deferredOf = (w: Wal, id: number): DeferredRecord => ({
+    estimatedBytes: payloadFor(id).length,
+    build: () => {
+      const st = sequencers.get(w) as { counter: number };
+      positionOf.set(id, st.counter++);
+      return { payload: payloadFor(id), timeUnixNano: 1n };
+    },
+  });
+  let wal = openWal();
+  let nextId = 1;
+  let callOrder = 0;
+  const acked = new Map<number, Buffer>();
+  const orderOfId = new Map<number, number>();
+  let outstanding: Array<Promise<unknown>> = [];
+  let generation = 0;
+
+  const track = (gen: number, ids: number[], p: Promise<number>): void => {
+    outstanding.push(
+      p.then(
+        (firstSeq) => {
+          if (gen !== generation) return;
+          ids.forEach((id, i) => acked.set(firstSeq + i, payloadFor(id)));
+        },
+        () => undefined,
+      ),
+    );
+  };
+  const newIds = (n: number): number[] =>
+    Array.from({ length: n }, () => {
+      const id = nextId++;
+      orderOfId.set(id, callOrder++);
+      return id;
+    });
+  const settle = async (): Promise<void> => {
+    await Promise.all(outstanding);
+    outstanding = [];
+  };
+
+  const check = (where: string): void => {
+    const rec = wal.recovery;
+    expect(
+      rec.corruptions,
+      `${where}: a crash must never look like corruption: ${JSON.stringify(rec)}`,
+    ).toEqual([]);
+    const recs = [...wal.read()];
+    let expectSeq = 1;
+    let lastOrder = -1;
+    const seenIds = new Set<number>();
+    for (const r of recs) {
+      expect(r.seq, `${where}: sequence numbers without gaps`).toBe(expectSeq++);
+      const id = idOfWholePayload(r.payload);
+      expect(id, `${where}: record ${r.seq} is whole`).toBeDefined();
+      const order = orderOfId.get(id as number) as number;
+      expect(seenIds.has(id as number), `${where}: record id ${id} appears once`).toBe(false);
+      seenIds.add(id as number);
+      expect(order, `${where}: call order kept at seq ${r.seq}`).toBeGreaterThan(lastOrder);
+      lastOrder = order;
+    }
+    let position = 0;
+    for (const r of recs) {
+      const id = idOfWholePayload(r.payload) as number;
+      if (!deferredIds.has(id)) continue;
+      expect(
+        positionOf.get(id),
+        `${where}: deferred record ${id} (seq ${r.seq}) holds the next position`,
+      ).toBe(position++);
+    }
+    for (const [seq, payload] of acked) {
+      const r = recs[seq - 1];
+      expect(r?.payload.equals(payload), `${where}: acknowledged seq ${seq} present and byte-exact`).toBe(
+        true,
+      );
+    }
+    acked.clear();
+    for (const r of recs) acked.set(r.seq, Buffer.from(r.payload));
+  };
+
+  const reopenAfterCrash = (mode: CrashMode, seed: number, where: string): void => {
+    expect(disk.stats.closesWithIoInFlight, `${where}: no file closed with I/O in flight`).toBe(0);
+    generation++;
+    disk = disk.crash({ mode, seed });
+    disk.setCapacityBytes(undefined);
+    wal = openWal();
+    check(where);
+  };
+
+  const trace: string[] = [];
+  const state = (): string => {
+    const w = wal as unknown as {
+      nextSeq: number;
+      segments: Array<{ name: string; lastSeq: number; dataEnd: number; state: string }>;
+    };
+    return `writing=${writeInFlight(wal)} sync=${syncInFlight(wal)} durable=${wal.durableSeq} next=${w.nextSeq} segs=${w.segments.map((s) => `${Number(s.name.slice(0, 20))}:${s.lastSeq}@${s.dataEnd}/${s.state}`).join(',')}`;
+  };
+  try {
+    for (const [i, op] of ops.entries()) {
+      const where = `op ${i} (${op.t})`;
+      trace.push(`${where} before: ${state()}`);
+      switch (op.t) {
+        case 'append':
+          for (const id of newIds(op.n)) track(generation, [id], wal.append(payloadFor(id)));
+          break;
+        case 'batch': {
+          const ids = newIds(op.n);
+          track(generation, ids, wal.appendBatch(ids.map(payloadFor)));
+          break;
+        }
+        case 'framed': {
+          const ids = newIds(op.n);
+          track(generation, ids, wal.appendFramedBatch(framesInBlock(ids.map(payloadFor))));
+          break;
+        }
+        case 'deferred': {
+          const ids = newIds(op.n);
+          for (const id of ids) deferredIds.add(id);
+          const w = wal;
+          track(generation, ids, wal.appendDeferred(ids.map((id) => deferredOf(w, id))));
+          break;
+        }
+        case 'strict': {
+          // NOT settled first: a group commit's write or sync may be in flight.
+          // An append waiting for room (whenQueueFull 'block') was called before this one but gets its
+          // number after it: settle first then, or the call-order check fails for a documented reason.
+          if ((wal as unknown as { blockedCount: number }).blockedCount > 0) await settle();
+          const [id] = newIds(1);
+          if (writeInFlight(wal)) coverage.strictDuringWrite++;
+          else if (syncInFlight(wal)) coverage.strictDuringSync++;
+          try {
+            // Every other one a deferred record (appendDeferredSync), built at its position now.
+            if ((id as number) % 2 === 0) deferredIds.add(id as number);
+            const seq =
+              (id as number) % 2 === 0
+                ? wal.appendDeferredSync(deferredOf(wal, id as number))
+                : wal.appendSync(payloadFor(id as number));
+            acked.set(seq, payloadFor(id as number));
+          } catch {
+            // refused or failed: not acknowledged
+          }
+          // Readers of the live writer see exactly the durable records, intact (a strict append may have made
+          // the in-flight group commit's records durable and readable before that commit is acknowledged).
+          const recs = [...wal.read()];
+          expect(recs.length, `${where}: readers see exactly the durable records`).toBe(wal.durableSeq);
+          break;
+        }
+        case 'microtask':
+          await Promise.resolve();
+          break;
+        case 'tick':
+          for (let k = 0; k < op.n; k++) await new Promise((r) => setImmediate(r));
+          break;
+        case 'settle':
+          await settle();
+          break;
+        case 'failSync':
+          disk.failNextSync('EIO');
+          break;
+        case 'failWrite':
+          disk.failNextWrite('EIO');
+          break;
+        case 'slowSync':
+          disk.setSyncDelayMs(op.ms);
+          break;
+        case 'full':
+          disk.setCapacityBytes(disk.usedBytes + op.bytes);
+          break;
+        case 'unfull':
+          disk.setCapacityBytes(undefined);
+          break;
+        case 'read': {
+          const durable = wal.durableSeq;
+          const recs = [...wal.read()];
+          expect(recs.length, `${where}: readers see exactly the durable records`).toBe(durable);
+          break;
+        }
+        case 'reopen':
+          await settle();
+          await wal.close();
+          expect(disk.stats.closesWithIoInFlight, `${where}: no file closed with I/O in flight`).toBe(0);
+          disk.clearFaults();
+          disk.setCapacityBytes(undefined);
+          disk.setSyncDelayMs(0);
+          wal = openWal();
+          check(where);
+          break;
+        case 'crash':
+          reopenAfterCrash(op.mode, op.seed, where);
+          await settle();
+          break;
+      }
+    }
+  } catch (err) {
+    trace.push(`failed: ${state()}`);
+    throw new Error(`${String(err)}\n${trace.join('\n')}`, { cause: err });
+  }
+  await settle();
+  expect(disk.stats.closesWithIoInFlight, 'no file closed with I/O in flight').toBe(0);
+  reopenAfterCrash('tear', diskSeed, 'final crash');
+  await wal.close();
+}
+
+/**
+ * A counterexample seen once (10:04 UTC on 8c36b55 + a working tree in flux; not reproduced alone): the 'read'
+ * after the two strict appends threw WAL_CORRUPT, "bad frame at offset 209 (zero)" in segment 1 — a record
+ * acknowledged after the group commit's missing bytes, the symptom of the window ba3fddf closed (a strict
+ * append between the thread-pool write's failure and the WAL handling it skipped the rewrite).
+ */
+const REGRESSION_CASES: ReadonlyArray<{ ops: Op[]; diskSeed: number; cfg: Config }> = [
+  {
+    ops: [
+      { t: 'append', n: 1 },
+      { t: 'tick', n: 1 },
+      { t: 'batch', n: 1 },
+      { t: 'batch', n: 1 },
+      { t: 'tick', n: 1 },
+      { t: 'failWrite' },
+      { t: 'strict' },
+      { t: 'strict' },
+      { t: 'read' },
+      { t: 'append', n: 1 },
+    ],
+    diskSeed: 1,
+    cfg: { preallocate: 'inline', syncPolicy: 'fdatasync' },
+  },
+];
+
+const RUNS = Number(process.env.WAL_INTERLEAVE_RUNS ?? 400);
+
+describe('strict appends interleaved with a group commit on the thread pool, across crashes', () => {
+  it(`keeps every acknowledged record (${RUNS} runs)`, async () => {
+    const coverage: Coverage = { strictDuringWrite: 0, strictDuringSync: 0 };
+    for (const r of REGRESSION_CASES) await runInterleaved(r.ops, r.diskSeed, r.cfg, coverage);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(opArb, { minLength: 10, maxLength: 60, size: 'max' }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        configArb,
+        (ops, seed, cfg) => runInterleaved(ops, seed, cfg, coverage),
+      ),
+      {
+        numRuns: RUNS,
+        ...(process.env.WAL_INTERLEAVE_SEED ? { seed: Number(process.env.WAL_INTERLEAVE_SEED) } : {}),
+        ...(process.env.WAL_INTERLEAVE_PATH
+          ? { path: process.env.WAL_INTERLEAVE_PATH, endOnFailure: true }
+          : {}),
+      },
+    );
+    console.log(`review interleave: ${JSON.stringify(coverage)}`);
+    // The interleavings under review were reached (not a vacuous pass).
+    expect(coverage.strictDuringWrite).toBeGreaterThan(RUNS / 8);
+    expect(coverage.strictDuringSync).toBeGreaterThan(RUNS / 8);
+  }, 300_000);
+});
