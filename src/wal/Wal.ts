@@ -414,6 +414,9 @@ export class Wal {
   private strictAppend(item: Queued, time: bigint, bytes: number): number {
     let seq = -1;
     let refused: Error | undefined;
+    // Appends waiting for room in the queue were called before this one: they are written (and numbered)
+    // first, in this commit, over the queue bound (all of it is written now, nothing stays queued).
+    this.admitBlocked(true);
     this.frames.push(item);
     this.times.push(time);
     this.queuedRecords += 1;
@@ -693,13 +696,14 @@ export class Wal {
     this.scheduleFlush();
   }
 
-  private admitBlocked(): void {
+  /** Moves waiting appends into the queue, in order, while they fit (`all`: every one of them). */
+  private admitBlocked(all = false): void {
     while (this.blockedCount > 0) {
       const b = this.blocked[this.blockedHead] as Blocked;
       const fits =
         this.queuedRecords + b.frames.length <= this.options.queueRecordsMax &&
         this.queuedBytes + b.waiter.bytes <= this.options.queueBytesMax;
-      if (!fits && this.queuedRecords > 0) return;
+      if (!all && !fits && this.queuedRecords > 0) return;
       this.blockedHead++;
       if (this.blockedHead === this.blocked.length) {
         this.blocked = [];
