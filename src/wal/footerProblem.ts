@@ -23,6 +23,9 @@ import type { FrameScanner } from './FrameScanner.ts';
 import {
   decodeFooterPayload,
   decodeTrailer,
+  FOOTER_FIXED_BYTES,
+  FRAME_OVERHEAD_BYTES,
+  INDEX_ENTRY_BYTES,
   SEGMENT_HEADER_BYTES,
   TRAILER_BYTES,
   type SegmentFooter,
@@ -58,6 +61,8 @@ export function footerProblem(o: {
   }
   const r = scanner.at(at);
   if (!r.ok) return undefined; // the walk checked it a moment ago: changed meanwhile, not this check's to judge
+  const shape = footerIndexProblem(r.payload, at);
+  if (shape !== undefined) return { offset: at, what: shape };
   const footer = decodeFooterPayload(Buffer.from(r.payload));
   if (typeof footer === 'string') return { offset: at, what: `the FOOTER frame does not decode (${footer})` };
   const claim = mismatch(footer, o.firstSeq, at, walk, scanner);
@@ -111,4 +116,50 @@ function mismatch(
     after = e.offset;
   }
   return undefined;
+}
+
+/**
+ * What is wrong with the shape of a FOOTER payload's sparse index, judged on the raw bytes BEFORE the
+ * entries are decoded into objects (`footerAt`: where the FOOTER frame is, which bounds the data): a
+ * footer is trusted only if its entries' numbers and offsets strictly increase, the first is at the first
+ * frame (offset 96) and numbered the segment's first number, every offset lies below its data end and at
+ * least one frame (28 bytes) after the one before, and there are no more entries than records. So the entries kept are bounded by the bytes of data the
+ * file really holds: a hostile 128 MiB footer of 4M entries costs one pass over its bytes, not GBs of
+ * objects. Undefined: the index is well formed (or the payload's length does not fit its count: the
+ * decoder reports that).
+ */
+export function footerIndexProblem(payload: Uint8Array, footerAt: number): string | undefined {
+  if (payload.length < FOOTER_FIXED_BYTES) return undefined;
+  const b = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+  const k = b.readUInt32LE(52);
+  if (b.length !== FOOTER_FIXED_BYTES + k * INDEX_ENTRY_BYTES) return undefined;
+  if (k === 0) return undefined;
+  const recordCount = u64(b, 0);
+  const firstSeq = u64(b, 8);
+  const dataEnd = Math.min(u64(b, 40), footerAt);
+  if (k > recordCount) return `the footer's index has ${k} entries for ${recordCount} records`;
+  let prevSeq = firstSeq - 1;
+  let prevOffset = SEGMENT_HEADER_BYTES - FRAME_OVERHEAD_BYTES;
+  for (let i = 0, o = FOOTER_FIXED_BYTES; i < k; i++, o += INDEX_ENTRY_BYTES) {
+    const seq = u64(b, o);
+    const offset = u64(b, o + 8);
+    const ok =
+      i === 0
+        ? offset === SEGMENT_HEADER_BYTES && seq === firstSeq
+        : seq > prevSeq && offset - prevOffset >= FRAME_OVERHEAD_BYTES;
+    if (!ok || offset >= dataEnd) {
+      return i === 0 && offset !== SEGMENT_HEADER_BYTES
+        ? `the footer's index does not start at the first frame (entry 0 at offset ${offset})`
+        : `the footer's index entry ${i} (offset ${offset}, WAL seq ${seq}) does not follow entry ${i - 1} within the segment's frames`;
+    }
+    prevSeq = seq;
+    prevOffset = offset;
+  }
+  return undefined;
+}
+
+/** A little-endian u64 as a number; past 2^53 it comes out as Infinity (fails every bound above). */
+function u64(b: Buffer, at: number): number {
+  const hi = b.readUInt32LE(at + 4);
+  return hi >= 0x200000 ? Infinity : hi * 0x1_0000_0000 + b.readUInt32LE(at);
 }

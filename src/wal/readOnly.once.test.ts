@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type * as crc from '@node-rs/crc32';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './format.ts';
+import { FRAME_HEADER_BYTES } from './format.ts';
 import { openWalReadOnly, WalSealedMismatchError } from './readOnly.ts';
 import { editFooter } from './testutil/editFooter.ts';
 import {
@@ -155,20 +155,20 @@ describe("openWalReadOnly({ verify: 'once' }) on a sealed segment that does not 
     expect(onceMismatch(dir).segment).toBe(segments[newest]);
   });
 
-  it('throws when a footer says its (newest) segment is empty while frames precede it', () => {
+  // (A footer that says its segment is empty while frames precede it keeps its index entries - the edit
+  // keeps the frame's length - and so is caught at open, as this one.)
+  it('reports at open (bad-footer) a footer whose index has more entries than records', () => {
     const dir = copy();
     const newest = segments.length - 1;
-    editFooter(segmentFile(dir, newest), (f) => ({
-      ...f,
-      lastSeq: f.firstSeq - 1,
-      recordCount: 0,
-      index: f.index,
-    }));
-    expect(readSeqs(dir, 'tail')).toEqual(all); // reported, not skipped (readOnly.tail.test.ts)
-    expect(onceMismatch(dir)).toMatchObject({ segment: segments[newest], offset: SEGMENT_HEADER_BYTES });
+    editFooter(segmentFile(dir, newest), (f) => ({ ...f, lastSeq: f.firstSeq - 1, recordCount: 0 }));
+    const ro = openWalReadOnly({ dir, verify: 'once' });
+    expect([...ro.reader.records()].map((r) => r.seq)).toEqual(all);
+    expect(ro.report.corruptions.map((c) => [c.segment, c.kind, c.detail])).toEqual([
+      [segments[newest], 'bad-footer', expect.stringMatching(/index has \d+ entries for 0 records/)],
+    ]);
   });
 
-  it("throws when its footer's index names no frame (tail reads every record and reports it)", () => {
+  it('reports at open (bad-footer) a footer whose index does not start at the first frame', () => {
     const dir = copy();
     editFooter(segmentFile(dir, 1), (f) => {
       const [first, second, ...rest] = f.index;
@@ -176,6 +176,23 @@ describe("openWalReadOnly({ verify: 'once' }) on a sealed segment that does not 
       return { ...f, index: [{ ...first, offset: second.offset }, second, ...rest] };
     });
     expect(readSeqs(dir, 'tail')).toEqual(all);
-    expect(onceMismatch(dir).message).toContain("the footer's index entry 0");
+    const ro = openWalReadOnly({ dir, verify: 'once' });
+    expect([...ro.reader.records()].map((r) => r.seq)).toEqual(all);
+    expect(ro.report.corruptions.map((c) => [c.segment, c.kind, c.detail])).toEqual([
+      [segments[1], 'bad-footer', expect.stringContaining('does not start at the first frame')],
+    ]);
+  });
+
+  it("throws when its footer's index entry names no frame (tail reads every record and reports it)", () => {
+    const dir = copy();
+    editFooter(segmentFile(dir, 1), (f) => {
+      const [first, second, third, ...rest] = f.index;
+      if (first === undefined || second === undefined || third === undefined)
+        throw new Error('fewer than three index entries');
+      // Well formed (increasing, inside the data), but not at a frame boundary.
+      return { ...f, index: [first, { ...second, offset: second.offset + 1 }, third, ...rest] };
+    });
+    expect(readSeqs(dir, 'tail')).toEqual(all);
+    expect(onceMismatch(dir).message).toContain("the footer's index entry 1");
   });
 });

@@ -24,12 +24,13 @@ import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { WalCorruptError, WalUnsupportedVersionError } from '../errors.ts';
 import { errnoCode, type FileHandle, type FileSystem } from './fs/FileSystem.ts';
-import { footerProblem } from './footerProblem.ts';
+import { footerIndexProblem, footerProblem } from './footerProblem.ts';
 import { FrameScanner } from './FrameScanner.ts';
 import {
   decodeFooterPayload,
   decodeSegmentHeader,
   decodeTrailer,
+  FOOTER_FIXED_BYTES,
   FORMAT_VERSION,
   FrameType,
   SEGMENT_FILE_PATTERN,
@@ -493,6 +494,8 @@ export function readFooter(
   }
   const r = scanner.at(footerOffset, size - TRAILER_BYTES);
   if (!r.ok || r.meta.type !== FrameType.FOOTER) return undefined;
+  // Checked before the entries are decoded: a hostile index of millions of entries is never made objects.
+  if (footerIndexProblem(r.payload, footerOffset) !== undefined) return undefined;
   const footer = decodeFooterPayload(Buffer.from(r.payload));
   if (typeof footer === 'string') return undefined;
   if (footer.firstSeq !== header.firstSeq || footer.dataEndOffset !== footerOffset) return undefined;
@@ -518,6 +521,13 @@ function footerHashesAt(scanner: FrameScanner, footerOffset: number | undefined)
   if (footerOffset === undefined) return {};
   const r = scanner.at(footerOffset);
   if (!r.ok) return {};
+  if (footerIndexProblem(r.payload, footerOffset) !== undefined) {
+    // The index is rebuilt by the seal; the integrity fields are kept, read without decoding the entries.
+    const fixed = Buffer.from(r.payload.subarray(0, FOOTER_FIXED_BYTES));
+    if (fixed.length === FOOTER_FIXED_BYTES) fixed.writeUInt32LE(0, 52); // no entries
+    const f = decodeFooterPayload(fixed);
+    return typeof f === 'string' ? {} : { lastChainHash: f.lastChainHash, merkleRoot: f.merkleRoot };
+  }
   const f = decodeFooterPayload(Buffer.from(r.payload));
   return typeof f === 'string' ? {} : { lastChainHash: f.lastChainHash, merkleRoot: f.merkleRoot };
 }
