@@ -7,7 +7,9 @@
  *   a duplicate (reported, skipped); above it, a gap (reported).
  * - Frames numbered at or beyond `seqLimit` (the next segment's first number)
  *   are leftovers of a batch that failed and was rewritten in the next
- *   segment: never acknowledged, ignored.
+ *   segment: never acknowledged, ignored — unless frames numbered below the
+ *   limit (or a FOOTER whose last number counts them) follow: then they are damage (`bad-frame`, a
+ *   frame renumbered inside the data) and the walk goes on after them.
  * - A FOOTER frame ends the segment's data.
  * - At a bad frame the walk looks for any valid frame after it. None: the
  *   segment's data ends there (`tail`). Some: the bytes in between are a
@@ -111,8 +113,25 @@ export function walkSegment(o: SegmentWalkOptions): SegmentWalkResult {
         break;
       }
       if (m.seq >= o.seqLimit) {
-        leftoverOffset = pos;
-        break;
+        const resumes = resumesAfterLeftovers(scanner, m, end, o.seqLimit, expect);
+        if (resumes === undefined) {
+          leftoverOffset = pos;
+          break;
+        }
+        // Not leftovers: frames that number on below the limit (or a FOOTER counting records here) follow,
+        // and a failed batch is the last thing written to its segment. A frame
+        // renumbered past the segment (CRC valid: a bug or tampering) inside its data: damage, and the
+        // intact frames after it are walked on. A writer's open must not seal here: that would overwrite
+        // them (and it quarantines a damaged segment instead).
+        const nm = resumes.meta;
+        const lastLost = Math.min(nm.type === FrameType.FOOTER ? nm.seq : nm.seq - 1, o.seqLimit - 1);
+        const lost = lastLost >= expect;
+        damage.push(
+          region('bad-frame', pos, nm.offset, lost ? expect : undefined, lost ? lastLost : undefined, true),
+        );
+        if (lost) expect = lastLost + 1;
+        pos = nm.offset;
+        continue;
       }
       if (m.seq < expect) {
         damage.push(region('duplicate', pos, pos + m.frameBytes, undefined, undefined, false));
@@ -203,6 +222,34 @@ function region(
   laterBatchFollows: boolean,
 ): DamagedRegion {
   return { kind, offsetFrom, offsetTo, seqFrom, seqTo, laterBatchFollows };
+}
+
+/**
+ * After a frame numbered at or past `seqLimit` (`from`) and any such frames right after it: the first valid
+ * frame numbered below the limit, or a FOOTER whose last number is in [`expect`, limit) (it counts these
+ * frames' places as records), if one comes before the frames end. Undefined: leftovers (followed by a
+ * torn write, nothing, or the footer of a segment sealed with them).
+ */
+function resumesAfterLeftovers(
+  scanner: FrameScanner,
+  from: FrameMeta,
+  end: number,
+  seqLimit: number,
+  expect: number,
+): CheckedFrame | undefined {
+  let pos = from.offset + from.frameBytes;
+  while (pos < end) {
+    const r = scanner.check(pos, end);
+    if (!r.ok) return undefined;
+    // A FOOTER's number is the segment's last record: one below the limit that counts records from
+    // `expect` on counts these frames' places. The writer seals a segment with a failed batch's leftovers
+    // before its footer, which then counts them (its last number is past the limit): leftovers.
+    if (r.meta.type === FrameType.FOOTER)
+      return r.meta.seq >= expect && r.meta.seq < seqLimit ? r : undefined;
+    if (r.meta.seq < seqLimit) return r;
+    pos += r.meta.frameBytes;
+  }
+  return undefined;
 }
 
 /** Is there a valid BATCH_START frame anywhere after `from` (following the chain of valid frames and resyncing)? */

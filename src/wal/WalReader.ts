@@ -32,7 +32,10 @@
  *   as always (its reason, e.g. `crc`), resynchronising at the next intact
  *   frame; a frame numbered out of sequence, frames after the footer's last
  *   number or frames that end before it, as a reason naming the footer. Every
- *   intact frame of the range is returned, whatever the footer says.
+ *   intact frame of the range is returned, whatever the footer says. A frame
+ *   numbered ahead of its place while the frames after it number on from that
+ *   place (renumbered in place, CRC valid) is reported and passed over: not
+ *   returned, and the numbers returned do not move past it.
  */
 import { assert, WalCorruptError } from '../errors.ts';
 import type { FileSystem } from './fs/FileSystem.ts';
@@ -337,6 +340,16 @@ export class WalReader {
           if (m.seq !== expect && !resync) {
             const g = mismatch(pos, `WAL seq ${m.seq} where ${expect} belongs`);
             if (g) return g;
+            // `report`: a frame renumbered in place (CRC valid: a bug or tampering) while the frames after
+            // it number on from `expect` is not a record of its number: it takes `expect`'s place, is not
+            // returned, and neither stops the read nor moves the numbers the reader returns past (the
+            // intact frames after it are returned). A real gap (the next frame numbers on from this one)
+            // is read as before.
+            if (m.seq > expect && renumberedInPlace(scanner, m, end, expect)) {
+              expect++;
+              pos += m.frameBytes;
+              continue;
+            }
           } else if (m.seq > seg.lastSeq && !pastLastReported) {
             const g = mismatch(pos, `WAL seq ${m.seq} after the footer's last, ${seg.lastSeq}`);
             if (g) return g;
@@ -357,7 +370,15 @@ export class WalReader {
             if (t > blockMax) blockMax = t;
           }
         }
-        if (m.type === FrameType.FOOTER || m.seq > upper) return undefined;
+        if (m.type === FrameType.FOOTER) return undefined;
+        if (m.seq > upper) {
+          // Past the read's end, unless the frame after it is still wanted: then this one is a frame
+          // renumbered out of place inside the data (recovery's walk reported it: SegmentWalk), and the
+          // intact frames after it are read on.
+          if (!wantedNext(scanner, m, end, rd.lastSeq, upper)) return undefined;
+          pos += m.frameBytes;
+          continue;
+        }
         pos += m.frameBytes;
         if (m.seq <= rd.lastSeq) continue;
         rd.lastSeq = m.seq;
@@ -397,6 +418,33 @@ export class WalReader {
     }
     return undefined;
   }
+}
+
+/**
+ * Is `m` (numbered past `expect`, the number its place in a sealed segment calls for) followed by a valid
+ * frame numbered `expect + 1`, while not by one numbered `m.seq + 1`: the frames go on as if `m` were
+ * `expect`? Checked without keeping a payload (the caller does not use `m`'s after this).
+ */
+function renumberedInPlace(scanner: FrameScanner, m: FrameMeta, end: number, expect: number): boolean {
+  const next = scanner.check(m.offset + m.frameBytes, end);
+  return (
+    next.ok &&
+    next.meta.type !== FrameType.FOOTER &&
+    next.meta.seq === expect + 1 &&
+    next.meta.seq !== m.seq + 1
+  );
+}
+
+/** Is the frame right after `m` a valid record frame numbered in (`lastSeq`, `upper`]? */
+function wantedNext(
+  scanner: FrameScanner,
+  m: FrameMeta,
+  end: number,
+  lastSeq: number,
+  upper: number,
+): boolean {
+  const next = scanner.check(m.offset + m.frameBytes, end);
+  return next.ok && next.meta.type !== FrameType.FOOTER && next.meta.seq > lastSeq && next.meta.seq <= upper;
 }
 
 /** Above any frame time (an unsigned 64-bit field). */
