@@ -16,9 +16,10 @@
  * the index skipped none of the range (the first frame read is numbered at or
  * before the first wanted, the frames run on one by one; else it is read
  * again from the header and the index named if nothing else was wrong). So a
- * footer that lies cannot hide a record of the range read; only its time
- * bounds (and its index's, for a time range) are still trusted to skip what
- * cannot match. What is checked depends on how far the read goes: a read that
+ * footer that lies cannot hide a record of the range read. Its time bounds
+ * (and its index blocks') are not trusted to skip anything: frame times are
+ * not ordered, so a time-range read reads such a segment whole (from the
+ * index block of its first number wanted), which checks them. What is checked depends on how far the read goes: a read that
  * stops inside the segment (`toSeq`) checks the frames it reads. Every
  * frame's CRC is checked once, by the reader. Where the segment is not what
  * its footer says, `sealedMismatch` decides:
@@ -156,9 +157,12 @@ export class WalReader {
       if (upper < Math.max(seg.firstSeq, lower)) continue;
       const from = opts.fromTimeUnixNano;
       const to = opts.toTimeUnixNano;
-      // A footer that says its segment is empty is checked too (there may be frames before it).
-      const timed = from !== undefined || to !== undefined;
-      if ((!checked || timed) && !segmentOverlapsTime(seg, from, to)) continue;
+      // A checked segment is never skipped by its footer's time bounds, nor its index blocks by theirs:
+      // frame times are not ordered, so only reading every frame proves a bound (a footer whose time
+      // bounds lie hid every record of the range, reported nowhere). A checked time-range read reads
+      // the segment whole (from its index block at the first number wanted, by number only), which
+      // checks those bounds. A footer that says its segment is empty is checked too.
+      if (!checked && !segmentOverlapsTime(seg, from, to)) continue;
       // Opened here, not in a generator of its own: each level of generators costs every record a resumption.
       const file = this.src.fs.open(seg.path, 'read');
       try {
@@ -170,11 +174,11 @@ export class WalReader {
         // A checked read that starts after the segment's first record starts at the footer's index block, as
         // long as what it reads there proves that the index skipped none of the range (`indexed`); else the
         // segment is read again from its header, where nothing is taken from the index.
-        const indexed = checked && seg.index.length > 0 && (lower > seg.firstSeq || timed);
+        const indexed = checked && seg.index.length > 0 && lower > seg.firstSeq;
         const first = checked && !indexed ? mode : indexed ? 'indexed' : 'trusted';
         const gaveUp = yield* this.scan(
           rd,
-          first === mode ? whole : scanRanges(seg, lower, end, opts),
+          first === mode ? whole : scanRanges(seg, lower, end, checked ? BY_NUMBER : opts),
           first,
         );
         if (gaveUp !== undefined) {
@@ -257,7 +261,6 @@ export class WalReader {
       h.type !== FrameType.FOOTER && h.seq <= upper && h.seq > rd.lastSeq && matches(h);
     const checked = mode !== 'trusted';
     const indexed = mode === 'indexed';
-    const timed = opts.fromTimeUnixNano !== undefined || opts.toTimeUnixNano !== undefined;
     /** Checked: the number the next frame must carry. */
     let expect = seg.firstSeq;
     /** `report`: frames after the footer's last number were reported (once a segment). */
@@ -320,11 +323,10 @@ export class WalReader {
         const m = r.meta;
         if (blockStart) {
           blockStart = false;
-          // The index may skip blocks before the first number wanted (and, for a time range, blocks
-          // whose time bounds miss it: trusted, as a footer's own time bounds are), never a record of
-          // the range: the first frame read comes at or before the first number wanted.
+          // The index may skip blocks before the first number wanted (never by time: see `records`),
+          // never a record of the range: the first frame read comes at or before the first number wanted.
           if (m.type !== FrameType.FOOTER && m.seq >= expect) {
-            if (i === 0 && !timed && m.seq > Math.max(rd.lower, seg.firstSeq)) {
+            if (i === 0 && m.seq > Math.max(rd.lower, seg.firstSeq)) {
               return { offset: pos, what: `WAL seq ${m.seq} where at most ${rd.lower} belongs` };
             }
             expect = m.seq;
@@ -446,6 +448,9 @@ function wantedNext(
   const next = scanner.check(m.offset + m.frameBytes, end);
   return next.ok && next.meta.type !== FrameType.FOOTER && next.meta.seq > lastSeq && next.meta.seq <= upper;
 }
+
+/** What scanRanges may skip blocks by in a checked segment: numbers, never times (no time bounds). */
+const BY_NUMBER: ReadOptions = {};
 
 /** Above any frame time (an unsigned 64-bit field). */
 const U64_END = 1n << 64n;
