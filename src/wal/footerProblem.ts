@@ -7,8 +7,9 @@
  *
  * Reported (`bad-footer`):
  * - a valid FOOTER frame whose claims do not match the frames walked (its
- *   first or last number, count, data end, time bounds, or an index entry
- *   that does not point at a frame of that number), or that does not decode:
+ *   first or last number, count, data end, time bounds, an index entry
+ *   that does not point at a frame of that number, or an index block whose
+ *   time bounds are not its frames'), or that does not decode:
  *   its CRC is valid, so it was written whole, never torn;
  * - in a segment that is not the newest (it was sealed and synced before the
  *   next one was created, seal.ts): a trailer that does not point at the
@@ -114,6 +115,48 @@ function mismatch(
       return `the footer's index entry ${i} (offset ${e.offset}, WAL seq ${e.firstSeq}) does not point at that frame`;
     }
     after = e.offset;
+  }
+  return blockTimesMismatch(footer, at, walk, scanner);
+}
+
+/**
+ * The first index entry whose block's time bounds are not its frames' (each segment is judged, so that
+ * `verify` names every footer with such a lie, not only the first a checked read met). The walk's own
+ * index has the same blocks when the footer's were cut at the same interval (the usual case: no frame
+ * read again); otherwise each block's frames are checked again for their times.
+ */
+function blockTimesMismatch(
+  footer: SegmentFooter,
+  at: number,
+  walk: SegmentWalkResult,
+  scanner: FrameScanner,
+): string | undefined {
+  const idx = footer.index;
+  const same = walk.index.length === idx.length && idx.every((e, i) => walk.index[i]?.offset === e.offset);
+  for (let i = 0; i < idx.length; i++) {
+    const e = idx[i] as SegmentFooter['index'][number];
+    let min: bigint;
+    let max: bigint;
+    if (same) {
+      const w = walk.index[i] as SegmentFooter['index'][number];
+      min = w.minTimeUnixNano;
+      max = w.maxTimeUnixNano;
+    } else {
+      min = 1n << 64n;
+      max = -1n;
+      const blockEnd = idx[i + 1]?.offset ?? at;
+      for (let pos = e.offset; pos < blockEnd;) {
+        const f = scanner.check(pos, blockEnd);
+        if (!f.ok) return undefined; // the walk found these frames intact: changed meanwhile, not this check's
+        const t = f.meta.timeUnixNano;
+        if (t < min) min = t;
+        if (t > max) max = t;
+        pos += f.meta.frameBytes;
+      }
+    }
+    if (min !== e.minTimeUnixNano || max !== e.maxTimeUnixNano) {
+      return `the footer's index entry ${i} has time bounds ${e.minTimeUnixNano}..${e.maxTimeUnixNano}, its frames ${min}..${max}`;
+    }
   }
   return undefined;
 }
