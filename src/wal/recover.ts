@@ -344,6 +344,21 @@ function recoverOnce(o: RecoverOptions): RecoveryResult {
               );
             }
           }
+          const afterSeal =
+            newest && segCorruptions.length === 0 ? bytesAfterSeal(file, scanner, w.footerOffset) : undefined;
+          if (afterSeal !== undefined) {
+            // Non-zero bytes after a valid FOOTER frame and the trailer pointing at it, in the newest
+            // segment: a crash while sealing, after the footer and trailer were written over the old tail
+            // (a torn write or a failed batch's leftovers, re-sealed at open) and before the file was cut.
+            // No record is there (the data ends at the footer): a torn write, warned about; a writer's open
+            // seals again and cuts them.
+            tornTails.push({
+              segment: f.name,
+              offset: afterSeal,
+              discardedSeqFrom: undefined,
+              discardedSeqTo: undefined,
+            });
+          }
           if (w.leftoverOffset !== undefined) leftovers.push(f.name);
           else if (o.mode === 'read-only' && headerOk && segCorruptions.length === 0) {
             // Frames intact: is the footer (or trailer) damaged? A writer's open seals such a segment again.
@@ -501,6 +516,27 @@ export function readFooter(
   if (footer.firstSeq !== header.firstSeq || footer.dataEndOffset !== footerOffset) return undefined;
   if (footer.lastSeq < footer.firstSeq - 1) return undefined;
   return footer;
+}
+
+/**
+ * Where non-zero bytes start after the FOOTER frame at `footerOffset` and a trailer right after it that
+ * points at it; undefined when there is no such footer and trailer, or nothing (or only zeros) follows.
+ */
+function bytesAfterSeal(
+  file: FileHandle,
+  scanner: FrameScanner,
+  footerOffset: number | undefined,
+): number | undefined {
+  if (footerOffset === undefined) return undefined;
+  const r = scanner.check(footerOffset);
+  if (!r.ok) return undefined;
+  const trailerAt = footerOffset + r.meta.frameBytes;
+  const after = trailerAt + TRAILER_BYTES;
+  if (after >= scanner.size) return undefined;
+  const t = Buffer.alloc(TRAILER_BYTES);
+  if (file.read(t, 0, TRAILER_BYTES, trailerAt) !== TRAILER_BYTES) return undefined;
+  if (decodeTrailer(t) !== footerOffset) return undefined;
+  return scanner.isZero(after) ? undefined : after;
 }
 
 /**
