@@ -20,8 +20,10 @@
  *   its footer vouches for (damage, a footer that lies about its last number
  *   or count) is reported through `onDamage` and read on frame by frame like
  *   an unsealed one, so a lying footer cannot make a reader skip a record of
- *   the range it reads. Only a footer's time bounds are still trusted to skip
- *   a whole segment for a time range.
+ *   the range it reads. Nor do its time bounds (or its index blocks') skip
+ *   anything: a time-range read reads each sealed segment whole, which checks
+ *   them. A footer whose index is not well formed (recover.ts, footerProblem.ts
+ *   footerIndexProblem) is not trusted at open: the segment is walked.
  * - `full` walks every segment at open, checking every frame's CRC and
  *   classifying any damage, and the reader checks them again.
  * - `once` opens as `tail`, but a sealed segment that is not exactly what its
