@@ -332,6 +332,8 @@ describe('WAL model-based crash test', () => {
       ...(process.env.WAL_MODEL_SEED ? { seed: Number(process.env.WAL_MODEL_SEED) } : {}),
     });
     console.log(`WAL model test: ${RUNS} runs, ${stats.crashes} crashes with recovery checked`);
-    expect(stats.crashes).toBeGreaterThanOrEqual(RUNS >= 1500 ? 10_000 : 0);
+    // The seed is random: 1,500 runs make ~10,200 crashes since strictNow/failWrite joined the ops (6e11803;
+    // 9,955–10,441 seen), with a spread of ~100–150. The bound checks the crashes happen, ~8 spreads below.
+    expect(stats.crashes).toBeGreaterThanOrEqual(RUNS >= 1500 ? 9_000 : 0);
   }, 300_000);
 });
