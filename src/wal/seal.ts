@@ -37,18 +37,22 @@ export function sealSegmentFile(file: FileHandle, seg: SegmentInfo, input: SealI
   const out = Buffer.concat([frame, encodeTrailer(seg.dataEnd)]);
   // The frames first, then the footer: a footer on disk must imply that every frame before it is there
   // (recovery trusts a sealed segment whole). One sync for both could persist the footer and lose frames.
-  syncOrThrow(file);
+  syncOrThrow(file, seg.name);
   file.write(out, seg.dataEnd);
   file.truncate(seg.dataEnd + out.length);
-  syncOrThrow(file);
+  syncOrThrow(file, seg.name);
   seg.state = 'sealed';
 }
 
-/** A failed sync is a `WalSyncFailedError` (the file's unsynced data is suspect), distinct from a failed write. */
-function syncOrThrow(file: FileHandle): void {
+/**
+ * A failed sync is a `WalSyncFailedError` (the file's unsynced data is suspect), distinct from a failed write.
+ * Named by the segment's file name: a segment's handles keep the path they were opened with, which for a
+ * segment made from a preallocated file is its temporary name (`segment-<n>.prealloc`), gone since.
+ */
+function syncOrThrow(file: FileHandle, segmentName: string): void {
   try {
     file.datasyncSync();
   } catch (err) {
-    throw new WalSyncFailedError(`fdatasync failed while sealing ${file.path}`, err);
+    throw new WalSyncFailedError(`fdatasync failed while sealing segment ${segmentName}`, err);
   }
 }
