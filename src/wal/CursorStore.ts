@@ -33,10 +33,12 @@ export class CursorStore {
     const file = this.file(name);
     let bytes: Uint8Array;
     try {
-      bytes = this.fs.readFile(file);
+      // Larger than a cursor is not read (EFBIG): a huge file under its name must not fill memory.
+      bytes = this.fs.readFile(file, CURSOR_BYTES);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return 0;
-      throw err;
+      if (errnoCode(err) !== 'EFBIG') throw err;
+      bytes = new Uint8Array(0); // not a cursor: reported as corrupt below
     }
     const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     if (

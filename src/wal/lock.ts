@@ -18,6 +18,8 @@ import { WalLockedError } from '../errors.ts';
 import { errnoCode, type FileSystem } from './fs/FileSystem.ts';
 
 export const LOCK_FILE = 'LOCK';
+/** The most a lock file is read for (it holds one small JSON object: pid, host, start time, token). */
+const LOCK_FILE_BYTES_MAX = 64 * 1024;
 
 interface LockContent {
   readonly pid: number;
@@ -126,7 +128,8 @@ export class WalLock {
 
 function readOwner(fs: FileSystem, file: string): LockContent | undefined {
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(fs.readFile(file)).toString('utf8'));
+    // A lock file holds one small JSON object; a larger one is not read (it is not a lock we wrote).
+    const parsed: unknown = JSON.parse(Buffer.from(fs.readFile(file, LOCK_FILE_BYTES_MAX)).toString('utf8'));
     if (typeof parsed !== 'object' || parsed === null) return undefined;
     const p = parsed as Record<string, unknown>;
     if (typeof p.pid !== 'number' || typeof p.host !== 'string' || typeof p.token !== 'string')

@@ -76,8 +76,11 @@ export interface FileSystem {
   remove(path: string): void;
   /** fsync a directory, making creations, renames and removals in it durable. */
   syncDir(path: string): void;
-  /** Reads a whole file (for small files: cursors, lock). */
-  readFile(path: string): Uint8Array;
+  /**
+   * Reads a whole file (for small files: cursors, lock). A file larger than `bytesMax` is not read: EFBIG
+   * (a huge file under a cursor's or the lock's name must not be loaded into memory).
+   */
+  readFile(path: string, bytesMax?: number): Uint8Array;
   /*
    * Thread-pool variants (optional: callers without them fall back to the synchronous call, on the
    * event loop). Same semantics and errors as their synchronous forms; used for work that must not stall

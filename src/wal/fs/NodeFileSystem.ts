@@ -2,7 +2,7 @@
  * The real file system behind the `FileSystem` seam, on `node:fs`.
  */
 import fs from 'node:fs';
-import type { FileHandle, FileSystem, OpenMode } from './FileSystem.ts';
+import { fsError, type FileHandle, type FileSystem, type OpenMode } from './FileSystem.ts';
 
 /**
  * A FIFO or a device in the WAL directory under a WAL file's name (`high-water-mark`, a segment) would
@@ -149,9 +149,11 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Through `openRegular`, as `open`: a FIFO under a lock or cursor file's name must not hang the read. */
-  readFile(path: string): Uint8Array {
+  readFile(path: string, bytesMax?: number): Uint8Array {
     const fd = openRegular(path, 'read');
     try {
+      if (bytesMax !== undefined && fs.fstatSync(fd).size > bytesMax)
+        throw fsError('EFBIG', `read (over ${bytesMax} bytes)`, path);
       return fs.readFileSync(fd);
     } finally {
       fs.closeSync(fd);

@@ -709,9 +709,12 @@ export class SimDisk implements FileSystem {
     node.durable = new Map(node.current);
   }
 
-  readFile(p: string): Uint8Array {
+  readFile(p: string, bytesMax?: number): Uint8Array {
     this.#k.checkAlive('open', p);
-    return this.#file(normalize(p), 'open', p).currentCopy();
+    const file = this.#file(normalize(p), 'open', p);
+    if (bytesMax !== undefined && file.size > bytesMax)
+      throw fsError('EFBIG', `read (over ${bytesMax} bytes)`, p);
+    return file.currentCopy();
   }
 
   // ---- thread-pool variants: applied when they complete (after `setImmediate`), EIO if the disk crashed ----
