@@ -162,9 +162,20 @@ export class NodeFileSystem implements FileSystem {
 
   openAsync(path: string, mode: OpenMode): Promise<FileHandle> {
     return new Promise((resolve, reject) => {
-      fs.open(path, OPEN_FLAGS[mode], 0o640, (err, fd) =>
-        err ? reject(err) : resolve(new NodeFileHandle(path, fd)),
-      );
+      fs.open(path, OPEN_FLAGS[mode], 0o640, (err, fd) => {
+        if (err) return reject(err);
+        if (mode === 'create') return resolve(new NodeFileHandle(path, fd));
+        // As `open`: anything but a regular file is refused (see OPEN_FLAGS).
+        fs.fstat(fd, (statErr, st) => {
+          if (!statErr && st.isFile()) return resolve(new NodeFileHandle(path, fd));
+          fs.close(fd, () =>
+            reject(
+              statErr ??
+                Object.assign(new Error(`ESPIPE: not a regular file, open '${path}'`), { code: 'ESPIPE' }),
+            ),
+          );
+        });
+      });
     });
   }
 

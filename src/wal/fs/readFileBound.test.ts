@@ -67,3 +67,18 @@ describe('readFile with bytesMax', () => {
     await wal.close();
   });
 });
+
+describe('NodeFileSystem.openAsync', () => {
+  it('refuses what is not a regular file, as open does (a directory under a file name)', async () => {
+    const dir = tempDir();
+    const sub = path.join(dir, 'not-a-file');
+    fs.mkdirSync(sub);
+    const nfs = new NodeFileSystem();
+    expect(() => nfs.open(sub, 'read')).toThrow(expect.objectContaining({ code: 'ESPIPE' }));
+    await expect(nfs.openAsync(sub, 'read')).rejects.toMatchObject({ code: 'ESPIPE' });
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const h = await nfs.openAsync(file, 'read');
+    h.close();
+  });
+});
