@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encryptValue } from '../privacy/encryptedValue.ts';
@@ -97,6 +98,39 @@ describe('otel-audit reidentify', () => {
     expect((await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', '9'])).stderr).toMatch(
       /INVALID_ARGUMENT: no record 9/,
     );
+  });
+});
+
+describe('otel-audit reidentify --wal: a record the WAL lost', () => {
+  it('is named as lost, with the damage, and exits 3 (not "no record", exit 1)', async () => {
+    const wal = path.join(tmp.dir, 'wal-lost');
+    await writeWal(
+      wal,
+      Array.from({ length: 120 }, (_, i) =>
+        createAuditRecord({ attributes: [{ key: 'user.email', value: reversible(`u${i}@x`) }] }),
+      ),
+      { segmentBytesMax: 4096, batchRecords: 1 },
+    );
+    const segments = fs
+      .readdirSync(wal)
+      .filter((f) => f.endsWith('.wal'))
+      .sort();
+    expect(segments.length).toBeGreaterThan(2);
+    const missing = segments[1] as string;
+    const firstLost = Number(missing.slice(0, 20));
+    fs.rmSync(path.join(wal, missing));
+    const r = await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', String(firstLost)]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `WAL_CORRUPT: no record ${firstLost} in .*: the WAL lost seqs ${firstLost}\\.\\.\\d+ \\(missing-segment`,
+      ),
+    );
+    // A record the WAL holds is still recovered.
+    const kept = await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', '1']);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toMatch(/"stringValue":"u0@x"/);
   });
 });
 

@@ -125,10 +125,21 @@ function reidentifyRecord(record: AuditRecord, seq: number, key: ReversalKey, io
  */
 function readRecord(dir: string, seq: number, elementsMax: number, damage: ReadDamage[]): AuditRecord {
   if (!existsSync(dir)) throw new OtelAuditError('INVALID_ARGUMENT', `--wal ${dir}: no such directory`);
-  const { reader } = openWalReadOnly({ dir });
+  const { reader, report } = openWalReadOnly({ dir });
   const onDamage = (d: ReadDamage): void => void damage.push(d);
   for (const stored of reader.records({ fromSeq: seq, toSeq: seq, types: [FrameType.RECORD], onDamage })) {
     return decodeStoredRecord(stored, elementsMax);
+  }
+  // Not there because the WAL lost it (found when it was opened: a missing segment, damage recovery cut):
+  // damage, not a wrong number.
+  const lost = report.corruptions.find(
+    (c) => c.seqFrom !== undefined && c.seqFrom <= seq && seq <= (c.seqTo ?? c.seqFrom),
+  );
+  if (lost !== undefined) {
+    throw new OtelAuditError(
+      'WAL_CORRUPT',
+      `no record ${seq} in ${dir}: the WAL lost seqs ${lost.seqFrom}..${lost.seqTo ?? lost.seqFrom} (${lost.kind} in ${lost.segment}; run otel-audit verify)`,
+    );
   }
   const met =
     damage[0] === undefined
