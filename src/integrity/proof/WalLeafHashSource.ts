@@ -304,8 +304,9 @@ export class WalLeafHashSource implements LeafHashSource {
   }
 
   #frameAt(seq: number): WalRecord {
-    const damage: ReadDamage[] = [];
-    const onDamage = (d: ReadDamage): void => void damage.push(d);
+    // Only the first is named: a damaged WAL can report many regions on the way, none of them kept.
+    let damage: ReadDamage | undefined;
+    const onDamage = (d: ReadDamage): void => void (damage ??= d);
     for (const f of this.#reader.records({ fromSeq: seq, toSeq: seq, onDamage })) if (f.seq === seq) return f;
     throw new OtelAuditError(
       'INVALID_ARGUMENT',
@@ -327,8 +328,8 @@ export function readWalRecord(
   const elementsMax = checkRecordElementsMax(recordElementsMax);
   const { reader } = openWalReadOnly({ dir, ...(fs ? { fs } : {}) });
   // Damage on the way to the record does not make an intact record unreadable (the pass reports it).
-  const damage: ReadDamage[] = [];
-  const onDamage = (d: ReadDamage): void => void damage.push(d);
+  let damage: ReadDamage | undefined;
+  const onDamage = (d: ReadDamage): void => void (damage ??= d);
   for (const f of reader.records({ fromSeq: seq, toSeq: seq, onDamage })) {
     if (f.seq !== seq) continue;
     if (f.type !== FrameType.RECORD)
@@ -342,8 +343,7 @@ export function readWalRecord(
 }
 
 /** The first damage met looking for a frame, for the error saying it was not found. */
-function damageMet(damage: readonly ReadDamage[]): string {
-  const d = damage[0];
+function damageMet(d: ReadDamage | undefined): string {
   return d === undefined ? '' : ` (damage met: ${d.segment} at offset ${d.offset}, ${d.reason})`;
 }
 
