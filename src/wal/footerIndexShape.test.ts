@@ -9,20 +9,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWalReadOnly } from './readOnly.ts';
 import { editFooter } from './testutil/editFooter.ts';
-import { walCopier, writeSealedWal } from './testutil/sealedWalCopies.ts';
+import { sealedWal } from './testutil/sealedWalCopies.ts';
 import { makeTempDir } from './testutil/tmpdir.ts';
 import type { ReadDamage, ReadOptions } from './WalReader.ts';
 
 const tmp = makeTempDir('otel-audit-footer-index-shape-');
 afterAll(() => tmp.cleanup());
 
-let segments: string[] = [];
+let segments: readonly string[] = [];
 let copy: () => string;
 
 beforeAll(async () => {
-  const original = path.join(tmp.dir, 'original');
-  segments = await writeSealedWal(original);
-  copy = walCopier(tmp.dir, original);
+  ({ segments, copy } = await sealedWal(tmp.dir));
 });
 
 function tailRead(

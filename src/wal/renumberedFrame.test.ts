@@ -18,20 +18,18 @@ import { sealFrame } from './format.ts';
 import { openWalReadOnly } from './readOnly.ts';
 import { Wal } from './Wal.ts';
 import { frameLocations } from './testutil/frames.ts';
-import { walCopier, writeSealedWal, SEALED_WAL_RECORDS } from './testutil/sealedWalCopies.ts';
+import { sealedWal, SEALED_WAL_RECORDS } from './testutil/sealedWalCopies.ts';
 import { makeTempDir } from './testutil/tmpdir.ts';
 import type { ReadDamage } from './WalReader.ts';
 
 const tmp = makeTempDir('otel-audit-renumbered-frame-');
 afterAll(() => tmp.cleanup());
 
-let segments: string[] = [];
+let segments: readonly string[] = [];
 let copy: () => string;
 
 beforeAll(async () => {
-  const original = path.join(tmp.dir, 'original');
-  segments = await writeSealedWal(original);
-  copy = walCopier(tmp.dir, original);
+  ({ segments, copy } = await sealedWal(tmp.dir));
 });
 
 /** Renumbers the `index`-th frame of `file` to `seq` (CRC recomputed); returns its old number. */

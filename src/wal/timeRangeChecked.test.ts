@@ -8,20 +8,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWalReadOnly } from './readOnly.ts';
 import { editFooter } from './testutil/editFooter.ts';
-import { SEALED_WAL_T0, walCopier, writeSealedWal } from './testutil/sealedWalCopies.ts';
+import { SEALED_WAL_T0, sealedWal } from './testutil/sealedWalCopies.ts';
 import { makeTempDir } from './testutil/tmpdir.ts';
 import type { ReadDamage } from './WalReader.ts';
 
 const tmp = makeTempDir('otel-audit-time-range-checked-');
 afterAll(() => tmp.cleanup());
 
-let segments: string[] = [];
+let segments: readonly string[] = [];
 let copy: () => string;
 
 beforeAll(async () => {
-  const original = path.join(tmp.dir, 'original');
-  segments = await writeSealedWal(original);
-  copy = walCopier(tmp.dir, original);
+  ({ segments, copy } = await sealedWal(tmp.dir));
 });
 
 const at = (i: number): bigint => SEALED_WAL_T0 + BigInt(i) * 1_000_000_000n;

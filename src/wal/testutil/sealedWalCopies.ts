@@ -46,6 +46,23 @@ export function walCopier(parent: string, original: string): () => string {
   };
 }
 
+/** The WAL `writeSealedWal` wrote under a test's temporary directory, and fresh copies of it. */
+export interface SealedWal {
+  /** The original's directory (read it, never damage it). */
+  readonly original: string;
+  /** Its segment file names, oldest first. */
+  readonly segments: readonly string[];
+  /** A fresh copy of the original (a new directory each call), to damage. */
+  readonly copy: () => string;
+}
+
+/** Writes the WAL to `<parent>/original` (call from a test's `beforeAll`). */
+export async function sealedWal(parent: string): Promise<SealedWal> {
+  const original = path.join(parent, 'original');
+  const segments = await writeSealedWal(original);
+  return { original, segments, copy: walCopier(parent, original) };
+}
+
 /** Flips a bit in the payload of the `index`-th frame of segment `file` (its CRC then fails). */
 export function flipPayloadBit(file: string, index: number): FrameLocation {
   const b = fs.readFileSync(file);
