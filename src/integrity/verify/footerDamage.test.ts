@@ -46,11 +46,16 @@ beforeAll(async () => {
   for (const f of readFrames(written))
     await wal.append(f.payload, { type: f.type, timeUnixNano: f.timeUnixNano });
   await wal.close();
-  segments = fs
-    .readdirSync(original)
+  segments = segmentsOf(original);
+});
+
+/** The segment files of the WAL in `dir`, oldest first. */
+function segmentsOf(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
     .filter((n) => n.endsWith('.wal'))
     .sort();
-});
+}
 
 function copy(from = original): string {
   const dir = path.join(tmp.dir, `copy-${copies++}`);
@@ -142,10 +147,7 @@ describe('verify on damage only in a sealed segment footer or trailer (frames in
 
   it('an index block whose time bounds lie (found reading, not at open): bit-rot, also with workers', async () => {
     const dir = copy(indexed);
-    const first = fs
-      .readdirSync(dir)
-      .filter((n) => n.endsWith('.wal'))
-      .sort()[0] as string;
+    const first = segmentsOf(dir)[0] as string;
     expect(verifyWal({ dir })).toMatchObject({ ok: true });
     editFooter(path.join(dir, first), (f) => ({
       ...f,
@@ -164,10 +166,7 @@ describe('verify on damage only in a sealed segment footer or trailer (frames in
 
   it('an index that does not start at the first frame (a time-range read would skip those): bit-rot', () => {
     const dir = copy(indexed);
-    const first = fs
-      .readdirSync(dir)
-      .filter((n) => n.endsWith('.wal'))
-      .sort()[0] as string;
+    const first = segmentsOf(dir)[0] as string;
     expect(verifyWal({ dir })).toMatchObject({ ok: true });
     editFooter(path.join(dir, first), (f) => ({
       ...f,
