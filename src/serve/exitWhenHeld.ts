@@ -1,6 +1,7 @@
 /**
  * After a shutdown that left components running (`SHUTDOWN_TIMEOUT`: the service stopped waiting for
- * them when their stage's share ended, Service.shutdownComponents), what they hold — a ref'd timer, a
+ * them when their stage's share ended, Service.shutdownComponents) — or any other failed shutdown: a
+ * component whose shutdown rejected may leave a timer behind as well (runServe.ts) — what they hold — a ref'd timer, a
  * request stuck on the libuv thread pool (an fsync to a hung disk) — can keep the process alive for
  * good: `otel-audit serve` printed its failure and set exit status 4, then never exited (measured with
  * a real child whose `batch` shutdown never ends holding an interval: still running 20 s after the

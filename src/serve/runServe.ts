@@ -5,8 +5,10 @@
  * UNAVAILABLE) what is in flight, everything acknowledged is durable, the
  * WAL is sealed and closed, exit status 0. A second signal exits at once
  * (status 130); nothing acknowledged is lost by that either — it is on disk.
- * A shutdown that left components running (`SHUTDOWN_TIMEOUT`) ends the
- * process a second after its outcome if they still hold it (exitWhenHeld.ts).
+ * A shutdown that did not complete cleanly (components left running past
+ * their share, `SHUTDOWN_TIMEOUT`, or a component whose shutdown failed)
+ * ends the process a second after its outcome if something still holds it
+ * (exitWhenHeld.ts).
  */
 import type { ConfigSource } from '../../config/ConfigSource.ts';
 import { DEFAULT_PIPELINE_YAML } from '../../config/defaultPipeline.ts';
@@ -14,7 +16,6 @@ import { resolveConfig } from '../../config/resolve.ts';
 import type { ResolvedConfig } from '../../config/ResolvedConfig.ts';
 import { AuditWalExporter } from '../../exporters/audit_wal/AuditWalExporter.ts';
 import { OtlpReceiver } from '../../receivers/otlp/OtlpReceiver.ts';
-import { OtelAuditError } from '../errors.ts';
 import type { ComponentLogger } from '../pipeline/factories.ts';
 import { createFactoryRegistry } from '../pipeline/registry.ts';
 import { Service } from '../pipeline/Service.ts';
@@ -28,8 +29,9 @@ export interface ServeOptions {
   readonly logger: ComponentLogger;
   readonly shutdownDeadlineMs?: number;
   /**
-   * After a shutdown that left components running (`SHUTDOWN_TIMEOUT`), end the process if they still
-   * hold it a second after `done` resolved (exitWhenHeld.ts: an unref'd timer; the exit status is
+   * After a shutdown that did not complete cleanly (`SHUTDOWN_TIMEOUT`, or a component's shutdown that
+   * failed: either may leave a timer or a request behind), end the process if something still holds it
+   * a second after `done` resolved (exitWhenHeld.ts: an unref'd timer; the exit status is
    * `process.exitCode`, else 4). Default true: what `otel-audit serve` needs. A program that embeds
    * `startServe` and keeps running after it sets false (the components left running then stay so).
    */
@@ -70,18 +72,15 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const stopAndSignal = (): Promise<Error | undefined> =>
     stop().then((e) => {
       resolveDone(e);
-      if (!armed && o.exitWhenHeld !== false && leftRunning(e)) {
+      // Any failed shutdown, not only SHUTDOWN_TIMEOUT: a component whose shutdown rejected may leave
+      // a ref'd timer too, and `serve` then never exited (serveHungShutdown.test.ts, 'FAILS').
+      if (!armed && o.exitWhenHeld !== false && e !== undefined) {
         armed = true;
         exitWhenHeld({ log: (m) => o.logger.error(m) });
       }
       return e;
     });
   return { service, config, done, stop: stopAndSignal };
-}
-
-/** Whether the shutdown left components running (they may hold the process: exitWhenHeld). */
-function leftRunning(e: Error | undefined): boolean {
-  return e instanceof OtelAuditError && e.code === 'SHUTDOWN_TIMEOUT';
 }
 
 function describe(service: Service, embedded: boolean, out: (line: string) => void): void {

@@ -22,7 +22,7 @@ const HANG = path.resolve(import.meta.dirname, 'testutil/hangBatchShutdown.ts');
 async function hungShutdown(
   name: string,
   hang: string,
-  expected: { readonly status: number | string; readonly says: RegExp },
+  expected: { readonly status: number | string; readonly says: RegExp; readonly failure?: RegExp },
 ): Promise<void> {
   const walDir = path.join(tmp.dir, name, 'wal');
   mkdirSync(path.dirname(walDir));
@@ -46,7 +46,7 @@ async function hungShutdown(
   expect(tookMs).toBeLessThan(12_000);
   const out = s.output();
   expect(out).toContain('test: batch shutdown hangs');
-  expect(out).toMatch(/shutdown did not complete cleanly: .*processors::batch/);
+  expect(out).toMatch(expected.failure ?? /shutdown did not complete cleanly: .*processors::batch/);
   expect(out).toMatch(expected.says);
   // Every acknowledged record is in the WAL, which the exporters sealed after the processors' share.
   expect(walRecords(walDir).map((r) => r.body)).toEqual(sent);
@@ -67,6 +67,16 @@ describe('serve: a component whose shutdown hangs holding the process', () => {
     await hungShutdown('fifo', `fifo:${fifo}`, {
       status: 'killed by SIGKILL',
       says: /ending the process with SIGKILL: .*a request on the thread pool that does not end/,
+    });
+  }, 30_000);
+
+  it("a shutdown that FAILS (not a timeout) leaving a ref'd timer: exit 4 too, not held for good", async () => {
+    // Before, only SHUTDOWN_TIMEOUT armed exitWhenHeld: a component whose shutdown rejected but left a
+    // timer running kept `serve` alive after it printed the failure (killed by serveChild after 20 s).
+    await hungShutdown('reject', 'reject', {
+      status: 4,
+      failure: /shutdown did not complete cleanly: .*test: batch shutdown failed/,
+      says: /exiting with status 4: components the shutdown left running still hold the process/,
     });
   }, 30_000);
 });
