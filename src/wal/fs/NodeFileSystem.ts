@@ -152,9 +152,19 @@ export class NodeFileSystem implements FileSystem {
   readFile(path: string, bytesMax?: number): Uint8Array {
     const fd = openRegular(path, 'read');
     try {
-      if (bytesMax !== undefined && fs.fstatSync(fd).size > bytesMax)
-        throw fsError('EFBIG', `read (over ${bytesMax} bytes)`, path);
-      return fs.readFileSync(fd);
+      if (bytesMax === undefined) return fs.readFileSync(fd);
+      if (fs.fstatSync(fd).size > bytesMax) throw fsError('EFBIG', `read (over ${bytesMax} bytes)`, path);
+      // The bound holds for what is read, not only the size fstat reported: a file grown since, or one
+      // whose size is not its length (procfs), reads at most bytesMax + 1 bytes.
+      const buf = Buffer.allocUnsafe(bytesMax + 1);
+      let got = 0;
+      while (got < buf.length) {
+        const n = fs.readSync(fd, buf, got, buf.length - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      if (got > bytesMax) throw fsError('EFBIG', `read (over ${bytesMax} bytes)`, path);
+      return buf.subarray(0, got);
     } finally {
       fs.closeSync(fd);
     }

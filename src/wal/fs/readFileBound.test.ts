@@ -34,6 +34,18 @@ describe('readFile with bytesMax', () => {
     expect(nfs.readFile(file).length).toBe(1 << 20);
   });
 
+  it('NodeFileSystem: the bound holds for the bytes read, not the size fstat reports', () => {
+    // A file whose fstat size is not what a read returns (procfs reports 0; a file grown between the
+    // fstat and the read): the bound applies to what is read, so such a file is refused, not loaded whole.
+    const dir = tempDir();
+    const link = path.join(dir, 'cursor');
+    fs.symlinkSync('/proc/self/maps', link);
+    expect(fs.statSync(link).size).toBe(0);
+    const nfs = new NodeFileSystem();
+    expect(() => nfs.readFile(link, 32)).toThrow(expect.objectContaining({ code: 'EFBIG' }));
+    expect(nfs.readFile(link).length).toBeGreaterThan(32);
+  });
+
   it('SimDisk: the same', () => {
     const disk = new SimDisk(1);
     disk.mkdirp('/d');
