@@ -152,7 +152,7 @@ class FlushFailed {
   }
 }
 
-/** The position in `records` of each of `kept` (a subsequence of `records`: same objects, same order). */
+/** The refusals of `a` and `b` together, by position in the batch. */
 function mergeRejected(a: readonly RejectedRecord[], b: readonly RejectedRecord[]): RejectedRecord[] {
   return [...a, ...b].sort((x, y) => x.index - y.index);
 }

@@ -43,7 +43,9 @@ export function processRecords(
   // A processor that may change records: their wire bytes (recordWire.ts) go before any processor runs.
   const changesContent = processors.some((p) => p.preservesContent !== true);
   const kept: AuditRecord[] = [];
-  const positions: number[] = [];
+  // The kept records' places, made only once a record is not kept (until then `kept[k]` is record k):
+  // a batch every record of which is kept pays nothing for them.
+  let positions: number[] | undefined;
   let rejected: RejectedRecord[] | undefined;
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as AuditRecord;
@@ -54,14 +56,15 @@ export function processRecords(
       for (; j < processors.length; j++) if (!(processors[j] as RecordProcessor).process(view)) break;
     } catch (err) {
       (rejected ??= []).push({ index: i, error: refusal(err, processorIds[j] ?? `#${j}`, i) });
+      positions ??= kept.map((_, k) => k);
       continue;
     }
     if (j === processors.length) {
       kept.push(record);
-      positions.push(i);
-    }
+      positions?.push(i);
+    } else positions ??= kept.map((_, k) => k);
   }
-  return kept.length === records.length
+  return positions === undefined
     ? { kept, rejected: rejected ?? NONE }
     : { kept, rejected: rejected ?? NONE, keptPositions: positions };
 }
