@@ -6,32 +6,23 @@
  * It used to be reported nowhere. In an older segment it is still reported (bad-footer: 'no valid trailer
  * at the end of the file', exit 3) until a writer's open re-seals it.
  */
-import { appendFileSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditRecord } from '../record/AuditRecord.ts';
 import { openWalReadOnly } from '../wal/readOnly.ts';
-import { walCopier } from '../wal/testutil/sealedWalCopies.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { Wal } from '../wal/Wal.ts';
-import { runCli, writeWal } from './testutil/runCli.ts';
+import { runCli } from './testutil/runCli.ts';
+import { sealedCliWal } from './testutil/sealedCliWal.ts';
 
 const tmp = makeTempDir('otel-audit-bytes-after-trailer-');
 afterAll(() => tmp.cleanup());
 
 let copy: () => string;
-let segments: string[] = [];
+let segments: readonly string[] = [];
 
 beforeAll(async () => {
-  const original = path.join(tmp.dir, 'original');
-  const records = Array.from({ length: 40 }, (_, i) =>
-    createAuditRecord({ body: `e ${i} ${'x'.repeat(200)}` }),
-  );
-  await writeWal(original, records, { segmentBytesMax: 4096, batchRecords: 1 });
-  segments = readdirSync(original)
-    .filter((n) => n.endsWith('.wal'))
-    .sort();
-  copy = walCopier(tmp.dir, original);
+  ({ copy, segments } = await sealedCliWal(tmp.dir, 40));
 });
 
 const garbage = Buffer.alloc(64, 0xab);

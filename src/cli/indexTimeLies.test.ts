@@ -5,31 +5,21 @@
  * bounds, so only the first segment with that lie was reported. footerProblem now checks each block's
  * time bounds too: every such segment is reported (bad-footer / bit-rot).
  */
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditRecord } from '../record/AuditRecord.ts';
 import { editFooter } from '../wal/testutil/editFooter.ts';
-import { walCopier } from '../wal/testutil/sealedWalCopies.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
-import { runCli, writeWal } from './testutil/runCli.ts';
+import { runCli } from './testutil/runCli.ts';
+import { sealedCliWal } from './testutil/sealedCliWal.ts';
 
 const tmp = makeTempDir('otel-audit-index-time-lies-');
 afterAll(() => tmp.cleanup());
 
 let copy: () => string;
-let segments: string[] = [];
+let segments: readonly string[] = [];
 
 beforeAll(async () => {
-  const original = path.join(tmp.dir, 'original');
-  const records = Array.from({ length: 80 }, (_, i) =>
-    createAuditRecord({ body: `e ${i} ${'x'.repeat(200)}` }),
-  );
-  await writeWal(original, records, { segmentBytesMax: 4096, batchRecords: 1 });
-  segments = readdirSync(original)
-    .filter((n) => n.endsWith('.wal'))
-    .sort();
-  copy = walCopier(tmp.dir, original);
+  ({ copy, segments } = await sealedCliWal(tmp.dir, 80));
 });
 
 /** Index entry 0's latest time moved one second later (CRC recomputed). */

@@ -3,15 +3,14 @@
  * FOOTER frame cut short, a footer written but no trailer yet with zeros after it — verifies (exit 0, no
  * issue): it is no bit rot; replay reads every record; a writer's open then reseals and verify stays 0.
  */
-import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditRecord } from '../record/AuditRecord.ts';
 import { decodeTrailer, TRAILER_BYTES } from '../wal/format.ts';
-import { walCopier } from '../wal/testutil/sealedWalCopies.ts';
 import { makeTempDir } from '../wal/testutil/tmpdir.ts';
 import { Wal } from '../wal/Wal.ts';
-import { runCli, writeWal } from './testutil/runCli.ts';
+import { runCli } from './testutil/runCli.ts';
+import { sealedCliWal } from './testutil/sealedCliWal.ts';
 
 const tmp = makeTempDir('otel-audit-torn-seal-');
 afterAll(() => tmp.cleanup());
@@ -20,16 +19,9 @@ let copy: () => string;
 let newest = '';
 
 beforeAll(async () => {
-  const original = path.join(tmp.dir, 'original');
-  const records = Array.from({ length: 40 }, (_, i) =>
-    createAuditRecord({ body: `e ${i} ${'x'.repeat(200)}` }),
-  );
-  await writeWal(original, records, { segmentBytesMax: 4096, batchRecords: 1 });
-  newest = readdirSync(original)
-    .filter((n) => n.endsWith('.wal'))
-    .sort()
-    .at(-1) as string;
-  copy = walCopier(tmp.dir, original);
+  const wal = await sealedCliWal(tmp.dir, 40);
+  newest = wal.segments.at(-1) as string;
+  copy = wal.copy;
 });
 
 const seqsOf = (stdout: string): number[] =>
