@@ -140,10 +140,17 @@ function readOwner(fs: FileSystem, file: string): LockContent | undefined {
       startTime: typeof p.startTime === 'string' ? p.startTime : '',
       token: p.token,
     };
-  } catch {
-    return undefined; // unreadable or torn lock file: its writer never finished creating it
+  } catch (err) {
+    // Stale only when the file is not a lock a writer finished: torn or not JSON, larger than one (EFBIG),
+    // not a regular file (ESPIPE, EISDIR), or gone (ENOENT). An error of the environment (EMFILE, EACCES,
+    // ENOMEM, EIO) says nothing of the owner: thrown, or a live writer's lock would be taken over.
+    if (err instanceof SyntaxError || STALE_READ_CODES.has(errnoCode(err) ?? '')) return undefined;
+    throw err;
   }
 }
+
+/** Read errors that mean the lock file is not one a writer finished (see `readOwner`). */
+const STALE_READ_CODES: ReadonlySet<string> = new Set(['EFBIG', 'ESPIPE', 'EISDIR', 'ENOENT']);
 
 function isLive(fs: FileSystem, owner: LockContent): boolean {
   if (owner.host !== os.hostname()) return true; // cannot check another host's processes: refuse
