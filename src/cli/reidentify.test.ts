@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { flipPayloadBit } from '../wal/testutil/sealedWalCopies.ts';
 import { encryptValue } from '../privacy/encryptedValue.ts';
 import { KeyStore } from '../privacy/KeyStore.ts';
 import { loadSecretKey } from '../privacy/KeyProvider.ts';
@@ -131,6 +132,37 @@ describe('otel-audit reidentify --wal: a record the WAL lost', () => {
     const kept = await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', '1']);
     expect(kept.code).toBe(0);
     expect(kept.stdout).toMatch(/"stringValue":"u0@x"/);
+  });
+});
+
+describe('otel-audit reidentify --wal: a record lost to damage met while reading', () => {
+  it('is named as lost to that damage and exits 3 (not "no record", exit 1)', async () => {
+    const wal = path.join(tmp.dir, 'wal-rot');
+    await writeWal(
+      wal,
+      Array.from({ length: 120 }, (_, i) =>
+        createAuditRecord({ attributes: [{ key: 'user.email', value: reversible(`u${i}@x`) }] }),
+      ),
+      { segmentBytesMax: 4096, batchRecords: 1 },
+    );
+    const segments = fs
+      .readdirSync(wal)
+      .filter((f) => f.endsWith('.wal'))
+      .sort();
+    expect(segments.length).toBeGreaterThan(2);
+    // Bit rot in a sealed segment: trusted through its footer at open, met only by the read.
+    const rotten = flipPayloadBit(path.join(wal, segments[1] as string), 2);
+    const r = await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', String(rotten.seq)]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `WAL_CORRUPT: no record ${rotten.seq} in .*: damage met: ${segments[1]} at offset ${rotten.offset}`,
+      ),
+    );
+    // A number past the WAL's end is still a wrong number.
+    const past = await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', '100000']);
+    expect(past.code).toBe(1);
   });
 });
 

@@ -141,11 +141,16 @@ function readRecord(dir: string, seq: number, elementsMax: number, damage: ReadD
       `no record ${seq} in ${dir}: the WAL lost seqs ${lost.seqFrom}..${lost.seqTo ?? lost.seqFrom} (${lost.kind} in ${lost.segment}; run otel-audit verify)`,
     );
   }
-  const met =
-    damage[0] === undefined
-      ? ''
-      : ` (damage met: ${damage[0].segment} at offset ${damage[0].offset}, ${damage[0].reason})`;
-  throw new OtelAuditError('INVALID_ARGUMENT', `no record ${seq} in ${dir}${met}`);
+  // Damage met reading the segments that hold its number (a sealed segment trusted at open is checked only
+  // now): the record is likely lost to it. Damage, not a wrong number.
+  const met = damage[0];
+  if (met !== undefined) {
+    throw new OtelAuditError(
+      'WAL_CORRUPT',
+      `no record ${seq} in ${dir}: damage met: ${met.segment} at offset ${met.offset} (${met.reason}; run otel-audit verify)`,
+    );
+  }
+  throw new OtelAuditError('INVALID_ARGUMENT', `no record ${seq} in ${dir}`);
 }
 
 /** The OTLP/JSON AnyValue form, as replay prints values. */
