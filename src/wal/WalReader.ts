@@ -488,7 +488,7 @@ function scanRanges(
   opts: ReadOptions,
 ): Array<[number, number]> {
   const idx: readonly IndexEntry[] = seg.index;
-  if (idx.length === 0 || seg.damaged) return [[96, end]];
+  if (idx.length === 0 || seg.damaged) return [[SEGMENT_HEADER_BYTES, end]];
   const ranges: Array<[number, number]> = [];
   for (let i = 0; i < idx.length; i++) {
     const b = idx[i] as IndexEntry;
