@@ -29,11 +29,11 @@ export interface ServeOptions {
   readonly logger: ComponentLogger;
   readonly shutdownDeadlineMs?: number;
   /**
-   * After a shutdown that did not complete cleanly (`SHUTDOWN_TIMEOUT`, or a component's shutdown that
+   * After a failed start, or a shutdown that did not complete cleanly (`SHUTDOWN_TIMEOUT`, or a component's shutdown that
    * failed: either may leave a timer or a request behind), end the process if something still holds it
    * a second after `done` resolved (exitWhenHeld.ts: an unref'd timer; the exit status is
    * `process.exitCode`, else 4). Default true: what `otel-audit serve` needs. A program that embeds
-   * `startServe` and keeps running after it sets false (the components left running then stay so).
+   * `startServe` and keeps running after it (or after its failed start) sets false (the components left running then stay so).
    */
   readonly exitWhenHeld?: boolean;
 }
@@ -56,7 +56,14 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const config = resolveConfig(sources, { catalog: registry.catalog, env: o.env, baseDir: o.cwd });
   for (const w of config.warnings) o.logger.warn(`${w.path}: ${w.message}`);
   const service = Service.build({ config, registry, baseDir: o.cwd, logger: o.logger });
-  await service.start();
+  try {
+    await service.start();
+  } catch (err) {
+    // A failed start shuts down what did start (Service.doStart): a component whose shutdown failed or
+    // hung there may hold the process as well (serveHungShutdown.test.ts, 'START').
+    if (o.exitWhenHeld !== false) exitWhenHeld({ log: (m) => o.logger.error(m) });
+    throw err;
+  }
   describe(service, o.sources.length === 0, o.out);
   let stopping: Promise<Error | undefined> | undefined;
   const stop = (): Promise<Error | undefined> => {

@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { walRecords } from '../../test/helpers/startService.ts';
@@ -78,5 +79,29 @@ describe('serve: a component whose shutdown hangs holding the process', () => {
       failure: /shutdown did not complete cleanly: .*test: batch shutdown failed/,
       says: /exiting with status 4: components the shutdown left running still hold the process/,
     });
+  }, 30_000);
+
+  it("a failed START whose clean-up leaves a ref'd timer (port in use): exits, not held for good", async () => {
+    // Before, exitWhenHeld was armed only after stop(): `serve` printed LIFECYCLE (port in use) and the
+    // timer the batch processor's failed shutdown left behind kept it running (killed after 20 s).
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      const walDir = path.join(tmp.dir, 'start', 'wal');
+      mkdirSync(path.dirname(walDir));
+      const s = serveChild(walDir, {
+        processors: ['batch'],
+        preload: [HANG],
+        env: { OTEL_AUDIT_TEST_HANG: 'reject' },
+        endpoint: `127.0.0.1:${port}`,
+      });
+      const status = await s.exited;
+      expect(s.output()).toMatch(/LIFECYCLE: .*cannot listen/);
+      expect(s.output()).toContain('test: batch shutdown hangs');
+      expect(status, s.output()).toBe(4);
+    } finally {
+      busy.close();
+    }
   }, 30_000);
 });

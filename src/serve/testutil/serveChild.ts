@@ -32,6 +32,8 @@ export interface ServeChildOptions {
   readonly preload?: readonly string[];
   /** Added to the child's environment. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The OTLP/HTTP receiver's endpoint (default `127.0.0.1:0`). */
+  readonly endpoint?: string;
 }
 
 export function serveChild(walDir: string, o: ServeChildOptions = {}): ServeChild {
@@ -43,7 +45,7 @@ export function serveChild(walDir: string, o: ServeChildOptions = {}): ServeChil
 receivers:
   otlp:
     protocols:
-      http: { endpoint: 127.0.0.1:0 }
+      http: { endpoint: ${o.endpoint ?? '127.0.0.1:0'} }
 ${processors.length > 0 ? `processors:\n${processors.map((p) => `  ${p}: {}`).join('\n')}\n` : ''}exporters:
   audit_wal: { directory: ${walDir}${o.walOptions ?? ''} }
 service:
