@@ -105,7 +105,12 @@ export class WalLock {
           `WAL directory ${dir} is locked by pid ${owner.pid} on ${owner.host}; one writer per directory`,
         );
       }
-      fs.remove(file);
+      try {
+        fs.remove(file);
+      } catch (err) {
+        // Gone meanwhile (its owner released it): nothing to remove, the next attempt creates it.
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
       fs.syncDir(dir);
     }
     throw new WalLockedError(
