@@ -3,10 +3,12 @@
  * batches it is given in order. A worker that dies rejects the batches it
  * held with `WorkerDiedError` and is replaced, at most `WORKER_RESPAWNS_MAX`
  * times. `close` asks each to stop and exit on its own, terminating only one
- * still running after the grace.
+ * still running after the grace. Workers start with strippedWorker.ts: run
+ * from the TypeScript sources, they run no WebAssembly (see there why).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { OtelAuditError } from '../../../errors.ts';
+import { startStrippedWorker } from './strippedWorker.ts';
 import type { PackedFacts, PayloadBatch } from './factsBatch.ts';
 import type { VerifyWorkerData, VerifyWorkerMessage } from './verifyWorker.ts';
 
@@ -54,7 +56,7 @@ export class WorkerPool {
   }
 
   private spawn(i: number): Worker {
-    const worker = new Worker(WORKER_URL, {
+    const worker = startStrippedWorker(WORKER_URL, {
       workerData: this.workerData,
       ...(this.heapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } }),
     });

@@ -6,7 +6,7 @@
  * the process while that worker is alive, before and after it started.
  *
  * - `verify`: the verify worker (internal/verifyWorker.ts), answering a batch
- *   of one record, as `verifyWalParallel` starts it;
+ *   of one record, started as `verifyWalParallel` starts it (strippedWorker.ts);
  * - `control`: a worker that loads @node-rs/crc32, to show the check sees an
  *   addon a worker loads.
  */
@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { createAuditRecord } from '../../../record/AuditRecord.ts';
 import { encodeRecord } from '../../../record/walCodec.ts';
 import type { PackedFacts, PayloadBatch } from '../internal/factsBatch.ts';
+import { startStrippedWorker } from '../internal/strippedWorker.ts';
 import type { VerifyWorkerData } from '../internal/verifyWorker.ts';
 
 export interface WorkerAddons {
@@ -45,7 +46,9 @@ async function run(mode: 'verify' | 'control'): Promise<WorkerAddons> {
   let first: Promise<unknown>;
   if (mode === 'verify') {
     const data: VerifyWorkerData = { recordElementsMax: 1024 };
-    worker = new Worker(new URL('../internal/verifyWorker.ts', import.meta.url), { workerData: data });
+    worker = startStrippedWorker(new URL('../internal/verifyWorker.ts', import.meta.url), {
+      workerData: data,
+    });
     first = new Promise((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);

@@ -1,0 +1,101 @@
+/**
+ * A worker started with startStrippedWorker on a module of the TypeScript
+ * sources runs no WebAssembly: Node's stripper (amaro) is never loaded in its
+ * thread, yet the module and what it imports run as written (see
+ * strippedWorker.ts for the crash this prevents).
+ */
+import { once } from 'node:events';
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WasmProbeAnswer } from '../testutil/wasmProbeWorker.ts';
+import { startStrippedWorker, strippedGraph } from './strippedWorker.ts';
+
+const PROBE = new URL('../testutil/wasmProbeWorker.ts', import.meta.url);
+const started: Worker[] = [];
+
+function track(worker: Worker): Worker {
+  started.push(worker);
+  return worker;
+}
+
+async function ask<T>(worker: Worker, request: string): Promise<T> {
+  const answer = once(worker, 'message') as Promise<[T]>;
+  worker.postMessage(request);
+  return (await answer)[0];
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((w) => w.terminate()));
+});
+
+describe('startStrippedWorker', () => {
+  it('runs a .ts module and its .ts imports without loading the TypeScript stripper (WebAssembly) in the worker', async () => {
+    const answer = await ask<WasmProbeAnswer>(track(startStrippedWorker(PROBE)), 'probe');
+    expect(answer).toEqual({ amaroLoaded: false, imported: true, url: PROBE.href });
+  });
+
+  it('(control) a worker started on the .ts module directly loads the stripper', async () => {
+    const answer = await ask<WasmProbeAnswer>(track(new Worker(PROBE)), 'probe');
+    expect(answer).toEqual({ amaroLoaded: true, imported: true, url: PROBE.href });
+  });
+
+  it('refuses a .ts module outside the stripped graph instead of stripping it in the worker', async () => {
+    const worker = track(startStrippedWorker(PROBE));
+    const answer = await ask<string>(worker, 'unlisted');
+    expect(answer).toMatch(
+      /^failed: Error: strippedWorker: file:.*\/src\/semconv\.ts is not among the modules stripped/,
+    );
+    expect(await ask<WasmProbeAnswer>(worker, 'probe')).toMatchObject({ amaroLoaded: false });
+  });
+
+  it('keeps line numbers: a stack names the file and line of the source', async () => {
+    const worker = track(startStrippedWorker(PROBE));
+    const failed = once(worker, 'error') as Promise<[Error]>;
+    worker.postMessage('throw');
+    const [err] = await failed;
+    expect(err.message).toBe('asked to throw');
+    const line =
+      fs
+        .readFileSync(PROBE, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes("new Error('asked to throw')")) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(err.stack).toContain(`${PROBE.href}:${line}:`);
+  });
+
+  it('hands the caller workerData on, with its own two keys beside it', async () => {
+    const worker = track(startStrippedWorker(PROBE, { workerData: { recordElementsMax: 7 } }));
+    expect(await ask<unknown>(worker, 'data')).toEqual({
+      keys: ['__strippedWorkerEntry', '__strippedWorkerSources', 'recordElementsMax'],
+      recordElementsMax: 7,
+    });
+  });
+
+  it('starts the verify worker: every module it loads comes from the stripped graph', async () => {
+    const worker = track(
+      startStrippedWorker(new URL('./verifyWorker.ts', import.meta.url), {
+        workerData: { recordElementsMax: 7 },
+      }),
+    );
+    const exited = once(worker, 'exit');
+    worker.postMessage(null); // no batches: it exits on its own, once every module it imports has loaded
+    expect(await exited).toEqual([0]);
+  });
+
+  it('refuses workerData that is not a plain object for a .ts entry', () => {
+    expect(() => startStrippedWorker(PROBE, { workerData: 5 })).toThrow(/workerData must be a plain object/);
+    expect(() => startStrippedWorker(PROBE, { workerData: [1] })).toThrow(
+      /workerData must be a plain object/,
+    );
+  });
+
+  it('strips each module of the graph once per process, and only .ts modules reached from the entry', () => {
+    const graph = strippedGraph(PROBE);
+    expect(strippedGraph(PROBE)).toBe(graph);
+    const files = graph.map(([url]) => url.slice(url.indexOf('/src/')));
+    expect(files).toEqual(['/src/integrity/verify/testutil/wasmProbeWorker.ts', '/src/integrity/names.ts']);
+    const [, probe] = graph[0] as readonly [string, string];
+    expect(probe).not.toMatch(/interface WasmProbeAnswer|: Request\b/);
+  });
+});
