@@ -8,7 +8,7 @@
  * A shutdown that did not complete cleanly (components left running past
  * their share, `SHUTDOWN_TIMEOUT`, or a component whose shutdown failed)
  * ends the process a second after its outcome if something still holds it
- * (exitWhenHeld.ts).
+ * (exitWhenHeld.ts) when `exitWhenHeld` is set, as `otel-audit serve` sets it.
  */
 import type { ConfigSource } from '../../config/ConfigSource.ts';
 import { DEFAULT_PIPELINE_YAML } from '../../config/defaultPipeline.ts';
@@ -32,8 +32,8 @@ export interface ServeOptions {
    * After a failed start, or a shutdown that did not complete cleanly (`SHUTDOWN_TIMEOUT`, or a component's shutdown that
    * failed: either may leave a timer or a request behind), end the process if something still holds it
    * a second after `done` resolved (exitWhenHeld.ts: an unref'd timer; the exit status is
-   * `process.exitCode`, else 4). Default true: what `otel-audit serve` needs. A program that embeds
-   * `startServe` and keeps running after it (or after its failed start) sets false (the components left running then stay so).
+   * `process.exitCode`, else 4). Default false: a library does not end the process that embeds it (the
+   * components left running then stay so); `otel-audit serve` sets true.
    */
   readonly exitWhenHeld?: boolean;
 }
@@ -61,7 +61,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   } catch (err) {
     // A failed start shuts down what did start (Service.doStart): a component whose shutdown failed or
     // hung there may hold the process as well (serveHungShutdown.test.ts, 'START').
-    if (o.exitWhenHeld !== false) exitWhenHeld({ log: (m) => o.logger.error(m) });
+    if (o.exitWhenHeld === true) exitWhenHeld({ log: (m) => o.logger.error(m) });
     throw err;
   }
   describe(service, o.sources.length === 0, o.out);
@@ -81,7 +81,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
       resolveDone(e);
       // Any failed shutdown, not only SHUTDOWN_TIMEOUT: a component whose shutdown rejected may leave
       // a ref'd timer too, and `serve` then never exited (serveHungShutdown.test.ts, 'FAILS').
-      if (!armed && o.exitWhenHeld !== false && e !== undefined) {
+      if (!armed && o.exitWhenHeld === true && e !== undefined) {
         armed = true;
         exitWhenHeld({ log: (m) => o.logger.error(m) });
       }

@@ -76,6 +76,8 @@ export async function runServeCommand(options: ServeOptions, io: CliIo): Promise
       out: (line) => io.stdout.write(`${line}\n`),
       logger: { info: log('info '), warn: log('warn '), error: log('error') },
       shutdownDeadlineMs: deadline.data,
+      // The process is the CLI's own: one a failed start or shutdown left held must still end.
+      exitWhenHeld: true,
     });
     if (signals > 0) void running.stop();
     const error = await running.done;
