@@ -5,7 +5,8 @@
  * uncaught error, an exit, a `terminate` after a hang) ends as `threw`;
  * a dead lane runs nothing more (the runner starts a new one).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startStrippedWorker } from '../../src/threads/strippedWorker.ts';
 import type { Outcome } from '../runAccounting.ts';
 import type { FromWorker, ToWorker, WorkerData } from './messages.ts';
 
@@ -46,7 +47,8 @@ export class WorkerLane {
   /** Starts a worker and waits until it has loaded its scenarios. */
   static start(scenarioModule: string): Promise<WorkerLane> {
     const data: WorkerData = { scenarioModule };
-    const worker = new Worker(WORKER_URL, { workerData: data });
+    // Run from the sources, its modules are stripped by this thread: no WebAssembly in the worker (strippedWorker.ts).
+    const worker = startStrippedWorker(WORKER_URL, { workerData: data });
     return new Promise((resolve, reject) => {
       const onExit = (code: number): void =>
         reject(new Error(`a torture worker exited while loading its scenarios (code ${code})`));

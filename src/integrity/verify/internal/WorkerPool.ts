@@ -8,7 +8,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { OtelAuditError } from '../../../errors.ts';
-import { startStrippedWorker } from './strippedWorker.ts';
+import { startStrippedWorker } from '../../../threads/strippedWorker.ts';
 import type { PackedFacts, PayloadBatch } from './factsBatch.ts';
 import type { VerifyWorkerData, VerifyWorkerMessage } from './verifyWorker.ts';
 

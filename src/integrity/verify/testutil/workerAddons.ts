@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { createAuditRecord } from '../../../record/AuditRecord.ts';
 import { encodeRecord } from '../../../record/walCodec.ts';
 import type { PackedFacts, PayloadBatch } from '../internal/factsBatch.ts';
-import { startStrippedWorker } from '../internal/strippedWorker.ts';
+import { startStrippedWorker } from '../../../threads/strippedWorker.ts';
 import type { VerifyWorkerData } from '../internal/verifyWorker.ts';
 
 export interface WorkerAddons {

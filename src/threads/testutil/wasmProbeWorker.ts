@@ -4,13 +4,13 @@
  * - `probe`: whether Node's TypeScript stripper (amaro, WebAssembly) was
  *   loaded in this thread, what the imported module computed, and this
  *   module's `import.meta.url`;
- * - `unlisted`: imports a `.ts` module by a computed specifier (no walk of the
- *   sources can see it) and answers what it exports;
+ * - `{ import: url }`: imports that module (a computed specifier no walk of
+ *   the sources can see) and answers the names it exports, or why it failed;
  * - `data`: the keys and `recordElementsMax` of its workerData;
  * - `throw`: throws, for the stack.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { INTEGRITY_ATTRIBUTE_PREFIX, isIntegrityAttribute } from '../../names.ts';
+import { INTEGRITY_ATTRIBUTE_PREFIX, isIntegrityAttribute } from '../../integrity/names.ts';
 
 export interface WasmProbeAnswer {
   readonly amaroLoaded: boolean;
@@ -25,24 +25,23 @@ function moduleLoadList(): readonly string[] {
   return list.filter((m): m is string => typeof m === 'string');
 }
 
-type Request = 'probe' | 'unlisted' | 'data' | 'throw';
+export type WasmProbeRequest = 'probe' | 'data' | 'throw' | { readonly import: string };
 
 const port = parentPort;
 if (port === null) throw new Error('wasmProbeWorker.ts runs as a worker thread');
-port.on('message', (request: Request) => {
-  if (request === 'probe') {
+port.on('message', (request: WasmProbeRequest) => {
+  if (typeof request === 'object') {
+    import(request.import).then(
+      (m: Record<string, unknown>) => port.postMessage(Object.keys(m).sort()),
+      (err: unknown) => port.postMessage(`failed: ${String(err)}`),
+    );
+  } else if (request === 'probe') {
     const answer: WasmProbeAnswer = {
       amaroLoaded: moduleLoadList().some((m) => m.includes('amaro')),
       imported: isIntegrityAttribute(`${INTEGRITY_ATTRIBUTE_PREFIX}hash`),
       url: import.meta.url,
     };
     port.postMessage(answer);
-  } else if (request === 'unlisted') {
-    const name = ['..', '..', '..', 'semconv.ts'].join('/');
-    import(new URL(name, import.meta.url).href).then(
-      (m: { ATTR_CLIENT_IDENTITY: string }) => port.postMessage(m.ATTR_CLIENT_IDENTITY),
-      (err: unknown) => port.postMessage(`failed: ${String(err)}`),
-    );
   } else if (request === 'data') {
     const data = workerData as { recordElementsMax?: unknown };
     port.postMessage({ keys: Object.keys(data).sort(), recordElementsMax: data.recordElementsMax });
