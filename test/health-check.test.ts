@@ -4,7 +4,7 @@
  * that failed is being reopened — with a real exporter on a simulated disk
  * that fails, and a real service.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../config/resolve.ts';
 import { AuditWalExporter } from '../exporters/audit_wal/AuditWalExporter.ts';
 import { createDefaultAuditWalConfig } from '../exporters/audit_wal/config.ts';
@@ -56,6 +56,17 @@ service:
       components: { audit_wal: { state: 'ok' } },
     });
     expect((await get(healthUrl(ext, '/health/status?verbose'), 'HEAD')).status).toBe(200);
+    // uptime is a duration: a step of the wall clock back an hour leaves it as it was (before: -3599.9s).
+    const wallNow = Date.now.bind(Date);
+    const stepped = vi.spyOn(Date, 'now').mockImplementation(() => wallNow() - 3_600_000);
+    try {
+      const uptime = (JSON.parse((await get(healthUrl(ext, '/health/status'))).body) as { uptime: string })
+        .uptime;
+      expect(uptime).toMatch(/^\d+\.\d{3}s$/);
+      expect(Number.parseFloat(uptime)).toBeLessThan(60);
+    } finally {
+      stepped.mockRestore();
+    }
     expect((await get(healthUrl(ext, '/'))).status).toBe(404);
     expect((await get(healthUrl(ext, '/health/status'), 'POST')).status).toBe(405);
 

@@ -24,6 +24,8 @@ export class HealthCheck implements Extension {
   private readonly lifecycle: Lifecycle;
   private server: http.Server | undefined;
   private startedAtMs = 0;
+  /** When it started on the monotonic clock: `uptime` is a duration, which a step of the wall clock must not change. */
+  private startedAtMonotonicMs = 0;
   /** Where it listens once started (`host:port`, the real port when 0 was configured). */
   endpoint = '';
 
@@ -78,6 +80,7 @@ export class HealthCheck implements Extension {
     const a = server.address() as AddressInfo;
     this.endpoint = describeTarget({ kind: 'tcp', host: a.address, port: a.port });
     this.startedAtMs = Date.now();
+    this.startedAtMonotonicMs = performance.now();
     this.settings.logger.info(`${this.settings.id}: health on http://${this.endpoint}${this.config.path}`);
   }
 
@@ -100,7 +103,7 @@ export class HealthCheck implements Extension {
       : JSON.stringify({
           status: h.healthy ? 'Server available' : 'Server not available',
           upSince: new Date(this.startedAtMs).toISOString(),
-          uptime: `${((Date.now() - this.startedAtMs) / 1000).toFixed(3)}s`,
+          uptime: `${((performance.now() - this.startedAtMonotonicMs) / 1000).toFixed(3)}s`,
           phase: h.phase,
           components: h.components,
         });

@@ -20,7 +20,7 @@ import type {
   ExporterFactory,
   ExtensionFactory,
 } from './factories.ts';
-import { DEFAULT_SHUTDOWN_DEADLINE_MS } from './lifecycle.ts';
+import { deadlineClockMs, DEFAULT_SHUTDOWN_DEADLINE_MS } from './lifecycle.ts';
 import { summarizeHealth, type ServiceHealth, type ServicePhase } from './health.ts';
 import type { RecordProcessor } from './RecordProcessor.ts';
 import { isWalStageHost, isWalStageProcessor } from './WalStage.ts';
@@ -59,7 +59,7 @@ export class Service {
   private shutdownWork: Promise<void> | undefined;
   /** What every `shutdown()` call returns: the work, bounded by the earliest deadline asked for. */
   private stopped: Promise<void> | undefined;
-  /** When the shutdown must be done (Date.now() ms): the earliest deadline of the `shutdown()` calls. */
+  /** When the shutdown must be done (deadlineClockMs() ms): the earliest deadline of the `shutdown()` calls. */
   private endsAt = Infinity;
   /** Whether a `shutdown()` call set `endsAt` (Infinity included: no deadline). */
   private deadlineAsked = false;
@@ -174,7 +174,7 @@ export class Service {
    */
   shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_DEADLINE_MS): Promise<void> {
     // NaN (a bad number from a caller) is the default; Infinity is no deadline, as Lifecycle takes them.
-    const endsAt = Date.now() + (Number.isNaN(deadlineMs) ? DEFAULT_SHUTDOWN_DEADLINE_MS : deadlineMs);
+    const endsAt = deadlineClockMs() + (Number.isNaN(deadlineMs) ? DEFAULT_SHUTDOWN_DEADLINE_MS : deadlineMs);
     this.deadlineAsked = true;
     this.stopRequested = true;
     if (endsAt < this.endsAt) {
@@ -191,7 +191,7 @@ export class Service {
    * stage itself (`shutdownStage`), this is only a backstop (a stage's minimum can end past the deadline).
    */
   private async boundedShutdown(): Promise<void> {
-    const since = Date.now();
+    const since = deadlineClockMs();
     const work = this.shutdownOnce(); // begun before the first await: the phase is 'stopping' at once
     const outcome = work.then(
       () => undefined,
@@ -200,7 +200,7 @@ export class Service {
     if (await this.timedOut(outcome, () => this.endsAt + OUTER_BOUND_GRACE_MS)) {
       throw new OtelAuditError(
         'SHUTDOWN_TIMEOUT',
-        `shutdown did not finish within ${this.endsAt + OUTER_BOUND_GRACE_MS - since} ms`,
+        `shutdown did not finish within ${Math.round(this.endsAt + OUTER_BOUND_GRACE_MS - since)} ms`,
       );
     }
     return work;
@@ -286,7 +286,7 @@ export class Service {
   private async doShutdown(): Promise<void> {
     this.phase = 'stopping';
     // The deadline counts from here: the wait below comes out of the stages' budgets, not on top of them.
-    const calledAt = Date.now();
+    const calledAt = deadlineClockMs();
     // A failed start shuts down without a shutdown() call: the default deadline. (Not `endsAt === Infinity`:
     // that is also `shutdown(Infinity)`, no deadline, which was cut to the default.)
     if (!this.deadlineAsked) this.endsAt = calledAt + DEFAULT_SHUTDOWN_DEADLINE_MS;
@@ -303,7 +303,7 @@ export class Service {
   }
 
   /**
-   * `started`: when the shutdown began (Date.now()). Each stage has a share of the time to `endsAt`, its end
+   * `started`: when the shutdown began (deadlineClockMs()). Each stage has a share of the time to `endsAt`, its end
    * read again whenever it is needed (a later, earlier deadline counts; see `stageEnds`): receivers until
    * 60% of the way from `started` to `endsAt`, processors until 80% of the way from where their stage
    * begins, exporters (the WAL is sealed and closed there) and then extensions until `endsAt`; each stage
@@ -348,10 +348,10 @@ export class Service {
     errors: unknown[],
     hung: string[],
   ): Promise<void> {
-    const beganAt = Date.now();
+    const beganAt = deadlineClockMs();
     // At least the minimum from where the stage began, also when the end is brought forward.
     const cutAt = (): number => Math.max(beganAt + share.minMs, share.endsAt(beganAt));
-    const budgetMs = (): number => Math.max(0, cutAt() - Date.now());
+    const budgetMs = (): number => Math.max(0, cutAt() - deadlineClockMs());
     // Only those not finished yet are called again (a component done is not told twice).
     const stage = { pending: new Set<Stoppable>(components.values()), budgetMs };
     this.runningStage = stage;
@@ -387,7 +387,7 @@ export class Service {
   }
 }
 
-/** A stage's share of the shutdown: its end (Date.now() ms) given when it begins, and its minimum. */
+/** A stage's share of the shutdown: its end (deadlineClockMs() ms) given when it begins, and its minimum. */
 interface StageShare {
   readonly endsAt: (beganAt: number) => number;
   readonly minMs: number;
@@ -431,7 +431,7 @@ const OUTER_BOUND_GRACE_MS = 5000;
 /** The longest delay setTimeout takes (a longer one fires at once). */
 const TIMER_MS_MAX = 2 ** 31 - 1;
 
-/** Fires at the time `at()` gives (Date.now() ms; never when Infinity), read again on each `rearm()`. */
+/** Fires at the time `at()` gives (deadlineClockMs() ms; never when Infinity), read again on each `rearm()`. */
 class MovableTimer {
   readonly fired: Promise<void>;
   private fire: () => void = () => undefined;
@@ -451,8 +451,8 @@ class MovableTimer {
     // A time beyond what one setTimeout waits (TIMER_MS_MAX) is reached in several: before, the capped timer
     // fired ~24.8 days in, however far the time was.
     this.timer = setTimeout(
-      () => (Date.now() < this.at() ? this.rearm() : this.fire()),
-      Math.min(TIMER_MS_MAX, Math.max(0, at - Date.now())),
+      () => (deadlineClockMs() < this.at() ? this.rearm() : this.fire()),
+      Math.min(TIMER_MS_MAX, Math.max(0, at - deadlineClockMs())),
     );
     this.timer.unref();
   }

@@ -22,11 +22,21 @@ export interface Component {
 
 export const DEFAULT_SHUTDOWN_DEADLINE_MS = 30_000;
 
+/**
+ * The clock of shutdown deadlines: monotonic milliseconds (`performance.now()`), never the wall clock. A
+ * step of the wall clock (NTP, a VM resumed, an operator) must neither cut a shutdown short nor keep a
+ * process past its deadline: on the wall clock, a step forward of an hour during a shutdown timed every
+ * stage out at once (SHUTDOWN_TIMEOUT, exit 4), and a step back kept a hung component's process an hour.
+ */
+export function deadlineClockMs(): number {
+  return performance.now();
+}
+
 /** The longest delay setTimeout takes (a longer one fires at once). */
 const TIMER_MS_MAX = 2 ** 31 - 1;
 
 /**
- * When a shutdown must be done: the earliest end asked for (`Date.now()` ms). It can only come earlier
+ * When a shutdown must be done: the earliest end asked for (`deadlineClockMs()` ms). It can only come earlier
  * (`tighten`); what waits on it (`onExpiry`) is re-armed when it does, and called in the order it was
  * registered, from one timer.
  */
@@ -41,18 +51,18 @@ export class ShutdownDeadline {
    */
   static in(ms: number): ShutdownDeadline {
     const d = new ShutdownDeadline();
-    d.tighten(Date.now() + (Number.isNaN(ms) ? DEFAULT_SHUTDOWN_DEADLINE_MS : ms));
+    d.tighten(deadlineClockMs() + (Number.isNaN(ms) ? DEFAULT_SHUTDOWN_DEADLINE_MS : ms));
     return d;
   }
 
-  /** The end (`Date.now()` ms); Infinity while none was asked for. */
+  /** The end (`deadlineClockMs()` ms); Infinity while none was asked for. */
   get endsAtMs(): number {
     return this.endsAt;
   }
 
   /** What is left of it (0 once past; Infinity while none was asked for). */
   remainingMs(): number {
-    return Math.max(0, this.endsAt - Date.now());
+    return Math.max(0, this.endsAt - deadlineClockMs());
   }
 
   /** Brings the end to `endsAtMs` if that is earlier; true if it moved. */
@@ -125,7 +135,7 @@ export class Lifecycle {
     // NaN (a bad number from a caller) is the default, as Service.shutdown takes it; before, it left the
     // shutdown without any deadline. Infinity: none.
     this.deadline.tighten(
-      Date.now() + (Number.isNaN(deadlineMs) ? DEFAULT_SHUTDOWN_DEADLINE_MS : deadlineMs),
+      deadlineClockMs() + (Number.isNaN(deadlineMs) ? DEFAULT_SHUTDOWN_DEADLINE_MS : deadlineMs),
     );
     this.stopped ??= this.boundedShutdown();
     return this.stopped;
@@ -138,7 +148,7 @@ export class Lifecycle {
    * shut down during its start kept its ports and the process alive).
    */
   private boundedShutdown(): Promise<void> {
-    const since = Date.now();
+    const since = deadlineClockMs();
     const starting = this.started;
     const work = starting
       ? starting.then(
@@ -156,7 +166,7 @@ export class Lifecycle {
           reject(
             new OtelAuditError(
               'SHUTDOWN_TIMEOUT',
-              `shutdown did not finish within ${this.deadline.endsAtMs - since} ms`,
+              `shutdown did not finish within ${Math.round(this.deadline.endsAtMs - since)} ms`,
             ),
           ),
         ),

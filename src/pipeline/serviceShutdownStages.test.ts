@@ -119,7 +119,7 @@ describe('Service.shutdown: the exporters keep a share of the deadline', () => {
   }
 
   it('a processor that uses all of its budget gets 80% of the time; the exporters the rest, not the 1 s minimum past the deadline', async () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
     try {
       const { service, shutdowns } = recordingService('shares');
       await service.start();
@@ -136,7 +136,7 @@ describe('Service.shutdown: the exporters keep a share of the deadline', () => {
   });
 
   it('an earlier deadline asked for while processors shut down: they are told their new share, the exporters keep theirs', async () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
     try {
       const { service, shutdowns } = recordingService('shares-tightened');
       await service.start();

@@ -81,7 +81,7 @@ describe('Service: shutdown while starting', () => {
 
 describe('Service: shutdown while starting keeps to its deadline', () => {
   it("counts the wait for the component being started in the receivers' and the others' budgets", async () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
     try {
       // Nothing real runs: what the test looks at is the budget each stage is given.
       const { service, receiver, shutdowns } = fakeService(path.join(tmp.dir, 'deadline'));
@@ -161,7 +161,7 @@ describe('Service: the earliest shutdown deadline wins', () => {
   }
 
   it('a later call with a longer deadline does not extend it', async () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
     try {
       const { service, shutdowns, bind } = await startingService('earliest-longer');
       const stopped = service.shutdown(10_000);
@@ -180,7 +180,7 @@ describe('Service: the earliest shutdown deadline wins', () => {
   });
 
   it('a later call with a shorter deadline brings the end forward: the wait for the start, the budgets, the timeout', async () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
     try {
       const { service, exporter, shutdowns } = await startingService('earliest-shorter');
       exporter.shutdown = (ms) => (shutdowns.exporter.push(ms ?? NaN), new Promise<void>(() => undefined));
