@@ -15,20 +15,11 @@ import { OtelAuditError } from '../../../errors.ts';
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { openWalReadOnly, WAL_FRAME_BYTES_MAX, type WalSealedMismatchError } from '../../../wal/readOnly.ts';
 import type { ReadDamage, WalReader } from '../../../wal/WalReader.ts';
-import { collectorPayloadBytes } from '../../canonical/collectorPayload.ts';
-import { attr } from '../../chain/recoverChain.ts';
 import { decodeSignedCheckpoint, type SignedCheckpoint } from '../../chain/checkpoint.ts';
-import {
-  ATTR_INTEGRITY_KEY_ID,
-  ATTR_INTEGRITY_VALUE,
-  ATTR_SEQUENCE_NUMBER,
-  RESOURCE_ATTR_INTEGRITY_ALGORITHM,
-} from '../../names.ts';
-import { isSignatureAlgorithm, SIGNATURE_ALGORITHMS } from '../../sign/algorithms.ts';
-import { decodeIntegrityValue } from '../../sign/integrityValue.ts';
 import type { DamageKind, VerifyIssue, VerifyReport } from '../VerifyReport.ts';
 import type { VerifyOptions } from '../verifyWal.ts';
 import { checkpointSignature, type CheckpointSignature } from './checkpointSignature.ts';
+import { recordSignature, type RecordSignature } from './recordSignature.ts';
 import { readPublishedFile } from './readPublishedFile.ts';
 import type { RecordFacts } from './recordFacts.ts';
 import { recordRange, StreamChecker } from './StreamChecker.ts';
@@ -249,51 +240,38 @@ export function beginVerification(
     if (s === undefined) return;
     const { modified } = s.check(seq, facts);
     // A changed record's signature fails too: that is the same finding.
-    if (!modified && facts.signed && keys) checkRecordSignature(seq, decoded(), s.id);
+    if (!modified && facts.signed && keys) {
+      reportRecordSignature(seq, facts.signature ?? recordSignature(decoded(), keys), s.id);
+    }
   }
 
-  function checkRecordSignature(seq: number, record: AuditRecord, streamId: string): void {
-    const value = attr(record, ATTR_INTEGRITY_VALUE);
-    if (typeof value !== 'string' || !keys) return;
-    const keyId = attr(record, ATTR_INTEGRITY_KEY_ID);
-    const number = attr(record, ATTR_SEQUENCE_NUMBER);
-    const n = typeof number === 'bigint' ? Number(number) : undefined;
+  /** Reports what a record's own signature says (`recordSignature`: from a worker, or checked here). */
+  function reportRecordSignature(seq: number, sig: RecordSignature, streamId: string): void {
+    const n = sig.number;
     const what = `record ${n ?? '?'} (WAL seq ${seq})`;
-    // The algorithm rides on the resource (Collector signing processor) or is found by trying the key's own.
-    const named = record.resource.attributes.find(
-      (kv) => kv.key === RESOURCE_ATTR_INTEGRITY_ALGORITHM,
-    )?.value;
-    const algorithms =
-      typeof named === 'string' && isSignatureAlgorithm(named) ? [named] : SIGNATURE_ALGORITHMS;
-    let signature: Uint8Array;
-    try {
-      signature = decodeIntegrityValue(value);
-    } catch {
-      report('forged-signature', seq, `${what}: audit.integrity.value is not base64`, streamId, n);
-      return;
-    }
-    let data: Uint8Array;
-    try {
-      data = collectorPayloadBytes(record);
-    } catch (err) {
-      report('undecodable', seq, `${what}: no signing payload (${String(err)})`, streamId, n);
-      return;
-    }
-    for (const algorithm of algorithms) {
-      const r = keys.verify({ algorithm, data, signature, ...(typeof keyId === 'string' ? { keyId } : {}) });
-      if (r.ok) return;
-      if (r.reason === 'unknown-key') {
+    switch (sig.verdict) {
+      case 'trusted':
+      case 'absent':
+        return;
+      case 'not-base64':
+        report('forged-signature', seq, `${what}: audit.integrity.value is not base64`, streamId, n);
+        return;
+      case 'no-payload':
+        report('undecodable', seq, `${what}: no signing payload (${sig.detail ?? ''})`, streamId, n);
+        return;
+      case 'unknown-key':
         report(
           'unknown-key',
           seq,
-          `${what} is signed by key ${String(keyId)}, which is not trusted`,
+          `${what} is signed by key ${String(sig.keyId)}, which is not trusted`,
           streamId,
           n,
         );
         return;
-      }
+      case 'forged':
+        report('forged-signature', seq, `${what}: audit.integrity.value does not verify`, streamId, n);
+        return;
     }
-    report('forged-signature', seq, `${what}: audit.integrity.value does not verify`, streamId, n);
   }
 
   function checkCheckpoint(seq: number, payload: Uint8Array, signed?: CheckpointSignature): void {

@@ -7,6 +7,7 @@
 import { hashChildren } from '../../merkle/hash.ts';
 import type { CheckpointSignature } from './checkpointSignature.ts';
 import type { ChainedFacts, RecordFacts } from './recordFacts.ts';
+import type { RecordSignature } from './recordSignature.ts';
 
 /** The record payloads of a batch: one buffer, `[offset, length]` pairs; and its checkpoint payloads. */
 export interface PayloadBatch {
@@ -51,6 +52,11 @@ export interface PackedFacts {
    * for one that does not decode (the main thread reports it). Absent: none were checked.
    */
   readonly checkpointSignatures?: ReadonlyArray<CheckpointSignature | undefined>;
+  /**
+   * `[record index, what its own signature says]` for each record whose signature the worker checked
+   * (chained, signed, not modified, keys given: `recordSignatureOf`). Absent: none were checked.
+   */
+  readonly recordSignatures?: ReadonlyArray<readonly [number, RecordSignature]>;
 }
 
 const KIND_UNDECODABLE = 0;
@@ -95,6 +101,7 @@ export function packFacts(
   batch: PayloadBatch,
   factsOf: (payload: Uint8Array) => RecordFacts,
   signatureOf?: (checkpoint: Uint8Array) => CheckpointSignature | undefined,
+  recordSignatureOf?: (payload: Uint8Array) => RecordSignature | undefined,
 ): PackedFacts {
   const count = batch.spans.length / 2;
   const all = new Uint8Array(batch.bytes);
@@ -112,12 +119,14 @@ export function packFacts(
   const prevHashes = new Uint8Array(count * 32);
   const prevOther: Array<[number, string]> = [];
   const messages: Array<[number, string]> = [];
+  const recordSignatures: Array<[number, RecordSignature]> = [];
   let lastId: string | undefined;
   let lastIndex = 0;
   const streamIndex = new Map<string, number>();
   for (let i = 0; i < count; i++) {
     const offset = batch.spans[2 * i] as number;
-    const facts = factsOf(all.subarray(offset, offset + (batch.spans[2 * i + 1] as number)));
+    const payload = all.subarray(offset, offset + (batch.spans[2 * i + 1] as number));
+    const facts = factsOf(payload);
     if (facts.kind === 'undecodable' || facts.kind === 'unverifiable') {
       kinds[i] = facts.kind === 'undecodable' ? KIND_UNDECODABLE : KIND_UNVERIFIABLE;
       messages.push([i, facts.message]);
@@ -155,6 +164,11 @@ export function packFacts(
       messages.push([i, facts.noCanonicalForm]);
     }
     flags[i] = f;
+    // As the main thread checks it (WalVerification.record): a changed record's signature failing is the same finding.
+    if (recordSignatureOf !== undefined && facts.signed && !facts.modified) {
+      const signature = recordSignatureOf(payload);
+      if (signature !== undefined) recordSignatures.push([i, signature]);
+    }
     hashes.set(facts.hash, i * HASHES);
     hashes.set(facts.leaf, i * HASHES + 32);
     if (facts.noCanonicalForm === undefined && Number.isSafeInteger(facts.n) && facts.n >= 1) {
@@ -181,6 +195,7 @@ export function packFacts(
     ...(signatureOf === undefined
       ? {}
       : { checkpointSignatures: (batch.checkpoints ?? []).map(signatureOf) }),
+    ...(recordSignatureOf === undefined ? {} : { recordSignatures }),
   };
 }
 
@@ -205,6 +220,7 @@ export class FactsReader {
   private readonly p: PackedFacts;
   private readonly messages: ReadonlyMap<number, string>;
   private readonly prevOther: ReadonlyMap<number, string>;
+  private readonly recordSignatures: ReadonlyMap<number, RecordSignature>;
   private prevAt = 0;
   private nextIndex = 0;
 
@@ -212,6 +228,7 @@ export class FactsReader {
     this.p = p;
     this.messages = new Map(p.messages);
     this.prevOther = new Map(p.prevOther);
+    this.recordSignatures = new Map(p.recordSignatures);
   }
 
   /** The facts of record `i`; records must be read in order, each once. */
@@ -244,6 +261,7 @@ export class FactsReader {
       prevHex,
       prevHash,
       signed: (f & FLAG_SIGNED) !== 0,
+      signature: this.recordSignatures.get(i),
       batched: {
         batch: p,
         index: i,

@@ -8,6 +8,8 @@
  */
 import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { decodeForVerify, NotVerifiableError } from './decodeForVerify.ts';
+import { attr } from './recordAttr.ts';
+import type { RecordSignature } from './recordSignature.ts';
 import { bytesOfDigestHex } from '../../canonical/internal/digestHex.ts';
 import { recordHash } from '../../canonical/projection.ts';
 import { wireRecordHash, type WireRecordHash } from '../../canonical/wireProjection.ts';
@@ -51,6 +53,8 @@ export interface ChainedFacts {
   readonly prevHash?: Uint8Array | undefined;
   /** The record carries an `audit.integrity.value` (a per-record signature to check). */
   readonly signed: boolean;
+  /** What that signature says, when a verify worker checked it (recordSignature.ts); else the main thread checks it. */
+  readonly signature?: RecordSignature | undefined;
   /** Set when the facts came in a batch (verifyWalParallel): where, and the Merkle merges done there. */
   readonly batched?: BatchedFold;
 }
@@ -171,15 +175,6 @@ export function factsOfWire(wire: WireRecordHash): RecordFacts {
     prevHex: typeof prev === 'string' ? prev : '',
     signed: typeof wire.integrityValue === 'string',
   };
-}
-
-/**
- * The value of attribute `key`. The same as `attr` of chain/recoverChain.ts, which this module (run
- * in the verify worker threads) does not import: it loads src/wal/format.ts and with it the native
- * @node-rs/crc32 (see verifyWorker.ts).
- */
-function attr(record: AuditRecord, key: string): unknown {
-  return record.attributes.find((kv) => kv.key === key)?.value;
 }
 
 function hexOf(b: Uint8Array): string {

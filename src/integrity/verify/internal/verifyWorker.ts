@@ -17,6 +17,7 @@
  * loads an addon. verifyWorker.test.ts checks it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { AuditRecord } from '../../../record/AuditRecord.ts';
 import { decodeSignedCheckpoint } from '../../chain/checkpoint.ts';
 import {
   checkpointSignature,
@@ -25,7 +26,9 @@ import {
   type KeyEntry,
 } from './checkpointSignature.ts';
 import { packFacts, transferables, type PayloadBatch } from './factsBatch.ts';
+import { decodeForVerify } from './decodeForVerify.ts';
 import { factsOfPayload } from './recordFacts.ts';
+import { recordSignature, type RecordSignature } from './recordSignature.ts';
 
 /** What `verifyWalParallel` sends a worker: a batch, or `null` when there are no more (then it exits). */
 export type VerifyWorkerMessage = PayloadBatch | null;
@@ -51,12 +54,34 @@ const signatureOf = (payload: Uint8Array): CheckpointSignature | undefined => {
     return undefined;
   }
 };
+/**
+ * What a record's own signature says (recordSignature.ts); undefined without keys (the main thread checks
+ * nothing then), and for a record that does not decode in full although its facts were found (the main
+ * thread then decodes it and meets the same failure as it did before workers checked signatures).
+ */
+const recordSignatureOf =
+  keys === undefined
+    ? undefined
+    : (payload: Uint8Array): RecordSignature | undefined => {
+        let record: AuditRecord;
+        try {
+          record = decodeForVerify(payload, recordElementsMax);
+        } catch {
+          return undefined;
+        }
+        return recordSignature(record, keys);
+      };
 port.on('message', (batch: VerifyWorkerMessage) => {
   if (batch === null) {
     // Closing the port lets the thread end on its own, after the answers already posted.
     port.close();
     return;
   }
-  const packed = packFacts(batch, (payload) => factsOfPayload(payload, recordElementsMax), signatureOf);
+  const packed = packFacts(
+    batch,
+    (payload) => factsOfPayload(payload, recordElementsMax),
+    signatureOf,
+    recordSignatureOf,
+  );
   port.postMessage(packed, transferables(packed));
 });
