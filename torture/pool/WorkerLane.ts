@@ -48,7 +48,13 @@ export class WorkerLane {
   static start(scenarioModule: string): Promise<WorkerLane> {
     const data: WorkerData = { scenarioModule };
     // Run from the sources, its modules are stripped by this thread: no WebAssembly in the worker (strippedWorker.ts).
-    const worker = startStrippedWorker(WORKER_URL, { workerData: data });
+    // The scenario module is imported by name (workerData): walked with the entry, not asked for module by module.
+    const scenarioUrl = URL.parse(data.scenarioModule);
+    const worker = startStrippedWorker(
+      WORKER_URL,
+      { workerData: data },
+      scenarioUrl === null ? [] : [scenarioUrl],
+    );
     return new Promise((resolve, reject) => {
       const onExit = (code: number): void =>
         reject(new Error(`a torture worker exited while loading its scenarios (code ${code})`));
