@@ -43,6 +43,7 @@ import {
   decodeForVerify,
   RECORD_ELEMENTS_MAX_DEFAULT,
 } from './internal/decodeForVerify.ts';
+import { KeyRing } from '../sign/KeyRing.ts';
 import { keyEntries } from './internal/checkpointSignature.ts';
 import { FactsReader, packFacts, type PackedFacts, type PayloadBatch } from './internal/factsBatch.ts';
 import { WorkerDiedError, WorkerPool } from './internal/WorkerPool.ts';
@@ -128,8 +129,15 @@ export async function verifyWalParallel(o: ParallelVerifyOptions): Promise<Verif
       `workerStopGraceMs must be a number from 0 to ${TIMER_MS_MAX}, got ${graceMs}`,
     );
   }
-  const keys = o.keys === undefined ? [] : keyEntries(o.keys);
-  const pool = new WorkerPool(Math.min(workers, WORKERS_MAX), { recordElementsMax, keys }, heapMb);
+  // A KeyRing subclass (its own verify: a policy, revocation, a hardware key) is used as it is, in this
+  // thread: the workers could only rebuild a plain ring from its keys.
+  const plainRing = o.keys === undefined || Object.getPrototypeOf(o.keys) === KeyRing.prototype;
+  const keys = o.keys === undefined || !plainRing ? [] : keyEntries(o.keys);
+  const pool = new WorkerPool(
+    Math.min(workers, WORKERS_MAX),
+    { recordElementsMax, keys, checkSignatures: plainRing },
+    heapMb,
+  );
   try {
     try {
       return await run(o, pool, recordElementsMax, 'once');

@@ -39,12 +39,19 @@ export interface VerifyWorkerData {
   readonly recordElementsMax: number;
   /** The trusted keys checkpoint signatures are checked with (`verifyWal`'s `keys`). */
   readonly keys?: readonly KeyEntry[];
+  /**
+   * False: check no signature here (neither checkpoints' nor records' own); the main thread checks them
+   * with the ring it was given. verifyWalParallel sets it for a KeyRing subclass, whose own `verify` (a
+   * policy, revocation, a hardware key) a ring rebuilt here from `keys` would not apply.
+   */
+  readonly checkSignatures?: boolean;
 }
 
 const port = parentPort;
 if (port === null) throw new Error('verifyWorker.ts runs as a worker thread');
 const data = workerData as VerifyWorkerData;
 const { recordElementsMax } = data;
+const checkSignatures = data.checkSignatures !== false;
 const keys = keyRingOf(data.keys ?? []);
 /** What a checkpoint's signature says; undefined when it does not decode (the main thread reports that). */
 const signatureOf = (payload: Uint8Array): CheckpointSignature | undefined => {
@@ -60,7 +67,7 @@ const signatureOf = (payload: Uint8Array): CheckpointSignature | undefined => {
  * thread then decodes it and meets the same failure as it did before workers checked signatures).
  */
 const recordSignatureOf =
-  keys === undefined
+  keys === undefined || !checkSignatures
     ? undefined
     : (payload: Uint8Array): RecordSignature | undefined => {
         let record: AuditRecord;
@@ -80,7 +87,7 @@ port.on('message', (batch: VerifyWorkerMessage) => {
   const packed = packFacts(
     batch,
     (payload) => factsOfPayload(payload, recordElementsMax),
-    signatureOf,
+    checkSignatures ? signatureOf : undefined,
     recordSignatureOf,
   );
   port.postMessage(packed, transferables(packed));
