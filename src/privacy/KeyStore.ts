@@ -263,7 +263,9 @@ export class KeyStore {
     this.cache = new KeyCache(
       o.cacheEntriesMax ?? CACHE_ENTRIES_MAX_DEFAULT,
       o.cacheTtlMs ?? CACHE_TTL_MS_DEFAULT,
-      o.nowMs ?? Date.now,
+      // A duration (the TTL): the monotonic clock. On the wall clock a step back kept a key shredded by
+      // another process (otel-audit keys shred) in use for the size of the step on top of the TTL.
+      o.nowMs ?? (() => performance.now()),
     );
     this.syncer = o.syncer ?? fsEntrySyncer;
     this.onTornEntryRemoved = o.onTornEntryRemoved;
