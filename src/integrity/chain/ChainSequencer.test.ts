@@ -3,12 +3,13 @@
  * builds its records, and on failure restores the snapshot. Checkpoints of
  * earlier, durable batches may have been taken (published) in between.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAuditRecord } from '../../record/AuditRecord.ts';
 import { ChainSequencer, UNSIGNED } from './ChainSequencer.ts';
 import { ChainState } from './ChainState.ts';
 import { decodeSignedCheckpoint } from './checkpoint.ts';
 import { FrameType } from '../../wal/format.ts';
+import { wallClockNs } from '../../wal/options.ts';
 
 function sequencer(checkpointEveryRecords = 1): ChainSequencer {
   return new ChainSequencer(
@@ -87,5 +88,62 @@ describe('ChainSequencer standalone checkpoint', () => {
     const f = s.deferredCheckpoint().build();
     expect(decodeSignedCheckpoint(f.payload).checkpoint.treeSize).toBe(2);
     expect(s.takeBuilt().map((c) => c.checkpoint.treeSize)).toEqual([2]);
+  });
+});
+
+describe('ChainSequencer time-triggered checkpoints', () => {
+  /** Whether building record `i` adds a checkpoint frame after it. */
+  const checkpointAfter = (s: ChainSequencer, i: number): boolean =>
+    s.deferredRecord(createAuditRecord({ body: `r ${i}` }), undefined, 512).build().extra !== undefined;
+  const timed = (): ChainSequencer =>
+    new ChainSequencer(
+      {
+        chain: new ChainState('s-t'),
+        signer: UNSIGNED,
+        checkpointEveryRecords: 1_000_000,
+        checkpointEveryMs: 50,
+        clock: wallClockNs, // the WAL's clock, what the audit_wal exporter passes
+      },
+      0,
+    );
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  it('measures checkpointEveryMs on the monotonic clock: a step back of the wall clock does not stop it', async () => {
+    // Review RS: on the wall clock (before), after a step back of an hour no batch carried its
+    // time-triggered checkpoint for that hour.
+    const s = timed();
+    expect(checkpointAfter(s, 0)).toBe(false);
+    await sleep(100);
+    expect(checkpointAfter(s, 1)).toBe(true); // 100 ms > 50 ms
+    expect(checkpointAfter(s, 2)).toBe(false);
+    const wallNow = Date.now.bind(Date);
+    const stepped = vi.spyOn(Date, 'now').mockImplementation(() => wallNow() - 3_600_000);
+    try {
+      await sleep(100);
+      expect(checkpointAfter(s, 3)).toBe(true);
+    } finally {
+      stepped.mockRestore();
+    }
+  });
+
+  it('restores when the last checkpoint was built with a rolled-back batch', () => {
+    let nowMs = 0;
+    const s = new ChainSequencer(
+      {
+        chain: new ChainState('s-r'),
+        signer: UNSIGNED,
+        checkpointEveryRecords: 1_000_000,
+        checkpointEveryMs: 50,
+        clock: () => 1n,
+        elapsedMs: () => nowMs,
+      },
+      0,
+    );
+    expect(checkpointAfter(s, 0)).toBe(false);
+    const before = s.snapshot();
+    nowMs = 60;
+    expect(checkpointAfter(s, 1)).toBe(true); // the batch fails: its checkpoint is rolled back
+    s.restore(before);
+    expect(checkpointAfter(s, 1)).toBe(true); // still due: 60 ms since the last durable one
   });
 });

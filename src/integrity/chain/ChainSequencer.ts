@@ -32,7 +32,13 @@ export interface ChainSequencerOptions {
   readonly signer: CheckpointSigner;
   readonly checkpointEveryRecords: number;
   readonly checkpointEveryMs: number;
+  /** The wall clock (ns): the time a checkpoint carries. */
   readonly clock: () => bigint;
+  /**
+   * The monotonic clock (ms) `checkpointEveryMs` is measured on; default `performance.now()`. On the wall
+   * clock a step back of an hour kept every batch from carrying its time-triggered checkpoint for an hour.
+   */
+  readonly elapsedMs?: () => number;
   /** Extra per-record step after chaining (per-record signatures). */
   readonly afterLink?: (record: AuditRecord) => void;
 }
@@ -46,7 +52,7 @@ interface CheckpointFrame {
 interface State {
   readonly chain: ChainSnapshot;
   readonly lastCheckpointSize: number;
-  readonly lastCheckpointNs: bigint;
+  readonly lastCheckpointAtMs: number;
   readonly built: number;
   readonly lastFrame: CheckpointFrame | undefined;
 }
@@ -54,21 +60,20 @@ interface State {
 export class ChainSequencer implements WalSequencer {
   private readonly o: ChainSequencerOptions;
   private lastCheckpointSize: number;
-  private lastCheckpointNs: bigint;
+  /** When the last checkpoint was built, on `elapsedMs`. */
+  private lastCheckpointAtMs: number;
+  private readonly elapsedMs: () => number;
   /** Checkpoints built and not yet taken, in order. */
   private built: SignedCheckpoint[] = [];
   /** Checkpoints built so far (taken or not): a snapshot keeps this, so a rollback knows which are its own. */
   private builtTotal = 0;
   /** The last checkpoint frame built (for a standalone checkpoint that finds nothing new to cover). */
   private lastFrame: CheckpointFrame | undefined;
-  /** `checkpointEveryMs` in ns (a BigInt made once, not per record). */
-  private readonly checkpointEveryNs: bigint;
-
   constructor(o: ChainSequencerOptions, lastCheckpointSize: number) {
     this.o = o;
     this.lastCheckpointSize = lastCheckpointSize;
-    this.lastCheckpointNs = o.clock();
-    this.checkpointEveryNs = BigInt(o.checkpointEveryMs) * 1_000_000n;
+    this.elapsedMs = o.elapsedMs ?? (() => performance.now());
+    this.lastCheckpointAtMs = this.elapsedMs();
   }
 
   get chain(): ChainState {
@@ -79,7 +84,7 @@ export class ChainSequencer implements WalSequencer {
     return {
       chain: this.o.chain.snapshot(),
       lastCheckpointSize: this.lastCheckpointSize,
-      lastCheckpointNs: this.lastCheckpointNs,
+      lastCheckpointAtMs: this.lastCheckpointAtMs,
       built: this.builtTotal,
       lastFrame: this.lastFrame,
     };
@@ -89,7 +94,7 @@ export class ChainSequencer implements WalSequencer {
     const s = state as State;
     this.o.chain.restore(s.chain);
     this.lastCheckpointSize = s.lastCheckpointSize;
-    this.lastCheckpointNs = s.lastCheckpointNs;
+    this.lastCheckpointAtMs = s.lastCheckpointAtMs;
     // Drop the checkpoints built since the snapshot (the failed batch's), not a count of the
     // untaken list: checkpoints of earlier, durable batches may have been taken in between.
     const rolledBack = this.builtTotal - s.built;
@@ -125,7 +130,7 @@ export class ChainSequencer implements WalSequencer {
         const time = timeUnixNano ?? now;
         const due =
           this.pending >= this.o.checkpointEveryRecords ||
-          (this.pending > 0 && now - this.lastCheckpointNs >= this.checkpointEveryNs);
+          (this.pending > 0 && this.elapsedMs() - this.lastCheckpointAtMs >= this.o.checkpointEveryMs);
         return due
           ? { payload, framed, timeUnixNano: time, extra: [this.checkpointFrame(now)] }
           : { payload, framed, timeUnixNano: time };
@@ -173,7 +178,7 @@ export class ChainSequencer implements WalSequencer {
     this.built.push(signed);
     this.builtTotal++;
     this.lastCheckpointSize = chain.size;
-    this.lastCheckpointNs = now;
+    this.lastCheckpointAtMs = this.elapsedMs();
     const payload = encodeSignedCheckpoint(signed);
     this.lastFrame = { treeSize: chain.size, payload, timeUnixNano: now };
     return { type: FrameType.CHECKPOINT, payload, timeUnixNano: now };
