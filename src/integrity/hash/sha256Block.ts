@@ -5,7 +5,7 @@
  * hashing, is the whole price (the Merkle tree's leaves and nodes,
  * merkle/internal/merkleSha256.ts; HMAC-SHA256 of short values with the key's
  * padded blocks compressed once, hmacSha256.ts). Longer inputs belong to
- * node:crypto (SHA-NI). Checked against node:crypto through its users' tests.
+ * node:crypto (SHA-NI). Checked against node:crypto directly (sha256Block.test.ts) and through its users' tests.
  */
 
 /** FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
