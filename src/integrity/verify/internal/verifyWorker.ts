@@ -27,7 +27,7 @@ import {
 } from './checkpointSignature.ts';
 import { packFacts, transferables, type PayloadBatch } from './factsBatch.ts';
 import { decodeForVerify } from './decodeForVerify.ts';
-import { factsOfPayload } from './recordFacts.ts';
+import { factsOfPayload, type RecordFacts } from './recordFacts.ts';
 import { recordSignature, type RecordSignature } from './recordSignature.ts';
 
 /** What `verifyWalParallel` sends a worker: a batch, or `null` when there are no more (then it exits). */
@@ -62,6 +62,15 @@ const signatureOf = (payload: Uint8Array): CheckpointSignature | undefined => {
   }
 };
 /**
+ * The record the facts of the last payload were found by decoding (the wire projection, the usual path,
+ * decodes none): its signature check uses it instead of decoding the payload a second time.
+ */
+let lastDecoded: { readonly payload: Uint8Array; readonly record: AuditRecord } | undefined;
+const factsOf = (payload: Uint8Array): RecordFacts => {
+  lastDecoded = undefined;
+  return factsOfPayload(payload, recordElementsMax, (record) => (lastDecoded = { payload, record }));
+};
+/**
  * What a record's own signature says (recordSignature.ts); undefined without keys (the main thread checks
  * nothing then), and for a record that does not decode in full although its facts were found (the main
  * thread then decodes it and meets the same failure as it did before workers checked signatures).
@@ -70,9 +79,9 @@ const recordSignatureOf =
   keys === undefined || !checkSignatures
     ? undefined
     : (payload: Uint8Array): RecordSignature | undefined => {
-        let record: AuditRecord;
+        let record = lastDecoded?.payload === payload ? lastDecoded.record : undefined;
         try {
-          record = decodeForVerify(payload, recordElementsMax);
+          record ??= decodeForVerify(payload, recordElementsMax);
         } catch {
           return undefined;
         }
@@ -84,11 +93,6 @@ port.on('message', (batch: VerifyWorkerMessage) => {
     port.close();
     return;
   }
-  const packed = packFacts(
-    batch,
-    (payload) => factsOfPayload(payload, recordElementsMax),
-    checkSignatures ? signatureOf : undefined,
-    recordSignatureOf,
-  );
+  const packed = packFacts(batch, factsOf, checkSignatures ? signatureOf : undefined, recordSignatureOf);
   port.postMessage(packed, transferables(packed));
 });
