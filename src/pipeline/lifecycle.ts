@@ -25,8 +25,9 @@ export const DEFAULT_SHUTDOWN_DEADLINE_MS = 30_000;
 /**
  * The clock of shutdown deadlines: monotonic milliseconds (`performance.now()`), never the wall clock. A
  * step of the wall clock (NTP, a VM resumed, an operator) must neither cut a shutdown short nor keep a
- * process past its deadline: on the wall clock, a step forward of an hour during a shutdown timed every
- * stage out at once (SHUTDOWN_TIMEOUT, exit 4), and a step back kept a hung component's process an hour.
+ * process past its deadline: on the wall clock, after a step forward of an hour during a shutdown a
+ * component was told no time was left (servers force-closed their connections at once), and after a step
+ * back a hung component's process was kept an hour (shutdownClockStep.test.ts).
  */
 export function deadlineClockMs(): number {
   return performance.now();

@@ -1,9 +1,9 @@
 /**
  * Shutdown deadlines are kept on a monotonic clock (lifecycle.ts `deadlineClockMs`): a step of the wall
  * clock during a shutdown (NTP, a VM resumed, an operator) neither cuts it short nor keeps a process past
- * its deadline. Before, deadlines were `Date.now()` times: a step forward of an hour timed a healthy
- * Service's shutdown out at once (SHUTDOWN_TIMEOUT), and a step back kept a hung component waited for an
- * hour. The wall clock is stepped by replacing `Date.now` (everything else runs for real).
+ * its deadline. Before, deadlines were `Date.now()` times: after a step forward of an hour a component
+ * was told no time was left (servers force-closed their connections), and after a step back a hung
+ * component was waited for an hour. The wall clock is stepped by replacing `Date.now` (everything else runs for real).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeService } from '../../test/helpers/fakeService.ts';
