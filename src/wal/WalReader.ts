@@ -270,10 +270,11 @@ export class WalReader {
     // A whole read from the header (`throw`, `report`) also checks the footer's time bounds and index.
     const whole = mode === 'throw' || mode === 'report';
     /** Times of the frames since the last index entry met (a block), and of those before it. */
+    // Frame times are signed (int64): "no frame yet" is below every one of them, not -1.
     let blockMin = U64_END;
-    let blockMax = -1n;
+    let blockMax = NO_TIME_MAX;
     let minTime = U64_END;
-    let maxTime = -1n;
+    let maxTime = NO_TIME_MAX;
     /** Ends the block of index entry `b` (-1: frames before the first entry): checks its time bounds, folds them in. */
     const endBlock = (b: number): void => {
       const e = seg.index[b];
@@ -285,7 +286,7 @@ export class WalReader {
       if (blockMin < minTime) minTime = blockMin;
       if (blockMax > maxTime) maxTime = blockMax;
       blockMin = U64_END;
-      blockMax = -1n;
+      blockMax = NO_TIME_MAX;
     };
     /** The next index entry to meet, and the first entry that names no frame. */
     let k = 0;
@@ -363,7 +364,7 @@ export class WalReader {
             const e = seg.index[k];
             if (e !== undefined && e.offset <= pos) {
               if (e.offset < pos || e.firstSeq !== m.seq) badIndex ??= indexEntryProblem(k, e);
-              if (k > 0 || blockMax >= 0n) endBlock(k - 1);
+              if (k > 0 || blockMax !== NO_TIME_MAX) endBlock(k - 1);
               k++;
             }
             // Per block, not per segment: a time-range read skips blocks by their bounds.
@@ -404,11 +405,11 @@ export class WalReader {
           what = `the frames end at WAL seq ${expect - 1}, the footer's data at offset ${seg.dataEnd} and WAL seq ${seg.lastSeq}`;
         } else if (whole && rd.reported === 0) {
           // Nothing else wrong: the footer's time bounds and index, checked against every frame.
-          if (k > 0 || blockMax >= 0n) endBlock(k - 1);
+          if (k > 0 || blockMax !== NO_TIME_MAX) endBlock(k - 1);
           const e = seg.index[k];
           if (badIndex === undefined && e !== undefined) badIndex = indexEntryProblem(k, e);
           if (badIndex !== undefined) what = badIndex;
-          else if (maxTime >= 0n && (minTime !== seg.minTimeUnixNano || maxTime !== seg.maxTimeUnixNano)) {
+          else if (maxTime !== NO_TIME_MAX && (minTime !== seg.minTimeUnixNano || maxTime !== seg.maxTimeUnixNano)) {
             what = `the footer's time bounds ${seg.minTimeUnixNano}..${seg.maxTimeUnixNano} are not the frames', ${minTime}..${maxTime}`;
           }
         }
@@ -454,6 +455,8 @@ const BY_NUMBER: ReadOptions = {};
 
 /** Above any frame time (an unsigned 64-bit field). */
 const U64_END = 1n << 64n;
+/** Below every frame time (int64): the max of no frames. */
+const NO_TIME_MAX = -(1n << 64n);
 
 function indexEntryProblem(k: number, e: IndexEntry): string {
   return `the footer's index entry ${k} (offset ${e.offset}, WAL seq ${e.firstSeq}) does not name a frame`;

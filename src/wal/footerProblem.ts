@@ -143,7 +143,7 @@ function blockTimesMismatch(
       max = w.maxTimeUnixNano;
     } else {
       min = 1n << 64n;
-      max = -1n;
+      max = -(1n << 64n); // frame times are signed: below every one of them
       const blockEnd = idx[i + 1]?.offset ?? at;
       for (let pos = e.offset; pos < blockEnd;) {
         const f = scanner.check(pos, blockEnd);
