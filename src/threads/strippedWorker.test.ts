@@ -207,8 +207,8 @@ describe('startStrippedWorker, as a plain worker: starting', () => {
 
   // Review RV found (fixed since): the walk takes `import('./x.ts')` / `from './x.ts'` out of comments and strings
   // and out of an optional import() the module catches, and reads each: a missing (or unstrippable)
-  // file throws out of startStrippedWorker, where a plain worker runs (strippedWorker.ts:166-168
-  // says such a specifier "at worst strips a file the worker never loads").
+  // file threw out of startStrippedWorker, where a plain worker runs (strippedGraph now leaves such a
+  // module out: the worker asks for it only if it really loads it).
   it.each([
     ['a comment naming a missing module', `// e.g. import('./notThere.ts') would load the plug-in\n${up}`],
     [
@@ -271,7 +271,7 @@ describe('startStrippedWorker, as a plain worker: no hang where one was looked f
     expect(await amaroLoaded(worker)).toBe(false);
   });
 
-  it('terminate() of a worker waiting for a module ends it once the calling thread is free', async () => {
+  it('(no hang) terminate() of a worker that may be waiting for a module ends it once the calling thread is free', async () => {
     const url = fixture('waited.ts', 'export const v: number = 1;\n', { type: 'module' });
     const worker = track(startStrippedWorker(LIST_PROBE));
     await askList(worker, { list: true });
@@ -281,7 +281,7 @@ describe('startStrippedWorker, as a plain worker: no hang where one was looked f
     expect(await worker.terminate()).toBe(1);
   });
 
-  it('process.exit while a worker waits for a module ends the process at once', () => {
+  it('(no hang) process.exit while a worker may be waiting for a module ends the process at once', () => {
     const url = fixture('waited.ts', 'export const v: number = 1;\n', { type: 'module' });
     const script = fixture(
       'exitWhileWaiting.ts',

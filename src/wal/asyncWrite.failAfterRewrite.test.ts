@@ -57,7 +57,7 @@ describe('the thread-pool write fails after a strict append rewrote and synced i
     expect(again.recovery.corruptions).toEqual([]);
     expect(readAll(again)).toEqual(['first-1', 'group-2', 'group-3', 'group-4', 'strict-5']);
     await again.close();
-    // So their producer must not be told they failed (it would store them again). Fails now: 'rejected WAL_IO'.
+    // So their producer must not be told they failed (it would store them again). Failed before ba3fddf's fix: 'rejected WAL_IO'.
     expect(outcome()).toBe('acknowledged 2');
   });
 
@@ -67,7 +67,7 @@ describe('the thread-pool write fails after a strict append rewrote and synced i
     wal.setSequencer({ snapshot: () => 0, restore: () => undefined });
     const { outcome } = await scenario(wal, disk);
     await wal.flush().catch(() => undefined);
-    // Fails now: WAL_FAILED 'a failed batch was followed by a strict append; reopen the WAL to recover'.
+    // Failed before the fix: WAL_FAILED 'a failed batch was followed by a strict append; reopen the WAL to recover'.
     expect(wal.failure).toBeUndefined();
     expect(outcome()).toBe('acknowledged 2');
     expect(await wal.append(pad('next', 6))).toBe(6);

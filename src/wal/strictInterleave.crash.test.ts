@@ -2,7 +2,7 @@
  * Review R1 of the group commit written on the thread pool (SegmentWriter.writeFramesAsync): a model-based
  * crash test in which strict appends (`appendSync`) run WITHOUT settling first, i.e. while a group commit's
  * write is on the (simulated) thread pool or its sync is in flight — the interleaving model.test.ts did not
- * produces (its `strict` op settles first) and guarantees.md §5 lists as not tested across random crashes.
+ * produce when this was written (its `strict` op settled first; it has a `strictNow` op since).
  * Faults: write failures (taken by whichever write comes next: the group commit's writeAsync, a strict
  * append's rewrite of the in-flight bytes, a seal's footer, a segment header), sync failures, a full disk,
  * slow syncs (a window for strict appends during the sync). Preallocation modes and sync policies vary.

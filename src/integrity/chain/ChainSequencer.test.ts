@@ -101,7 +101,7 @@ describe('ChainSequencer time-triggered checkpoints', () => {
         chain: new ChainState('s-t'),
         signer: UNSIGNED,
         checkpointEveryRecords: 1_000_000,
-        checkpointEveryMs: 50,
+        checkpointEveryMs: 300,
         clock: wallClockNs, // the WAL's clock, what the audit_wal exporter passes
       },
       0,
@@ -113,13 +113,13 @@ describe('ChainSequencer time-triggered checkpoints', () => {
     // time-triggered checkpoint for that hour.
     const s = timed();
     expect(checkpointAfter(s, 0)).toBe(false);
-    await sleep(100);
-    expect(checkpointAfter(s, 1)).toBe(true); // 100 ms > 50 ms
+    await sleep(400);
+    expect(checkpointAfter(s, 1)).toBe(true); // 400 ms > 300 ms
     expect(checkpointAfter(s, 2)).toBe(false);
     const wallNow = Date.now.bind(Date);
     const stepped = vi.spyOn(Date, 'now').mockImplementation(() => wallNow() - 3_600_000);
     try {
-      await sleep(100);
+      await sleep(400);
       expect(checkpointAfter(s, 3)).toBe(true);
     } finally {
       stepped.mockRestore();

@@ -19,7 +19,9 @@ function sha256Of(message: Uint8Array, offset = 0): string {
   const bits = BigInt(message.length) * 8n;
   new DataView(padded.buffer).setBigUint64(offset + blocks * 64 - 8, bits, false);
   const h = Int32Array.from(SHA256_H0);
+  const before = padded.slice();
   for (let b = 0; b < blocks; b++) sha256Compress(h, padded, offset + b * 64);
+  expect(padded).toEqual(before); // it reads the blocks (and the junk around them) without writing
   const out = Buffer.alloc(32);
   for (let i = 0; i < 8; i++) out.writeInt32BE(h[i] as number, 4 * i);
   return out.toString('hex');
@@ -51,9 +53,7 @@ describe('sha256Compress', () => {
   it('equals node:crypto on random messages and offsets, and leaves the bytes it reads as they were', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(100), (message, offset) => {
-        const copy = Uint8Array.from(message);
         expect(sha256Of(message, offset)).toBe(reference(message));
-        expect(message).toEqual(copy);
       }),
     );
   });

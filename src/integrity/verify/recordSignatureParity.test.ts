@@ -312,6 +312,12 @@ describe('review RS: verifyWalParallel equals verifyWal on hostile per-record si
     const dir = await hostileWal(0);
     const single = verifyWal({ dir, keys: ring });
     expect(single.issues.some((i) => /^record \d+ .*does not verify/.test(i.message))).toBe(true);
+    // The policy decides something here: a plain ring of the same keys reports otherwise.
+    const plain = new KeyRing();
+    plain.add(createPublicKey(ed1), { keyId: 'k-ed1' });
+    plain.add(ed2);
+    plain.add(rsaCert);
+    expect(verifyWal({ dir, keys: plain })).not.toEqual(single);
     expect(await verifyWalParallel({ dir, keys: ring, workers: 1, batchRecords: 3 })).toEqual(single);
   }, 60_000);
 });
