@@ -1068,7 +1068,10 @@ export class Wal {
    * them synced them and was acknowledged), before its own sync returned. A later strict append's failure
    * in its segment cannot take them back, and they are given to readers: failing the batch early for it
    * would have its producer store them twice, and with a sequencer break the WAL. (Its own sync still
-   * decides: a batch whose own sync fails is rejected, as before.)
+   * decides: a batch whose own sync fails is rejected, as before — and so is one whose own sync succeeds
+   * after another sync of its segment failed meanwhile (`syncFailedFiles`, flushLoop): its records stay
+   * readable, and its producer, told it failed, may store them again. guarantees.md §3 lists these
+   * duplicates; the torture oracle counts an acknowledgement after a failed sync as a loss risk.)
    */
   private durableAlready(batch: Batch): boolean {
     return batch.frames.length > 0 && this.durable >= batch.firstSeq + batch.frames.length - 1;

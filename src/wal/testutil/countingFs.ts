@@ -46,7 +46,7 @@ export function countingFileSystem(inner: FileSystem): CountingFileSystem {
     rename: (from, to) => inner.rename(from, to),
     remove: (p) => inner.remove(p),
     syncDir: (p) => inner.syncDir(p),
-    readFile: (p) => inner.readFile(p),
+    readFile: (p, bytesMax) => inner.readFile(p, bytesMax),
     readInto,
     bytesRead: () => bytes,
     largestReadBufferBytes: () => largest,

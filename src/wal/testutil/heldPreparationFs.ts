@@ -54,5 +54,5 @@ export class HeldPreparationFs implements FileSystem {
   rename = (a: string, b: string): void => this.inner.rename(a, b);
   remove = (p: string): void => this.inner.remove(p);
   syncDir = (p: string): void => this.inner.syncDir(p);
-  readFile = (p: string): Uint8Array => this.inner.readFile(p);
+  readFile = (p: string, bytesMax?: number): Uint8Array => this.inner.readFile(p, bytesMax);
 }
