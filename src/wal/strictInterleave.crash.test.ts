@@ -403,24 +403,43 @@ describe('strict appends interleaved with a group commit on the thread pool, acr
   it(`keeps every acknowledged record (${RUNS} runs)`, async () => {
     const coverage: Coverage = { strictDuringWrite: 0, strictDuringSync: 0 };
     for (const r of REGRESSION_CASES) await runInterleaved(r.ops, r.diskSeed, r.cfg, coverage);
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(opArb, { minLength: 10, maxLength: 60, size: 'max' }),
-        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-        configArb,
-        (ops, seed, cfg) => runInterleaved(ops, seed, cfg, coverage),
-      ),
-      {
-        numRuns: RUNS,
-        ...(process.env.WAL_INTERLEAVE_SEED ? { seed: Number(process.env.WAL_INTERLEAVE_SEED) } : {}),
-        ...(process.env.WAL_INTERLEAVE_PATH
-          ? { path: process.env.WAL_INTERLEAVE_PATH, endOnFailure: true }
-          : {}),
-      },
-    );
+    const seedFromEnv = process.env.WAL_INTERLEAVE_SEED;
+    const runBatch = (numRuns: number, seed: number | undefined) =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.array(opArb, { minLength: 10, maxLength: 60, size: 'max' }),
+          fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          configArb,
+          (ops, diskSeed, cfg) => runInterleaved(ops, diskSeed, cfg, coverage),
+        ),
+        {
+          numRuns,
+          ...(seed !== undefined ? { seed } : {}),
+          ...(process.env.WAL_INTERLEAVE_PATH
+            ? { path: process.env.WAL_INTERLEAVE_PATH, endOnFailure: true }
+            : {}),
+        },
+      );
+    await runBatch(RUNS, seedFromEnv ? Number(seedFromEnv) : undefined);
+    // How often a strict append lands while the group commit's write is on the thread pool depends on how
+    // the thread pool and the event loop interleave on this machine: 46..77 per 400 runs were seen (46 on a
+    // loaded CI runner). Rather than a threshold that a slow machine misses by chance, more runs are made
+    // (each a real check, new random cases) until both interleavings were reached RUNS / 8 times; a change
+    // that makes them rare or unreachable still fails, after MORE_BATCHES_MAX extra batches.
+    const target = RUNS / 8;
+    const MORE_BATCHES_MAX = 6;
+    for (
+      let batch = 0;
+      batch < MORE_BATCHES_MAX &&
+      !seedFromEnv &&
+      (coverage.strictDuringWrite <= target || coverage.strictDuringSync <= target);
+      batch++
+    ) {
+      await runBatch(Math.ceil(RUNS / 4), undefined);
+    }
     console.log(`review interleave: ${JSON.stringify(coverage)}`);
     // The interleavings under review were reached (not a vacuous pass).
-    expect(coverage.strictDuringWrite).toBeGreaterThan(RUNS / 8);
-    expect(coverage.strictDuringSync).toBeGreaterThan(RUNS / 8);
+    expect(coverage.strictDuringWrite).toBeGreaterThan(target);
+    expect(coverage.strictDuringSync).toBeGreaterThan(target);
   }, 300_000);
 });
