@@ -103,6 +103,24 @@ export class FrameScanner {
   }
 
   /**
+   * The type and number a frame's header at `offset` CLAIMS, unchecked (no CRC): for a caller that only
+   * goes on to `check` a frame when its claim could matter. Undefined when no header fits before `end`
+   * or its number is not a safe integer.
+   */
+  peek(
+    offset: number,
+    end: number = this.fileBytes,
+  ): { readonly type: number; readonly seq: number } | undefined {
+    const limit = Math.min(end, this.fileBytes);
+    if (offset + FRAME_OVERHEAD_BYTES > limit) return undefined;
+    this.ensure(offset, FRAME_HEADER_BYTES, limit);
+    const rel = offset - this.bufStart;
+    if (this.buf.length - rel < FRAME_HEADER_BYTES) return undefined;
+    const seq = readSafeU64(this.buf, rel + 8);
+    return seq === undefined ? undefined : { type: this.buf[rel + 4] ?? 0, seq };
+  }
+
+  /**
    * `at` for a frame whose payload `keep` wants, `check` for a frame larger than a chunk it does not
    * want (the result has no payload then). A frame within a chunk always comes with its payload.
    */

@@ -119,6 +119,21 @@ describe('a WAL with a 64 MiB record frame', () => {
   });
 });
 
+describe('a read that stops before a large frame', () => {
+  const { dir } = writeWal('stop-before-large');
+
+  it('does not check the large frame after the first frame past its end (toSeq)', () => {
+    const cfs = countingFileSystem(nodeFileSystem);
+    const ro = openWalReadOnly({ dir, fs: cfs });
+    cfs.reset();
+    // Stops at seq 3 (past toSeq 2); only a frame numbered 2 after it would be read on, and seq 4 is not.
+    const got = [...ro.reader.records({ fromSeq: 2, toSeq: 2 })];
+    expect(got.map((r) => r.seq)).toEqual([2]);
+    // Seq 3 (3 MiB) is checked, the 64 MiB frame after it is not (it was: a CRC pass over all of it).
+    expect(cfs.bytesRead()).toBeLessThanOrEqual(6 * MIB);
+  });
+});
+
 describe('damage to a large frame of a type the pass does not return', () => {
   const cases: Array<{ name: string; change: (at: OversizeFrameWal) => [number, Buffer] }> = [
     { name: 'a payload byte', change: (at) => [at.offset + FRAME_HEADER_BYTES + 10 * MIB, Buffer.from([1])] },

@@ -409,7 +409,10 @@ export class WalReader {
           const e = seg.index[k];
           if (badIndex === undefined && e !== undefined) badIndex = indexEntryProblem(k, e);
           if (badIndex !== undefined) what = badIndex;
-          else if (maxTime !== NO_TIME_MAX && (minTime !== seg.minTimeUnixNano || maxTime !== seg.maxTimeUnixNano)) {
+          else if (
+            maxTime !== NO_TIME_MAX &&
+            (minTime !== seg.minTimeUnixNano || maxTime !== seg.maxTimeUnixNano)
+          ) {
             what = `the footer's time bounds ${seg.minTimeUnixNano}..${seg.maxTimeUnixNano} are not the frames', ${minTime}..${maxTime}`;
           }
         }
@@ -438,7 +441,11 @@ function renumberedInPlace(scanner: FrameScanner, m: FrameMeta, end: number, exp
   );
 }
 
-/** Is the frame right after `m` a valid record frame numbered in (`lastSeq`, `upper`]? */
+/**
+ * Is the frame right after `m` a valid record frame numbered in (`lastSeq`, `upper`]? Its CRC is checked
+ * only when its header claims such a number: a read that stops at its end (`toSeq`, a live tail's durable
+ * number) does not pay a CRC pass over the next frame, which may be up to `payloadBytesMax` long.
+ */
 function wantedNext(
   scanner: FrameScanner,
   m: FrameMeta,
@@ -446,6 +453,10 @@ function wantedNext(
   lastSeq: number,
   upper: number,
 ): boolean {
+  const claim = scanner.peek(m.offset + m.frameBytes, end);
+  if (claim === undefined || claim.type === FrameType.FOOTER || claim.seq <= lastSeq || claim.seq > upper) {
+    return false;
+  }
   const next = scanner.check(m.offset + m.frameBytes, end);
   return next.ok && next.meta.type !== FrameType.FOOTER && next.meta.seq > lastSeq && next.meta.seq <= upper;
 }
