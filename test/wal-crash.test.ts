@@ -690,6 +690,15 @@ function summary(name: string, t: Totals, ms: number): string {
   );
 }
 
+/** Runs `cfg`'s rounds with SEED, logs their summary, and checks every round ran; returns the totals. */
+async function checkedCrashRounds(cfg: Config): Promise<Totals> {
+  const t0 = Date.now();
+  const totals = await crashRounds(cfg, SEED);
+  console.log(summary(cfg.name, totals, Date.now() - t0));
+  expect(totals.rounds).toBe(cfg.rounds);
+  return totals;
+}
+
 describe('WAL survives kill -9 of the writing process', () => {
   console.log(
     `wal-crash: seed ${SEED} (WAL_CRASH_SEED=${SEED} to reproduce), ${ROUNDS} rounds + ${ROLLOVER_ROUNDS} rollover rounds`,
@@ -698,24 +707,18 @@ describe('WAL survives kill -9 of the writing process', () => {
   it(
     `keeps every acknowledged record across ${ROUNDS} kill -9 rounds on one directory`,
     async () => {
-      const t0 = Date.now();
-      const totals = await crashRounds(
-        {
-          name: 'main',
-          rounds: ROUNDS,
-          segmentBytes: () => 256 * 1024,
-          preallocate: () => 'auto',
-          delayMs: [20, 200],
-          killAfter: 'R',
-          writeOpenEvery: 5,
-          fullCheckEvery: 20,
-          earlyKillEvery: 8,
-          seedSalt: 0,
-        },
-        SEED,
-      );
-      console.log(summary('main', totals, Date.now() - t0));
-      expect(totals.rounds).toBe(ROUNDS);
+      const totals = await checkedCrashRounds({
+        name: 'main',
+        rounds: ROUNDS,
+        segmentBytes: () => 256 * 1024,
+        preallocate: () => 'auto',
+        delayMs: [20, 200],
+        killAfter: 'R',
+        writeOpenEvery: 5,
+        fullCheckEvery: 20,
+        earlyKillEvery: 8,
+        seedSalt: 0,
+      });
       if (ROUNDS > 0) expect(totals.acks).toBeGreaterThan(0);
     },
     10_000 + ROUNDS * 1_000,
@@ -724,26 +727,20 @@ describe('WAL survives kill -9 of the writing process', () => {
   it(
     'keeps every acknowledged record when killed during rollover-heavy load (8 KiB segments)',
     async () => {
-      const t0 = Date.now();
       const modes: PreallocateMode[] = ['auto', 'background', 'inline', 'off'];
-      const totals = await crashRounds(
-        {
-          name: 'rollover',
-          rounds: ROLLOVER_ROUNDS,
-          segmentBytes: () => 8 * 1024,
-          preallocate: (round) => modes[round % modes.length] as PreallocateMode,
-          delayMs: [30, 150],
-          // from the first ack: the load (and its rollovers) is running even on a slow machine
-          killAfter: 'ack',
-          writeOpenEvery: 3,
-          fullCheckEvery: 3,
-          earlyKillEvery: 0,
-          seedSalt: 0x9e3779b9,
-        },
-        SEED,
-      );
-      console.log(summary('rollover', totals, Date.now() - t0));
-      expect(totals.rounds).toBe(ROLLOVER_ROUNDS);
+      await checkedCrashRounds({
+        name: 'rollover',
+        rounds: ROLLOVER_ROUNDS,
+        segmentBytes: () => 8 * 1024,
+        preallocate: (round) => modes[round % modes.length] as PreallocateMode,
+        delayMs: [30, 150],
+        // from the first ack: the load (and its rollovers) is running even on a slow machine
+        killAfter: 'ack',
+        writeOpenEvery: 3,
+        fullCheckEvery: 3,
+        earlyKillEvery: 0,
+        seedSalt: 0x9e3779b9,
+      });
     },
     5_000 + ROLLOVER_ROUNDS * 1_000,
   );
@@ -751,28 +748,22 @@ describe('WAL survives kill -9 of the writing process', () => {
   it(
     'keeps every acknowledged record when killed while group commits are written on the thread pool (128 KiB+ commits, strict appends between)',
     async () => {
-      const t0 = Date.now();
       const modes: PreallocateMode[] = ['auto', 'off', 'background', 'inline'];
-      const totals = await crashRounds(
-        {
-          name: 'large-commits',
-          rounds: LARGE_COMMIT_ROUNDS,
-          // Large enough that most commits fit in the active segment (the thread-pool path), small enough
-          // that some roll over (the synchronous path, sealing after a strict append's rewrite).
-          segmentBytes: () => 4 * 1024 * 1024,
-          preallocate: (round) => modes[round % modes.length] as PreallocateMode,
-          batchMax: 400,
-          delayMs: [60, 300],
-          killAfter: 'ack',
-          writeOpenEvery: 2,
-          fullCheckEvery: 2,
-          earlyKillEvery: 0,
-          seedSalt: 0x85ebca6b,
-        },
-        SEED,
-      );
-      console.log(summary('large-commits', totals, Date.now() - t0));
-      expect(totals.rounds).toBe(LARGE_COMMIT_ROUNDS);
+      const totals = await checkedCrashRounds({
+        name: 'large-commits',
+        rounds: LARGE_COMMIT_ROUNDS,
+        // Large enough that most commits fit in the active segment (the thread-pool path), small enough
+        // that some roll over (the synchronous path, sealing after a strict append's rewrite).
+        segmentBytes: () => 4 * 1024 * 1024,
+        preallocate: (round) => modes[round % modes.length] as PreallocateMode,
+        batchMax: 400,
+        delayMs: [60, 300],
+        killAfter: 'ack',
+        writeOpenEvery: 2,
+        fullCheckEvery: 2,
+        earlyKillEvery: 0,
+        seedSalt: 0x85ebca6b,
+      });
       // The load did make commits of the thread-pool size (a batch alone is one).
       if (LARGE_COMMIT_ROUNDS > 0) expect(totals.bigBatchAcks).toBeGreaterThan(0);
     },

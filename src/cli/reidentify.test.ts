@@ -102,21 +102,30 @@ describe('otel-audit reidentify', () => {
   });
 });
 
+/**
+ * A WAL of 120 records, each with a reversible token, in segments of 4 KiB (one record a batch);
+ * its segment files sorted, more than two of them.
+ */
+async function reversibleWal(name: string): Promise<{ wal: string; segments: string[] }> {
+  const wal = path.join(tmp.dir, name);
+  await writeWal(
+    wal,
+    Array.from({ length: 120 }, (_, i) =>
+      createAuditRecord({ attributes: [{ key: 'user.email', value: reversible(`u${i}@x`) }] }),
+    ),
+    { segmentBytesMax: 4096, batchRecords: 1 },
+  );
+  const segments = fs
+    .readdirSync(wal)
+    .filter((f) => f.endsWith('.wal'))
+    .sort();
+  expect(segments.length).toBeGreaterThan(2);
+  return { wal, segments };
+}
+
 describe('otel-audit reidentify --wal: a record the WAL lost', () => {
   it('is named as lost, with the damage, and exits 3 (not "no record", exit 1)', async () => {
-    const wal = path.join(tmp.dir, 'wal-lost');
-    await writeWal(
-      wal,
-      Array.from({ length: 120 }, (_, i) =>
-        createAuditRecord({ attributes: [{ key: 'user.email', value: reversible(`u${i}@x`) }] }),
-      ),
-      { segmentBytesMax: 4096, batchRecords: 1 },
-    );
-    const segments = fs
-      .readdirSync(wal)
-      .filter((f) => f.endsWith('.wal'))
-      .sort();
-    expect(segments.length).toBeGreaterThan(2);
+    const { wal, segments } = await reversibleWal('wal-lost');
     const missing = segments[1] as string;
     const firstLost = Number(missing.slice(0, 20));
     fs.rmSync(path.join(wal, missing));
@@ -137,19 +146,7 @@ describe('otel-audit reidentify --wal: a record the WAL lost', () => {
 
 describe('otel-audit reidentify --wal: a record lost to damage met while reading', () => {
   it('is named as lost to that damage and exits 3 (not "no record", exit 1)', async () => {
-    const wal = path.join(tmp.dir, 'wal-rot');
-    await writeWal(
-      wal,
-      Array.from({ length: 120 }, (_, i) =>
-        createAuditRecord({ attributes: [{ key: 'user.email', value: reversible(`u${i}@x`) }] }),
-      ),
-      { segmentBytesMax: 4096, batchRecords: 1 },
-    );
-    const segments = fs
-      .readdirSync(wal)
-      .filter((f) => f.endsWith('.wal'))
-      .sort();
-    expect(segments.length).toBeGreaterThan(2);
+    const { wal, segments } = await reversibleWal('wal-rot');
     // Bit rot in a sealed segment: trusted through its footer at open, met only by the read.
     const rotten = flipPayloadBit(path.join(wal, segments[1] as string), 2);
     const r = await runCli(['reidentify', '--key', reversalFile, '--wal', wal, '--seq', String(rotten.seq)]);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FileHandle, FileSystem, OpenMode } from './fs/FileSystem.ts';
 import { SimDisk } from './fs/SimDisk.ts';
-import { pad, text, TINY_WAL } from './testutil/tinyWal.ts';
+import { afterPowerLoss, pad, TINY_WAL } from './testutil/tinyWal.ts';
 import { Wal } from './Wal.ts';
 
 const O = TINY_WAL;
@@ -14,10 +14,6 @@ const SEGMENT_1 = '/w/00000000000000000001.wal';
 /** Lets the group commit started by the appends just made run up to its write on the thread pool. */
 const commitStarted = (): Promise<void> => Promise.resolve();
 const contains = (bytes: Uint8Array, s: string): boolean => Buffer.from(bytes).includes(s);
-
-function readAll(wal: Wal): string[] {
-  return [...wal.read()].map((r) => text(r.payload));
-}
 
 /** `disk`, with `onWriteFailed` called when a `writeAsync` fails, before its caller is told. */
 function reportingFs(disk: SimDisk, onWriteFailed: () => void): FileSystem {
@@ -62,10 +58,9 @@ describe('group commit written on the thread pool', () => {
     await commitStarted();
     expect(contains(disk.fileBytes(SEGMENT_1), 'async-1')).toBe(false); // not written yet
     expect(await pending).toBe(2);
-    const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
-    expect(readAll(again)).toEqual(['first-1', 'async-1', 'async-2', 'async-3']);
-    expect(again.recovery.corruptions).toEqual([]);
-    await again.close();
+    const { corruptions, records } = await afterPowerLoss(disk);
+    expect(records).toEqual(['first-1', 'async-1', 'async-2', 'async-3']);
+    expect(corruptions).toEqual([]);
   });
 
   it("writes a commit smaller than the file system's writeAsyncBytesMin on the calling thread", async () => {
@@ -95,10 +90,9 @@ describe('group commit written on the thread pool', () => {
     expect(contains(disk.fileBytes(SEGMENT_1), 'async-1')).toBe(false);
     expect(wal.appendSync(pad('strict', 1))).toBe(5);
     // A power loss now: the group commit's own write and sync have not completed.
-    const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
-    expect(again.recovery.corruptions).toEqual([]);
-    expect(readAll(again)).toEqual(['first-1', 'async-1', 'async-2', 'async-3', 'strict-1']);
-    await again.close();
+    const { corruptions, records } = await afterPowerLoss(disk);
+    expect(corruptions).toEqual([]);
+    expect(records).toEqual(['first-1', 'async-1', 'async-2', 'async-3', 'strict-1']);
   });
 
   it('a strict append that rolls over while that write is in flight seals the segment after its frames', async () => {
@@ -110,12 +104,10 @@ describe('group commit written on the thread pool', () => {
     pending.catch(() => undefined);
     await commitStarted();
     expect(wal.appendSync(pad('strict', 18))).toBe(18); // seals segment 1, opens segment 18
-    const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
-    expect(again.recovery.corruptions).toEqual([]);
-    const got = readAll(again);
-    expect(got.length).toBe(18);
-    expect(got.slice(14)).toEqual(['async-15', 'async-16', 'async-17', 'strict-18']);
-    await again.close();
+    const { corruptions, records } = await afterPowerLoss(disk);
+    expect(corruptions).toEqual([]);
+    expect(records.length).toBe(18);
+    expect(records.slice(14)).toEqual(['async-15', 'async-16', 'async-17', 'strict-18']);
   });
 
   it('a strict append whose rewrite of the in-flight batch fails fails that batch too, and the next one takes its numbers', async () => {
@@ -135,10 +127,9 @@ describe('group commit written on the thread pool', () => {
     await Promise.resolve(); // its rejection handler runs (it is not waiting for its write or sync)
     expect(outcome).toBe('WAL_IO');
     expect(wal.appendSync(pad('strict', 2))).toBe(2); // in a new segment named 2: the failed frames are leftovers
-    const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
-    expect(again.recovery.corruptions).toEqual([]);
-    expect(readAll(again)).toEqual(['first-1', 'strict-2']);
-    await again.close();
+    const { corruptions, records } = await afterPowerLoss(disk);
+    expect(corruptions).toEqual([]);
+    expect(records).toEqual(['first-1', 'strict-2']);
   });
 
   it('a commit whose failed thread-pool write a strict append had written again and synced is acknowledged, not rejected', async () => {
@@ -156,9 +147,8 @@ describe('group commit written on the thread pool', () => {
       expect(wal.failure).toBeUndefined();
       expect(await wal.append(pad('next', 6))).toBe(6);
       await wal.close();
-      const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
-      expect(readAll(again)).toEqual(['first-1', 'group-2', 'group-3', 'group-4', 'strict-5', 'next-6']);
-      await again.close();
+      const { records } = await afterPowerLoss(disk);
+      expect(records).toEqual(['first-1', 'group-2', 'group-3', 'group-4', 'strict-5', 'next-6']);
     }
   });
 
@@ -189,12 +179,10 @@ describe('group commit written on the thread pool', () => {
       await new Promise((r) => setImmediate(r));
       await new Promise((r) => setImmediate(r));
       expect(strict, `hops ${hops}`).not.toBe('not run');
-      const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
-      expect(again.recovery.corruptions, `hops ${hops}`).toEqual([]);
-      const got = readAll(again);
+      const { corruptions, records } = await afterPowerLoss(disk);
+      expect(corruptions, `hops ${hops}`).toEqual([]);
       if (strict.startsWith('acknowledged'))
-        expect(got, `hops ${hops}: ${strict}`).toContain(`strict-${hops}`);
-      await again.close();
+        expect(records, `hops ${hops}: ${strict}`).toContain(`strict-${hops}`);
     }
   });
 
@@ -224,17 +212,9 @@ describe('group commit written on the thread pool', () => {
       expect(wal.failure, where).toBeUndefined();
       expect(await wal.append(pad('next', 6)), where).toBe(6);
       await wal.close();
-      const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
-      expect(again.recovery.corruptions, where).toEqual([]);
-      expect(readAll(again), where).toEqual([
-        'first-1',
-        'group-2',
-        'group-3',
-        'group-4',
-        'strict-5',
-        'next-6',
-      ]);
-      await again.close();
+      const { corruptions, records } = await afterPowerLoss(disk);
+      expect(corruptions, where).toEqual([]);
+      expect(records, where).toEqual(['first-1', 'group-2', 'group-3', 'group-4', 'strict-5', 'next-6']);
     }
   });
 
@@ -255,10 +235,9 @@ describe('group commit written on the thread pool', () => {
       expect(await wal.append(pad('next', 1))).toBe(2);
       expect(disk.listFiles()).toContain('/w/00000000000000000002.wal');
       await wal.close();
-      const again = Wal.open({ ...O, fs: disk.crash({ mode: 'lose' }) });
-      expect(again.recovery.corruptions, failure).toEqual([]);
-      expect(readAll(again), failure).toEqual(['first-1', 'next-1']);
-      await again.close();
+      const { corruptions, records } = await afterPowerLoss(disk);
+      expect(corruptions, failure).toEqual([]);
+      expect(records, failure).toEqual(['first-1', 'next-1']);
     }
   });
 

@@ -12,10 +12,10 @@
  *   and records appear in the order their appends were called.
  * Failing seeds found so far are replayed first (REGRESSION_SEEDS).
  */
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SimDisk, type CrashMode } from './fs/SimDisk.ts';
+import { SimDisk } from './fs/SimDisk.ts';
+import { idOfWholePayload, payloadFor, SHARED_OP, type SharedOp } from './testutil/crashModelOps.ts';
 import { framesInBlock } from './testutil/frames.ts';
 import { Wal } from './Wal.ts';
 
@@ -29,73 +29,24 @@ const OPTS = {
   queueRecordsMax: 64,
 };
 
-/** Payload: u32 id, u32 length, 16-byte digest of (id, length), filler bytes derived from the id. */
-function payloadFor(id: number): Buffer {
-  const len = 24 + (((id * 2654435761) >>> 0) % 900);
-  const b = Buffer.alloc(len, id % 251);
-  b.writeUInt32LE(id, 0);
-  b.writeUInt32LE(len, 4);
-  createHash('sha256').update(b.subarray(0, 8)).digest().copy(b, 8, 0, 16);
-  return b;
-}
-
-function idOfWholePayload(p: Buffer): number | undefined {
-  if (p.length < 24) return undefined;
-  const id = p.readUInt32LE(0);
-  return payloadFor(id).equals(p) ? id : undefined;
-}
-
-type Op =
-  | { t: 'append'; n: number }
-  | { t: 'batch'; n: number }
-  | { t: 'framed'; n: number }
-  | { t: 'strict' }
-  | { t: 'strictNow' }
-  | { t: 'failWrite' }
-  | { t: 'tick'; n: number }
-  | { t: 'settle' }
-  | { t: 'crash'; mode: CrashMode; seed: number }
-  | { t: 'failSync' }
-  | { t: 'full'; bytes: number }
-  | { t: 'unfull' }
-  | { t: 'reopen' }
-  | { t: 'read' };
+type Op = SharedOp | { t: 'strict' } | { t: 'strictNow' } | { t: 'tick'; n: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({ t: fc.constant('append' as const), n: fc.integer({ min: 1, max: 12 }) }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({ t: fc.constant('batch' as const), n: fc.integer({ min: 1, max: 8 }) }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({ t: fc.constant('framed' as const), n: fc.integer({ min: 1, max: 8 }) }),
-  },
+  { weight: 6, arbitrary: SHARED_OP.append },
+  { weight: 2, arbitrary: SHARED_OP.batch },
+  { weight: 2, arbitrary: SHARED_OP.framed },
   { weight: 1, arbitrary: fc.constant({ t: 'strict' as const }) },
   // A strict append while a group commit's write (on the thread pool) or sync may be in flight.
   { weight: 1, arbitrary: fc.constant({ t: 'strictNow' as const }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 0, max: 4 }) }) },
-  { weight: 2, arbitrary: fc.constant({ t: 'settle' as const }) },
-  {
-    weight: 5,
-    arbitrary: fc.record({
-      t: fc.constant('crash' as const),
-      mode: fc.constantFrom<CrashMode>('tear', 'tear', 'lose', 'keep'),
-      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-    }),
-  },
-  { weight: 1, arbitrary: fc.constant({ t: 'failSync' as const }) },
-  { weight: 1, arbitrary: fc.constant({ t: 'failWrite' as const }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant('full' as const), bytes: fc.integer({ min: 0, max: 12_000 }) }),
-  },
-  { weight: 1, arbitrary: fc.constant({ t: 'unfull' as const }) },
-  { weight: 1, arbitrary: fc.constant({ t: 'reopen' as const }) },
-  { weight: 1, arbitrary: fc.constant({ t: 'read' as const }) },
+  { weight: 2, arbitrary: SHARED_OP.settle },
+  { weight: 5, arbitrary: SHARED_OP.crash },
+  { weight: 1, arbitrary: SHARED_OP.failSync },
+  { weight: 1, arbitrary: SHARED_OP.failWrite },
+  { weight: 1, arbitrary: SHARED_OP.full },
+  { weight: 1, arbitrary: SHARED_OP.unfull },
+  { weight: 1, arbitrary: SHARED_OP.reopen },
+  { weight: 1, arbitrary: SHARED_OP.read },
 );
 
 interface Stats {

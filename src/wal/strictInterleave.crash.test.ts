@@ -22,10 +22,10 @@
  * (a torn crash reported as corruption); with Wal.failInFlightEarly a no-op at once (readers see fewer
  * records than durableSeq).
  */
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimDisk, type CrashMode } from './fs/SimDisk.ts';
+import { idOfWholePayload, payloadFor, SHARED_OP, type SharedOp } from './testutil/crashModelOps.ts';
 import { framesInBlock } from './testutil/frames.ts';
 import { Wal, type DeferredRecord } from './Wal.ts';
 import type { PreallocateMode } from './SegmentWriter.ts';
@@ -39,52 +39,18 @@ const BASE = {
   queueRecordsMax: 64,
 };
 
-function payloadFor(id: number): Buffer {
-  const len = 24 + (((id * 2654435761) >>> 0) % 900);
-  const b = Buffer.alloc(len, id % 251);
-  b.writeUInt32LE(id, 0);
-  b.writeUInt32LE(len, 4);
-  createHash('sha256').update(b.subarray(0, 8)).digest().copy(b, 8, 0, 16);
-  return b;
-}
-
-function idOfWholePayload(p: Buffer): number | undefined {
-  if (p.length < 24) return undefined;
-  const id = p.readUInt32LE(0);
-  return payloadFor(id).equals(p) ? id : undefined;
-}
-
 type Op =
-  | { t: 'append'; n: number }
-  | { t: 'batch'; n: number }
-  | { t: 'framed'; n: number }
+  | SharedOp
   | { t: 'deferred'; n: number }
   | { t: 'strict' }
   | { t: 'microtask' }
   | { t: 'tick'; n: number }
-  | { t: 'settle' }
-  | { t: 'crash'; mode: CrashMode; seed: number }
-  | { t: 'failSync' }
-  | { t: 'failWrite' }
-  | { t: 'slowSync'; ms: number }
-  | { t: 'full'; bytes: number }
-  | { t: 'unfull' }
-  | { t: 'reopen' }
-  | { t: 'read' };
+  | { t: 'slowSync'; ms: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.record({ t: fc.constant('append' as const), n: fc.integer({ min: 1, max: 12 }) }),
-  },
-  {
-    weight: 3,
-    arbitrary: fc.record({ t: fc.constant('batch' as const), n: fc.integer({ min: 1, max: 8 }) }),
-  },
-  {
-    weight: 3,
-    arbitrary: fc.record({ t: fc.constant('framed' as const), n: fc.integer({ min: 1, max: 8 }) }),
-  },
+  { weight: 5, arbitrary: SHARED_OP.append },
+  { weight: 3, arbitrary: SHARED_OP.batch },
+  { weight: 3, arbitrary: SHARED_OP.framed },
   {
     weight: 3,
     arbitrary: fc.record({ t: fc.constant('deferred' as const), n: fc.integer({ min: 1, max: 6 }) }),
@@ -92,28 +58,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.constant({ t: 'strict' as const }) },
   { weight: 3, arbitrary: fc.constant({ t: 'microtask' as const }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 0, max: 3 }) }) },
-  { weight: 1, arbitrary: fc.constant({ t: 'settle' as const }) },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      t: fc.constant('crash' as const),
-      mode: fc.constantFrom<CrashMode>('tear', 'tear', 'lose', 'keep'),
-      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-    }),
-  },
-  { weight: 1, arbitrary: fc.constant({ t: 'failSync' as const }) },
-  { weight: 2, arbitrary: fc.constant({ t: 'failWrite' as const }) },
+  { weight: 1, arbitrary: SHARED_OP.settle },
+  { weight: 4, arbitrary: SHARED_OP.crash },
+  { weight: 1, arbitrary: SHARED_OP.failSync },
+  { weight: 2, arbitrary: SHARED_OP.failWrite },
   {
     weight: 1,
     arbitrary: fc.record({ t: fc.constant('slowSync' as const), ms: fc.integer({ min: 0, max: 2 }) }),
   },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant('full' as const), bytes: fc.integer({ min: 0, max: 12_000 }) }),
-  },
-  { weight: 1, arbitrary: fc.constant({ t: 'unfull' as const }) },
-  { weight: 1, arbitrary: fc.constant({ t: 'reopen' as const }) },
-  { weight: 1, arbitrary: fc.constant({ t: 'read' as const }) },
+  { weight: 1, arbitrary: SHARED_OP.full },
+  { weight: 1, arbitrary: SHARED_OP.unfull },
+  { weight: 1, arbitrary: SHARED_OP.reopen },
+  { weight: 1, arbitrary: SHARED_OP.read },
 );
 
 interface Config {

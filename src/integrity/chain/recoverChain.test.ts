@@ -43,56 +43,105 @@ function chainedWriter(
     );
 }
 
+/** Opens the WAL in `dir` (no syncs, no preallocation), runs `use` on it, and closes it (also when `use` throws). */
+async function withWal<T>(
+  dir: string,
+  use: (wal: Wal) => T | Promise<T>,
+  options: { payloadBytesMax?: number } = {},
+): Promise<T> {
+  const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off', ...options });
+  try {
+    return await use(wal);
+  } finally {
+    await wal.close();
+  }
+}
+
+/** 20 attributes `k<i>`: 'v' (a record holding them is beyond a decode budget of 10 elements). */
+const twentyAttributes = () => Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
+
+/** Record r4 of STREAM after `chain`'s head, beyond the budget (20 attributes) and without a stored hash. */
+function r4WithoutHash(chain: ChainState): AuditRecord {
+  return createAuditRecord({
+    body: 'r4',
+    attributes: [
+      ...twentyAttributes(),
+      { key: 'audit.sequence.stream_id', value: STREAM },
+      { key: 'audit.sequence.number', value: 4n },
+      {
+        key: 'audit.sequence.previous_hash',
+        value: Buffer.from(chain.head as Uint8Array).toString('hex'),
+      },
+    ],
+  });
+}
+
+/**
+ * Appends r1, r2, r3 (20 attributes each) linked into `chain`, r2 passed to `changeR2` once linked;
+ * returns r3's seq.
+ */
+async function appendLinked(
+  wal: Wal,
+  chain: ChainState,
+  changeR2: (r: AuditRecord) => void,
+): Promise<number> {
+  let seq = 0;
+  for (const body of ['r1', 'r2', 'r3']) {
+    const r = createAuditRecord({ body, attributes: twentyAttributes() });
+    chain.link(r);
+    if (body === 'r2') changeR2(r);
+    seq = await wal.append(encodeRecord(r));
+  }
+  return seq;
+}
+
 describe('recoverChain on a hostile WAL', () => {
   it('reports a record beyond the element budget and an oversized checkpoint, and recovers the chain', async () => {
     const dir = path.join(root, 'hostile');
-    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off', payloadBytesMax: 8 * 1024 * 1024 });
+    const options = { payloadBytesMax: 8 * 1024 * 1024 };
     const chain = new ChainState(STREAM);
-    let hostileSeq: number;
-    let bigCheckpointSeq: number;
-    const chained = chainedWriter(wal, chain);
-    try {
-      await chained(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
-      // Past the budget by one element: ~4 MiB of empty attributes (the old decoder built them all).
-      hostileSeq = await wal.append(hostileRecordPayload(RECORD_ELEMENTS_MAX_DEFAULT + 1));
-      const json = Buffer.from(`[${'{},'.repeat(CHECKPOINT_PAYLOAD_BYTES_MAX / 3)}{}]`);
-      bigCheckpointSeq = await wal.append(json, { type: FrameType.CHECKPOINT });
-      await chained(['r4']);
-    } finally {
-      await wal.close();
-    }
-
-    const readBack = Wal.open({
+    const { hostileSeq, bigCheckpointSeq } = await withWal(
       dir,
-      syncPolicy: 'none',
-      preallocate: 'off',
-      payloadBytesMax: 8 * 1024 * 1024,
-    });
-    try {
-      const recovered = recoverChain(readBack.reader(), STREAM);
-      expect(recovered.problems).toEqual([
-        expect.stringMatching(
-          new RegExp(
-            `^checkpoint at seq ${bigCheckpointSeq} is unreadable: .*more than a checkpoint can be.*not parsed`,
+      async (wal) => {
+        const chained = chainedWriter(wal, chain);
+        await chained(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
+        // Past the budget by one element: ~4 MiB of empty attributes (the old decoder built them all).
+        const hostileSeq = await wal.append(hostileRecordPayload(RECORD_ELEMENTS_MAX_DEFAULT + 1));
+        const json = Buffer.from(`[${'{},'.repeat(CHECKPOINT_PAYLOAD_BYTES_MAX / 3)}{}]`);
+        const bigCheckpointSeq = await wal.append(json, { type: FrameType.CHECKPOINT });
+        await chained(['r4']);
+        return { hostileSeq, bigCheckpointSeq };
+      },
+      options,
+    );
+
+    await withWal(
+      dir,
+      (readBack) => {
+        const recovered = recoverChain(readBack.reader(), STREAM);
+        expect(recovered.problems).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^checkpoint at seq ${bigCheckpointSeq} is unreadable: .*more than a checkpoint can be.*not parsed`,
+            ),
           ),
-        ),
-      ]);
-      // Beyond the budget, so not decoded: its chain attributes are read from its bytes (it has none).
-      expect(recovered.notes).toEqual([
-        expect.stringMatching(
-          new RegExp(
-            `^record at seq ${hostileSeq} is beyond recovery's decode budget \\(the record at WAL seq ${hostileSeq} .* more than ${RECORD_ELEMENTS_MAX_DEFAULT} protobuf elements.*not a record of stream ${STREAM}$`,
+        ]);
+        // Beyond the budget, so not decoded: its chain attributes are read from its bytes (it has none).
+        expect(recovered.notes).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^record at seq ${hostileSeq} is beyond recovery's decode budget \\(the record at WAL seq ${hostileSeq} .* more than ${RECORD_ELEMENTS_MAX_DEFAULT} protobuf elements.*not a record of stream ${STREAM}$`,
+            ),
           ),
-        ),
-      ]);
-      expect(recovered.broken).toBe(false);
-      expect(recovered.chain.size).toBe(4);
-      expect(recovered.chain.head).toEqual(chain.head);
-      expect(recovered.lastCheckpointSize).toBe(3);
-      expect(recovered.replayed).toBe(1); // r4: the hostile frame after the checkpoint is read, and skipped
-    } finally {
-      await readBack.close();
-    }
+        ]);
+        expect(recovered.broken).toBe(false);
+        expect(recovered.chain.size).toBe(4);
+        expect(recovered.chain.head).toEqual(chain.head);
+        expect(recovered.lastCheckpointSize).toBe(3);
+        expect(recovered.replayed).toBe(1); // r4: the hostile frame after the checkpoint is read, and skipped
+      },
+      options,
+    );
   });
 
   it('re-hashes a record of the stream beyond the decode budget from its protobuf bytes (not decoded)', async () => {
@@ -100,20 +149,14 @@ describe('recoverChain on a hostile WAL', () => {
     // can store one) that is the stream's last: its hash is recomputed from its protobuf bytes in bounded
     // memory (canonical/wireProjection.ts) — the hash decoding it gives.
     const dir = path.join(root, 'last-beyond-budget');
-    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
     const chain = new ChainState(STREAM);
-    const many = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
-    let bigSeq: number;
-    try {
+    const bigSeq = await withWal(dir, async (wal) => {
       const chained = chainedWriter(wal, chain);
       await chained(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
-      bigSeq = await chained([createAuditRecord({ body: 'r4', attributes: many })]);
-    } finally {
-      await wal.close();
-    }
+      return chained([createAuditRecord({ body: 'r4', attributes: twentyAttributes() })]);
+    });
     expect(chain.size).toBe(4);
-    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    try {
+    await withWal(dir, (readBack) => {
       const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
       expect(recovered).toMatchObject({ broken: false, problems: [], replayed: 1, lastCheckpointSize: 3 });
       expect(recovered.chain.size).toBe(4);
@@ -130,44 +173,26 @@ describe('recoverChain on a hostile WAL', () => {
       const whole = recoverChain(readBack.reader(), STREAM);
       expect(whole).toMatchObject({ broken: false, problems: [], notes: [] });
       expect(whole.chain.head).toEqual(chain.head);
-    } finally {
-      await readBack.close();
-    }
+    });
   });
 
   it('does not resume over a record it cannot read when no record of the stream follows it (no fork)', async () => {
     // The stream's last record may be the frame not read: resuming at the record before it would give the
     // next record its number again. The chain is reported broken, so the writer starts a new stream.
     const dir = path.join(root, 'last-unreadable');
-    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
     const chain = new ChainState(STREAM);
-    const many = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
     const seqs: number[] = [];
-    try {
+    await withWal(dir, async (wal) => {
       const chained = chainedWriter(wal, chain);
       await chained(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
       // Undecodable (an unknown encoding version), then beyond the budget and of the stream, but without a
       // stored hash (read without decoding, its hash is not known).
       seqs.push(await wal.append(Uint8Array.of(0x7f, 1, 2)));
-      const noHash = createAuditRecord({
-        body: 'r4',
-        attributes: [
-          ...many,
-          { key: 'audit.sequence.stream_id', value: STREAM },
-          { key: 'audit.sequence.number', value: 4n },
-          {
-            key: 'audit.sequence.previous_hash',
-            value: Buffer.from(chain.head as Uint8Array).toString('hex'),
-          },
-        ],
-      });
+      const noHash = r4WithoutHash(chain);
       // With a field the wire-level projection leaves to decoding: its chain attributes are only scanned.
       seqs.push(await wal.append(withUnknownLogRecordField(encodeRecord(noHash))));
-    } finally {
-      await wal.close();
-    }
-    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    try {
+    });
+    await withWal(dir, (readBack) => {
       const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
       expect(recovered.broken).toBe(true);
       expect(recovered.chain.size).toBe(3);
@@ -179,37 +204,18 @@ describe('recoverChain on a hostile WAL', () => {
           's',
         ),
       );
-    } finally {
-      await readBack.close();
-    }
+    });
   });
 
   it('re-hashes a record beyond the budget that carries no stored hash: the chain goes on (was broken)', async () => {
     const dir = path.join(root, 'beyond-budget-no-hash');
-    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
     const chain = new ChainState(STREAM);
-    let noHash: AuditRecord;
-    let seq: number;
-    try {
+    const { noHash, seq } = await withWal(dir, async (wal) => {
       await chainedWriter(wal, chain)(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
-      noHash = createAuditRecord({
-        body: 'r4',
-        attributes: [
-          ...Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' })),
-          { key: 'audit.sequence.stream_id', value: STREAM },
-          { key: 'audit.sequence.number', value: 4n },
-          {
-            key: 'audit.sequence.previous_hash',
-            value: Buffer.from(chain.head as Uint8Array).toString('hex'),
-          },
-        ],
-      });
-      seq = await wal.append(encodeRecord(noHash));
-    } finally {
-      await wal.close();
-    }
-    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    try {
+      const noHash = r4WithoutHash(chain);
+      return { noHash, seq: await wal.append(encodeRecord(noHash)) };
+    });
+    await withWal(dir, (readBack) => {
       const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
       expect(recovered).toMatchObject({ broken: false, problems: [], replayed: 1 });
       expect(recovered.notes).toEqual([
@@ -217,31 +223,18 @@ describe('recoverChain on a hostile WAL', () => {
       ]);
       expect(recovered.chain.size).toBe(4);
       expect(recovered.chain.head).toEqual(recordHash(noHash));
-    } finally {
-      await readBack.close();
-    }
+    });
   });
 
   it('sees a record beyond the budget modified after it was chained, and continues from its stored hash', async () => {
     const dir = path.join(root, 'beyond-budget-modified');
-    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
     const chain = new ChainState(STREAM);
-    let seq = 0;
-    try {
-      for (const body of ['r1', 'r2', 'r3']) {
-        const r = createAuditRecord({
-          body,
-          attributes: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' })),
-        });
-        chain.link(r);
-        if (body === 'r2') r.body = 'changed';
-        seq = await wal.append(encodeRecord(r));
-      }
-    } finally {
-      await wal.close();
-    }
-    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    try {
+    const seq = await withWal(dir, (wal) =>
+      appendLinked(wal, chain, (r2) => {
+        r2.body = 'changed';
+      }),
+    );
+    await withWal(dir, (readBack) => {
       const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
       expect(recovered.problems).toEqual([
         expect.stringMatching(
@@ -251,36 +244,21 @@ describe('recoverChain on a hostile WAL', () => {
       expect(recovered).toMatchObject({ broken: false, replayed: 3 });
       expect(recovered.chain.head).toEqual(chain.head);
       expect(recovered.chain.root()).toEqual(chain.root());
-    } finally {
-      await readBack.close();
-    }
+    });
   });
 
   it('gives no way out by stripping audit.integrity.hash from a record beyond the budget', async () => {
     // The stored hash is not part of the projection: stripped from an intact record, the re-hashed chain is
     // the same; stripped from a modified record, the chain continues from its recomputed hash, which the
     // next record's link does not name: broken (as for a record within the budget, and as verify sees it).
-    const wal = (name: string): Wal =>
-      Wal.open({ dir: path.join(root, name), syncPolicy: 'none', preallocate: 'off' });
     const write = async (name: string, modify: boolean): Promise<ChainState> => {
-      const w = wal(name);
       const chain = new ChainState(STREAM);
-      try {
-        for (const body of ['r1', 'r2', 'r3']) {
-          const r = createAuditRecord({
-            body,
-            attributes: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' })),
-          });
-          chain.link(r);
-          if (body === 'r2') {
-            if (modify) r.body = 'changed';
-            r.attributes = r.attributes.filter((a) => a.key !== 'audit.integrity.hash');
-          }
-          await w.append(encodeRecord(r));
-        }
-      } finally {
-        await w.close();
-      }
+      await withWal(path.join(root, name), (w) =>
+        appendLinked(w, chain, (r2) => {
+          if (modify) r2.body = 'changed';
+          r2.attributes = r2.attributes.filter((a) => a.key !== 'audit.integrity.hash');
+        }),
+      );
       return chain;
     };
     const intact = await write('stripped-intact', false);
@@ -289,8 +267,7 @@ describe('recoverChain on a hostile WAL', () => {
       ['stripped-intact', intact, false],
       ['stripped-modified', modified, true],
     ] as const) {
-      const readBack = wal(name);
-      try {
+      await withWal(path.join(root, name), (readBack) => {
         const recovered = recoverChain(readBack.reader(), STREAM, { recordElementsMax: 10 });
         expect(recovered.broken, name).toBe(broken);
         expect(recovered.replayed, name).toBe(3);
@@ -305,9 +282,7 @@ describe('recoverChain on a hostile WAL', () => {
           expect(recovered.problems).toEqual([]);
           expect(recovered.chain.root()).toEqual(chain.root());
         }
-      } finally {
-        await readBack.close();
-      }
+      });
     }
   });
 
@@ -318,18 +293,12 @@ describe('recoverChain on a hostile WAL', () => {
 
   it('reads a stream only from its firstSeq: damage before it does not break it', async () => {
     const dir = path.join(root, 'first-seq');
-    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    let badSeq: number;
-    let nextSeq: number;
-    try {
+    const { badSeq, nextSeq } = await withWal(dir, async (wal) => {
       await chainedWriter(wal, new ChainState(STREAM))(['r1', 'r2', 'r3']); // r1 r2 r3 checkpoint(3)
-      badSeq = await wal.append(Uint8Array.of(0x7f)); // a record frame that does not decode, last
-      nextSeq = wal.status().nextSeq;
-    } finally {
-      await wal.close();
-    }
-    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    try {
+      const badSeq = await wal.append(Uint8Array.of(0x7f)); // a record frame that does not decode, last
+      return { badSeq, nextSeq: wal.status().nextSeq };
+    });
+    await withWal(dir, (readBack) => {
       const fromStart = recoverChain(readBack.reader(), 's-2');
       expect(fromStart.broken).toBe(true);
       expect(fromStart.problems.join('\n')).toMatch(new RegExp(`seq ${badSeq}`));
@@ -341,9 +310,7 @@ describe('recoverChain on a hostile WAL', () => {
       expect(after).toMatchObject({ broken: false, problems: [], lastCheckpointSize: 0 });
       expect(after.chain.size).toBe(0);
       expect(() => recoverChain(readBack.reader(), STREAM, { firstSeq: 0 })).toThrow(/firstSeq/);
-    } finally {
-      await readBack.close();
-    }
+    });
   });
 });
 
@@ -365,46 +332,36 @@ describe('recoverChain over a damaged frame (bad CRC) the reader skips', () => {
 
   it("does not resume before the stream's last record when its frame is damaged in a sealed segment (no fork)", async () => {
     const dir = path.join(root, 'damaged-last');
-    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    try {
-      await chainedWriter(wal, new ChainState(STREAM))(['r1', 'r2', 'r3', 'LAST-RECORD-r4']); // r1 r2 r3 cp(3) r4
-    } finally {
-      await wal.close(); // sealed: opening it again checks the footer, not each frame's CRC
-    }
+    // Closed, it is sealed: opening it again checks the footer, not each frame's CRC.
+    await withWal(
+      dir,
+      (wal) => chainedWriter(wal, new ChainState(STREAM))(['r1', 'r2', 'r3', 'LAST-RECORD-r4']), // r1 r2 r3 cp(3) r4
+    );
     flipByteOf(dir, 'LAST-RECORD-r4');
-    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    try {
+    await withWal(dir, (readBack) => {
       const recovered = recoverChain(readBack.reader(), STREAM);
       // Resumed at 3, the next record would be number 4 again: two records 4 in one stream.
       expect(recovered.broken).toBe(true);
       expect(recovered.problems.join('\n')).toMatch(
         /damaged frame at .* was skipped and no record of stream s-1 follows it/,
       );
-    } finally {
-      await readBack.close();
-    }
+    });
   });
 
   it('is not broken by a damaged frame that a record of the stream follows in sequence', async () => {
     const dir = path.join(root, 'damaged-other');
-    const wal = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    try {
+    await withWal(dir, async (wal) => {
       const chained = chainedWriter(wal, new ChainState(STREAM));
       await chained(['r1']);
       await wal.append(encodeRecord(createAuditRecord({ body: 'NOT-CHAINED' }))); // not of the stream
       await chained(['r2']);
-    } finally {
-      await wal.close();
-    }
+    });
     flipByteOf(dir, 'NOT-CHAINED');
-    const readBack = Wal.open({ dir, syncPolicy: 'none', preallocate: 'off' });
-    try {
+    await withWal(dir, (readBack) => {
       const recovered = recoverChain(readBack.reader(), STREAM);
       expect(recovered.broken).toBe(false);
       expect(recovered.chain.size).toBe(2);
       expect(recovered.problems).toEqual([expect.stringMatching(/^the damaged frame at .* was skipped$/)]);
-    } finally {
-      await readBack.close();
-    }
+    });
   });
 });
