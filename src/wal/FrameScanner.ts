@@ -104,8 +104,8 @@ export class FrameScanner {
 
   /**
    * The type and number a frame's header at `offset` CLAIMS, unchecked (no CRC): for a caller that only
-   * goes on to `check` a frame when its claim could matter. Undefined when no header fits before `end`
-   * or its number is not a safe integer.
+   * goes on to `check` a frame when its claim could matter. Undefined when no frame's overhead (28 bytes)
+   * fits before `end`, or its number is not a safe integer.
    */
   peek(
     offset: number,
