@@ -28,6 +28,7 @@
  *   footer offset (u64), magic "OTELAEND".
  */
 import { crc32c } from '@node-rs/crc32';
+import { crcWithoutZeroTail } from './crcZeroTail.ts';
 import { OtelAuditError } from '../errors.ts';
 
 export const FORMAT_VERSION = 1;
@@ -182,8 +183,11 @@ export function sealFrame(frame: Buffer, seq: number, flags: number): void {
   // A u64 as two u32 halves: no BigInt per frame (seq <= 2^53 - 1, checked where numbers are read).
   v.setUint32(o + 8, seq >>> 0, true);
   v.setUint32(o + 12, Math.floor(seq / 0x1_0000_0000), true);
-  const end = frame.length - FRAME_CRC_BYTES;
-  v.setUint32(o + end, crc32c(frame.subarray(0, end)), true);
+  // The CRC of the bytes before the CRC field, from the CRC of the whole frame with that field zeroed
+  // (crcZeroTail.ts): no `subarray` per frame.
+  const at = o + frame.length - FRAME_CRC_BYTES;
+  v.setUint32(at, 0, true);
+  v.setUint32(at, crcWithoutZeroTail(crc32c(frame)), true);
 }
 
 export interface FrameMeta {
