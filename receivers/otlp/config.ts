@@ -6,6 +6,7 @@
  * key's path, instead of failing at start (Node's ERR_OUT_OF_RANGE) or
  * running a timer after 1 ms. See README.md in this folder.
  */
+import http from 'node:http';
 import { z } from 'zod';
 import { TIMER_MS_MAX, timerDurationMs } from '../../config/duration.ts';
 import { MAX_HEADER_LIST_BYTES, STREAM_BYTES_MAX } from './grpc/streamCost.ts';
@@ -29,9 +30,25 @@ const auth = z.strictObject({
   authenticator: z.string().min(1),
 });
 
+/** Whether Node accepts `name` (and `value`) in a response header: checked at config time, not per request. */
+function headerProblem(name: string, value?: string): string | undefined {
+  try {
+    http.validateHeaderName(name);
+    if (value !== undefined) http.validateHeaderValue(name, value);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+const headerName = z.string().superRefine((name, ctx) => {
+  const problem = headerProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: `not a valid HTTP header name: ${problem}` });
+});
+
 const cors = z.strictObject({
   allowed_origins: z.array(z.string()).default([]),
-  allowed_headers: z.array(z.string()).default([]),
+  allowed_headers: z.array(headerName).default([]),
   max_age: z.number().int().min(0).default(0),
 });
 
@@ -232,7 +249,16 @@ export const httpSchema = z.strictObject({
   compression_algorithms: z
     .array(z.enum(['', 'gzip', 'zstd', 'zlib', 'deflate', 'br', 'snappy', 'lz4']))
     .optional(),
-  response_headers: z.record(z.string(), z.string()).optional(),
+  response_headers: z
+    .record(z.string(), z.string())
+    .superRefine((headers, ctx) => {
+      for (const [name, value] of Object.entries(headers)) {
+        const problem = headerProblem(name, value);
+        if (problem)
+          ctx.addIssue({ code: 'custom', path: [name], message: `not a valid HTTP header: ${problem}` });
+      }
+    })
+    .optional(),
   /** Whole request, headers and body (Node `requestTimeout`); a slow sender holds a `max_concurrent_requests` slot until it. 0: none. */
   read_timeout: timerDurationMs().default(30_000),
   /** Request headers (Node `headersTimeout`, at most `read_timeout`). 0: `read_timeout`. */

@@ -28,6 +28,7 @@ import { describeTarget, parseEndpoint, type ListenTarget } from '../endpoint.ts
 import { mapPipelineError, partialSuccessOf, RETRY_AFTER_MS } from '../errorMapping.ts';
 import { peerIdentity } from '../peerIdentity.ts';
 import { encodeResponseProtobuf, encodeStatusProtobuf, GrpcCode, type RpcStatus } from '../rpcStatus.ts';
+import { plainAddress } from '../plainAddress.ts';
 import { resolveTls } from '../tlsOptions.ts';
 import { authRequestOfMetadata } from './callMetadata.ts';
 import { http2ServersOf, tuneHttp2Transport } from './http2Transport.ts';
@@ -343,11 +344,11 @@ function http2StreamOf(call: grpc.ServerUnaryCall<Buffer, Buffer>): http2.Server
  * `unix:/path`) are the fallback.
  */
 export function peerAddress(peer: string, socket?: { remoteAddress?: string | undefined }): string {
-  if (socket?.remoteAddress) return socket.remoteAddress;
+  if (socket?.remoteAddress) return plainAddress(socket.remoteAddress);
   if (peer.startsWith('unix:') || peer === '') return 'unix';
   const p = peer.replace(/^ipv[46]:/, '');
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(p);
-  if (bracketed?.[1]) return bracketed[1];
+  if (bracketed?.[1]) return plainAddress(bracketed[1]);
   const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(p);
   return v4?.[1] ?? p;
 }

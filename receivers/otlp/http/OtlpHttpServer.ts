@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { OtelAuditError } from '../../../src/errors.ts';
 import type { LogsConsumer } from '../../../src/pipeline/consumer.ts';
 import { ShutdownDeadline } from '../../../src/pipeline/lifecycle.ts';
@@ -62,6 +62,7 @@ export class OtlpHttpServer {
   private inFlight = 0;
   private draining = false;
   private idle: Array<() => void> = [];
+  private readonly sockets = new Set<net.Socket>();
 
   constructor(o: OtlpHttpServerOptions) {
     this.o = o;
@@ -71,9 +72,21 @@ export class OtlpHttpServer {
     this.mtls = tls?.clientCa !== undefined;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => this.onRequest(req, res);
     const timeouts = serverTimeouts(o.config);
+    // A TLS handshake counts as the request's headers: a peer that never finishes it is cut off after
+    // `read_header_timeout` (or `read_timeout`), not Node's 120 s.
+    const handshakeTimeout = timeouts.headersTimeout || timeouts.requestTimeout || undefined;
     this.server = tls
-      ? https.createServer({ ...tls.options, ...timeouts }, handler)
+      ? https.createServer(
+          { ...tls.options, ...timeouts, ...(handshakeTimeout ? { handshakeTimeout } : {}) },
+          handler,
+        )
       : http.createServer(timeouts, handler);
+    // Every connection, from its first byte: `closeAllConnections` reaches only those that carry HTTP (a
+    // TLS peer still in its handshake is not one), and a shutdown must not wait for those past its deadline.
+    this.server.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
   }
 
   /** Where it listens (after `listen`), with the real port when 0 was asked for. */
@@ -100,8 +113,14 @@ export class OtlpHttpServer {
         resolve();
       };
       if (this.target.kind === 'unix') {
-        if (fs.existsSync(this.target.path)) fs.rmSync(this.target.path);
-        this.server.listen(this.target.path, done);
+        const socketPath = this.target.path;
+        void removeStaleSocket(socketPath).then(
+          () => this.server.listen(socketPath, done),
+          (err: unknown) => {
+            this.server.off('error', onError);
+            reject(err);
+          },
+        );
       } else {
         this.server.listen(this.target.port, this.target.host, done);
       }
@@ -128,10 +147,25 @@ export class OtlpHttpServer {
       cancel();
     }
     this.server.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
     await closed;
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    try {
+      this.route(req, res);
+    } catch (err) {
+      // Never an uncaught exception out of the request handler (it would end the process).
+      if (!res.headersSent) {
+        sendStatus(res, formatOf(req.headers['content-type']) ?? 'json', 500, {
+          code: GrpcCode.INTERNAL,
+          message: `otlp http: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      } else res.destroy();
+    }
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.cors?.handle(req, res)) return;
     for (const [k, v] of Object.entries(this.o.config.response_headers ?? {})) res.setHeader(k, v);
     const url = (req.url ?? '/').split('?')[0];
@@ -159,13 +193,14 @@ export class OtlpHttpServer {
       next: this.o.next,
       limits: this.o.limits,
       maxBodyBytes: this.o.config.max_request_body_size,
+      readTimeoutMs: this.o.config.read_timeout,
       authenticator: this.o.authenticator,
       mtls: this.mtls,
       draining: () => this.draining,
     })
       .catch((err: unknown) => {
         // Our fault, not the data's: 503 so the sender retries rather than drops.
-        sendStatus(res, 'json', 503, {
+        sendStatus(res, formatOf(req.headers['content-type']) ?? 'json', 503, {
           code: GrpcCode.UNAVAILABLE,
           message: String(err),
           retryDelayMs: RETRY_AFTER_MS.unavailable,
@@ -176,4 +211,40 @@ export class OtlpHttpServer {
         if (this.inFlight === 0) for (const w of this.idle.splice(0)) w();
       });
   }
+}
+
+/**
+ * Clears the way for a unix socket at `socketPath`: a stale socket file (no one listening) is removed;
+ * anything else there is refused: a regular file or directory (a mistyped path must not delete data), or
+ * a socket another process is listening on.
+ */
+async function removeStaleSocket(socketPath: string): Promise<void> {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(socketPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (!st.isSocket()) {
+    throw new OtelAuditError(
+      'LIFECYCLE',
+      `otlp http: cannot listen on unix:${socketPath}: a file that is not a socket is there (not removed)`,
+    );
+  }
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (live) {
+    throw new OtelAuditError(
+      'LIFECYCLE',
+      `otlp http: cannot listen on unix:${socketPath}: another process is listening on it`,
+    );
+  }
+  fs.rmSync(socketPath);
 }

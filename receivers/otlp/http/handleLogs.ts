@@ -16,11 +16,14 @@ import { GrpcCode } from '../rpcStatus.ts';
 import { BodyTooLargeError, readBody } from './readBody.ts';
 import { sendMapped, sendStatus, sendSuccess, type BodyFormat } from './respond.ts';
 import { peerIdentity } from '../peerIdentity.ts';
+import { plainAddress } from '../plainAddress.ts';
 
 export interface LogsHandlerContext {
   readonly next: LogsConsumer;
   readonly limits: DecodeLimits;
   readonly maxBodyBytes: number;
+  /** `read_timeout`: the body must have arrived within it (0: no limit). */
+  readonly readTimeoutMs: number;
   readonly authenticator: ServerAuthenticator | undefined;
   readonly mtls: boolean;
   /** True while the receiver is shutting down: new requests are refused with 503. */
@@ -64,7 +67,7 @@ export async function handleLogs(
   }
   const client: { authenticatedAs?: string; address?: string; protocol: string } = {
     protocol: format === 'json' ? 'otlp/http+json' : 'otlp/http+protobuf',
-    address: req.socket.remoteAddress ?? 'unix',
+    address: plainAddress(req.socket.remoteAddress) ?? 'unix',
   };
   if (ctx.mtls) {
     const id = peerIdentity(req.socket as TLSSocket);
@@ -87,7 +90,7 @@ export async function handleLogs(
   }
   let body: Buffer;
   try {
-    body = await readBody(req, ctx.maxBodyBytes);
+    body = await readBody(req, ctx.maxBodyBytes, ctx.readTimeoutMs);
   } catch (err) {
     const status = err instanceof BodyTooLargeError ? 413 : 400;
     res.setHeader('Connection', 'close');

@@ -47,50 +47,130 @@ function decompressor(encoding: string): Transform | undefined {
   }
 }
 
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+export class RequestReadTimeoutError extends OtelAuditError {
+  constructor(readTimeoutMs: number) {
+    super('OTLP_DECODE', `request body not received within read_timeout (${readTimeoutMs} ms)`);
+  }
+}
+
+/**
+ * The body of `req`, decompressed: at most `limitBytes` on the wire and after decompression. A
+ * compressed body is read whole (its wire bytes bounded) and then decompressed: a decompressor that
+ * stops before the end of its input (zstd after its first frame; deflate and brotli after their stream)
+ * would otherwise leave the rest unread while the request is acknowledged. zstd frames are decoded one
+ * after another (RFC 8878 §3.1: a body may hold several, and skippable ones); bytes left after the
+ * stream of any other encoding are refused. `readTimeoutMs` (> 0): the body must arrive within it, also
+ * while the server drains for shutdown (Node's own `requestTimeout` stops then); the socket is then
+ * destroyed.
+ */
+export function readBody(req: IncomingMessage, limitBytes: number, readTimeoutMs = 0): Promise<Buffer> {
   const encoding = String(req.headers['content-encoding'] ?? '')
     .trim()
     .toLowerCase();
-  const inflate = decompressor(encoding);
+  // Checked before anything is read: an unknown encoding is refused at once.
+  const probe = decompressor(encoding);
+  probe?.destroy();
+  const compressed = probe !== undefined;
   const declared = Number(req.headers['content-length']);
-  if (!inflate && Number.isFinite(declared) && declared > limitBytes)
+  if (Number.isFinite(declared) && declared > limitBytes)
     return Promise.reject(new BodyTooLargeError(limitBytes));
-  return new Promise<Buffer>((resolve, reject) => {
+  const wireBody = new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let wire = 0;
-    let out = 0;
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
-      inflate?.destroy();
-      req.unpipe();
+      if (timer) clearTimeout(timer);
+      req.off('data', onData);
       reject(err);
     };
     const onData = (chunk: Buffer): void => {
-      out += chunk.length;
-      if (out > limitBytes) return fail(new BodyTooLargeError(limitBytes));
+      wire += chunk.length;
+      if (wire > limitBytes) return fail(new BodyTooLargeError(limitBytes));
       chunks.push(chunk);
     };
-    req.on('data', (chunk: Buffer) => {
-      wire += chunk.length;
-      if (wire > limitBytes) fail(new BodyTooLargeError(limitBytes));
-    });
+    if (readTimeoutMs > 0) {
+      timer = setTimeout(() => {
+        fail(new RequestReadTimeoutError(readTimeoutMs));
+        req.socket.destroy();
+      }, readTimeoutMs);
+      timer.unref();
+    }
+    req.on('data', onData);
     req.on('error', (err) => fail(err));
     req.on('aborted', () => fail(new OtelAuditError('OTLP_DECODE', 'request aborted by the client')));
-    const source = inflate ? req.pipe(inflate) : req;
-    if (inflate) {
-      inflate.on('error', (err) =>
-        fail(new OtelAuditError('OTLP_DECODE', `cannot decompress ${encoding} body: ${err.message}`)),
-      );
-      inflate.on('data', onData);
-    } else {
-      req.on('data', onData);
-    }
-    source.on('end', () => {
+    req.on('end', () => {
       if (settled) return;
       settled = true;
-      resolve(Buffer.concat(chunks, out));
+      if (timer) clearTimeout(timer);
+      resolve(Buffer.concat(chunks, wire));
     });
+  });
+  return compressed ? wireBody.then((b) => decompressAll(encoding, b, limitBytes)) : wireBody;
+}
+
+/** `input` decompressed per `encoding`, every zstd frame of it, at most `limitBytes` of output. */
+async function decompressAll(encoding: string, input: Buffer, limitBytes: number): Promise<Buffer> {
+  const out: Buffer[] = [];
+  let outBytes = 0;
+  let rest = input;
+  for (;;) {
+    const { chunks, bytes, consumed } = await decompressOne(
+      encoding,
+      rest,
+      limitBytes - outBytes,
+      limitBytes,
+    );
+    out.push(...chunks);
+    outBytes += bytes;
+    rest = rest.subarray(consumed);
+    if (rest.length === 0) break;
+    if (encoding !== 'zstd' || consumed === 0) {
+      throw new OtelAuditError(
+        'OTLP_DECODE',
+        `cannot decompress ${encoding} body: ${rest.length} bytes after the end of the compressed data`,
+      );
+    }
+  }
+  return Buffer.concat(out, outBytes);
+}
+
+/** One run of a decompressor over `input`: its output (at most `limitBytes`) and the input bytes it consumed. */
+function decompressOne(
+  encoding: string,
+  input: Buffer,
+  limitBytes: number,
+  configuredLimitBytes: number,
+): Promise<{ chunks: Buffer[]; bytes: number; consumed: number }> {
+  const d = decompressor(encoding) as Transform & { bytesWritten: number };
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let settled = false;
+    d.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      bytes += chunk.length;
+      if (bytes > limitBytes) {
+        settled = true;
+        d.destroy();
+        reject(new BodyTooLargeError(configuredLimitBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    d.on('error', (err: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(new OtelAuditError('OTLP_DECODE', `cannot decompress ${encoding} body: ${err.message}`));
+    });
+    d.on('end', () => {
+      if (settled) return;
+      settled = true;
+      // The input bytes the decompressor consumed: fewer than given when its stream ended before them.
+      resolve({ chunks, bytes, consumed: Math.min(d.bytesWritten, input.length) });
+    });
+    d.end(input);
   });
 }
