@@ -1,5 +1,4 @@
 /** Asynchronous loading: file sources are read with `fs/promises`, then resolved like `resolveConfig`. */
-import { readFile } from 'node:fs/promises';
 import type { ConfigSource } from './ConfigSource.ts';
 import { resolveConfig } from './resolve.ts';
 import type { ResolveConfigOptions } from './resolve.ts';
@@ -12,17 +11,9 @@ export async function loadConfig(
   sources: readonly ConfigSource[],
   options: LoadConfigOptions,
 ): Promise<ResolvedConfig> {
-  const read = await Promise.all(
-    sources.map(async (source): Promise<ConfigSource> => {
-      if (source.kind !== 'file') return source;
-      try {
-        return { kind: 'yaml', name: source.path, text: await readFile(source.path, 'utf8') };
-      } catch {
-        return source; // resolveConfig reports the read error with the others
-      }
-    }),
-  );
-  return resolveConfig(read, options);
+  // File sources are read by resolveConfig, bounded (config/internal/readBounded.ts): an unbounded read
+  // here took `--config /dev/zero` to 24 GB. (async: a ConfigError is a rejection, not a throw.)
+  return resolveConfig(sources, options);
 }
 
 /** `loadConfig` for a list of YAML file paths, like `--config a.yaml --config b.yaml`. */

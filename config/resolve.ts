@@ -4,7 +4,7 @@
  * shape and each component's schema. Every problem found is reported at once in
  * one `ConfigError`; nothing is half-loaded.
  */
-import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from './ConfigError.ts';
 import type { ConfigIssue } from './ConfigError.ts';
 import type { ConfigSource } from './ConfigSource.ts';
@@ -16,10 +16,13 @@ import { IssueList } from './internal/issues.ts';
 import type { RawIssue } from './internal/issues.ts';
 import { locatePath } from './internal/locate.ts';
 import { mergeSources } from './internal/merge.ts';
-import { formatPath, pathKey } from './internal/path.ts';
+import { formatPath, type ConfigPath } from './internal/path.ts';
 import { isPlainMap } from './internal/plain.ts';
 import type { PlainMap } from './internal/plain.ts';
+import { readTextBounded } from './internal/readBounded.ts';
+import { REFERENCED_FILE_LENGTH_MAX } from './internal/references.ts';
 import { parseSource } from './internal/sources.ts';
+import { CONFIG_TEXT_LENGTH_MAX } from './internal/yamlSource.ts';
 import { didYouMean } from './internal/suggest.ts';
 import { SECTION_OF, validateSection } from './internal/validateComponents.ts';
 import { validateService } from './internal/validateService.ts';
@@ -41,7 +44,10 @@ export function resolveConfig(
   options: ResolveConfigOptions,
 ): ResolvedConfig {
   const issues = new IssueList();
-  const readFile = (path: string) => readFileSync(path, 'utf8');
+  // Bounded reads (readBounded.ts): a source or reference as large as /dev/zero is an error, not the
+  // process's memory. UTF-8 takes at most 3 bytes per UTF-16 unit (the limits count units).
+  const readFile = (path: string) => readTextBounded(path, 3 * CONFIG_TEXT_LENGTH_MAX, false);
+  const readReference = referenceReader();
   if (sources.length === 0) issues.error([], 'no configuration source was given');
   const parsed = sources.map((source, index) => parseSource(source, index, readFile, issues));
   if (issues.errors.length > 0) throw toError(issues, parsed);
@@ -50,10 +56,10 @@ export function resolveConfig(
   const env = options.env ?? process.env;
   const expansion = expandConfig(
     merged,
-    { env, baseDir: options.baseDir ?? process.cwd(), readFile },
+    { env, baseDir: options.baseDir ?? process.cwd(), readFile: readReference },
     issues,
   );
-  const failedExpansions = new Set(issues.errors.map((issue) => pathKey(issue.path)));
+  const failedExpansions = issues.errors.map((issue) => issue.path);
   const expansionErrorCount = issues.errors.length;
   const config = isPlainMap(expansion.value) ? expansion.value : {};
 
@@ -77,6 +83,7 @@ export function resolveConfig(
     sections.set(kind, result.components);
     configured[kind] = result.configured;
   }
+  duplicateWalDirectories(sections.get('exporter'), options.baseDir ?? process.cwd(), issues);
   const connectors = connectorIds(config, issues);
   const service = validateService(config['service'], {
     configured,
@@ -87,11 +94,14 @@ export function resolveConfig(
   if (service !== undefined) warnUnused(service.pipelines, service.extensions, configured, issues);
 
   // A value whose expansion failed is reported once, not again by the checks that read it.
+  // Also when the check reports at an ancestor (a pipeline) and locates at the failed value (its item).
   const kept = issues.errors.filter(
-    (issue, index) => index < expansionErrorCount || !failedExpansions.has(pathKey(issue.path)),
+    (issue, index) =>
+      index < expansionErrorCount ||
+      !failedExpansions.some((failed) => isPrefixPath(failed, issue.locate ?? issue.path)),
   );
   if (kept.length > 0 || service === undefined) {
-    throw toError({ errors: kept, warnings: issues.warnings }, parsed);
+    throw toError({ errors: withUnsetVariables(kept, issues.warnings), warnings: issues.warnings }, parsed);
   }
   return {
     receivers: sections.get('receiver') ?? new Map(),
@@ -165,4 +175,78 @@ function finalize(raw: readonly RawIssue[], sources: readonly ParsedSource[]): C
     return byFile || sa.line - sb.line || sa.column - sb.column || a.index - b.index;
   });
   return located.map((entry) => entry.issue);
+}
+
+/**
+ * All `${file:...}` references of one configuration together retrieve at most this many characters: each
+ * is parsed as YAML where it stands, so 200 references to one 800 KB file were 2.5 GB and minutes of
+ * parsing before (each file alone is bounded by REFERENCED_FILE_LENGTH_MAX).
+ */
+export const REFERENCED_TOTAL_LENGTH_MAX = 4 * REFERENCED_FILE_LENGTH_MAX;
+
+/** Reads `${file:...}` references: regular files only, each bounded, read once, all of them bounded. */
+function referenceReader(): (path: string) => string {
+  const cache = new Map<string, string>();
+  let total = 0;
+  return (path) => {
+    let text = cache.get(path);
+    if (text === undefined) {
+      text = readTextBounded(path, 3 * REFERENCED_FILE_LENGTH_MAX, true);
+      cache.set(path, text);
+    }
+    total += text.length;
+    if (total > REFERENCED_TOTAL_LENGTH_MAX) {
+      throw new Error(
+        `the configuration's \${file:...} references retrieve more than ${REFERENCED_TOTAL_LENGTH_MAX} characters in all`,
+      );
+    }
+    return text;
+  };
+}
+
+/** Whether `prefix` is `path` or one of its ancestors. */
+function isPrefixPath(prefix: ConfigPath, path: ConfigPath): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
+}
+
+/**
+ * Errors about a value an unset `${env:...}` variable made empty say so: the "is not set" warnings are
+ * otherwise lost with a failed load, and `expected a number, got ""` does not name the variable.
+ */
+function withUnsetVariables(errors: readonly RawIssue[], warnings: readonly RawIssue[]): RawIssue[] {
+  const unset = warnings.filter((w) => w.message.includes('is not set'));
+  if (unset.length === 0) return [...errors];
+  return errors.map((e) => {
+    const at = e.locate ?? e.path;
+    const related = unset.filter((w) => isPrefixPath(w.path, at) || isPrefixPath(at, w.path));
+    return related.length === 0
+      ? e
+      : { ...e, message: `${e.message} (${related.map((w) => w.message).join('; ')})` };
+  });
+}
+
+/**
+ * Two `audit_wal` exporters on one directory would both open it: the second found it locked by its own
+ * process at start (`serve`), which `validate` did not tell. Each needs its own directory (docs/configuration.md).
+ */
+function duplicateWalDirectories(
+  exporters: ReadonlyMap<string, ResolvedComponent> | undefined,
+  baseDir: string,
+  issues: IssueList,
+): void {
+  const byDirectory = new Map<string, string>();
+  for (const c of exporters?.values() ?? []) {
+    if (c.type !== 'audit_wal') continue;
+    const directory = (c.config as { directory?: unknown } | undefined)?.directory;
+    if (typeof directory !== 'string') continue;
+    const key = path.resolve(baseDir, directory);
+    const first = byDirectory.get(key);
+    if (first === undefined) byDirectory.set(key, c.id);
+    else {
+      issues.error(
+        ['exporters', c.id, 'directory'],
+        `exporters "${first}" and "${c.id}" both write the WAL directory ${key}; each audit_wal exporter needs its own directory`,
+      );
+    }
+  }
 }

@@ -1,7 +1,6 @@
 /**
  * Maps configuration paths to YAML source positions. With several sources the
- * value at a path comes from the last source that defines it, so the search
- * prefers the deepest match and, among equally deep ones, the later source.
+ * value at a path comes from the last source that defines it (`locatePath`).
  * Values that exist in no file (defaults, results of `${...}` expansion) are
  * pointed at their deepest written ancestor.
  */
@@ -20,45 +19,79 @@ export function locatePath(
   sources: readonly LocatableSource[],
   path: ConfigPath,
 ): SourceLocation | undefined {
-  let best: { depth: number; offset: number; source: LocatableSource } | undefined;
-  for (let index = sources.length - 1; index >= 0; index -= 1) {
-    const source = sources[index];
-    if (source?.doc === undefined || source.lineCounter === undefined) continue;
-    const found = walk(source.doc, path);
-    if (found !== undefined && (best === undefined || found.depth > best.depth)) {
-      best = { ...found, source };
-    }
-  }
-  if (best === undefined || best.source.lineCounter === undefined) return undefined;
-  const { line, col } = best.source.lineCounter.linePos(best.offset);
-  return { file: best.source.name, line, column: col };
-}
-
-function walk(doc: Document.Parsed, path: ConfigPath): { depth: number; offset: number } | undefined {
-  let node: unknown = doc.contents;
-  let depth = 0;
-  let offset: number | undefined;
+  // Level by level, the value at a path prefix comes from the LAST source that defines it; deeper keys
+  // of a map may come from earlier sources too (maps merge), but not from sources before the last one
+  // that set the prefix to something else (it replaced them), and a list or scalar has one source. Before,
+  // the deepest match in any source won, even when a later source had replaced that value: an error in
+  // the later file was reported at a line of the earlier one.
+  const nodes: unknown[] = sources.map((s) =>
+    s.doc !== undefined && s.lineCounter !== undefined ? s.doc.contents : undefined,
+  );
+  let from = 0;
+  let at: { source: LocatableSource; offset: number } | undefined;
   for (const segment of path) {
-    node = deref(doc, node);
-    if (isMap(node) && typeof segment === 'string') {
-      const pair = findPair(doc, node, segment, 0);
-      if (pair === undefined) break;
-      depth += 1;
-      offset = positionOf(pair.key, pair.value);
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      const start = rangeStart(item);
-      if (start === undefined) break;
-      depth += 1;
-      offset = start;
-      node = item;
+    const steps = nodes.map((node, i) => {
+      const doc = sources[i]?.doc;
+      return i < from || node === undefined || doc === undefined ? undefined : step(doc, node, segment);
+    });
+    let owner = -1;
+    for (let i = steps.length - 1; i >= from; i--) {
+      if (steps[i] !== undefined) {
+        owner = i;
+        break;
+      }
+    }
+    if (owner < 0) break;
+    const ownerStep = steps[owner] as { node: unknown; offset: number };
+    at = { source: sources[owner] as LocatableSource, offset: ownerStep.offset };
+    const ownerDoc = (sources[owner] as LocatableSource).doc as Document.Parsed;
+    const child = deref(ownerDoc, ownerStep.node);
+    if (isMap(child)) {
+      // Merged with the maps of earlier sources, back to the last one that set something else here.
+      for (let i = owner - 1; i >= from; i--) {
+        const st = steps[i];
+        const doc = sources[i]?.doc;
+        if (st !== undefined && doc !== undefined && !isMap(deref(doc, st.node))) {
+          from = i + 1;
+          break;
+        }
+      }
+      for (let i = 0; i < nodes.length; i++) {
+        const st = steps[i];
+        const doc = sources[i]?.doc;
+        nodes[i] = i >= from && st !== undefined && doc !== undefined ? deref(doc, st.node) : undefined;
+      }
+    } else if (isSeq(child)) {
+      from = owner;
+      for (let i = 0; i < nodes.length; i++) nodes[i] = i === owner ? child : undefined;
     } else {
       break;
     }
   }
-  if (depth === 0 || offset === undefined) return undefined;
-  return { depth, offset };
+  if (at === undefined || at.source.lineCounter === undefined) return undefined;
+  const { line, col } = at.source.lineCounter.linePos(at.offset);
+  return { file: at.source.name, line, column: col };
+}
+
+/** One step down from `node` (a map key or a list index): the child and where to point for it. */
+function step(
+  doc: Document.Parsed,
+  node: unknown,
+  segment: string | number,
+): { node: unknown; offset: number } | undefined {
+  const n = deref(doc, node);
+  if (isMap(n) && typeof segment === 'string') {
+    const pair = findPair(doc, n, segment, 0);
+    if (pair === undefined) return undefined;
+    const offset = positionOf(pair.key, pair.value);
+    return offset === undefined ? undefined : { node: pair.value, offset };
+  }
+  if (isSeq(n) && typeof segment === 'number') {
+    const item: unknown = n.items[segment];
+    const offset = rangeStart(item);
+    return offset === undefined ? undefined : { node: item, offset };
+  }
+  return undefined;
 }
 
 interface FoundPair {

@@ -94,8 +94,9 @@ function retrieveFile(opaque: string, context: ReferenceContext): Retrieved {
   try {
     text = context.readFile(path);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new ReferenceFailure(`cannot read file "${opaque}" referenced as \${file:${opaque}}: ${reason}`);
+    throw new ReferenceFailure(
+      `cannot read file "${opaque}" referenced as \${file:${opaque}}: ${readFailure(error)}`,
+    );
   }
   if (text.length > REFERENCED_FILE_LENGTH_MAX) {
     throw new ReferenceFailure(
@@ -103,4 +104,12 @@ function retrieveFile(opaque: string, context: ReferenceContext): Retrieved {
     );
   }
   return { raw: text, literal: false };
+}
+
+/** Why a file could not be read, for a message: the errno code, or what the bounded reader said. */
+export function readFailure(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === 'ENOTREG') return 'not a regular file';
+  if (e.code === 'EFBIG') return e.message;
+  return e.code ?? e.message;
 }

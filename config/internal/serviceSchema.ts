@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 
-const splitIds = (value: unknown) => (typeof value === 'string' ? value.split(',') : value);
+// A blank string is an empty list, as in the Collector (`processors: ${env:EXTRA_PROCESSORS}` unset).
+const splitIds = (value: unknown) =>
+  typeof value === 'string' ? (value.trim() === '' ? [] : value.split(',')) : value;
 
 export const idListSchema = z.preprocess(splitIds, z.array(z.string()).nullish());
 

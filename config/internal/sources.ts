@@ -2,6 +2,7 @@
  * Turning each configuration source (a YAML file, a YAML string, a plain
  * object) into a plain map, collecting every parse problem.
  */
+import { readFailure } from './references.ts';
 import type { ConfigSource } from '../ConfigSource.ts';
 import type { IssueList } from './issues.ts';
 import type { ConfigPath } from './path.ts';
@@ -40,8 +41,7 @@ export function parseSource(
     try {
       text = readFile(source.path);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      issues.error([], `cannot read the configuration file "${source.path}": ${reason}`);
+      issues.error([], `cannot read the configuration file "${source.path}": ${readFailure(error)}`);
       return { name, value: undefined };
     }
   } else {

@@ -102,7 +102,9 @@ export class WalLock {
       }
       if (owner && isLive(fs, owner)) {
         throw new WalLockedError(
-          `WAL directory ${dir} is locked by pid ${owner.pid} on ${owner.host}; one writer per directory`,
+          owner.pid === process.pid && owner.host === os.hostname()
+            ? `WAL directory ${dir} is already open in this process (pid ${owner.pid}); one writer per directory (two audit_wal exporters on one directory?)`
+            : `WAL directory ${dir} is locked by pid ${owner.pid} on ${owner.host}; one writer per directory`,
         );
       }
       try {

@@ -121,6 +121,15 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
   const dir = path.resolve(io.cwd, o.wal);
   checkDirectory(dir, o.wal);
   const log = (line: string): void => void io.stderr.write(`otel-audit: prove: ${line}\n`);
+  if (o.out !== undefined) {
+    // prove only reads the WAL: its proof is never written over (or into) the directory it proves.
+    const out = path.resolve(io.cwd, o.out);
+    const inside = path.relative(dir, out);
+    if (inside === '' || (!inside.startsWith('..') && !path.isAbsolute(inside))) {
+      log(`--out ${o.out} is inside the WAL directory ${o.wal}; write the proof elsewhere`);
+      return EXIT.USAGE;
+    }
+  }
   const progress =
     o.progress === true || io.stderr.isTTY === true
       ? new Progress({ stream: io.stderr, label: 'prove', unit: 'frames read' })

@@ -11,10 +11,11 @@
  * Any other `scheme:` (two or more letters, like the Collector's URI pattern,
  * so `C:\x.yaml` stays a path) is refused.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { ConfigSource } from '../../../config/ConfigSource.ts';
+import { readTextBounded } from '../../../config/internal/readBounded.ts';
+import { CONFIG_TEXT_LENGTH_MAX } from '../../../config/internal/yamlSource.ts';
 
 const URI_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]+):(.*)$/s;
 const SUPPORTED = 'file:PATH, yaml:SNIPPET, or a plain path';
@@ -53,7 +54,11 @@ export function configSourceOf(uri: ConfigUri, cwd: string): ConfigSource {
   if (uri.kind === 'file') {
     const resolved = path.resolve(cwd, uri.path);
     try {
-      return { kind: 'yaml', name: uri.path, text: readFileSync(resolved, 'utf8') };
+      return {
+        kind: 'yaml',
+        name: uri.path,
+        text: readTextBounded(resolved, 3 * CONFIG_TEXT_LENGTH_MAX, false),
+      };
     } catch {
       return { kind: 'file', path: resolved };
     }
