@@ -98,33 +98,37 @@ export class OtlpHttpServer {
   }
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void =>
-        reject(
-          new OtelAuditError(
+    const bind = (): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(err);
+        this.server.once('error', onError);
+        const done = (): void => {
+          this.server.off('error', onError);
+          resolve();
+        };
+        if (this.target.kind === 'unix') this.server.listen(this.target.path, done);
+        else this.server.listen(this.target.port, this.target.host, done);
+      });
+    const failed = (err: unknown): OtelAuditError =>
+      err instanceof OtelAuditError
+        ? err
+        : new OtelAuditError(
             'LIFECYCLE',
-            `otlp http: cannot listen on ${describeTarget(this.target)}: ${err.message}`,
+            `otlp http: cannot listen on ${describeTarget(this.target)}: ${err instanceof Error ? err.message : String(err)}`,
             { cause: err },
-          ),
-        );
-      this.server.once('error', onError);
-      const done = (): void => {
-        this.server.off('error', onError);
-        resolve();
-      };
-      if (this.target.kind === 'unix') {
-        const socketPath = this.target.path;
-        void removeStaleSocket(socketPath).then(
-          () => this.server.listen(socketPath, done),
-          (err: unknown) => {
-            this.server.off('error', onError);
-            reject(err);
-          },
-        );
-      } else {
-        this.server.listen(this.target.port, this.target.host, done);
-      }
-    });
+          );
+    if (this.target.kind !== 'unix') return bind().catch((err: unknown) => Promise.reject(failed(err)));
+    // A unix socket: bound first; only when its path is taken, a stale socket (no one listening: the
+    // connect is refused) is removed and the bind tried once more. Probing before the bind let two
+    // receivers starting together both remove and take the path, and took any connect error for stale.
+    const socketPath = this.target.path;
+    return bind()
+      .catch(async (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        await removeStaleSocket(socketPath);
+        await bind();
+      })
+      .catch((err: unknown) => Promise.reject(failed(err)));
   }
 
   /**
@@ -214,9 +218,11 @@ export class OtlpHttpServer {
 }
 
 /**
- * Clears the way for a unix socket at `socketPath`: a stale socket file (no one listening) is removed;
- * anything else there is refused: a regular file or directory (a mistyped path must not delete data), or
- * a socket another process is listening on.
+ * Clears the way for a unix socket at `socketPath` (called when the bind found the path taken): a stale
+ * socket file (its connect refused: no one listening) is removed; anything else there is refused: a
+ * regular file or directory (a mistyped path must not delete data), or a socket that is or may be in use.
+ * Two receivers starting at the same moment on one stale path can still race (both see it refused before
+ * either binds again): one path per receiver.
  */
 async function removeStaleSocket(socketPath: string): Promise<void> {
   let st: fs.Stats;
@@ -232,19 +238,24 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
       `otlp http: cannot listen on unix:${socketPath}: a file that is not a socket is there (not removed)`,
     );
   }
-  const live = await new Promise<boolean>((resolve) => {
+  // Stale only when the connect is refused: a listener whose backlog is full answers EAGAIN, and one we may
+  // not reach EACCES; neither socket is ours to remove.
+  const refused = await new Promise<string | undefined>((resolve) => {
     const probe = net.connect(socketPath);
     probe.once('connect', () => {
       probe.destroy();
-      resolve(true);
+      resolve('another process is listening on it');
     });
-    probe.once('error', () => resolve(false));
-  });
-  if (live) {
-    throw new OtelAuditError(
-      'LIFECYCLE',
-      `otlp http: cannot listen on unix:${socketPath}: another process is listening on it`,
+    probe.once('error', (e: NodeJS.ErrnoException) =>
+      resolve(
+        e.code === 'ECONNREFUSED'
+          ? undefined
+          : `a socket is there that may be in use (${e.code ?? e.message})`,
+      ),
     );
+  });
+  if (refused !== undefined) {
+    throw new OtelAuditError('LIFECYCLE', `otlp http: cannot listen on unix:${socketPath}: ${refused}`);
   }
   fs.rmSync(socketPath);
 }
