@@ -4,7 +4,7 @@
  */
 export type ConfigSource =
   /** A YAML file; its path (as given) names it in error messages. */
-  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'file'; readonly path: string; readonly name?: string }
   /** YAML text; `name` (default `<yaml #n>`) names it in error messages. */
   | { readonly kind: 'yaml'; readonly text: string; readonly name?: string }
   /** An already-parsed value with the same shape as the YAML; no line numbers. */

@@ -27,6 +27,7 @@ import { didYouMean } from './internal/suggest.ts';
 import { SECTION_OF, validateSection } from './internal/validateComponents.ts';
 import { validateService } from './internal/validateService.ts';
 import type { ParsedSource } from './internal/yamlSource.ts';
+import { realDirectory } from './internal/realDirectory.ts';
 
 const TOP_LEVEL_KEYS = ['receivers', 'processors', 'exporters', 'extensions', 'connectors', 'service'];
 
@@ -83,7 +84,6 @@ export function resolveConfig(
     sections.set(kind, result.components);
     configured[kind] = result.configured;
   }
-  duplicateWalDirectories(sections.get('exporter'), options.baseDir ?? process.cwd(), issues);
   const connectors = connectorIds(config, issues);
   const service = validateService(config['service'], {
     configured,
@@ -92,6 +92,10 @@ export function resolveConfig(
     issues,
   });
   if (service !== undefined) warnUnused(service.pipelines, service.extensions, configured, issues);
+  if (service !== undefined) {
+    const used = new Set([...service.pipelines.values()].flatMap((p) => p.exporters));
+    duplicateWalDirectories(sections.get('exporter'), used, options.baseDir ?? process.cwd(), issues);
+  }
 
   // A value whose expansion failed is reported once, not again by the checks that read it.
   // Also when the check reports at an ancestor (a pipeline) and locates at the failed value (its item).
@@ -231,15 +235,18 @@ function withUnsetVariables(errors: readonly RawIssue[], warnings: readonly RawI
  */
 function duplicateWalDirectories(
   exporters: ReadonlyMap<string, ResolvedComponent> | undefined,
+  used: ReadonlySet<string>,
   baseDir: string,
   issues: IssueList,
 ): void {
   const byDirectory = new Map<string, string>();
   for (const c of exporters?.values() ?? []) {
-    if (c.type !== 'audit_wal') continue;
+    // Only exporters a pipeline uses are opened (Service.ts): a spare one is no conflict.
+    if (c.type !== 'audit_wal' || !used.has(c.id)) continue;
     const directory = (c.config as { directory?: unknown } | undefined)?.directory;
     if (typeof directory !== 'string') continue;
-    const key = path.resolve(baseDir, directory);
+    // As the exporter opens it (path.resolve against the base directory), symlinks resolved.
+    const key = realDirectory(path.resolve(baseDir, directory));
     const first = byDirectory.get(key);
     if (first === undefined) byDirectory.set(key, c.id);
     else {

@@ -16,7 +16,7 @@ const OBJECT_DEPTH_MAX = 64;
 export function sourceName(source: ConfigSource, index: number): string {
   switch (source.kind) {
     case 'file':
-      return source.path;
+      return source.name ?? source.path;
     case 'yaml':
       return source.name ?? `<yaml #${index + 1}>`;
     case 'object':

@@ -46,6 +46,7 @@ import type { CommandContext } from '../CommandContext.ts';
 import { EXIT, type ExitCode } from '../exitCodes.ts';
 import { parsePositiveInteger } from '../internal/argParsers.ts';
 import { Progress } from '../internal/Progress.ts';
+import { realDirectory } from '../../../config/internal/realDirectory.ts';
 
 export interface ProveOptions {
   readonly wal: string;
@@ -121,14 +122,14 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
   const dir = path.resolve(io.cwd, o.wal);
   checkDirectory(dir, o.wal);
   const log = (line: string): void => void io.stderr.write(`otel-audit: prove: ${line}\n`);
-  if (o.out !== undefined) {
-    // prove only reads the WAL: its proof is never written over (or into) the directory it proves.
-    const out = path.resolve(io.cwd, o.out);
-    const inside = path.relative(dir, out);
-    if (inside === '' || (!inside.startsWith('..') && !path.isAbsolute(inside))) {
-      log(`--out ${o.out} is inside the WAL directory ${o.wal}; write the proof elsewhere`);
-      return EXIT.USAGE;
-    }
+  if (
+    o.out !== undefined &&
+    isInside(realDirectory(dir), realDirectory(path.dirname(path.resolve(io.cwd, o.out))))
+  ) {
+    // prove only reads the WAL: its proof is never written over (or into) the directory it proves, by
+    // whatever path (symlinks resolved).
+    log(`--out ${o.out} is inside the WAL directory ${o.wal}; write the proof elsewhere`);
+    return EXIT.USAGE;
   }
   const progress =
     o.progress === true || io.stderr.isTTY === true
@@ -240,4 +241,10 @@ function checkDirectory(dir: string, given: string): void {
     throw new OtelAuditError('INVALID_ARGUMENT', `--wal ${given}: no such directory`);
   }
   if (!isDirectory) throw new OtelAuditError('INVALID_ARGUMENT', `--wal ${given}: not a directory`);
+}
+
+/** Whether `inner` is `outer` or below it. */
+function isInside(outer: string, inner: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }

@@ -14,8 +14,6 @@
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { ConfigSource } from '../../../config/ConfigSource.ts';
-import { readTextBounded } from '../../../config/internal/readBounded.ts';
-import { CONFIG_TEXT_LENGTH_MAX } from '../../../config/internal/yamlSource.ts';
 
 const URI_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]+):(.*)$/s;
 const SUPPORTED = 'file:PATH, yaml:SNIPPET, or a plain path';
@@ -52,16 +50,9 @@ export function parseConfigUri(value: string, index: number): ConfigUri {
  */
 export function configSourceOf(uri: ConfigUri, cwd: string): ConfigSource {
   if (uri.kind === 'file') {
-    const resolved = path.resolve(cwd, uri.path);
-    try {
-      return {
-        kind: 'yaml',
-        name: uri.path,
-        text: readTextBounded(resolved, 3 * CONFIG_TEXT_LENGTH_MAX, false),
-      };
-    } catch {
-      return { kind: 'file', path: resolved };
-    }
+    // Read once, bounded, by resolveConfig: a first read here that failed (too large) and a second there
+    // validated a pipe (/dev/stdin) from the bytes the first had left.
+    return { kind: 'file', path: path.resolve(cwd, uri.path), name: uri.path };
   }
   const name = `<--config #${uri.index + 1} yaml:>`;
   const m = NESTED_KEY_FORM.exec(uri.text.trim());
