@@ -92,10 +92,7 @@ export function resolveConfig(
     issues,
   });
   if (service !== undefined) warnUnused(service.pipelines, service.extensions, configured, issues);
-  if (service !== undefined) {
-    const used = new Set([...service.pipelines.values()].flatMap((p) => p.exporters));
-    duplicateWalDirectories(sections.get('exporter'), used, options.baseDir ?? process.cwd(), issues);
-  }
+  duplicateWalDirectories(sections.get('exporter'), options.baseDir ?? process.cwd(), issues);
 
   // A value whose expansion failed is reported once, not again by the checks that read it.
   // Also when the check reports at an ancestor (a pipeline) and locates at the failed value (its item).
@@ -235,14 +232,13 @@ function withUnsetVariables(errors: readonly RawIssue[], warnings: readonly RawI
  */
 function duplicateWalDirectories(
   exporters: ReadonlyMap<string, ResolvedComponent> | undefined,
-  used: ReadonlySet<string>,
   baseDir: string,
   issues: IssueList,
 ): void {
   const byDirectory = new Map<string, string>();
   for (const c of exporters?.values() ?? []) {
-    // Only exporters a pipeline uses are opened (Service.ts): a spare one is no conflict.
-    if (c.type !== 'audit_wal' || !used.has(c.id)) continue;
+    // Every configured exporter, used in a pipeline or not: `serve` starts them all (Service.build).
+    if (c.type !== 'audit_wal') continue;
     const directory = (c.config as { directory?: unknown } | undefined)?.directory;
     if (typeof directory !== 'string') continue;
     // As the exporter opens it (path.resolve against the base directory), symlinks resolved.

@@ -27,7 +27,7 @@
  * in JSON) is not written: `ProofTooLargeError` (INVALID_ARGUMENT, exit 1),
  * also when it would not even fit in a JavaScript string.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { OtelAuditError } from '../../errors.ts';
@@ -122,12 +122,14 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
   const dir = path.resolve(io.cwd, o.wal);
   checkDirectory(dir, o.wal);
   const log = (line: string): void => void io.stderr.write(`otel-audit: prove: ${line}\n`);
+  const realWal = realDirectory(dir);
   if (
     o.out !== undefined &&
-    isInside(realDirectory(dir), realDirectory(path.dirname(path.resolve(io.cwd, o.out))))
+    (isInside(realWal, realDirectory(path.resolve(io.cwd, o.out))) ||
+      isInside(realWal, realDirectory(path.dirname(path.resolve(io.cwd, o.out)))))
   ) {
     // prove only reads the WAL: its proof is never written over (or into) the directory it proves, by
-    // whatever path (symlinks resolved).
+    // whatever path (symlinks resolved; the write itself never goes through a link: `writeNew`).
     log(`--out ${o.out} is inside the WAL directory ${o.wal}; write the proof elsewhere`);
     return EXIT.USAGE;
   }
@@ -201,7 +203,7 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
     io.stdout.write(text);
     log(said);
   } else {
-    writeFileSync(path.resolve(io.cwd, o.out), text);
+    writeNew(path.resolve(io.cwd, o.out), text);
     log(`${said} → ${o.out}`);
   }
   return EXIT.OK;
@@ -247,4 +249,20 @@ function checkDirectory(dir: string, given: string): void {
 function isInside(outer: string, inner: string): boolean {
   const rel = path.relative(outer, inner);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/**
+ * Writes `text` as the file `out` without writing through whatever is there: a new file in the same
+ * directory (exclusive create), renamed over `out`. A symlink or hard link at `out` (to a WAL segment,
+ * say) is replaced as a directory entry; what it pointed to is left as it was.
+ */
+function writeNew(out: string, text: string): void {
+  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.${Date.now()}.tmp`);
+  writeFileSync(tmp, text, { flag: 'wx' });
+  try {
+    renameSync(tmp, out);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
