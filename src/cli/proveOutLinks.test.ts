@@ -1,133 +1,96 @@
 /**
- * prove --out never writes into the WAL it proves (from a third review, 2026-11-27; each case failed
- * before): a symlink or a hard link at the out name to a WAL file, a dangling symlink into the WAL, and
- * --out naming the WAL directory itself.
+ * prove --out never writes into the WAL it proves (from the reviews of 2026-11-27; each case failed before
+ * its fix): a symlink or hard link at the out name to a WAL file, a dangling symlink into the WAL, a
+ * directory reached through a symlink, a name starting with "..", and --out naming the WAL directory itself.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../integrity/sign/generateKeyPair.ts';
+import { writeChainedWal } from '../integrity/proof/testutil/chainedWal.ts';
+import { runCli } from './testutil/runCli.ts';
 
-async function chainedWal(dir: string, wal: string): Promise<void> {
-  const { writeChainedWal } = await import('../integrity/proof/testutil/chainedWal.ts');
-  const { generateKeyPair } = await import('../integrity/sign/generateKeyPair.ts');
-  const keyFile = path.join(dir, 'signing.pem');
-  fs.writeFileSync(keyFile, generateKeyPair('EdDSA').privateKeyPem);
-  await writeChainedWal({
-    walDir: wal,
-    privateKeyFile: keyFile,
-    streamId: 'review3',
-    checkpointEveryRecords: 1,
-    runs: [3],
-  });
-}
-
+/** Every file of the WAL directory, by name, with its bytes. */
 function snapshot(wal: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of fs.readdirSync(wal).sort()) {
     const p = path.join(wal, f);
-    if (fs.statSync(p).isFile()) out[f] = fs.readFileSync(p).toString('base64');
+    out[f] = fs.statSync(p).isFile() ? fs.readFileSync(p).toString('base64') : '(dir)';
   }
   return out;
 }
 
+/** A signed, chained WAL of 3 records in `<tmp>/wal`; `body` runs with it; the WAL must be unchanged after. */
+async function withChainedWal(body: (dir: string, wal: string) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-audit-prove-out-'));
+  try {
+    const wal = path.join(dir, 'wal');
+    const keyFile = path.join(dir, 'signing.pem');
+    fs.writeFileSync(keyFile, generateKeyPair('EdDSA').privateKeyPem);
+    await writeChainedWal({
+      walDir: wal,
+      privateKeyFile: keyFile,
+      streamId: 's',
+      checkpointEveryRecords: 1,
+      runs: [3],
+    });
+    const before = snapshot(wal);
+    await body(dir, wal);
+    expect(snapshot(wal)).toEqual(before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const prove = (wal: string, out: string, cwd: string) =>
+  runCli(['prove', '--wal', wal, '--seq', '1', '--out', out], { cwd });
+
 describe('prove --out', () => {
-  it('a symlink outside the WAL pointing at a WAL file: the WAL file is overwritten', async () => {
-    const { runCli } = await import('./testutil/runCli.ts');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review3-prove-'));
-    try {
-      const wal = path.join(dir, 'wal');
-      await chainedWal(dir, wal);
-      const before = snapshot(wal);
-      const victim = Object.keys(before).find((f) => before[f] !== '') as string;
+  it('a symlink at the out name to a WAL file is refused (it overwrote the segment)', () =>
+    withChainedWal(async (dir, wal) => {
+      const victim = fs.readdirSync(wal).find((f) => f.endsWith('.wal')) as string;
       fs.symlinkSync(path.join(wal, victim), path.join(dir, 'proof.json'));
-      const r = await runCli(['prove', '--wal', wal, '--seq', '1', '--out', 'proof.json'], { cwd: dir });
-      const after = snapshot(wal);
-      console.log(
-        `review3: symlink --out: exit ${r.code}; ${victim} changed: ${after[victim] !== before[victim]}`,
-      );
-      expect(after).toEqual(before);
-      expect(r.code).toBe(2);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      expect((await prove(wal, 'proof.json', dir)).code).toBe(2);
+    }));
 
-  it('a hard link outside the WAL to a WAL file: the WAL file is overwritten', async () => {
-    const { runCli } = await import('./testutil/runCli.ts');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review3-prove-'));
-    try {
-      const wal = path.join(dir, 'wal');
-      await chainedWal(dir, wal);
-      const before = snapshot(wal);
-      const victim = Object.keys(before).find((f) => before[f] !== '') as string;
+  it('a hard link at the out name to a WAL file is replaced, not written through', () =>
+    withChainedWal(async (dir, wal) => {
+      const victim = fs.readdirSync(wal).find((f) => f.endsWith('.wal')) as string;
       fs.linkSync(path.join(wal, victim), path.join(dir, 'proof.json'));
-      const r = await runCli(['prove', '--wal', wal, '--seq', '1', '--out', 'proof.json'], { cwd: dir });
-      const after = snapshot(wal);
-      console.log(
-        `review3: hardlink --out: exit ${r.code}; ${victim} changed: ${after[victim] !== before[victim]}`,
-      );
-      expect(after).toEqual(before);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      expect((await prove(wal, 'proof.json', dir)).code).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'proof.json'), 'utf8')).toContain('"inclusion');
+    }));
 
-  it('--out equal to the WAL directory (relative, and "."): refused up front as before (exit 2)', async () => {
-    const { runCli } = await import('./testutil/runCli.ts');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review3-prove-'));
-    try {
-      const wal = path.join(dir, 'wal');
-      await chainedWal(dir, wal);
-      const before = snapshot(wal);
-      const a = await runCli(['prove', '--wal', 'wal', '--seq', '1', '--out', 'wal'], { cwd: dir });
-      const b = await runCli(['prove', '--wal', '.', '--seq', '1', '--out', '.'], { cwd: wal });
-      console.log(`review3: --out wal: exit ${a.code}: ${a.stderr.trim()}`);
-      console.log(`review3: --out . : exit ${b.code}: ${b.stderr.trim()}`);
-      expect(snapshot(wal)).toEqual(before);
-      expect([a.code, b.code]).toEqual([2, 2]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('--out in a directory that does not exist (outside the WAL): a clear error, WAL untouched', async () => {
-    const { runCli } = await import('./testutil/runCli.ts');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review3-prove-'));
-    try {
-      const wal = path.join(dir, 'wal');
-      await chainedWal(dir, wal);
-      const before = snapshot(wal);
-      const r = await runCli(['prove', '--wal', 'wal', '--seq', '1', '--out', 'no/such/p.json'], {
-        cwd: dir,
-      });
-      const inWal = await runCli(['prove', '--wal', 'wal', '--seq', '1', '--out', 'wal/no/p.json'], {
-        cwd: dir,
-      });
-      console.log(`review3: missing out dir: exit ${r.code}: ${r.stderr.trim()}`);
-      console.log(`review3: missing dir inside WAL: exit ${inWal.code}: ${inWal.stderr.trim()}`);
-      expect(snapshot(wal)).toEqual(before);
-      expect(inWal.code).toBe(2);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-  it('a dangling symlink outside the WAL naming a new file inside it: the file is created in the WAL', async () => {
-    const { runCli } = await import('./testutil/runCli.ts');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review3-prove-'));
-    try {
-      const wal = path.join(dir, 'wal');
-      await chainedWal(dir, wal);
-      const before = fs.readdirSync(wal).sort();
+  it('a dangling symlink naming a new file inside the WAL is replaced, nothing created there (it was)', () =>
+    withChainedWal(async (dir, wal) => {
       fs.symlinkSync(path.join(wal, 'planted.json'), path.join(dir, 'proof.json'));
-      const r = await runCli(['prove', '--wal', wal, '--seq', '1', '--out', 'proof.json'], { cwd: dir });
-      const after = fs.readdirSync(wal).sort();
-      console.log(
-        `review3: dangling symlink --out: exit ${r.code}; WAL entries added: ${after.filter((f) => !before.includes(f)).join(',')}`,
-      );
-      expect(after).toEqual(before);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      expect((await prove(wal, 'proof.json', dir)).code).toBe(0);
+      expect(fs.lstatSync(path.join(dir, 'proof.json')).isFile()).toBe(true);
+    }));
+
+  it('a directory reaching the WAL through a symlink is refused', () =>
+    withChainedWal(async (dir, wal) => {
+      fs.symlinkSync(wal, path.join(dir, 'link'));
+      expect((await prove(wal, path.join(dir, 'link', 'proof.json'), dir)).code).toBe(2);
+    }));
+
+  it('a file whose name starts with ".." inside the WAL is refused like any other path inside it', () =>
+    withChainedWal(async (dir, wal) => {
+      expect((await prove(wal, path.join(wal, '..proof.json'), dir)).code).toBe(2);
+    }));
+
+  it('--out naming the WAL directory itself (relative, and ".") is refused up front (exit 2)', () =>
+    withChainedWal(async (dir, wal) => {
+      expect((await prove('wal', 'wal', dir)).code).toBe(2);
+      expect((await prove('.', '.', wal)).code).toBe(2);
+    }));
+
+  it('--out in a directory that does not exist: inside the WAL refused (2); outside a clear failure', () =>
+    withChainedWal(async (dir) => {
+      expect((await prove('wal', 'wal/no/p.json', dir)).code).toBe(2);
+      const outside = await prove('wal', 'no/such/p.json', dir);
+      expect(outside.code).toBe(4);
+      expect(outside.stderr).toContain('ENOENT');
+    }));
 });
