@@ -112,3 +112,22 @@ describe('prove --out', () => {
     expect(r.stderr).toContain('inside the WAL directory');
   });
 });
+
+describe('verify of a directory holding no WAL frames', () => {
+  it('is "nothing verified", exit 1 (it printed "result: intact", exit 0: a mistyped --wal passed)', async () => {
+    const r = await runCli(['verify', '--wal', tempDir()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('result: NOTHING VERIFIED (no WAL frames)');
+    expect(r.stdout).not.toContain('result: intact');
+    expect(r.stderr).toContain('--allow-empty');
+    const json = await runCli(['verify', '--wal', tempDir(), '--json']);
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { nothingVerified: boolean }).nothingVerified).toBe(true);
+  });
+
+  it('is intact with --allow-empty (exit 0), as before', async () => {
+    const r = await runCli(['verify', '--wal', tempDir(), '--allow-empty']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('result: intact');
+  });
+});

@@ -44,6 +44,8 @@ export interface VerifyCommandOptions {
   readonly json?: boolean;
   readonly issuesMax: number;
   readonly progress?: boolean;
+  /** Accept a WAL without a single frame as intact (exit 0); by default that is "nothing verified", exit 1. */
+  readonly allowEmpty?: boolean;
   /** Worker threads hashing records; 0 = none (verify in the main thread). */
   readonly jobs?: number;
   /** Protobuf elements one record may decode into; beyond it the record is reported unverifiable. */
@@ -132,6 +134,10 @@ export function addVerifyCommand(parent: Command, context: CommandContext): void
     .option('--issues-max <n>', 'list at most n issues', parseCount, VERIFY_ISSUES_MAX_DEFAULT)
     .option('--progress', 'report the frame count on stderr every 2 s (default when stderr is a terminal)')
     .option(
+      '--allow-empty',
+      'a WAL without a single frame is intact (exit 0); without it that is "nothing verified" (exit 1): a mistyped directory must not pass',
+    )
+    .option(
       '--jobs <n>',
       `worker threads that decode and hash records (default: the CPUs, at most 8; 0: none, verify in one thread; at most ${WORKERS_MAX})`,
       parseJobs,
@@ -175,17 +181,28 @@ export async function runVerify(o: VerifyCommandOptions, io: CliIo): Promise<Exi
     ...(published === undefined ? {} : { publishedDir: published }),
   });
   progress?.done(report.frames);
-  if (report.frames === 0) io.stderr.write(`otel-audit: verify: notice: no WAL frames in ${o.wal}\n`);
+  // A directory without a single frame (a mistyped --wal, the parent of the WAL) proves nothing: an
+  // audit job must not pass on it unless told the WAL may be empty.
+  // (Damage found all the same, e.g. published checkpoints the empty WAL does not hold, is reported as damage.)
+  const nothingVerified = report.frames === 0 && report.firstIssue === undefined && o.allowEmpty !== true;
+  if (report.frames === 0 && !nothingVerified)
+    io.stderr.write(`otel-audit: verify: notice: no WAL frames in ${o.wal}\n`);
   if (o.json === true) {
     // Every field present: what is unknown (a first issue, a WAL seq) is null.
     const json = JSON.stringify(
-      { wal: dir, trustedKeys: keys.keyIds(), ...report },
+      { wal: dir, trustedKeys: keys.keyIds(), ...report, nothingVerified },
       (_, v: unknown) => v ?? null,
       2,
     );
     io.stdout.write(`${json}\n`);
   } else {
-    io.stdout.write(formatReport(dir, keys, report));
+    io.stdout.write(formatReport(dir, keys, report, nothingVerified));
+  }
+  if (nothingVerified) {
+    io.stderr.write(
+      `otel-audit: verify: no WAL frames in ${o.wal}: nothing verified (--allow-empty accepts an empty WAL)\n`,
+    );
+    return EXIT.INVALID;
   }
   if (report.ok) return EXIT.OK;
   if (report.firstIssue !== undefined) return EXIT.DAMAGE;
@@ -226,7 +243,7 @@ function readKeyText(file: string): string {
   }
 }
 
-function formatReport(dir: string, keys: KeyRing, r: VerifyReport): string {
+function formatReport(dir: string, keys: KeyRing, r: VerifyReport, nothingVerified: boolean): string {
   const lines = [
     `WAL ${dir}: ${r.frames} frames, ${r.records} records (${r.unchainedRecords} unchained); ${keys.size} trusted ${keys.size === 1 ? 'key' : 'keys'}`,
   ];
@@ -251,11 +268,13 @@ function formatReport(dir: string, keys: KeyRing, r: VerifyReport): string {
     for (const w of r.warnings) lines.push(`  ${w}`);
   }
   lines.push(
-    r.ok
-      ? 'result: intact'
-      : first === undefined
-        ? 'result: NOT VERIFIED (signatures not checked)'
-        : `result: DAMAGED (${r.issues.length + r.issuesOmitted} ${r.issues.length + r.issuesOmitted === 1 ? 'issue' : 'issues'})`,
+    nothingVerified
+      ? 'result: NOTHING VERIFIED (no WAL frames)'
+      : r.ok
+        ? 'result: intact'
+        : first === undefined
+          ? 'result: NOT VERIFIED (signatures not checked)'
+          : `result: DAMAGED (${r.issues.length + r.issuesOmitted} ${r.issues.length + r.issuesOmitted === 1 ? 'issue' : 'issues'})`,
   );
   return `${lines.join('\n')}\n`;
 }
