@@ -6,32 +6,23 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { openWalReadOnly } from './readOnly.ts';
+import { SEALED_WAL_RECORDS, writeSealedWal } from './testutil/sealedWalCopies.ts';
 import { makeTempDir } from './testutil/tmpdir.ts';
 import { Wal } from './Wal.ts';
 
 const tmp = makeTempDir('otel-audit-negative-times-');
 afterAll(() => tmp.cleanup());
 
+/** The sealed test WAL (testutil/sealedWalCopies.ts: SEALED_WAL_RECORDS records, one second apart from `baseNs`). */
 async function walAt(name: string, baseNs: bigint): Promise<string> {
   const dir = `${tmp.dir}/${name}`;
-  let i = 0;
-  const wal = Wal.open({
-    dir,
-    syncPolicy: 'none',
-    preallocate: 'off',
-    segmentBytesMax: 4096,
-    payloadBytesMax: 1024,
-    indexIntervalBytes: 512,
-    clock: () => baseNs + BigInt(i) * 1_000_000_000n,
-  });
-  for (i = 1; i <= 40; i++) await wal.append(Buffer.alloc(100, i));
-  await wal.close();
+  await writeSealedWal(dir, baseNs);
   return dir;
 }
 
 describe('frames with negative times', () => {
   it.each([
-    ['all negative', -50_000_000_000n],
+    ['all negative', -(BigInt(SEALED_WAL_RECORDS) + 30n) * 1_000_000_000n],
     ['negative, then positive', -20_000_000_000n],
     ['(control) positive', 1_000_000_000n],
   ])('%s: every segment reads whole and by time range, no damage', async (name, baseNs) => {
@@ -42,7 +33,7 @@ describe('frames with negative times', () => {
       expect(
         [...reader.records()].map((r) => r.seq),
         verify,
-      ).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
+      ).toEqual(Array.from({ length: SEALED_WAL_RECORDS }, (_, k) => k + 1));
       const damage: string[] = [];
       const from = baseNs + 10_000_000_000n;
       const ranged = [...reader.records({ fromTimeUnixNano: from, onDamage: (d) => damage.push(d.reason) })];
@@ -50,7 +41,7 @@ describe('frames with negative times', () => {
       expect(
         ranged.map((r) => r.seq),
         verify,
-      ).toEqual(Array.from({ length: 31 }, (_, k) => k + 10));
+      ).toEqual(Array.from({ length: SEALED_WAL_RECORDS - 9 }, (_, k) => k + 10));
     }
     const reopened = Wal.open({
       dir,

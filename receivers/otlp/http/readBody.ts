@@ -26,12 +26,28 @@ export class UnsupportedEncodingError extends OtelAuditError {
   }
 }
 
-function decompressor(encoding: string): Transform | undefined {
+/** Whether `encoding` names a compression (true) or none (false); an unsupported one throws. */
+function isCompressed(encoding: string): boolean {
   switch (encoding) {
     case '':
     case 'identity':
     case 'none':
-      return undefined;
+      return false;
+    case 'gzip':
+    case 'x-gzip':
+    case 'deflate':
+    case 'zlib':
+    case 'br':
+    case 'zstd':
+      return true;
+    default:
+      throw new UnsupportedEncodingError(encoding);
+  }
+}
+
+/** The decompressor of a compressed `encoding` (`isCompressed`). */
+function decompressor(encoding: string): Transform {
+  switch (encoding) {
     case 'gzip':
     case 'x-gzip':
       return zlib.createGunzip();
@@ -40,10 +56,8 @@ function decompressor(encoding: string): Transform | undefined {
       return zlib.createInflate();
     case 'br':
       return zlib.createBrotliDecompress();
-    case 'zstd':
-      return zlib.createZstdDecompress();
     default:
-      throw new UnsupportedEncodingError(encoding);
+      return zlib.createZstdDecompress();
   }
 }
 
@@ -67,10 +81,9 @@ export function readBody(req: IncomingMessage, limitBytes: number, readTimeoutMs
   const encoding = String(req.headers['content-encoding'] ?? '')
     .trim()
     .toLowerCase();
-  // Checked before anything is read: an unknown encoding is refused at once.
-  const probe = decompressor(encoding);
-  probe?.destroy();
-  const compressed = probe !== undefined;
+  // Checked before anything is read: an unknown encoding is refused at once (without making, and
+  // dropping, a decompressor per request: zstd's and brotli's allocate their windows).
+  const compressed = isCompressed(encoding);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes)
     return Promise.reject(new BodyTooLargeError(limitBytes));

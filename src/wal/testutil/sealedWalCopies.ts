@@ -16,8 +16,11 @@ export const SEALED_WAL_PAYLOAD_BYTES = 300;
 /** Record i's frame time: T0 + i seconds. */
 export const SEALED_WAL_T0 = 1_795_687_200_000_000_000n;
 
-/** Writes the WAL to `dir`; returns its segment file names, oldest first. */
-export async function writeSealedWal(dir: string): Promise<string[]> {
+/**
+ * Writes the WAL to `dir` (record k, from 1, at `t0` + k seconds); returns its segment file names, oldest
+ * first.
+ */
+export async function writeSealedWal(dir: string, t0: bigint = SEALED_WAL_T0): Promise<string[]> {
   let i = 0;
   const wal = Wal.open({
     dir,
@@ -26,7 +29,7 @@ export async function writeSealedWal(dir: string): Promise<string[]> {
     segmentBytesMax: 4096,
     payloadBytesMax: 1024,
     indexIntervalBytes: 512,
-    clock: () => SEALED_WAL_T0 + BigInt(i) * 1_000_000_000n,
+    clock: () => t0 + BigInt(i) * 1_000_000_000n,
   });
   for (i = 1; i <= SEALED_WAL_RECORDS; i++) await wal.append(Buffer.alloc(SEALED_WAL_PAYLOAD_BYTES, i));
   await wal.close();
