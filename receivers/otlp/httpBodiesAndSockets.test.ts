@@ -7,31 +7,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { zstdCompressSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogBatch, LogsConsumer } from '../../src/pipeline/consumer.ts';
+import { describe, expect, it } from 'vitest';
 import { ZSTD_FRAMES_MAX } from './http/readBody.ts';
 import { encodeOtlpLogsProtobuf } from '../../src/otlp/protobufCodec.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
-import { otlpConfigSchema } from './config.ts';
-import { OtlpReceiver } from './OtlpReceiver.ts';
-
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-function receiverWith(http: unknown, next: LogsConsumer): OtlpReceiver {
-  return new OtlpReceiver(
-    { id: 'otlp', baseDir: process.cwd(), logger: silent },
-    otlpConfigSchema.parse({ protocols: { http } }),
-    next,
-  );
-}
+import { httpReceiver, recordingHttpReceiver } from './testing/loopbackReceiver.ts';
 
 describe('zstd bodies of many frames', () => {
-  const seen: LogBatch[] = [];
-  const receiver = receiverWith(
-    { endpoint: '127.0.0.1:0' },
-    { consumeLogs: (b) => Promise.resolve(void seen.push(b)) },
-  );
-  beforeAll(() => receiver.start());
-  afterAll(() => receiver.shutdown(2_000));
+  const { receiver, seen } = recordingHttpReceiver({ endpoint: '127.0.0.1:0' });
   it('100k empty skippable frames (800 KB on the wire) are stepped over: the record after them is stored', async () => {
     const skip = Buffer.alloc(8);
     skip.writeUInt32LE(0x184d2a50, 0);
@@ -95,7 +78,7 @@ s.listen({ path: process.argv[1], backlog: 1 }, () => {
         c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? String(e)));
       });
     }
-    const receiver = receiverWith(
+    const receiver = httpReceiver(
       { endpoint: sock, transport: 'unix' },
       { consumeLogs: () => Promise.resolve() },
     );

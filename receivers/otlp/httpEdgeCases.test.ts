@@ -9,21 +9,11 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { gzipSync, zstdCompressSync, brotliCompressSync, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogBatch, LogsConsumer } from '../../src/pipeline/consumer.ts';
+import type { LogBatch } from '../../src/pipeline/consumer.ts';
 import { encodeOtlpLogsProtobuf } from '../../src/otlp/protobufCodec.ts';
 import { createAuditRecord } from '../../src/record/AuditRecord.ts';
 import { otlpConfigSchema } from './config.ts';
-import { OtlpReceiver } from './OtlpReceiver.ts';
-
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-function receiverWith(http: unknown, next: LogsConsumer): OtlpReceiver {
-  return new OtlpReceiver(
-    { id: 'otlp', baseDir: process.cwd(), logger: silent },
-    otlpConfigSchema.parse({ protocols: { http } }),
-    next,
-  );
-}
+import { httpReceiver, recordingHttpReceiver } from './testing/loopbackReceiver.ts';
 
 function hostPort(endpoint: string | undefined): { host: string; port: number } {
   const i = (endpoint ?? '').lastIndexOf(':');
@@ -75,13 +65,10 @@ function streamPost(
 }
 
 describe('oversized bodies still being sent', () => {
-  const seen: LogBatch[] = [];
-  const receiver = receiverWith(
-    { endpoint: '127.0.0.1:0', max_request_body_size: 65_536 },
-    { consumeLogs: (b) => Promise.resolve(void seen.push(b)) },
-  );
-  beforeAll(() => receiver.start());
-  afterAll(() => receiver.shutdown(2_000));
+  const { receiver } = recordingHttpReceiver({
+    endpoint: '127.0.0.1:0',
+    max_request_body_size: 65_536,
+  });
 
   it('a 16 MiB body over a 64 KiB limit gets its 413, not a connection reset (10 tries)', async () => {
     const ep = hostPort(receiver.endpoints.http);
@@ -96,7 +83,7 @@ describe('oversized bodies still being sent', () => {
 });
 
 describe('oversized compressed / chunked bodies still being sent', () => {
-  const receiver = receiverWith(
+  const receiver = httpReceiver(
     { endpoint: '127.0.0.1:0', max_request_body_size: 65_536 },
     { consumeLogs: () => Promise.resolve() },
   );
@@ -153,7 +140,7 @@ describe('oversized compressed / chunked bodies still being sent', () => {
 
 describe('read_timeout is not enforced once shutdown has begun', () => {
   it('a stalled body is cut by read_timeout (600 ms) during the drain, not held until the shutdown deadline', async () => {
-    const receiver = receiverWith(
+    const receiver = httpReceiver(
       { endpoint: '127.0.0.1:0', read_timeout: '600ms' },
       { consumeLogs: () => Promise.resolve() },
     );
@@ -178,13 +165,10 @@ describe('read_timeout is not enforced once shutdown has begun', () => {
 });
 
 describe('encodings and bombs', () => {
-  const seen: LogBatch[] = [];
-  const receiver = receiverWith(
-    { endpoint: '127.0.0.1:0', max_request_body_size: 65_536 },
-    { consumeLogs: (b) => Promise.resolve(void seen.push(b)) },
-  );
-  beforeAll(() => receiver.start());
-  afterAll(() => receiver.shutdown(2_000));
+  const { receiver } = recordingHttpReceiver({
+    endpoint: '127.0.0.1:0',
+    max_request_body_size: 65_536,
+  });
   const post = async (body: Uint8Array, headers: Record<string, string>) => {
     const res = await fetch(`http://${receiver.endpoints.http ?? ''}/v1/logs`, {
       method: 'POST',
@@ -301,7 +285,7 @@ describe('decoder errors all map to 400 (never 503 = retried for ever)', () => {
 
 describe('JSON edge cases, statuses, identity over HTTP', () => {
   const seen: LogBatch[] = [];
-  const receiver = receiverWith(
+  const receiver = httpReceiver(
     {
       endpoint: '127.0.0.1:0',
       cors: { allowed_origins: ['https://*.example.com'], allowed_headers: ['Authorization'], max_age: 60 },
@@ -474,13 +458,7 @@ describe('JSON edge cases, statuses, identity over HTTP', () => {
 });
 
 describe('int64 as JSON numbers (raw text)', () => {
-  const seen: LogBatch[] = [];
-  const receiver = receiverWith(
-    { endpoint: '127.0.0.1:0' },
-    { consumeLogs: (b) => Promise.resolve(void seen.push(b)) },
-  );
-  beforeAll(() => receiver.start());
-  afterAll(() => receiver.shutdown(2_000));
+  const { receiver, seen } = recordingHttpReceiver({ endpoint: '127.0.0.1:0' });
   it('keeps 9223372036854775807 and 1700000000000000001 exact', async () => {
     const text =
       '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":1700000000000000001,"body":{"intValue":9223372036854775807},"attributes":[{"key":"n","value":{"intValue":-9223372036854775808}},{"key":"d","value":{"doubleValue":12345678901234567890}}]}]}]}]}';
@@ -505,7 +483,7 @@ describe('transport unix deletes whatever file is at the endpoint path', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-unix-'));
     const precious = path.join(dir, 'precious.seg');
     fs.writeFileSync(precious, 'acknowledged audit records');
-    const receiver = receiverWith(
+    const receiver = httpReceiver(
       { endpoint: precious, transport: 'unix' },
       { consumeLogs: () => Promise.resolve() },
     );
@@ -642,7 +620,7 @@ describe('backpressure, shutdown, slow pipeline, address', () => {
   it('slow pipeline longer than read_timeout still gets 200; 503 Retry-After 1 + Connection: close over max_concurrent_requests', async () => {
     const release: Array<() => void> = [];
     const seen: LogBatch[] = [];
-    const receiver = receiverWith(
+    const receiver = httpReceiver(
       { endpoint: '127.0.0.1:0', read_timeout: '500ms', max_concurrent_requests: 1 },
       {
         consumeLogs: (b) =>
@@ -701,7 +679,7 @@ describe('backpressure, shutdown, slow pipeline, address', () => {
 });
 
 describe('early refusals with a body still in flight', () => {
-  const receiver = receiverWith(
+  const receiver = httpReceiver(
     { endpoint: '127.0.0.1:0', max_request_body_size: 1_048_576 },
     { consumeLogs: () => Promise.resolve() },
   );
@@ -757,13 +735,7 @@ describe('early refusals with a body still in flight', () => {
 });
 
 describe('trailing bytes after the compressed stream', () => {
-  const seen: LogBatch[] = [];
-  const receiver = receiverWith(
-    { endpoint: '127.0.0.1:0' },
-    { consumeLogs: (b) => Promise.resolve(void seen.push(b)) },
-  );
-  beforeAll(() => receiver.start());
-  afterAll(() => receiver.shutdown(2_000));
+  const { receiver, seen } = recordingHttpReceiver({ endpoint: '127.0.0.1:0' });
   it('gzip/deflate/zstd/br member followed by more bytes', async () => {
     for (const [enc, f] of [
       ['gzip', gzipSync],
@@ -800,13 +772,7 @@ describe('trailing bytes after the compressed stream', () => {
 });
 
 describe('zstd bodies of several frames — records after the first frame are dropped, yet answered 200', () => {
-  const seen: LogBatch[] = [];
-  const receiver = receiverWith(
-    { endpoint: '127.0.0.1:0' },
-    { consumeLogs: (b) => Promise.resolve(void seen.push(b)) },
-  );
-  beforeAll(() => receiver.start());
-  afterAll(() => receiver.shutdown(2_000));
+  const { receiver, seen } = recordingHttpReceiver({ endpoint: '127.0.0.1:0' });
   it('a request split over two zstd frames (RFC 8878 §3.1; `zstd -d` and the Collector decode both) is stored whole or refused', async () => {
     // One ExportLogsServiceRequest of two ResourceLogs; a protobuf message may be split anywhere, here
     // between its two top-level fields, each compressed as its own frame (pzstd, a per-flush frame writer).
@@ -846,7 +812,7 @@ describe('zstd bodies of several frames — records after the first frame are dr
 
 describe('a connection that sends nothing', () => {
   it('is closed after read_header_timeout (plain HTTP)', async () => {
-    const receiver = receiverWith(
+    const receiver = httpReceiver(
       { endpoint: '127.0.0.1:0', read_timeout: '800ms', read_header_timeout: '400ms' },
       { consumeLogs: () => Promise.resolve() },
     );
@@ -874,7 +840,7 @@ describe("HTTPS connections that never finish the TLS handshake are held for Nod
     const { makeCerts } = await import('../../test/helpers/certs.ts');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-tls-'));
     const certs = makeCerts(dir);
-    const receiver = receiverWith(
+    const receiver = httpReceiver(
       {
         endpoint: '127.0.0.1:0',
         read_timeout: '800ms',
@@ -935,7 +901,7 @@ describe('the 503 for an exception in the handler is always JSON', () => {
 describe('audit.client.address on a dual-stack listener', () => {
   it('records the IPv4 peer as 127.0.0.1 (docs/receiver.md §3), not its IPv4-mapped IPv6 form', async () => {
     const seen: LogBatch[] = [];
-    const receiver = receiverWith(
+    const receiver = httpReceiver(
       { endpoint: '[::]:0' },
       { consumeLogs: (b) => Promise.resolve(void seen.push(b)) },
     );
@@ -961,7 +927,7 @@ describe('HTTPS shutdown waits past its deadline for a connection still in its T
       const { makeCerts } = await import('../../test/helpers/certs.ts');
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-tls-'));
       const certs = makeCerts(dir);
-      const receiver = receiverWith(
+      const receiver = httpReceiver(
         {
           endpoint: '127.0.0.1:0',
           ...(secure ? { tls: { cert_file: certs.serverCert, key_file: certs.serverKey } } : {}),
@@ -993,7 +959,7 @@ describe('HTTPS shutdown waits past its deadline for a connection still in its T
 
 describe('Content-Length lies', () => {
   const seen: LogBatch[] = [];
-  const receiver = receiverWith(
+  const receiver = httpReceiver(
     { endpoint: '127.0.0.1:0', max_concurrent_requests: 1 },
     { consumeLogs: (b) => Promise.resolve(void seen.push(b)) },
   );
