@@ -39,6 +39,7 @@ export function walOptionsFrom(
     dir: path.resolve(baseDir, config.directory),
     syncPolicy: config.sync_policy,
     commitDelayMs: config.commit_delay_ms,
+    commitsInFlightMax: config.commits_in_flight_max,
     segmentBytesMax: config.segment_bytes_max,
     payloadBytesMax: config.payload_bytes_max,
     queueRecordsMax: config.queue_records_max,

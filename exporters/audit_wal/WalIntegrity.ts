@@ -173,8 +173,9 @@ export class WalIntegrity {
     wal.setSequencer({
       snapshot: () => sequencer.snapshot(),
       restore: (state) => sequencer.restore(state),
-      // Taken here, not when an appender is told: by then the next batch (and its checkpoints) may be built.
-      durable: () => this.durableCheckpoints.push(...sequencer.takeBuilt()),
+      // Taken here, not when an appender is told; only those built before the commits still in flight
+      // (the WAL writes the next commit while one syncs: its checkpoints are not durable yet).
+      durable: (pending) => this.durableCheckpoints.push(...sequencer.takeBuilt(pending)),
     });
     this.logger.info(
       `${this.id}: chain ${streamId} at ${recovered.chain.size} records (replayed ${recovered.replayed}); checkpoints ${this.signer.algorithm === 'none' ? 'unsigned' : `signed ${this.signer.algorithm} ${this.signer.keyId}`}`,

@@ -16,6 +16,7 @@ export const auditWalConfigSchema = z
     directory: z.string().min(1),
     sync_policy: z.enum(['fdatasync', 'fsync', 'none']),
     commit_delay_ms: z.number().int().min(0).max(10_000),
+    commits_in_flight_max: z.number().int().min(1).max(2),
     segment_bytes_max: z
       .number()
       .int()
@@ -73,6 +74,7 @@ export function createDefaultAuditWalConfig(): AuditWalConfig {
     directory: './otel-audit-data',
     sync_policy: WAL_DEFAULTS.syncPolicy,
     commit_delay_ms: WAL_DEFAULTS.commitDelayMs,
+    commits_in_flight_max: WAL_DEFAULTS.commitsInFlightMax,
     segment_bytes_max: WAL_DEFAULTS.segmentBytesMax,
     payload_bytes_max: WAL_DEFAULTS.payloadBytesMax,
     queue_records_max: WAL_DEFAULTS.queueRecordsMax,

@@ -244,6 +244,7 @@ export class SegmentWriter {
   writeFramesAsync(
     batch: FrameBatch,
     firstSeq: number,
+    continuesWrite = false,
   ): { readonly file: FileHandle; readonly written: Promise<void> } | undefined {
     const a = this.active;
     if (a === undefined || this.writing !== undefined || a.file.writeAsync === undefined) return undefined;
@@ -263,7 +264,8 @@ export class SegmentWriter {
     if (n === 0 || a.pos + bytes > this.o.segmentBytesMax) return undefined;
     // A small write costs the calling thread less than the hand-off (NodeFileSystem: below ~128 KiB).
     if (bytes < (this.o.fs.writeAsyncBytesMin ?? 0)) return undefined;
-    this.stamp(a, batch, 0, n, firstSeq, true);
+    // `continuesWrite` as for `writeFrames`: a commit written while the previous one's sync is still running.
+    this.stamp(a, batch, 0, n, firstSeq, !continuesWrite);
     const chunks: Chunk[] = [];
     this.chunks(a, frames, 0, n, bytes, runs, (data, position) => chunks.push({ data, position }));
     const w: WriteInFlight = {

@@ -116,10 +116,11 @@ export interface WalSequencer {
   snapshot(): unknown;
   restore(state: unknown): void;
   /**
-   * Called when a batch is durable, before its appenders are told and before the next batch is built:
-   * whatever the sequencer has built so far is in the log (what it builds after this may still fail).
+   * Called when a batch is durable, before its appenders are told: whatever the sequencer had built when
+   * it took `pending` (the snapshot of the oldest batch still in flight, built meanwhile and not durable
+   * yet) is in the log — everything built so far when `pending` is undefined.
    */
-  durable?(): void;
+  durable?(pending: unknown): void;
 }
 
 type Queued = Buffer | { readonly deferred: DeferredRecord };
@@ -154,10 +155,19 @@ interface Blocked {
   readonly waiter: Waiter;
 }
 
-/** A group commit's write: its file (undefined: it failed), and `written` while it runs on the thread pool. */
-interface StartedWrite {
-  readonly file: FileHandle | undefined;
-  readonly written?: Promise<void>;
+/**
+ * A group commit with I/O in flight (`Wal.inFlight`, oldest first). Its write runs first (on the thread
+ * pool, or done already); its sync is issued once it is written and the oldest: syncs run one at a time,
+ * in order, so a commit is acknowledged only after every earlier one.
+ */
+interface InFlightCommit {
+  readonly batch: Batch;
+  /** The file its frames went to (undefined until its write has started). */
+  file: FileHandle | undefined;
+  /** Its frames are in the file (its write returned): it may be synced. */
+  written: boolean;
+  /** Set when its sync is issued. */
+  syncing: boolean;
 }
 
 interface Batch {
@@ -194,7 +204,8 @@ export class Wal {
     return this.blocked.length - this.blockedHead;
   }
   private flushing = false;
-  private syncInFlight = false;
+  /** Wakes the flush loop waiting for a commit to settle or for an append (`nextProgress`). */
+  private wakeLoop: (() => void) | undefined;
   /**
    * Files a sync has failed on. After a failed fsync the kernel may report
    * success to a later (or concurrent) sync of the same file although pages
@@ -202,8 +213,11 @@ export class Wal {
    * that is not yet acknowledged fails too, whatever its own sync returned.
    */
   private readonly syncFailedFiles = new WeakSet<FileHandle>();
-  /** The group-commit batch whose async sync is running, and its file. */
-  private inFlight: { batch: Batch; file: FileHandle } | undefined;
+  /**
+   * Group commits with I/O in flight, oldest first: at most `commitsInFlightMax` (one syncing, the next
+   * written meanwhile, as a strict append would be: see `commit`).
+   */
+  private inFlight: InFlightCommit[] = [];
   /** Batches failed before their own sync returned (a strict append's sync of the same file failed). */
   private readonly failedEarly = new WeakSet<Batch>();
   /** Set when the WAL cannot safely go on (a failed batch's segment could not be removed): reopen to recover. */
@@ -227,8 +241,12 @@ export class Wal {
   private counters = { refusedAppends: 0, failedBatches: 0, commits: 0 };
   /** Writes the high-water mark on the thread pool (undefined with `syncPolicy: none`: nothing is durable). */
   private readonly mark: HighWaterMarkKeeper | undefined;
-  /** A segment was created since the mark was last written (`addSegment`): write it when its commit is durable. */
-  private markDue = false;
+  /**
+   * A segment was created since the mark was last written (`addSegment`): its first seq; the mark is
+   * written when a commit up to it is durable (the one that created it: with two commits in flight the
+   * earlier one may complete first).
+   */
+  private markDueSeq: number | undefined;
   /**
    * The empty sealed segment recovery left as the newest (recover.ts: after an accepted loss below the
    * high-water mark, or in front of a damaged older segment), until a record after it is durable. The writer's
@@ -424,7 +442,7 @@ export class Wal {
     this.waiters.push({ frames: 1, bytes, resolve: (s) => (seq = s), reject: (e) => (refused = e) });
     const batch = this.takeQueued();
     if (refused) throw refused;
-    const file = this.writeBatch(batch);
+    const file = this.writeBatch(batch, this.inFlight.length > 0);
     if (file && this.options.syncPolicy !== 'none') {
       try {
         // Its own descriptor: the group commit's in-flight sync may consume a write-back error of this file.
@@ -458,12 +476,12 @@ export class Wal {
     }
     return new Promise<void>((resolve, reject) => {
       const marker: Waiter = { frames: 0, bytes: 0, resolve: () => resolve(), reject };
-      const inFlight = this.inFlight;
+      const newest = this.newestInFlight();
       if (this.blockedCount > 0) this.blocked.push({ frames: [], times: [], waiter: marker });
-      else if (this.waiters.length === 0 && inFlight && !this.failedEarly.has(inFlight.batch)) {
-        // Nothing queued: the last records are those of the batch being synced, so the marker shares its
-        // outcome (queued as a batch of its own, it would resolve even when that sync fails).
-        inFlight.batch.waiters.push(marker);
+      else if (this.waiters.length === 0 && newest !== undefined) {
+        // Nothing queued: the last records are those of the newest commit in flight, so the marker shares
+        // its outcome (queued as a batch of its own, it would resolve even when that commit fails).
+        newest.batch.waiters.push(marker);
       } else this.accept([], [], marker);
     });
   }
@@ -537,6 +555,9 @@ export class Wal {
     } catch {
       // the failed records' appenders were told; close goes on
     }
+    // A commit that failed before its I/O returned (its appenders were told) may still have its write or sync
+    // running: no file is closed under it.
+    while (this.inFlight.length > 0) await this.nextProgress();
     if (this.closed) return;
     this.closed = true;
     try {
@@ -718,7 +739,12 @@ export class Wal {
   }
 
   private scheduleFlush(): void {
-    if (this.flushing || this.flushScheduled) return;
+    // The running flush loop takes the new appends (while a commit syncs, as the next one: `flushLoop`).
+    if (this.flushing) {
+      this.wake();
+      return;
+    }
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
     const run = (): void => {
       this.flushTimer = undefined;
@@ -821,78 +847,189 @@ export class Wal {
     }
   }
 
+  /**
+   * The group commit. Takes everything queued as a batch, writes it (on the thread pool when it can) and
+   * syncs it; a batch is acknowledged when its sync returns. With `commitsInFlightMax` 2 the next batch is
+   * taken and written while the previous one's sync is still running (its sync is issued when that one
+   * returns: `startNextSync`), so a request does not wait for a whole write-and-sync before its own
+   * write starts. Both are then unsynced at once: the later one is written without BATCH_START (for
+   * recovery they are one write), and when the earlier one fails the later one fails first (`failLater`),
+   * so their numbers are given back in order.
+   */
   private async flushLoop(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      while (this.waiters.length > 0) {
+      for (;;) {
+        const max =
+          this.options.syncPolicy === 'none' || this.options.commitDelayMs > 0
+            ? 1
+            : this.options.commitsInFlightMax;
+        if (this.waiters.length === 0 || this.inFlight.length >= max) {
+          if (this.inFlight.length === 0) break;
+          await this.nextProgress();
+          continue;
+        }
         const preparation = this.writer.preparationToAwait(this.queuedBytes);
         if (preparation) await waitAtMost(preparation, PREPARATION_WAIT_MS_MAX);
         const batch = this.takeQueued();
         if (batch.frames.length === 0) {
-          this.completeBatch(batch);
+          // Flush markers (or a batch whose records could not be built, already rejected): they share the
+          // outcome of the newest commit in flight, if any.
+          const newest = this.newestInFlight();
+          if (newest !== undefined) newest.batch.waiters.push(...batch.waiters);
+          else this.completeBatch(batch);
           continue;
         }
-        // With a sync policy, the write goes to the thread pool when it can (`writeFramesAsync`): the
-        // event loop does not pay the write system call. Without one, the commit is acknowledged at once
-        // after its write, synchronously, as before.
-        const started: StartedWrite | undefined =
-          this.options.syncPolicy !== 'none' ? this.startWrite(batch) : { file: this.writeBatch(batch) };
-        const file = started?.file;
-        if (!file) continue;
-        if (this.options.syncPolicy !== 'none') {
-          // From here until the sync returns, the group commit has I/O in flight on `file`: strict appends
-          // write after it (without BATCH_START, after writing its bytes again if the write is still in
-          // flight), and no file is closed.
-          this.syncInFlight = true;
-          this.inFlight = { batch, file };
-          if (started?.written !== undefined && !(await this.awaitWrite(batch, started.written))) continue;
-          try {
-            await (this.options.syncPolicy === 'fsync' ? file.fsync() : file.datasync());
-            this.inFlight = undefined;
-            this.syncInFlight = false;
-            this.writer.closeRetired();
-            if (this.failedEarly.has(batch)) continue;
-            if (this.syncFailedFiles.has(file)) {
-              throw new WalSyncFailedError(
-                'another sync of this segment failed while this one was in flight',
-              );
-            }
-          } catch (err) {
-            this.inFlight = undefined;
-            this.syncFailedFiles.add(file);
-            this.syncInFlight = false;
-            if (this.failedEarly.has(batch)) continue;
-            // Even when a strict append's sync already covered it (`durableAlready`): nothing is acknowledged
-            // after its own sync failed (the disk may be gone: a power loss looks like this to the process).
-            this.failBatch(
-              batch,
-              new WalSyncFailedError('fdatasync failed; batch not acknowledged, segment abandoned', err),
-            );
-            continue;
-          }
+        if (this.options.syncPolicy === 'none') {
+          // Without a sync the commit is acknowledged at once after its write, synchronously.
+          if (this.writeBatch(batch) !== undefined) this.completeBatch(batch);
+          continue;
         }
-        this.completeBatch(batch);
+        await this.commit(batch);
       }
     } finally {
-      this.syncInFlight = false;
-      this.writer.closeRetired();
+      if (this.inFlight.length === 0) this.writer.closeRetired();
       this.flushing = false;
       if (this.waiters.length > 0) this.scheduleFlush();
     }
   }
 
   /**
-   * A group commit's write: on the thread pool when the writer can (the whole batch fits in the active
-   * segment), its file and `written` to await; else written synchronously as by `writeBatch`. Undefined
-   * when the batch was refused or failed (it is rejected).
+   * Writes a taken batch as a commit in flight (`flushLoop`), at once (its numbers were just given: nothing
+   * may be written before it); returns once its write is done or it failed. Written while an earlier commit
+   * is still in flight, it is written as a strict append is then (`continuesWrite`): on the thread pool when
+   * it fits in the active segment, else on this thread, rolling over if it must (the seal syncs the earlier
+   * commit's segment).
    */
-  private startWrite(batch: Batch): StartedWrite | undefined {
-    if (this.refused(batch)) return undefined;
-    const started = this.writer.writeFramesAsync(batch, batch.firstSeq);
-    if (started !== undefined) return started;
-    const file = this.writeBatch(batch);
-    return file === undefined ? undefined : { file };
+  private async commit(batch: Batch): Promise<void> {
+    const c: InFlightCommit = { batch, file: undefined, written: false, syncing: false };
+    // From here until its sync returns, the commit has I/O in flight: strict appends write after it (without
+    // BATCH_START, after writing its bytes again if its write is still in flight), and no file is closed.
+    this.inFlight.push(c);
+    const continuesWrite = this.inFlight.length > 1;
+    if (this.refused(batch)) {
+      this.dropInFlight(c);
+      return;
+    }
+    const started = this.writer.writeFramesAsync(batch, batch.firstSeq, continuesWrite);
+    if (started === undefined) {
+      const file = this.writeBatch(batch, continuesWrite);
+      if (file === undefined) {
+        this.dropInFlight(c);
+        // Its write failed and abandoned the segment: an earlier commit still syncing in it fails too.
+        this.failInFlightEarly();
+        this.startNextSync();
+        return;
+      }
+      c.file = file;
+    } else {
+      c.file = started.file;
+      if (!(await this.awaitWrite(c, started.written))) return;
+    }
+    c.written = true;
+    this.startNextSync();
+  }
+
+  /** Issues the sync of the oldest commit in flight once it is written; drops failed ones that need none. */
+  private startNextSync(): void {
+    for (;;) {
+      const c = this.inFlight[0];
+      if (c === undefined || c.syncing || !c.written) return;
+      if (this.failedEarly.has(c.batch)) {
+        this.dropInFlight(c);
+        continue;
+      }
+      c.syncing = true;
+      const file = c.file as FileHandle;
+      (this.options.syncPolicy === 'fsync' ? file.fsync() : file.datasync()).then(
+        () => this.synced(c, undefined),
+        (err: unknown) => this.synced(c, { error: err }),
+      );
+      return;
+    }
+  }
+
+  /** A commit's sync returned (`failed`: with an error): acknowledges or fails it, then syncs the next. */
+  private synced(c: InFlightCommit, failed: { error: unknown } | undefined): void {
+    const file = c.file as FileHandle;
+    this.dropInFlight(c);
+    if (!this.failedEarly.has(c.batch)) {
+      if (failed === undefined && !this.syncFailedFiles.has(file)) this.completeBatch(c.batch);
+      else {
+        this.syncFailedFiles.add(file);
+        // Even when a strict append's sync already covered it (`durableAlready`): nothing is acknowledged
+        // after its own sync failed (the disk may be gone: a power loss looks like this to the process).
+        const err =
+          failed === undefined
+            ? new WalSyncFailedError('another sync of this segment failed while this one was in flight')
+            : new WalSyncFailedError(
+                'fdatasync failed; batch not acknowledged, segment abandoned',
+                failed.error,
+              );
+        // The commits after it in the same file fail first (their numbers go back in order); one that rolled
+        // over to a new segment (whose seal synced this commit's frames) fails only if this failure
+        // abandons its segment.
+        this.failLater(file, err);
+        this.failBatch(c.batch, err);
+        this.failInFlightEarly();
+      }
+    }
+    this.startNextSync();
+    this.wake();
+  }
+
+  /**
+   * Fails the commits in flight written to `file` (all later than the one whose sync failed) that are not
+   * durable already, newest first.
+   */
+  private failLater(file: FileHandle, err: Error): void {
+    for (let i = this.inFlight.length - 1; i >= 0; i--) {
+      const c = this.inFlight[i] as InFlightCommit;
+      if (c.file !== file || this.failedEarly.has(c.batch) || this.durableAlready(c.batch)) continue;
+      this.failedEarly.add(c.batch);
+      this.failBatch(c.batch, err);
+    }
+  }
+
+  /** Removes a commit from those in flight; closes retired segment files once none is left. */
+  private dropInFlight(c: InFlightCommit): void {
+    const i = this.inFlight.indexOf(c);
+    if (i >= 0) this.inFlight.splice(i, 1);
+    if (this.inFlight.length === 0) this.writer.closeRetired();
+    this.wake();
+  }
+
+  /** The sequencer's state before the oldest commit in flight that has not failed (none: undefined). */
+  private oldestPendingSnapshot(): unknown {
+    for (const c of this.inFlight) if (!this.failedEarly.has(c.batch)) return c.batch.snapshot;
+    return undefined;
+  }
+
+  /** The newest commit in flight that has not failed (flush markers share its outcome). */
+  private newestInFlight(): InFlightCommit | undefined {
+    for (let i = this.inFlight.length - 1; i >= 0; i--) {
+      const c = this.inFlight[i] as InFlightCommit;
+      if (!this.failedEarly.has(c.batch)) return c;
+    }
+    return undefined;
+  }
+
+  /** Resolves at the next settled commit or new append (`wake`). */
+  private nextProgress(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const previous = this.wakeLoop;
+      this.wakeLoop = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+
+  private wake(): void {
+    const w = this.wakeLoop;
+    this.wakeLoop = undefined;
+    w?.();
   }
 
   /**
@@ -902,25 +1039,33 @@ export class Wal {
    * (a strict append's sync may already have made it durable and readable; rejecting it would have its
    * producer store it twice, and with a sequencer break the WAL). False when the batch must not be
    * synced: its write failed, or it failed early meanwhile (a strict append's write or sync of its segment
-   * failed); `inFlight` is then cleared.
+   * failed, or an earlier commit failed); it is then no longer in flight. A failed write abandons the
+   * segment, so an earlier commit still syncing in it fails too (`failInFlightEarly`).
    */
-  private async awaitWrite(batch: Batch, written: Promise<void>): Promise<boolean> {
+  private async awaitWrite(c: InFlightCommit, written: Promise<void>): Promise<boolean> {
+    const batch = c.batch;
     await written;
     // Until here the write counted as in flight (a strict append meanwhile wrote its bytes first).
     const failed = this.writer.endWrite();
     if (failed === undefined && !this.failedEarly.has(batch)) return true;
-    this.inFlight = undefined;
-    this.syncInFlight = false;
-    // Into an existing segment: no failure back-off, as for a synchronous write into one.
-    if (failed !== undefined && !this.failedEarly.has(batch)) this.failWrite(batch, failed.error, false);
+    this.dropInFlight(c);
+    if (failed !== undefined && !this.failedEarly.has(batch)) {
+      // Into an existing segment: no failure back-off, as for a synchronous write into one.
+      this.failWrite(batch, failed.error, false);
+      this.failInFlightEarly();
+    }
+    this.startNextSync();
     return false;
   }
 
-  /** Writes a taken batch; on failure rejects it and returns undefined. */
-  private writeBatch(batch: Batch): FileHandle | undefined {
+  /**
+   * Writes a taken batch; on failure rejects it and returns undefined. `continuesWrite`: a commit's I/O is
+   * in flight (this is a strict append; see SegmentWriter.writeFrames).
+   */
+  private writeBatch(batch: Batch, continuesWrite = false): FileHandle | undefined {
     if (this.refused(batch)) return undefined;
     try {
-      return this.writer.writeFrames(batch, batch.firstSeq, (s) => this.addSegment(s), this.syncInFlight);
+      return this.writer.writeFrames(batch, batch.firstSeq, (s) => this.addSegment(s), continuesWrite);
     } catch (err) {
       this.failWrite(batch, err, !this.writer.activeInfo);
       return undefined;
@@ -960,7 +1105,8 @@ export class Wal {
     this.segments.push(s);
     // A rollover; or the first segment since an open that found records beyond the mark (a crash since the
     // mark was written, or a WAL from before marks). The first segment after a clean close adds nothing.
-    if (this.writer.sealedSegments > 0 || this.durable > (this.mark?.markSeq ?? 0)) this.markDue = true;
+    if (this.writer.sealedSegments > 0 || this.durable > (this.mark?.markSeq ?? 0))
+      this.markDueSeq ??= s.firstSeq;
   }
 
   /** First seq of the newest segment starting at or before `seq` (the one holding it when `seq` is durable). */
@@ -976,7 +1122,8 @@ export class Wal {
     let seq = batch.firstSeq;
     this.durable = Math.max(this.durable, batch.firstSeq + batch.frames.length - 1);
     this.counters.commits++;
-    if (batch.frames.length > 0) this.sequencer?.durable?.();
+    // What the sequencer built for commits still in flight (written meanwhile) is not durable yet.
+    if (batch.frames.length > 0) this.sequencer?.durable?.(this.oldestPendingSnapshot());
     for (const [i, w] of batch.waiters.entries()) {
       this.queuedRecords -= w.frames;
       this.queuedBytes -= w.bytes;
@@ -988,8 +1135,8 @@ export class Wal {
     // The mark (HighWaterMarkKeeper, on the thread pool): at once when this commit created a segment (its
     // numbers can no longer be given back, nor its segment removed), else at most once per interval.
     if (this.mark !== undefined && batch.frames.length > 0) {
-      if (this.markDue) {
-        this.markDue = false;
+      if (this.markDueSeq !== undefined && this.durable >= this.markDueSeq) {
+        this.markDueSeq = undefined;
         this.mark.writeNow();
       } else this.mark.acknowledged();
     }
@@ -1003,7 +1150,7 @@ export class Wal {
     this.lastFailure = err;
     this.counters.failedBatches++;
     if (abandon) this.writer.abandon();
-    if (!this.syncInFlight) this.writer.closeRetired();
+    if (this.inFlight.length === 0) this.writer.closeRetired();
     if (this.nextSeq === batch.firstSeq + batch.frames.length) {
       this.nextSeq = batch.firstSeq;
       if (this.sequencer) this.sequencer.restore(batch.snapshot);
@@ -1085,22 +1232,32 @@ export class Wal {
    * batch that is durable already (`durableAlready`).
    */
   private failInFlightEarly(): void {
-    const f = this.inFlight;
-    if (!f || this.failedEarly.has(f.batch) || this.durableAlready(f.batch)) return;
-    if (this.syncFailedFiles.has(f.file)) {
-      this.failedEarly.add(f.batch);
-      this.failBatch(
-        f.batch,
-        new WalSyncFailedError('a sync of this segment failed while this batch was being synced'),
-      );
-    } else if (this.writer.wasAbandoned(f.file)) {
-      // The strict append failed in this batch's segment (its write, or its rewrite of this batch's bytes
-      // still on the thread pool: SegmentWriter `rewriteInFlight`) and abandoned it. Left to finish, this
-      // batch's frames could be lost to a power loss while a later commit, in a new segment numbered after
-      // them, is already durable: a gap recovery reports as corruption. It fails now, with the same error,
-      // and gives its numbers back, so the next commit's segment starts at them (its frames are leftovers).
-      this.failedEarly.add(f.batch);
-      this.failBatch(f.batch, this.lastFailure ?? new WalSyncFailedError('the batch could not be written'));
+    // The oldest commit that must fail; every later one (same segment, or not written yet) fails with it,
+    // newest first, so that their numbers go back in order.
+    let from = -1;
+    for (let i = 0; i < this.inFlight.length && from < 0; i++) {
+      const c = this.inFlight[i] as InFlightCommit;
+      if (this.failedEarly.has(c.batch) || this.durableAlready(c.batch) || c.file === undefined) continue;
+      if (this.syncFailedFiles.has(c.file) || this.writer.wasAbandoned(c.file)) from = i;
+    }
+    if (from < 0) return;
+    for (let i = this.inFlight.length - 1; i >= from; i--) {
+      const c = this.inFlight[i] as InFlightCommit;
+      if (this.failedEarly.has(c.batch) || this.durableAlready(c.batch)) continue;
+      this.failedEarly.add(c.batch);
+      if (c.file !== undefined && this.syncFailedFiles.has(c.file)) {
+        this.failBatch(
+          c.batch,
+          new WalSyncFailedError('a sync of this segment failed while this batch was being synced'),
+        );
+      } else {
+        // The strict append failed in this batch's segment (its write, or its rewrite of this batch's bytes
+        // still on the thread pool: SegmentWriter `rewriteInFlight`) and abandoned it. Left to finish, this
+        // batch's frames could be lost to a power loss while a later commit, in a new segment numbered after
+        // them, is already durable: a gap recovery reports as corruption. It fails now, with the same error,
+        // and gives its numbers back, so the next commit's segment starts at them (its frames are leftovers).
+        this.failBatch(c.batch, this.lastFailure ?? new WalSyncFailedError('the batch could not be written'));
+      }
     }
   }
 

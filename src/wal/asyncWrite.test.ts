@@ -4,9 +4,10 @@
  * no file closed under it — on the simulated disk, whose `writeAsync` lands only when it completes.
  */
 import { describe, expect, it } from 'vitest';
-import type { FileHandle, FileSystem, OpenMode } from './fs/FileSystem.ts';
+import type { FileSystem } from './fs/FileSystem.ts';
 import { SimDisk } from './fs/SimDisk.ts';
 import { afterPowerLoss, pad, TINY_WAL } from './testutil/tinyWal.ts';
+import { wrapHandles } from './testutil/wrapFs.ts';
 import { Wal } from './Wal.ts';
 
 const O = TINY_WAL;
@@ -17,36 +18,14 @@ const contains = (bytes: Uint8Array, s: string): boolean => Buffer.from(bytes).i
 
 /** `disk`, with `onWriteFailed` called when a `writeAsync` fails, before its caller is told. */
 function reportingFs(disk: SimDisk, onWriteFailed: () => void): FileSystem {
-  const fs: FileSystem = {
-    identity: disk.identity,
-    open: (p: string, mode: OpenMode): FileHandle => {
-      const h = disk.open(p, mode);
-      return {
-        path: h.path,
-        write: (d, pos) => h.write(d, pos),
-        writeAsync: (d, pos) =>
-          (h.writeAsync?.(d, pos) ?? Promise.resolve()).catch((err: unknown) => {
-            onWriteFailed();
-            throw err;
-          }),
-        read: (b, o, l, pos) => h.read(b, o, l, pos),
-        size: () => h.size(),
-        truncate: (l) => h.truncate(l),
-        datasync: () => h.datasync(),
-        datasyncSync: () => h.datasyncSync(),
-        fsync: () => h.fsync(),
-        close: () => h.close(),
-      };
-    },
-    readDir: (p) => disk.readDir(p),
-    mkdirp: (p) => disk.mkdirp(p),
-    exists: (p) => disk.exists(p),
-    rename: (a, b) => disk.rename(a, b),
-    remove: (p) => disk.remove(p),
-    syncDir: (p) => disk.syncDir(p),
-    readFile: (p) => disk.readFile(p),
-  };
-  return fs;
+  return wrapHandles(disk, (h) => ({
+    ...h,
+    writeAsync: (d, pos) =>
+      (h.writeAsync?.(d, pos) ?? Promise.resolve()).catch((err: unknown) => {
+        onWriteFailed();
+        throw err;
+      }),
+  }));
 }
 
 describe('group commit written on the thread pool', () => {

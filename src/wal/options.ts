@@ -29,6 +29,12 @@ export interface WalOptions {
   readonly payloadBytesMax?: number;
   /** Extra time a commit waits to gather more appends; 0 commits as soon as the previous sync returns. */
   readonly commitDelayMs?: number;
+  /**
+   * Group commits with I/O in flight at once: 2 (default) writes the next commit while the previous one's
+   * sync is running (its sync follows when that one returns); 1 writes a commit only after the previous
+   * one is acknowledged. Always 1 with `commitDelayMs` > 0 or `syncPolicy: none`.
+   */
+  readonly commitsInFlightMax?: number;
   /** Bound on records accepted but not yet durable. */
   readonly queueRecordsMax?: number;
   /** Bound on bytes accepted but not yet durable. */
@@ -77,6 +83,7 @@ export const WAL_DEFAULTS = {
   segmentBytesMax: 64 * 1024 * 1024,
   payloadBytesMax: 4 * 1024 * 1024,
   commitDelayMs: 0,
+  commitsInFlightMax: 2,
   queueRecordsMax: 100_000,
   queueBytesMax: 64 * 1024 * 1024,
   whenQueueFull: 'block',
@@ -110,6 +117,7 @@ export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
     segmentBytesMax: o.segmentBytesMax ?? WAL_DEFAULTS.segmentBytesMax,
     payloadBytesMax: o.payloadBytesMax ?? WAL_DEFAULTS.payloadBytesMax,
     commitDelayMs: o.commitDelayMs ?? WAL_DEFAULTS.commitDelayMs,
+    commitsInFlightMax: o.commitsInFlightMax ?? WAL_DEFAULTS.commitsInFlightMax,
     queueRecordsMax: o.queueRecordsMax ?? WAL_DEFAULTS.queueRecordsMax,
     queueBytesMax: o.queueBytesMax ?? WAL_DEFAULTS.queueBytesMax,
     whenQueueFull: o.whenQueueFull ?? WAL_DEFAULTS.whenQueueFull,
@@ -142,6 +150,7 @@ export function resolveWalOptions(o: WalOptions): ResolvedWalOptions {
   int('payloadBytesMax', 0, RECORD_PAYLOAD_BYTES_MAX);
   int('segmentBytesMax', 4096, 1024 * 1024 * 1024 * 4);
   int('commitDelayMs', 0, 10_000);
+  int('commitsInFlightMax', 1, 2);
   int('queueRecordsMax', 1);
   int('queueBytesMax', 1);
   int('indexIntervalBytes', 512);

@@ -472,9 +472,12 @@ describe('a group commit that rolls over while the next segment is being prepare
 });
 
 describe('after WAL_FAILED', () => {
-  it('appends already queued when the WAL fails are rejected, not written and acknowledged', async () => {
+  /** c's commit sync fails and so does removing its segment (WAL_FAILED); d is appended while c syncs. */
+  async function failWhileSecondQueued(
+    commitsInFlightMax: number,
+  ): Promise<{ c: Error; d: Error; wal: Wal }> {
     const disk = new SimDisk(31);
-    const wal = Wal.open({ ...O, fs: disk });
+    const wal = Wal.open({ ...O, fs: disk, commitsInFlightMax });
     expect(await wal.append(pad('a', 1))).toBe(1);
     disk.failNextWrite('EIO');
     await expect(wal.append(pad('b', 2))).rejects.toMatchObject({ code: 'WAL_IO' }); // segment 1 abandoned
@@ -487,12 +490,38 @@ describe('after WAL_FAILED', () => {
     const c = wal.append(pad('c', 2));
     c.catch(() => undefined);
     await new Promise((r) => setImmediate(r));
-    const d = wal.append(pad('d', 2)); // queued behind c
+    const d = wal.append(pad('d', 2)); // appended while c's sync runs
     d.catch(() => undefined);
-    await expect(c).rejects.toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    const outcome = async (p: Promise<number>): Promise<Error> => {
+      const r = await p.then(
+        (seq) => new Error(`acknowledged as ${seq}`),
+        (err: unknown) => err as Error,
+      );
+      return r;
+    };
+    return { c: await outcome(c), d: await outcome(d), wal };
+  }
+
+  it('appends already queued when the WAL fails are rejected, not written and acknowledged', async () => {
+    // One commit at a time: d waits in the queue, and is refused once the WAL has failed.
+    const { c, d, wal } = await failWhileSecondQueued(1);
+    expect(c).toMatchObject({ code: 'WAL_SYNC_FAILED' });
     expect(wal.failure).toMatchObject({ code: 'WAL_FAILED' });
-    await expect(d).rejects.toMatchObject({ code: 'WAL_FAILED' });
+    expect(d).toMatchObject({ code: 'WAL_FAILED' });
     expect(wal.durableSeq).toBe(1);
+    await wal.close();
+  });
+
+  it('a commit written while the failing one synced fails with it, before it, and is not acknowledged', async () => {
+    // Two commits in flight (the default): d is written into c's segment while c syncs, so c's failed
+    // sync fails d too (first, so their numbers go back in order), with c's error.
+    const { c, d, wal } = await failWhileSecondQueued(2);
+    expect(c).toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    expect(d).toMatchObject({ code: 'WAL_SYNC_FAILED' });
+    expect(wal.failure).toMatchObject({ code: 'WAL_FAILED' });
+    expect(wal.durableSeq).toBe(1);
+    // b, then d and c: both numbers given back, in order (d's first, then c's).
+    expect(wal.status()).toMatchObject({ failedBatches: 3, nextSeq: 2 });
     await wal.close();
   });
 });

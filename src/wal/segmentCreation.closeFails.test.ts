@@ -9,6 +9,7 @@ import type { FileHandle, FileSystem } from './fs/FileSystem.ts';
 import { SimDisk } from './fs/SimDisk.ts';
 import { payloadFor } from './testutil/frames.ts';
 import { Wal } from './Wal.ts';
+import { passThroughHandle } from './testutil/wrapFs.ts';
 
 const DIR = '/wal';
 
@@ -24,15 +25,11 @@ function trackingFs(inner: FileSystem): FileSystem & { unclosed: () => number; f
       if (!p.endsWith('.prealloc')) return h;
       const token = {};
       open.add(token);
+      // Synchronous writes only, as the handle had before the WAL wrote on the thread pool.
+      const { writeAsync, ...synchronous } = passThroughHandle(h);
+      void writeAsync;
       return {
-        path: h.path,
-        write: (data, position) => h.write(data, position),
-        read: (buffer, offset, length, position) => h.read(buffer, offset, length, position),
-        size: () => h.size(),
-        truncate: (length) => h.truncate(length),
-        datasync: () => h.datasync(),
-        datasyncSync: () => h.datasyncSync(),
-        fsync: () => h.fsync(),
+        ...synchronous,
         close: () => {
           open.delete(token);
           h.close();

@@ -43,6 +43,23 @@ describe('ChainSequencer rollback', () => {
     expect(s.takeBuilt().map((c) => c?.checkpoint.treeSize)).toEqual([2]);
   });
 
+  it('takes only the checkpoints built before a batch still in flight (the WAL writes the next while one syncs)', () => {
+    const s = sequencer();
+    build(s, 1); // batch A: record 1 + checkpoint at 1
+    const beforeB = s.snapshot();
+    build(s, 2); // batch B, written while A syncs: record 2 + checkpoint at 2
+    // A is durable, B not yet: only A's checkpoint may be published.
+    expect(s.takeBuilt(beforeB).map((c) => c.checkpoint.treeSize)).toEqual([1]);
+    expect(s.takeBuilt(beforeB)).toEqual([]);
+    const beforeC = s.snapshot();
+    build(s, 3); // batch C, written while B syncs
+    expect(s.takeBuilt(beforeC).map((c) => c.checkpoint.treeSize)).toEqual([2]); // B durable
+    s.restore(beforeC); // C failed: its checkpoint goes, B's stays published
+    expect(s.takeBuilt()).toEqual([]);
+    build(s, 3);
+    expect(s.takeBuilt().map((c) => c.checkpoint.treeSize)).toEqual([3]);
+  });
+
   it('drops a failed batch checkpoint that was not taken yet', () => {
     const s = sequencer();
     build(s, 1);

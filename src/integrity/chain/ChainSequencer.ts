@@ -108,9 +108,14 @@ export class ChainSequencer implements WalSequencer {
     return this.o.chain.size - this.lastCheckpointSize;
   }
 
-  /** Checkpoints built since the last call (the caller publishes them once durable). */
-  takeBuilt(): SignedCheckpoint[] {
-    return this.built.splice(0);
+  /**
+   * Checkpoints built since the last call (the caller publishes them once durable); with `before` (a
+   * snapshot), only those built before it was taken.
+   */
+  takeBuilt(before?: unknown): SignedCheckpoint[] {
+    if (before === undefined) return this.built.splice(0);
+    const builtSince = this.builtTotal - (before as State).built;
+    return this.built.splice(0, Math.max(0, this.built.length - builtSince));
   }
 
   deferredRecord(

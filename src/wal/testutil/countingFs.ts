@@ -4,7 +4,8 @@
  * frame (the largest buffer read into) and whether a payload it returns is a
  * buffer it read into (not a copy).
  */
-import type { FileHandle, FileSystem } from '../fs/FileSystem.ts';
+import type { FileSystem } from '../fs/FileSystem.ts';
+import { wrapHandles } from './wrapFs.ts';
 
 export interface CountingFileSystem extends FileSystem {
   /** Every distinct ArrayBuffer a read went into since the last `reset`. */
@@ -20,9 +21,8 @@ export function countingFileSystem(inner: FileSystem): CountingFileSystem {
   const readInto = new Set<ArrayBufferLike>();
   let bytes = 0;
   let largest = 0;
-  const wrap = (h: FileHandle): FileHandle => ({
-    path: h.path,
-    write: (data, position) => h.write(data, position),
+  const fs = wrapHandles(inner, (h) => ({
+    ...h,
     read: (buffer, offset, length, position) => {
       readInto.add(buffer.buffer);
       largest = Math.max(largest, buffer.buffer.byteLength);
@@ -30,23 +30,9 @@ export function countingFileSystem(inner: FileSystem): CountingFileSystem {
       bytes += n;
       return n;
     },
-    size: () => h.size(),
-    truncate: (length) => h.truncate(length),
-    datasync: () => h.datasync(),
-    datasyncSync: () => h.datasyncSync(),
-    fsync: () => h.fsync(),
-    close: () => h.close(),
-  });
+  }));
   return {
-    identity: inner.identity,
-    open: (p, mode) => wrap(inner.open(p, mode)),
-    readDir: (p) => inner.readDir(p),
-    mkdirp: (p) => inner.mkdirp(p),
-    exists: (p) => inner.exists(p),
-    rename: (from, to) => inner.rename(from, to),
-    remove: (p) => inner.remove(p),
-    syncDir: (p) => inner.syncDir(p),
-    readFile: (p, bytesMax) => inner.readFile(p, bytesMax),
+    ...fs,
     readInto,
     bytesRead: () => bytes,
     largestReadBufferBytes: () => largest,

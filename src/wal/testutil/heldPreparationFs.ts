@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { FileHandle, FileSystem, OpenMode } from '../fs/FileSystem.ts';
+import { passThroughHandle } from './wrapFs.ts';
 
 export const isBackgroundPreparation = (name: string): boolean => name.endsWith('.background.prealloc');
 
@@ -31,21 +32,12 @@ export class HeldPreparationFs implements FileSystem {
     if (!isBackgroundPreparation(path.basename(p))) return h;
     this.prepared = h;
     const gate = this.gate;
-    const writeAsync = h.writeAsync?.bind(h);
     return {
-      path: h.path,
-      write: (d, pos) => h.write(d, pos),
-      ...(writeAsync ? { writeAsync } : {}),
-      read: (b, o, l, pos) => h.read(b, o, l, pos),
-      size: () => h.size(),
-      truncate: (l) => h.truncate(l),
+      ...passThroughHandle(h),
       datasync: async () => {
         await gate;
         await h.datasync();
       },
-      datasyncSync: () => h.datasyncSync(),
-      fsync: () => h.fsync(),
-      close: () => h.close(),
     };
   }
   readDir = (p: string): string[] => this.inner.readDir(p);
