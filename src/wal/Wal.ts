@@ -242,11 +242,12 @@ export class Wal {
   /** Writes the high-water mark on the thread pool (undefined with `syncPolicy: none`: nothing is durable). */
   private readonly mark: HighWaterMarkKeeper | undefined;
   /**
-   * A segment was created since the mark was last written (`addSegment`): its first seq; the mark is
-   * written when a commit up to it is durable (the one that created it: with two commits in flight the
-   * earlier one may complete first).
+   * Segments created since the mark was last written (`addSegment`), by first seq: the mark is written at
+   * once when a commit up to one of them is durable (the commit that created it; with two commits in flight
+   * both may have created one, and the earlier completes first). A failed batch that gives its numbers back
+   * takes its segments' entries with it.
    */
-  private markDueSeq: number | undefined;
+  private markDueSeqs: number[] = [];
   /**
    * The empty sealed segment recovery left as the newest (recover.ts: after an accepted loss below the
    * high-water mark, or in front of a damaged older segment), until a record after it is durable. The writer's
@@ -1106,7 +1107,7 @@ export class Wal {
     // A rollover; or the first segment since an open that found records beyond the mark (a crash since the
     // mark was written, or a WAL from before marks). The first segment after a clean close adds nothing.
     if (this.writer.sealedSegments > 0 || this.durable > (this.mark?.markSeq ?? 0))
-      this.markDueSeq ??= s.firstSeq;
+      this.markDueSeqs.push(s.firstSeq);
   }
 
   /** First seq of the newest segment starting at or before `seq` (the one holding it when `seq` is durable). */
@@ -1135,8 +1136,9 @@ export class Wal {
     // The mark (HighWaterMarkKeeper, on the thread pool): at once when this commit created a segment (its
     // numbers can no longer be given back, nor its segment removed), else at most once per interval.
     if (this.mark !== undefined && batch.frames.length > 0) {
-      if (this.markDueSeq !== undefined && this.durable >= this.markDueSeq) {
-        this.markDueSeq = undefined;
+      const durable = this.durable;
+      if (this.markDueSeqs.some((seq) => seq <= durable)) {
+        this.markDueSeqs = this.markDueSeqs.filter((seq) => seq > durable);
         this.mark.writeNow();
       } else this.mark.acknowledged();
     }
@@ -1156,6 +1158,7 @@ export class Wal {
       if (this.sequencer) this.sequencer.restore(batch.snapshot);
       for (const s of this.segments)
         if (s.lastSeq >= batch.firstSeq) s.lastSeq = Math.max(s.firstSeq - 1, batch.firstSeq - 1);
+      this.markDueSeqs = this.markDueSeqs.filter((seq) => seq < batch.firstSeq);
       this.removeSegmentsOfFailedBatch(batch.firstSeq);
     } else if (this.sequencer) {
       // Later frames were built on this batch's position-dependent state: only a reopen can sort it out.
