@@ -272,6 +272,12 @@ export const httpSchema = z.strictObject({
    * Bounds memory: at most this many bodies of max_request_body_size (and their decoded records).
    */
   max_concurrent_requests: z.number().int().min(1).default(32),
+  /**
+   * otel-audit: connections open at once (Node `net.Server.maxConnections`), as for gRPC; more are closed as
+   * soon as they are accepted (the client reconnects). Bounds sockets and their buffers against a flood of idle
+   * connections, which `max_concurrent_requests` does not see. 0: no limit.
+   */
+  max_connections: z.number().int().min(0).default(1024),
 });
 
 /** otel-audit: bounds on untrusted input, checked while decoding; a violation is a 400 / INVALID_ARGUMENT. */

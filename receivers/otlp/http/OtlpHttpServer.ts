@@ -81,6 +81,7 @@ export class OtlpHttpServer {
           handler,
         )
       : http.createServer(timeouts, handler);
+    if (o.config.max_connections > 0) this.server.maxConnections = o.config.max_connections;
     // Every connection, from its first byte: `closeAllConnections` reaches only those that carry HTTP (a
     // TLS peer still in its handshake is not one), and a shutdown must not wait for those past its deadline.
     this.server.on('connection', (socket: net.Socket) => {
