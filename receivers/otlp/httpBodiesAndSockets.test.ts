@@ -92,7 +92,6 @@ s.listen({ path: process.argv[1], backlog: 1 }, () => {
     for (const c of held) c.destroy();
     py.kill();
     fs.rmSync(dir, { recursive: true, force: true });
-    console.log('backlog full error:', lastError, 'receiver started over a live socket:', started);
     expect(lastError).toBe('EAGAIN');
     // Before: the probe's EAGAIN counted as "no one listening"; the live listener's socket file was removed
     // and replaced (OtlpHttpServer.ts removeStaleSocket: `probe.once('error', () => resolve(false))`).

@@ -77,7 +77,6 @@ describe('oversized bodies still being sent', () => {
       const r = await streamPost(ep, 16 * 1024 * 1024);
       outcomes.push(r.status !== undefined ? String(r.status) : `error ${r.error}`);
     }
-    console.log('413 probe outcomes', outcomes);
     expect(outcomes).toEqual(Array(10).fill('413'));
   });
 });
@@ -97,7 +96,6 @@ describe('oversized compressed / chunked bodies still being sent', () => {
       const r = await streamPost(ep, 16 * 1024 * 1024, { 'Content-Encoding': 'gzip' });
       outcomes.push(r.status !== undefined ? `${r.status}` : `error ${r.error}`);
     }
-    console.log('gzip wire outcomes', outcomes);
     expect(outcomes).toEqual(Array(10).fill('413'));
   });
 
@@ -133,7 +131,6 @@ describe('oversized compressed / chunked bodies still being sent', () => {
       });
       outcomes.push(r.status !== undefined ? `${r.status}` : `error ${r.error}`);
     }
-    console.log('chunked outcomes', outcomes);
     expect(outcomes).toEqual(Array(10).fill('413'));
   });
 });
@@ -157,7 +154,6 @@ describe('read_timeout is not enforced once shutdown has begun', () => {
     await receiver.shutdown(8_000); // docs/receiver.md §5: "read_timeout (default 30 s) cuts it off"
     const tookMs = performance.now() - t0;
     socket.destroy();
-    console.log('shutdown with a stalled body took', Math.round(tookMs), 'ms');
     // Node's server.close() clears the connectionsCheckingInterval (httpServerPreClose), so requestTimeout
     // is never checked again: the drain waits for the whole 8 s deadline (for ever with shutdown(Infinity)).
     expect(tookMs).toBeLessThan(4_000);
@@ -278,7 +274,6 @@ describe('decoder errors all map to 400 (never 503 = retried for ever)', () => {
         }
       }
     }
-    console.log(bad);
     expect(bad).toEqual([]);
   });
 });
@@ -467,9 +462,9 @@ describe('int64 as JSON numbers (raw text)', () => {
       body: text,
       headers: { 'Content-Type': 'application/json' },
     });
-    console.log(res.status, await res.text());
+    expect(res.status).toBe(200);
+    await res.text();
     const r = seen.at(-1)?.records[0];
-    console.log(r?.timeUnixNano, r?.body, r?.attributes);
     expect(r?.timeUnixNano).toBe(1700000000000000001n);
     expect(r?.body).toBe(9223372036854775807n);
   });
@@ -584,11 +579,12 @@ describe('invalid response_headers / cors entries', () => {
 });
 
 describe('hostile Origin bytes are refused by the HTTP parser before CORS', () => {
-  for (const [name, byte] of [
-    ['DEL 0x7f', '\x7f'],
-    ['NUL', '\x00'],
-    ['0x01', '\x01'],
-    ['latin1 0xff', '\xff'],
+  // A control byte in a header value is refused by the parser (400); 0xff is a legal obs-text byte.
+  for (const [name, byte, status] of [
+    ['DEL 0x7f', '\x7f', 400],
+    ['NUL', '\x00', 400],
+    ['0x01', '\x01', 400],
+    ['latin1 0xff', '\xff', 200],
   ] as const) {
     it(`Origin with ${name} inside the wildcard part`, async () => {
       const r = await childReceiver(
@@ -606,11 +602,10 @@ describe('hostile Origin bytes are refused by the HTTP parser before CORS', () =
             ),
           );
           await new Promise((resolve) => setTimeout(resolve, 500));
-          console.log(name, 'reply:', JSON.stringify(reply.split('\r\n')[0]));
+          expect(reply.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Bad Request'}`);
           socket.destroy();
         },
       );
-      console.log(name, 'exit', r.exit, r.stderr.split('\n').find((l) => l.includes('Error')) ?? '');
       expect(r.exit).toBe('alive');
     });
   }
@@ -657,19 +652,12 @@ describe('backpressure, shutdown, slow pipeline, address', () => {
     const first = post('held');
     await new Promise((r) => setTimeout(r, 1_500)); // 3 × read_timeout while the pipeline holds it
     const second = await post('second');
-    console.log(
-      'second while held',
-      second.status,
-      second.headers?.['retry-after'],
-      second.headers?.connection,
-    );
     const shut = receiver.shutdown(5_000);
     await new Promise((r) => setTimeout(r, 100));
     const third = await post('during drain');
-    console.log('during drain', third);
+    expect(third).toEqual({ error: 'ECONNREFUSED' }); // the listener is closed once the drain begins
     release.splice(0).forEach((f) => f());
     const firstR = await first;
-    console.log('first', firstR.status, firstR.error);
     await shut;
     agent.destroy();
     expect(firstR.status).toBe(200);
@@ -688,7 +676,6 @@ describe('early refusals with a body still in flight', () => {
 
   it('a gzip bomb whose wire bytes are still arriving gets 413 (10 tries, fetch)', async () => {
     const bomb = gzipSync(Buffer.alloc(1024 * 1024 * 1024)); // ~1 MiB on the wire, under the wire limit
-    console.log('bomb wire size', bomb.length);
     const outcomes: string[] = [];
     for (let i = 0; i < 10; i++) {
       try {
@@ -703,7 +690,6 @@ describe('early refusals with a body still in flight', () => {
         outcomes.push(`error ${String((e as { cause?: { code?: string } }).cause?.code ?? e)}`);
       }
     }
-    console.log('bomb outcomes', outcomes);
     expect(outcomes).toEqual(Array(10).fill('413'));
   });
 
@@ -729,7 +715,6 @@ describe('early refusals with a body still in flight', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     socket.destroy();
     const statuses = [...reply.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
-    console.log('statuses on one socket', statuses);
     expect(statuses).toEqual(['415', '405', '404', '200']);
   });
 });
@@ -786,7 +771,6 @@ describe('zstd bodies of several frames — records after the first frame are dr
     });
     await res.arrayBuffer();
     const stored = seen.flatMap((x) => x.records.map((r) => r.body));
-    console.log(res.status, stored);
     // Acknowledged ⇒ every record durable. Fails: 200 with stored = ['in frame 1'] only.
     if (res.status === 200) expect(stored).toEqual(['in frame 1', 'in frame 2']);
     else expect(res.status).toBe(400);
@@ -804,7 +788,6 @@ describe('zstd bodies of several frames — records after the first frame are dr
     });
     await res.arrayBuffer();
     const stored = seen.slice(before).flatMap((x) => x.records.map((r) => r.body));
-    console.log('skippable:', res.status, stored);
     if (res.status === 200) expect(stored).toEqual(['after a skippable frame']);
     else expect(res.status).toBe(400);
   });
@@ -869,7 +852,6 @@ describe("HTTPS connections that never finish the TLS handshake are held for Nod
     }
     await receiver.shutdown(500);
     fs.rmSync(dir, { recursive: true, force: true });
-    console.log('TLS silent / stalled-hello connection closed after', times);
     expect(times.every((t) => t < 3_000)).toBe(true);
   });
 });
@@ -942,13 +924,12 @@ describe('HTTPS shutdown waits past its deadline for a connection still in its T
       const took = await Promise.race([
         receiver.shutdown(500).then(
           () => performance.now() - t0,
-          (err: unknown) => (console.log('shutdown rejected:', String(err)), -1),
+          () => -1,
         ),
         new Promise<number>((r) => setTimeout(() => r(Infinity), 8_000)),
       ]);
       socket.destroy(); // lets the shutdown end
       fs.rmSync(dir, { recursive: true, force: true });
-      console.log(secure ? 'HTTPS' : 'HTTP', 'shutdown(500) with a silent TCP peer took', took);
       // server.closeAllConnections() only knows HTTP connections (added at 'secureConnection'); the socket still
       // in its handshake keeps server.close()'s callback — and so close() — waiting (Node: up to 120 s).
       // Fails: the shutdown rejects with SHUTDOWN_TIMEOUT (took = -1). The same test over plain HTTP passes.

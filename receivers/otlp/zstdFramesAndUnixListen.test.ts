@@ -4,7 +4,7 @@
  * TCP EADDRINUSE not retried.
  */
 import fs from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,7 +125,9 @@ describe('transport unix: the listen retry', () => {
       const counts = server
         ? { error: server.listenerCount('error'), listening: server.listenerCount('listening') }
         : 'server not reachable';
-      console.log('review3: after retried listen:', JSON.stringify(counts));
+      // No listener left behind by the failed first bind: what a fresh HTTP server has (Node's own
+      // 'listening' hook for connection tracking).
+      expect(counts).toEqual({ error: 0, listening: http.createServer().listenerCount('listening') });
       const ok = await new Promise<boolean>((resolve) => {
         const c = net.connect(sock);
         c.once('connect', () => (c.destroy(), resolve(true)));

@@ -25,11 +25,9 @@ function trackingFs(inner: FileSystem): FileSystem & { unclosed: () => number; f
       if (!p.endsWith('.prealloc')) return h;
       const token = {};
       open.add(token);
-      // Synchronous writes only, as the handle had before the WAL wrote on the thread pool.
-      const { writeAsync, ...synchronous } = passThroughHandle(h);
-      void writeAsync;
       return {
-        ...synchronous,
+        // Synchronous writes only, as the handle had before the WAL wrote on the thread pool.
+        ...passThroughHandle(h, { writeAsync: false }),
         close: () => {
           open.delete(token);
           h.close();

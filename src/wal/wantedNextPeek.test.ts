@@ -339,10 +339,11 @@ describe('wantedNext with peek vs check first, on the scanner', () => {
         ...(process.env.PEEK_DIFF_SEED ? { seed: Number(process.env.PEEK_DIFF_SEED) } : {}),
       },
     );
-    console.log(
-      `peek diff A: ${cases} cases, ${trueCases} true, held views the old one disturbed: ${viewsDisturbedOld}`,
-    );
+    expect(cases).toBeGreaterThan(0);
     expect(trueCases).toBeGreaterThan(0);
+    // Cases where the old one wrote over a held view were reached (19 in 150 runs seen): the check that the
+    // new one writes only where the old one did is not vacuous.
+    expect(viewsDisturbedOld).toBeGreaterThan(0);
   }, 240_000);
 
   it("peek's bounds: undefined exactly when a frame's overhead does not fit before min(end, size)", () => {
@@ -400,7 +401,6 @@ describe('WalReader over synthetic unsealed segments, peek vs check first', () =
   it('returns and reports the same', () => {
     let reads = 0;
     let peeks = 0;
-    let heldDisturbedOld = 0;
     fc.assert(
       fc.property(
         fc.array(specArb, { minLength: 1, maxLength: 14 }),
@@ -457,7 +457,6 @@ describe('WalReader over synthetic unsealed segments, peek vs check first', () =
           expect({ ...now, intact: [] }).toEqual({ ...before, intact: [] });
           before.intact.forEach((ok, i) => {
             if (ok) expect(now.intact[i], `held view ${i}`).toBe(true);
-            else heldDisturbedOld++;
           });
           reads++;
         },
@@ -467,9 +466,7 @@ describe('WalReader over synthetic unsealed segments, peek vs check first', () =
         ...(process.env.PEEK_DIFF_SEED ? { seed: Number(process.env.PEEK_DIFF_SEED) } : {}),
       },
     );
-    console.log(
-      `peek diff B: ${reads} reads compared, wantedNext (peek) called ${peeks} times, held views old disturbed ${heldDisturbedOld}`,
-    );
+    expect(reads).toBeGreaterThan(0);
     expect(peeks).toBeGreaterThan(0);
   }, 240_000);
 });
@@ -519,6 +516,7 @@ describe('WalReader over a sealed WAL with a renumbered frame (checked modes), p
       }
     }
     fs.writeFileSync(file, original);
-    console.log(`peek diff C: ${compared} reads compared, wantedNext (peek) called ${peekCalls - p0} times`);
+    expect(compared).toBeGreaterThan(0);
+    expect(peekCalls - p0).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -4,9 +4,12 @@
  */
 import type { FileHandle, FileSystem } from '../fs/FileSystem.ts';
 
-/** A handle that passes every call to `h` (its `writeAsync` only when `h` has one). */
-export function passThroughHandle(h: FileHandle): FileHandle {
-  const writeAsync = h.writeAsync?.bind(h);
+/**
+ * A handle that passes every call to `h` (its `writeAsync` only when `h` has one and `writeAsync` is not
+ * false: without it, the WAL writes through this handle on the calling thread).
+ */
+export function passThroughHandle(h: FileHandle, o: { writeAsync?: boolean } = {}): FileHandle {
+  const writeAsync = o.writeAsync === false ? undefined : h.writeAsync?.bind(h);
   return {
     path: h.path,
     write: (data, position) => h.write(data, position),
