@@ -94,8 +94,10 @@ export class Service {
     const pipelines = [...config.service.pipelines].filter(
       ([pid]) => !o.onlyPipelines || o.onlyPipelines.includes(pid),
     );
+    // As the Collector: a component no pipeline uses is not created (an unused audit_wal would open and
+    // lock its directory; config resolution warns about it).
     const used = (kind: 'exporters' | 'processors', id: string): boolean =>
-      !o.onlyPipelines || pipelines.some(([, p]) => p[kind].includes(id));
+      pipelines.some(([, p]) => p[kind].includes(id));
     for (const [id, c] of config.exporters) {
       if (used('exporters', id))
         s.exporters.set(id, factory<ExporterFactory>(c).create(settings(id), c.config));
