@@ -1,4 +1,4 @@
-/** Asynchronous loading: file sources are read with `fs/promises`, then resolved like `resolveConfig`. */
+/** `resolveConfig` behind a promise (a ConfigError is a rejection): file sources are read bounded, synchronously. */
 import type { ConfigSource } from './ConfigSource.ts';
 import { resolveConfig } from './resolve.ts';
 import type { ResolveConfigOptions } from './resolve.ts';

@@ -237,7 +237,8 @@ function duplicateWalDirectories(
 ): void {
   const byDirectory = new Map<string, string>();
   for (const c of exporters?.values() ?? []) {
-    // Every configured exporter, used in a pipeline or not: `serve` starts them all (Service.build).
+    // Every configured exporter, used in a pipeline or not: an unused one is not started (Service.build),
+    // but naming one directory twice is a lost lock waiting for the edit that wires the spare one in.
     if (c.type !== 'audit_wal') continue;
     const directory = (c.config as { directory?: unknown } | undefined)?.directory;
     if (typeof directory !== 'string') continue;

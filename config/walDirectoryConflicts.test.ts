@@ -1,6 +1,7 @@
 /**
- * Two audit_wal exporters on one WAL directory (from the reviews of 2026-11-27): `serve` starts every
- * configured exporter, so a spare one conflicts too; a directory reached through a symlink is the same.
+ * Two audit_wal exporters on one WAL directory (from the reviews of 2026-11-27) are a configuration error,
+ * a spare one too (not started while unused, it would fail on the lock once wired in); a directory reached
+ * through a symlink is the same.
  */
 import { mkdtempSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -49,5 +49,3 @@ describe('--config /dev/stdin over the size bound', () => {
     expect(r.stderr).toMatch(/larger than/);
   }, 90_000);
 });
-
-/** A chained, signed WAL of 3 records at `wal` (prove needs chained records). */

@@ -27,7 +27,10 @@ export interface WalOptions {
   readonly syncPolicy?: SyncPolicy;
   readonly segmentBytesMax?: number;
   readonly payloadBytesMax?: number;
-  /** Extra time a commit waits to gather more appends; 0 commits as soon as the previous sync returns. */
+  /**
+   * Extra time a commit waits to gather more appends (one commit in flight then); 0 commits as soon as the
+   * previous commit's write returned (`commitsInFlightMax` 2) or its sync (1).
+   */
   readonly commitDelayMs?: number;
   /**
    * Group commits with I/O in flight at once: 2 (default) writes the next commit while the previous one's

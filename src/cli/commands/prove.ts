@@ -27,7 +27,17 @@
  * in JSON) is not written: `ProofTooLargeError` (INVALID_ARGUMENT, exit 1),
  * also when it would not even fit in a JavaScript string.
  */
-import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { OtelAuditError } from '../../errors.ts';
@@ -46,6 +56,7 @@ import type { CommandContext } from '../CommandContext.ts';
 import { EXIT, type ExitCode } from '../exitCodes.ts';
 import { parsePositiveInteger } from '../internal/argParsers.ts';
 import { Progress } from '../internal/Progress.ts';
+import { fsyncDirectory } from '../internal/writeKeyFiles.ts';
 import { realDirectory } from '../../../config/internal/realDirectory.ts';
 
 export interface ProveOptions {
@@ -129,7 +140,7 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
       isInside(realWal, realDirectory(path.dirname(path.resolve(io.cwd, o.out)))))
   ) {
     // prove only reads the WAL: its proof is never written over (or into) the directory it proves, by
-    // whatever path (symlinks resolved; the write itself never goes through a link: `writeNew`).
+    // whatever path (symlinks resolved; the write goes through a link only to a device or pipe: `writeOut`).
     log(`--out ${o.out} is inside the WAL directory ${o.wal}; write the proof elsewhere`);
     return EXIT.USAGE;
   }
@@ -203,7 +214,7 @@ export async function runProve(o: ProveOptions, io: CliIo): Promise<ExitCode> {
     io.stdout.write(text);
     log(said);
   } else {
-    writeNew(path.resolve(io.cwd, o.out), text);
+    writeOut(path.resolve(io.cwd, o.out), text);
     log(`${said} → ${o.out}`);
   }
   return EXIT.OK;
@@ -252,17 +263,50 @@ function isInside(outer: string, inner: string): boolean {
 }
 
 /**
- * Writes `text` as the file `out` without writing through whatever is there: a new file in the same
- * directory (exclusive create), renamed over `out`. A symlink or hard link at `out` (to a WAL segment,
- * say) is replaced as a directory entry; what it pointed to is left as it was.
+ * Writes the proof to `out`. A new or regular file (or a symlink to one, outside /dev and /proc) is
+ * replaced, not written through: the text goes to a new file in the same directory (exclusive create,
+ * synced), renamed over `out`, the directory synced; a symlink or hard link at `out` (to a WAL segment, say)
+ * is replaced as a directory entry, what it pointed to left as it was. Anything else — a FIFO, a device
+ * (`/dev/null`, `/dev/stdout`), a descriptor alias (`/dev/fd/N` of `--out >(gzip)`) — is written through:
+ * renaming a regular file over it would replace the device or pipe itself.
  */
-function writeNew(out: string, text: string): void {
+function writeOut(out: string, text: string): void {
+  if (!replaceable(out)) {
+    writeFileSync(out, text);
+    return;
+  }
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.${Date.now()}.tmp`);
-  writeFileSync(tmp, text, { flag: 'wx' });
   try {
+    const fd = openSync(tmp, 'wx');
+    try {
+      writeFileSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, out);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
+  }
+  fsyncDirectory(path.dirname(out));
+}
+
+/** Whether `out` is replaced by `writeOut` (absent, a regular file, or a link to one outside /dev and /proc). */
+function replaceable(out: string): boolean {
+  let entry: Stats;
+  try {
+    entry = lstatSync(out);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+  if (entry.isFile()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  if (isInside('/dev', out) || isInside('/proc', out)) return false;
+  try {
+    return statSync(out).isFile();
+  } catch {
+    return true; // a dangling link: replaced by the new file
   }
 }

@@ -190,7 +190,8 @@ export async function runVerify(o: VerifyCommandOptions, io: CliIo): Promise<Exi
   if (o.json === true) {
     // Every field present: what is unknown (a first issue, a WAL seq) is null.
     const json = JSON.stringify(
-      { wal: dir, trustedKeys: keys.keyIds(), ...report, nothingVerified },
+      // `ok` is false when nothing was verified: a job gating on it must not pass a mistyped --wal.
+      { wal: dir, trustedKeys: keys.keyIds(), ...report, ok: report.ok && !nothingVerified, nothingVerified },
       (_, v: unknown) => v ?? null,
       2,
     );
