@@ -33,7 +33,7 @@ describe('zstd bodies of many frames', () => {
     expect(seen.flatMap((b) => b.records.map((r) => r.body))).toEqual(['x']);
   });
 
-  it(`more than ZSTD_FRAMES_MAX (${ZSTD_FRAMES_MAX}) frames with content are refused (400), nothing stored`, async () => {
+  it(`more than ZSTD_FRAMES_MAX (${ZSTD_FRAMES_MAX}) empty frames are refused (400), nothing stored`, async () => {
     const before = seen.length;
     const empty = zstdCompressSync(Buffer.alloc(0));
     const res = await fetch(`http://${receiver.endpoints.http ?? ''}/v1/logs`, {
@@ -82,12 +82,10 @@ s.listen({ path: process.argv[1], backlog: 1 }, () => {
       { endpoint: sock, transport: 'unix' },
       { consumeLogs: () => Promise.resolve() },
     );
-    let started = true;
-    try {
-      await receiver.start();
-    } catch {
-      started = false;
-    }
+    const started = await receiver.start().then(
+      () => true,
+      () => false,
+    );
     if (started) await receiver.shutdown(1_000);
     for (const c of held) c.destroy();
     py.kill();

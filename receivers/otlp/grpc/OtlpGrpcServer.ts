@@ -12,11 +12,11 @@
  * the budget of request bytes in flight, `max_inflight_bytes_mib`
  * (streamAdmission.ts; `inflightStats()` is its gauge).
  */
-import fs from 'node:fs';
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { OtelAuditError } from '../../../src/errors.ts';
+import { removeStaleSocket } from '../unixSocket.ts';
 import { decodeOtlpLogsProtobuf } from '../../../src/otlp/protobufCodec.ts';
 import type { LogsConsumer } from '../../../src/pipeline/consumer.ts';
 import { ShutdownDeadline } from '../../../src/pipeline/lifecycle.ts';
@@ -136,12 +136,15 @@ export class OtlpGrpcServer {
       : describeTarget({ ...this.target, port: this.boundPort });
   }
 
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
     const address =
       this.target.kind === 'unix'
         ? `unix:${this.target.path}`
         : `${this.target.host.includes(':') ? `[${this.target.host}]` : this.target.host}:${this.target.port}`;
-    if (this.target.kind === 'unix' && fs.existsSync(this.target.path)) fs.rmSync(this.target.path);
+    // Only a stale socket is removed (no one listening: its connect refused); a regular file or directory (a
+    // mistyped path to data) or a live socket is refused. grpc-js reports a taken path without an errno,
+    // so the path is checked before the bind (two receivers starting at once on one stale path can race).
+    if (this.target.kind === 'unix') await removeStaleSocket(this.target.path, 'grpc');
     return new Promise((resolve, reject) => {
       this.server.bindAsync(address, this.credentials, (err, port) => {
         if (err)

@@ -6,10 +6,10 @@
  * connections with 503, let in-flight requests finish (their records become
  * durable or they get an error), then close every connection.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net, { type AddressInfo } from 'node:net';
+import type net from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { OtelAuditError } from '../../../src/errors.ts';
 import type { LogsConsumer } from '../../../src/pipeline/consumer.ts';
 import { ShutdownDeadline } from '../../../src/pipeline/lifecycle.ts';
@@ -20,6 +20,7 @@ import { describeTarget, parseEndpoint, type ListenTarget } from '../endpoint.ts
 import { RETRY_AFTER_MS } from '../errorMapping.ts';
 import { GrpcCode } from '../rpcStatus.ts';
 import { resolveTls } from '../tlsOptions.ts';
+import { removeStaleSocket } from '../unixSocket.ts';
 import { CorsPolicy } from './cors.ts';
 import { formatOf, handleLogs } from './handleLogs.ts';
 import { sendStatus } from './respond.ts';
@@ -126,7 +127,7 @@ export class OtlpHttpServer {
     return bind()
       .catch(async (err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-        await removeStaleSocket(socketPath);
+        await removeStaleSocket(socketPath, 'http');
         await bind();
       })
       .catch((err: unknown) => Promise.reject(failed(err)));
@@ -151,7 +152,7 @@ export class OtlpHttpServer {
       });
       cancel();
     }
-    this.server.closeAllConnections();
+    // Every connection (`closeAllConnections` would miss one still in its TLS handshake).
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
@@ -216,47 +217,4 @@ export class OtlpHttpServer {
         if (this.inFlight === 0) for (const w of this.idle.splice(0)) w();
       });
   }
-}
-
-/**
- * Clears the way for a unix socket at `socketPath` (called when the bind found the path taken): a stale
- * socket file (its connect refused: no one listening) is removed; anything else there is refused: a
- * regular file or directory (a mistyped path must not delete data), or a socket that is or may be in use.
- * Two receivers starting at the same moment on one stale path can still race (both see it refused before
- * either binds again): one path per receiver.
- */
-async function removeStaleSocket(socketPath: string): Promise<void> {
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(socketPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  if (!st.isSocket()) {
-    throw new OtelAuditError(
-      'LIFECYCLE',
-      `otlp http: cannot listen on unix:${socketPath}: a file that is not a socket is there (not removed)`,
-    );
-  }
-  // Stale only when the connect is refused: a listener whose backlog is full answers EAGAIN, and one we may
-  // not reach EACCES; neither socket is ours to remove.
-  const refused = await new Promise<string | undefined>((resolve) => {
-    const probe = net.connect(socketPath);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve('another process is listening on it');
-    });
-    probe.once('error', (e: NodeJS.ErrnoException) =>
-      resolve(
-        e.code === 'ECONNREFUSED'
-          ? undefined
-          : `a socket is there that may be in use (${e.code ?? e.message})`,
-      ),
-    );
-  });
-  if (refused !== undefined) {
-    throw new OtelAuditError('LIFECYCLE', `otlp http: cannot listen on unix:${socketPath}: ${refused}`);
-  }
-  fs.rmSync(socketPath);
 }
